@@ -1,0 +1,193 @@
+"""Reading and displaying money amounts typed by users.
+
+Understands plain numbers (``50000``, ``1,234.50``), unit suffixes
+(``50k``, ``1.2M``, ``2bn``, ``50万``, ``50w``, ``3.5亿``), currency symbols
+(``¥ ￥ $ € £``), ISO codes before or after the number (``USD 20k``,
+``300000CNY``) and Chinese currency words (``50万元``, ``5万美元``).
+Full-width characters are folded to their ASCII forms first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount"]
+
+_CENT = Decimal("0.01")
+_LIMIT = Decimal(10) ** 15
+_WAN = Decimal(10_000)
+_YI = Decimal(100_000_000)
+
+_UNITS: dict[str, Decimal] = {
+    "k": Decimal(1_000),
+    "千": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "b": Decimal(1_000_000_000),
+    "bn": Decimal(1_000_000_000),
+    "w": _WAN,
+    "万": _WAN,
+    "亿": _YI,
+}
+
+# Prefix symbols.  After NFKC folding, "￥" is already "¥".
+_SYMBOLS = {"¥": "CNY", "$": "USD", "€": "EUR", "£": "GBP"}
+
+# Codes accepted before or after the number (case-insensitive).
+_CODES = {
+    code: code
+    for code in ("CNY", "USD", "EUR", "GBP", "JPY", "HKD", "SGD", "AUD", "CAD", "CHF", "TWD")
+}
+_CODES["RMB"] = "CNY"
+
+# Chinese currency words accepted after the number.
+_WORDS = {
+    "人民币": "CNY",
+    "美元": "USD",
+    "欧元": "EUR",
+    "英镑": "GBP",
+    "港元": "HKD",
+    "港币": "HKD",
+    "日元": "JPY",
+    "元": "CNY",
+    "块": "CNY",
+}
+
+
+def _alternatives(words) -> str:
+    # Longest first, so that "美元" wins over "元" and "bn" over "b".
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_PATTERN = re.compile(
+    rf"""
+    (?:(?P<symbol>{_alternatives(_SYMBOLS)})|(?P<code_before>{_alternatives(_CODES)}))?
+    \s*
+    (?P<number>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)
+    \s*
+    (?P<unit>{_alternatives(_UNITS)})?
+    \s*
+    (?:(?P<code_after>{_alternatives(_CODES)})|(?P<word>{_alternatives(_WORDS)}))?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+_SYMBOL_FOR = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
+
+
+class UnreadableAmount(ValueError):
+    """The text could not be read as a positive money amount."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(f"cannot read an amount from {text!r}")
+        self.text = text
+
+
+@dataclass(frozen=True)
+class _Reading:
+    amount: Decimal
+    currency: str | None  # None when the text named no currency
+    has_unit: bool
+    plain_integer: bool  # only digits, no separators, decimals, unit or currency
+
+
+def _read(text: str) -> _Reading:
+    folded = unicodedata.normalize("NFKC", text).strip()
+    match = _PATTERN.fullmatch(folded)
+    if match is None:
+        raise UnreadableAmount(text)
+
+    named = [
+        _SYMBOLS.get(match["symbol"] or ""),
+        _CODES.get((match["code_before"] or "").upper()),
+        _CODES.get((match["code_after"] or "").upper()),
+        _WORDS.get(match["word"] or ""),
+    ]
+    currencies = {c for c in named if c}
+    if len(currencies) > 1:  # e.g. "$50 CNY"
+        raise UnreadableAmount(text)
+    currency = currencies.pop() if currencies else None
+
+    unit = match["unit"]
+    amount = Decimal(match["number"].replace(",", ""))
+    if unit:
+        amount *= _UNITS[unit.lower()]
+    if not 0 < amount < _LIMIT:
+        raise UnreadableAmount(text)
+    amount = amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if amount <= 0 or amount >= _LIMIT:
+        raise UnreadableAmount(text)
+
+    return _Reading(
+        amount=amount,
+        currency=currency,
+        has_unit=unit is not None,
+        plain_integer=currency is None and unit is None and match["number"].isdigit(),
+    )
+
+
+def parse_amount(text: str, *, default_currency: str) -> tuple[Decimal, str]:
+    """Read ``text`` as ``(amount, ISO currency code)``.
+
+    A currency named in the text wins over ``default_currency``.  The amount
+    is quantized to cents and must be greater than 0 and below 10**15;
+    otherwise :class:`UnreadableAmount` is raised.
+    """
+    reading = _read(text)
+    return reading.amount, reading.currency or default_currency.upper()
+
+
+def looks_like_amount(token: str) -> bool:
+    """Whether a single token from free text is clearly meant as money.
+
+    True when it parses and carries a unit (``50万``, ``20k``) or a currency
+    (``$300``, ``300元``), or is a plain number of at least 1000.  Plain
+    integers from 1900 to 2100 are taken for years, not amounts.
+    """
+    if not token or any(ch.isspace() for ch in token):
+        return False
+    try:
+        reading = _read(token)
+    except UnreadableAmount:
+        return False
+    if reading.has_unit or reading.currency:
+        return True
+    if reading.plain_integer and 1900 <= reading.amount <= 2100:
+        return False
+    return reading.amount >= 1000
+
+
+def _number(value: Decimal) -> str:
+    """``value`` with at most two decimals, trailing zeros dropped."""
+    text = f"{value.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
+def _cents(value: Decimal) -> str:
+    """``value`` with thousands separators, and cents unless they are ``.00``."""
+    text = f"{value.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
+def format_amount(amount: Decimal, currency: str, lang: str) -> str:
+    """Display an amount for humans.
+
+    ``lang`` starting with "zh" uses 万/亿 (``¥50万``, ``¥12.35万``,
+    ``¥3.5亿``); anything else uses grouped digits (``$1,234.50``, ``$20,000``).
+    """
+    code = currency.upper()
+    prefix = _SYMBOL_FOR.get(code, f"{code} ")
+    sign = "-" if amount < 0 else ""
+    value = abs(Decimal(amount)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+    if lang.lower().startswith("zh") and value >= _WAN:
+        wan = (value / _WAN).quantize(_CENT, rounding=ROUND_HALF_UP)
+        if value >= _YI or wan >= _WAN:  # 9999.999万 reads better as 1亿
+            body = _number(value / _YI) + "亿"
+        else:
+            body = _number(wan) + "万"
+    else:
+        body = _cents(value)
+    return f"{sign}{prefix}{body}"

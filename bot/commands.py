@@ -1,0 +1,456 @@
+"""The `/opp` command: read the text a person typed (English or Chinese), call one deal service,
+and answer with a reply to show or a modal to open."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from bot import forms, opportunities, render
+from bot.amounts import UnreadableAmount, looks_like_amount, parse_amount
+from bot.dates import UnreadableDate
+from bot.errors import BadInput, UserError
+from bot.i18n import field_label, t
+from bot.members import Actor, ProfileFetcher, ensure_member, local_now, team_member_ids
+from bot.opportunities import DealInput
+from bot.render import DealView, Reply, clip, esc
+from bot.runtime import Runtime
+from store.queries import DealFilter, search_deals
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 20
+QUOTE_LIMIT = 80  # how much of a bad value an error message quotes back
+
+SUBCOMMANDS = {
+    "new": ("new", "create", "add", "新建", "创建", "新增"),
+    "show": ("show", "view", "查看", "详情"),
+    "edit": ("edit", "编辑", "修改"),
+    "list": ("list", "ls", "列表"),
+    "find": ("find", "search", "查找", "搜索"),
+    "move": ("move", "推进"),
+    "log": ("log", "跟进", "记录"),
+    "won": ("won", "win", "赢单", "成交"),
+    "lost": ("lost", "lose", "输单"),
+    "history": ("history", "历史"),
+    "help": ("help", "帮助", "?", "？"),
+}
+ALIASES = {alias: name for name, aliases in SUBCOMMANDS.items() for alias in aliases}
+
+# Words that start a field in `/opp new ...` (also as `word:value`). Everything before the first
+# one is the title (an amount-looking word in it, like 50万, becomes the amount).
+FIELD_WORDS = {
+    "expected_close": ("close", "closing", "成交日", "预计成交", "截止"),
+    "stage": ("stage", "阶段"),
+    "account": ("account", "company", "客户", "公司"),
+    "contact": ("contact", "联系人"),
+    "owner": ("owner", "负责人"),
+    "source": ("source", "来源"),
+    "industry": ("industry", "行业"),
+    "region": ("region", "区域", "地区"),
+    "amount": ("amount", "金额"),
+    "next_step": ("next", "下一步"),
+    "tags": ("tags", "tag", "标签"),
+}
+FIELD_OF = {word: name for name, words in FIELD_WORDS.items() for word in words}
+DUE_WORDS = ("by", "due", "截止", "之前")
+DATE_FIELDS = ("expected_close", "next_step_due")
+# Words that, after "next", make it part of a date ("close next friday") rather than a next step.
+DATE_WORDS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "week", "month", "quarter", "year",
+}
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
+KIND_PREFIX = re.compile(r"^(note|call|meeting|email|visit|备注|电话|会议|邮件|拜访)\s*[:：]\s*", re.IGNORECASE)
+KIND_WORDS = {"备注": "note", "电话": "call", "会议": "meeting", "邮件": "email", "拜访": "visit"}
+
+
+@dataclass(frozen=True)
+class Modal:
+    """Open this view (needs the request's trigger_id)."""
+
+    view: dict
+
+
+@dataclass
+class Request:
+    rt: Runtime
+    actor: Actor
+    channel: str | None
+    fetch_profile: ProfileFetcher
+
+    @property
+    def lang(self) -> str:
+        return self.actor.lang
+
+
+def unescape(text: str) -> str:
+    """Slack sends &, < and > escaped in command text; mentions stay as <@U..>."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def run(rt: Runtime, actor: Actor, text: str, *, channel: str | None, fetch_profile: ProfileFetcher) -> Reply | Modal:
+    text = unescape(text or "").strip()
+    word, _, rest = text.partition(" ")
+    word = word.strip()
+    if word and not word.isascii():  # typed in Chinese: answer in Chinese
+        actor = replace(actor, lang="zh")
+    req = Request(rt, actor, channel, fetch_profile)
+    try:
+        if not word:
+            return render.help_reply(rt.config, actor.lang)
+        name = ALIASES.get(word.lower())
+        if name is None and NUMBER.match(word):
+            name, rest = "show", text
+        if name is None:
+            raise BadInput("unknown_subcommand", value=clip(word, QUOTE_LIMIT))
+        return HANDLERS[name](req, rest.strip())
+    except UserError as err:
+        return error_reply(err, rt.config, actor.lang)
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("/opp %s failed (ref %s)", word, ref)
+        return render.message("⚠️ " + t(actor.lang, "internal_error", ref=ref))
+
+
+def error_text(err: UserError, config, lang: str) -> str:
+    params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    params.setdefault("stages", ", ".join(f"`{s.key}` {s.name(lang)}" for s in config.stages))
+    params.setdefault("reasons", ", ".join(f"`{r.key}` {r.name(lang)}" for r in config.lost_reasons))
+    if "name" in err.params:
+        params["name_label"] = field_label(lang, err.params["name"])
+    if "status" in err.params:
+        params["status_name"] = t(lang, "status_" + err.params["status"])
+    return t(lang, err.key, **params)
+
+
+def error_reply(err: UserError, config, lang: str) -> Reply:
+    return render.message("⚠️ " + error_text(err, config, lang))
+
+
+def card_for(rt: Runtime, actor: Actor, view: DealView, headline: str | None = None) -> Reply:
+    return render.deal_card(view, rt.config, actor.lang, local_now(rt.clock, actor), headline=headline)
+
+
+def card(req: Request, view: DealView, headline: str | None = None) -> Reply:
+    return card_for(req.rt, req.actor, view, headline)
+
+
+def parse_number(text: str, sub: str) -> tuple[int, str]:
+    """The deal number at the start of ``text`` and the rest."""
+    first, _, rest = text.strip().partition(" ")
+    if not first:
+        raise BadInput("need_number", sub=sub)
+    match = NUMBER.match(first)
+    if not match:
+        raise BadInput("bad_number", value=clip(first, QUOTE_LIMIT), sub=sub)
+    return int(match.group(1)), rest.strip()
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+
+def cmd_help(req: Request, _rest: str) -> Reply:
+    return render.help_reply(req.rt.config, req.lang)
+
+
+def cmd_new(req: Request, rest: str) -> Reply | Modal:
+    if not rest:
+        meta = forms.FormMeta(channel=req.channel)
+        return Modal(forms.deal_modal(req.rt.config, req.lang, owner=req.actor.slack_user_id, meta=meta))
+    with req.rt.transaction() as session:
+        deal = read_inline_deal(req, rest, session)
+        opp, _ = opportunities.create(session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock)
+        view = DealView.of(opp)
+    return card(req, view, t(req.lang, "created", number=view.number))
+
+
+def cmd_show(req: Request, rest: str) -> Reply:
+    number, _ = parse_number(rest, "show")
+    with req.rt.transaction() as session:
+        view = DealView.of(opportunities.get(session, actor=req.actor, number=number))
+    return card(req, view)
+
+
+def cmd_edit(req: Request, rest: str) -> Modal:
+    number, _ = parse_number(rest, "edit")
+    return edit_modal(req.rt, req.actor, number, channel=req.channel)
+
+
+def edit_modal(rt: Runtime, actor: Actor, number: int, *, channel: str | None) -> Modal:
+    with rt.transaction() as session:
+        opp = opportunities.get(session, actor=actor, number=number)
+        opportunities.require_change(actor, opp)
+        view = DealView.of(opp)
+    meta = forms.FormMeta(channel=channel, number=number, version=view.version)
+    return Modal(forms.deal_modal(rt.config, actor.lang, owner=actor.slack_user_id, meta=meta, deal=view))
+
+
+def cmd_move(req: Request, rest: str) -> Reply:
+    number, stage_text = parse_number(rest, "move")
+    stage = find_stage(req, stage_text)
+    with req.rt.transaction() as session:
+        opp = opportunities.move_stage(session, actor=req.actor, number=number, stage=stage, config=req.rt.config, clock=req.rt.clock)
+        view = DealView.of(opp)
+    return card(req, view, t(req.lang, "moved", number=number, stage=req.rt.config.stage(stage).name(req.lang)))
+
+
+def find_stage(req: Request, text: str) -> str:
+    if not text:
+        raise BadInput("need_stage")
+    stage = req.rt.config.find_stage(text)
+    if stage is None:
+        raise BadInput("unknown_stage", value=clip(text, QUOTE_LIMIT))
+    return stage.key
+
+
+def cmd_log(req: Request, rest: str) -> Reply:
+    number, text = parse_number(rest, "log")
+    kind = "note"
+    match = KIND_PREFIX.match(text)
+    if match:
+        word = match.group(1).lower()
+        kind, text = KIND_WORDS.get(word, word), text[match.end() :]
+    text, next_step, due_text = split_next_step(text)
+    due = read_date(req, due_text) if due_text else None
+    with req.rt.transaction() as session:
+        opp = opportunities.log_activity(
+            session, actor=req.actor, number=number, text=text, kind=kind, next_step=next_step, next_step_due=due, clock=req.rt.clock
+        )
+        view = DealView.of(opp)
+    return card(req, view, t(req.lang, "logged", number=number))
+
+
+def split_next_step(text: str) -> tuple[str, str | None, str | None]:
+    """"called CFO next send quote by friday" -> ("called CFO", "send quote", "friday")."""
+    words = text.split()
+    starts = [i for i, w in enumerate(words) if w.lower() in ("next", "下一步") and i > 0]
+    if not starts:
+        return text, None, None
+    i = starts[-1]
+    step_words = words[i + 1 :]
+    due = None
+    dues = [j for j, w in enumerate(step_words) if w.lower() in DUE_WORDS]
+    if dues:
+        j = dues[-1]
+        due = " ".join(step_words[j + 1 :]) or None
+        step_words = step_words[:j]
+    return " ".join(words[:i]), " ".join(step_words) or None, due
+
+
+def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
+    number, text = parse_number(rest, "won" if won else "lost")
+    config = req.rt.config
+    reason, note = None, text or None
+    if text:
+        found = config.find_reason(text, won=won)
+        if found:
+            reason, note = found[0].key, found[1] or None
+        elif not won:
+            raise BadInput("unknown_lost_reason", value=clip(text, QUOTE_LIMIT))
+    with req.rt.transaction() as session:
+        opp = opportunities.close(session, actor=req.actor, number=number, won=won, reason=reason, note=note, clock=req.rt.clock)
+        view = DealView.of(opp)
+    if won:
+        return card(req, view, t(req.lang, "won", number=number))
+    reason_name = next(r.name(req.lang) for r in config.lost_reasons if r.key == reason)
+    return card(req, view, t(req.lang, "lost", number=number, reason=reason_name))
+
+
+def cmd_history(req: Request, rest: str) -> Reply:
+    number, _ = parse_number(rest, "history")
+    with req.rt.transaction() as session:
+        opp, events, total = opportunities.history(session, actor=req.actor, number=number)
+        return render.history(opp.number, events, total, req.rt.config, req.lang, req.actor.tz)
+
+
+def cmd_list(req: Request, rest: str) -> Reply:
+    with req.rt.transaction() as session:
+        f = read_filters(req, rest, session)
+        rows, total = search_deals(session, f, limit=LIST_LIMIT)
+        views = [DealView.of(o) for o in rows]
+    return render.deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+
+
+def cmd_find(req: Request, rest: str) -> Reply:
+    if not rest:
+        raise BadInput("need_find_text")
+    f = DealFilter(workspace_id=req.actor.workspace_id, statuses=("open", "won", "lost"), text=rest)
+    with req.rt.transaction() as session:
+        rows, total = search_deals(session, f, limit=LIST_LIMIT, newest_first=True)
+        views = [DealView.of(o) for o in rows]
+    return render.deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+
+
+HANDLERS = {
+    "help": cmd_help,
+    "new": cmd_new,
+    "show": cmd_show,
+    "edit": cmd_edit,
+    "list": cmd_list,
+    "find": cmd_find,
+    "move": cmd_move,
+    "log": cmd_log,
+    "won": lambda req, rest: cmd_close(req, rest, won=True),
+    "lost": lambda req, rest: cmd_close(req, rest, won=False),
+    "history": cmd_history,
+}
+
+
+# --- reading values --------------------------------------------------------------------------
+
+
+def read_amount(req: Request, text: str):
+    try:
+        return parse_amount(text, default_currency=req.rt.config.currency)
+    except UnreadableAmount:
+        raise BadInput("unreadable_amount", value=clip(text, QUOTE_LIMIT)) from None
+
+
+def read_date(req: Request, text: str) -> date:
+    try:
+        return req.rt.dates.read(text[:100], now=local_now(req.rt.clock, req.actor))
+    except UnreadableDate:
+        raise BadInput("unreadable_date", value=clip(text, QUOTE_LIMIT)) from None
+
+
+def read_member(req: Request, text: str, session) -> int:
+    match = MENTION.match(text.strip())
+    if not match:
+        raise BadInput("bad_user", value=clip(text, QUOTE_LIMIT))
+    member = ensure_member(
+        session, workspace_id=req.actor.workspace_id, slack_user_id=match.group(1), clock=req.rt.clock, fetch_profile=req.fetch_profile
+    )
+    return member.id
+
+
+def split_fields(text: str) -> dict[str, list[str]]:
+    """Cut `/opp new` text into fields at the field words; "title" holds the words before them."""
+    parts: dict[str, list[str]] = {"title": []}
+    current = "title"
+    words = text.split()
+    for i, word in enumerate(words):
+        match = re.match(r"^([^:：]+)[:：](.*)$", word)
+        key, tail = (match.group(1), match.group(2)) if match else (word, "")
+        name = FIELD_OF.get(key.lower())
+        if current == "next_step" and not match and word.lower() in DUE_WORDS:
+            current = "next_step_due"
+            parts.setdefault(current, [])
+            continue
+        if name == "next_step" and current in DATE_FIELDS:
+            following = words[i + 1].lower() if i + 1 < len(words) else ""
+            if not parts[current] or following in DATE_WORDS:
+                name = None  # "close next friday": part of the date
+        if name is None:
+            parts[current].append(word)
+            continue
+        current = name
+        parts.setdefault(current, [])
+        if tail:
+            parts[current].append(tail)
+    return parts
+
+
+def read_inline_deal(req: Request, text: str, session) -> DealInput:
+    parts = split_fields(text)
+    title_words = parts.pop("title")
+    deal = DealInput()
+    if "amount" not in parts:
+        for i, word in enumerate(title_words):
+            if looks_like_amount(word):
+                parts["amount"] = [title_words.pop(i)]
+                break
+    deal.title = " ".join(title_words)
+    for name, words in parts.items():
+        value = " ".join(words).strip()
+        if name == "amount":
+            deal.amount, deal.currency = read_amount(req, value)
+        elif name in DATE_FIELDS:
+            setattr(deal, name, read_date(req, value))
+        elif name == "stage":
+            deal.stage = find_stage(req, value)
+        elif name == "owner":
+            deal.owner_id = read_member(req, value, session)
+        elif name == "tags":
+            deal.tags = [tag.strip() for tag in re.split(r"[,，]", value) if tag.strip()]
+        else:
+            setattr(deal, name, value)
+    return deal
+
+
+LIST_WORDS = {
+    "mine": ("mine", "my", "我的"),
+    "team": ("team", "团队"),
+    "all": ("all", "全部"),
+    "overdue": ("overdue", "逾期"),
+}
+LIST_WORD = {alias: name for name, aliases in LIST_WORDS.items() for alias in aliases}
+CLOSING = ("this-week", "next-week", "this-month", "next-month", "this-quarter")
+STATUSES = {"open": ("open",), "won": ("won",), "lost": ("lost",), "closed": ("won", "lost"), "all": ("open", "won", "lost")}
+
+
+def read_filters(req: Request, text: str, session) -> DealFilter:
+    actor = req.actor
+    scope, stage, owner_ids, overdue, statuses = "mine", None, None, None, ("open",)
+    close_from = close_to = None
+    free: list[str] = []
+    today = local_now(req.rt.clock, actor).date()
+    for word in text.split():
+        key, sep, value = word.partition(":") if ":" in word else word.partition("：")
+        key_l = key.lower()
+        if not sep and key_l in LIST_WORD:
+            name = LIST_WORD[key_l]
+            if name == "overdue":
+                overdue = today
+            else:
+                scope = name
+        elif sep and key_l in ("stage", "阶段"):
+            stage = find_stage(req, value)
+        elif sep and key_l in ("owner", "负责人"):
+            owner_ids = (read_member(req, value, session),)
+        elif sep and key_l in ("closing", "成交"):
+            if value.lower() not in CLOSING:
+                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+            close_from, close_to = period(value.lower(), today)
+        elif sep and key_l in ("status", "状态"):
+            if value.lower() not in STATUSES:
+                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+            statuses = STATUSES[value.lower()]
+        elif sep and key_l.isascii() and key_l.isalpha() and not value.startswith("//"):
+            raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+        else:
+            free.append(word)
+    if owner_ids is None and scope != "all":
+        owner_ids = tuple(team_member_ids(session, actor)) if scope == "team" else (actor.member_id,)
+    return DealFilter(
+        workspace_id=actor.workspace_id,
+        statuses=statuses,
+        owner_ids=owner_ids,
+        stage=stage,
+        overdue_on=overdue,
+        close_from=close_from,
+        close_to=close_to,
+        text=" ".join(free) or None,
+    )
+
+
+def period(name: str, today: date) -> tuple[date, date]:
+    """First and last day of this/next week, month or quarter."""
+    if name.endswith("week"):
+        start = today - timedelta(days=today.weekday()) + timedelta(weeks=name.startswith("next"))
+        return start, start + timedelta(days=6)
+    if name.endswith("month"):
+        month = today.month + (name.startswith("next"))
+        year = today.year + (month > 12)
+        month = (month - 1) % 12 + 1
+        start = date(year, month, 1)
+    else:
+        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    months = 3 if name.endswith("quarter") else 1
+    end_month = start.month + months
+    end = date(start.year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
+    return start, end

@@ -1,0 +1,22 @@
+"""/opp slash command."""
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import commands
+from handlers.modals import open_modal
+
+
+def opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+    outcome = commands.run(
+        context["rt"], context["actor"], command.get("text", ""), channel=command.get("channel_id"), fetch_profile=context["fetch_profile"]
+    )
+    if isinstance(outcome, commands.Modal):
+        ack()
+        open_modal(client, command["trigger_id"], outcome.view, respond, context["actor"].lang)
+    else:
+        ack(response_type="ephemeral", **outcome.payload())
+
+
+def register(app: App) -> None:
+    app.command("/opp")(opp)

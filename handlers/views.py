@@ -1,0 +1,30 @@
+"""Modal submissions: new deal, edit deal, log activity."""
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import forms, interactions
+
+
+def deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    rt, actor = context["rt"], context["actor"]
+    _finish(ack, client, context, interactions.guarded_form(rt, actor, lambda: interactions.submit_deal_form(rt, actor, view, context["fetch_profile"])))
+
+
+def log_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    rt, actor = context["rt"], context["actor"]
+    _finish(ack, client, context, interactions.guarded_form(rt, actor, lambda: interactions.submit_log_form(rt, actor, view)))
+
+
+def _finish(ack: Ack, client: WebClient, context: BoltContext, outcome) -> None:
+    if isinstance(outcome, interactions.FormErrors):
+        ack(response_action="errors", errors=outcome.errors)
+        return
+    ack()
+    interactions.post_private(client, context["actor"].slack_user_id, outcome.channel, outcome.reply)
+
+
+def register(app: App) -> None:
+    app.view(forms.NEW_DEAL)(deal_form)
+    app.view(forms.EDIT_DEAL)(deal_form)
+    app.view(forms.LOG_ACTIVITY)(log_form)

@@ -1,0 +1,167 @@
+"""The tables: members, opportunities, activities, the event log and per-workspace counters.
+
+Typed SQLAlchemy 2.0 models. The schema itself is owned by the Alembic migrations in
+``store/migrations``; these classes must match them (a test compares the two).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes in, timezone-aware UTC datetimes out, on SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Workspace(Base):
+    """One Slack workspace (team). Holds the counter for short deal numbers (#42)."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Member(Base):
+    """A person in the workspace, known by Slack user id; display data cached from users.info."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id", name="uq_members_slack_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(32), default="rep")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    manager: Mapped[Member | None] = relationship(remote_side=[id])
+
+
+class Opportunity(Base):
+    """A deal (商机). Never deleted: ``status`` is open, won, lost or deleted."""
+
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number", name="uq_opportunities_number"),
+        UniqueConstraint("workspace_id", "request_key", name="uq_opportunities_request_key"),
+        Index("ix_opportunities_ws_status_stage", "workspace_id", "status", "stage"),
+        Index("ix_opportunities_owner_status", "owner_id", "status"),
+        Index("ix_opportunities_ws_close", "workspace_id", "status", "expected_close"),
+        Index("ix_opportunities_ws_next_due", "workspace_id", "status", "next_step_due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    account: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    stage: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    next_step: Mapped[str | None] = mapped_column(String(500))
+    next_step_due: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    source: Mapped[str | None] = mapped_column(String(100))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    budget: Mapped[str | None] = mapped_column(String(500))
+    authority: Mapped[str | None] = mapped_column(String(500))
+    need: Mapped[str | None] = mapped_column(String(500))
+    timing: Mapped[str | None] = mapped_column(String(500))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    won_reason: Mapped[str | None] = mapped_column(String(500))
+    lost_reason: Mapped[str | None] = mapped_column(String(500))
+    request_key: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
+    creator: Mapped[Member] = relationship(foreign_keys=[creator_id], lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Activity(Base):
+    """Something a person did on a deal: a note, call, meeting, email, or a stage change."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_opportunity_at", "opportunity_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+class Event(Base):
+    """Append-only log: who changed what on a deal, when, from what to what."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_opportunity_id", "opportunity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[Member] = relationship(lazy="joined")

@@ -1,0 +1,94 @@
+"""Read queries over deals. The database filters, sorts, counts and pages; Python only receives
+the page it shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from store.models import Event, Opportunity, Workspace
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    workspace_id: str
+    statuses: tuple[str, ...] = ("open",)
+    owner_ids: tuple[int, ...] | None = None
+    stage: str | None = None
+    overdue_on: date | None = None  # next step due, or expected close, before this day
+    close_from: date | None = None
+    close_to: date | None = None
+    text: str | None = None
+
+
+def _where(query: Select, f: DealFilter) -> Select:
+    query = query.where(Opportunity.workspace_id == f.workspace_id, Opportunity.status.in_(f.statuses))
+    if f.owner_ids is not None:
+        query = query.where(Opportunity.owner_id.in_(f.owner_ids))
+    if f.stage:
+        query = query.where(Opportunity.stage == f.stage)
+    if f.overdue_on:
+        query = query.where(
+            or_(Opportunity.next_step_due < f.overdue_on, Opportunity.expected_close < f.overdue_on)
+        )
+    if f.close_from:
+        query = query.where(Opportunity.expected_close >= f.close_from)
+    if f.close_to:
+        query = query.where(Opportunity.expected_close <= f.close_to)
+    if f.text:
+        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Opportunity.title.ilike(pattern, escape="\\"),
+                Opportunity.account.ilike(pattern, escape="\\"),
+                Opportunity.contact.ilike(pattern, escape="\\"),
+            )
+        )
+    return query
+
+
+def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False) -> tuple[list[Opportunity], int]:
+    """One page of matching deals and the total count."""
+    total = session.scalar(_where(select(func.count(Opportunity.id)), f)) or 0
+    order = (
+        (Opportunity.number.desc(),)
+        if newest_first
+        else (Opportunity.expected_close.is_(None), Opportunity.expected_close, Opportunity.number)
+    )
+    rows = session.scalars(_where(select(Opportunity), f).order_by(*order).limit(limit)).unique().all()
+    return list(rows), total
+
+
+def deal_by_number(session: Session, workspace_id: str, number: int, *, for_update: bool = False) -> Opportunity | None:
+    query = select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.number == number)
+    if for_update:
+        query = query.with_for_update(of=Opportunity)
+    return session.scalars(query).unique().one_or_none()
+
+
+def deal_by_request_key(session: Session, workspace_id: str, request_key: str) -> Opportunity | None:
+    return session.scalars(
+        select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.request_key == request_key)
+    ).unique().one_or_none()
+
+
+def next_deal_number(session: Session, workspace_id: str) -> int:
+    """Atomically take the workspace's next short number (#42); the row lock serialises takers."""
+    taken = session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace_id)
+        .values(next_number=Workspace.next_number + 1)
+        .returning(Workspace.next_number)
+    ).scalar_one()
+    return taken - 1
+
+
+def deal_events(session: Session, opportunity_id: int, *, limit: int) -> tuple[list[Event], int]:
+    total = session.scalar(select(func.count(Event.id)).where(Event.opportunity_id == opportunity_id)) or 0
+    rows = session.scalars(
+        select(Event).where(Event.opportunity_id == opportunity_id).order_by(Event.id.desc()).limit(limit)
+    ).unique().all()
+    return list(rows), total

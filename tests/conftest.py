@@ -1,0 +1,336 @@
+"""The test harness: signed requests into the real app, a local fake Slack Web API, a fixed clock.
+
+Tests read like a Slack conversation:
+
+    reply = slack.command("alice", "new Acme ERP 50万 close 下周五")
+    assert "Created #1" in reply.text
+    assert db.deal(1).amount == 500000
+
+Every payload the app answers with or sends to Slack is checked with slack_sdk.models and the
+Block Kit JSON Schema (tests/slackcheck.py).
+
+The suite runs on SQLite; with OPPBOT_TEST_DATABASE_URL set (postgresql+psycopg://...) it runs
+on that database instead.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import select, text
+
+from bot.app import create_app, web_client
+from bot.clock import FixedClock
+from bot.config import Settings, load_config
+from bot.dates import DateReader
+from bot.fakeslack import TEAM_ID, FakeSlack
+from bot.runtime import Runtime
+from bot.web import wsgi_app
+from store.db import make_engine, make_sessions, upgrade
+from store.models import Base, Event, Member, Opportunity
+from tests.slackcheck import assert_valid_call, assert_valid_message
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-signing-secret"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Wednesday 2026-11-25 10:00 in Shanghai
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+
+USERS = {
+    "alice": dict(user_id="U0ALICE", name="alice", tz="Asia/Shanghai", locale="en-US"),
+    "bob": dict(user_id="U0BOB", name="bob", tz="Asia/Shanghai", locale="en-US"),
+    "li": dict(user_id="U0LI", name="li", tz="Asia/Shanghai", locale="zh-CN"),
+    "nyc": dict(user_id="U0NYC", name="nyc", tz="America/New_York", locale="en-US"),
+    "boss": dict(user_id="U0ADMIN", name="boss", tz="Asia/Shanghai", locale="en-US"),
+}
+
+
+def database_url_for_tests(tmp_path_factory) -> str:
+    return os.environ.get("OPPBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/oppbot.db"
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory):
+    url = database_url_for_tests(tmp_path_factory)
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":  # start from an empty schema
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clean_db(engine):
+    """Every test starts with empty tables (the schema stays)."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+    return engine
+
+
+@pytest.fixture(scope="session")
+def dates():
+    reader = DateReader(("en", "zh"))
+    reader.warm()
+    return reader
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def config():
+    return load_config(ROOT / "config.toml")
+
+
+@pytest.fixture
+def fake():
+    with FakeSlack() as server:
+        for spec in USERS.values():
+            spec = dict(spec)
+            server.add_user(spec.pop("user_id"), **spec)
+        yield server
+        for call in server.calls():
+            assert_valid_call(call)
+
+
+@pytest.fixture
+def rt(clean_db, config, clock, dates):
+    admins = ("U0ADMIN",)
+    from dataclasses import replace
+
+    return Runtime(config=replace(config, admins=admins), sessions=make_sessions(clean_db), clock=clock, dates=dates)
+
+
+@dataclass
+class Answer:
+    """What the app answered to one request."""
+
+    status: int
+    body: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body) if self.body else {}
+
+    @property
+    def text(self) -> str:
+        """The fallback text plus every mrkdwn/plain text in the blocks, for easy assertions."""
+        payload = self.json
+        return payload_text(payload)
+
+
+def payload_text(payload: dict) -> str:
+    parts = [payload.get("text") or ""]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+                parts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(payload.get("blocks") or payload.get("view") or [])
+    if "errors" in payload:
+        parts.extend(payload["errors"].values())
+    return "\n".join(parts)
+
+
+class SlackClient:
+    """Plays Slack: signs and posts requests to the app's HTTP entry point, in-process (WSGI)."""
+
+    def __init__(self, rt: Runtime, fake: FakeSlack, secret: str = SECRET):
+        self.rt = rt
+        self.fake = fake
+        settings = Settings(
+            bot_token="xoxb-test",
+            signing_secret=secret,
+            app_token=None,
+            database_url=None,
+            slack_api_url=fake.api_url,
+            config_path=str(ROOT / "config.toml"),
+        )
+        self.app = create_app(rt, settings, client=web_client(settings))
+        self.wsgi = wsgi_app(self.app, rt)
+        self.verifier = SignatureVerifier(secret)
+        self._n = 0
+
+    # --- raw HTTP -------------------------------------------------------------------------
+    def post(self, body: str, content_type: str, *, signature: str | None = None, timestamp: str | None = None, path="/slack/events") -> Answer:
+        timestamp = timestamp or str(int(time.time()))
+        signature = signature or self.verifier.generate_signature(timestamp=timestamp, body=body)
+        raw = body.encode()
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "CONTENT_TYPE": content_type,
+            "CONTENT_LENGTH": str(len(raw)),
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "3000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.input": io.BytesIO(raw),
+            "wsgi.url_scheme": "http",
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
+            "HTTP_X_SLACK_SIGNATURE": signature,
+        }
+        return self._call(environ)
+
+    def get(self, path: str) -> Answer:
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "localhost",
+                   "SERVER_PORT": "3000", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": io.BytesIO(b""), "wsgi.url_scheme": "http"}
+        return self._call(environ)
+
+    def _call(self, environ) -> Answer:
+        status = {}
+
+        def start_response(line, headers, exc_info=None):
+            status["code"] = int(line.split()[0])
+
+        body = b"".join(self.wsgi(environ, start_response)).decode()
+        return Answer(status["code"], body)
+
+    # --- as Slack sends them ----------------------------------------------------------------
+    def command(self, who: str, text: str, *, channel: str = "C0SALES", **kw) -> Answer:
+        self._n += 1
+        form = {
+            "token": "legacy",
+            "team_id": TEAM_ID,
+            "team_domain": "fake",
+            "channel_id": channel,
+            "channel_name": "sales",
+            "user_id": USERS[who]["user_id"],
+            "user_name": who,
+            "command": "/opp",
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": self.fake.response_url(f"cmd{self._n}"),
+            "trigger_id": f"trigger.{self._n}",
+        }
+        answer = self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+        if answer.status == 200 and answer.body:
+            assert_valid_message(answer.json)
+        return answer
+
+    def interactive(self, payload: dict, **kw) -> Answer:
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw)
+
+    def click(self, who: str, action_id: str, value: str | None = None, *, selected: str | None = None, ephemeral: bool = True) -> Answer:
+        self._n += 1
+        action = {"action_id": action_id, "block_id": "b", "type": "button", "action_ts": "1.2"}
+        if selected is not None:
+            action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": selected}, "value": selected})
+        else:
+            action["value"] = value
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "user": {"id": USERS[who]["user_id"], "username": who, "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "trigger_id": f"trigger.{self._n}",
+            "channel": {"id": "C0SALES", "name": "sales"},
+            "container": {"type": "message", "channel_id": "C0SALES", "is_ephemeral": ephemeral, "message_ts": "1.1"},
+            "response_url": self.fake.response_url(f"act{self._n}"),
+            "actions": [action],
+        }
+        return self.interactive(payload)
+
+    def submit(self, who: str, view: dict, values: dict, *, view_id: str = "V0001") -> Answer:
+        """Submit a modal the app opened, with ``values`` as {block_id: value} (shaped per element)."""
+        state = {}
+        for block in view["blocks"]:
+            if block["type"] != "input":
+                continue
+            element = block["element"]
+            block_id, action_id = block["block_id"], element["action_id"]
+            value = values.get(block_id)
+            kind = element["type"]
+            if kind == "plain_text_input":
+                field = {"type": kind, "value": value if value is not None else element.get("initial_value")}
+            elif kind == "static_select":
+                chosen = value or (element.get("initial_option") or {}).get("value")
+                field = {"type": kind, "selected_option": {"text": {"type": "plain_text", "text": str(chosen)}, "value": chosen} if chosen else None}
+            elif kind == "datepicker":
+                field = {"type": kind, "selected_date": value if value is not None else element.get("initial_date")}
+            elif kind == "users_select":
+                field = {"type": kind, "selected_user": value or element.get("initial_user")}
+            else:
+                raise AssertionError(f"unhandled element {kind}")
+            state[block_id] = {action_id: field}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "fake"},
+            "user": {"id": USERS[who]["user_id"], "username": who, "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "trigger_id": "trigger.submit",
+            "view": {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "h"},
+        }
+        answer = self.interactive(payload)
+        assert answer.status == 200, answer.body
+        return answer
+
+    def opened_view(self) -> dict:
+        """The last modal the app asked Slack to open."""
+        return self.fake.last("views.open").args["view"]
+
+    def responses(self) -> list[dict]:
+        return [c.args for c in self.fake.calls("response_url")]
+
+
+@pytest.fixture
+def slack(rt, fake):
+    return SlackClient(rt, fake)
+
+
+class Db:
+    """Looks into the database the app uses."""
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+
+    def deal(self, number: int) -> Opportunity | None:
+        with self.rt.sessions() as s:
+            return s.scalars(select(Opportunity).where(Opportunity.number == number)).unique().one_or_none()
+
+    def deals(self) -> list[Opportunity]:
+        with self.rt.sessions() as s:
+            return list(s.scalars(select(Opportunity).order_by(Opportunity.number)).unique())
+
+    def events(self, number: int) -> list[Event]:
+        with self.rt.sessions() as s:
+            opp = s.scalars(select(Opportunity).where(Opportunity.number == number)).unique().one()
+            return list(s.scalars(select(Event).where(Event.opportunity_id == opp.id).order_by(Event.id)).unique())
+
+    def member(self, slack_user_id: str) -> Member | None:
+        with self.rt.sessions() as s:
+            return s.scalars(select(Member).where(Member.slack_user_id == slack_user_id)).one_or_none()
+
+    def count(self, model) -> int:
+        with self.rt.sessions() as s:
+            return len(s.scalars(select(model.id)).all())
+
+
+@pytest.fixture
+def db(rt):
+    return Db(rt)

@@ -1,0 +1,159 @@
+from decimal import Decimal
+
+import pytest
+
+from bot.amounts import UnreadableAmount, format_amount, looks_like_amount, parse_amount
+
+
+@pytest.mark.parametrize(
+    "text, amount, currency",
+    [
+        ("50000", "50000", "USD"),
+        ("50k", "50000", "USD"),
+        ("50K", "50000", "USD"),
+        ("1.2M", "1200000", "USD"),
+        ("1.2m", "1200000", "USD"),
+        ("2b", "2000000000", "USD"),
+        ("2bn", "2000000000", "USD"),
+        ("2BN", "2000000000", "USD"),
+        ("50万", "500000", "USD"),
+        ("50w", "500000", "USD"),
+        ("50W", "500000", "USD"),
+        ("3.5亿", "350000000", "USD"),
+        ("¥300,000", "300000", "CNY"),
+        ("￥300,000", "300000", "CNY"),
+        ("$20k", "20000", "USD"),
+        ("€5k", "5000", "EUR"),
+        ("£5k", "5000", "GBP"),
+        ("300000 CNY", "300000", "CNY"),
+        ("300000CNY", "300000", "CNY"),
+        ("CNY 300000", "300000", "CNY"),
+        ("USD 20k", "20000", "USD"),
+        ("usd20k", "20000", "USD"),
+        ("50万元", "500000", "CNY"),
+        ("300元", "300", "CNY"),
+        ("RMB 5万", "50000", "CNY"),
+        ("5万美元", "50000", "USD"),
+        ("¥50万元", "500000", "CNY"),
+        ("1,234.50", "1234.50", "USD"),
+        ("５０万", "500000", "USD"),
+        ("  50k  ", "50000", "USD"),
+        ("0.5", "0.50", "USD"),
+        ("999999999999999.99", "999999999999999.99", "USD"),
+    ],
+)
+def test_parse_amount(text, amount, currency):
+    assert parse_amount(text, default_currency="USD") == (Decimal(amount), currency)
+
+
+def test_default_currency_applies_only_without_symbol_or_code():
+    assert parse_amount("50万", default_currency="CNY") == (Decimal("500000"), "CNY")
+    assert parse_amount("$50", default_currency="CNY") == (Decimal("50"), "USD")
+
+
+def test_result_is_quantized_to_cents():
+    amount, _ = parse_amount("1.2345k", default_currency="USD")
+    assert amount == Decimal("1234.50")
+    assert amount.as_tuple().exponent == -2
+    assert str(parse_amount("50万", default_currency="CNY")[0]) == "500000.00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "abc",
+        "50x",
+        "1.2.3",
+        "-50",
+        "-5万",
+        "0",
+        "0万",
+        "0.001",
+        "12,34",
+        "1e5",
+        "$",
+        "万",
+        "$50 CNY",
+        "50 万 亿",
+        "1000000000000000",
+        "999999999999999.999",
+        "10000000亿",
+    ],
+)
+def test_unreadable_amount(text):
+    with pytest.raises(UnreadableAmount) as info:
+        parse_amount(text, default_currency="CNY")
+    assert info.value.text == text
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        ("50万", True),
+        ("$20k", True),
+        ("300,000", True),
+        ("120000", True),
+        ("50k", True),
+        ("300元", True),
+        ("¥300", True),
+        ("USD20k", True),
+        ("1000", True),
+        ("1899", True),
+        ("2101", True),
+        ("1,999", True),
+        ("2", False),
+        ("v2", False),
+        ("2026", False),
+        ("1900", False),
+        ("2100", False),
+        ("999", False),
+        ("12.5", False),
+        ("abc", False),
+        ("ERP", False),
+        ("50x", False),
+        ("-500", False),
+        ("", False),
+        ("50 万", False),
+    ],
+)
+def test_looks_like_amount(token, expected):
+    assert looks_like_amount(token) is expected
+
+
+@pytest.mark.parametrize(
+    "amount, currency, lang, expected",
+    [
+        ("500000", "CNY", "zh", "¥50万"),
+        ("123456", "CNY", "zh", "¥12.35万"),
+        ("10000", "CNY", "zh", "¥1万"),
+        ("350000000", "CNY", "zh", "¥3.5亿"),
+        ("120000000", "CNY", "zh", "¥1.2亿"),
+        ("99999999.99", "CNY", "zh", "¥1亿"),
+        ("300", "CNY", "zh", "¥300"),
+        ("300.5", "CNY", "zh", "¥300.50"),
+        ("50000", "USD", "zh", "$5万"),
+        ("50000", "HKD", "zh", "HKD 5万"),
+        ("500000", "CNY", "en", "¥500,000"),
+        ("20000", "USD", "en", "$20,000"),
+        ("1234.50", "USD", "en", "$1,234.50"),
+        ("5000", "EUR", "en", "€5,000"),
+        ("5000", "GBP", "en", "£5,000"),
+        ("5000", "JPY", "en", "JPY 5,000"),
+        ("20000", "usd", "en", "$20,000"),
+        ("-300", "GBP", "en", "-£300"),
+    ],
+)
+def test_format_amount(amount, currency, lang, expected):
+    assert format_amount(Decimal(amount), currency, lang) == expected
+
+
+@pytest.mark.parametrize("text", ["50万", "$1,234.50", "3.5亿", "€5k"])
+def test_parse_then_format_round_trips(text):
+    amount, currency = parse_amount(text, default_currency="CNY")
+    assert parse_amount(format_amount(amount, currency, "en"), default_currency="CNY") == (
+        amount,
+        currency,
+    )
