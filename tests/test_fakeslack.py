@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.fakeslack import Call, FakeSlack
-from slackcheck import assert_valid_call
+from tests.slackcheck import assert_valid_call
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*New opportunity*"}}
 BUTTON_ROW = {

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.fakeslack import Call
-from slackcheck import assert_valid_blocks, assert_valid_call, assert_valid_message, assert_valid_view
+from tests.slackcheck import assert_valid_blocks, assert_valid_call, assert_valid_message, assert_valid_view
 
 
 def plain(text):

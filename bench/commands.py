@@ -1,0 +1,165 @@
+"""/opp request latency through the real HTTP server (gunicorn + Bolt) with 10,000 deals stored.
+
+    .venv/bin/python bench/commands.py [--deals 10000] [--requests 600] [--database-url URL]
+
+Seeds the deals in bulk, starts `oppbot web` on a local port with the Web API pointed at a local
+fake, then sends signed slash commands one after another (a mix of show, list with filters, find,
+new, move, log) and prints p50/p99/max per command and overall. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import load_config  # noqa: E402
+from bot.fakeslack import TEAM_ID, FakeSlack  # noqa: E402
+from store.db import make_engine, upgrade  # noqa: E402
+from store.models import Member, Opportunity, Workspace  # noqa: E402
+
+SECRET = "bench-secret"
+USERS = [f"U{i:07d}" for i in range(1, 51)]
+
+
+def seed(url: str, deals: int) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    config = load_config(ROOT / "config.toml")
+    stages = [s.key for s in config.stages]
+    now = datetime.now(timezone.utc)
+    rnd = random.Random(7)
+    with engine.begin() as conn:
+        conn.execute(insert(Workspace), [{"id": TEAM_ID, "next_number": deals + 1, "created_at": now}])
+        conn.execute(insert(Member), [
+            {"id": i + 1, "workspace_id": TEAM_ID, "slack_user_id": u, "display_name": u, "role": "ae", "created_at": now,
+             "profile_fetched_at": now, "timezone": "Asia/Shanghai", "locale": "en-US"}
+            for i, u in enumerate(USERS)
+        ])
+        rows = []
+        for n in range(1, deals + 1):
+            owner = rnd.randrange(len(USERS)) + 1
+            status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
+            rows.append({
+                "workspace_id": TEAM_ID, "number": n, "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
+                "account": f"Account {rnd.randrange(2000)}", "contact": None, "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
+                "currency": "CNY", "stage": rnd.choice(stages), "status": status,
+                "expected_close": date.today() + timedelta(days=rnd.randrange(-30, 120)),
+                "next_step": "follow up", "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
+                "owner_id": owner, "creator_id": owner, "tags": [], "created_at": now, "updated_at": now,
+                "last_activity_at": now, "stage_entered_at": now, "version": 1,
+            })
+        conn.execute(insert(Opportunity), rows)
+    engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deals", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp()
+    url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    started = time.perf_counter()
+    seed(url, args.deals)
+    print(f"seeded {args.deals} deals in {time.perf_counter() - started:.1f}s ({url.split(':')[0]})")
+
+    with FakeSlack() as fake:
+        for u in USERS:
+            fake.add_user(u, name=u, locale="en-US")
+        port = free_port()
+        env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url,
+                   DATABASE_URL=url, OPPBOT_CONFIG=str(ROOT / "config.toml"), LOG_LEVEL="WARNING")
+        oppbot = Path(sys.executable).with_name("oppbot")
+        proc = subprocess.Popen([str(oppbot), "web", "--port", str(port), "--workers", "2"], env=env, cwd=tmp,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(base, proc)
+            run(base, fake, args)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def wait_until_up(base: str, proc) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("oppbot web exited")
+            time.sleep(0.1)
+    raise SystemExit("oppbot web did not start")
+
+
+def run(base: str, fake: FakeSlack, args) -> None:
+    verifier = SignatureVerifier(SECRET)
+    rnd = random.Random(11)
+    mix = [
+        ("show", lambda: f"show {rnd.randrange(1, args.deals)}"),
+        ("list", lambda: "list"),
+        ("list stage", lambda: "list all stage:proposal"),
+        ("list overdue", lambda: "list team overdue"),
+        ("list closing", lambda: "list all closing:this-month"),
+        ("find", lambda: f"find Account {rnd.randrange(2000)}"),
+        ("new", lambda: f"new Bench deal {rnd.randrange(10**6)} 50万 close 下周五 stage proposal"),
+        ("log", lambda: f"log {rnd.randrange(1, args.deals)} called the CFO next send quote by friday"),
+        ("move", lambda: f"move {rnd.randrange(1, args.deals)} {rnd.choice(['proposal', 'negotiation', 'contract'])}"),
+    ]
+    timings: dict[str, list[float]] = {name: [] for name, _ in mix}
+    for i in range(args.requests):
+        name, make = mix[i % len(mix)]
+        user = rnd.choice(USERS)
+        body = urlencode({"team_id": TEAM_ID, "channel_id": "C0BENCH", "user_id": user, "user_name": user, "command": "/opp",
+                          "text": make(), "response_url": fake.response_url(), "trigger_id": f"t.{i}"})
+        ts = str(int(time.time()))
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}
+        request = urllib.request.Request(base + "/slack/events", data=body.encode(), headers=headers, method="POST")
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=10) as r:
+            r.read()
+            assert r.status == 200
+        timings[name].append((time.perf_counter() - t0) * 1000)
+
+    def line(label, values):
+        values = sorted(values)
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        return f"{label:<14} n={len(values):<4} p50={statistics.median(values):6.1f} ms  p99={p99:6.1f} ms  max={values[-1]:6.1f} ms"
+
+    print(f"/opp latency through gunicorn, {args.deals} deals, {args.requests} sequential requests")
+    for name, values in timings.items():
+        print(line(name, values))
+    print(line("all", [v for vs in timings.values() for v in vs]))
+
+
+if __name__ == "__main__":
+    main()
