@@ -42,6 +42,57 @@ class Reason:
 
 
 @dataclass(frozen=True)
+class Choice:
+    key: str
+    names: dict[str, str]
+    points: float  # share of the criterion's weight, 0..1
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["en"]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    names: dict[str, str]
+    weight: int
+    choices: tuple[Choice, ...]
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["en"]
+
+    def choice(self, key: str | None) -> Choice | None:
+        return next((c for c in self.choices if c.key == key), None)
+
+
+@dataclass(frozen=True)
+class TagRule:
+    tag: str
+    min_score: int | None = None
+    max_score: int | None = None
+    grades: tuple[str, ...] = ()
+    min_stage: str | None = None
+
+
+@dataclass(frozen=True)
+class Qualification:
+    criteria: tuple[Criterion, ...]
+    threshold: int  # a deal scoring below it ...
+    gate_stage: str  # ... cannot move past this stage
+    high_intent: int
+    low_intent: int
+    high_value: float
+    medium_value: float
+    cadence_days: dict[str, int]
+    tag_rules: tuple[TagRule, ...]
+    min_closed: int  # closed deals needed before win probability is learned
+    min_examples: int  # a feature value seen fewer times is ignored
+
+
+GRADES = ("A", "B", "C")
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     language: str
@@ -51,6 +102,7 @@ class Config:
     stages: tuple[Stage, ...]
     won_reasons: tuple[Reason, ...]
     lost_reasons: tuple[Reason, ...]
+    qualification: Qualification
     channels: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -182,7 +234,97 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         stages=tuple(stages),
         won_reasons=won,
         lost_reasons=lost,
+        qualification=_qualification(check, raw, [s.key for s in stages]),
         channels=dict(channels),
+    )
+
+
+def _number(check: _Checker, raw: dict, key: str, default, *, low: float = 0, high: float | None = None, whole: bool = True):
+    value = raw.get(key.rsplit(".", 1)[-1], default)
+    kinds = int if whole else int | float
+    if not isinstance(value, kinds) or isinstance(value, bool) or value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f">= {low}"
+        check.fail(key, f"must be a {'whole ' if whole else ''}number {span}, got {value!r}")
+    return value
+
+
+def _qualification(check: _Checker, raw: dict, stage_keys: list[str]) -> Qualification:
+    q = check.table(raw, "qualification")
+    criteria = []
+    items = q.get("criteria")
+    if not isinstance(items, list) or not items:
+        check.fail("qualification.criteria", "at least one [[qualification.criteria]] table is required")
+    for i, item in enumerate(items):
+        where = f"qualification.criteria[{i}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table")
+        key = check.string(item, f"{where}.key")
+        if key in (c.key for c in criteria):
+            check.fail(f"{where}.key", f"duplicate criterion key {key!r}")
+        weight = _number(check, item, f"{where}.weight", None, low=1, high=100)
+        choices = []
+        raw_choices = item.get("choices")
+        if not isinstance(raw_choices, list) or len(raw_choices) < 2:
+            check.fail(f"{where}.choices", "needs at least two { key, name = { zh, en }, points } choices")
+        for j, choice in enumerate(raw_choices):
+            cw = f"{where}.choices[{j}]"
+            if not isinstance(choice, dict):
+                check.fail(cw, "must be a table { key, name = { zh, en }, points }")
+            points = _number(check, choice, f"{cw}.points", None, low=0, high=1, whole=False)
+            choices.append(Choice(check.string(choice, f"{cw}.key"), check.names(choice, f"{cw}.name"), float(points)))
+        criteria.append(Criterion(key, check.names(item, f"{where}.name"), weight, tuple(choices)))
+    total = sum(c.weight for c in criteria)
+    if total != 100:
+        check.fail("qualification.criteria", f"weights must add up to 100, they add up to {total}")
+    threshold = _number(check, q, "qualification.threshold", 60, high=100)
+    gate = check.choice(q, "qualification.gate_stage", tuple(stage_keys), default=stage_keys[min(2, len(stage_keys) - 1)])
+    high_intent = _number(check, q, "qualification.high_intent", 70, high=100)
+    low_intent = _number(check, q, "qualification.low_intent", 40, high=100)
+    if low_intent > high_intent:
+        check.fail("qualification.low_intent", f"must not be above high_intent ({high_intent}), got {low_intent}")
+    g = check.table(raw, "grading")
+    high_value = _number(check, g, "grading.high_value", 1_000_000, whole=False)
+    medium_value = _number(check, g, "grading.medium_value", 200_000, whole=False)
+    if medium_value > high_value:
+        check.fail("grading.medium_value", f"must not be above high_value ({high_value}), got {medium_value}")
+    cadence = g.get("cadence_days", {"A": 1, "B": 7, "C": 30})
+    if not isinstance(cadence, dict) or set(cadence) != set(GRADES):
+        check.fail("grading.cadence_days", "must give days for each grade, e.g. { A = 1, B = 7, C = 30 }")
+    for grade in GRADES:
+        _number(check, cadence, f"grading.cadence_days.{grade}", None, low=1)
+    rules = []
+    for i, item in enumerate(raw.get("tag_rules", [])):
+        where = f"tag_rules[{i}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table { tag = ..., min_score = ... }")
+        grades = item.get("grades", [])
+        if not isinstance(grades, list) or not set(grades) <= set(GRADES):
+            check.fail(f"{where}.grades", "must be a list of grades such as [\"A\", \"B\"]")
+        min_stage = item.get("min_stage")
+        if min_stage is not None and min_stage not in stage_keys:
+            check.fail(f"{where}.min_stage", f"must be a stage key, got {min_stage!r}")
+        rules.append(
+            TagRule(
+                tag=check.string(item, f"{where}.tag"),
+                min_score=item.get("min_score") and _number(check, item, f"{where}.min_score", None, high=100),
+                max_score=item.get("max_score") and _number(check, item, f"{where}.max_score", None, high=100),
+                grades=tuple(grades),
+                min_stage=min_stage,
+            )
+        )
+    p = check.table(raw, "probability")
+    return Qualification(
+        criteria=tuple(criteria),
+        threshold=threshold,
+        gate_stage=gate,
+        high_intent=high_intent,
+        low_intent=low_intent,
+        high_value=float(high_value),
+        medium_value=float(medium_value),
+        cadence_days={k: int(cadence[k]) for k in GRADES},
+        tag_rules=tuple(rules),
+        min_closed=_number(check, p, "probability.min_closed", 50, low=1),
+        min_examples=_number(check, p, "probability.min_examples", 5, low=1),
     )
 
 

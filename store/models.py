@@ -10,7 +10,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 from sqlalchemy import (
+    false,
     JSON,
+    Boolean,
+    Float,
     Date,
     DateTime,
     ForeignKey,
@@ -92,6 +95,8 @@ class Opportunity(Base):
         Index("ix_opportunities_owner_status", "owner_id", "status"),
         Index("ix_opportunities_ws_close", "workspace_id", "status", "expected_close"),
         Index("ix_opportunities_ws_next_due", "workspace_id", "status", "next_step_due"),
+        Index("ix_opportunities_ws_touch", "workspace_id", "status", "next_touch_due"),
+        Index("ix_opportunities_ws_grade", "workspace_id", "status", "grade"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -125,12 +130,35 @@ class Opportunity(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # qualification: answers {criterion key: choice key}, the score they give, the grade
+    qualification: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    grade: Mapped[str] = mapped_column(String(1), default="C", server_default="C")
+    grade_pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    strategic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    next_touch_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    auto_tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    win_probability: Mapped[float | None] = mapped_column(Float)
+    probability_override: Mapped[float | None] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
     creator: Mapped[Member] = relationship(foreign_keys=[creator_id], lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class WinStat(Base):
+    """Closed-deal counts per (feature, value) for the learned win probability; feature "_all"
+    holds the totals."""
+
+    __tablename__ = "win_stats"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    won: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Activity(Base):

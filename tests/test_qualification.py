@@ -1,0 +1,53 @@
+"""Score, grade, cadence and rule tags from config.toml, as pure functions."""
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from bot import qualification as qual
+
+ANSWERS_FULL = {"budget": "approved", "authority": "decision_maker", "need": "urgent", "timing": "this_quarter",
+                "competition": "none", "strategic_fit": "high"}
+
+
+def test_weights_and_breakdown(config):
+    q = config.qualification
+    assert sum(c.weight for c in q.criteria) == 100
+    total, parts = qual.score(q, ANSWERS_FULL)
+    assert total == 100
+    total, parts = qual.score(q, {"budget": "planned", "authority": "influencer"})
+    assert total == 15 + 10
+    assert [(p.key, p.earned, p.weight) for p in parts][:3] == [("budget", 15, 25), ("authority", 10, 20), ("need", 0, 25)]
+    assert qual.score(q, {"budget": "no-such-choice"})[0] == 0
+    assert qual.missing(q, parts)[0].key == "need"  # the biggest gap first
+
+
+@pytest.mark.parametrize(
+    "amount, strategic, score, grade",
+    [
+        (2_000_000, False, 80, "A"),  # high value, high intent
+        (2_000_000, False, 30, "B"),  # high value still being nurtured
+        (500_000, False, 50, "B"),  # medium value
+        (500_000, False, 20, "C"),  # medium value, low intent
+        (50_000, False, 95, "C"),  # low value
+        (50_000, True, 90, "A"),  # strategic counts as high value
+        (None, False, 0, "C"),
+    ],
+)
+def test_grades(config, amount, strategic, score, grade):
+    assert qual.grade(config.qualification, amount=amount and Decimal(amount), strategic=strategic, score_=score) == grade
+
+
+def test_cadence_tags_gate_and_pin(config):
+    last = datetime(2026, 11, 25, 2, tzinfo=timezone.utc)
+    a = qual.assess(config, answers=ANSWERS_FULL, amount=Decimal(3_000_000), strategic=False, stage="proposal", last_activity_at=last)
+    assert (a.score, a.grade, a.next_touch_due) == (100, "A", last + timedelta(days=1))
+    assert a.auto_tags == ("高意向",)
+    c = qual.assess(config, answers={}, amount=Decimal(3_000_000), strategic=False, stage="proposal", last_activity_at=last, pinned_grade="C")
+    assert (c.grade, c.next_touch_due) == ("C", last + timedelta(days=30))
+    assert c.auto_tags == ("易流失",)  # score 0 at proposal or later
+    early = qual.assess(config, answers={}, amount=None, strategic=False, stage="lead", last_activity_at=last)
+    assert early.auto_tags == ()
+    assert qual.blocks_move(config, 59, "proposal") and not qual.blocks_move(config, 59, "needs")
+    assert not qual.blocks_move(config, 60, "contract")
