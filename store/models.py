@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -80,6 +81,11 @@ class Member(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # how this person wants alerts: "each" (DM per alert), "dm_only" (never in channels), "bundle"
+    # (one daily DM); muted until a time; the morning brief on or off
+    alert_mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    brief_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     manager: Mapped[Member | None] = relationship(remote_side=[id])
 
@@ -193,3 +199,121 @@ class Event(Base):
     new: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[Member] = relationship(lazy="joined")
+
+
+# --- the worker: lease, outbox, alerts, risks, reminders; digests ---------------------------
+
+
+class Lease(Base):
+    """Who may act as the scheduler: one row per lease name, taken and renewed atomically."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """A Slack message that must not be lost, written in the same transaction as its cause and
+    delivered by the sender. ``key`` makes each message unique (idempotency)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(40))  # channel id/name, or a user id for a DM
+    text: Mapped[str] = mapped_column(Text)
+    blocks: Mapped[list | None] = mapped_column(JSON)
+    update_of: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))  # chat.update of that message
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a send is in flight
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+class Alert(Base):
+    """One watched condition on one deal (stalled, overdue...), open until it clears."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_open",
+            "opportunity_id",
+            "condition",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
+        Index("ix_alerts_ws_open", "workspace_id", "cleared_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    condition: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acted_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    action: Mapped[str | None] = mapped_column(String(30))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))  # the message to update in place
+
+
+class Risk(Base):
+    """A risk flag a rep raised on a deal (客户沉默, 关键决策人变动, 预算调整, 竞争对手介入)."""
+
+    __tablename__ = "risks"
+    __table_args__ = (Index("ix_risks_opportunity", "opportunity_id", "cleared_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """`/opp remind 42 明天上午10点 call the CFO`: a DM at that time."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_due", "sent_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class DigestRun(Base):
+    """A digest sent for one period to one recipient: recorded so it is sent once."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind", "period", "recipient", name="uq_digest_runs"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

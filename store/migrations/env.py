@@ -9,5 +9,11 @@ config = context.config
 engine = config.attributes.get("engine") or make_engine()
 
 with engine.begin() as connection:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=True,
+        # APScheduler keeps its job table itself
+        include_name=lambda name, type_, _parent: not (type_ == "table" and name == "apscheduler_jobs"),
+    )
     context.run_migrations()
