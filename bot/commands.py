@@ -355,15 +355,39 @@ def split_fields(text: str) -> dict[str, list[str]]:
     return parts
 
 
+def take_amount(words: list[str]) -> str | None:
+    """Take the first word that looks like money out of ``words``, with a currency written apart
+    from it (`300000 CNY`, `USD 20k`), and return it."""
+    for i, word in enumerate(words):
+        if not looks_like_amount(word):
+            continue
+        start, end = i, i + 1
+        if end < len(words) and names_currency(f"{word} {words[end]}"):
+            end += 1
+        elif start > 0 and names_currency(f"{words[start - 1]} {word}"):
+            start -= 1
+        taken = " ".join(words[start:end])
+        del words[start:end]
+        return taken
+    return None
+
+
+def names_currency(text: str) -> bool:
+    """Whether ``text`` reads as an amount that names its currency."""
+    try:
+        return parse_amount(text, default_currency="XXX")[1] != "XXX"
+    except UnreadableAmount:
+        return False
+
+
 def read_inline_deal(req: Request, text: str, session) -> DealInput:
     parts = split_fields(text)
     title_words = parts.pop("title")
     deal = DealInput()
     if "amount" not in parts:
-        for i, word in enumerate(title_words):
-            if looks_like_amount(word):
-                parts["amount"] = [title_words.pop(i)]
-                break
+        amount = take_amount(title_words)
+        if amount:
+            parts["amount"] = [amount]
     deal.title = " ".join(title_words)
     for name, words in parts.items():
         value = " ".join(words).strip()

@@ -135,7 +135,10 @@ class Config:
         candidates = []
         for reason in reasons:
             for label in (reason.key, *reason.names.values()):
-                if lowered.startswith(label.lower()):
+                rest = lowered[len(label) :]
+                # an English label must end at a word boundary ("other", not "otherwise")
+                boundary = not label.isascii() or not rest or not (rest[0].isalnum() or rest[0] == "_")
+                if lowered.startswith(label.lower()) and boundary:
                     candidates.append((len(label), reason))
         if not candidates:
             return None

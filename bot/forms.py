@@ -90,6 +90,8 @@ def read_deal_form(values: dict, *, config: Config) -> tuple[DealInput, dict[str
             deal.amount, deal.currency = parse_amount(amount_text, default_currency=config.currency)
         except UnreadableAmount:
             errors["amount"] = ("unreadable_amount", {"value": clip(amount_text, 60)})
+    else:
+        deal.amount = ""  # emptied: like a text field, "" clears it on an edit
     stage = _selected(values, "stage")
     deal.stage = stage if stage and any(s.key == stage for s in config.stages) else None
     deal.expected_close = _date(values, "expected_close")

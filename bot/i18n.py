@@ -6,8 +6,8 @@ from __future__ import annotations
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a user can fix
-    "deal_not_found": ("找不到商机 #{number}。用 `/opp list` 或 `/opp find <关键词>` 查找编号。",
-                       "There is no deal #{number}. Use `/opp list` or `/opp find <text>` to find its number."),
+    "deal_not_found": ("找不到商机 #{number}。用 `/opp list` 或 `/opp find 关键词` 查找编号。",
+                       "There is no deal #{number}. Use `/opp list`, or `/opp find` with a word from its title, to find its number."),
     "need_number": ("请给出商机编号，例如 `/opp {sub} 42`。", "Give a deal number, e.g. `/opp {sub} 42`."),
     "bad_number": ("「{value}」不是商机编号，编号是数字，例如 `/opp {sub} 42`。",
                    "“{value}” is not a deal number; numbers look like `42` or `#42`, e.g. `/opp {sub} 42`."),

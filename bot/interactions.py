@@ -102,19 +102,21 @@ def submit_log_form(rt: Runtime, actor: Actor, view: dict) -> FormErrors | Saved
 
 
 def _blocks(view: dict) -> set[str]:
-    return {b.get("block_id") for b in view.get("blocks", [])}
+    return {b["block_id"] for b in view.get("blocks", []) if b.get("block_id")}
 
 
-def move_from_card(rt: Runtime, actor: Actor, value: str) -> Reply:
+def move_from_card(rt: Runtime, actor: Actor, value: str) -> tuple[Reply, bool]:
+    """(the updated card, True), or (a message saying why not, False): the card stays as it was."""
     number, _, stage = value.partition(":")
 
     def work():
         with rt.transaction() as session:
             opp = opportunities.move_stage(session, actor=actor, number=int(number), stage=stage, config=rt.config, clock=rt.clock)
             deal_view = DealView.of(opp)
-        return card_for(rt, actor, deal_view, t(actor.lang, "moved", number=number, stage=rt.config.stage(stage).name(actor.lang)))
+        return card_for(rt, actor, deal_view, t(actor.lang, "moved", number=number, stage=rt.config.stage(stage).name(actor.lang))), True
 
-    return guarded(rt, actor, work)
+    outcome = guarded(rt, actor, work)
+    return outcome if isinstance(outcome, tuple) else (outcome, False)
 
 
 def show_card(rt: Runtime, actor: Actor, number: int) -> Reply:

@@ -39,7 +39,7 @@ MAX_TAG_LENGTH = 30
 
 @dataclass
 class DealInput:
-    """Fields a person gives for a new deal or an edit; None means "not given"."""
+    """Fields a person gives for a new deal or an edit; None means "not given", "" means "clear it"."""
 
     title: str | None = None
     account: str | None = None

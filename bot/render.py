@@ -137,7 +137,7 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
     if extra:
         blocks.append({"type": "context", "elements": [_mrkdwn(clip(" · ".join(extra), SECTION_LIMIT))]})
     blocks.append(deal_actions(view, config, lang))
-    text = (headline + " — " if headline else "") + f"#{view.number} {view.title}"
+    text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
     return Reply(clip(text, 3000), blocks)
 
 

@@ -14,8 +14,11 @@ def _channel(body: dict) -> str | None:
 
 def move(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
     ack()
-    reply = interactions.move_from_card(context["rt"], context["actor"], action["selected_option"]["value"])
-    respond(replace_original=True, **reply.payload())
+    reply, moved = interactions.move_from_card(context["rt"], context["actor"], action["selected_option"]["value"])
+    if moved:
+        respond(replace_original=True, **reply.payload())
+    else:  # a refusal or a mistake: say so to the clicker and keep the card
+        respond(response_type="ephemeral", replace_original=False, **reply.payload())
 
 
 def open_deal(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:

@@ -84,3 +84,14 @@ def test_web_needs_its_secrets(monkeypatch, capsys):
         monkeypatch.delenv(name, raising=False)
     assert main(["web"]) == 2
     assert "SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set" in capsys.readouterr().err
+
+
+def test_reasons_match_whole_words_in_english_and_prefixes_in_chinese():
+    config = load_config(ROOT / "config.toml")
+    assert config.find_reason("otherwise fine", won=False) is None
+    reason, note = config.find_reason("other: went quiet", won=False)
+    assert (reason.key, note) == ("other", "went quiet")
+    reason, note = config.find_reason("竞争对手低价抢单", won=False)
+    assert (reason.key, note) == ("competitor", "低价抢单")
+    reason, note = config.find_reason("No budget this year", won=False)
+    assert (reason.key, note) == ("no_budget", "this year")
