@@ -6,24 +6,36 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot import forms, opportunities, render
 from bot.amounts import UnreadableAmount, looks_like_amount, parse_amount
-from bot.dates import UnreadableDate
 from bot.errors import BadInput, UserError
-from bot.i18n import field_label, t
-from bot.members import Actor, ProfileFetcher, ensure_member, local_now, team_member_ids
+from bot.i18n import t
+from bot.members import Actor, ProfileFetcher, local_now, team_member_ids
 from bot.opportunities import DealInput
-from bot.render import DealView, Reply, clip, esc
+from bot.render import DealView, Reply, clip
+from bot.requests import (
+    NUMBER,
+    QUOTE_LIMIT,
+    Modal,
+    Request,
+    card,
+    error_reply,
+    find_stage,
+    parse_number,
+    read_amount,
+    read_date,
+    read_member,
+    unescape,
+)
 from bot.runtime import Runtime
 from store.queries import DealFilter, search_deals
 
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 20
-QUOTE_LIMIT = 80  # how much of a bad value an error message quotes back
 
 SUBCOMMANDS = {
     "new": ("new", "create", "add", "新建", "创建", "新增"),
@@ -63,34 +75,8 @@ DATE_WORDS = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "mon", "tue", "wed", "thu", "fri", "sat", "sun", "week", "month", "quarter", "year",
 }
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
 KIND_PREFIX = re.compile(r"^(note|call|meeting|email|visit|备注|电话|会议|邮件|拜访)\s*[:：]\s*", re.IGNORECASE)
 KIND_WORDS = {"备注": "note", "电话": "call", "会议": "meeting", "邮件": "email", "拜访": "visit"}
-
-
-@dataclass(frozen=True)
-class Modal:
-    """Open this view (needs the request's trigger_id)."""
-
-    view: dict
-
-
-@dataclass
-class Request:
-    rt: Runtime
-    actor: Actor
-    channel: str | None
-    fetch_profile: ProfileFetcher
-
-    @property
-    def lang(self) -> str:
-        return self.actor.lang
-
-
-def unescape(text: str) -> str:
-    """Slack sends &, < and > escaped in command text; mentions stay as <@U..>."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def run(rt: Runtime, actor: Actor, text: str, *, channel: str | None, fetch_profile: ProfileFetcher) -> Reply | Modal:
@@ -115,40 +101,6 @@ def run(rt: Runtime, actor: Actor, text: str, *, channel: str | None, fetch_prof
         ref = uuid.uuid4().hex[:8]
         log.exception("/opp %s failed (ref %s)", word, ref)
         return render.message("⚠️ " + t(actor.lang, "internal_error", ref=ref))
-
-
-def error_text(err: UserError, config, lang: str) -> str:
-    params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
-    params.setdefault("stages", ", ".join(f"`{s.key}` {s.name(lang)}" for s in config.stages))
-    params.setdefault("reasons", ", ".join(f"`{r.key}` {r.name(lang)}" for r in config.lost_reasons))
-    if "name" in err.params:
-        params["name_label"] = field_label(lang, err.params["name"])
-    if "status" in err.params:
-        params["status_name"] = t(lang, "status_" + err.params["status"])
-    return t(lang, err.key, **params)
-
-
-def error_reply(err: UserError, config, lang: str) -> Reply:
-    return render.message("⚠️ " + error_text(err, config, lang))
-
-
-def card_for(rt: Runtime, actor: Actor, view: DealView, headline: str | None = None) -> Reply:
-    return render.deal_card(view, rt.config, actor.lang, local_now(rt.clock, actor), headline=headline)
-
-
-def card(req: Request, view: DealView, headline: str | None = None) -> Reply:
-    return card_for(req.rt, req.actor, view, headline)
-
-
-def parse_number(text: str, sub: str) -> tuple[int, str]:
-    """The deal number at the start of ``text`` and the rest."""
-    first, _, rest = text.strip().partition(" ")
-    if not first:
-        raise BadInput("need_number", sub=sub)
-    match = NUMBER.match(first)
-    if not match:
-        raise BadInput("bad_number", value=clip(first, QUOTE_LIMIT), sub=sub)
-    return int(match.group(1)), rest.strip()
 
 
 # --- subcommands ---------------------------------------------------------------------------
@@ -197,15 +149,6 @@ def cmd_move(req: Request, rest: str) -> Reply:
         opp = opportunities.move_stage(session, actor=req.actor, number=number, stage=stage, config=req.rt.config, clock=req.rt.clock)
         view = DealView.of(opp)
     return card(req, view, t(req.lang, "moved", number=number, stage=req.rt.config.stage(stage).name(req.lang)))
-
-
-def find_stage(req: Request, text: str) -> str:
-    if not text:
-        raise BadInput("need_stage")
-    stage = req.rt.config.find_stage(text)
-    if stage is None:
-        raise BadInput("unknown_stage", value=clip(text, QUOTE_LIMIT))
-    return stage.key
 
 
 def cmd_log(req: Request, rest: str) -> Reply:
@@ -302,30 +245,6 @@ HANDLERS = {
 
 
 # --- reading values --------------------------------------------------------------------------
-
-
-def read_amount(req: Request, text: str):
-    try:
-        return parse_amount(text, default_currency=req.rt.config.currency)
-    except UnreadableAmount:
-        raise BadInput("unreadable_amount", value=clip(text, QUOTE_LIMIT)) from None
-
-
-def read_date(req: Request, text: str) -> date:
-    try:
-        return req.rt.dates.read(text[:100], now=local_now(req.rt.clock, req.actor))
-    except UnreadableDate:
-        raise BadInput("unreadable_date", value=clip(text, QUOTE_LIMIT)) from None
-
-
-def read_member(req: Request, text: str, session) -> int:
-    match = MENTION.match(text.strip())
-    if not match:
-        raise BadInput("bad_user", value=clip(text, QUOTE_LIMIT))
-    member = ensure_member(
-        session, workspace_id=req.actor.workspace_id, slack_user_id=match.group(1), clock=req.rt.clock, fetch_profile=req.fetch_profile
-    )
-    return member.id
 
 
 def split_fields(text: str) -> dict[str, list[str]]:

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import forms, opportunities, render
-from bot.commands import Modal, card_for, edit_modal, error_reply, error_text
+from bot.commands import edit_modal
+from bot.requests import Modal, card_for, error_reply, error_text
 from bot.errors import UserError
 from bot.i18n import field_label, t
 from bot.members import Actor, ProfileFetcher, ensure_member

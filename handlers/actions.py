@@ -4,7 +4,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import interactions
-from bot.commands import Modal
+from bot.requests import Modal
 from handlers.modals import open_modal
 
 

@@ -4,6 +4,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import commands
+from bot.requests import Modal
 from handlers.modals import open_modal
 
 
@@ -11,7 +12,7 @@ def opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, respon
     outcome = commands.run(
         context["rt"], context["actor"], command.get("text", ""), channel=command.get("channel_id"), fetch_profile=context["fetch_profile"]
     )
-    if isinstance(outcome, commands.Modal):
+    if isinstance(outcome, Modal):
         ack()
         open_modal(client, command["trigger_id"], outcome.view, respond, context["actor"].lang)
     else:

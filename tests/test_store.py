@@ -1,7 +1,7 @@
 """The schema: migrations match the models, times stay UTC-aware, deal numbers never repeat."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext

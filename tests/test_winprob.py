@@ -2,7 +2,6 @@
 a generated history with known structure (held-out AUC above the stage default's)."""
 
 import random
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
