@@ -1,11 +1,10 @@
-"""The `oppbot` command: web, socket, console, worker, db."""
+"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import signal
 import sys
 
 from bot.config import ConfigError, Settings
@@ -28,10 +27,30 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--as", dest="user", default="alice", help="who you are (a name; default alice)")
     console.add_argument("--demo", action="store_true", help="load a small sample pipeline first")
 
-    sub.add_parser("worker", help="run the scheduler process")
+    worker = sub.add_parser("worker", help="run the scheduler process (alerts, reminders, outbox); one acts at a time")
+    worker.add_argument("--once", action="store_true", help="run one pass of scan, reminders, bundles and sending, then exit")
+
+    scan = sub.add_parser("scan", help="scan open deals for alerts now")
+    scan.add_argument("--dry-run", action="store_true", help="print what would be alerted and why; change and send nothing")
 
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"], help="upgrade: migrate to the latest schema; current: show the revision")
+
+    digest = sub.add_parser("digest", help="render a digest in the terminal (the worker sends them)")
+    digest.add_argument("kind", choices=["daily", "weekly", "brief"])
+    digest.add_argument("--team", help="workspace (team) id; default: the first one")
+    digest.add_argument("--date", help="the local day it is for, YYYY-MM-DD (default: today)")
+    digest.add_argument("--user", help="brief: whose (Slack user id)")
+    digest.add_argument("--lang", choices=["zh", "en"], help="default: the workspace language")
+    digest.add_argument("--print", action="store_true", required=True, help="print it as text")
+
+    report = sub.add_parser("report", help="render a report in the terminal")
+    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle"])
+    report.add_argument("period", nargs="?", default="", help="this-week, this-month, this-quarter, last-month or YYYY-MM")
+    report.add_argument("--team", help="workspace (team) id; default: the first one")
+    report.add_argument("--lang", choices=["zh", "en"], help="default: the workspace language")
+    report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast) to this file")
+    report.add_argument("--print", action="store_true", required=True, help="print it as text")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -74,17 +93,41 @@ def cmd_console(args, settings: Settings) -> int:
 
 def cmd_worker(args, settings: Settings) -> int:
     from bot.app import build_runtime
+    from bot.sender import sender_client
+    from bot.worker import run_worker, tick
 
-    build_runtime(settings)  # checks config and upgrades the schema, as the web process does
-    log.info("worker started; no scheduled jobs are configured yet")
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
-    try:
-        while not stop:
-            signal.pause() if hasattr(signal, "pause") else None
-    except KeyboardInterrupt:
-        pass
-    log.info("worker stopped")
+    rt = build_runtime(settings)  # checks config and upgrades the schema, as the web process does
+    _require(settings, "SLACK_BOT_TOKEN")
+    client = sender_client(settings.bot_token, settings.slack_api_url)
+    if args.once:
+        tick(rt, client, rt.clock.now())
+        return 0
+    return run_worker(rt, client)
+
+
+def cmd_scan(args, settings: Settings) -> int:
+    from bot import watch
+    from bot.app import build_runtime
+
+    rt = build_runtime(settings)
+    now = rt.clock.now()
+    total = 0
+    with rt.sessions() as session:
+        ids = watch.workspaces(session)
+    for workspace_id in ids:
+        with rt.transaction() as session:
+            result = watch.scan(session, config=rt.config, workspace_id=workspace_id, now=now, dry_run=args.dry_run)
+            if not args.dry_run:
+                print(f"{workspace_id}: {len(result.opened)} opened, {result.cleared} cleared, {result.notified} announced, "
+                      f"{result.escalated} escalated, {result.pending} waiting for working hours (sent by the worker)")
+                continue
+            for line in result.lines:
+                print(f"{workspace_id}: {line}")
+            total += len(result.lines)
+            if result.cleared:
+                print(f"{workspace_id}: {result.cleared} open alert(s) would clear")
+    if args.dry_run:
+        print(f"{total} new alert(s) would be raised; nothing was changed or sent")
     return 0
 
 
@@ -107,7 +150,26 @@ def _require(settings: Settings, *names: str) -> None:
         raise ConfigError(f"environment: {', '.join(missing)} not set (see README: Slack setup)")
 
 
-COMMANDS = {"web": cmd_web, "socket": cmd_socket, "console": cmd_console, "worker": cmd_worker, "db": cmd_db}
+def cmd_digest(args, settings: Settings) -> int:
+    from bot.app import build_runtime
+    from bot.digest import print_digest
+
+    print(print_digest(build_runtime(settings), args.kind, team=args.team, day=args.date, user=args.user, lang=args.lang))
+    return 0
+
+
+def cmd_report(args, settings: Settings) -> int:
+    from bot.app import build_runtime
+    from bot.reports import print_report
+
+    print(print_report(build_runtime(settings), args.name, args.period, team=args.team, lang=args.lang, chart=args.chart))
+    return 0
+
+
+COMMANDS = {
+    "web": cmd_web, "socket": cmd_socket, "console": cmd_console, "worker": cmd_worker, "scan": cmd_scan, "db": cmd_db,
+    "digest": cmd_digest, "report": cmd_report,
+}
 
 
 if __name__ == "__main__":

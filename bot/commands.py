@@ -9,8 +9,9 @@ import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot import forms, opportunities, render
+from bot import digest, forms, metrics, opportunities, render, reports, risks, team
 from bot.amounts import UnreadableAmount, looks_like_amount, parse_amount
+from bot.config import GRADES
 from bot.errors import BadInput, UserError
 from bot.i18n import t
 from bot.members import Actor, ProfileFetcher, local_now, team_member_ids
@@ -48,7 +49,22 @@ SUBCOMMANDS = {
     "won": ("won", "win", "赢单", "成交"),
     "lost": ("lost", "lose", "输单"),
     "history": ("history", "历史"),
+    "qualify": ("qualify", "bant", "评估"),
+    "grade": ("grade", "评级"),
+    "prob": ("prob", "probability", "概率"),
+    "tag": ("tag", "tags", "标签"),
     "help": ("help", "帮助", "?", "？"),
+    "risk": ("risk", "风险"),
+    "remind": ("remind", "reminder", "提醒"),
+    "report": ("report", "reports", "报表", "报告"),
+    "export": ("export", "导出"),
+    "brief": ("brief", "早报"),
+    "team": ("team", "团队"),
+    "who": ("who", "谁负责", "职责"),
+    "assign": ("assign", "分配"),
+    "reassign": ("reassign", "转交", "改派"),
+    "pool": ("pool", "公海"),
+    "claim": ("claim", "认领"),
 }
 ALIASES = {alias: name for name, aliases in SUBCOMMANDS.items() for alias in aliases}
 
@@ -114,8 +130,10 @@ def cmd_new(req: Request, rest: str) -> Reply | Modal:
     if not rest:
         meta = forms.FormMeta(channel=req.channel)
         return Modal(forms.deal_modal(req.rt.config, req.lang, owner=req.actor.slack_user_id, meta=meta))
+    answers, rest = take_answers(req, rest)
     with req.rt.transaction() as session:
         deal = read_inline_deal(req, rest, session)
+        deal.qualification = answers or None
         opp, _ = opportunities.create(session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock)
         view = DealView.of(opp)
     return card(req, view, t(req.lang, "created", number=view.number))
@@ -162,7 +180,7 @@ def cmd_log(req: Request, rest: str) -> Reply:
     due = read_date(req, due_text) if due_text else None
     with req.rt.transaction() as session:
         opp = opportunities.log_activity(
-            session, actor=req.actor, number=number, text=text, kind=kind, next_step=next_step, next_step_due=due, clock=req.rt.clock
+            session, actor=req.actor, number=number, text=text, kind=kind, next_step=next_step, next_step_due=due, config=req.rt.config, clock=req.rt.clock
         )
         view = DealView.of(opp)
     return card(req, view, t(req.lang, "logged", number=number))
@@ -196,7 +214,7 @@ def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
         elif not won:
             raise BadInput("unknown_lost_reason", value=clip(text, QUOTE_LIMIT))
     with req.rt.transaction() as session:
-        opp = opportunities.close(session, actor=req.actor, number=number, won=won, reason=reason, note=note, clock=req.rt.clock)
+        opp = opportunities.close(session, actor=req.actor, number=number, won=won, reason=reason, note=note, config=req.rt.config, clock=req.rt.clock)
         view = DealView.of(opp)
     if won:
         return card(req, view, t(req.lang, "won", number=number))
@@ -229,19 +247,94 @@ def cmd_find(req: Request, rest: str) -> Reply:
     return render.deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
 
 
-HANDLERS = {
-    "help": cmd_help,
-    "new": cmd_new,
-    "show": cmd_show,
-    "edit": cmd_edit,
-    "list": cmd_list,
-    "find": cmd_find,
-    "move": cmd_move,
-    "log": cmd_log,
-    "won": lambda req, rest: cmd_close(req, rest, won=True),
-    "lost": lambda req, rest: cmd_close(req, rest, won=False),
-    "history": cmd_history,
-}
+
+
+# --- qualification: answers, grade, probability, tags ----------------------------------------
+
+
+def take_answers(req: Request, text: str) -> tuple[dict[str, str], str]:
+    """Pull `criterion:choice` words (budget:approved) out of ``text``; returns them and the rest."""
+    criteria = {c.key: c for c in req.rt.config.qualification.criteria}
+    answers, rest = {}, []
+    for word in text.split():
+        key, sep, value = word.replace("：", ":").partition(":")
+        if sep and key.lower() in criteria:
+            criterion = criteria[key.lower()]
+            if criterion.choice(value.lower()) is None:
+                raise BadInput("unknown_choice", criterion=criterion.key, value=clip(value, QUOTE_LIMIT))
+            answers[criterion.key] = value.lower()
+        else:
+            rest.append(word)
+    return answers, " ".join(rest)
+
+
+def cmd_qualify(req: Request, rest: str) -> Reply:
+    number, text = parse_number(rest, "qualify")
+    answers, leftover = take_answers(req, text)
+    if leftover:  # a word that is not criterion:answer
+        raise BadInput("unknown_choice", criterion=leftover.split(":")[0], value=clip(leftover, QUOTE_LIMIT))
+    if not answers:
+        raise BadInput("need_answers")
+    with req.rt.transaction() as session:
+        opp = opportunities.get(session, actor=req.actor, number=number)
+        merged = {**(opp.qualification or {}), **answers}
+        opp, _ = opportunities.update(
+            session, actor=req.actor, number=number, changes=DealInput(qualification=merged), config=req.rt.config, clock=req.rt.clock
+        )
+        view = DealView.of(opp)
+    return card(req, view, t(req.lang, "qualified", number=number, score=view.score, grade=view.grade))
+
+
+def cmd_grade(req: Request, rest: str) -> Reply:
+    number, text = parse_number(rest, "grade")
+    value = text.strip().upper()
+    if value not in ("A", "B", "C", "AUTO", "自动"):
+        raise BadInput("bad_grade", value=clip(text, QUOTE_LIMIT))
+    grade = None if value in ("AUTO", "自动") else value
+    with req.rt.transaction() as session:
+        opp = opportunities.pin_grade(session, actor=req.actor, number=number, grade=grade, config=req.rt.config, clock=req.rt.clock)
+        view = DealView.of(opp)
+    return card(req, view, t(req.lang, "grade_set" if grade else "grade_auto", number=number, grade=view.grade))
+
+
+def cmd_prob(req: Request, rest: str) -> Reply:
+    number, text = parse_number(rest, "prob")
+    value = text.strip().rstrip("%％").strip()
+    if value.lower() in ("clear", "auto", "清除", "自动"):
+        probability = None
+    else:
+        try:
+            probability = float(value) / 100
+        except ValueError:
+            probability = -1
+        if not 0 <= probability <= 1:
+            raise BadInput("bad_probability", value=clip(text, QUOTE_LIMIT))
+    with req.rt.transaction() as session:
+        opp = opportunities.set_probability(session, actor=req.actor, number=number, value=probability, config=req.rt.config, clock=req.rt.clock)
+        view = DealView.of(opp)
+    if probability is None:
+        return card(req, view, t(req.lang, "probability_cleared", number=number))
+    return card(req, view, t(req.lang, "probability_set", number=number, pct=round(probability * 100)))
+
+
+def cmd_tag(req: Request, rest: str) -> Reply:
+    number, text = parse_number(rest, "tag")
+    words = [w for w in re.split(r"[\s,，]+", text) if w]
+    if not words:
+        raise BadInput("need_tags")
+    with req.rt.transaction() as session:
+        opp = opportunities.get(session, actor=req.actor, number=number)
+        tags = list(opp.tags or [])
+        for word in words:
+            if word[0] in "-－":
+                tags = [tag for tag in tags if tag != word[1:]]
+            elif word.lstrip("+＋") not in tags:
+                tags.append(word.lstrip("+＋"))
+        opp, _ = opportunities.update(
+            session, actor=req.actor, number=number, changes=DealInput(tags=tags), config=req.rt.config, clock=req.rt.clock
+        )
+        view = DealView.of(opp)
+    return card(req, view, t(req.lang, "tags_set", number=number))
 
 
 # --- reading values --------------------------------------------------------------------------
@@ -325,11 +418,43 @@ def read_inline_deal(req: Request, text: str, session) -> DealInput:
     return deal
 
 
+HANDLERS = {
+    "help": cmd_help,
+    "new": cmd_new,
+    "show": cmd_show,
+    "edit": cmd_edit,
+    "list": cmd_list,
+    "find": cmd_find,
+    "move": cmd_move,
+    "log": cmd_log,
+    "won": lambda req, rest: cmd_close(req, rest, won=True),
+    "lost": lambda req, rest: cmd_close(req, rest, won=False),
+    "history": cmd_history,
+    "qualify": cmd_qualify,
+    "grade": cmd_grade,
+    "prob": cmd_prob,
+    "tag": cmd_tag,
+    "risk": risks.cmd_risk,
+    "remind": risks.cmd_remind,
+    "report": lambda req, rest: reports.cmd_report(req, rest),
+    "export": lambda req, rest: reports.cmd_export(req, rest),
+    "brief": lambda req, rest: digest.cmd_brief(req, rest),
+    "team": team.cmd_team,
+    "who": team.cmd_who,
+    "assign": team.cmd_assign,
+    "reassign": team.cmd_assign,
+    "pool": team.cmd_pool,
+    "claim": team.cmd_claim,
+}
+
+
 LIST_WORDS = {
     "mine": ("mine", "my", "我的"),
     "team": ("team", "团队"),
     "all": ("all", "全部"),
     "overdue": ("overdue", "逾期"),
+    "due": ("due", "待跟进"),
+    "stalled": ("stalled", "停滞"),
 }
 LIST_WORD = {alias: name for name, aliases in LIST_WORDS.items() for alias in aliases}
 CLOSING = ("this-week", "next-week", "this-month", "next-month", "this-quarter")
@@ -338,8 +463,8 @@ STATUSES = {"open": ("open",), "won": ("won",), "lost": ("lost",), "closed": ("w
 
 def read_filters(req: Request, text: str, session) -> DealFilter:
     actor = req.actor
-    scope, stage, owner_ids, overdue, statuses = "mine", None, None, None, ("open",)
-    close_from = close_to = None
+    scope, stage, owner_ids, overdue, statuses, grade, touch_due = "mine", None, None, None, ("open",), None, None
+    close_from = close_to = quiet_since = None
     free: list[str] = []
     today = local_now(req.rt.clock, actor).date()
     for word in text.split():
@@ -349,6 +474,10 @@ def read_filters(req: Request, text: str, session) -> DealFilter:
             name = LIST_WORD[key_l]
             if name == "overdue":
                 overdue = today
+            elif name == "due":
+                touch_due = req.rt.clock.now()
+            elif name == "stalled":
+                quiet_since = metrics.stall_cutoffs(req.rt.config, req.rt.clock.now())
             else:
                 scope = name
         elif sep and key_l in ("stage", "阶段"):
@@ -359,6 +488,10 @@ def read_filters(req: Request, text: str, session) -> DealFilter:
             if value.lower() not in CLOSING:
                 raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
             close_from, close_to = period(value.lower(), today)
+        elif sep and key_l in ("grade", "评级"):
+            if value.upper() not in GRADES:
+                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+            grade = value.upper()
         elif sep and key_l in ("status", "状态"):
             if value.lower() not in STATUSES:
                 raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
@@ -378,6 +511,9 @@ def read_filters(req: Request, text: str, session) -> DealFilter:
         close_from=close_from,
         close_to=close_to,
         text=" ".join(free) or None,
+        grade=grade,
+        touch_due_by=touch_due,
+        quiet_since=quiet_since,
     )
 
 

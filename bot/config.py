@@ -26,7 +26,9 @@ class Stage:
     names: dict[str, str]
     probability: float
     stall_days: int
-    owner_role: str
+    owner_role: str  # the role responsible (R) in this stage
+    consulted: tuple[str, ...] = ()  # roles consulted (C)
+    informed: tuple[str, ...] = ()  # roles informed (I)
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names["en"]
@@ -90,6 +92,60 @@ class Qualification:
 
 
 GRADES = ("A", "B", "C")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DELIVERY = ("dm", "channel")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """When and to whom digests go ([digest] in config.toml). Times are in workspace.timezone."""
+
+    daily_time: str = "09:00"
+    weekly_day: str = "mon"
+    brief_time: str = "08:30"
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    skip_non_working_days: bool = True
+    deliver: tuple[str, ...] = ("dm", "channel")
+    managers: tuple[str, ...] = ()  # Slack user ids, besides members with role "manager" and the admins
+    top: int = 5  # items listed per list before "and N more"
+    month_target: float = 0.0  # in workspace.currency; 0 = none
+    quarter_target: float = 0.0
+    commit_from: str | None = None  # the first "committed" stage; default negotiation, else the second-to-last
+
+    def working(self, day) -> bool:
+        return not self.skip_non_working_days or WEEKDAYS[day.weekday()] in self.working_days
+
+
+# --- [alerts]: what the worker watches and how it tells people ---------------------------------
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Alert routing and timing ([alerts] in config.toml). Times are in workspace.timezone."""
+
+    channel_min_amount: float = 500000.0  # deals at or above this amount also alert the alerts channel
+    channel_grades: tuple[str, ...] = ("A",)  # ... and so do deals of these grades
+    escalate_after_days: int = 2  # an alert nobody acted on goes to the owner's manager after this
+    quiet_start: str = "20:00"  # no alerts from this local time ...
+    quiet_end: str = "08:00"  # ... until this one
+    working_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    bundle_time: str = "09:00"  # when members who chose the daily bundle get it
+    snooze_days: tuple[int, ...] = (1, 3, 7)
+
+    @staticmethod
+    def _minutes(text: str) -> int:
+        hour, _, minute = text.partition(":")
+        return int(hour) * 60 + int(minute)
+
+    def working_time(self, local) -> bool:
+        """Whether ``local`` (a datetime in the team timezone) is on a working day, outside quiet hours."""
+        if WEEKDAYS[local.weekday()] not in self.working_days:
+            return False
+        minute, start, end = local.hour * 60 + local.minute, self._minutes(self.quiet_start), self._minutes(self.quiet_end)
+        if start == end:
+            return True
+        quiet = (minute >= start or minute < end) if start > end else (start <= minute < end)
+        return not quiet
 
 
 @dataclass(frozen=True)
@@ -104,6 +160,10 @@ class Config:
     lost_reasons: tuple[Reason, ...]
     qualification: Qualification
     channels: dict[str, str] = field(default_factory=dict)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
+    team: tuple[TeamSeed, ...] = ()
+    assignment: AssignmentSettings = field(default_factory=lambda: AssignmentSettings())
 
     @property
     def tz(self) -> ZoneInfo:
@@ -223,7 +283,9 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         if not isinstance(stall_days, int) or isinstance(stall_days, bool) or stall_days < 1:
             check.fail(f"{where}.stall_days", f"must be a whole number of days >= 1, got {stall_days!r}")
         owner_role = check.choice(item, f"{where}.owner_role", ROLES)
-        stages.append(Stage(key, names, float(probability), stall_days, owner_role))
+        consulted = _roles(check, item, f"{where}.consulted")
+        informed = _roles(check, item, f"{where}.informed")
+        stages.append(Stage(key, names, float(probability), stall_days, owner_role, consulted, informed))
 
     reasons = check.table(raw, "reasons")
     won = _reasons(check, reasons, "won")
@@ -239,6 +301,239 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         lost_reasons=lost,
         qualification=_qualification(check, raw, [s.key for s in stages]),
         channels=dict(channels),
+        digest=_digest(check, raw, [s.key for s in stages]),
+        alerts=_alerts(check, raw),
+        team=_team(check, raw),
+        assignment=_assignment(check, raw),
+    )
+
+
+def _clock_time(check: _Checker, raw: dict, key: str, default: str) -> str:
+    value = check.string(raw, key, default)
+    hour, sep, minute = value.partition(":")
+    if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2 and 0 <= int(hour) < 24 and 0 <= int(minute) < 60):
+        check.fail(key, f"must be a local time such as \"09:00\", got {value!r}")
+    return f"{int(hour):02d}:{minute}"
+
+
+def _digest(check: _Checker, raw: dict, stage_keys: list[str]) -> DigestSettings:
+    d = check.table(raw, "digest")
+    days = d.get("working_days", list(DigestSettings.working_days))
+    if not isinstance(days, list) or not days or not all(day in WEEKDAYS for day in days):
+        check.fail("digest.working_days", f"must be a list of days from {', '.join(WEEKDAYS)}, got {days!r}")
+    skip = d.get("skip_non_working_days", True)
+    if not isinstance(skip, bool):
+        check.fail("digest.skip_non_working_days", f"must be true or false, got {skip!r}")
+    deliver = d.get("deliver", list(DigestSettings.deliver))
+    if not isinstance(deliver, list) or not deliver or not set(deliver) <= set(DELIVERY):
+        check.fail("digest.deliver", f"must be a list of {' and '.join(DELIVERY)}, got {deliver!r}")
+    managers = d.get("managers", [])
+    if not isinstance(managers, list) or not all(isinstance(m, str) and m.startswith(("U", "W")) for m in managers):
+        check.fail("digest.managers", "must be a list of Slack user ids such as [\"U012ABCDEF\"]")
+    targets = check.table(d, "targets") if "targets" in d else {}
+    for name in targets:
+        if name not in ("month", "quarter"):
+            check.fail(f"digest.targets.{name}", "unknown target (use month and quarter)")
+    default_commit = "negotiation" if "negotiation" in stage_keys else stage_keys[max(0, len(stage_keys) - 2)]
+    return DigestSettings(
+        daily_time=_clock_time(check, d, "digest.daily_time", DigestSettings.daily_time),
+        weekly_day=check.choice(d, "digest.weekly_day", WEEKDAYS, default=DigestSettings.weekly_day),
+        brief_time=_clock_time(check, d, "digest.brief_time", DigestSettings.brief_time),
+        working_days=tuple(days),
+        skip_non_working_days=skip,
+        deliver=tuple(deliver),
+        managers=tuple(managers),
+        top=_number(check, d, "digest.top", DigestSettings.top, low=1, high=20),
+        month_target=float(_number(check, targets, "digest.targets.month", 0, whole=False)),
+        quarter_target=float(_number(check, targets, "digest.targets.quarter", 0, whole=False)),
+        commit_from=check.choice(d, "digest.commit_from", tuple(stage_keys), default=default_commit),
+    )
+
+
+def _alerts(check: _Checker, raw: dict) -> AlertSettings:
+    a = check.table(raw, "alerts")
+    known = {"channel_min_amount", "channel_grades", "escalate_after_days", "quiet_start", "quiet_end", "working_days", "bundle_time", "snooze_days"}
+    for key in a:
+        if key not in known:
+            check.fail(f"alerts.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+    default = AlertSettings()
+    grades = a.get("channel_grades", list(default.channel_grades))
+    if not isinstance(grades, list) or not set(grades) <= set(GRADES):
+        check.fail("alerts.channel_grades", f"must be a list of grades such as [\"A\"], got {grades!r}")
+    days = a.get("working_days", list(default.working_days))
+    if not isinstance(days, list) or not days or not all(day in WEEKDAYS for day in days):
+        check.fail("alerts.working_days", f"must be a list of days from {', '.join(WEEKDAYS)}, got {days!r}")
+    snooze = a.get("snooze_days", list(default.snooze_days))
+    if not isinstance(snooze, list) or not 1 <= len(snooze) <= 5 or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 90 for n in snooze):
+        check.fail("alerts.snooze_days", f"must be a list of 1 to 5 whole numbers of days from 1 to 90, got {snooze!r}")
+
+    def clock_time(key: str, fallback: str) -> str:
+        value = check.string(a, f"alerts.{key}", fallback)
+        hour, sep, minute = value.partition(":")
+        if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24 and int(minute) < 60):
+            check.fail(f"alerts.{key}", f"must be a local time such as \"08:00\", got {value!r}")
+        return f"{int(hour):02d}:{minute}"
+
+    return AlertSettings(
+        channel_min_amount=float(_number(check, a, "alerts.channel_min_amount", default.channel_min_amount, whole=False)),
+        channel_grades=tuple(grades),
+        escalate_after_days=_number(check, a, "alerts.escalate_after_days", default.escalate_after_days, low=1),
+        quiet_start=clock_time("quiet_start", default.quiet_start),
+        quiet_end=clock_time("quiet_end", default.quiet_end),
+        working_days=tuple(days),
+        bundle_time=clock_time("bundle_time", default.bundle_time),
+        snooze_days=tuple(snooze),
+    )
+
+
+# --- [[team]] and [assignment]: roles, rules that hand out deals, the public pool ---------------
+
+STRATEGIES = ("round_robin", "least_loaded", "manual")
+
+
+@dataclass(frozen=True)
+class TeamSeed:
+    """A member as config.toml seeds them ([[team]]); `/opp team set` changes them later."""
+
+    user: str
+    role: str
+    manager: str | None = None
+    regions: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An assignment rule: deals matching every condition given go to ``people`` (Slack ids) or,
+    when empty, to members with ``role`` (optionally also in the deal's region), by ``strategy``."""
+
+    name: str
+    strategy: str
+    regions: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    min_amount: float | None = None
+    max_amount: float | None = None
+    people: tuple[str, ...] = ()
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class AssignmentSettings:
+    offer_hours: int = 24  # an offer not answered in this many hours passes to the next person
+    pool_return_days: int = 14  # a deal with no activity for this many days returns to the pool
+    pool_manager: str | None = None  # Slack id told about the pool; else the admins
+    default_strategy: str = "round_robin"  # when no rule matches: the stage's role, by this
+    rules: tuple[Rule, ...] = ()
+
+
+def _roles(check: _Checker, raw: dict, key: str) -> tuple[str, ...]:
+    value = raw.get(key.rsplit(".", 1)[-1], [])
+    if not isinstance(value, list) or not all(v in ROLES for v in value):
+        check.fail(key, f"must be a list of roles from {', '.join(ROLES)}, got {value!r}")
+    return tuple(value)
+
+
+def _texts(check: _Checker, raw: dict, key: str) -> tuple[str, ...]:
+    value = raw.get(key.rsplit(".", 1)[-1], [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        check.fail(key, f"must be a list of names such as [\"华东\"], got {value!r}")
+    return tuple(value)
+
+
+def _user_id(check: _Checker, raw: dict, key: str, required: bool = True) -> str | None:
+    value = raw.get(key.rsplit(".", 1)[-1])
+    if value is None and not required:
+        return None
+    if not (isinstance(value, str) and value[:1] in ("U", "W") and value[1:].isalnum()):
+        check.fail(key, f"must be a Slack user id such as \"U012ABCDEF\", got {value!r}")
+    return value
+
+
+def _team(check: _Checker, raw: dict) -> tuple[TeamSeed, ...]:
+    items = raw.get("team", [])
+    if not isinstance(items, list):
+        check.fail("team", "must be a list of [[team]] tables")
+    seeds = []
+    for i, item in enumerate(items):
+        where = f"team[{i}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table { user = \"U012ABCDEF\", role = \"ae\" }")
+        user = _user_id(check, item, f"{where}.user")
+        if user in (s.user for s in seeds):
+            check.fail(f"{where}.user", f"{user} is listed twice")
+        capacity = item.get("capacity")
+        if capacity is not None:
+            capacity = _number(check, item, f"{where}.capacity", None, low=0, high=10000)
+        seeds.append(
+            TeamSeed(
+                user=user,
+                role=check.choice(item, f"{where}.role", ROLES),
+                manager=_user_id(check, item, f"{where}.manager", required=False),
+                regions=_texts(check, item, f"{where}.regions"),
+                industries=_texts(check, item, f"{where}.industries"),
+                capacity=capacity,
+            )
+        )
+    return tuple(seeds)
+
+
+def _assignment(check: _Checker, raw: dict) -> AssignmentSettings:
+    a = check.table(raw, "assignment")
+    known = {"offer_hours", "pool_return_days", "pool_manager", "default_strategy", "rules"}
+    for key in a:
+        if key not in known:
+            check.fail(f"assignment.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+    rules = []
+    items = a.get("rules", [])
+    if not isinstance(items, list):
+        check.fail("assignment.rules", "must be a list of [[assignment.rules]] tables")
+    for i, item in enumerate(items):
+        where = f"assignment.rules[{i}]"
+        if not isinstance(item, dict):
+            check.fail(where, "must be a table { name = ..., strategy = ..., role = ... }")
+        name = check.string(item, f"{where}.name")
+        if name in (r.name for r in rules):
+            check.fail(f"{where}.name", f"duplicate rule name {name!r}")
+        known_rule = {"name", "strategy", "region", "industry", "source", "tag", "min_amount", "max_amount", "people", "role"}
+        for key in item:
+            if key not in known_rule:
+                check.fail(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(known_rule))})")
+        people = item.get("people", [])
+        if not isinstance(people, list) or not all(isinstance(p, str) and p[:1] in ("U", "W") for p in people):
+            check.fail(f"{where}.people", "must be a list of Slack user ids such as [\"U012ABCDEF\"]")
+        role = check.choice(item, f"{where}.role", ROLES) if "role" in item else None
+        strategy = check.choice(item, f"{where}.strategy", STRATEGIES)
+        if strategy != "manual" and not people and role is None:
+            check.fail(where, "needs people = [...] or role = \"...\" to say who gets the deals")
+        low = item.get("min_amount") and float(_number(check, item, f"{where}.min_amount", None, whole=False))
+        high = item.get("max_amount") and float(_number(check, item, f"{where}.max_amount", None, whole=False))
+        if low is not None and high is not None and low > high:
+            check.fail(f"{where}.min_amount", f"must not be above max_amount ({high}), got {low}")
+        rules.append(
+            Rule(
+                name=name,
+                strategy=strategy,
+                regions=_texts(check, item, f"{where}.region"),
+                industries=_texts(check, item, f"{where}.industry"),
+                sources=_texts(check, item, f"{where}.source"),
+                tags=_texts(check, item, f"{where}.tag"),
+                min_amount=low,
+                max_amount=high,
+                people=tuple(people),
+                role=role,
+            )
+        )
+    return AssignmentSettings(
+        offer_hours=_number(check, a, "assignment.offer_hours", 24, low=1, high=24 * 30),
+        pool_return_days=_number(check, a, "assignment.pool_return_days", 14, low=1, high=365),
+        pool_manager=_user_id(check, a, "assignment.pool_manager", required=False),
+        default_strategy=check.choice(a, "assignment.default_strategy", STRATEGIES, default="round_robin"),
+        rules=tuple(rules),
     )
 
 

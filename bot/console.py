@@ -287,6 +287,9 @@ class Console:
         self._n = itertools.count(1)
 
     def close(self) -> None:
+        from bot.reports import wait_for_uploads
+
+        wait_for_uploads(timeout=30)  # a chart or CSV still being uploaded
         self.fake.close()
         engine = self.rt.sessions.kw.get("bind")
         if engine is not None:
@@ -423,7 +426,7 @@ class Console:
         elif command in ("/users", "/who"):
             self.say("  ".join(f"@{n} ({uid})" + (" ← you" if n == self.user else "") for n, uid in self.users.items()))
         elif command == "/home":
-            self.note("the App Home tab is not available yet")
+            self.home()
         elif command == "/click":
             self.click(rest)
         elif command in SLASH_COMMANDS:
@@ -446,6 +449,30 @@ class Console:
             self.note(f"@{name} joined the workspace ({self.users[name]})")
         self.user = name
         self.note(f"you are now @{name}")
+
+    def home(self) -> None:
+        """Open the App Home tab: send app_home_opened as Slack would and show the published view."""
+        body = json.dumps({
+            "token": "console", "team_id": TEAM_ID, "api_app_id": APP_ID, "type": "event_callback",
+            "event_id": f"Ev{next(self._n)}", "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id, "tab": "home", "event_ts": f"{time.time():.6f}"},
+        }, ensure_ascii=False)
+        timestamp = str(int(time.time()))
+        headers = {
+            "content-type": "application/json",
+            "x-slack-request-timestamp": timestamp,
+            "x-slack-signature": self.verifier.generate_signature(timestamp=timestamp, body=body),
+        }
+        self._take()
+        if self._failed(self.app.dispatch(BoltRequest(body=body, headers=headers))):
+            return
+        views = [c for c in self._take() if c.method == "views.publish" and not c.failed]
+        if not views:
+            self.note("the App Home tab did not open")
+            return
+        view = views[-1].args.get("view") or {}
+        view = _json(view) if isinstance(view, str) else view
+        self.say(render_blocks(view.get("blocks") or [], self.names))
 
     # ---------------------------------------------------------------- requests to the app
 
@@ -709,6 +736,8 @@ class Console:
             notes.append("YYYY-MM-DD")
         if kind == "users_select":
             notes.append("@name")
+        if kind == "checkboxes":
+            notes.append("y/n")
         if kind in SELECTS:
             options = _options(element)
             self.say("  " + "  ".join(f"{i}) {_text_of(o.get('text'), self.names)}" for i, o in enumerate(options, 1)))
@@ -746,6 +775,8 @@ class Console:
             return _text_of(current.get("text"), self.names)
         if kind == "users_select":
             return "@" + self.names.get(current, current)
+        if kind == "checkboxes":
+            return "y"
         return str(current)
 
     def _parse(self, kind: str | None, element: dict, answer: str):
@@ -773,6 +804,12 @@ class Console:
                 return date.fromisoformat(answer).isoformat(), None
             except ValueError:
                 return None, "a date as YYYY-MM-DD, e.g. " + date.today().isoformat()
+        if kind == "checkboxes":  # one yes/no question for the box(es)
+            if answer.lower() in ("y", "yes", "是"):
+                return list(element.get("options") or []), None
+            if answer.lower() in ("n", "no", "否"):
+                return [], None
+            return None, "y or n"
         if kind == "users_select":
             name = self._name_of(answer)
             if name in self.users:
@@ -796,6 +833,8 @@ class Console:
                 field = {"type": kind, "selected_date": value if _present(value) else None}
             elif kind == "users_select":
                 field = {"type": kind, "selected_user": value if _present(value) else None}
+            elif kind == "checkboxes":
+                field = {"type": kind, "selected_options": value or []}
             else:
                 continue
             values[block["block_id"]] = {element.get("action_id", block["block_id"]): field}
@@ -856,6 +895,8 @@ def _initial(element: dict):
         return element.get("initial_date")
     if kind == "users_select":
         return element.get("initial_user")
+    if kind == "checkboxes":
+        return element.get("initial_options") or []
     return None
 
 

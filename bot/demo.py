@@ -54,6 +54,12 @@ class Sample:
     closed: int = 0  # days ago
 
 
+def _answers(config: Config, *, advanced: bool) -> dict[str, str]:
+    """Qualification answers: the strongest choice for deals far along, the next one otherwise."""
+    pick = 0 if advanced else 1
+    return {c.key: c.choices[min(pick, len(c.choices) - 1)].key for c in config.qualification.criteria}
+
+
 SAMPLES: tuple[Sample, ...] = (
     Sample(
         "crm-migration", "alice", "CRM migration", "Northwind Traders", "Nancy Davolio", "35万",
@@ -216,6 +222,7 @@ def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: d
         industry=sample.industry,
         region=sample.region,
         tags=list(sample.tags) or None,
+        qualification=_answers(config, advanced=target >= 3),
     )
     clock.set(at(sample.created, 9))
     with rt.transaction() as session:
@@ -246,7 +253,7 @@ def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: d
                 _, kind, text, next_step = step
                 step_text, due = (next_step[0], today + timedelta(days=next_step[1])) if next_step else (None, None)
                 opportunities.log_activity(
-                    session, actor=actor, number=number, text=text, kind=kind, next_step=step_text, next_step_due=due, clock=clock
+                    session, actor=actor, number=number, text=text, kind=kind, next_step=step_text, next_step_due=due, config=config, clock=clock
                 )
             else:
                 _, outcome, reason, note = step
@@ -254,5 +261,5 @@ def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: d
                 reasons = config.won_reasons if won else config.lost_reasons
                 keys = [r.key for r in reasons]
                 reason = reason if reason in keys else (keys[-1] if keys and not won else None)
-                opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, clock=clock)
+                opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, config=rt.config, clock=clock)
     return True

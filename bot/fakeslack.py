@@ -156,6 +156,8 @@ class FakeSlack:
         self._views: dict[str, dict] = {}
         self._home_views: dict[str, str] = {}
         self._files: dict[str, dict] = {}
+        self._history: dict[str, list[dict]] = {}
+        self._channel_names: dict[str, str] = {}
         self._rules: list[_FailRule] = []
         self._outage_status: Optional[int] = None
         self._ts_counter = itertools.count()
@@ -354,6 +356,20 @@ class FakeSlack:
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._id_counter):08d}"
 
+    def _channel_id(self, channel: Any) -> Any:
+        """A "#name" channel gets a stable id (as Slack answers with ids); ids pass through."""
+        if isinstance(channel, str) and channel.startswith("#"):
+            channel_id = "C" + hashlib.sha1(channel.encode()).hexdigest()[:10].upper()
+            with self._lock:
+                self._channel_names[channel_id] = channel[1:]
+            return channel_id
+        return channel
+
+    def messages(self, channel: str) -> list[dict]:
+        """Messages posted to a conversation (a "#name", a user id for a DM, or an id), oldest first."""
+        with self._lock:
+            return list(self._history.get(self._channel_id(self._dm_channel(channel)), []))
+
     @staticmethod
     def _dm_channel(channel: Any) -> Any:
         if isinstance(channel, str) and channel[:1] in ("U", "W"):
@@ -485,12 +501,23 @@ class FakeSlack:
             }
         if method in ("chat.postMessage", "chat.meMessage"):
             ts = self._next_ts()
-            return {
-                "ok": True,
-                "channel": self._dm_channel(args.get("channel")),
-                "ts": ts,
-                "message": self._message_json(args, ts),
-            }
+            channel = self._channel_id(self._dm_channel(args.get("channel")))
+            message = self._message_json(args, ts)
+            with self._lock:  # kept for conversations.history
+                self._history.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.history":
+            with self._lock:
+                messages = list(reversed(self._history.get(str(args.get("channel", "")), [])))
+            limit = int(args.get("limit") or 100)
+            if not _truthy(args.get("include_all_metadata", False)):
+                messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+            return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit,
+                    "response_metadata": {"next_cursor": ""}}
+        if method == "conversations.list":
+            with self._lock:
+                channels = [{"id": cid, "name": name, "is_channel": True} for cid, name in self._channel_names.items()]
+            return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "chat.scheduleMessage":

@@ -71,6 +71,12 @@ def deal_modal(config: Config, lang: str, *, owner: str, meta: FormMeta, deal: D
     blocks.append(_date_input("next_step_due", lang, deal and deal.next_step_due))
     blocks += [_text_input(name, lang, deal and getattr(deal, name)) for name in ("source", "industry", "region")]
     blocks.append({"type": "header", "text": _plain(t(lang, "bant_title"))})
+    blocks += [_criterion_input(c, lang, deal and deal.qualification.get(c.key)) for c in config.qualification.criteria]
+    strategic = {"text": _plain(t(lang, "strategic_option")), "value": "yes"}
+    checkbox = {"type": "checkboxes", "action_id": "strategic", "options": [strategic]}
+    if deal and deal.strategic:
+        checkbox["initial_options"] = [strategic]
+    blocks.append(_input("strategic", lang, checkbox))
     blocks += [_text_input(name, lang, deal and getattr(deal, name)) for name in BANT_FIELDS]
     blocks.append(_text_input("tags", lang, deal and ", ".join(deal.tags) or None, hint=t(lang, "hint_tags"), max_length=400))
     title = t(lang, "modal_edit", number=deal.number) if deal else t(lang, "modal_new")
@@ -99,7 +105,23 @@ def read_deal_form(values: dict, *, config: Config) -> tuple[DealInput, dict[str
     tags = _value(values, "tags") or ""
     deal.tags = [tag.strip() for tag in tags.replace("，", ",").split(",") if tag.strip()]
     owner = (values.get("owner") or {}).get("owner", {}).get("selected_user")
+    answers = {c.key: _selected(values, f"q_{c.key}") for c in config.qualification.criteria}
+    deal.qualification = {key: choice for key, choice in answers.items() if choice}
+    chosen = (values.get("strategic") or {}).get("strategic", {}).get("selected_options")
+    deal.strategic = bool(chosen)
     return deal, errors, owner
+
+
+def _criterion_input(criterion, lang: str, answer: str | None) -> dict:
+    options = [_option(c.name(lang), c.key) for c in criterion.choices]
+    element = {"type": "static_select", "action_id": f"q_{criterion.key}", "options": options,
+               "placeholder": _plain(criterion.name(lang))}
+    chosen = criterion.choice(answer)
+    if chosen:
+        element["initial_option"] = _option(chosen.name(lang), chosen.key)
+    block = _input(f"q_{criterion.key}", lang, element)
+    block["label"] = _plain(clip(f"{criterion.name(lang)} ({criterion.weight})", 2000))
+    return block
 
 
 def log_modal(lang: str, *, number: int, meta: FormMeta) -> dict:

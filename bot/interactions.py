@@ -94,7 +94,7 @@ def submit_log_form(rt: Runtime, actor: Actor, view: dict) -> FormErrors | Saved
     try:
         with rt.transaction() as session:
             opp = opportunities.log_activity(
-                session, actor=actor, number=meta.number, text=text, kind=kind, next_step=next_step, next_step_due=due, clock=rt.clock
+                session, actor=actor, number=meta.number, text=text, kind=kind, next_step=next_step, next_step_due=due, config=rt.config, clock=rt.clock
             )
             deal_view = DealView.of(opp)
     except UserError as err:
@@ -145,7 +145,7 @@ def open_edit(rt: Runtime, actor: Actor, number: int, channel: str | None) -> Mo
 def open_log(rt: Runtime, actor: Actor, number: int, channel: str | None) -> Modal | Reply:
     def work():
         with rt.transaction() as session:
-            opportunities.require_change(actor, opportunities.get(session, actor=actor, number=number))
+            opportunities.require_change(actor, opportunities.get(session, actor=actor, number=number), "log", rt.config)
         return Modal(forms.log_modal(actor.lang, number=number, meta=forms.FormMeta(channel=channel, number=number)))
 
     return guarded(rt, actor, work)

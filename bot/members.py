@@ -64,7 +64,7 @@ def ensure_member(
     now = clock.now()
     if member is None:
         member = Member(
-            workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="rep", created_at=now
+            workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=now
         )
         session.add(member)
     if member.profile_fetched_at is None or now - member.profile_fetched_at > PROFILE_MAX_AGE:

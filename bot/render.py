@@ -7,10 +7,13 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy.orm import object_session
+
 from bot.amounts import format_amount
 from bot.config import Config
 from bot.i18n import HELP, field_label, t
-from store.models import Event, Opportunity
+from bot.winprob import TOTAL
+from store.models import Event, Opportunity, WinStat
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -68,11 +71,42 @@ class DealView:
     lost_reason: str | None
     stage_entered_at: datetime
     version: int
+    qualification: dict
+    score: int
+    grade: str
+    grade_pinned: bool
+    strategic: bool
+    next_touch_due: datetime | None
+    win_probability: float | None
+    probability_override: float | None
+    auto_tags: tuple[str, ...]
+    closed_deals: int  # closed deals the workspace's win model has learned from
 
     @classmethod
     def of(cls, opp: Opportunity) -> DealView:
-        values = {f.name: getattr(opp, f.name, None) for f in fields(cls) if f.name not in ("owner", "creator", "tags")}
-        return cls(owner=opp.owner.slack_user_id, creator=opp.creator.slack_user_id, tags=tuple(opp.tags or ()), **values)
+        special = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals")
+        values = {f.name: getattr(opp, f.name, None) for f in fields(cls) if f.name not in special}
+        return cls(
+            owner=opp.owner.slack_user_id,
+            creator=opp.creator.slack_user_id,
+            tags=tuple(opp.tags or ()),
+            auto_tags=tuple(opp.auto_tags or ()),
+            qualification=dict(opp.qualification or {}),
+            closed_deals=_closed_deals(opp),
+            **values,
+        )
+
+
+def _closed_deals(opp: Opportunity) -> int:
+    """How many closed deals the win model has counted (cached for the session)."""
+    session = object_session(opp)
+    if session is None:
+        return 0
+    cache = session.info.setdefault("closed_deals", {})
+    if opp.workspace_id not in cache:
+        row = session.get(WinStat, (opp.workspace_id, TOTAL, ""))
+        cache[opp.workspace_id] = row.won + row.lost if row else 0
+    return cache[opp.workspace_id]
 
 
 def fmt_date(value: date | None, lang: str) -> str:
@@ -121,14 +155,23 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
     if headline:
         blocks.append(_section(headline))
     blocks.append(_section(heading + (f"\n{who}" if who else "")))
+    if view.status == "open":
+        facts += [
+            (field_label(lang, "grade"), grade_line(view, config, lang)),
+            (field_label(lang, "win_probability"), probability_line(view, config, lang)),
+        ]
     blocks.append({"type": "section", "fields": [_mrkdwn(clip(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in facts]})
+    blocks.append({"type": "context", "elements": [_mrkdwn(clip(score_line(view, config, lang), SECTION_LIMIT))]})
     extra = [
         f"{field_label(lang, name)}: {esc(getattr(view, name))}"
         for name in ("budget", "authority", "need", "timing", "source", "industry", "region")
         if getattr(view, name)
     ]
-    if view.tags:
-        extra.append(f"{field_label(lang, 'tags')}: {esc(', '.join(view.tags))}")
+    tags = (*view.tags, *(tag for tag in view.auto_tags if tag not in view.tags))
+    if view.strategic:
+        extra.append(t(lang, "field_strategic"))
+    if tags:
+        extra.append(f"{field_label(lang, 'tags')}: {esc(', '.join(tags))}")
     reason = view.won_reason if view.status == "won" else view.lost_reason if view.status == "lost" else None
     if reason:
         reasons = config.won_reasons if view.status == "won" else config.lost_reasons
@@ -139,6 +182,37 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
     blocks.append(deal_actions(view, config, lang))
     text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
     return Reply(clip(text, 3000), blocks)
+
+
+def score_line(view: DealView, config: Config, lang: str) -> str:
+    """"Score 45/100 · Budget 25/25 · Authority 10/20 · ..." (below the threshold: how far)."""
+    q = config.qualification
+    parts = []
+    for c in q.criteria:
+        choice = c.choice(view.qualification.get(c.key))
+        earned = round(c.weight * choice.points) if choice else 0
+        parts.append(f"{c.name(lang)} {earned}/{c.weight}")
+    mark = "✅" if view.score >= q.threshold else "⚠️"
+    return f"{mark} *{field_label(lang, 'score')} {view.score}/100* · " + " · ".join(parts)
+
+
+def grade_line(view: DealView, config: Config, lang: str) -> str:
+    text = t(lang, "grade_line", grade=view.grade, days=config.qualification.cadence_days[view.grade])
+    if view.grade_pinned:
+        text += t(lang, "grade_pinned_mark")
+    if view.next_touch_due:
+        local = view.next_touch_due.astimezone(config.tz).date()
+        text += f"\n{field_label(lang, 'next_touch_due')}: {fmt_date(local, lang)}"
+    return text
+
+
+def probability_line(view: DealView, config: Config, lang: str) -> str:
+    if view.probability_override is not None:
+        return t(lang, "prob_override", pct=round(view.probability_override * 100))
+    value = view.win_probability if view.win_probability is not None else config.stage(view.stage).probability
+    if view.closed_deals >= config.qualification.min_closed:
+        return t(lang, "prob_learned", pct=round(value * 100), n=view.closed_deals)
+    return t(lang, "prob_stage", pct=round(value * 100))
 
 
 def deal_actions(view: DealView, config: Config, lang: str) -> dict:
@@ -179,7 +253,10 @@ def deal_list(views: list[DealView], total: int, config: Config, lang: str, now:
             line += f" — {esc(clip(view.account, 100))}"
         facts = [status_label(view, config, lang), fmt_amount(view, lang), f"<@{view.owner}>"]
         if view.expected_close:
-            facts.append(_due(view.expected_close, today, lang))
+            facts.append(_due(view.expected_close, today, lang) if view.status == "open" else fmt_date(view.expected_close, lang))
+        if view.status == "open":
+            probability = view.probability_override if view.probability_override is not None else view.win_probability
+            facts.append(t(lang, "list_quality", grade=view.grade, score=view.score, pct=round((probability or 0) * 100)))
         blocks.append(
             {
                 "type": "section",
@@ -225,8 +302,18 @@ def _event_line(event: Event, config: Config, lang: str, tz) -> str:
     elif event.kind in ("stage", "status"):
         what = t(lang, f"ev_{event.kind}", old=old, new=new)
     else:
-        what = t(lang, "ev_updated", field=field_label(lang, event.field or ""), old=clip(old, 200), new=clip(new, 200))
+        what = t(lang, "ev_updated", field=_event_field(event.field or "", config, lang), old=clip(old, 200), new=clip(new, 200))
     return clip(f"`{when}` {who} {what}", 900)
+
+
+def _criterion(field: str, config: Config):
+    key = field[2:] if field.startswith("q:") else None
+    return next((c for c in config.qualification.criteria if c.key == key), None)
+
+
+def _event_field(field: str, config: Config, lang: str) -> str:
+    criterion = _criterion(field, config)
+    return criterion.name(lang) if criterion else field_label(lang, field)
 
 
 def _event_value(event: Event, value: str | None, config: Config, lang: str) -> str:
@@ -238,6 +325,11 @@ def _event_value(event: Event, value: str | None, config: Config, lang: str) -> 
         return t(lang, f"status_{value}")
     if event.field == "owner":
         return f"<@{value}>"
+    if event.field == "probability_override":
+        return f"{round(float(value) * 100)}%"
+    criterion = _criterion(event.field or "", config)
+    if criterion and criterion.choice(value):
+        return criterion.choice(value).name(lang)
     return esc(value)
 
 

@@ -53,7 +53,32 @@ def error_text(err: UserError, config, lang: str) -> str:
         params["name_label"] = field_label(lang, err.params["name"])
     if "status" in err.params:
         params["status_name"] = t(lang, "status_" + err.params["status"])
+    if "people" in err.params:  # who may do it (bot.permissions.who_may)
+        params["who"] = who_text(err.params["people"], config, lang)
+    if "gate" in err.params:
+        params["gate_name"] = config.stage(err.params["gate"]).name(lang)
+    criteria = {c.key: c for c in config.qualification.criteria}
+    if "gaps" in err.params:
+        params["gaps_text"] = ", ".join(f"{criteria[k].name(lang)} {earned}/{weight}" for k, earned, weight in err.params["gaps"])
+    if "criterion" in err.params:
+        criterion = criteria.get(err.params["criterion"])
+        params["criterion_name"] = criterion.name(lang) if criterion else esc(err.params["criterion"])
+        if criterion:
+            params["choices"] = ", ".join(f"`{c.key}` {c.name(lang)}" for c in criterion.choices)
+        else:
+            params["choices"] = ", ".join(f"`{k}`" for k in criteria)
+    params.setdefault("criteria", ", ".join(f"`{k}` {c.name(lang)}" for k, c in criteria.items()))
     return t(lang, err.key, **params)
+
+
+def who_text(people, config, lang: str) -> str:
+    """"its owner <@U1>, their manager <@U2>" from bot.permissions.who_may pairs."""
+    parts = []
+    for kind, value in people:
+        if kind == "consulted":
+            value = "/".join(t(lang, "role_" + role) for role in value.split(","))
+        parts.append(t(lang, "perm_" + kind, user=value, roles=value))
+    return t(lang, "perm_join").join(parts) if parts else t(lang, "perm_nobody")
 
 
 def error_reply(err: UserError, config, lang: str) -> Reply:

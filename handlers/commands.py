@@ -3,7 +3,7 @@
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import commands
+from bot import commands, reports
 from bot.requests import Modal
 from handlers.modals import open_modal
 
@@ -17,6 +17,8 @@ def opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, respon
         open_modal(client, command["trigger_id"], outcome.view, respond, context["actor"].lang)
     else:
         ack(response_type="ephemeral", **outcome.payload())
+        if getattr(outcome, "upload", None):  # a report's chart, an export's CSV
+            reports.send_file_later(client, outcome.upload, user=context["actor"].slack_user_id)
 
 
 def register(app: App) -> None:

@@ -4,6 +4,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import forms, interactions
+from bot import team, team_render
 
 
 def deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -24,7 +25,12 @@ def _finish(ack: Ack, client: WebClient, context: BoltContext, outcome) -> None:
     interactions.post_private(client, context["actor"].slack_user_id, outcome.channel, outcome.reply)
 
 
+def decline_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    _finish(ack, client, context, team.submit_decline(context["rt"], context["actor"], view))
+
+
 def register(app: App) -> None:
+    app.view(team_render.OFFER_DECLINE_FORM)(decline_form)
     app.view(forms.NEW_DEAL)(deal_form)
     app.view(forms.EDIT_DEAL)(deal_form)
     app.view(forms.LOG_ACTIVITY)(log_form)

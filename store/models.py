@@ -75,7 +75,7 @@ class Member(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(32), default="rep")
+    role: Mapped[str] = mapped_column(String(32), default="ae")
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(16))
@@ -86,6 +86,12 @@ class Member(Base):
     alert_mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     brief_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # assignment: where and what this person sells, how many open deals they should hold at most
+    # (None = no limit), and out of office until (inclusive)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    industries: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    away_until: Mapped[date | None] = mapped_column(Date)
 
     manager: Mapped[Member | None] = relationship(remote_side=[id])
 
@@ -103,6 +109,8 @@ class Opportunity(Base):
         Index("ix_opportunities_ws_next_due", "workspace_id", "status", "next_step_due"),
         Index("ix_opportunities_ws_touch", "workspace_id", "status", "next_touch_due"),
         Index("ix_opportunities_ws_grade", "workspace_id", "status", "grade"),
+        Index("ix_opportunities_ws_pooled", "workspace_id", "pooled_at"),
+        Index("ix_opportunities_responsible_status", "responsible_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -147,8 +155,14 @@ class Opportunity(Base):
     win_probability: Mapped[float | None] = mapped_column(Float)
     probability_override: Mapped[float | None] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # responsibility: the person responsible in the current stage when its role is not the owner's
+    # (None = the owner); in the public pool (公海) since, or None. A pooled deal belongs to nobody:
+    # owner_id keeps its last owner (or creator) for the record.
+    responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", name="fk_opportunities_responsible"))
+    pooled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
+    responsible: Mapped[Member | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
     creator: Mapped[Member] = relationship(foreign_keys=[creator_id], lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
@@ -317,3 +331,43 @@ class DigestRun(Base):
     period: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- roles and assignment: offers and round-robin cursors ------------------------------------
+
+
+class AssignmentOffer(Base):
+    """An automatic assignment waiting for its assignee's answer: offered, then accepted, declined
+    (with a reason), expired (no answer in time) or withdrawn (someone else took the deal)."""
+
+    __tablename__ = "assignment_offers"
+    __table_args__ = (
+        Index("ix_assignment_offers_open", "status", "expires_at"),
+        Index("ix_assignment_offers_opportunity", "opportunity_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # "owner" or "responsible"
+    rule: Mapped[str] = mapped_column(String(100))
+    explanation: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="offered")
+    reason: Mapped[str | None] = mapped_column(Text)
+    passed_over: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")  # declined or let expire
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    member: Mapped[Member] = relationship(lazy="joined")
+
+
+class AssignmentCursor(Base):
+    """Where round robin stopped for one rule: the member who got the last deal."""
+
+    __tablename__ = "assignment_cursors"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_member_id: Mapped[int | None] = mapped_column(Integer)

@@ -4,12 +4,12 @@ the page it shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Event, Opportunity, Workspace
+from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class DealFilter:
     close_from: date | None = None
     close_to: date | None = None
     text: str | None = None
+    grade: str | None = None
+    touch_due_by: datetime | None = None  # next touch due at or before this moment
+    quiet_since: tuple[tuple[str, datetime], ...] | None = None  # stalled: (stage, no activity since) pairs
 
 
 def _where(query: Select, f: DealFilter) -> Select:
@@ -34,6 +37,13 @@ def _where(query: Select, f: DealFilter) -> Select:
         query = query.where(
             or_(Opportunity.next_step_due < f.overdue_on, Opportunity.expected_close < f.overdue_on)
         )
+    if f.grade:
+        query = query.where(Opportunity.grade == f.grade)
+    if f.touch_due_by:
+        query = query.where(Opportunity.next_touch_due <= f.touch_due_by)
+    if f.quiet_since:
+        cutoffs = {stage: literal(at, UTCDateTime()) for stage, at in f.quiet_since}
+        query = query.where(Opportunity.stage.in_(cutoffs), Opportunity.last_activity_at < case(cutoffs, value=Opportunity.stage))
     if f.close_from:
         query = query.where(Opportunity.expected_close >= f.close_from)
     if f.close_to:
@@ -60,6 +70,12 @@ def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: b
     )
     rows = session.scalars(_where(select(Opportunity), f).order_by(*order).limit(limit)).unique().all()
     return list(rows), total
+
+
+def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tuple[Opportunity, str]]:
+    """Matching deals in number order, each with its owner's Slack user id (an export)."""
+    query = _where(select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id), f)
+    return [tuple(row) for row in session.execute(query.order_by(Opportunity.number).limit(limit)).unique().all()]
 
 
 def deal_by_number(session: Session, workspace_id: str, number: int, *, for_update: bool = False) -> Opportunity | None:

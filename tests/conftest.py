@@ -19,7 +19,7 @@ import io
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -113,11 +113,18 @@ def fake():
 
 
 @pytest.fixture
-def rt(clean_db, config, clock, dates):
-    admins = ("U0ADMIN",)
-    from dataclasses import replace
+def gated(request) -> bool:
+    """Whether the qualification gate is on. Most tests are about other things and run with the
+    threshold at 0; tests of the gate mark themselves ``@pytest.mark.gated``."""
+    return request.node.get_closest_marker("gated") is not None
 
-    return Runtime(config=replace(config, admins=admins), sessions=make_sessions(clean_db), clock=clock, dates=dates)
+
+@pytest.fixture
+def rt(clean_db, config, clock, dates, gated):
+    config = replace(config, admins=("U0ADMIN",))
+    if not gated:
+        config = replace(config, qualification=replace(config.qualification, threshold=0))
+    return Runtime(config=config, sessions=make_sessions(clean_db), clock=clock, dates=dates)
 
 
 @dataclass
@@ -275,6 +282,9 @@ class SlackClient:
                 field = {"type": kind, "selected_date": value if value is not None else element.get("initial_date")}
             elif kind == "users_select":
                 field = {"type": kind, "selected_user": value or element.get("initial_user")}
+            elif kind == "checkboxes":
+                chosen = element.get("initial_options") or [] if value is None else [o for o in element["options"] if value]
+                field = {"type": kind, "selected_options": chosen}
             else:
                 raise AssertionError(f"unhandled element {kind}")
             state[block_id] = {action_id: field}

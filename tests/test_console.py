@@ -68,11 +68,22 @@ def reply_to(text: str, marker: str) -> str:
     return rest[: match.start()] if match else rest
 
 
+def replies_to(text: str, marker: str) -> list[str]:
+    """Every reply to input lines starting with ``marker``, in order."""
+    out = []
+    while marker in text:
+        out.append(reply_to(text, marker))
+        text = text[text.index(marker) + len(marker) :]
+    return out
+
+
 def test_readme_session(env):
     n = len(SAMPLES) + 1
     out = console(
         "/opp new Acme ERP rollout 50万 close 下周五 stage proposal",
         "/opp list",
+        f"/opp move {n} negotiation",
+        f"/opp qualify {n} budget:approved authority:decision_maker need:urgent",
         f"/opp move {n} negotiation",
         f"/opp log {n} called the CFO next send quote by friday",
         f"/opp won {n}",
@@ -95,7 +106,12 @@ def test_readme_session(env):
     assert "@bob" not in listed  # "mine" by default
     assert f"[#{n}]" in listed
 
-    assert f"Moved #{n} to Negotiation" in reply_to(out, f"alice> /opp move {n}")
+    refused, moved = replies_to(out, f"alice> /opp move {n}")
+    assert f"#{n} scores 0, below the 60 needed to move past Needs confirmed" in refused
+    qualified = reply_to(out, f"alice> /opp qualify {n}")
+    assert f"Qualification of #{n} updated: score 70, grade B" in qualified
+    assert "Score 70/100* · Budget 25/25 · Authority 20/20 · Need 25/25 · Timing 0/15" in qualified
+    assert f"Moved #{n} to Negotiation" in moved
     logged = reply_to(out, f"alice> /opp log {n}")
     assert f"Logged activity on #{n}" in logged
     assert "Next step: send quote" in logged
@@ -163,7 +179,7 @@ def test_cancel_closes_the_form_without_saving(env):
 
 def test_click_card_buttons_and_menu(env):
     out = console(
-        "/opp new Pilot 5万",
+        "/opp new Pilot 5万 budget:approved authority:decision_maker need:urgent",
         "/click Move to… Negotiation",
         "/click deal_move contract",
         "/click History",
@@ -222,7 +238,7 @@ def test_console_commands_and_bad_input(env):
     out = console("/help", "", "hello", "/home", "/click Edit", "/opp move 9 nowhere", "/quit", "/opp list")
     assert "/click LABEL [OPTION]" in out
     assert "only slash commands reach the app" in out
-    assert "the App Home tab is not available yet" in out
+    assert "== My deals ==" in out  # /home shows the App Home tab
     assert "nothing to click yet" in out
     assert "⚠️ There is no stage “nowhere”" in out
     assert "alice> /opp list" not in out  # /quit ended the session

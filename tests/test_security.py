@@ -102,7 +102,9 @@ def test_healthz(slack):
 
 # --- permissions -------------------------------------------------------------------------------
 
-NOT_ALLOWED = "You can't change #1: only its owner <@U0ALICE>, its creator <@U0ALICE> or an admin can."
+NOT_ALLOWED = "You can't change #1: only its owner <@U0ALICE> or an admin can."
+# logging an activity is also open to the roles consulted in the stage (proposal: sales support)
+LOG_NOT_ALLOWED = "You can't change #1: only its owner <@U0ALICE>, the sales support consulted in this stage or an admin can."
 
 
 @pytest.mark.parametrize("text", ["move 1 contract", "log 1 called them", "edit 1", "won 1", "lost 1 price", "推进 1 合同签订"])
@@ -110,7 +112,7 @@ def test_bob_may_not_change_alices_deal_by_command(slack, db, fake, acme, text):
     before = state(db)
     answer = slack.command("bob", text)
     assert answer.json["response_type"] == "ephemeral"
-    expected = "你不能修改 #1：只有负责人 <@U0ALICE>、创建人 <@U0ALICE> 或管理员可以修改。" if "推进" in text else NOT_ALLOWED
+    expected = "你不能修改 #1：只有负责人 <@U0ALICE>或管理员可以修改。" if "推进" in text else LOG_NOT_ALLOWED if "log" in text else NOT_ALLOWED
     assert answer.json["text"] == "⚠️ " + expected
     assert state(db) == before
     assert fake.calls("views.open") == []
@@ -125,7 +127,7 @@ def test_bob_may_not_change_alices_deal_by_button(slack, db, fake, acme, action,
         slack.click("bob", action, value)
     message = last_response(slack)
     assert (message["response_type"], message["replace_original"]) == ("ephemeral", False)
-    assert message["text"] == "⚠️ " + NOT_ALLOWED
+    assert message["text"] == "⚠️ " + (LOG_NOT_ALLOWED if action == "deal_log" else NOT_ALLOWED)
     assert fake.calls("views.open") == []
     assert state(db) == before
 
@@ -139,7 +141,7 @@ def test_bob_may_not_save_a_form_for_alices_deal(slack, db, fake, acme):
     body = slack.submit("bob", edit_view, {"title": "Bob's now"}).json
     assert body == {"response_action": "errors", "errors": {"title": NOT_ALLOWED}}
     body = slack.submit("bob", log_view, {"text": "bob was here"}).json
-    assert body == {"response_action": "errors", "errors": {"text": NOT_ALLOWED}}
+    assert body == {"response_action": "errors", "errors": {"text": LOG_NOT_ALLOWED}}
     assert state(db) == before
     assert fake.calls("chat.postEphemeral") == []
 
@@ -166,24 +168,39 @@ def test_an_admin_may_change_anyones_deal(slack, db, fake, acme):
     assert {e.actor.slack_user_id for e in db.events(1)[1:]} == {"U0ADMIN"}
 
 
-def test_the_creator_may_still_change_a_deal_after_giving_it_to_someone_else(slack, db, fake, acme):
+def test_after_handing_a_deal_over_the_creator_may_no_longer_change_it(slack, db, fake, acme):
     slack.command("alice", "edit 1")
     slack.submit("alice", slack.opened_view(), {"owner": "U0BOB"})
     assert db.deal(1).owner.slack_user_id == "U0BOB"
-    assert "Moved #1 to Negotiation" in slack.command("alice", "move 1 negotiation").text  # the creator
     assert "Logged activity on #1" in slack.command("bob", "log 1 took it over").text  # the new owner
     before = state(db)
-    answer = slack.command("nyc", "won 1")
-    assert answer.json["text"] == "⚠️ You can't change #1: only its owner <@U0BOB>, its creator <@U0ALICE> or an admin can."
+    for who in ("alice", "nyc"):  # the creator, a stranger
+        answer = slack.command(who, "won 1")
+        assert answer.json["text"] == "⚠️ You can't change #1: only its owner <@U0BOB> or an admin can."
     assert state(db) == before
 
 
-def test_a_deal_created_for_someone_else_is_theirs_and_its_creators(slack, db):
+def test_a_deal_created_for_someone_else_is_theirs(slack, db):
     slack.command("alice", "new Globex 20万 owner <@U0LI|li>")
-    assert "Moved #1 to Proposal" in slack.command("alice", "move 1 proposal").text
-    assert "#1 已推进到「价格谈判」" in slack.command("li", "move 1 negotiation").text
+    assert "#1 已推进到「方案提交」" in slack.command("li", "move 1 proposal").text
+    assert "You can't change #1" in slack.command("alice", "move 1 negotiation").text  # the creator
     assert "You can't change #1" in slack.command("bob", "move 1 contract").text
-    assert db.deal(1).stage == "negotiation"
+    assert db.deal(1).stage == "proposal"
+
+
+def test_a_manager_changes_their_teams_deals_and_the_refusal_names_them(slack, db, rt, acme):
+    from store.models import Member
+    from sqlalchemy import select
+
+    slack.command("bob", "show 1")
+    with rt.transaction() as session:
+        members = {m.slack_user_id: m for m in session.scalars(select(Member))}
+        members["U0ALICE"].manager_id = members["U0BOB"].id
+        members["U0BOB"].role = "manager"
+    answer = slack.command("nyc", "move 1 contract")
+    assert answer.json["text"] == "⚠️ You can't change #1: only its owner <@U0ALICE>, their manager <@U0BOB> or an admin can."
+    assert "Moved #1 to Negotiation" in slack.command("bob", "move 1 negotiation").text
+    assert "#1 grade pinned to A" in slack.command("bob", "grade 1 A").text
 
 
 # --- mrkdwn injection --------------------------------------------------------------------------

@@ -1,0 +1,259 @@
+"""The worker process: one lease holder acts, the outbox delivers every message exactly once
+through Slack outages and crashes, reminders go out at their time. Fixed clock; nothing sleeps."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+
+import pytest
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+from sqlalchemy import select
+
+from bot import sender
+from bot.outbox import enqueue
+from bot.render import message
+from bot.sender import CLAIM_TIMEOUT, claim, send_due, sender_client
+from bot.worker import Worker, due_reminders, scan_all, send_outbox, take_lease
+from store.models import Alert, Opportunity, OutboxMessage, Reminder
+from tests.conftest import SHANGHAI, USERS, payload_text
+
+ALICE = USERS["alice"]["user_id"]
+
+
+@pytest.fixture
+def client(fake):
+    return sender_client("xoxb-test", fake.api_url, retries=0)
+
+
+def delivered(fake) -> Counter:
+    """How many times each outbox key reached Slack successfully."""
+    return Counter(
+        c.args["metadata"]["event_payload"]["key"] for c in fake.calls("chat.postMessage") if not c.failed and c.args.get("metadata")
+    )
+
+
+def queue(rt, n: int, channel: str = ALICE) -> list[str]:
+    keys = [f"test:{i}" for i in range(n)]
+    with rt.transaction() as session:
+        for key in keys:
+            enqueue(session, workspace_id="T0001", key=key, kind="alert", channel=channel, reply=message(f"alert {key}"), now=rt.clock.now())
+    return keys
+
+
+def rows(rt) -> list[OutboxMessage]:
+    with rt.sessions() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+# --- the lease ---------------------------------------------------------------------------------
+
+
+def test_only_one_worker_holds_the_lease_and_another_takes_over_when_it_dies(rt, clock):
+    now = clock.now()
+    assert take_lease(rt, "w1", now)
+    assert not take_lease(rt, "w2", now)
+    clock.advance(seconds=15)
+    assert take_lease(rt, "w1", clock.now())  # renewed
+    assert not take_lease(rt, "w2", clock.now())
+    clock.advance(seconds=60)  # w1 died and stopped renewing: w2 takes over within a minute
+    assert take_lease(rt, "w2", clock.now())
+    assert not take_lease(rt, "w1", clock.now())
+
+
+def test_two_workers_running_the_jobs_send_each_alert_once(rt, clock, fake, client, slack):
+    slack.command("alice", "new Acme 5万")
+    with rt.transaction() as session:
+        session.scalars(select(Opportunity)).unique().one().expected_close = date(2026, 11, 20)
+    first, second = Worker(rt, client, "w1"), Worker(rt, client, "w2")
+    for worker in (first, second):
+        worker.scheduler = None
+        worker.leading = take_lease(rt, worker.holder, clock.now())
+    assert (first.leading, second.leading) == (True, False)
+    for _ in range(3):
+        for worker in (second, first):
+            worker.run_job("scan", scan_all)
+            worker.run_job("send_outbox", send_outbox)
+    assert list(delivered(fake).values()) == [1]
+    with rt.sessions() as session:
+        assert len(session.scalars(select(Alert)).all()) == 1
+
+
+def test_two_senders_racing_on_the_same_rows_post_each_once(rt, clock, fake, client):
+    queue(rt, 5)
+    now = clock.now()
+    with rt.sessions() as session:
+        ids = sender.due_ids(session, now, 100)
+    claims = [claim(rt.sessions, i, now) for i in ids]
+    assert all(claims)
+    assert [claim(rt.sessions, i, now) for i in ids] == [None] * 5  # a second sender gets none
+    result = send_due(rt.sessions, client, now)
+    assert result.sent == 0  # claimed rows are not due for another sender either
+
+
+# --- Slack down, then back -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def retrying_client(fake, monkeypatch):
+    """The production client shape (retry handlers for 429, 5xx and connection errors), with no
+    waiting between retries."""
+    client = sender_client("xoxb-test", fake.api_url, retries=2)
+    for handler in client.retry_handlers:
+        handler.interval_calculator = FixedValueRetryIntervalCalculator(0.0)
+    monkeypatch.setattr("slack_sdk.http_retry.builtin_handlers.random.random", lambda: 0.0)
+    return client
+
+
+def test_a_brief_429_or_500_is_retried_within_the_same_attempt(rt, fake, retrying_client, clock):
+    keys = queue(rt, 2)
+    fake.fail("chat.postMessage", status=429, retry_after=0)
+    fake.fail("chat.postMessage", status=500)
+    result = send_due(rt.sessions, retrying_client, clock.now())
+    assert result.sent == 2 and result.failed == 0
+    assert delivered(fake) == {k: 1 for k in keys}
+
+
+def test_slack_down_for_an_hour_every_alert_arrives_once_when_it_comes_back(rt, fake, retrying_client, clock):
+    keys = queue(rt, 12)
+    fake.fail("chat.postMessage", status=429, retry_after=0, times=20)
+    fake.outage(500)
+    for _ in range(60):  # the send job, every minute for an hour
+        send_due(rt.sessions, retrying_client, clock.now())
+        clock.advance(minutes=1)
+    assert delivered(fake) == {}
+    assert all(r.sent_at is None and r.last_error and r.claimed_at is None for r in rows(rt))
+    fake.recover()
+    fake.fail("chat.postMessage", status=429, retry_after=0, times=2)  # still a little rate limiting
+    clock.advance(hours=1)  # the longest backoff
+    send_due(rt.sessions, retrying_client, clock.now())
+    send_due(rt.sessions, retrying_client, clock.now())
+    assert delivered(fake) == {k: 1 for k in keys}
+    assert all(r.sent_at and r.slack_ts for r in rows(rt))
+
+
+# --- killed mid-send ---------------------------------------------------------------------------
+
+
+def test_killed_after_claiming_before_posting_the_next_run_posts_it(rt, fake, client, clock):
+    [key] = queue(rt, 1)
+    [row] = rows(rt)
+    assert claim(rt.sessions, row.id, clock.now())  # ... and the process dies here
+    clock.advance(minutes=1)
+    assert send_due(rt.sessions, client, clock.now()).sent == 0  # a live claim is respected
+    clock.advance(seconds=CLAIM_TIMEOUT.total_seconds())
+    result = send_due(rt.sessions, client, clock.now())
+    assert (result.sent, result.recovered) == (1, 0)
+    assert delivered(fake) == {key: 1}
+
+
+def test_killed_after_posting_before_recording_it_nothing_is_posted_twice(rt, fake, client, clock, monkeypatch):
+    keys = queue(rt, 3, channel="#deal-alerts") + queue(rt, 0)
+    original = sender.transaction
+    calls = {"n": 0}
+
+    def dying(sessions):  # the process dies right after Slack accepted the second message
+        calls["n"] += 1
+        if calls["n"] == 4:  # claim 1, record 1, claim 2, [record 2]
+            raise KeyboardInterrupt("killed")
+        return original(sessions)
+
+    monkeypatch.setattr(sender, "transaction", dying)
+    with pytest.raises(KeyboardInterrupt):
+        send_due(rt.sessions, client, clock.now())
+    monkeypatch.setattr(sender, "transaction", original)
+    assert delivered(fake) == {keys[0]: 1, keys[1]: 1}
+    clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 60)
+    result = send_due(rt.sessions, client, clock.now())
+    assert (result.sent, result.recovered) == (2, 1)  # the second found in the channel's history
+    assert delivered(fake) == {k: 1 for k in keys}
+    assert len({r.slack_ts for r in rows(rt)}) == 3
+
+
+def test_an_update_waits_for_its_original_then_edits_it_in_place(rt, fake, client, clock):
+    with rt.transaction() as session:
+        first = enqueue(session, workspace_id="T0001", key="a", kind="alert", channel=ALICE, reply=message("v1"), now=clock.now())
+        enqueue(session, workspace_id="T0001", key="a:u", kind="alert_update", channel=ALICE, reply=message("v2"), now=clock.now(), update_of=first.id)
+    fake.fail("chat.postMessage", status=500)
+    send_due(rt.sessions, client, clock.now())
+    assert fake.calls("chat.update") == []
+    clock.advance(minutes=2)
+    send_due(rt.sessions, client, clock.now())
+    clock.advance(minutes=2)
+    send_due(rt.sessions, client, clock.now())
+    posted = [c for c in fake.calls("chat.postMessage") if not c.failed]
+    [update] = fake.calls("chat.update")
+    assert (update.args["channel"], update.args["ts"], update.args["text"]) == (posted[0].response["channel"], posted[0].response["ts"], "v2")
+
+
+# --- reminders -------------------------------------------------------------------------------------
+
+
+def test_a_reminder_is_dmed_at_its_time_in_the_users_timezone(slack, rt, fake, client, clock):
+    slack.command("alice", "new Acme 5万")
+    answer = slack.command("li", "提醒 1 明天上午10点 给CFO打电话")
+    assert "2026-11-26" in answer.text and "10:00" in answer.text, answer.text
+    answer = slack.command("nyc", "remind 1 tomorrow 3pm call the CFO")
+    assert "15:00" in answer.text, answer.text
+    with rt.sessions() as session:
+        due = sorted(r.due_at for r in session.scalars(select(Reminder)))
+    utc = due[0].tzinfo
+    assert due == [datetime(2026, 11, 25, 20, 0, tzinfo=utc), datetime(2026, 11, 26, 2, 0, tzinfo=utc)]  # 3pm New York, 10am Shanghai
+    clock.set(datetime(2026, 11, 26, 3, 59, tzinfo=SHANGHAI))
+    assert due_reminders(rt, client, clock.now()) == 0
+    clock.advance(minutes=1)
+    assert due_reminders(rt, client, clock.now()) == 1
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI))
+    assert due_reminders(rt, client, clock.now()) == 1
+    assert due_reminders(rt, client, clock.now()) == 0  # once
+    send_outbox(rt, client, clock.now())
+    dm = fake.last("chat.postMessage")
+    assert dm.args["channel"] == "U0LI" and "⏰ 提醒：给CFO打电话" in payload_text(dm.args)
+
+
+@pytest.mark.parametrize(
+    "text, local",
+    [
+        ("明天上午10点 call", datetime(2026, 11, 26, 10, 0)),
+        ("明天下午3点半 call", datetime(2026, 11, 26, 15, 30)),
+        ("周五 15:00 call", datetime(2026, 11, 27, 15, 0)),
+        ("tomorrow 10am call", datetime(2026, 11, 26, 10, 0)),
+        ("3pm call", datetime(2026, 11, 25, 15, 0)),
+        ("9am call", datetime(2026, 11, 26, 9, 0)),
+        ("in 2 hours call", datetime(2026, 11, 25, 12, 0)),
+        ("30分钟后 call", datetime(2026, 11, 25, 10, 30)),
+        ("next friday call", datetime(2026, 12, 4, 9, 0)),
+    ],
+)
+def test_reminder_times(slack, rt, text, local):
+    slack.command("alice", "new Acme 5万")
+    answer = slack.command("alice", f"remind 1 {text}")
+    assert "remind you" in answer.text, answer.text
+    with rt.sessions() as session:
+        reminder = session.scalars(select(Reminder)).one()
+    assert reminder.due_at.astimezone(SHANGHAI).replace(tzinfo=None) == local
+    assert reminder.text == "call"
+
+
+@pytest.mark.parametrize("text, words", [("1", "Give a time"), ("1 yesterday 10am call", "in the past"), ("1 blorp call", "Couldn't read the time")])
+def test_reminder_mistakes_are_explained(slack, text, words):
+    slack.command("alice", "new Acme 5万")
+    assert words in slack.command("alice", f"remind {text}").text
+
+
+def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_loser_detaches_them(rt, clock, client):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    first = Worker(rt, client, "w1", scheduler=BlockingScheduler(timezone=rt.config.tz))
+    second = Worker(rt, client, "w2", scheduler=BlockingScheduler(timezone=rt.config.tz))
+    first.renew()
+    second.renew()
+    assert (first.leading, second.leading) == (True, False)
+    ids = sorted(job.id for job in first.scheduler.get_jobs(jobstore="db", pending=True))
+    assert ids == ["assignments", "daily_bundles", "due_reminders", "refresh_probabilities", "scan", "send_digests", "send_outbox"]
+    assert "db" not in second.scheduler._jobstores
+    clock.advance(seconds=60)  # first stopped renewing
+    second.renew()
+    first.renew()
+    assert (first.leading, second.leading) == (False, True)
+    assert "db" not in first.scheduler._jobstores and "db" in second.scheduler._jobstores
