@@ -4,6 +4,8 @@ Parameters that carry user text are escaped for mrkdwn by the caller (bot.render
 
 from __future__ import annotations
 
+import re
+
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a user can fix
     "deal_not_found": ("找不到商机 #{number}。用 `/opp list` 或 `/opp find 关键词` 查找编号。",
@@ -76,7 +78,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_probability_override": ("手动概率", "Probability override"),
     "field_strategic": ("战略客户", "Strategic"),
     "field_qualification": ("资格评估", "Qualification"),
-    "grade_line": ("{grade} 级 · 每 {days} 天跟进", "Grade {grade} · follow up every {days} days"),
+    "grade_line": ("{grade} 级 · 每 {days} 天跟进", "{grade} · follow up every {days} days"),
     "grade_pinned_mark": ("（已固定）", " (pinned)"),
     "prob_learned": ("{pct}% — 基于 {n} 个已关闭商机学习", "{pct}% — learned from {n} closed deals"),
     "prob_stage": ("{pct}% — 阶段默认值", "{pct}% — stage default"),
@@ -426,7 +428,12 @@ Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `n
 
 def t(lang: str, key: str, **params) -> str:
     zh, en = MESSAGES[key]
-    return (zh if lang == "zh" else en).format(**params)
+    if lang == "zh":
+        return zh.format(**params)
+    return ONE_DAYS.sub(r"\1 day", en.format(**params))  # "every 1 days" -> "every 1 day"
+
+
+ONE_DAYS = re.compile(r"(?<![\d.])(1) days\b")
 
 
 def field_label(lang: str, name: str) -> str:

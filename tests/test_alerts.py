@@ -249,7 +249,7 @@ def test_snooze_quiets_an_alert_then_it_comes_back_if_still_true(rt, clock, deal
     answer = slack.click("alice", "alert_snooze_1", buttons[1]["value"], ephemeral=False)
     assert answer.status == 200
     replaced = slack.responses()[-1]
-    assert replaced["replace_original"] is True and "<@U0ALICE> snoozed this for 1 days" in payload_text(replaced)
+    assert replaced["replace_original"] is True and "<@U0ALICE> snoozed this for 1 day" in payload_text(replaced)
     assert run() == []  # the in-place update went out...
     assert fake.last("chat.update").args["ts"] == post.response["ts"]
     clock.advance(hours=23)

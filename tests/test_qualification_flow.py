@@ -19,7 +19,7 @@ FULL = "budget:approved authority:decision_maker need:urgent timing:this_quarter
 def test_card_shows_score_breakdown_grade_cadence_and_probability(slack, db):
     card = slack.command("alice", "new Big rollout 200万 budget:approved need:clear").text
     assert "Score 40/100* · Budget 25/25 · Authority 0/20 · Need 15/25 · Timing 0/15 · Competition 0/10 · Strategic fit 0/5" in card
-    assert "Grade B · follow up every 7 days" in card  # high value, still being nurtured
+    assert "B · follow up every 7 days" in card  # high value, still being nurtured
     assert "Next touch: Wed 2026-12-02" in card
     assert "5% — stage default" in card
     deal = db.deal(1)
@@ -72,7 +72,7 @@ def test_the_form_asks_each_criterion_and_saving_recomputes_in_one_transaction(s
     assert deal.next_touch_due == deal.last_activity_at + timedelta(days=1)
     assert "高意向" in deal.auto_tags
     card = fake.last("chat.postEphemeral").args
-    assert "Grade A · follow up every 1 days" in str(card["blocks"])
+    assert "A · follow up every 1 day" in str(card["blocks"])
 
     # the edit form comes back with the answers chosen; a strategic small deal is graded as high value
     slack.command("alice", "new Small 5万 " + FULL)
