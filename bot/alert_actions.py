@@ -7,15 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot import forms, opportunities
+from bot import forms, opportunities, permissions
 from bot.alert_views import alert_message
-from bot.errors import NotFound, PermissionDenied
+from bot.errors import NotFound
 from bot.interactions import guarded
-from bot.members import Actor
-from bot.opportunities import DealInput
+from bot.members import Actor, ensure_member
 from bot.render import Reply
 from bot.requests import Modal
 from bot.runtime import Runtime
+from bot.team import hand_over
 from bot.watch import alert_view, update_alert_messages
 from store.models import Alert, Opportunity
 
@@ -80,15 +80,13 @@ def open_log(rt: Runtime, actor: Actor, alert_id: int, channel: str | None) -> M
 
 
 def reassign(rt: Runtime, actor: Actor, alert_id: int, new_owner: str, fetch_profile) -> Outcome:
-    from bot.members import ensure_member
-
     def work():
-        if not actor.is_admin:
-            raise PermissionDenied("reassign_not_allowed")
         with rt.transaction() as session:
             alert, opp = _open_alert(session, actor, alert_id)
+            opp = opportunities.get(session, actor=actor, number=opp.number, for_update=True)
+            permissions.require(actor, "assign", opp, rt.config)  # managers of the team, admins
             member = ensure_member(session, workspace_id=actor.workspace_id, slack_user_id=new_owner, clock=rt.clock, fetch_profile=fetch_profile)
-            opportunities.update(session, actor=actor, number=opp.number, changes=DealInput(owner_id=member.id), config=rt.config, clock=rt.clock)
+            hand_over(session, rt=rt, actor=actor, opp=opp, member=member)
             return _acted(session, rt, actor, alert, "reassign", "reassign")
 
     return _outcome(rt, actor, work)

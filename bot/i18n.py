@@ -84,6 +84,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prob_stage": ("{pct}% — 阶段默认值", "{pct}% — stage default"),
     "prob_override": ("{pct}% — 手动设定", "{pct}% — set by hand"),
     "strategic_option": ("战略客户（按高价值评级）", "Strategic account (graded as high value)"),
+    "flag_risk": ("⚠️ 标记风险：{risk}", "⚠️ Flag risk: {risk}"),
     "list_quality": ("{grade} 级 · {score} 分 · 赢率 {pct}%", "grade {grade} · score {score} · {pct}% to win"),
     # confirmations
     "created": ("已创建 #{number}", "Created #{number}"),
@@ -186,7 +187,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "placeholder_mark_lost": ("标记输单…", "Mark lost…"),
     "snoozed": ("已暂停 #{number} 的「{condition}」提醒 {days} 天。", "Snoozed “{condition}” on #{number} for {days} days."),
     "alert_gone": ("这个提醒已经不存在或已解决。", "That alert no longer exists or has been resolved."),
-    "reassign_not_allowed": ("只有管理员可以转交商机。", "Only admins can reassign a deal."),
     "risk_silent": ("客户沉默", "Customer gone silent"),
     "risk_champion_left": ("关键决策人变动", "Champion left"),
     "risk_budget_cut": ("预算调整", "Budget cut"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import forms, opportunities, render
+from bot import forms, opportunities, render, risks
 from bot.commands import edit_modal
 from bot.requests import Modal, card_for, error_reply, error_text
 from bot.errors import UserError
@@ -160,3 +160,18 @@ def post_private(client: WebClient, user: str, channel: str | None, reply: Reply
         except SlackApiError as exc:  # e.g. not_in_channel: fall back to a DM
             log.info("chat.postEphemeral to %s failed (%s); sending a DM", channel, exc.response.get("error"))
     client.chat_postMessage(channel=user, **reply.payload())
+
+
+def flag_risk(rt: Runtime, actor: Actor, value: str) -> Reply:
+    """The card's "Flag risk" menu: value "<number>:<kind>"."""
+    number, _, kind = value.partition(":")
+
+    def work():
+        if kind not in risks.RISK_KINDS:
+            raise UserError("need_risk", kinds=", ".join(risks.RISK_KINDS))
+        with rt.transaction() as session:
+            risks.flag(session, actor=actor, number=int(number), kind=kind, note=None, clearing=False, now=rt.clock.now())
+        label = t(actor.lang, "risk_" + kind.replace("-", "_"))
+        return render.message(t(actor.lang, "risk_raised", number=number, risk=label))
+
+    return guarded(rt, actor, work)

@@ -238,6 +238,17 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
         {"type": "button", "action_id": "deal_edit", "text": _plain(t(lang, "btn_edit")), "value": value},
         {"type": "button", "action_id": "deal_history", "text": _plain(t(lang, "btn_history")), "value": value},
     ]
+    if view.status == "open":
+        elements.append(
+            {
+                "type": "overflow",
+                "action_id": "deal_risk",
+                "options": [
+                    {"text": _plain(clip(t(lang, "flag_risk", risk=t(lang, "risk_" + kind.replace("-", "_"))), 75)), "value": f"{view.number}:{kind}"}
+                    for kind in ("silent", "champion-left", "budget-cut", "competitor")
+                ],
+            }
+        )
     return {"type": "actions", "block_id": f"deal_actions_{view.number}", "elements": elements}
 
 

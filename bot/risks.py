@@ -49,20 +49,24 @@ def cmd_risk(req: Request, rest: str) -> Reply:
     note = note.strip() or None
     if note and len(note) > NOTE_LIMIT:
         raise BadInput("too_long", name="reason", length=len(note), limit=NOTE_LIMIT)
-    now = req.rt.clock.now()
     with req.rt.transaction() as session:
-        opp = opportunities.get(session, actor=req.actor, number=number, for_update=True)
-        opportunities.require_change(req.actor, opp)
-        if clearing:
-            risks = session.query(Risk).filter(Risk.opportunity_id == opp.id, Risk.kind == kind, Risk.cleared_at.is_(None)).all()
-            for risk in risks:
-                risk.cleared_at = now
-            session.add(Event(opportunity_id=opp.id, actor_id=req.actor.member_id, at=now, kind="risk", field=kind, old="open", new="cleared"))
-        else:
-            session.add(Risk(opportunity_id=opp.id, kind=kind, note=note, raised_by_id=req.actor.member_id, raised_at=now))
-            session.add(Event(opportunity_id=opp.id, actor_id=req.actor.member_id, at=now, kind="risk", field=kind, old=None, new=note or kind))
+        flag(session, actor=req.actor, number=number, kind=kind, note=note, clearing=clearing, now=req.rt.clock.now())
     label = t(req.lang, "risk_" + kind.replace("-", "_")) + (f" — {esc(clip(note, 200))}" if note and not clearing else "")
     return message(t(req.lang, "risk_cleared" if clearing else "risk_raised", number=number, risk=label))
+
+
+def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: bool, now: datetime) -> None:
+    """Raise (or clear) a risk flag on a deal: a Risk row and an event; the worker alerts on it."""
+    opp = opportunities.get(session, actor=actor, number=number, for_update=True)
+    opportunities.require_change(actor, opp)
+    if clearing:
+        risks = session.query(Risk).filter(Risk.opportunity_id == opp.id, Risk.kind == kind, Risk.cleared_at.is_(None)).all()
+        for risk in risks:
+            risk.cleared_at = now
+        session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old="open", new="cleared"))
+    else:
+        session.add(Risk(opportunity_id=opp.id, kind=kind, note=note, raised_by_id=actor.member_id, raised_at=now))
+        session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old=None, new=note or kind))
 
 
 def cmd_remind(req: Request, rest: str) -> Reply:

@@ -252,27 +252,34 @@ def cmd_assign(req: Request, rest: str) -> Reply:
             session.refresh(opp)
             view = DealView.of(opp)
             return card(req, view, t(req.lang, "as_manual_assigned", number=number, user=view.owner) if not opp.pooled_at else None)
-        member_id = read_member(req, tail.split()[0], session)
-        member = session.get(Member, member_id)
-        if member_id == opp.owner_id and opp.pooled_at is None:
-            raise BadInput("as_already_owner", user=member.slack_user_id, number=number)
-        old = opp.owner.slack_user_id if opp.pooled_at is None else "pool"
-        opp, _ = opportunities.update(session, actor=req.actor, number=number, changes=DealInput(owner_id=member_id), config=config, clock=req.rt.clock)
-        opp.pooled_at = None
-        session.execute(
-            assignment.update(assignment.AssignmentOffer)
-            .where(assignment.AssignmentOffer.opportunity_id == opp.id, assignment.AssignmentOffer.kind == "owner",
-                   assignment.AssignmentOffer.status == assignment.OPEN_OFFER)
-            .values(status="withdrawn", answered_at=now)
-        )
-        lang = config.language
-        assignment.dm(session, opp.workspace_id, member.slack_user_id, f"manual:{opp.id}:{opp.version}",
-                      message(t(lang, "as_manual_dm", by=req.actor.slack_user_id, number=number, title=esc(opp.title))), now)
-        assignment.post(session, config, opp.workspace_id, f"manual-post:{opp.id}:{opp.version}",
-                        t(lang, "as_manual_post", by=req.actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old), now)
+        member = session.get(Member, read_member(req, tail.split()[0], session))
+        opp = hand_over(session, rt=req.rt, actor=req.actor, opp=opp, member=member)
         session.flush()
         view = DealView.of(opp)
     return card(req, view, t(req.lang, "as_manual_assigned", number=number, user=view.owner))
+
+
+def hand_over(session, *, rt, actor, opp, member: Member):
+    """A person gives the deal to ``member`` (permission already checked): the owner changes (an
+    event), open offers are withdrawn, the new owner is told and the assignments channel hears."""
+    config, now, number = rt.config, rt.clock.now(), opp.number
+    if member.id == opp.owner_id and opp.pooled_at is None:
+        raise BadInput("as_already_owner", user=member.slack_user_id, number=number)
+    old = opp.owner.slack_user_id if opp.pooled_at is None else "pool"
+    opp, _ = opportunities.update(session, actor=actor, number=number, changes=DealInput(owner_id=member.id), config=config, clock=rt.clock)
+    opp.pooled_at = None
+    session.execute(
+        assignment.update(assignment.AssignmentOffer)
+        .where(assignment.AssignmentOffer.opportunity_id == opp.id, assignment.AssignmentOffer.kind == "owner",
+               assignment.AssignmentOffer.status == assignment.OPEN_OFFER)
+        .values(status="withdrawn", answered_at=now)
+    )
+    lang = config.language
+    assignment.dm(session, opp.workspace_id, member.slack_user_id, f"manual:{opp.id}:{opp.version}",
+                  message(t(lang, "as_manual_dm", by=actor.slack_user_id, number=number, title=esc(opp.title))), now)
+    assignment.post(session, config, opp.workspace_id, f"manual-post:{opp.id}:{opp.version}",
+                    t(lang, "as_manual_post", by=actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old), now)
+    return opp
 
 
 def cmd_pool(req: Request, _rest: str) -> Reply:

@@ -144,6 +144,12 @@ def pool_claim(ack: Ack, action: dict, context: BoltContext, respond: Respond) -
     respond(response_type="ephemeral", replace_original=False, **reply.payload())
 
 
+def risk(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    reply = interactions.flag_risk(context["rt"], context["actor"], action["selected_option"]["value"])
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
 def register(app: App) -> None:
     app.action(team_render.OFFER_ACCEPT)(offer_accept)
     app.action(team_render.OFFER_DECLINE)(offer_decline)
@@ -155,6 +161,7 @@ def register(app: App) -> None:
     app.action("deal_move")(move)
     app.action("deal_open")(open_deal)
     app.action("deal_history")(history)
+    app.action("deal_risk")(risk)
     app.action("deal_edit")(edit)
     app.action("deal_log")(log_activity)
     app.action(reports.SHARE_ACTION)(share_report)

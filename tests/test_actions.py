@@ -139,7 +139,7 @@ def test_the_open_button_on_a_list_shows_the_card_ephemerally(slack, db, acme):
     assert (message["response_type"], message["replace_original"]) == ("ephemeral", False)
     assert message["text"] == "#2 Globex CRM"
     assert "*Amount*\n¥200,000" in payload_text(message)
-    assert [e["action_id"] for e in elements(message)] == ["deal_move", "deal_log", "deal_edit", "deal_history"]
+    assert [e["action_id"] for e in elements(message)] == ["deal_move", "deal_log", "deal_edit", "deal_history", "deal_risk"]
     assert state(db) == before
 
 
@@ -152,3 +152,22 @@ def test_buttons_for_a_deal_that_does_not_exist(slack, db, fake, acme, action):
     assert message["text"].startswith("⚠️ 找不到商机 #42。")
     assert fake.calls("views.open") == []
     assert state(db) == before
+
+
+def test_the_flag_risk_menu_on_the_card_raises_a_risk(slack, db, rt):
+    from sqlalchemy import select
+
+    from store.models import Risk
+
+    card = slack.command("alice", "new Acme ERP 50万")
+    overflow = next(e for b in card.json["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "deal_risk")
+    assert [o["value"] for o in overflow["options"]] == ["1:silent", "1:champion-left", "1:budget-cut", "1:competitor"]
+    slack.click("alice", "deal_risk", selected="1:competitor")
+    assert "Competitor" in slack.responses()[-1]["text"] or "competitor" in slack.responses()[-1]["text"].lower()
+    with rt.sessions() as s:
+        assert [r.kind for r in s.scalars(select(Risk))] == ["competitor"]
+    slack.click("bob", "deal_risk", selected="1:silent")  # not bob's deal
+    assert "You can't change #1" in slack.responses()[-1]["text"]
+    with rt.sessions() as s:
+        assert len(s.scalars(select(Risk)).all()) == 1
+    assert any(e.kind == "risk" for e in db.events(1))

@@ -326,3 +326,34 @@ def test_a_dry_run_says_what_would_be_alerted_and_why_and_changes_nothing(rt, cl
     assert open_alerts(rt) == []
     with rt.sessions() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def reassign_click(slack, who, alert, new_owner):
+    from bot.fakeslack import TEAM_ID
+    from tests.conftest import USERS
+
+    payload = {
+        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": USERS[who]["user_id"], "team_id": TEAM_ID},
+        "api_app_id": "A0001", "trigger_id": "t.r", "channel": {"id": "C0SALES"},
+        "container": {"type": "message", "channel_id": "C0SALES", "is_ephemeral": False, "message_ts": "1.1"},
+        "response_url": slack.fake.response_url("reassign"),
+        "actions": [{"action_id": "alert_reassign", "block_id": f"alert_{alert}", "type": "users_select", "selected_user": new_owner}],
+    }
+    assert slack.interactive(payload).status == 200
+    return payload_text(slack.responses()[-1])
+
+
+def test_reassign_from_an_alert_follows_the_assignment_permissions(rt, clock, deal, run, slack):
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    run()
+    refused = reassign_click(slack, "bob", alert_id(rt), "U0BOB")  # bob is not alice's manager
+    assert "#1" in refused and "U0BOB" not in owner_ids(rt)
+    reassign_click(slack, "boss", alert_id(rt), "U0BOB")  # an admin may
+    assert owner_ids(rt) == ["U0BOB"]
+
+
+def owner_ids(rt):
+    from store.models import Member
+
+    with rt.sessions() as session:
+        return list(session.scalars(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id)))
