@@ -7,6 +7,9 @@ per-rep table. Every figure is an SQL aggregate (bot.metrics)."""
 
 from __future__ import annotations
 
+import logging
+
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot import digest, digest_render, forms, interactions, metrics, render
@@ -17,9 +20,19 @@ from bot.requests import Modal
 from bot.runtime import Runtime
 from store.models import Member
 
+log = logging.getLogger(__name__)
+
 
 def is_manager(rt: Runtime, actor: Actor) -> bool:
     return actor.is_admin or actor.role in ("manager", "admin") or actor.slack_user_id in rt.config.digest.managers
+
+
+def publish(client, rt: Runtime, actor: Actor) -> None:
+    """Draw ``actor``'s Home tab; a refusal from Slack is logged, never shown as an error."""
+    try:
+        client.views_publish(user_id=actor.slack_user_id, view=view(rt, actor))
+    except SlackApiError as exc:
+        log.warning("views.publish for %s failed: %s", actor.slack_user_id, exc.response.get("error"))
 
 
 def view(rt: Runtime, actor: Actor) -> dict:

@@ -9,7 +9,7 @@ from bot import home
 def app_home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
     if event.get("tab", "home") != "home" or "actor" not in context:
         return
-    client.views_publish(user_id=context["actor"].slack_user_id, view=home.view(context["rt"], context["actor"]))
+    home.publish(client, context["rt"], context["actor"])
 
 
 def register(app: App) -> None:

@@ -3,7 +3,7 @@
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import forms, interactions
+from bot import forms, home, interactions
 from bot import team, team_render
 
 
@@ -23,6 +23,7 @@ def _finish(ack: Ack, client: WebClient, context: BoltContext, outcome) -> None:
         return
     ack()
     interactions.post_private(client, context["actor"].slack_user_id, outcome.channel, outcome.reply)
+    home.publish(client, context["rt"], context["actor"])  # the Home tab shows the change
 
 
 def decline_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:

@@ -120,3 +120,15 @@ def test_the_morning_brief_is_turned_on_and_off_from_home_and_by_command(slack, 
     assert db.member("U0LI").brief_enabled
     assert "Your morning brief is off" in slack.command("alice", "brief").text
     assert "isn't on or off" in slack.command("alice", "brief maybe").text
+
+
+def test_the_home_tab_is_redrawn_after_the_user_saves_a_form(slack, db):
+    slack.command("alice", "new")
+    slack.submit("alice", slack.opened_view(), {"title": "Fresh from the form", "amount": "5万"})
+    published = slack.fake.last("views.publish").args
+    assert published["user_id"] == "U0ALICE"
+    assert "Lead: 1 · ¥50,000" in str(published["view"]["blocks"])  # the new deal counts
+    slack.fake.fail("views.publish", error="not_enabled")  # Slack refuses: the save still stands
+    slack.command("alice", "edit 1")
+    answer = slack.submit("alice", slack.opened_view(), {"title": "Renamed"})
+    assert answer.body == "" and db.deal(1).title == "Renamed"

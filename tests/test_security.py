@@ -250,7 +250,7 @@ def test_user_text_is_stored_as_typed_and_shown_escaped_everywhere(slack, db, fa
     answers.append(slack.submit("alice", slack.opened_view(), {"text": TYPED}).json)
 
     calls = [c for c in fake.calls() if c.method in MESSAGE_METHODS | VIEW_METHODS]
-    assert {c.method for c in calls} == {"views.open", "response_url", "chat.postEphemeral"}
+    assert {c.method for c in calls} == {"views.open", "response_url", "chat.postEphemeral", "views.publish"}
     texts = [payload_text(a) for a in answers] + [payload_text(c.args) for c in calls]
     shown = "\n".join(texts)
     assert shown.count(ESCAPED) >= 10
