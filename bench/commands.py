@@ -39,7 +39,8 @@ SECRET = "bench-secret"
 USERS = [f"U{i:07d}" for i in range(1, 51)]
 
 
-def seed(url: str, deals: int) -> None:
+def seed(url: str, deals: int) -> dict[str, list[int]]:
+    """Bulk-insert the deals; returns each user's open deal numbers."""
     engine = make_engine(url)
     upgrade(engine)
     config = load_config(ROOT / "config.toml")
@@ -54,9 +55,13 @@ def seed(url: str, deals: int) -> None:
             for i, u in enumerate(USERS)
         ])
         rows = []
+        answers = {c.key: c.choices[0].key for c in config.qualification.criteria}  # qualified
+        mine: dict[str, list[int]] = {u: [] for u in USERS}
         for n in range(1, deals + 1):
             owner = rnd.randrange(len(USERS)) + 1
             status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
+            if status == "open":
+                mine[USERS[owner - 1]].append(n)
             rows.append({
                 "workspace_id": TEAM_ID, "number": n, "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
                 "account": f"Account {rnd.randrange(2000)}", "contact": None, "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
@@ -65,9 +70,11 @@ def seed(url: str, deals: int) -> None:
                 "next_step": "follow up", "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
                 "owner_id": owner, "creator_id": owner, "tags": [], "created_at": now, "updated_at": now,
                 "last_activity_at": now, "stage_entered_at": now, "version": 1,
+                "qualification": answers, "score": 100, "grade": "B",
             })
         conn.execute(insert(Opportunity), rows)
     engine.dispose()
+    return mine
 
 
 def free_port() -> int:
@@ -86,7 +93,7 @@ def main() -> None:
     tmp = tempfile.mkdtemp()
     url = args.database_url or f"sqlite:///{tmp}/bench.db"
     started = time.perf_counter()
-    seed(url, args.deals)
+    mine = seed(url, args.deals)
     print(f"seeded {args.deals} deals in {time.perf_counter() - started:.1f}s ({url.split(':')[0]})")
 
     with FakeSlack() as fake:
@@ -101,7 +108,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, proc)
-            run(base, fake, args)
+            run(base, fake, args, mine)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -120,7 +127,7 @@ def wait_until_up(base: str, proc) -> None:
     raise SystemExit("oppbot web did not start")
 
 
-def run(base: str, fake: FakeSlack, args) -> None:
+def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
     verifier = SignatureVerifier(SECRET)
     rnd = random.Random(11)
     mix = [
@@ -131,13 +138,14 @@ def run(base: str, fake: FakeSlack, args) -> None:
         ("list closing", lambda: "list all closing:this-month"),
         ("find", lambda: f"find Account {rnd.randrange(2000)}"),
         ("new", lambda: f"new Bench deal {rnd.randrange(10**6)} 50万 close 下周五 stage proposal"),
-        ("log", lambda: f"log {rnd.randrange(1, args.deals)} called the CFO next send quote by friday"),
-        ("move", lambda: f"move {rnd.randrange(1, args.deals)} {rnd.choice(['proposal', 'negotiation', 'contract'])}"),
+        ("log", lambda: f"log {rnd.choice(mine[user])} called the CFO next send quote by friday"),
+        ("move", lambda: f"move {rnd.choice(mine[user])} {rnd.choice(['proposal', 'negotiation', 'contract'])}"),
     ]
+    refused = 0
     timings: dict[str, list[float]] = {name: [] for name, _ in mix}
     for i in range(args.requests):
         name, make = mix[i % len(mix)]
-        user = rnd.choice(USERS)
+        user = rnd.choice(USERS)  # read by the log/move lambdas: each acts on their own deals
         body = urlencode({"team_id": TEAM_ID, "channel_id": "C0BENCH", "user_id": user, "user_name": user, "command": "/opp",
                           "text": make(), "response_url": fake.response_url(), "trigger_id": f"t.{i}"})
         ts = str(int(time.time()))
@@ -146,8 +154,9 @@ def run(base: str, fake: FakeSlack, args) -> None:
         request = urllib.request.Request(base + "/slack/events", data=body.encode(), headers=headers, method="POST")
         t0 = time.perf_counter()
         with urllib.request.urlopen(request, timeout=10) as r:
-            r.read()
+            answer = r.read().decode()
             assert r.status == 200
+        refused += "⚠️" in answer and "already in that stage" not in answer
         timings[name].append((time.perf_counter() - t0) * 1000)
 
     def line(label, values):
@@ -155,7 +164,7 @@ def run(base: str, fake: FakeSlack, args) -> None:
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
         return f"{label:<14} n={len(values):<4} p50={statistics.median(values):6.1f} ms  p99={p99:6.1f} ms  max={values[-1]:6.1f} ms"
 
-    print(f"/opp latency through gunicorn, {args.deals} deals, {args.requests} sequential requests")
+    print(f"/opp latency through gunicorn, {args.deals} deals, {args.requests} sequential requests ({refused} answered with an error)")
     for name, values in timings.items():
         print(line(name, values))
     print(line("all", [v for vs in timings.values() for v in vs]))
