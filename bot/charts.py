@@ -88,3 +88,27 @@ def forecast(title: str, months: list[tuple[str, float, float, float]], target: 
             return _png(fig)
         finally:
             plt.close(fig)
+
+
+def trend(title: str, points: list[tuple[str, float, int]]) -> bytes:
+    """The open pipeline over time: amount as a line, the number of deals as bars behind it."""
+    with _lock:
+        plt = _plt()
+        has_cjk_font()
+        fig, ax = plt.subplots(figsize=(8, 4))
+        try:
+            xs = list(range(len(points)))
+            counts = ax.twinx()
+            counts.bar(xs, [p[2] for p in points], color="#dbe9f6", zorder=0)
+            counts.set_ylabel("#")
+            ax.set_zorder(counts.get_zorder() + 1)
+            ax.patch.set_visible(False)
+            ax.plot(xs, [p[1] for p in points], marker="o", color="#2b7bb9")
+            ax.set_xticks(xs, [p[0] for p in points], rotation=45, fontsize=8)
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+            ax.set_title(title)
+            for side in ("top",):
+                ax.spines[side].set_visible(False)
+            return _png(fig)
+        finally:
+            plt.close(fig)

@@ -258,6 +258,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rp_title_reps": ("人员报表 · {period}", "Reps · {period}"),
     "rp_title_losses": ("输单原因 · {period}", "Loss reasons · {period}"),
     "rp_title_cycle": ("成交周期 · {period}", "Sales cycle · {period}"),
+    "rp_title_trend": ("管道趋势 · {period}", "Pipeline trend · {period}"),
+    "rp_trend_head": ("*过去 {weeks} 周每周末的进行中商机*（数量 · 金额）", "*Open pipeline at the end of each of the last {weeks} weeks* (deals · amount)"),
     "rp_share": ("分享到频道", "Share to channel"),
     "rp_shared": ("<@{user}> 分享了报表", "Shared by <@{user}>"),
     "rp_chart_dm": ("图表已发到你与 oppbot 的私信。", "The chart is in your DM with oppbot."),
@@ -265,8 +267,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rp_rep_line": ("{who}：进行中 {open} · 推进 {advanced} · 跟进 {activities} · 逾期 {overdue} · 赢单 {won}（{won_amount}）",
                     "{who}: open {open} · advanced {advanced} · activities {activities} · overdue {overdue} · won {won} ({won_amount})"),
     "rp_no_losses": ("这段时间没有输单。", "No deals lost in this period."),
-    "rp_unknown": ("没有「{value}」这个报表。可选：`funnel`、`forecast`、`reps`、`losses`、`cycle`，例如 `/opp report funnel this-month`。",
-                   "There is no “{value}” report. Reports: `funnel`, `forecast`, `reps`, `losses`, `cycle`, e.g. `/opp report funnel this-month`."),
+    "rp_unknown": ("没有「{value}」这个报表。可选：`funnel`、`forecast`、`reps`、`losses`、`cycle`、`trend`，例如 `/opp report funnel this-month`。",
+                   "There is no “{value}” report. Reports: `funnel`, `forecast`, `reps`, `losses`, `cycle`, `trend`, e.g. `/opp report funnel this-month`."),
     "rp_bad_period": ("看不懂时间段「{value}」。可以用：`this-week`、`this-month`、`this-quarter` 或 `2026-11`。",
                       "Couldn't read the period “{value}”. Use `this-week`, `this-month`, `this-quarter` or a month such as `2026-11`."),
     "ex_done": ("已导出 {count} 个商机（CSV）。", "Exported {count} deals as CSV."),
@@ -401,7 +403,7 @@ HELP = {
 • `/opp grade 42 A|auto` 经理固定评级 · `/opp prob 42 60%|clear` 手动赢单概率 · `/opp tag 42 +高意向 -易流失`
 • `/opp list due` 到期要跟进的 · `/opp list grade:A`
 • `/opp team` 团队 · `/opp team load` 负载 · `/opp who 42` 谁负责 · `/opp assign 42 @li` 分配 · `/opp pool` 公海 · `/opp claim 42` 认领
-• `/opp report funnel|forecast|reps|losses|cycle [this-month]` 报表 · `/opp export [筛选]` 导出 CSV · `/opp list stalled` 停滞的 · `/opp brief on|off` 早报
+• `/opp report funnel|forecast|reps|losses|cycle|trend [this-month]` 报表 · `/opp export [筛选]` 导出 CSV · `/opp list stalled` 停滞的 · `/opp brief on|off` 早报
 中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 帮助
 阶段：{stages}
 金额：`50万` `3.5亿` `50k` `1.2M` `¥300,000` `$20k` `300000 CNY`；日期：`下周五` `月底` `下个月初` `12月10日` `end of quarter`""",
@@ -419,7 +421,7 @@ HELP = {
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`
 • `/opp list due` deals due for a touch · `/opp list grade:A`
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp pool` public pool · `/opp claim 42`
-• `/opp report funnel|forecast|reps|losses|cycle [this-month]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
+• `/opp report funnel|forecast|reps|losses|cycle|trend [this-month]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
 Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",

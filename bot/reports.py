@@ -15,13 +15,14 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import charts, metrics
+from bot.amounts import format_amount
 from bot.digest_render import Page, forecast_line, funnel_lines, loss_lines, pipeline_lines, rep_table, stage_time_lines
 from bot.errors import BadInput
 from bot.i18n import t
@@ -39,7 +40,9 @@ REPORTS = {
     "reps": ("reps", "rep", "people", "人员", "销售"),
     "losses": ("losses", "loss", "lost", "输单", "输单原因"),
     "cycle": ("cycle", "周期", "成交周期"),
+    "trend": ("trend", "趋势", "管道趋势"),
 }
+TREND_WEEKS = 12
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
 PERIOD_WORDS = {"本周": "this-week", "本月": "this-month", "本季度": "this-quarter", "上周": "last-week", "上月": "last-month", "上季度": "last-quarter"}
 MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -136,6 +139,17 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
             this = metrics.funnel(session, config, ws, period)
             prev = metrics.funnel(session, config, ws, period.previous())
             page.section("\n".join(loss_lines(this, prev, config, lang)))
+        elif name == "trend":
+            last = min(period.end, rt.clock.now())  # up to now, or to the end of a past period
+            ends = [last - timedelta(weeks=k) for k in range(TREND_WEEKS - 1, -1, -1)]
+            points = metrics.pipeline_trend(session, config, ws, ends)
+            cur = config.currency
+            lines = [f"`{p.at.astimezone(tz):%Y-%m-%d}`  {p.count} · {format_amount(p.amount, cur, lang)}" for p in points]
+            page.section("\n".join([t(lang, "rp_trend_head", weeks=TREND_WEEKS), *lines]))
+            chart_lang = lang if lang == "en" or charts.has_cjk_font() else "en"
+            chart_title = t(chart_lang, "rp_title_trend", period=period_label(period, lang)) + f" ({cur})"
+            series = [(f"{p.at.astimezone(tz):%m-%d}", float(p.amount), p.count) for p in points]
+            upload = Upload(f"trend-{period.first:%Y%m%d}.png", title, lambda: charts.trend(chart_title, series))
         else:  # cycle
             this = metrics.funnel(session, config, ws, period)
             prev = metrics.funnel(session, config, ws, period.previous())

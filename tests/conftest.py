@@ -103,11 +103,14 @@ def config():
 
 @pytest.fixture
 def fake():
+    from bot.reports import wait_for_uploads
+
     with FakeSlack() as server:
         for spec in USERS.values():
             spec = dict(spec)
             server.add_user(spec.pop("user_id"), **spec)
         yield server
+        wait_for_uploads(timeout=30)  # charts and CSVs are uploaded after the answer: let them land
         for call in server.calls():
             assert_valid_call(call)
 

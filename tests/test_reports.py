@@ -137,3 +137,25 @@ def test_periods():
         p = read_period(text, today, tz, "this-month")
         assert (p.first, p.last) == (first, last), text
     assert (metrics.month_of(date(2026, 1, 5), tz).previous().first) == date(2025, 12, 1)
+
+
+def test_pipeline_trend_matches_an_independent_count_and_comes_with_a_chart(slack, fake, pipeline, rt):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    answer = slack.command("alice", "report trend this-month")
+    text = answer.text
+    assert "Pipeline trend · 2026-11" in text and "last 12 weeks" in text
+    now = rt.clock.now()
+    for weeks_back in (0, 5, 11):
+        end = now - timedelta(weeks=weeks_back)
+        live = [d for d in pipeline.deals if d["created_at"] <= end and (d["closed_at"] is None or d["closed_at"] > end)]
+        amount = sum((Decimal(str(d["amount"])) for d in live if d["currency"] == "CNY" and d["amount"] is not None), Decimal(0))
+        with rt.sessions() as session:
+            [point] = metrics.pipeline_trend(session, rt.config, TEAM_ID, [end])
+        assert (point.count, point.amount) == (len(live), amount.quantize(Decimal("0.01")))
+        assert f"`{end.astimezone(rt.config.tz):%Y-%m-%d}`  {len(live)} ·" in text
+    [(_, _, content)] = uploads(fake)
+    assert content.startswith(b"\x89PNG")
+    assert "管道趋势" in slack.command("li", "报表 趋势").text
+    assert len(uploads(fake, count=2)) == 2  # its chart too
