@@ -222,6 +222,7 @@ def system_member(session: Session, workspace_id: str, now: datetime) -> Member:
     if member is None:
         if session.get(Workspace, workspace_id) is None:
             session.add(Workspace(id=workspace_id, next_number=1, created_at=now))
+            session.flush()  # the member row refers to it
         member = Member(workspace_id=workspace_id, slack_user_id=SYSTEM_USER, display_name="oppbot", role="system", created_at=now, profile_fetched_at=now)
         session.add(member)
         session.flush()

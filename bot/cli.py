@@ -45,12 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--print", action="store_true", required=True, help="print it as text")
 
     report = sub.add_parser("report", help="render a report in the terminal")
-    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle"])
+    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle", "trend"])
     report.add_argument("period", nargs="?", default="", help="this-week, this-month, this-quarter, last-month or YYYY-MM")
     report.add_argument("--team", help="workspace (team) id; default: the first one")
     report.add_argument("--lang", choices=["zh", "en"], help="default: the workspace language")
-    report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast) to this file")
+    report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast, trend) to this file")
     report.add_argument("--print", action="store_true", required=True, help="print it as text")
+
+    imp = sub.add_parser("import", help="import deals from a CSV file (the columns /opp export writes); all or nothing")
+    imp.add_argument("file", help="CSV file, UTF-8; a header row with at least a title column")
+    imp.add_argument("--team", help="workspace (team) id; default: the only one in the database")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -131,6 +135,35 @@ def cmd_scan(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_import(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from bot import watch
+    from bot.app import build_runtime
+    from bot.importer import BadImport, import_deals, read_rows
+
+    rt = build_runtime(settings)
+    team = args.team
+    if team is None:
+        with rt.sessions() as session:
+            teams = watch.workspaces(session)
+        if len(teams) != 1:
+            print("oppbot: import: give --team T… (the database has " + (f"{len(teams)} workspaces: {', '.join(teams)})" if teams else "no workspace yet: use /opp once in Slack first)"), file=sys.stderr)
+            return 2
+        team = teams[0]
+    try:
+        rows = read_rows(rt, Path(args.file))
+    except BadImport as exc:
+        for problem in exc.problems:
+            print(f"oppbot: import: {problem}", file=sys.stderr)
+        return 1
+    result = import_deals(rt, rows, workspace_id=team)
+    first, last = result.numbers
+    given = ", ".join(f"{user} {n}" for user, n in sorted(result.assigned.items(), key=lambda kv: -kv[1])) or "nobody"
+    print(f"imported {result.created} deals (#{first}–#{last}); assigned by the rules: {given}; to the public pool: {result.pooled}")
+    return 0
+
+
 def cmd_db(args, settings: Settings) -> int:
     from store.db import current_revision, head_revision, make_engine, upgrade
 
@@ -167,6 +200,7 @@ def cmd_report(args, settings: Settings) -> int:
 
 
 COMMANDS = {
+    "import": cmd_import,
     "web": cmd_web, "socket": cmd_socket, "console": cmd_console, "worker": cmd_worker, "scan": cmd_scan, "db": cmd_db,
     "digest": cmd_digest, "report": cmd_report,
 }

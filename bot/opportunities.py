@@ -116,7 +116,7 @@ def _reassess(session: Session, opp: Opportunity, actor: Actor, config: Config, 
         opp.auto_tags = list(a.auto_tags)
     if opp.status == "open":
         with session.no_autoflush:  # one UPDATE (one version) per service call
-            model = winprob.load_model(session, opp.workspace_id)
+            model = winprob.cached_model(session, opp.workspace_id)
         opp.win_probability = winprob.probability(opp, model, config).value
     else:
         opp.win_probability = 1.0 if opp.status == "won" else 0.0
@@ -231,7 +231,6 @@ def create(
     session.add(opp)
     session.flush()
     _record(session, opp, actor, now, "created", None, None, f"#{number} {title}")
-    session.refresh(opp)
     return opp, True
 
 

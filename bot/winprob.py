@@ -99,6 +99,18 @@ def load_model(session: Session, workspace_id: str) -> WinModel:
     return model
 
 
+def cached_model(session: Session, workspace_id: str) -> WinModel:
+    """The model, read once per session (many deals changed in one transaction share it)."""
+    cache = session.info.setdefault("win_models", {})
+    if workspace_id not in cache:
+        cache[workspace_id] = load_model(session, workspace_id)
+    return cache[workspace_id]
+
+
+def _forget(session: Session, workspace_id: str) -> None:
+    session.info.get("win_models", {}).pop(workspace_id, None)
+
+
 @dataclass(frozen=True)
 class Probability:
     value: float
@@ -116,6 +128,7 @@ def probability(opp: Opportunity, model: WinModel, config: Config) -> Probabilit
 
 def learn(session: Session, workspace_id: str) -> int:
     """Rebuild the counts from every closed deal, in the database. Returns closed deals seen."""
+    _forget(session, workspace_id)
     session.execute(delete(WinStat).where(WinStat.workspace_id == workspace_id))
     closed = (Opportunity.workspace_id == workspace_id, Opportunity.status.in_(("won", "lost")))
     columns = ["workspace_id", "feature", "value", "won", "lost"]
@@ -131,6 +144,7 @@ def learn(session: Session, workspace_id: str) -> int:
 
 def record_close(session: Session, opp: Opportunity) -> None:
     """Add one closed deal to the counts (the incremental refresh)."""
+    _forget(session, opp.workspace_id)
     won, lost = (1, 0) if opp.status == "won" else (0, 1)
     rows = [{"workspace_id": opp.workspace_id, "feature": name, "value": value, "won": won, "lost": lost}
             for name, value in {TOTAL: "", **features_of(opp)}.items()]

@@ -1,0 +1,88 @@
+"""`oppbot import deals.csv`: all rows checked first, all or nothing; ownerless deals handed out
+by the assignment rules in one batch."""
+
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.fakeslack import TEAM_ID
+from bot.importer import BadImport, import_deals, read_rows
+from store.models import Event, Member, Opportunity, OutboxMessage
+
+GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,tags,status
+,Acme ERP,Acme,50万,,proposal,2026-12-31,U0BOB,"战略, 高意向",open
+,Globex CRM,Globex,20000,USD,lead,月底,,,open
+,Initech 云迁移,Initech,3.5亿,,需求确认,下周五,,,open
+"""
+
+
+def aes(rt, *ids):
+    with rt.transaction() as s:
+        from bot.members import ensure_member
+
+        for slack_id in ids:
+            member = ensure_member(s, workspace_id=TEAM_ID, slack_user_id=slack_id, clock=rt.clock, fetch_profile=lambda _: None)
+            member.role = "ae"  # owners are account managers
+
+
+def test_a_good_file_creates_every_deal_and_the_rules_share_out_the_ownerless_ones(rt, tmp_path):
+    aes(rt, "U0AE1", "U0AE2")
+    path = tmp_path / "deals.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    assert (result.created, result.numbers, result.pooled) == (3, (1, 3), 0)
+    assert sorted(result.assigned.values()) == [1, 1]  # round robin: two people, one each
+    assert set(result.assigned) <= {"U0AE1", "U0AE2", "U0BOB"}
+    with rt.sessions() as s:
+        deals = {o.number: o for o in s.scalars(select(Opportunity)).unique()}
+        assert deals[1].owner.slack_user_id == "U0BOB" and deals[1].amount == 500000 and deals[1].tags == ["战略", "高意向"]
+        assert (deals[2].currency, str(deals[2].expected_close), deals[2].stage) == ("USD", "2026-11-30", "lead")
+        assert (deals[3].stage, str(deals[3].expected_close), deals[3].amount) == ("needs", "2026-12-04", 350_000_000)
+        assert all(o.score == 0 and o.grade in "ABC" for o in deals.values())  # assessed like any new deal
+        kinds = {(e.opportunity_id, e.kind) for e in s.scalars(select(Event))}
+        assert {(o.id, "created") for o in deals.values()} <= kinds
+        assert any(k == "assigned" for _, k in kinds)
+        told = {m.channel for m in s.scalars(select(OutboxMessage))}
+        assert set(result.assigned) <= told  # one summary DM each
+
+
+def test_one_bad_row_stops_the_import_and_says_what_is_wrong(rt, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("title,amount,stage,expected_close,owner\nFine,5万,lead,,\n,lots,nowhere,someday,li\n", encoding="utf-8")
+    try:
+        read_rows(rt, path)
+    except BadImport as exc:
+        problems = exc.problems
+    else:
+        raise AssertionError("the bad file was accepted")
+    assert "row 3: title: is empty; every deal needs a title" in problems
+    assert "row 3: amount: can't read 'lots' (e.g. 500000, 50万, $20k)" in problems
+    assert any(p.startswith("row 3: stage: no stage 'nowhere'") for p in problems)
+    assert any(p.startswith("row 3: expected_close: can't read 'someday'") for p in problems)
+    assert any(p.startswith("row 3: owner: 'li' is not a Slack user id") for p in problems)
+    assert problems[-1] == "nothing was imported"
+    with rt.sessions() as s:
+        assert s.scalars(select(Opportunity.id)).all() == []
+
+    path.write_text("name,amount\nx,1\n", encoding="utf-8")
+    try:
+        read_rows(rt, path)
+    except BadImport as exc:
+        assert "needs a header row with a title column" in exc.problems[0] and "unknown column 'name'" in exc.problems[1]
+
+
+def test_the_command_line(tmp_path, monkeypatch, capsys):
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/import.db")
+    monkeypatch.setenv("OPPBOT_CONFIG", str(ROOT / "config.toml"))
+    path = tmp_path / "deals.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    assert main(["import", str(path)]) == 2  # no workspace yet: which one?
+    assert "give --team" in capsys.readouterr().err
+    assert main(["import", str(path), "--team", "T0001"]) == 0
+    out = capsys.readouterr().out
+    assert "imported 3 deals (#1–#3)" in out and "assigned by the rules: U0BOB 2; to the public pool: 0" in out  # bob is the only ae
+    (tmp_path / "bad.csv").write_text("title,amount\nX,lots\n", encoding="utf-8")
+    assert main(["import", str(tmp_path / "bad.csv")]) == 1
+    assert "row 2: amount: can't read 'lots'" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.csv")]) == 1
