@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.fakeslack import TEAM_ID
 from bot.importer import BadImport, import_deals, read_rows
-from store.models import Event, Member, Opportunity, OutboxMessage
+from store.models import Event, Opportunity, OutboxMessage
 
 GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,tags,status
 ,Acme ERP,Acme,50万,,proposal,2026-12-31,U0BOB,"战略, 高意向",open
