@@ -20,8 +20,17 @@ class ConfigError(Exception):
     """Raised with a single human-readable line: file: key: what is wrong."""
 
 
+class Named:
+    """Something people see by name, in Chinese or English (``names`` = {"zh": ..., "en": ...})."""
+
+    names: dict[str, str]
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["en"]
+
+
 @dataclass(frozen=True)
-class Stage:
+class Stage(Named):
     key: str
     names: dict[str, str]
     probability: float
@@ -30,38 +39,26 @@ class Stage:
     consulted: tuple[str, ...] = ()  # roles consulted (C)
     informed: tuple[str, ...] = ()  # roles informed (I)
 
-    def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["en"]
-
 
 @dataclass(frozen=True)
-class Reason:
+class Reason(Named):
     key: str
     names: dict[str, str]
 
-    def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["en"]
-
 
 @dataclass(frozen=True)
-class Choice:
+class Choice(Named):
     key: str
     names: dict[str, str]
     points: float  # share of the criterion's weight, 0..1
 
-    def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["en"]
-
 
 @dataclass(frozen=True)
-class Criterion:
+class Criterion(Named):
     key: str
     names: dict[str, str]
     weight: int
     choices: tuple[Choice, ...]
-
-    def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["en"]
 
     def choice(self, key: str | None) -> Choice | None:
         return next((c for c in self.choices if c.key == key), None)
