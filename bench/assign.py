@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import replace
@@ -20,7 +19,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -28,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bot import assignment
 from bot.config import Rule, load_config
 from bot.fakeslack import TEAM_ID
-from store.db import make_engine, make_sessions, transaction, upgrade
+from bench.common import empty_database  # noqa: E402
+from store.db import make_sessions, transaction
 from store.models import Member, Opportunity, Workspace
 
 REGIONS = ["华东", "华南", "华北", "西部"]
@@ -40,12 +40,7 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=10000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/assign.db"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = empty_database(args.database_url, "assign")
     config = load_config(ROOT / "config.toml")
     rules = (
         Rule(name="华东制造", strategy="round_robin", regions=("华东",), industries=("制造",), role="ae",

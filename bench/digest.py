@@ -19,7 +19,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 from bot import digest, digest_render  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.sample import generate, insert_all  # noqa: E402
-from store.db import make_engine, make_sessions, upgrade  # noqa: E402
+from bench.common import empty_database  # noqa: E402
+from store.db import make_sessions  # noqa: E402
 from store.models import Activity  # noqa: E402
 
 TEAM = "T0BENCH"
@@ -86,13 +86,7 @@ def main() -> int:
     tz = ZoneInfo(config.timezone)
     day = date(2026, 11, 25)
     now = datetime(2026, 11, 25, 9, 0, tzinfo=tz)
-    tmp = tempfile.TemporaryDirectory()
-    url = args.database_url or f"sqlite:///{tmp.name}/bench.db"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = empty_database(args.database_url, "digest")
     seed(engine, config, now)
     sessions = make_sessions(engine)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -22,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import winprob  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from store.db import make_engine, make_sessions, transaction, upgrade  # noqa: E402
+from bench.common import empty_database  # noqa: E402
+from store.db import make_sessions, transaction  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 
 WS = "T0001"
@@ -34,9 +34,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=20_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/learn.db"
-    engine = make_engine(url)
-    upgrade(engine)
+    url, engine = empty_database(args.database_url, "learn")
     config = load_config(ROOT / "config.toml")
     stages = [s.key for s in config.stages]
     rnd = random.Random(5)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -27,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import watch  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from store.db import make_engine, make_sessions, transaction, upgrade  # noqa: E402
+from bench.common import empty_database  # noqa: E402
+from store.db import make_sessions, transaction  # noqa: E402
 from store.models import Alert, Member, Opportunity, Risk, Workspace  # noqa: E402
 
 WS = "T0001"
@@ -40,12 +40,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/scan.db"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = empty_database(args.database_url, "scan")
     config = load_config(ROOT / "config.toml")
     stall = {s.key: s.stall_days for s in config.stages}
     cadence = config.qualification.cadence_days

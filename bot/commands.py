@@ -7,7 +7,7 @@ import logging
 import re
 import uuid
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 from bot import digest, forms, metrics, opportunities, render, reports, risks, team
 from bot.amounts import UnreadableAmount, looks_like_amount, parse_amount
@@ -518,18 +518,9 @@ def read_filters(req: Request, text: str, session) -> DealFilter:
 
 
 def period(name: str, today: date) -> tuple[date, date]:
-    """First and last day of this/next week, month or quarter."""
-    if name.endswith("week"):
-        start = today - timedelta(days=today.weekday()) + timedelta(weeks=name.startswith("next"))
-        return start, start + timedelta(days=6)
-    if name.endswith("month"):
-        month = today.month + (name.startswith("next"))
-        year = today.year + (month > 12)
-        month = (month - 1) % 12 + 1
-        start = date(year, month, 1)
-    else:
-        start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    months = 3 if name.endswith("quarter") else 1
-    end_month = start.month + months
-    end = date(start.year + (end_month > 12), (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
-    return start, end
+    """First and last day of this/next week, month or quarter ("next-month", "this-quarter")."""
+    unit = {"week": metrics.week_of, "month": metrics.month_of, "quarter": metrics.quarter_of}[name.split("-")[1]]
+    span = unit(today, timezone.utc)  # calendar days only: the timezone doesn't matter here
+    if name.startswith("next"):
+        span = unit(span.last + timedelta(days=1), timezone.utc)
+    return span.first, span.last
