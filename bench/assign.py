@@ -43,33 +43,66 @@ def main() -> None:
     url, engine = empty_database(args.database_url, "assign")
     config = load_config(ROOT / "config.toml")
     rules = (
-        Rule(name="华东制造", strategy="round_robin", regions=("华东",), industries=("制造",), role="ae",
-             people=tuple(f"U{i:07d}" for i in range(1, 9))),
+        Rule(name="华东制造", strategy="round_robin", regions=("华东",), industries=("制造",), role="ae", people=tuple(f"U{i:07d}" for i in range(1, 9))),
         Rule(name="大单", strategy="least_loaded", min_amount=1_000_000, role="ae"),
         Rule(name="华南", strategy="round_robin", regions=("华南",), role="ae"),
     )
-    config = replace(config, channels={**config.channels, "assignments": "#sales-assign"},
-                     assignment=replace(config.assignment, rules=rules))
+    config = replace(config, channels={**config.channels, "assignments": "#sales-assign"}, assignment=replace(config.assignment, rules=rules))
     now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
     sessions = make_sessions(engine)
     with transaction(sessions) as s:
         s.add(Workspace(id=TEAM_ID, next_number=args.deals + 1, created_at=now))
         s.flush()
-        s.execute(insert(Member), [
-            dict(workspace_id=TEAM_ID, slack_user_id=f"U{i:07d}", display_name=f"rep{i}", role="ae" if i <= 40 else "bdr",
-                 regions=[REGIONS[i % 4]], industries=[INDUSTRIES[i % 4]], capacity=None if i % 5 == 0 else 400,
-                 away_until=date(2026, 12, 10) if i % 13 == 0 else None, created_at=now)
-            for i in range(1, 51)
-        ])
+        s.execute(
+            insert(Member),
+            [
+                dict(
+                    workspace_id=TEAM_ID,
+                    slack_user_id=f"U{i:07d}",
+                    display_name=f"rep{i}",
+                    role="ae" if i <= 40 else "bdr",
+                    regions=[REGIONS[i % 4]],
+                    industries=[INDUSTRIES[i % 4]],
+                    capacity=None if i % 5 == 0 else 400,
+                    away_until=date(2026, 12, 10) if i % 13 == 0 else None,
+                    created_at=now,
+                )
+                for i in range(1, 51)
+            ],
+        )
         system = assignment.system_member(s, TEAM_ID, now)
-        s.execute(insert(Opportunity), [
-            dict(workspace_id=TEAM_ID, number=n, title=f"Imported {n}", currency="CNY", stage="lead", status="open",
-                 owner_id=system.id, creator_id=system.id, region=REGIONS[n % 4], industry=INDUSTRIES[n % 3],
-                 amount=Decimal(50_000 * (n % 40 + 1)), tags=[], qualification={}, auto_tags=[], score=0, grade="C",
-                 grade_pinned=False, strategic=False, created_at=now, updated_at=now, last_activity_at=now,
-                 stage_entered_at=now, pooled_at=now, version=1)
-            for n in range(1, args.deals + 1)
-        ])
+        s.execute(
+            insert(Opportunity),
+            [
+                dict(
+                    workspace_id=TEAM_ID,
+                    number=n,
+                    title=f"Imported {n}",
+                    currency="CNY",
+                    stage="lead",
+                    status="open",
+                    owner_id=system.id,
+                    creator_id=system.id,
+                    region=REGIONS[n % 4],
+                    industry=INDUSTRIES[n % 3],
+                    amount=Decimal(50_000 * (n % 40 + 1)),
+                    tags=[],
+                    qualification={},
+                    auto_tags=[],
+                    score=0,
+                    grade="C",
+                    grade_pinned=False,
+                    strategic=False,
+                    created_at=now,
+                    updated_at=now,
+                    last_activity_at=now,
+                    stage_entered_at=now,
+                    pooled_at=now,
+                    version=1,
+                )
+                for n in range(1, args.deals + 1)
+            ],
+        )
         system_id = system.id
     started = time.perf_counter()
     with transaction(sessions) as s:

@@ -49,11 +49,23 @@ def seed(url: str, deals: int) -> dict[str, list[int]]:
     rnd = random.Random(7)
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": TEAM_ID, "next_number": deals + 1, "created_at": now}])
-        conn.execute(insert(Member), [
-            {"id": i + 1, "workspace_id": TEAM_ID, "slack_user_id": u, "display_name": u, "role": "ae", "created_at": now,
-             "profile_fetched_at": now, "timezone": "Asia/Shanghai", "locale": "en-US"}
-            for i, u in enumerate(USERS)
-        ])
+        conn.execute(
+            insert(Member),
+            [
+                {
+                    "id": i + 1,
+                    "workspace_id": TEAM_ID,
+                    "slack_user_id": u,
+                    "display_name": u,
+                    "role": "ae",
+                    "created_at": now,
+                    "profile_fetched_at": now,
+                    "timezone": "Asia/Shanghai",
+                    "locale": "en-US",
+                }
+                for i, u in enumerate(USERS)
+            ],
+        )
         rows = []
         answers = {c.key: c.choices[0].key for c in config.qualification.criteria}  # qualified
         mine: dict[str, list[int]] = {u: [] for u in USERS}
@@ -62,16 +74,33 @@ def seed(url: str, deals: int) -> dict[str, list[int]]:
             status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
             if status == "open":
                 mine[USERS[owner - 1]].append(n)
-            rows.append({
-                "workspace_id": TEAM_ID, "number": n, "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
-                "account": f"Account {rnd.randrange(2000)}", "contact": None, "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
-                "currency": "CNY", "stage": rnd.choice(stages), "status": status,
-                "expected_close": date.today() + timedelta(days=rnd.randrange(-30, 120)),
-                "next_step": "follow up", "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
-                "owner_id": owner, "creator_id": owner, "tags": [], "created_at": now, "updated_at": now,
-                "last_activity_at": now, "stage_entered_at": now, "version": 1,
-                "qualification": answers, "score": 100, "grade": "B",
-            })
+            rows.append(
+                {
+                    "workspace_id": TEAM_ID,
+                    "number": n,
+                    "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
+                    "account": f"Account {rnd.randrange(2000)}",
+                    "contact": None,
+                    "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
+                    "currency": "CNY",
+                    "stage": rnd.choice(stages),
+                    "status": status,
+                    "expected_close": date.today() + timedelta(days=rnd.randrange(-30, 120)),
+                    "next_step": "follow up",
+                    "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
+                    "owner_id": owner,
+                    "creator_id": owner,
+                    "tags": [],
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_activity_at": now,
+                    "stage_entered_at": now,
+                    "version": 1,
+                    "qualification": answers,
+                    "score": 100,
+                    "grade": "B",
+                }
+            )
         conn.execute(insert(Opportunity), rows)
     engine.dispose()
     return mine
@@ -100,11 +129,19 @@ def main() -> None:
         for u in USERS:
             fake.add_user(u, name=u, locale="en-US")
         port = free_port()
-        env = dict(os.environ, SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url,
-                   DATABASE_URL=url, OPPBOT_CONFIG=str(ROOT / "config.toml"), LOG_LEVEL="WARNING")
+        env = dict(
+            os.environ,
+            SLACK_BOT_TOKEN="xoxb-bench",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=fake.api_url,
+            DATABASE_URL=url,
+            OPPBOT_CONFIG=str(ROOT / "config.toml"),
+            LOG_LEVEL="WARNING",
+        )
         oppbot = Path(sys.executable).with_name("oppbot")
-        proc = subprocess.Popen([str(oppbot), "web", "--port", str(port), "--workers", "2"], env=env, cwd=tmp,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [str(oppbot), "web", "--port", str(port), "--workers", "2"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(base, proc)
@@ -146,11 +183,24 @@ def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
     for i in range(args.requests):
         name, make = mix[i % len(mix)]
         user = rnd.choice(USERS)  # read by the log/move lambdas: each acts on their own deals
-        body = urlencode({"team_id": TEAM_ID, "channel_id": "C0BENCH", "user_id": user, "user_name": user, "command": "/opp",
-                          "text": make(), "response_url": fake.response_url(), "trigger_id": f"t.{i}"})
+        body = urlencode(
+            {
+                "team_id": TEAM_ID,
+                "channel_id": "C0BENCH",
+                "user_id": user,
+                "user_name": user,
+                "command": "/opp",
+                "text": make(),
+                "response_url": fake.response_url(),
+                "trigger_id": f"t.{i}",
+            }
+        )
         ts = str(int(time.time()))
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
-                   "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
+        }
         request = urllib.request.Request(base + "/slack/events", data=body.encode(), headers=headers, method="POST")
         t0 = time.perf_counter()
         with urllib.request.urlopen(request, timeout=10) as r:

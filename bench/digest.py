@@ -57,10 +57,16 @@ def seed(engine, config, now: datetime) -> None:
         batch = []
         for i in range(ACTIVITIES):
             deal = rnd.randrange(n_deals)
-            batch.append({
-                "id": i + 1, "opportunity_id": deal + 1, "member_id": owners[deal], "kind": rnd.choice(kinds), "text": "",
-                "created_at": now - timedelta(days=rnd.uniform(0, 365)),
-            })
+            batch.append(
+                {
+                    "id": i + 1,
+                    "opportunity_id": deal + 1,
+                    "member_id": owners[deal],
+                    "kind": rnd.choice(kinds),
+                    "text": "",
+                    "created_at": now - timedelta(days=rnd.uniform(0, 365)),
+                }
+            )
             if len(batch) == 50_000:
                 conn.execute(insert(Activity), batch)
                 batch = []
@@ -73,8 +79,10 @@ def seed(engine, config, now: datetime) -> None:
     else:
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
-    print(f"seeded {n_deals:,} deals ({open_count:,} open), {len(g.events):,} events, {ACTIVITIES:,} activities, "
-          f"{REPS} reps in {time.perf_counter() - started:.0f} s")
+    print(
+        f"seeded {n_deals:,} deals ({open_count:,} open), {len(g.events):,} events, {ACTIVITIES:,} activities, "
+        f"{REPS} reps in {time.perf_counter() - started:.0f} s"
+    )
 
 
 def main() -> int:
@@ -105,8 +113,10 @@ def main() -> int:
     event.listen(engine, "before_cursor_execute", capture)
     run_digest()
     event.remove(engine, "before_cursor_execute", capture)
-    print(f"digest: {len(reply.blocks)} blocks, {facts.stalled.total:,} stalled, {facts.overdue.total:,} overdue, "
-          f"{sum(r.count for r in facts.pipeline):,} open deals, {len(facts.reps)} reps; {len(statements)} SQL statements")
+    print(
+        f"digest: {len(reply.blocks)} blocks, {facts.stalled.total:,} stalled, {facts.overdue.total:,} overdue, "
+        f"{sum(r.count for r in facts.pipeline):,} open deals, {len(facts.reps)} reps; {len(statements)} SQL statements"
+    )
 
     per_statement: dict[int, list[float]] = {}
 

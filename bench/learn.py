@@ -41,17 +41,37 @@ def main() -> None:
     now = datetime.now(timezone.utc)
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": WS, "next_number": 1, "created_at": now}])
-        conn.execute(insert(Member), [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 51)])
+        conn.execute(
+            insert(Member),
+            [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 51)],
+        )
         rows = []
         for n in range(1, args.closed + args.open + 1):
             source = rnd.choice(["referral", "expo", "web", "cold", "partner"])
             status = "open" if n > args.closed else ("won" if rnd.random() < {"referral": 0.6, "partner": 0.45}.get(source, 0.2) else "lost")
-            rows.append({"workspace_id": WS, "number": n, "title": f"d{n}", "currency": "CNY", "tags": [], "version": 1,
-                         "created_at": now, "updated_at": now, "last_activity_at": now, "stage_entered_at": now,
-                         "source": source, "industry": rnd.choice(["制造", "金融", "零售", "政府", "医疗"]),
-                         "region": rnd.choice(["华东", "华北", "华南", "西部"]), "stage": rnd.choice(stages),
-                         "grade": rnd.choice("ABC"), "amount": Decimal(rnd.randrange(10_000, 8_000_000)),
-                         "owner_id": rnd.randrange(1, 51), "creator_id": 1, "status": status})
+            rows.append(
+                {
+                    "workspace_id": WS,
+                    "number": n,
+                    "title": f"d{n}",
+                    "currency": "CNY",
+                    "tags": [],
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_activity_at": now,
+                    "stage_entered_at": now,
+                    "source": source,
+                    "industry": rnd.choice(["制造", "金融", "零售", "政府", "医疗"]),
+                    "region": rnd.choice(["华东", "华北", "华南", "西部"]),
+                    "stage": rnd.choice(stages),
+                    "grade": rnd.choice("ABC"),
+                    "amount": Decimal(rnd.randrange(10_000, 8_000_000)),
+                    "owner_id": rnd.randrange(1, 51),
+                    "creator_id": 1,
+                    "status": status,
+                }
+            )
             if len(rows) == 20_000:
                 conn.execute(insert(Opportunity), rows)
                 rows = []
@@ -65,8 +85,7 @@ def main() -> None:
     with transaction(sessions) as s:
         refreshed = winprob.refresh_open(s, WS, config)
     t2 = time.perf_counter()
-    print(f"{url.split(':')[0]}: learned from {closed} closed deals in {t1 - t0:.2f} s; "
-          f"refreshed {refreshed} open deals in {t2 - t1:.2f} s")
+    print(f"{url.split(':')[0]}: learned from {closed} closed deals in {t1 - t0:.2f} s; refreshed {refreshed} open deals in {t2 - t1:.2f} s")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,10 @@ def main() -> None:
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": WS, "next_number": 1, "created_at": now}])
-        conn.execute(insert(Member), [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i:04d}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 201)])
+        conn.execute(
+            insert(Member),
+            [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i:04d}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 201)],
+        )
         rows = []
         for n in range(1, args.deals + 1):
             is_open = n > args.deals - args.open
@@ -65,19 +68,50 @@ def main() -> None:
             else:
                 last = now - timedelta(days=rnd.uniform(30, 1500))
                 touch, due, close = None, None, (last + timedelta(days=10)).date()
-            rows.append({"workspace_id": WS, "number": n, "title": f"deal {n}", "currency": "CNY", "tags": [], "auto_tags": [],
-                         "qualification": {}, "version": 1, "created_at": last, "updated_at": last, "last_activity_at": last,
-                         "stage_entered_at": last, "stage": stage, "grade": grade, "amount": Decimal(rnd.randrange(10_000, 3_000_000)),
-                         "owner_id": rnd.randrange(1, 201), "creator_id": 1, "next_touch_due": touch, "next_step_due": due,
-                         "expected_close": close, "status": "open" if is_open else rnd.choice(("won", "lost"))})
+            rows.append(
+                {
+                    "workspace_id": WS,
+                    "number": n,
+                    "title": f"deal {n}",
+                    "currency": "CNY",
+                    "tags": [],
+                    "auto_tags": [],
+                    "qualification": {},
+                    "version": 1,
+                    "created_at": last,
+                    "updated_at": last,
+                    "last_activity_at": last,
+                    "stage_entered_at": last,
+                    "stage": stage,
+                    "grade": grade,
+                    "amount": Decimal(rnd.randrange(10_000, 3_000_000)),
+                    "owner_id": rnd.randrange(1, 201),
+                    "creator_id": 1,
+                    "next_touch_due": touch,
+                    "next_step_due": due,
+                    "expected_close": close,
+                    "status": "open" if is_open else rnd.choice(("won", "lost")),
+                }
+            )
             if len(rows) == BATCH:
                 conn.execute(insert(Opportunity), rows)
                 rows = []
         if rows:
             conn.execute(insert(Opportunity), rows)
         first_open = conn.execute(select(func.min(Opportunity.id)).where(Opportunity.status == "open")).scalar()
-        conn.execute(insert(Risk), [{"opportunity_id": first_open + i * (args.open // 1000), "kind": "competitor", "note": "bench", "raised_by_id": 1,
-                                     "raised_at": now - timedelta(days=1)} for i in range(1000)])
+        conn.execute(
+            insert(Risk),
+            [
+                {
+                    "opportunity_id": first_open + i * (args.open // 1000),
+                    "kind": "competitor",
+                    "note": "bench",
+                    "raised_by_id": 1,
+                    "raised_at": now - timedelta(days=1),
+                }
+                for i in range(1000)
+            ],
+        )
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))

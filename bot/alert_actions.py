@@ -103,5 +103,3 @@ def mark_lost(rt: Runtime, actor: Actor, value: str) -> Outcome:
             return _acted(session, rt, actor, alert, f"lost:{reason}", "lost")
 
     return _outcome(rt, actor, work)
-
-

@@ -90,9 +90,7 @@ def alert_actions(view: AlertView, config: Config, lang: str) -> dict:
         {"type": "button", "action_id": "alert_log", "text": _plain(t(lang, "btn_log")), "value": aid, "style": "primary"},
     ]
     for days in config.alerts.snooze_days:
-        elements.append(
-            {"type": "button", "action_id": f"alert_snooze_{days}", "text": _plain(t(lang, "btn_snooze", days=days)), "value": f"{aid}:{days}"}
-        )
+        elements.append({"type": "button", "action_id": f"alert_snooze_{days}", "text": _plain(t(lang, "btn_snooze", days=days)), "value": f"{aid}:{days}"})
     elements.append({"type": "users_select", "action_id": "alert_reassign", "placeholder": _plain(t(lang, "placeholder_reassign"))})
     options = [{"text": _plain(clip(r.name(lang), 75)), "value": f"{aid}:{r.key}"} for r in config.lost_reasons][:100]
     if options:

@@ -36,10 +36,7 @@ _UNITS: dict[str, Decimal] = {
 _SYMBOLS = {"¥": "CNY", "$": "USD", "€": "EUR", "£": "GBP"}
 
 # Codes accepted before or after the number (case-insensitive).
-_CODES = {
-    code: code
-    for code in ("CNY", "USD", "EUR", "GBP", "JPY", "HKD", "SGD", "AUD", "CAD", "CHF", "TWD")
-}
+_CODES = {code: code for code in ("CNY", "USD", "EUR", "GBP", "JPY", "HKD", "SGD", "AUD", "CAD", "CHF", "TWD")}
 _CODES["RMB"] = "CNY"
 
 # Chinese currency words accepted after the number.

@@ -125,7 +125,7 @@ def pick(strategy: str, people: list[Candidate], last_member_id: int | None = No
 
 
 def explain(decision: Decision, lang: str) -> str:
-    """"assigned to @li by rule '华东制造' — round robin, 7 of 20 open" (after the assignment)."""
+    """ "assigned to @li by rule '华东制造' — round robin, 7 of 20 open" (after the assignment)."""
     c = decision.chosen
     rule = t(lang, "as_default_rule") if decision.rule.name == "default" else decision.rule.name
     strategy = t(lang, "strategy_" + decision.rule.strategy)
@@ -171,10 +171,7 @@ def candidates(session: Session, workspace_id: str, rule: Rule, role: str | None
         query = query.where(Member.role.in_(_role_names(role)))
     members = session.scalars(query.order_by(Member.id)).all()
     counts = open_counts(session, workspace_id, [m.id for m in members])
-    return [
-        Candidate(m.id, m.slack_user_id, "ae" if m.role == "rep" else m.role, m.capacity, m.away_until, counts.get(m.id, 0), m.manager_id)
-        for m in members
-    ]
+    return [Candidate(m.id, m.slack_user_id, "ae" if m.role == "rep" else m.role, m.capacity, m.away_until, counts.get(m.id, 0), m.manager_id) for m in members]
 
 
 def _role_names(role: str) -> tuple[str, ...]:
@@ -260,20 +257,36 @@ def dm(session: Session, workspace_id: str, user: str, key: str, reply: Reply, n
         outbox.enqueue(session, workspace_id=workspace_id, key=key, kind="assignment", channel=user, reply=reply, now=now)
 
 
-def offer(session: Session, config: Config, opp: Opportunity, decision: Decision, *, kind: str, now: datetime, passed_over: list[int] | None = None) -> AssignmentOffer:
+def offer(
+    session: Session, config: Config, opp: Opportunity, decision: Decision, *, kind: str, now: datetime, passed_over: list[int] | None = None
+) -> AssignmentOffer:
     """Record the offer, DM it with Accept/Decline, and post the decision to the assignments channel."""
     from bot import team_render
 
     lang = config.language
     text = explain(decision, lang)
     made = AssignmentOffer(
-        workspace_id=opp.workspace_id, opportunity_id=opp.id, member_id=decision.chosen.member_id, kind=kind,
-        rule=decision.rule.name, explanation=text, status=OPEN_OFFER, passed_over=list(passed_over or []),
-        created_at=now, expires_at=now + timedelta(hours=config.assignment.offer_hours),
+        workspace_id=opp.workspace_id,
+        opportunity_id=opp.id,
+        member_id=decision.chosen.member_id,
+        kind=kind,
+        rule=decision.rule.name,
+        explanation=text,
+        status=OPEN_OFFER,
+        passed_over=list(passed_over or []),
+        created_at=now,
+        expires_at=now + timedelta(hours=config.assignment.offer_hours),
     )
     session.add(made)
     session.flush()
-    dm(session, opp.workspace_id, decision.chosen.slack_user_id, f"offer:{made.id}", team_render.offer_message(made, opp, config, lang, decision.chosen.role), now)
+    dm(
+        session,
+        opp.workspace_id,
+        decision.chosen.slack_user_id,
+        f"offer:{made.id}",
+        team_render.offer_message(made, opp, config, lang, decision.chosen.role),
+        now,
+    )
     post(session, config, opp.workspace_id, f"offer-post:{made.id}", t(lang, "as_channel_post", number=opp.number, title=esc(opp.title), explain=text), now)
     return made
 
@@ -344,8 +357,15 @@ def _stage_entered(session: Session, opp: Opportunity, *, actor, config: Config,
     opp.responsible_id = decision.chosen.member_id
     offer(session, config, opp, decision, kind="responsible", now=now)
     lang = config.language
-    told = t(lang, "as_stage_told_owner", number=opp.number, title=esc(opp.title), stage=stage.name(lang),
-             user=decision.chosen.slack_user_id, role=t(lang, "role_" + stage.owner_role))
+    told = t(
+        lang,
+        "as_stage_told_owner",
+        number=opp.number,
+        title=esc(opp.title),
+        stage=stage.name(lang),
+        user=decision.chosen.slack_user_id,
+        role=t(lang, "role_" + stage.owner_role),
+    )
     dm(session, opp.workspace_id, opp.owner.slack_user_id, f"stage-owner:{opp.id}:{now.isoformat()}", message(told), now)
 
 
@@ -392,15 +412,32 @@ def assign_batch(session: Session, config: Config, opps: list[Opportunity], *, b
         rows.append(dict(_id=opp.id, _owner=d.chosen.member_id, _pooled=None, _at=now))
         text = explain(d, lang)
         events.append(dict(opportunity_id=opp.id, actor_id=by, at=now, kind="assigned", field="owner", old=None, new=d.chosen.slack_user_id))
-        offers_.append(dict(workspace_id=opp.workspace_id, opportunity_id=opp.id, member_id=d.chosen.member_id, kind="owner", rule=d.rule.name,
-                            explanation=text, status=OPEN_OFFER, passed_over=[], created_at=now, expires_at=expires))
+        offers_.append(
+            dict(
+                workspace_id=opp.workspace_id,
+                opportunity_id=opp.id,
+                member_id=d.chosen.member_id,
+                kind="owner",
+                rule=d.rule.name,
+                explanation=text,
+                status=OPEN_OFFER,
+                passed_over=[],
+                created_at=now,
+                expires_at=expires,
+            )
+        )
     session.flush()
     if rows:  # one executemany by primary key; the objects are re-read when next used
         table = Opportunity.__table__
         session.connection().execute(
-            table.update().where(table.c.id == bindparam("_id")).values(
-                owner_id=bindparam("_owner"), pooled_at=bindparam("_pooled", type_=table.c.pooled_at.type),
-                updated_at=bindparam("_at", type_=table.c.updated_at.type), version=table.c.version + 1),
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values(
+                owner_id=bindparam("_owner"),
+                pooled_at=bindparam("_pooled", type_=table.c.pooled_at.type),
+                updated_at=bindparam("_at", type_=table.c.updated_at.type),
+                version=table.c.version + 1,
+            ),
             rows,
         )
         for opp in opps:
@@ -466,7 +503,17 @@ def accept(rt, actor, offer_id: int) -> Reply:
             return message(t(actor.lang, "as_offer_gone"))
         made.status, made.answered_at = "accepted", rt.clock.now()
         number = session.scalar(select(Opportunity.number).where(Opportunity.id == made.opportunity_id))
-        session.add(Event(opportunity_id=made.opportunity_id, actor_id=actor.member_id, at=made.answered_at, kind="assigned", field="offer", old=OPEN_OFFER, new="accepted"))
+        session.add(
+            Event(
+                opportunity_id=made.opportunity_id,
+                actor_id=actor.member_id,
+                at=made.answered_at,
+                kind="assigned",
+                field="offer",
+                old=OPEN_OFFER,
+                new="accepted",
+            )
+        )
     return message(t(actor.lang, "as_accepted", number=number))
 
 
@@ -483,9 +530,17 @@ def decline(rt, actor, offer_id: int, reason: str) -> Reply:
         if made is None or made.status != OPEN_OFFER or made.member_id != actor.member_id:
             return message(t(actor.lang, "as_offer_gone"))
         opp = session.get(Opportunity, made.opportunity_id)
-        session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=f"declined: {reason[:400]}"))
-        post(session, rt.config, opp.workspace_id, f"offer-declined:{made.id}",
-             t(rt.config.language, "as_channel_declined", user=actor.slack_user_id, number=opp.number, reason=esc(clip_reason(reason))), now)
+        session.add(
+            Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=f"declined: {reason[:400]}")
+        )
+        post(
+            session,
+            rt.config,
+            opp.workspace_id,
+            f"offer-declined:{made.id}",
+            t(rt.config.language, "as_channel_declined", user=actor.slack_user_id, number=opp.number, reason=esc(clip_reason(reason))),
+            now,
+        )
         pass_on(session, rt.config, made, "declined", by=actor.member_id, now=now, reason=reason[:500])
         number = opp.number
     return message(t(actor.lang, "as_declined", number=number))

@@ -25,7 +25,11 @@ def has_cjk_font() -> bool:
         from matplotlib import font_manager
 
         names = {f.name for f in font_manager.fontManager.ttflist}
-        found = [n for n in ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC") if n in names]
+        found = [
+            n
+            for n in ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
+            if n in names
+        ]
         _cjk = bool(found)
         if found:
             import matplotlib

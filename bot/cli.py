@@ -122,8 +122,10 @@ def cmd_scan(args, settings: Settings) -> int:
         with rt.transaction() as session:
             result = watch.scan(session, config=rt.config, workspace_id=workspace_id, now=now, dry_run=args.dry_run)
             if not args.dry_run:
-                print(f"{workspace_id}: {len(result.opened)} opened, {result.cleared} cleared, {result.notified} announced, "
-                      f"{result.escalated} escalated, {result.pending} waiting for working hours (sent by the worker)")
+                print(
+                    f"{workspace_id}: {len(result.opened)} opened, {result.cleared} cleared, {result.notified} announced, "
+                    f"{result.escalated} escalated, {result.pending} waiting for working hours (sent by the worker)"
+                )
                 continue
             for line in result.lines:
                 print(f"{workspace_id}: {line}")
@@ -148,7 +150,11 @@ def cmd_import(args, settings: Settings) -> int:
         with rt.sessions() as session:
             teams = watch.workspaces(session)
         if len(teams) != 1:
-            print("oppbot: import: give --team T… (the database has " + (f"{len(teams)} workspaces: {', '.join(teams)})" if teams else "no workspace yet: use /opp once in Slack first)"), file=sys.stderr)
+            print(
+                "oppbot: import: give --team T… (the database has "
+                + (f"{len(teams)} workspaces: {', '.join(teams)})" if teams else "no workspace yet: use /opp once in Slack first)"),
+                file=sys.stderr,
+            )
             return 2
         team = teams[0]
     try:
@@ -201,8 +207,14 @@ def cmd_report(args, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import,
-    "web": cmd_web, "socket": cmd_socket, "console": cmd_console, "worker": cmd_worker, "scan": cmd_scan, "db": cmd_db,
-    "digest": cmd_digest, "report": cmd_report,
+    "web": cmd_web,
+    "socket": cmd_socket,
+    "console": cmd_console,
+    "worker": cmd_worker,
+    "scan": cmd_scan,
+    "db": cmd_db,
+    "digest": cmd_digest,
+    "report": cmd_report,
 }
 
 

@@ -88,8 +88,24 @@ DUE_WORDS = ("by", "due", "截止", "之前")
 DATE_FIELDS = ("expected_close", "next_step_due")
 # Words that, after "next", make it part of a date ("close next friday") rather than a next step.
 DATE_WORDS = {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "week", "month", "quarter", "year",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "week",
+    "month",
+    "quarter",
+    "year",
 }
 KIND_PREFIX = re.compile(r"^(note|call|meeting|email|visit|备注|电话|会议|邮件|拜访)\s*[:：]\s*", re.IGNORECASE)
 KIND_WORDS = {"备注": "note", "电话": "call", "会议": "meeting", "邮件": "email", "拜访": "visit"}
@@ -187,7 +203,7 @@ def cmd_log(req: Request, rest: str) -> Reply:
 
 
 def split_next_step(text: str) -> tuple[str, str | None, str | None]:
-    """"called CFO next send quote by friday" -> ("called CFO", "send quote", "friday")."""
+    """ "called CFO next send quote by friday" -> ("called CFO", "send quote", "friday")."""
     words = text.split()
     starts = [i for i, w in enumerate(words) if w.lower() in ("next", "下一步") and i > 0]
     if not starts:
@@ -245,8 +261,6 @@ def cmd_find(req: Request, rest: str) -> Reply:
         rows, total = search_deals(session, f, limit=LIST_LIMIT, newest_first=True)
         views = [DealView.of(o) for o in rows]
     return render.deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
-
-
 
 
 # --- qualification: answers, grade, probability, tags ----------------------------------------
@@ -330,9 +344,7 @@ def cmd_tag(req: Request, rest: str) -> Reply:
                 tags = [tag for tag in tags if tag != word[1:]]
             elif word.lstrip("+＋") not in tags:
                 tags.append(word.lstrip("+＋"))
-        opp, _ = opportunities.update(
-            session, actor=req.actor, number=number, changes=DealInput(tags=tags), config=req.rt.config, clock=req.rt.clock
-        )
+        opp, _ = opportunities.update(session, actor=req.actor, number=number, changes=DealInput(tags=tags), config=req.rt.config, clock=req.rt.clock)
         view = DealView.of(opp)
     return card(req, view, t(req.lang, "tags_set", number=number))
 

@@ -252,12 +252,12 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         check.fail("workspace.currency", f"must be a 3-letter ISO code such as CNY, got {currency!r}")
     admins = ws.get("admins", [])
     if not isinstance(admins, list) or not all(isinstance(a, str) and a.startswith(("U", "W")) for a in admins):
-        check.fail("workspace.admins", "must be a list of Slack user ids such as [\"U012ABCDEF\"]")
+        check.fail("workspace.admins", 'must be a list of Slack user ids such as ["U012ABCDEF"]')
 
     channels = check.table(raw, "channels")
     for key, value in channels.items():
         if not isinstance(value, str) or not value:
-            check.fail(f"channels.{key}", "must be a channel name such as \"#deal-alerts\" or an id")
+            check.fail(f"channels.{key}", 'must be a channel name such as "#deal-alerts" or an id')
 
     raw_stages = raw.get("stages")
     if not isinstance(raw_stages, list) or not raw_stages:
@@ -309,7 +309,7 @@ def _clock_time(check: _Checker, raw: dict, key: str, default: str) -> str:
     value = check.string(raw, key, default)
     hour, sep, minute = value.partition(":")
     if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2 and 0 <= int(hour) < 24 and 0 <= int(minute) < 60):
-        check.fail(key, f"must be a local time such as \"09:00\", got {value!r}")
+        check.fail(key, f'must be a local time such as "09:00", got {value!r}')
     return f"{int(hour):02d}:{minute}"
 
 
@@ -326,7 +326,7 @@ def _digest(check: _Checker, raw: dict, stage_keys: list[str]) -> DigestSettings
         check.fail("digest.deliver", f"must be a list of {' and '.join(DELIVERY)}, got {deliver!r}")
     managers = d.get("managers", [])
     if not isinstance(managers, list) or not all(isinstance(m, str) and m.startswith(("U", "W")) for m in managers):
-        check.fail("digest.managers", "must be a list of Slack user ids such as [\"U012ABCDEF\"]")
+        check.fail("digest.managers", 'must be a list of Slack user ids such as ["U012ABCDEF"]')
     targets = check.table(d, "targets") if "targets" in d else {}
     for name in targets:
         if name not in ("month", "quarter"):
@@ -356,7 +356,7 @@ def _alerts(check: _Checker, raw: dict) -> AlertSettings:
     default = AlertSettings()
     grades = a.get("channel_grades", list(default.channel_grades))
     if not isinstance(grades, list) or not set(grades) <= set(GRADES):
-        check.fail("alerts.channel_grades", f"must be a list of grades such as [\"A\"], got {grades!r}")
+        check.fail("alerts.channel_grades", f'must be a list of grades such as ["A"], got {grades!r}')
     days = a.get("working_days", list(default.working_days))
     if not isinstance(days, list) or not days or not all(day in WEEKDAYS for day in days):
         check.fail("alerts.working_days", f"must be a list of days from {', '.join(WEEKDAYS)}, got {days!r}")
@@ -368,7 +368,7 @@ def _alerts(check: _Checker, raw: dict) -> AlertSettings:
         value = check.string(a, f"alerts.{key}", fallback)
         hour, sep, minute = value.partition(":")
         if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24 and int(minute) < 60):
-            check.fail(f"alerts.{key}", f"must be a local time such as \"08:00\", got {value!r}")
+            check.fail(f"alerts.{key}", f'must be a local time such as "08:00", got {value!r}')
         return f"{int(hour):02d}:{minute}"
 
     return AlertSettings(
@@ -438,7 +438,7 @@ def _texts(check: _Checker, raw: dict, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        check.fail(key, f"must be a list of names such as [\"华东\"], got {value!r}")
+        check.fail(key, f'must be a list of names such as ["华东"], got {value!r}')
     return tuple(value)
 
 
@@ -447,7 +447,7 @@ def _user_id(check: _Checker, raw: dict, key: str, required: bool = True) -> str
     if value is None and not required:
         return None
     if not (isinstance(value, str) and value[:1] in ("U", "W") and value[1:].isalnum()):
-        check.fail(key, f"must be a Slack user id such as \"U012ABCDEF\", got {value!r}")
+        check.fail(key, f'must be a Slack user id such as "U012ABCDEF", got {value!r}')
     return value
 
 
@@ -459,7 +459,7 @@ def _team(check: _Checker, raw: dict) -> tuple[TeamSeed, ...]:
     for i, item in enumerate(items):
         where = f"team[{i}]"
         if not isinstance(item, dict):
-            check.fail(where, "must be a table { user = \"U012ABCDEF\", role = \"ae\" }")
+            check.fail(where, 'must be a table { user = "U012ABCDEF", role = "ae" }')
         user = _user_id(check, item, f"{where}.user")
         if user in (s.user for s in seeds):
             check.fail(f"{where}.user", f"{user} is listed twice")
@@ -502,11 +502,11 @@ def _assignment(check: _Checker, raw: dict) -> AssignmentSettings:
                 check.fail(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(known_rule))})")
         people = item.get("people", [])
         if not isinstance(people, list) or not all(isinstance(p, str) and p[:1] in ("U", "W") for p in people):
-            check.fail(f"{where}.people", "must be a list of Slack user ids such as [\"U012ABCDEF\"]")
+            check.fail(f"{where}.people", 'must be a list of Slack user ids such as ["U012ABCDEF"]')
         role = check.choice(item, f"{where}.role", ROLES) if "role" in item else None
         strategy = check.choice(item, f"{where}.strategy", STRATEGIES)
         if strategy != "manual" and not people and role is None:
-            check.fail(where, "needs people = [...] or role = \"...\" to say who gets the deals")
+            check.fail(where, 'needs people = [...] or role = "..." to say who gets the deals')
         low = item.get("min_amount") and float(_number(check, item, f"{where}.min_amount", None, whole=False))
         high = item.get("max_amount") and float(_number(check, item, f"{where}.max_amount", None, whole=False))
         if low is not None and high is not None and low > high:
@@ -594,7 +594,7 @@ def _qualification(check: _Checker, raw: dict, stage_keys: list[str]) -> Qualifi
             check.fail(where, "must be a table { tag = ..., min_score = ... }")
         grades = item.get("grades", [])
         if not isinstance(grades, list) or not set(grades) <= set(GRADES):
-            check.fail(f"{where}.grades", "must be a list of grades such as [\"A\", \"B\"]")
+            check.fail(f"{where}.grades", 'must be a list of grades such as ["A", "B"]')
         min_stage = item.get("min_stage")
         if min_stage is not None and min_stage not in stage_keys:
             check.fail(f"{where}.min_stage", f"must be a stage key, got {min_stage!r}")

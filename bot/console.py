@@ -268,9 +268,7 @@ class Console:
         self._heard_lock = threading.Lock()
         self.fake = FakeSlack(listener=self._hear).start()
         try:
-            self.settings = replace(
-                settings, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, app_token=None, slack_api_url=self.fake.api_url
-            )
+            self.settings = replace(settings, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, app_token=None, slack_api_url=self.fake.api_url)
             self.rt = build_runtime(self.settings)
             self.client = web_client(self.settings)
             self.app = create_app(self.rt, self.settings, client=self.client)
@@ -326,9 +324,7 @@ class Console:
         """What Slack sends for typed text: @name -> <@U…|name>, and &, <, > escaped elsewhere."""
         known = sorted(self.users, key=len, reverse=True)
         specials = ("here", "channel", "everyone")
-        pattern = re.compile(
-            r"(?<![\w@.])@(" + "|".join(re.escape(n) for n in [*known, *specials]) + r")(?![A-Za-z0-9_-]|\.[A-Za-z0-9_])", re.IGNORECASE
-        )
+        pattern = re.compile(r"(?<![\w@.])@(" + "|".join(re.escape(n) for n in [*known, *specials]) + r")(?![A-Za-z0-9_-]|\.[A-Za-z0-9_])", re.IGNORECASE)
         out, pos = [], 0
         for match in pattern.finditer(text):
             out.append(_escape(text[pos : match.start()]))
@@ -452,11 +448,18 @@ class Console:
 
     def home(self) -> None:
         """Open the App Home tab: send app_home_opened as Slack would and show the published view."""
-        body = json.dumps({
-            "token": "console", "team_id": TEAM_ID, "api_app_id": APP_ID, "type": "event_callback",
-            "event_id": f"Ev{next(self._n)}", "event_time": int(time.time()),
-            "event": {"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id, "tab": "home", "event_ts": f"{time.time():.6f}"},
-        }, ensure_ascii=False)
+        body = json.dumps(
+            {
+                "token": "console",
+                "team_id": TEAM_ID,
+                "api_app_id": APP_ID,
+                "type": "event_callback",
+                "event_id": f"Ev{next(self._n)}",
+                "event_time": int(time.time()),
+                "event": {"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id, "tab": "home", "event_ts": f"{time.time():.6f}"},
+            },
+            ensure_ascii=False,
+        )
         timestamp = str(int(time.time()))
         headers = {
             "content-type": "application/json",
@@ -948,9 +951,7 @@ def _match_option(options: list[dict], wanted: str) -> dict | None:
     return None
 
 
-def run_console(
-    settings: Settings, *, user: str = "alice", demo: bool = False, stdin: TextIO | None = None, stdout: TextIO | None = None
-) -> int:
+def run_console(settings: Settings, *, user: str = "alice", demo: bool = False, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Run a console session until /quit or the end of input; returns the exit status."""
     stdin = stdin if stdin is not None else sys.stdin
     stdout = stdout if stdout is not None else sys.stdout

@@ -108,17 +108,17 @@ def due_digests(rt, now: datetime) -> list[Due]:
                 if weekly_due:
                     wanted.append(Due(workspace_id, "weekly", week_period(local_day), user, lang, local_day, member_id))
             if brief_due:
-                for member in session.scalars(
-                    select(Member).where(Member.workspace_id == workspace_id, Member.brief_enabled.is_(True)).order_by(Member.id)
-                ):
+                for member in session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.brief_enabled.is_(True)).order_by(Member.id)):
                     wanted.append(Due(workspace_id, "brief", local_day.isoformat(), member.slack_user_id, language_of(member, config), local_day, member.id))
             if not wanted:
                 continue
-            sent = set(session.execute(
-                select(DigestRun.kind, DigestRun.period, DigestRun.recipient).where(
-                    DigestRun.workspace_id == workspace_id, DigestRun.period.in_({d.period for d in wanted})
-                )
-            ).all())
+            sent = set(
+                session.execute(
+                    select(DigestRun.kind, DigestRun.period, DigestRun.recipient).where(
+                        DigestRun.workspace_id == workspace_id, DigestRun.period.in_({d.period for d in wanted})
+                    )
+                ).all()
+            )
             out += [d for d in wanted if (d.kind, d.period, d.recipient) not in sent]
     return out
 
@@ -132,10 +132,14 @@ def send_due_digests(rt, now: datetime | None = None) -> int:
     for due in due_digests(rt, now):
         try:
             with rt.transaction() as session:
-                taken = session.scalar(select(DigestRun.id).where(
-                    DigestRun.workspace_id == due.workspace_id, DigestRun.kind == due.kind,
-                    DigestRun.period == due.period, DigestRun.recipient == due.recipient,
-                ))
+                taken = session.scalar(
+                    select(DigestRun.id).where(
+                        DigestRun.workspace_id == due.workspace_id,
+                        DigestRun.kind == due.kind,
+                        DigestRun.period == due.period,
+                        DigestRun.recipient == due.recipient,
+                    )
+                )
                 if taken is not None:
                     continue
                 # claim first: a second worker blocks here (or fails the unique key) before doing any work
@@ -198,8 +202,9 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
     window = metrics.window_summary(session, workspace_id, start, end, month, quarter)
     events = metrics.event_summary(session, config, workspace_id, start, end)
     activities = metrics.activity_counts(session, workspace_id, start, end)
-    members = {i: (u, n) for i, u, n in session.execute(
-        select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))}
+    members = {
+        i: (u, n) for i, u, n in session.execute(select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))
+    }
     reps: dict[int, metrics.RepRow] = {}
     for member_id in {*opened.by_owner, *events, *activities}:
         row = reps[member_id] = metrics.RepRow(member_id, *members.get(member_id, ("?", "")))

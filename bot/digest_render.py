@@ -66,9 +66,7 @@ class Page:
         room = self.limit - len(tail)
         blocks = self.blocks
         if len(blocks) > room:
-            blocks = blocks[: room - 1] + [
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": t(self.lang, "dg_truncated")}]}
-            ]
+            blocks = blocks[: room - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": t(self.lang, "dg_truncated")}]}]
         return blocks + tail
 
 
@@ -117,8 +115,14 @@ def item_list(page: Page, title: str, items: ItemList, config: Config, more_comm
 
 def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]:
     lines = [
-        t(lang, "dg_stage_line", stage=esc(stage_name(config, r.stage, lang)), count=r.count,
-          amount=fmt_money(r.amount, config, lang), weighted=fmt_money(r.weighted, config, lang))
+        t(
+            lang,
+            "dg_stage_line",
+            stage=esc(stage_name(config, r.stage, lang)),
+            count=r.count,
+            amount=fmt_money(r.amount, config, lang),
+            weighted=fmt_money(r.weighted, config, lang),
+        )
         for r in rows
     ]
     total_amount, total_weighted = {}, {}
@@ -127,8 +131,17 @@ def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]
             total_amount[c] = total_amount.get(c, 0) + v
         for c, v in r.weighted.items():
             total_weighted[c] = total_weighted.get(c, 0) + v
-    lines.append("*" + t(lang, "dg_pipeline_total", count=sum(r.count for r in rows),
-                         amount=fmt_money(total_amount, config, lang), weighted=fmt_money(total_weighted, config, lang)) + "*")
+    lines.append(
+        "*"
+        + t(
+            lang,
+            "dg_pipeline_total",
+            count=sum(r.count for r in rows),
+            amount=fmt_money(total_amount, config, lang),
+            weighted=fmt_money(total_weighted, config, lang),
+        )
+        + "*"
+    )
     return lines
 
 
@@ -136,27 +149,50 @@ def forecast_line(f: Forecast, label: str, config: Config, lang: str) -> str:
     target = ""
     if f.target:
         target = t(lang, "dg_target", target=format_amount(Decimal(str(f.target)), config.currency, lang), pct=pct(f.attainment(config.currency)))
-    return "• " + t(lang, "dg_forecast_line", label=label, won=fmt_money(f.won, config, lang),
-                    committed=fmt_money(f.committed, config, lang), weighted=fmt_money(f.weighted, config, lang), target=target)
+    return "• " + t(
+        lang,
+        "dg_forecast_line",
+        label=label,
+        won=fmt_money(f.won, config, lang),
+        committed=fmt_money(f.committed, config, lang),
+        weighted=fmt_money(f.weighted, config, lang),
+        target=target,
+    )
 
 
 def forecast_section(page: Page, month: Forecast, quarter: Forecast, config: Config) -> None:
     lang = page.lang
     month_name = f"{month.period.first:%Y-%m}"
     quarter_name = f"{quarter.period.first.year} Q{(quarter.period.first.month - 1) // 3 + 1}"
-    page.section("\n".join([
-        t(lang, "dg_forecast"),
-        forecast_line(month, t(lang, "dg_this_month", name=month_name), config, lang),
-        forecast_line(quarter, t(lang, "dg_this_quarter", name=quarter_name), config, lang),
-    ]))
+    page.section(
+        "\n".join(
+            [
+                t(lang, "dg_forecast"),
+                forecast_line(month, t(lang, "dg_this_month", name=month_name), config, lang),
+                forecast_line(quarter, t(lang, "dg_this_quarter", name=quarter_name), config, lang),
+            ]
+        )
+    )
 
 
 def rep_table(page: Page, reps: list[RepRow], *, detailed: bool = False, config: Config | None = None) -> None:
     lang = page.lang
     shown = reps[:REP_ROWS]
     if detailed:
-        lines = [t(lang, "rp_rep_line", who=person(r.slack_user_id, r.name), open=r.open, advanced=r.advanced, activities=r.activities,
-                   overdue=r.overdue, won=r.won, won_amount=fmt_money(r.won_amount, config, lang)) for r in shown]
+        lines = [
+            t(
+                lang,
+                "rp_rep_line",
+                who=person(r.slack_user_id, r.name),
+                open=r.open,
+                advanced=r.advanced,
+                activities=r.activities,
+                overdue=r.overdue,
+                won=r.won,
+                won_amount=fmt_money(r.won_amount, config, lang),
+            )
+            for r in shown
+        ]
     else:
         lines = [t(lang, "dg_reps")] + [
             "• " + t(lang, "dg_rep_line", who=person(r.slack_user_id, r.name), open=r.open, advanced=r.advanced, activities=r.activities, overdue=r.overdue)
@@ -198,10 +234,22 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
     page = Page(lang)
     page.header(t(lang, "dg_daily_title", day=day_label(d.day, lang)))
     c = d.changes
-    page.section(t(lang, "dg_changes") + "\n" + t(
-        lang, "dg_changes_line", new=c.new, new_amount=fmt_money(c.new_amount, config, lang), advanced=c.advanced,
-        won=c.won.total, won_amount=fmt_money(c.won.amount, config, lang), lost=c.lost.total,
-        lost_amount=fmt_money(c.lost.amount, config, lang), owners=c.owner_changes))
+    page.section(
+        t(lang, "dg_changes")
+        + "\n"
+        + t(
+            lang,
+            "dg_changes_line",
+            new=c.new,
+            new_amount=fmt_money(c.new_amount, config, lang),
+            advanced=c.advanced,
+            won=c.won.total,
+            won_amount=fmt_money(c.won.amount, config, lang),
+            lost=c.lost.total,
+            lost_amount=fmt_money(c.lost.amount, config, lang),
+            owners=c.owner_changes,
+        )
+    )
     if c.won.total:
         item_list(page, t(lang, "dg_won"), c.won, config, "/opp list all status:won")
     if c.lost.total:
@@ -216,9 +264,14 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
     if d.overdue.total:
         item_list(page, t(lang, "dg_overdue", total=d.overdue.total), d.overdue, config, "/opp list all overdue", day_key="dg_item_due")
     page.divider()
-    item_list(page, t(lang, "dg_closing", total=d.closing.total, amount=fmt_money(d.closing.amount, config, lang),
-                      weighted=fmt_money(d.closing_weighted, config, lang)),
-              d.closing, config, "/opp list all closing:this-week", day_key="dg_item_close")
+    item_list(
+        page,
+        t(lang, "dg_closing", total=d.closing.total, amount=fmt_money(d.closing.amount, config, lang), weighted=fmt_money(d.closing_weighted, config, lang)),
+        d.closing,
+        config,
+        "/opp list all closing:this-week",
+        day_key="dg_item_close",
+    )
     page.divider()
     page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(d.pipeline, config, lang)]))
     forecast_section(page, d.month, d.quarter, config)
@@ -240,12 +293,23 @@ def funnel_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> l
         if prev:
             pm, pl = prev_conv.get(stage, (0, 0))
             p = _prev(lang, pct(pm / pl if pl else None))
-        lines.append("• " + t(lang, "dg_conversion_line", stage=esc(stage_name(config, stage, lang)), rate=pct(moved / left if left else None),
-                              moved=moved, left=left, prev=p))
+        lines.append(
+            "• "
+            + t(
+                lang, "dg_conversion_line", stage=esc(stage_name(config, stage, lang)), rate=pct(moved / left if left else None), moved=moved, left=left, prev=p
+            )
+        )
     lines.append(t(lang, "dg_win_rate", rate=pct(f.win_rate), won=f.won, lost=f.lost, prev=_prev(lang, pct(prev.win_rate)) if prev else ""))
     lines.append(t(lang, "dg_cycle", days=fmt_days(f.cycle_days, lang), prev=_prev(lang, fmt_days(prev.cycle_days, lang)) if prev else ""))
-    lines.append(t(lang, "dg_new_pipeline", count=f.new, amount=fmt_money(f.new_amount, config, lang),
-                   prev=_prev(lang, f"{prev.new} · {fmt_money(prev.new_amount, config, lang)}") if prev else ""))
+    lines.append(
+        t(
+            lang,
+            "dg_new_pipeline",
+            count=f.new,
+            amount=fmt_money(f.new_amount, config, lang),
+            prev=_prev(lang, f"{prev.new} · {fmt_money(prev.new_amount, config, lang)}") if prev else "",
+        )
+    )
     return lines
 
 
@@ -356,11 +420,18 @@ def home(h: Home, config: Config, lang: str) -> dict:
     """The Home tab view: the person's own day, and for a manager the team's pipeline too."""
     page = Page(lang, limit=HOME_BLOCKS)
     page.header(t(lang, "hm_title_manager" if h.manager else "hm_title_rep"))
-    page.actions([
-        {"type": "button", "action_id": "home_new", "text": {"type": "plain_text", "text": t(lang, "hm_new")}, "style": "primary", "value": "new"},
-        {"type": "button", "action_id": "home_brief", "text": {"type": "plain_text", "text": t(lang, "hm_brief_off" if h.brief else "hm_brief_on")},
-         "value": "off" if h.brief else "on"},
-    ], block_id="home_actions")
+    page.actions(
+        [
+            {"type": "button", "action_id": "home_new", "text": {"type": "plain_text", "text": t(lang, "hm_new")}, "style": "primary", "value": "new"},
+            {
+                "type": "button",
+                "action_id": "home_brief",
+                "text": {"type": "plain_text", "text": t(lang, "hm_brief_off" if h.brief else "hm_brief_on")},
+                "value": "off" if h.brief else "on",
+            },
+        ],
+        block_id="home_actions",
+    )
     page.context(t(lang, "hm_updated", when=h.now.strftime("%Y-%m-%d %H:%M")))
     page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
     _home_list(page, t(lang, "dg_due_today", total=h.due.total), h.due, config, "/opp list", day_key="dg_item_due")

@@ -279,8 +279,7 @@ class FakeSlack:
                 if remaining <= 0:
                     seen = [c.method for c in self._calls]
                     raise AssertionError(
-                        f"timed out after {timeout}s waiting for {count} {method or 'API'!r} call(s),"
-                        f" got {len(found)}; calls seen: {seen or 'none'}"
+                        f"timed out after {timeout}s waiting for {count} {method or 'API'!r} call(s), got {len(found)}; calls seen: {seen or 'none'}"
                     )
                 self._changed.wait(remaining)
 
@@ -512,8 +511,7 @@ class FakeSlack:
             limit = int(args.get("limit") or 100)
             if not _truthy(args.get("include_all_metadata", False)):
                 messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
-            return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit,
-                    "response_metadata": {"next_cursor": ""}}
+            return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit, "response_metadata": {"next_cursor": ""}}
         if method == "conversations.list":
             with self._lock:
                 channels = [{"id": cid, "name": name, "is_channel": True} for cid, name in self._channel_names.items()]
@@ -595,7 +593,7 @@ class FakeSlack:
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
 
         if path.startswith("/api/"):
-            kind, method = "api", path[len("/api/"):]
+            kind, method = "api", path[len("/api/") :]
         elif path.startswith("/response/"):
             kind, method = "response", "response_url"
         elif path.startswith("/upload/"):
@@ -605,7 +603,7 @@ class FakeSlack:
             return
 
         if kind == "upload":
-            file_id = path[len("/upload/"):]
+            file_id = path[len("/upload/") :]
             args: dict = {"_file_id": file_id, "_content": body}
             with self._lock:
                 info = self._files.get(file_id)
@@ -623,7 +621,7 @@ class FakeSlack:
                 return
             _decode_json_fields(args)
             if kind == "response":
-                args["_key"] = path[len("/response/"):]
+                args["_key"] = path[len("/response/") :]
             elif token is None and isinstance(args.get("token"), str):
                 token = args["token"]
 
@@ -705,8 +703,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.fake._handle(self)
 
-    def _send(self, status: int, payload: Optional[dict], *, headers: Optional[dict] = None,
-              text: Optional[str] = None) -> None:
+    def _send(self, status: int, payload: Optional[dict], *, headers: Optional[dict] = None, text: Optional[str] = None) -> None:
         if payload is not None:
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             content_type = "application/json; charset=utf-8"

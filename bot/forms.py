@@ -114,8 +114,7 @@ def read_deal_form(values: dict, *, config: Config) -> tuple[DealInput, dict[str
 
 def _criterion_input(criterion, lang: str, answer: str | None) -> dict:
     options = [_option(c.name(lang), c.key) for c in criterion.choices]
-    element = {"type": "static_select", "action_id": f"q_{criterion.key}", "options": options,
-               "placeholder": _plain(criterion.name(lang))}
+    element = {"type": "static_select", "action_id": f"q_{criterion.key}", "options": options, "placeholder": _plain(criterion.name(lang))}
     chosen = criterion.choice(answer)
     if chosen:
         element["initial_option"] = _option(chosen.name(lang), chosen.key)

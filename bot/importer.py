@@ -25,8 +25,22 @@ from bot.opportunities import LIMITS, DealInput
 from bot.runtime import Runtime
 from store.models import Member, Opportunity
 
-COLUMNS = ("title", "account", "contact", "amount", "currency", "stage", "expected_close", "next_step", "next_step_due",
-           "owner", "source", "industry", "region", "tags")
+COLUMNS = (
+    "title",
+    "account",
+    "contact",
+    "amount",
+    "currency",
+    "stage",
+    "expected_close",
+    "next_step",
+    "next_step_due",
+    "owner",
+    "source",
+    "industry",
+    "region",
+    "tags",
+)
 IGNORED = ("number", "status", "grade", "score", "win_probability", "created_at", "closed_at")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SHOW_PROBLEMS = 20

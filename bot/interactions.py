@@ -68,13 +68,9 @@ def submit_deal_form(rt: Runtime, actor: Actor, view: dict, fetch_profile: Profi
     try:
         with rt.transaction() as session:
             if owner:
-                deal.owner_id = ensure_member(
-                    session, workspace_id=actor.workspace_id, slack_user_id=owner, clock=rt.clock, fetch_profile=fetch_profile
-                ).id
+                deal.owner_id = ensure_member(session, workspace_id=actor.workspace_id, slack_user_id=owner, clock=rt.clock, fetch_profile=fetch_profile).id
             if meta.number is None:
-                opp, created = opportunities.create(
-                    session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, request_key=f"view:{view['id']}"
-                )
+                opp, created = opportunities.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, request_key=f"view:{view['id']}")
                 headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
             else:
                 opp, changed = opportunities.update(

@@ -58,21 +58,15 @@ def ensure_member(
 ) -> Member:
     """The member row for a Slack user, created on first sight; profile refreshed weekly."""
     ensure_workspace(session, workspace_id, clock)
-    member = session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)
-    ).one_or_none()
+    member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
     now = clock.now()
     if member is None:
-        member = Member(
-            workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=now
-        )
+        member = Member(workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=now)
         session.add(member)
     if member.profile_fetched_at is None or now - member.profile_fetched_at > PROFILE_MAX_AGE:
         profile = fetch_profile(slack_user_id)
         if profile:
-            member.display_name = (
-                (profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name") or slack_user_id
-            )[:200]
+            member.display_name = ((profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name") or slack_user_id)[:200]
             member.timezone = profile.get("tz") or member.timezone
             member.locale = profile.get("locale") or member.locale
             member.profile_fetched_at = now
@@ -100,9 +94,7 @@ def language_of(member: Member, config: Config) -> str:
 
 
 def members_by_slack_id(session: Session, workspace_id: str, slack_user_ids: list[str]) -> dict[str, Member]:
-    rows = session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id.in_(slack_user_ids))
-    )
+    rows = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id.in_(slack_user_ids)))
     return {m.slack_user_id: m for m in rows}
 
 

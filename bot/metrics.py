@@ -263,26 +263,36 @@ def items(session: Session, where, order, top: int, *, day_column=None, with_amo
         amount = money(session.execute(select(Opportunity.currency, func.sum(Opportunity.amount)).where(*where).group_by(Opportunity.currency)).all())
     shown = []
     if total and top:
-        columns = [Opportunity.number, Opportunity.title, Opportunity.amount, Opportunity.currency, Member.slack_user_id,
-                   Opportunity.last_activity_at, Member.display_name]
+        columns = [
+            Opportunity.number,
+            Opportunity.title,
+            Opportunity.amount,
+            Opportunity.currency,
+            Member.slack_user_id,
+            Opportunity.last_activity_at,
+            Member.display_name,
+        ]
         if day_column is not None:
             columns.append(day_column)
         # the few ids first (a top-N sort over the deals alone), then their owners
         first = select(Opportunity.id).where(*where).order_by(*order).limit(top).scalar_subquery()
-        rows = session.execute(
-            select(*columns).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(first)).order_by(*order)
-        ).all()
+        rows = session.execute(select(*columns).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(first)).order_by(*order)).all()
         shown = [Item(r[0], r[1], r[2], r[3], r[4], r[6] or "", day=r[7] if day_column is not None else None, since=r[5]) for r in rows]
     return ItemList(total, shown, amount)
 
 
 def stalled(session, config, workspace_id, now, top, owner_ids=None, total=None) -> ItemList:
-    return items(session, [*_open(workspace_id, owner_ids), stalled_condition(config, now)], [Opportunity.last_activity_at, Opportunity.number], top, total=total)
+    return items(
+        session, [*_open(workspace_id, owner_ids), stalled_condition(config, now)], [Opportunity.last_activity_at, Opportunity.number], top, total=total
+    )
 
 
 def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> ItemList:
     first_due = case(
-        (and_(Opportunity.next_step_due.is_not(None), or_(Opportunity.expected_close.is_(None), Opportunity.next_step_due <= Opportunity.expected_close)), Opportunity.next_step_due),
+        (
+            and_(Opportunity.next_step_due.is_not(None), or_(Opportunity.expected_close.is_(None), Opportunity.next_step_due <= Opportunity.expected_close)),
+            Opportunity.next_step_due,
+        ),
         else_=Opportunity.expected_close,
     )
     return items(session, [*_open(workspace_id, owner_ids), overdue_condition(today)], [first_due, Opportunity.number], top, day_column=first_due, total=total)
@@ -294,8 +304,15 @@ def due_on(session, workspace_id, day, top, owner_ids=None) -> ItemList:
 
 def closing(session, workspace_id, period: Period, top, owner_ids=None, total=None, amount=None) -> ItemList:
     where = [*_open(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last]
-    found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, day_column=Opportunity.expected_close,
-                  with_amount=amount is None, total=total)
+    found = items(
+        session,
+        where,
+        [Opportunity.amount.desc().nulls_last(), Opportunity.number],
+        top,
+        day_column=Opportunity.expected_close,
+        with_amount=amount is None,
+        total=total,
+    )
     if amount is not None:
         found.amount = amount
     return found
@@ -311,9 +328,7 @@ def closed(session, workspace_id, status: str, start: datetime, end: datetime, t
 
 def unanswered_offers(session, workspace_id) -> int:
     """Automatic assignments still waiting for their assignee's answer."""
-    return session.scalar(
-        select(func.count(AssignmentOffer.id)).where(AssignmentOffer.workspace_id == workspace_id, AssignmentOffer.status == "offered")
-    ) or 0
+    return session.scalar(select(func.count(AssignmentOffer.id)).where(AssignmentOffer.workspace_id == workspace_id, AssignmentOffer.status == "offered")) or 0
 
 
 def open_alerts(session, workspace_id, owner_ids=None) -> dict[str, int]:
@@ -325,23 +340,37 @@ def open_alerts(session, workspace_id, owner_ids=None) -> dict[str, int]:
 
 def changes(session, config, workspace_id, start: datetime, end: datetime, top) -> Changes:
     """What happened between ``start`` and ``end``: new deals, stage advances, wins, losses, owner changes."""
-    new_count, = session.execute(
+    (new_count,) = session.execute(
         select(func.count(Opportunity.id)).where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
     ).one()
-    new_amount = money(session.execute(
-        select(Opportunity.currency, func.sum(Opportunity.amount))
-        .where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
-        .group_by(Opportunity.currency)
-    ).all()) if new_count else {}
+    new_amount = (
+        money(
+            session.execute(
+                select(Opportunity.currency, func.sum(Opportunity.amount))
+                .where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
+                .group_by(Opportunity.currency)
+            ).all()
+        )
+        if new_count
+        else {}
+    )
     in_window = [Opportunity.workspace_id == workspace_id, Event.at >= start, Event.at < end]
-    advanced = session.scalar(
-        select(func.count(Event.id)).join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(*in_window, Event.kind == "stage", stage_rank(Event.new, config) > stage_rank(Event.old, config))
-    ) or 0
-    owner_changes = session.scalar(
-        select(func.count(Event.id)).join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(*in_window, Event.kind == "updated", Event.field == "owner")
-    ) or 0
+    advanced = (
+        session.scalar(
+            select(func.count(Event.id))
+            .join(Opportunity, Opportunity.id == Event.opportunity_id)
+            .where(*in_window, Event.kind == "stage", stage_rank(Event.new, config) > stage_rank(Event.old, config))
+        )
+        or 0
+    )
+    owner_changes = (
+        session.scalar(
+            select(func.count(Event.id))
+            .join(Opportunity, Opportunity.id == Event.opportunity_id)
+            .where(*in_window, Event.kind == "updated", Event.field == "owner")
+        )
+        or 0
+    )
     return Changes(
         new=new_count,
         new_amount=new_amount,
@@ -360,11 +389,13 @@ def forecast(session, config, workspace_id, period: Period, target: float, owner
         .where(*_open(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last)
         .group_by(Opportunity.currency)
     ).all()
-    won = money(session.execute(
-        select(Opportunity.currency, func.sum(Opportunity.amount))
-        .where(*_owned(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= period.start, Opportunity.closed_at < period.end)
-        .group_by(Opportunity.currency)
-    ).all())
+    won = money(
+        session.execute(
+            select(Opportunity.currency, func.sum(Opportunity.amount))
+            .where(*_owned(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= period.start, Opportunity.closed_at < period.end)
+            .group_by(Opportunity.currency)
+        ).all()
+    )
     return Forecast(
         period=period,
         won=won,
@@ -377,8 +408,9 @@ def forecast(session, config, workspace_id, period: Period, target: float, owner
 def reps(session, config, workspace_id, start: datetime, end: datetime, today: date, owner_ids=None) -> list[RepRow]:
     """Per member: open deals, overdue ones, stage advances and activities logged in the window,
     deals won in it. Members with nothing to show are left out; most open deals first."""
-    members = {i: (u, n) for i, u, n in session.execute(
-        select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))}
+    members = {
+        i: (u, n) for i, u, n in session.execute(select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))
+    }
     rows: dict[int, RepRow] = {}
 
     def row(member_id: int) -> RepRow:
@@ -394,9 +426,15 @@ def reps(session, config, workspace_id, start: datetime, end: datetime, today: d
         r = row(owner)
         r.open, r.overdue = count, int(late or 0)
     for owner, count in session.execute(
-        select(Opportunity.owner_id, func.count(Event.id)).join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(*_owned(workspace_id, owner_ids), Event.at >= start, Event.at < end, Event.kind == "stage",
-               stage_rank(Event.new, config) > stage_rank(Event.old, config))
+        select(Opportunity.owner_id, func.count(Event.id))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(
+            *_owned(workspace_id, owner_ids),
+            Event.at >= start,
+            Event.at < end,
+            Event.kind == "stage",
+            stage_rank(Event.new, config) > stage_rank(Event.old, config),
+        )
         .group_by(Opportunity.owner_id)
     ):
         row(owner).advanced = count
@@ -425,12 +463,14 @@ def funnel(session, config, workspace_id, period: Period) -> Funnel:
     start, end = period.start, period.end
     ws = Opportunity.workspace_id == workspace_id
     forward = session.execute(
-        select(Event.old, func.count(Event.id)).join(Opportunity, Opportunity.id == Event.opportunity_id)
+        select(Event.old, func.count(Event.id))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
         .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end, stage_rank(Event.new, config) > stage_rank(Event.old, config))
         .group_by(Event.old)
     ).all()
     backward = session.execute(
-        select(Event.old, func.count(Event.id)).join(Opportunity, Opportunity.id == Event.opportunity_id)
+        select(Event.old, func.count(Event.id))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
         .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end, stage_rank(Event.new, config) <= stage_rank(Event.old, config))
         .group_by(Event.old)
     ).all()
@@ -458,8 +498,9 @@ def funnel(session, config, workspace_id, period: Period) -> Funnel:
     conversion = [(s.key, moved[s.key], left[s.key]) for s in config.stages]
 
     cycle = session.scalar(
-        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at)))
-        .where(ws, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(
+            ws, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end
+        )
     )
     earlier = aliased(Event)
     entered = (
@@ -468,12 +509,14 @@ def funnel(session, config, workspace_id, period: Period) -> Funnel:
         .correlate(Event)
         .scalar_subquery()
     )
-    stage_days = dict(session.execute(
-        select(Event.old, func.avg(days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at))))
-        .join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end)
-        .group_by(Event.old)
-    ).all())
+    stage_days = dict(
+        session.execute(
+            select(Event.old, func.avg(days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at))))
+            .join(Opportunity, Opportunity.id == Event.opportunity_id)
+            .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end)
+            .group_by(Event.old)
+        ).all()
+    )
     loss_rows = session.execute(
         select(Opportunity.lost_reason, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
         .where(ws, Opportunity.status == "lost", Opportunity.closed_at >= start, Opportunity.closed_at < end)
@@ -533,8 +576,7 @@ class OpenSummary:
     by_owner: dict[int, tuple[int, int]]  # owner -> (open, overdue)
 
 
-def open_summary(session, config, workspace_id, *, now: datetime, today: date, week: Period, month: Period, quarter: Period,
-                 owner_ids=None) -> OpenSummary:
+def open_summary(session, config, workspace_id, *, now: datetime, today: date, week: Period, month: Period, quarter: Period, owner_ids=None) -> OpenSummary:
     commit_rank = config.stage_index(config.digest.commit_from) if config.digest.commit_from else len(config.stages)
     # grouped by stage, so a weighted sum is SUM(amount * own probability) for deals that have one
     # plus the stage's default times SUM(amount) for those that don't: no per-row CASE over stages
@@ -553,12 +595,25 @@ def open_summary(session, config, workspace_id, *, now: datetime, today: date, w
     committed_stages = [s.key for s in config.stages[commit_rank:]]
     rows = session.execute(
         select(
-            Opportunity.owner_id, Opportunity.stage, Opportunity.currency,
-            func.count(Opportunity.id), func.sum(amount), func.sum(w), func.sum(w_default),
-            when(stalled_condition(config, now)), when(overdue_condition(today)),
-            when(in_week), when(in_week, amount), when(in_week, w), when(in_week, w_default),
-            when(in_month, w), when(in_month, w_default), when(in_month, amount),
-            when(in_quarter, w), when(in_quarter, w_default), when(in_quarter, amount),
+            Opportunity.owner_id,
+            Opportunity.stage,
+            Opportunity.currency,
+            func.count(Opportunity.id),
+            func.sum(amount),
+            func.sum(w),
+            func.sum(w_default),
+            when(stalled_condition(config, now)),
+            when(overdue_condition(today)),
+            when(in_week),
+            when(in_week, amount),
+            when(in_week, w),
+            when(in_week, w_default),
+            when(in_month, w),
+            when(in_month, w_default),
+            when(in_month, amount),
+            when(in_quarter, w),
+            when(in_quarter, w_default),
+            when(in_quarter, amount),
         )
         .where(*_open(workspace_id, owner_ids))
         # currency first: no index starts with it, so SQLite reads the table in order instead of
@@ -572,6 +627,7 @@ def open_summary(session, config, workspace_id, *, now: datetime, today: date, w
         if default_sum is not None:
             total += Decimal(str(default_sum)) * defaults.get(stage, Decimal(0))
         return total
+
     by_stage = {s.key: StageRow(s.key) for s in config.stages}
     by_owner: dict[int, tuple[int, int]] = {}
     sums = defaultdict(list)
@@ -632,9 +688,12 @@ def window_summary(session, workspace_id, start: datetime, end: datetime, month:
     rows = session.execute(
         select(
             o.currency,
-            when(created), when(created, o.amount),
-            when(and_(won, closed_in)), when(and_(won, closed_in), o.amount),
-            when(and_(o.status == "lost", closed_in)), when(and_(o.status == "lost", closed_in), o.amount),
+            when(created),
+            when(created, o.amount),
+            when(and_(won, closed_in)),
+            when(and_(won, closed_in), o.amount),
+            when(and_(o.status == "lost", closed_in)),
+            when(and_(o.status == "lost", closed_in), o.amount),
             when(and_(won, o.closed_at >= month.start, o.closed_at < month.end), o.amount),
             when(and_(won, o.closed_at >= quarter.start, o.closed_at < quarter.end), o.amount),
         )
@@ -650,10 +709,14 @@ def window_summary(session, workspace_id, start: datetime, end: datetime, month:
         for name, value in (("new", a_new), ("won", a_won), ("lost", a_lost), ("m", m_won), ("q", q_won)):
             sums[name].append((currency, value))
     return WindowSummary(
-        new=counts["new"], new_amount=money(sums["new"]),
-        won=counts["won"], won_amount=money(sums["won"]),
-        lost=counts["lost"], lost_amount=money(sums["lost"]),
-        month_won=money(sums["m"]), quarter_won=money(sums["q"]),
+        new=counts["new"],
+        new_amount=money(sums["new"]),
+        won=counts["won"],
+        won_amount=money(sums["won"]),
+        lost=counts["lost"],
+        lost_amount=money(sums["lost"]),
+        month_won=money(sums["m"]),
+        quarter_won=money(sums["q"]),
     )
 
 
@@ -686,13 +749,15 @@ def activity_counts(session, workspace_id, start: datetime, end: datetime) -> di
         .cte("window_activities")
         .prefix_with("MATERIALIZED")
     )
-    return dict(session.execute(
-        select(picked.c.member_id, func.count())
-        .select_from(picked)
-        .join(Opportunity, Opportunity.id == picked.c.opportunity_id)
-        .where(Opportunity.workspace_id == workspace_id)
-        .group_by(picked.c.member_id)
-    ).all())
+    return dict(
+        session.execute(
+            select(picked.c.member_id, func.count())
+            .select_from(picked)
+            .join(Opportunity, Opportunity.id == picked.c.opportunity_id)
+            .where(Opportunity.workspace_id == workspace_id)
+            .group_by(picked.c.member_id)
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -710,10 +775,5 @@ def pipeline_trend(session: Session, config: Config, workspace_id: str, ends: li
         was_open = and_(Opportunity.created_at <= end, or_(Opportunity.closed_at.is_(None), Opportunity.closed_at > end))
         columns.append(func.sum(case((was_open, 1), else_=0)).label(f"n{i}"))
         columns.append(func.sum(case((and_(was_open, Opportunity.currency == config.currency), Opportunity.amount), else_=0)).label(f"a{i}"))
-    row = session.execute(
-        select(*columns).where(Opportunity.workspace_id == workspace_id, Opportunity.status != "deleted")
-    ).one()
-    return [
-        TrendPoint(end, int(row[2 * i] or 0), Decimal(str(row[2 * i + 1] or 0)).quantize(CENT))
-        for i, end in enumerate(ends)
-    ]
+    row = session.execute(select(*columns).where(Opportunity.workspace_id == workspace_id, Opportunity.status != "deleted")).one()
+    return [TrendPoint(end, int(row[2 * i] or 0), Decimal(str(row[2 * i + 1] or 0)).quantize(CENT)) for i, end in enumerate(ends)]

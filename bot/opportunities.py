@@ -300,12 +300,17 @@ def move_stage(session: Session, *, actor: Actor, number: int, stage: str, confi
 
 
 def _not_qualified(config: Config, answers: dict, *, number: int) -> BadInput:
-    """"#42 scores 35 of the 60 needed to move past 需求确认; missing: Need 0/25, ..."."""
+    """ "#42 scores 35 of the 60 needed to move past 需求确认; missing: Need 0/25, ..."."""
     q = config.qualification
     total, parts = qualification.score(q, answers or {})
     gaps = qualification.missing(q, parts)[:4]
     return BadInput(
-        "not_qualified", field="stage", number=number, score=total, threshold=q.threshold, gate=q.gate_stage,
+        "not_qualified",
+        field="stage",
+        number=number,
+        score=total,
+        threshold=q.threshold,
+        gate=q.gate_stage,
         gaps=[(p.key, p.earned, p.weight) for p in gaps],
     )
 

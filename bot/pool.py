@@ -33,8 +33,17 @@ def list_pool(rt, actor: Actor) -> Reply:
         for opp in rows:
             view = DealView.of(opp)
             since = opp.pooled_at.astimezone(actor.tz).date().isoformat()
-            lines.append(t(actor.lang, "pool_line", number=opp.number, title=esc(opp.title), stage=stage_name(rt.config, opp.stage, actor.lang),
-                           amount=fmt_amount(view, actor.lang), since=since))
+            lines.append(
+                t(
+                    actor.lang,
+                    "pool_line",
+                    number=opp.number,
+                    title=esc(opp.title),
+                    stage=stage_name(rt.config, opp.stage, actor.lang),
+                    amount=fmt_amount(view, actor.lang),
+                    since=since,
+                )
+            )
             buttons.append(claim_button(opp.number, actor.lang))
     if not total:
         return message(t(actor.lang, "pool_empty"))
@@ -71,8 +80,14 @@ def claim(session: Session, *, actor: Actor, number: int, config, now: datetime)
         .where(AssignmentOffer.opportunity_id == opp.id, AssignmentOffer.status == assignment.OPEN_OFFER)
         .values(status="withdrawn", answered_at=now)
     )
-    assignment.post(session, config, actor.workspace_id, f"claim:{opp.id}:{now.isoformat()}",
-                    t(config.language, "pool_post_claimed", user=actor.slack_user_id, number=number, title=esc(opp.title)), now)
+    assignment.post(
+        session,
+        config,
+        actor.workspace_id,
+        f"claim:{opp.id}:{now.isoformat()}",
+        t(config.language, "pool_post_claimed", user=actor.slack_user_id, number=number, title=esc(opp.title)),
+        now,
+    )
     session.flush()
     session.refresh(opp)
     return opp
@@ -103,7 +118,13 @@ def return_idle_deals(rt, now: datetime) -> int:
             why = t(rt.config.language, "as_why_idle", user=owner, days=days)
             assignment.to_pool(session, rt.config, opp, why, by=system.id, now=now)
             opp.responsible_id = None
-            assignment.dm(session, opp.workspace_id, owner, f"pool-returned:{opp.id}:{now.isoformat()}",
-                          message(t(rt.config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)), now)
+            assignment.dm(
+                session,
+                opp.workspace_id,
+                owner,
+                f"pool-returned:{opp.id}:{now.isoformat()}",
+                message(t(rt.config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)),
+                now,
+            )
             returned += 1
     return returned

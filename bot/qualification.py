@@ -81,8 +81,7 @@ def rule_tags(config: Config, *, score_: int, grade_: str, stage: str) -> tuple[
     return tuple(tags)
 
 
-def assess(config: Config, *, answers: dict, amount, strategic: bool, stage: str, last_activity_at: datetime,
-           pinned_grade: str | None = None) -> Assessment:
+def assess(config: Config, *, answers: dict, amount, strategic: bool, stage: str, last_activity_at: datetime, pinned_grade: str | None = None) -> Assessment:
     q = config.qualification
     total, parts = score(q, answers)
     grade_ = pinned_grade or grade(q, amount=amount, strategic=strategic, score_=total)

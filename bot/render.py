@@ -185,7 +185,7 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
 
 
 def score_line(view: DealView, config: Config, lang: str) -> str:
-    """"Score 45/100 · Budget 25/25 · Authority 10/20 · ..." (below the threshold: how far)."""
+    """ "Score 45/100 · Budget 25/25 · Authority 10/20 · ..." (below the threshold: how far)."""
     q = config.qualification
     parts = []
     for c in q.criteria:
@@ -219,11 +219,7 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
     value = str(view.number)
     elements: list[dict] = []
     if view.status == "open":
-        options = [
-            {"text": _plain(clip(s.name(lang), 75)), "value": f"{view.number}:{s.key}"}
-            for s in config.stages
-            if s.key != view.stage
-        ]
+        options = [{"text": _plain(clip(s.name(lang), 75)), "value": f"{view.number}:{s.key}"} for s in config.stages if s.key != view.stage]
         if options:
             elements.append(
                 {

@@ -116,8 +116,14 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
             page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(rows, config, lang)]))
             page.section("\n".join(funnel_lines(this, prev, config, lang)))
             chart_lang = lang if lang == "en" or charts.has_cjk_font() else "en"
-            stages = [(config.stage(r.stage).name(chart_lang) if r.stage in {s.key for s in config.stages} else r.stage, r.count,
-                       float(r.amount.get(config.currency, 0))) for r in rows]
+            stages = [
+                (
+                    config.stage(r.stage).name(chart_lang) if r.stage in {s.key for s in config.stages} else r.stage,
+                    r.count,
+                    float(r.amount.get(config.currency, 0)),
+                )
+                for r in rows
+            ]
             chart_title = t(chart_lang, "rp_title_funnel", period=period_label(period, lang)) + f" ({config.currency})"
             upload = Upload(f"funnel-{period.first:%Y%m%d}.png", title, lambda: charts.funnel(chart_title, stages))
         elif name == "forecast":
@@ -162,12 +168,20 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
     if shared_by:
         page.context(t(lang, "rp_shared", user=shared_by))
     if shareable:
-        tail.append({
-            "type": "actions",
-            "block_id": "report_actions",
-            "elements": [{"type": "button", "action_id": SHARE_ACTION, "text": {"type": "plain_text", "text": t(lang, "rp_share")},
-                          "value": f"{name} {token}".strip()}],
-        })
+        tail.append(
+            {
+                "type": "actions",
+                "block_id": "report_actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": SHARE_ACTION,
+                        "text": {"type": "plain_text", "text": t(lang, "rp_share")},
+                        "value": f"{name} {token}".strip(),
+                    }
+                ],
+            }
+        )
     return FileReply(clip(title, 3000), page.done(tail), upload)
 
 
@@ -195,8 +209,27 @@ def share(rt: Runtime, actor: Actor, value: str) -> FileReply:
 # --- export -------------------------------------------------------------------------------------
 
 CSV_COLUMNS = (
-    "number", "title", "account", "contact", "amount", "currency", "stage", "status", "expected_close", "next_step",
-    "next_step_due", "owner", "grade", "score", "win_probability", "source", "industry", "region", "tags", "created_at", "closed_at",
+    "number",
+    "title",
+    "account",
+    "contact",
+    "amount",
+    "currency",
+    "stage",
+    "status",
+    "expected_close",
+    "next_step",
+    "next_step_due",
+    "owner",
+    "grade",
+    "score",
+    "win_probability",
+    "source",
+    "industry",
+    "region",
+    "tags",
+    "created_at",
+    "closed_at",
 )
 
 
@@ -284,8 +317,9 @@ def print_report(rt: Runtime, name: str, period: str, *, team: str | None = None
     if workspace_id is None:
         raise SystemExit("oppbot: the database has no workspace yet")
     lang = lang or rt.config.language
-    actor = Actor(member_id=0, workspace_id=workspace_id, slack_user_id="oppbot", name="oppbot", role="admin",
-                  lang=lang, timezone=rt.config.timezone, is_admin=True)
+    actor = Actor(
+        member_id=0, workspace_id=workspace_id, slack_user_id="oppbot", name="oppbot", role="admin", lang=lang, timezone=rt.config.timezone, is_admin=True
+    )
     try:
         reply = build(rt, actor, name, period, shareable=False)
     except UserError as err:

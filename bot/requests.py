@@ -72,7 +72,7 @@ def error_text(err: UserError, config, lang: str) -> str:
 
 
 def who_text(people, config, lang: str) -> str:
-    """"its owner <@U1>, their manager <@U2>" from bot.permissions.who_may pairs."""
+    """ "its owner <@U1>, their manager <@U2>" from bot.permissions.who_may pairs."""
     parts = []
     for kind, value in people:
         if kind == "consulted":
@@ -131,7 +131,5 @@ def read_member(req: Request, text: str, session) -> int:
     match = MENTION.match(text.strip())
     if not match:
         raise BadInput("bad_user", value=clip(text, QUOTE_LIMIT))
-    member = ensure_member(
-        session, workspace_id=req.actor.workspace_id, slack_user_id=match.group(1), clock=req.rt.clock, fetch_profile=req.fetch_profile
-    )
+    member = ensure_member(session, workspace_id=req.actor.workspace_id, slack_user_id=match.group(1), clock=req.rt.clock, fetch_profile=req.fetch_profile)
     return member.id

@@ -94,8 +94,12 @@ def cmd_remind(req: Request, rest: str) -> Reply:
         opp = opportunities.get(session, actor=req.actor, number=number)
         session.add(
             Reminder(
-                workspace_id=req.actor.workspace_id, member_id=req.actor.member_id, opportunity_id=opp.id,
-                due_at=due, text=body, created_at=req.rt.clock.now(),
+                workspace_id=req.actor.workspace_id,
+                member_id=req.actor.member_id,
+                opportunity_id=opp.id,
+                due_at=due,
+                text=body,
+                created_at=req.rt.clock.now(),
             )
         )
     return message(t(req.lang, "reminder_set", when=when_text(due, req.lang), text=esc(body)))

@@ -36,7 +36,5 @@ class Runtime:
     def actor(self, *, workspace_id: str, slack_user_id: str, fetch_profile: ProfileFetcher, lang: str | None = None) -> Actor:
         """The acting member, created on first sight (its profile read from Slack)."""
         with self.transaction() as session:
-            member = ensure_member(
-                session, workspace_id=workspace_id, slack_user_id=slack_user_id, clock=self.clock, fetch_profile=fetch_profile
-            )
+            member = ensure_member(session, workspace_id=workspace_id, slack_user_id=slack_user_id, clock=self.clock, fetch_profile=fetch_profile)
             return actor_for(member, self.config, lang=lang)

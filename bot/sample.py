@@ -41,11 +41,20 @@ def generate(
     g = Generated()
     stages = [s.key for s in config.stages]
     for i in range(reps + managers):
-        g.members.append({
-            "id": i + 1, "workspace_id": workspace_id, "slack_user_id": f"U{i + 1:07d}", "display_name": f"rep{i + 1}",
-            "role": "manager" if i >= reps else "ae", "created_at": now - timedelta(days=days + 1), "profile_fetched_at": now,
-            "timezone": config.timezone, "locale": "en-US", "brief_enabled": False,
-        })
+        g.members.append(
+            {
+                "id": i + 1,
+                "workspace_id": workspace_id,
+                "slack_user_id": f"U{i + 1:07d}",
+                "display_name": f"rep{i + 1}",
+                "role": "manager" if i >= reps else "ae",
+                "created_at": now - timedelta(days=days + 1),
+                "profile_fetched_at": now,
+                "timezone": config.timezone,
+                "locale": "en-US",
+                "brief_enabled": False,
+            }
+        )
     today = now.astimezone(config.tz).date()
     event_id = 0
     lost_keys = [r.key for r in config.lost_reasons]
@@ -68,15 +77,31 @@ def generate(
         amount = None if rnd.random() < 0.05 else Decimal(rnd.randrange(1, 500)) * 10000
         last_activity = at + (now - at) * rnd.uniform(0, 1) if rnd.random() < 0.7 else at
         deal = {
-            "id": n, "workspace_id": workspace_id, "number": n, "title": f"Deal {n} <b>&", "amount": amount,
-            "currency": rnd.choice(currencies), "stage": stages[stage], "status": status,
+            "id": n,
+            "workspace_id": workspace_id,
+            "number": n,
+            "title": f"Deal {n} <b>&",
+            "amount": amount,
+            "currency": rnd.choice(currencies),
+            "stage": stages[stage],
+            "status": status,
             "expected_close": today + timedelta(days=rnd.randint(-20, 120)) if rnd.random() < 0.9 else None,
             "next_step_due": today + timedelta(days=rnd.randint(-10, 20)) if rnd.random() < 0.6 else None,
-            "owner_id": owner, "creator_id": owner, "created_at": created, "updated_at": max(at, closed_at or at),
-            "last_activity_at": last_activity, "stage_entered_at": at, "closed_at": closed_at,
+            "owner_id": owner,
+            "creator_id": owner,
+            "created_at": created,
+            "updated_at": max(at, closed_at or at),
+            "last_activity_at": last_activity,
+            "stage_entered_at": at,
+            "closed_at": closed_at,
             "win_probability": round(rnd.uniform(0, 1), 3) if rnd.random() < 0.5 else None,
             "lost_reason": rnd.choice(lost_keys) if status == "lost" else None,
-            "tags": [], "qualification": {}, "auto_tags": [], "score": 0, "grade": "C", "version": 1,
+            "tags": [],
+            "qualification": {},
+            "auto_tags": [],
+            "score": 0,
+            "grade": "C",
+            "version": 1,
         }
         g.deals.append(deal)
         event_id += 1
@@ -87,18 +112,36 @@ def generate(
         if rnd.random() < 0.05:
             event_id += 1
             new_owner = rnd.randrange(reps) + 1
-            g.events.append({"id": event_id, "opportunity_id": n, "actor_id": owner, "at": created + (now - created) * rnd.uniform(0, 1),
-                             "kind": "updated", "field": "owner", "old": f"U{owner:07d}", "new": f"U{new_owner:07d}"})
+            g.events.append(
+                {
+                    "id": event_id,
+                    "opportunity_id": n,
+                    "actor_id": owner,
+                    "at": created + (now - created) * rnd.uniform(0, 1),
+                    "kind": "updated",
+                    "field": "owner",
+                    "old": f"U{owner:07d}",
+                    "new": f"U{new_owner:07d}",
+                }
+            )
         if closed_at:
             event_id += 1
-            g.events.append({"id": event_id, "opportunity_id": n, "actor_id": owner, "at": closed_at, "kind": "status", "field": "status", "old": "open", "new": status})
+            g.events.append(
+                {"id": event_id, "opportunity_id": n, "actor_id": owner, "at": closed_at, "kind": "status", "field": "status", "old": "open", "new": status}
+            )
     kinds = ["note", "call", "meeting", "email", "visit", "stage_change"]
     for i in range(activities):
         deal = g.deals[rnd.randrange(len(g.deals))]
-        g.activities.append({
-            "id": i + 1, "opportunity_id": deal["id"], "member_id": rnd.choice([deal["owner_id"], rnd.randrange(reps) + 1]),
-            "kind": rnd.choice(kinds), "text": "x", "created_at": now - timedelta(days=rnd.uniform(0, days)),
-        })
+        g.activities.append(
+            {
+                "id": i + 1,
+                "opportunity_id": deal["id"],
+                "member_id": rnd.choice([deal["owner_id"], rnd.randrange(reps) + 1]),
+                "kind": rnd.choice(kinds),
+                "text": "x",
+                "created_at": now - timedelta(days=rnd.uniform(0, days)),
+            }
+        )
     return g
 
 

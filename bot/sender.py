@@ -197,9 +197,7 @@ def _release(sessions, message_id: int, next_attempt: datetime, error: str | Non
     if not count:
         values["attempts"] = OutboxMessage.attempts - 1
     with transaction(sessions) as session:
-        session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values).execution_options(synchronize_session=False)
-        )
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values).execution_options(synchronize_session=False))
 
 
 def _already_posted(client: WebClient, msg: _Claimed) -> tuple[str, str] | None:

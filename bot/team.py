@@ -39,15 +39,21 @@ def seed_team(req: Request, session) -> None:
         return
     members = {}
     for seed in config.team:
-        members[seed.user] = ensure_member(session, workspace_id=req.actor.workspace_id, slack_user_id=seed.user, clock=req.rt.clock, fetch_profile=req.fetch_profile)
+        members[seed.user] = ensure_member(
+            session, workspace_id=req.actor.workspace_id, slack_user_id=seed.user, clock=req.rt.clock, fetch_profile=req.fetch_profile
+        )
     for seed in config.team:
         m = members[seed.user]
         if m.created_at == req.rt.clock.now() or m.role in ("rep",) or not (m.regions or m.industries or m.capacity):
             m.role = seed.role
             m.regions, m.industries, m.capacity = list(seed.regions), list(seed.industries), seed.capacity
             if seed.manager:
-                m.manager_id = (members.get(seed.manager) or ensure_member(
-                    session, workspace_id=req.actor.workspace_id, slack_user_id=seed.manager, clock=req.rt.clock, fetch_profile=req.fetch_profile)).id
+                m.manager_id = (
+                    members.get(seed.manager)
+                    or ensure_member(
+                        session, workspace_id=req.actor.workspace_id, slack_user_id=seed.manager, clock=req.rt.clock, fetch_profile=req.fetch_profile
+                    )
+                ).id
     session.flush()
     _seeded.add(key)
 
@@ -83,12 +89,20 @@ def cmd_team(req: Request, rest: str) -> Reply:
         ids = {m.id: m.slack_user_id for m in people}
         lines = []
         for m in people:
-            lines.append(t(lang, "team_line", user=m.slack_user_id, role=_role_name(lang, m.role),
-                           manager=t(lang, "team_manager", user=ids[m.manager_id]) if m.manager_id in ids else "",
-                           regions=(" · " + esc("/".join(m.regions))) if m.regions else "",
-                           industries=(" · " + esc("/".join(m.industries))) if m.industries else "",
-                           open=counts.get(m.id, 0), capacity=m.capacity if m.capacity is not None else t(lang, "team_no_cap"),
-                           away=t(lang, "team_away", day=fmt_day(m.away_until)) if m.away_until and m.away_until >= today else ""))
+            lines.append(
+                t(
+                    lang,
+                    "team_line",
+                    user=m.slack_user_id,
+                    role=_role_name(lang, m.role),
+                    manager=t(lang, "team_manager", user=ids[m.manager_id]) if m.manager_id in ids else "",
+                    regions=(" · " + esc("/".join(m.regions))) if m.regions else "",
+                    industries=(" · " + esc("/".join(m.industries))) if m.industries else "",
+                    open=counts.get(m.id, 0),
+                    capacity=m.capacity if m.capacity is not None else t(lang, "team_no_cap"),
+                    away=t(lang, "team_away", day=fmt_day(m.away_until)) if m.away_until and m.away_until >= today else "",
+                )
+            )
     return lines_reply(t(lang, "team_title", count=len(lines)), lines)
 
 
@@ -102,9 +116,14 @@ def team_load(req: Request) -> Reply:
         people = [m for m in _people(session, ws) if m.role not in ("admin",) or m.capacity]
         base = (Opportunity.workspace_id == ws, Opportunity.status == "open", Opportunity.pooled_at.is_(None))
         rows = session.execute(
-            select(Opportunity.owner_id, func.count(Opportunity.id), func.coalesce(func.sum(Opportunity.amount), 0),
-                   func.sum(func.cast(or_(Opportunity.next_step_due < today, Opportunity.expected_close < today), Integer_())))
-            .where(*base).group_by(Opportunity.owner_id)
+            select(
+                Opportunity.owner_id,
+                func.count(Opportunity.id),
+                func.coalesce(func.sum(Opportunity.amount), 0),
+                func.sum(func.cast(or_(Opportunity.next_step_due < today, Opportunity.expected_close < today), Integer_())),
+            )
+            .where(*base)
+            .group_by(Opportunity.owner_id)
         ).all()
         stats = {owner: (n, amount, overdue or 0) for owner, n, amount, overdue in rows}
         counts = assignment.open_counts(session, ws)
@@ -113,8 +132,18 @@ def team_load(req: Request) -> Reply:
             _, amount, overdue = stats.get(m.id, (0, 0, 0))
             held = counts.get(m.id, 0)
             full = m.capacity is not None and held >= m.capacity
-            lines.append(t(lang, "team_load_line", user=m.slack_user_id, open=held, amount=_money(amount, req.rt.config.currency, lang), overdue=overdue,
-                           capacity=m.capacity if m.capacity is not None else t(lang, "team_no_cap"), full=t(lang, "team_full") if full else ""))
+            lines.append(
+                t(
+                    lang,
+                    "team_load_line",
+                    user=m.slack_user_id,
+                    open=held,
+                    amount=_money(amount, req.rt.config.currency, lang),
+                    overdue=overdue,
+                    capacity=m.capacity if m.capacity is not None else t(lang, "team_no_cap"),
+                    full=t(lang, "team_full") if full else "",
+                )
+            )
     return lines_reply(t(lang, "team_load_title"), lines)
 
 
@@ -270,15 +299,30 @@ def hand_over(session, *, rt, actor, opp, member: Member):
     opp.pooled_at = None
     session.execute(
         assignment.update(assignment.AssignmentOffer)
-        .where(assignment.AssignmentOffer.opportunity_id == opp.id, assignment.AssignmentOffer.kind == "owner",
-               assignment.AssignmentOffer.status == assignment.OPEN_OFFER)
+        .where(
+            assignment.AssignmentOffer.opportunity_id == opp.id,
+            assignment.AssignmentOffer.kind == "owner",
+            assignment.AssignmentOffer.status == assignment.OPEN_OFFER,
+        )
         .values(status="withdrawn", answered_at=now)
     )
     lang = config.language
-    assignment.dm(session, opp.workspace_id, member.slack_user_id, f"manual:{opp.id}:{opp.version}",
-                  message(t(lang, "as_manual_dm", by=actor.slack_user_id, number=number, title=esc(opp.title))), now)
-    assignment.post(session, config, opp.workspace_id, f"manual-post:{opp.id}:{opp.version}",
-                    t(lang, "as_manual_post", by=actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old), now)
+    assignment.dm(
+        session,
+        opp.workspace_id,
+        member.slack_user_id,
+        f"manual:{opp.id}:{opp.version}",
+        message(t(lang, "as_manual_dm", by=actor.slack_user_id, number=number, title=esc(opp.title))),
+        now,
+    )
+    assignment.post(
+        session,
+        config,
+        opp.workspace_id,
+        f"manual-post:{opp.id}:{opp.version}",
+        t(lang, "as_manual_post", by=actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old),
+        now,
+    )
     return opp
 
 

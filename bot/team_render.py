@@ -30,14 +30,25 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def offer_message(made: AssignmentOffer, opp: Opportunity, config: Config, lang: str, role: str) -> Reply:
-    text = t(lang, "as_offer", number=opp.number, title=esc(opp.title), role=t(lang, "role_" + role if role in ("bdr", "ae", "support", "manager", "admin") else "role_ae"),
-             explain=made.explanation, hours=config.assignment.offer_hours)
+    text = t(
+        lang,
+        "as_offer",
+        number=opp.number,
+        title=esc(opp.title),
+        role=t(lang, "role_" + role if role in ("bdr", "ae", "support", "manager", "admin") else "role_ae"),
+        explain=made.explanation,
+        hours=config.assignment.offer_hours,
+    )
     blocks = [
         _section(text),
-        {"type": "actions", "block_id": f"offer_{made.id}", "elements": [
-            _button(t(lang, "as_accept"), OFFER_ACCEPT, str(made.id), "primary"),
-            _button(t(lang, "as_decline"), OFFER_DECLINE, str(made.id), "danger"),
-        ]},
+        {
+            "type": "actions",
+            "block_id": f"offer_{made.id}",
+            "elements": [
+                _button(t(lang, "as_accept"), OFFER_ACCEPT, str(made.id), "primary"),
+                _button(t(lang, "as_decline"), OFFER_DECLINE, str(made.id), "danger"),
+            ],
+        },
     ]
     return Reply(text, blocks)
 
@@ -52,8 +63,12 @@ def decline_modal(offer_id: int, number: int, lang: str) -> dict:
         "close": {"type": "plain_text", "text": t(lang, "as_cancel")},
         "blocks": [
             _section(f"#{number}"),
-            {"type": "input", "block_id": "reason", "label": {"type": "plain_text", "text": t(lang, "as_decline_reason")},
-             "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 500}},
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": t(lang, "as_decline_reason")},
+                "element": {"type": "plain_text_input", "action_id": "reason", "multiline": True, "max_length": 500},
+            },
         ],
     }
 

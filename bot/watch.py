@@ -71,9 +71,7 @@ def detect(session: Session, *, config: Config, workspace_id: str, now: datetime
     open_deal = (Opportunity.workspace_id == workspace_id, Opportunity.status == "open")
     found: list[Finding] = []
 
-    stall = or_(
-        *(and_(Opportunity.stage == s.key, Opportunity.last_activity_at < now - timedelta(days=s.stall_days)) for s in config.stages)
-    )
+    stall = or_(*(and_(Opportunity.stage == s.key, Opportunity.last_activity_at < now - timedelta(days=s.stall_days)) for s in config.stages))
     days = {s.key: timedelta(days=s.stall_days) for s in config.stages}
     for oid, stage, last in session.execute(select(Opportunity.id, Opportunity.stage, Opportunity.last_activity_at).where(*open_deal, stall)):
         found.append(Finding(oid, "stalled", last + days[stage]))
@@ -136,9 +134,7 @@ def scan(session: Session, *, config: Config, workspace_id: str, now: datetime, 
         .where(Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None), Alert.snoozed_until <= now)
         .values(snoozed_until=None, notified_at=None, acted_at=None, acted_by_id=None, action=None, escalated_at=None)
     )
-    unannounced = (
-        Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None), Alert.notified_at.is_(None), Alert.snoozed_until.is_(None)
-    )
+    unannounced = (Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None), Alert.notified_at.is_(None), Alert.snoozed_until.is_(None))
     if not config.alerts.working_time(local_now(config, now)):
         result.pending = session.scalar(select(func.count()).select_from(Alert).where(*unannounced))
         return result
@@ -203,9 +199,7 @@ def _why(session: Session, config: Config, alert: Alert, opp: Opportunity) -> di
     if alert.condition == "close_passed":
         due = opp.expected_close or today
         return {"due": due, "days": max(0, (today - due).days)}
-    risks = session.execute(
-        select(Risk.kind, Risk.note).where(Risk.opportunity_id == opp.id, Risk.cleared_at.is_(None)).order_by(Risk.id)
-    ).all()
+    risks = session.execute(select(Risk.kind, Risk.note).where(Risk.opportunity_id == opp.id, Risk.cleared_at.is_(None)).order_by(Risk.id)).all()
     return {"risks": tuple((kind, note) for kind, note in risks)}
 
 
@@ -224,9 +218,7 @@ def caused_by(session: Session, member_id: int, opportunity_id: int, condition: 
     name = CAUSED_BY_FIELD.get(condition)
     if name is None or since is None:
         return False
-    event = session.scalars(
-        select(Event).where(Event.opportunity_id == opportunity_id, Event.field == name).order_by(Event.id.desc()).limit(1)
-    ).first()
+    event = session.scalars(select(Event).where(Event.opportunity_id == opportunity_id, Event.field == name).order_by(Event.id.desc()).limit(1)).first()
     return event is not None and event.actor_id == member_id and event.at >= since
 
 
@@ -305,9 +297,7 @@ def _escalate(session: Session, config: Config, workspace_id: str, findings: dic
 def _update_messages(session: Session, config: Config, alert: Alert, now: datetime, *, tag: str) -> int:
     """Queue a chat.update of every message announcing ``alert`` (DM, channel) to show its state."""
     originals = session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.key.like(f"alert:{alert.id}:%"), OutboxMessage.update_of.is_(None), ~OutboxMessage.key.like("%:escalate:%")
-        )
+        select(OutboxMessage).where(OutboxMessage.key.like(f"alert:{alert.id}:%"), OutboxMessage.update_of.is_(None), ~OutboxMessage.key.like("%:escalate:%"))
     ).all()
     if not originals:
         return 0
@@ -315,9 +305,7 @@ def _update_messages(session: Session, config: Config, alert: Alert, now: dateti
     for original in originals:
         lang = config.language
         if not original.channel.startswith("#") and original.channel[:1] in ("U", "W"):
-            member = session.scalars(
-                select(Member).where(Member.workspace_id == alert.workspace_id, Member.slack_user_id == original.channel)
-            ).first()
+            member = session.scalars(select(Member).where(Member.workspace_id == alert.workspace_id, Member.slack_user_id == original.channel)).first()
             lang = language_of(member, config) if member else lang
         outbox.enqueue(
             session,
@@ -390,12 +378,18 @@ def _explain(session: Session, config: Config, findings: list[Finding], now: dat
         opp = session.get(Opportunity, f.opportunity_id)
         alert = Alert(id=0, workspace_id=opp.workspace_id, opportunity_id=opp.id, condition=f.condition, opened_at=now, notified_at=now)
         view = AlertView(
-            alert_id=0, condition=f.condition, number=opp.number, title=opp.title, amount=opp.amount, currency=opp.currency,
-            stage=opp.stage, grade=opp.grade or "C", owner=opp.owner.slack_user_id, why=_why(session, config, alert, opp),
+            alert_id=0,
+            condition=f.condition,
+            number=opp.number,
+            title=opp.title,
+            amount=opp.amount,
+            currency=opp.currency,
+            stage=opp.stage,
+            grade=opp.grade or "C",
+            owner=opp.owner.slack_user_id,
+            why=_why(session, config, alert, opp),
         )
         targets = [f"{target} {channel}" for target, channel, _ in routes(session, config, alert, opp, f.since, now)] or ["nobody"]
         when = "now" if working else "at the next working hour"
-        lines.append(
-            f"#{opp.number} {opp.title}: {condition_name(f.condition, 'en')} — {why_text(view, config, 'en')} -> {', '.join(targets)} ({when})"
-        )
+        lines.append(f"#{opp.number} {opp.title}: {condition_name(f.condition, 'en')} — {why_text(view, config, 'en')} -> {', '.join(targets)} ({when})")
     return lines

@@ -146,8 +146,9 @@ def record_close(session: Session, opp: Opportunity) -> None:
     """Add one closed deal to the counts (the incremental refresh)."""
     _forget(session, opp.workspace_id)
     won, lost = (1, 0) if opp.status == "won" else (0, 1)
-    rows = [{"workspace_id": opp.workspace_id, "feature": name, "value": value, "won": won, "lost": lost}
-            for name, value in {TOTAL: "", **features_of(opp)}.items()]
+    rows = [
+        {"workspace_id": opp.workspace_id, "feature": name, "value": value, "won": won, "lost": lost} for name, value in {TOTAL: "", **features_of(opp)}.items()
+    ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(WinStat).values(rows)
     stmt = stmt.on_conflict_do_update(
@@ -160,8 +161,17 @@ def record_close(session: Session, opp: Opportunity) -> None:
 def refresh_open(session: Session, workspace_id: str, config: Config, *, batch: int = 5000) -> int:
     """Store a fresh probability on every open deal (the daily job). Returns deals updated."""
     model = load_model(session, workspace_id)
-    cols = (Opportunity.id, Opportunity.stage, Opportunity.source, Opportunity.industry, Opportunity.region,
-            Opportunity.grade, Opportunity.amount, Opportunity.owner_id, Opportunity.probability_override)
+    cols = (
+        Opportunity.id,
+        Opportunity.stage,
+        Opportunity.source,
+        Opportunity.industry,
+        Opportunity.region,
+        Opportunity.grade,
+        Opportunity.amount,
+        Opportunity.owner_id,
+        Opportunity.probability_override,
+    )
     table = Opportunity.__table__
     stmt = update(table).where(table.c.id == bindparam("b_id")).values(win_probability=bindparam("b_p"))
     rows = session.execute(select(*cols).where(Opportunity.workspace_id == workspace_id, Opportunity.status == "open")).all()

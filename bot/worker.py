@@ -108,9 +108,7 @@ def due_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:
     """Queue a DM for every reminder now due (marked sent in the same transaction)."""
     count = 0
     with rt.transaction() as session:
-        reminders = session.scalars(
-            select(Reminder).where(Reminder.sent_at.is_(None), Reminder.due_at <= now).order_by(Reminder.due_at).limit(1000)
-        ).all()
+        reminders = session.scalars(select(Reminder).where(Reminder.sent_at.is_(None), Reminder.due_at <= now).order_by(Reminder.due_at).limit(1000)).all()
         for reminder in reminders:
             member = session.get(Member, reminder.member_id)
             opp = session.get(Opportunity, reminder.opportunity_id) if reminder.opportunity_id else None
@@ -217,9 +215,7 @@ class Worker:
         sched.add_job("bot.worker:job_bundles", "interval", minutes=10, id="daily_bundles", **common)
         sched.add_job("bot.worker:job_assignments", "interval", minutes=5, id="assignments", **common)
         sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
-        sched.add_job(
-            "bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common
-        )
+        sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
         try:

@@ -9,9 +9,7 @@ from handlers.modals import open_modal
 
 
 def opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
-    outcome = commands.run(
-        context["rt"], context["actor"], command.get("text", ""), channel=command.get("channel_id"), fetch_profile=context["fetch_profile"]
-    )
+    outcome = commands.run(context["rt"], context["actor"], command.get("text", ""), channel=command.get("channel_id"), fetch_profile=context["fetch_profile"])
     if isinstance(outcome, Modal):
         ack()
         open_modal(client, command["trigger_id"], outcome.view, respond, context["actor"].lang)

@@ -34,9 +34,7 @@ def _where(query: Select, f: DealFilter) -> Select:
     if f.stage:
         query = query.where(Opportunity.stage == f.stage)
     if f.overdue_on:
-        query = query.where(
-            or_(Opportunity.next_step_due < f.overdue_on, Opportunity.expected_close < f.overdue_on)
-        )
+        query = query.where(or_(Opportunity.next_step_due < f.overdue_on, Opportunity.expected_close < f.overdue_on))
     if f.grade:
         query = query.where(Opportunity.grade == f.grade)
     if f.touch_due_by:
@@ -63,11 +61,7 @@ def _where(query: Select, f: DealFilter) -> Select:
 def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False) -> tuple[list[Opportunity], int]:
     """One page of matching deals and the total count."""
     total = session.scalar(_where(select(func.count(Opportunity.id)), f)) or 0
-    order = (
-        (Opportunity.number.desc(),)
-        if newest_first
-        else (Opportunity.expected_close.is_(None), Opportunity.expected_close, Opportunity.number)
-    )
+    order = (Opportunity.number.desc(),) if newest_first else (Opportunity.expected_close.is_(None), Opportunity.expected_close, Opportunity.number)
     rows = session.scalars(_where(select(Opportunity), f).order_by(*order).limit(limit)).unique().all()
     return list(rows), total
 
@@ -86,25 +80,18 @@ def deal_by_number(session: Session, workspace_id: str, number: int, *, for_upda
 
 
 def deal_by_request_key(session: Session, workspace_id: str, request_key: str) -> Opportunity | None:
-    return session.scalars(
-        select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.request_key == request_key)
-    ).unique().one_or_none()
+    return session.scalars(select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.request_key == request_key)).unique().one_or_none()
 
 
 def next_deal_number(session: Session, workspace_id: str) -> int:
     """Atomically take the workspace's next short number (#42); the row lock serialises takers."""
     taken = session.execute(
-        update(Workspace)
-        .where(Workspace.id == workspace_id)
-        .values(next_number=Workspace.next_number + 1)
-        .returning(Workspace.next_number)
+        update(Workspace).where(Workspace.id == workspace_id).values(next_number=Workspace.next_number + 1).returning(Workspace.next_number)
     ).scalar_one()
     return taken - 1
 
 
 def deal_events(session: Session, opportunity_id: int, *, limit: int) -> tuple[list[Event], int]:
     total = session.scalar(select(func.count(Event.id)).where(Event.opportunity_id == opportunity_id)) or 0
-    rows = session.scalars(
-        select(Event).where(Event.opportunity_id == opportunity_id).order_by(Event.id.desc()).limit(limit)
-    ).unique().all()
+    rows = session.scalars(select(Event).where(Event.opportunity_id == opportunity_id).order_by(Event.id.desc()).limit(limit)).unique().all()
     return list(rows), total

@@ -118,9 +118,7 @@ def _explain(error: ValidationError) -> Iterator[tuple[list, str]]:
         if discriminated and isinstance(instance, dict):
             matching = [errs for errs in branches.values() if not any(_is_discriminator_mismatch(e) for e in errs)]
             if not matching:
-                allowed = sorted(
-                    {str(e.validator_value) for e in error.context if _is_discriminator_mismatch(e)}
-                )
+                allowed = sorted({str(e.validator_value) for e in error.context if _is_discriminator_mismatch(e)})
                 kind = instance.get("type")
                 what = f"unknown type {kind!r}" if "type" in instance else "'type' is missing"
                 yield path, f"{what}; allowed here: {', '.join(allowed)}"

@@ -320,8 +320,7 @@ def test_a_dry_run_says_what_would_be_alerted_and_why_and_changes_nothing(rt, cl
     with rt.transaction() as session:
         result = watch.scan(session, config=rt.config, workspace_id="T0001", now=clock.now(), dry_run=True)
     assert result.lines == [
-        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 5 days ago and the deal is still open "
-        "-> dm U0ALICE, channel #deal-alerts (now)"
+        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 5 days ago and the deal is still open -> dm U0ALICE, channel #deal-alerts (now)"
     ]
     assert open_alerts(rt) == []
     with rt.sessions() as session:
@@ -333,8 +332,12 @@ def reassign_click(slack, who, alert, new_owner):
     from tests.conftest import USERS
 
     payload = {
-        "type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": USERS[who]["user_id"], "team_id": TEAM_ID},
-        "api_app_id": "A0001", "trigger_id": "t.r", "channel": {"id": "C0SALES"},
+        "type": "block_actions",
+        "team": {"id": TEAM_ID},
+        "user": {"id": USERS[who]["user_id"], "team_id": TEAM_ID},
+        "api_app_id": "A0001",
+        "trigger_id": "t.r",
+        "channel": {"id": "C0SALES"},
         "container": {"type": "message", "channel_id": "C0SALES", "is_ephemeral": False, "message_ts": "1.1"},
         "response_url": slack.fake.response_url("reassign"),
         "actions": [{"action_id": "alert_reassign", "block_id": f"alert_{alert}", "type": "users_select", "selected_user": new_owner}],

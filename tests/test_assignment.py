@@ -106,15 +106,15 @@ def team_of(rt):
     """Five account managers (U0AE1..U0AE5, reporting to U0MGR; U0AE5 away), a support person,
     the manager, and an East-manufacturing rule for U0AE1 and U0AE2 at capacity 20."""
     rules = (Rule(name="华东制造", strategy="round_robin", regions=("华东",), industries=("制造",), people=("U0AE1", "U0AE2"), role="ae"),)
-    rt.config = replace(rt.config, channels={**rt.config.channels, "assignments": "#sales-assign"},
-                        assignment=replace(rt.config.assignment, rules=rules, pool_manager="U0MGR"))
+    rt.config = replace(
+        rt.config, channels={**rt.config.channels, "assignments": "#sales-assign"}, assignment=replace(rt.config.assignment, rules=rules, pool_manager="U0MGR")
+    )
     now = rt.clock.now()
     with rt.transaction() as s:
         ensure_workspace(s, TEAM_ID, rt.clock)
         mgr = make_member(s, "U0MGR", "manager", now=now)
         for i in range(1, 6):
-            make_member(s, f"U0AE{i}", "ae", manager=mgr, now=now, capacity=20,
-                        away_until=date(2026, 12, 10) if i == 5 else None)
+            make_member(s, f"U0AE{i}", "ae", manager=mgr, now=now, capacity=20, away_until=date(2026, 12, 10) if i == 5 else None)
         make_member(s, "U0SUP", "support", manager=mgr, now=now)
         actor = actor_for(mgr, rt.config)
     return actor
@@ -136,9 +136,22 @@ def test_1000_assignments_through_the_database_are_fair(rt, team_of):
     with rt.transaction() as s:
         system = assignment.system_member(s, TEAM_ID, rt.clock.now())
         for i in range(1000):
-            opp = Opportunity(workspace_id=TEAM_ID, number=i + 1, title=f"d{i}", currency="CNY", stage="lead", status="open",
-                              owner_id=system.id, creator_id=system.id, tags=[], created_at=rt.clock.now(), updated_at=rt.clock.now(),
-                              last_activity_at=rt.clock.now(), stage_entered_at=rt.clock.now(), pooled_at=rt.clock.now())
+            opp = Opportunity(
+                workspace_id=TEAM_ID,
+                number=i + 1,
+                title=f"d{i}",
+                currency="CNY",
+                stage="lead",
+                status="open",
+                owner_id=system.id,
+                creator_id=system.id,
+                tags=[],
+                created_at=rt.clock.now(),
+                updated_at=rt.clock.now(),
+                last_activity_at=rt.clock.now(),
+                stage_entered_at=rt.clock.now(),
+                pooled_at=rt.clock.now(),
+            )
             s.add(opp)
         s.flush()
         opps = s.scalars(select(Opportunity).order_by(Opportunity.number)).unique().all()
@@ -146,8 +159,7 @@ def test_1000_assignments_through_the_database_are_fair(rt, team_of):
             assignment.assign_owner(s, rt.config, opp, by=system.id, now=rt.clock.now())
         assignment.assign_batch(s, rt.config, list(opps[100:]), by=system.id, now=rt.clock.now())
     with rt.sessions() as s:
-        counts = Counter(s.scalars(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id)
-                                   .where(Opportunity.pooled_at.is_(None))))
+        counts = Counter(s.scalars(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id).where(Opportunity.pooled_at.is_(None))))
         pooled = s.query(Opportunity).filter(Opportunity.pooled_at.is_not(None)).count()
     assert counts["U0AE5"] == 0  # away
     assert set(counts) == {"U0AE1", "U0AE2", "U0AE3", "U0AE4"}
@@ -196,14 +208,21 @@ def test_accept_by_button_and_decline_through_the_form(rt, team_of, fake):
 
     with rt.transaction() as s:
         s.add(Member(workspace_id=TEAM_ID, slack_user_id="U0ALICE", display_name="alice", role="ae", created_at=rt.clock.now()))
-    rt.config = replace(rt.config, assignment=replace(rt.config.assignment, rules=(Rule(name="alice only", strategy="round_robin", people=("U0ALICE", "U0AE3"), role="ae"),)))
+    rt.config = replace(
+        rt.config, assignment=replace(rt.config.assignment, rules=(Rule(name="alice only", strategy="round_robin", people=("U0ALICE", "U0AE3"), role="ae"),))
+    )
     slack = SlackClient(rt, fake)
     for title in ("One", "Two"):
         opp = new_deal(rt, team_of, title)
         with rt.transaction() as s:
             assignment.assign_owner(s, rt.config, s.get(Opportunity, opp.id), by=team_of.member_id, now=rt.clock.now())
     with rt.sessions() as s:
-        mine = [o for o in s.scalars(select(AssignmentOffer).where(AssignmentOffer.member_id == select(Member.id).where(Member.slack_user_id == "U0ALICE").scalar_subquery()))]
+        mine = [
+            o
+            for o in s.scalars(
+                select(AssignmentOffer).where(AssignmentOffer.member_id == select(Member.id).where(Member.slack_user_id == "U0ALICE").scalar_subquery())
+            )
+        ]
     assert len(mine) == 1
     slack.click("alice", "offer_accept", str(mine[0].id))
     assert "You accepted" in slack.responses()[-1]["text"]
@@ -322,6 +341,7 @@ def test_concurrent_reassignments_leave_exactly_one_owner(rt, team_of):
             with rt.transaction() as s:
                 opportunities.update(s, actor=team_of, number=1, changes=DealInput(owner_id=to.member_id), config=rt.config, clock=rt.clock)
             return to.slack_user_id
+
         return team.retrying(work)
 
     results = run_together([lambda to=to: reassign(to) for to in targets])

@@ -24,8 +24,21 @@ def state(db) -> tuple:
     """Everything a refused command must leave alone: row counts and every deal's fields."""
     counts = (db.count(Opportunity), db.count(Event), db.count(Activity))
     deals = [
-        (d.number, d.title, d.amount, d.currency, d.stage, d.status, d.owner_id, d.expected_close, d.next_step, d.next_step_due,
-         d.lost_reason, d.won_reason, d.version)
+        (
+            d.number,
+            d.title,
+            d.amount,
+            d.currency,
+            d.stage,
+            d.status,
+            d.owner_id,
+            d.expected_close,
+            d.next_step,
+            d.next_step_due,
+            d.lost_reason,
+            d.won_reason,
+            d.version,
+        )
         for d in db.deals()
     ]
     return counts, deals
@@ -187,11 +200,13 @@ def reply_actions(reply) -> list[dict]:
 
 
 def test_new_inline_reads_every_field(slack, db):
-    ephemeral(slack.command(
-        "alice",
-        "new Globex CRM 20k account Globex Corp contact Jane Doe owner <@U0BOB|bob> source expo industry manufacturing "
-        "region East tags hot,q4 next send quote by friday",
-    ))
+    ephemeral(
+        slack.command(
+            "alice",
+            "new Globex CRM 20k account Globex Corp contact Jane Doe owner <@U0BOB|bob> source expo industry manufacturing "
+            "region East tags hot,q4 next send quote by friday",
+        )
+    )
     deal = db.deal(1)
     assert deal.title == "Globex CRM"
     assert (deal.amount, deal.currency) == (Decimal("20000"), "CNY")

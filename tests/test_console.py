@@ -248,17 +248,29 @@ def test_console_commands_and_bad_input(env):
 def test_render_blocks():
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Pipeline"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*#7 A &lt;b&gt; &amp; c* for <@U0ALICE>"},
-         "accessory": {"type": "button", "action_id": "open", "text": {"type": "plain_text", "text": "#7"}, "value": "7"}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*#7 A &lt;b&gt; &amp; c* for <@U0ALICE>"},
+            "accessory": {"type": "button", "action_id": "open", "text": {"type": "plain_text", "text": "#7"}, "value": "7"},
+        },
         {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Stage*\nProposal"}, {"type": "mrkdwn", "text": "*Owner*\n<@U0BOB>"}]},
         {"type": "divider"},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "see <https://example.com|the docs>"}]},
-        {"type": "actions", "elements": [
-            {"type": "static_select", "action_id": "m", "placeholder": {"type": "plain_text", "text": "Move to…"},
-             "options": [{"text": {"type": "plain_text", "text": "Lead"}, "value": "1:lead"},
-                         {"text": {"type": "plain_text", "text": "Won"}, "value": "1:won"}]},
-            {"type": "button", "action_id": "log", "text": {"type": "plain_text", "text": "Log activity"}, "value": "7"},
-        ]},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "static_select",
+                    "action_id": "m",
+                    "placeholder": {"type": "plain_text", "text": "Move to…"},
+                    "options": [
+                        {"text": {"type": "plain_text", "text": "Lead"}, "value": "1:lead"},
+                        {"text": {"type": "plain_text", "text": "Won"}, "value": "1:won"},
+                    ],
+                },
+                {"type": "button", "action_id": "log", "text": {"type": "plain_text", "text": "Log activity"}, "value": "7"},
+            ],
+        },
     ]
     assert render_blocks(blocks, {"U0ALICE": "alice", "U0BOB": "bob"}) == (
         "== Pipeline ==\n"
@@ -277,7 +289,13 @@ def test_entry_point_with_piped_stdin(tmp_path):
     oppbot = Path(sys.executable).with_name("oppbot")
     result = subprocess.run(
         f"printf '/opp new Test deal 5万\\n/opp list\\n' | {oppbot} console --demo",
-        shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=60,
+        shell=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     n = len(SAMPLES) + 1

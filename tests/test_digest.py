@@ -110,7 +110,9 @@ def test_daily_digest_figures_match_an_independent_computation(rt, data):
         closed = [x for x in data.deals if x["status"] == status and inside(x["closed_at"])]
         assert got.total == len(closed)
         assert_money(got.amount, e.amount(closed))
-        assert [i.number for i in got.items] == [x["number"] for x in sorted(closed, key=lambda x: (x["amount"] is None, -(x["amount"] or 0), x["number"]))][: config.digest.top]
+        assert [i.number for i in got.items] == [x["number"] for x in sorted(closed, key=lambda x: (x["amount"] is None, -(x["amount"] or 0), x["number"]))][
+            : config.digest.top
+        ]
     assert d.changes.owner_changes == sum(1 for ev in data.events if ev["field"] == "owner" and inside(ev["at"]))
 
     # needs attention
@@ -286,8 +288,9 @@ def due_kinds(rt, at):
 
 def seed_people(rt, *, managers=("U0BOSS",), brief=("U0REP",)):
     with rt.sessions.begin() as session:
-        insert_all(session.connection(), generate(rt.config, workspace_id=TEAM_ID, now=NOW, reps=1, managers=0, deals=5, activities=5),
-                   workspace_id=TEAM_ID, now=NOW)
+        insert_all(
+            session.connection(), generate(rt.config, workspace_id=TEAM_ID, now=NOW, reps=1, managers=0, deals=5, activities=5), workspace_id=TEAM_ID, now=NOW
+        )
         for user in managers:
             session.add(Member(workspace_id=TEAM_ID, slack_user_id=user, display_name=user, role="manager", created_at=NOW, locale="zh-CN"))
         for user in brief:
@@ -348,7 +351,10 @@ def test_each_digest_is_sent_once_however_often_the_job_runs(rt, fake):
     with rt.sessions() as session:
         outbox = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         assert sorted((m.kind, m.channel) for m in outbox) == [
-            ("digest_brief", "U0REP"), ("digest_daily", "#sales-digest"), ("digest_daily", "U0ADMIN"), ("digest_daily", "U0BOSS")
+            ("digest_brief", "U0REP"),
+            ("digest_daily", "#sales-digest"),
+            ("digest_daily", "U0ADMIN"),
+            ("digest_daily", "U0BOSS"),
         ]
         for m in outbox:
             assert_valid_message({"text": m.text, "blocks": m.blocks})
@@ -415,7 +421,7 @@ def test_digest_settings_are_read_and_checked():
 
 
 def test_the_collapsed_stalled_list_is_one_command_away(slack, rt, data):
-    """"and 78 more — `/opp list all stalled`": that command lists the same deals."""
+    """ "and 78 more — `/opp list all stalled`": that command lists the same deals."""
     e = Expect(rt.config, data)
     stalled = [x for x in e.open() if x["last_activity_at"] < NOW - timedelta(days=e.stall[x["stage"]])]
     answer = slack.command("alice", "list all stalled")
@@ -429,8 +435,19 @@ def test_needs_attention_counts_unanswered_assignments_and_open_alerts(rt, data)
 
     with rt.sessions.begin() as session:
         for i, status in enumerate(("offered", "offered", "accepted", "declined"), start=1):
-            session.add(AssignmentOffer(workspace_id=TEAM_ID, opportunity_id=i, member_id=1, kind="owner", rule="r", explanation="e",
-                                        status=status, created_at=NOW, expires_at=NOW + timedelta(hours=4)))
+            session.add(
+                AssignmentOffer(
+                    workspace_id=TEAM_ID,
+                    opportunity_id=i,
+                    member_id=1,
+                    kind="owner",
+                    rule="r",
+                    explanation="e",
+                    status=status,
+                    created_at=NOW,
+                    expires_at=NOW + timedelta(hours=4),
+                )
+            )
         session.add(Alert(workspace_id=TEAM_ID, opportunity_id=1, condition="stalled", opened_at=NOW))
         session.add(Alert(workspace_id=TEAM_ID, opportunity_id=2, condition="close_passed", opened_at=NOW))
         session.add(Alert(workspace_id=TEAM_ID, opportunity_id=3, condition="stalled", opened_at=NOW, cleared_at=NOW))

@@ -17,9 +17,7 @@ from tests.slackcheck import assert_valid_call
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*New opportunity*"}}
 BUTTON_ROW = {
     "type": "actions",
-    "elements": [
-        {"type": "button", "text": {"type": "plain_text", "text": "Claim"}, "action_id": "claim", "value": "42"}
-    ],
+    "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Claim"}, "action_id": "claim", "value": "42"}],
 }
 
 
@@ -145,9 +143,7 @@ def test_json_body_and_get_query(fake, client):
     assert fake.last("chat.postMessage").args == {"channel": "C2", "text": "json body", "blocks": [SECTION]}
 
     fake.add_user("U1", name="alice")
-    request = urllib.request.Request(
-        fake.api_url + "users.info?user=U1", headers={"Authorization": "Bearer xoxb-test"}
-    )
+    request = urllib.request.Request(fake.api_url + "users.info?user=U1", headers={"Authorization": "Bearer xoxb-test"})
     with urllib.request.urlopen(request, timeout=5) as response:
         assert json.load(response)["user"]["name"] == "alice"
     assert fake.last("users.info").args == {"user": "U1"}
@@ -209,7 +205,10 @@ def test_views_open_update_publish(fake, client):
 
 def test_files_upload_v2(fake, client):
     result = client.files_upload_v2(
-        channel="C1", content=b"id,name\n1,ACME\n", filename="opps.csv", title="Opportunities",
+        channel="C1",
+        content=b"id,name\n1,ACME\n",
+        filename="opps.csv",
+        title="Opportunities",
         initial_comment="Export",
     )
     assert result["ok"]

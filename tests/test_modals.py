@@ -229,9 +229,7 @@ def test_an_edit_made_on_a_stale_version_is_refused(slack, db, fake, acme):
     answer = slack.submit("alice", view, {"title": "Acme ERP (renamed)", "stage": "proposal"})
     body = answer.json
     assert body["response_action"] == "errors"
-    assert body["errors"] == {
-        "title": "Someone changed #1 while you were editing; your change was not saved. Reload it with `/opp edit 1` and try again."
-    }
+    assert body["errors"] == {"title": "Someone changed #1 while you were editing; your change was not saved. Reload it with `/opp edit 1` and try again."}
     assert state(db) == before
     assert (db.deal(1).title, db.deal(1).stage) == ("Acme ERP rollout", "negotiation")
     assert fake.calls("chat.postEphemeral") == []

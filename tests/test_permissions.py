@@ -41,8 +41,16 @@ ALLOWED = {
 
 
 def make_member(session, slack_id: str, role: str, *, manager: Member | None = None, now=None, **kw) -> Member:
-    member = Member(workspace_id=TEAM_ID, slack_user_id=slack_id, display_name=slack_id.lower(), role=role,
-                    manager_id=manager.id if manager else None, created_at=now, profile_fetched_at=now, **kw)
+    member = Member(
+        workspace_id=TEAM_ID,
+        slack_user_id=slack_id,
+        display_name=slack_id.lower(),
+        role=role,
+        manager_id=manager.id if manager else None,
+        created_at=now,
+        profile_fetched_at=now,
+        **kw,
+    )
     session.add(member)
     session.flush()
     return member
@@ -57,11 +65,13 @@ def world(rt):
         members["manager"] = make_member(session, "U0MGR", "manager", now=now)
         for name, role in PEOPLE.items():
             if name != "manager":
-                members[name] = make_member(session, "U0" + name.upper().replace("_", ""), role, now=now,
-                                            manager=members["manager"] if name == "owner" else None)
+                members[name] = make_member(
+                    session, "U0" + name.upper().replace("_", ""), role, now=now, manager=members["manager"] if name == "owner" else None
+                )
         owner = actor_for(members["owner"], rt.config)
-        opp, _ = opportunities.create(session, actor=owner, deal=DealInput(title="Acme ERP", amount=Decimal(500000), stage="proposal"),
-                                      config=rt.config, clock=rt.clock)
+        opp, _ = opportunities.create(
+            session, actor=owner, deal=DealInput(title="Acme ERP", amount=Decimal(500000), stage="proposal"), config=rt.config, clock=rt.clock
+        )
         opp.responsible_id = members["responsible"].id
         actors = {name: actor_for(m, rt.config) for name, m in members.items()}
     return actors
@@ -91,8 +101,16 @@ def attempt(rt, actor, action: str, target) -> None:
 def snapshot(rt):
     with rt.sessions() as s:
         opp = s.scalars(select(Opportunity).where(Opportunity.number == 1)).unique().one()
-        return (opp.version, opp.title, opp.stage, opp.status, opp.owner_id, opp.grade_pinned, s.scalar(select(func.count(Event.id))),
-                s.scalar(select(func.count(Opportunity.id))))
+        return (
+            opp.version,
+            opp.title,
+            opp.stage,
+            opp.status,
+            opp.owner_id,
+            opp.grade_pinned,
+            s.scalar(select(func.count(Event.id))),
+            s.scalar(select(func.count(Opportunity.id))),
+        )
 
 
 @pytest.mark.parametrize("who", list(PEOPLE))

@@ -7,8 +7,7 @@ import pytest
 
 from bot import qualification as qual
 
-ANSWERS_FULL = {"budget": "approved", "authority": "decision_maker", "need": "urgent", "timing": "this_quarter",
-                "competition": "none", "strategic_fit": "high"}
+ANSWERS_FULL = {"budget": "approved", "authority": "decision_maker", "need": "urgent", "timing": "this_quarter", "competition": "none", "strategic_fit": "high"}
 
 
 def test_weights_and_breakdown(config):

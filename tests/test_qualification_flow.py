@@ -139,13 +139,31 @@ def test_learned_probability_is_shown_once_enough_deals_have_closed(slack, db, r
     owner = db.deal(1).owner_id
     now = rt.clock.now()
     with transaction(rt.sessions) as s:
-        s.execute(insert(Opportunity), [
-            {"workspace_id": TEAM_ID, "number": 100 + i, "title": f"old {i}", "currency": "CNY", "tags": [], "version": 1,
-             "created_at": now, "updated_at": now, "last_activity_at": now, "stage_entered_at": now, "stage": "proposal",
-             "source": "referral" if i % 2 else "cold", "grade": "C", "amount": Decimal(100_000), "owner_id": owner,
-             "creator_id": owner, "status": "won" if (i % 2 and i % 10) or i == 2 else "lost"}
-            for i in range(60)
-        ])
+        s.execute(
+            insert(Opportunity),
+            [
+                {
+                    "workspace_id": TEAM_ID,
+                    "number": 100 + i,
+                    "title": f"old {i}",
+                    "currency": "CNY",
+                    "tags": [],
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_activity_at": now,
+                    "stage_entered_at": now,
+                    "stage": "proposal",
+                    "source": "referral" if i % 2 else "cold",
+                    "grade": "C",
+                    "amount": Decimal(100_000),
+                    "owner_id": owner,
+                    "creator_id": owner,
+                    "status": "won" if (i % 2 and i % 10) or i == 2 else "lost",
+                }
+                for i in range(60)
+            ],
+        )
         assert winprob.learn(s, TEAM_ID) == 60
     card = slack.command("alice", "log 1 called them").text
     assert "— learned from 60 closed deals" in card

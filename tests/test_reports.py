@@ -56,12 +56,15 @@ def test_forecast_report_in_chinese_with_a_chart_by_month(slack, fake, pipeline)
     assert content.startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("report reps 2026-11", "Reps · 2026-11"),
-    ("report losses last-month", "Loss reasons · 2026-10"),
-    ("report cycle this-week", "Sales cycle · 2026-11-23 – 2026-11-29"),
-    ("report", "Funnel · 2026-11"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("report reps 2026-11", "Reps · 2026-11"),
+        ("report losses last-month", "Loss reasons · 2026-10"),
+        ("report cycle this-week", "Sales cycle · 2026-11-23 – 2026-11-29"),
+        ("report", "Funnel · 2026-11"),
+    ],
+)
 def test_other_reports(slack, fake, pipeline, text, expected):
     answer = slack.command("alice", text)
     assert expected in answer.text
@@ -108,7 +111,7 @@ def test_export_uploads_a_csv_of_the_matching_deals(slack, fake, rt, pipeline):
 
 
 def test_export_neutralises_spreadsheet_formulas_and_says_when_nothing_matches(slack, fake):
-    slack.command("alice", "new =HYPERLINK(\"http://x\") 5万")
+    slack.command("alice", 'new =HYPERLINK("http://x") 5万')
     slack.command("alice", "导出")
     [(_, _, content)] = uploads(fake)
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))

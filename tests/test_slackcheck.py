@@ -103,9 +103,7 @@ def test_button_without_action_id_is_valid():
 
 
 def test_too_many_blocks_in_a_message():
-    assert_rejected(
-        assert_valid_blocks, [{"type": "divider"}] * 51, expect=["51 blocks", "a message allows at most 50"]
-    )
+    assert_rejected(assert_valid_blocks, [{"type": "divider"}] * 51, expect=["51 blocks", "a message allows at most 50"])
     assert_valid_blocks([{"type": "divider"}] * 51, surface="modal")
 
 
@@ -129,9 +127,7 @@ def test_section_text_over_3000_chars():
 
 def test_button_text_must_be_plain_text():
     blocks = [{"type": "actions", "elements": [button(text={"type": "mrkdwn", "text": "*Claim*"})]}]
-    assert_rejected(
-        assert_valid_blocks, blocks, expect=["blocks[0].elements[0].text.type: schema: 'plain_text' was expected"]
-    )
+    assert_rejected(assert_valid_blocks, blocks, expect=["blocks[0].elements[0].text.type: schema: 'plain_text' was expected"])
 
 
 def test_button_with_empty_action_id():
@@ -151,8 +147,10 @@ def test_button_text_over_75_chars():
     assert_rejected(
         assert_valid_blocks,
         blocks,
-        expect=["blocks[0] (actions): slack_sdk: text attribute cannot exceed 75 characters",
-                "blocks[0].elements[0].text.text: schema: 76 chars, must be at most 75"],
+        expect=[
+            "blocks[0] (actions): slack_sdk: text attribute cannot exceed 75 characters",
+            "blocks[0].elements[0].text.text: schema: 76 chars, must be at most 75",
+        ],
     )
 
 
@@ -182,9 +180,7 @@ def test_unknown_field_is_reported():
 
 
 def test_section_without_text_or_fields():
-    assert_rejected(
-        assert_valid_blocks, [{"type": "section"}], expect=["blocks[0]: schema: needs 'text' or 'fields'"]
-    )
+    assert_rejected(assert_valid_blocks, [{"type": "section"}], expect=["blocks[0]: schema: needs 'text' or 'fields'"])
 
 
 def test_modal_title_over_24_chars():
@@ -218,9 +214,7 @@ def test_message_text_required_even_with_blocks():
 
 
 def test_message_blocks_are_checked():
-    assert_rejected(
-        assert_valid_message, {"text": "hi", "blocks": [{"type": "nope"}]}, expect=["blocks[0] (nope)"]
-    )
+    assert_rejected(assert_valid_message, {"text": "hi", "blocks": [{"type": "nope"}]}, expect=["blocks[0] (nope)"])
 
 
 def test_assert_valid_call_dispatch():

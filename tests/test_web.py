@@ -41,8 +41,9 @@ def server(tmp_path):
             LOG_LEVEL="WARNING",
         )
         oppbot = Path(sys.executable).with_name("oppbot")
-        proc = subprocess.Popen([str(oppbot), "web", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(oppbot), "web", "--port", str(port), "--workers", "1"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         while True:  # wait for the port to answer (start-up: migrations, dateparser warm-up)
@@ -81,10 +82,18 @@ def post(base: str, body: str, headers: dict):
 
 
 def command(text: str, fake) -> str:
-    return urlencode({
-        "team_id": TEAM_ID, "channel_id": "C0SALES", "user_id": "U0ALICE", "user_name": "alice", "command": "/opp",
-        "text": text, "response_url": fake.response_url(), "trigger_id": "t.1",
-    })
+    return urlencode(
+        {
+            "team_id": TEAM_ID,
+            "channel_id": "C0SALES",
+            "user_id": "U0ALICE",
+            "user_name": "alice",
+            "command": "/opp",
+            "text": text,
+            "response_url": fake.response_url(),
+            "trigger_id": "t.1",
+        }
+    )
 
 
 def test_first_command_is_answered_within_slacks_three_seconds(server):

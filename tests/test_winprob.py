@@ -18,13 +18,30 @@ def seed(rt, rows):
     now = rt.clock.now()
     with transaction(rt.sessions) as s:
         s.execute(insert(Workspace), [{"id": WS, "next_number": len(rows) + 1, "created_at": now}])
-        s.execute(insert(Member), [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 6)])
-        s.execute(insert(Opportunity), [
-            {"workspace_id": WS, "number": n, "title": f"d{n}", "currency": "CNY", "tags": [], "version": 1,
-             "created_at": now, "updated_at": now, "last_activity_at": now, "stage_entered_at": now,
-             "creator_id": r["owner_id"], **r}
-            for n, r in enumerate(rows, start=1)
-        ])
+        s.execute(
+            insert(Member),
+            [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 6)],
+        )
+        s.execute(
+            insert(Opportunity),
+            [
+                {
+                    "workspace_id": WS,
+                    "number": n,
+                    "title": f"d{n}",
+                    "currency": "CNY",
+                    "tags": [],
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "last_activity_at": now,
+                    "stage_entered_at": now,
+                    "creator_id": r["owner_id"],
+                    **r,
+                }
+                for n, r in enumerate(rows, start=1)
+            ],
+        )
 
 
 def history(n, rnd, stages):
@@ -33,11 +50,18 @@ def history(n, rnd, stages):
     for _ in range(n):
         source = rnd.choice(["referral", "cold"])
         won = rnd.random() < (0.8 if source == "referral" else 0.1)
-        rows.append({
-            "source": source, "industry": rnd.choice(["制造", "金融", "零售"]), "region": rnd.choice(["华东", "华北"]),
-            "stage": rnd.choice(stages), "grade": rnd.choice("ABC"), "amount": Decimal(rnd.randrange(10_000, 3_000_000)),
-            "owner_id": rnd.randrange(1, 6), "status": "won" if won else "lost",
-        })
+        rows.append(
+            {
+                "source": source,
+                "industry": rnd.choice(["制造", "金融", "零售"]),
+                "region": rnd.choice(["华东", "华北"]),
+                "stage": rnd.choice(stages),
+                "grade": rnd.choice("ABC"),
+                "amount": Decimal(rnd.randrange(10_000, 3_000_000)),
+                "owner_id": rnd.randrange(1, 6),
+                "status": "won" if won else "lost",
+            }
+        )
     return rows
 
 
@@ -108,8 +132,9 @@ def test_counts_match_an_independent_count_and_incremental_updates_agree(rt):
 
 def test_stage_default_until_enough_closed_deals_then_learned_and_override_sticks(rt):
     rnd = random.Random(3)
-    rows = history(49, rnd, ["lead"]) + [{"source": "referral", "industry": None, "region": None, "stage": "proposal", "grade": "B",
-                                          "amount": Decimal(500_000), "owner_id": 1, "status": "open"}]
+    rows = history(49, rnd, ["lead"]) + [
+        {"source": "referral", "industry": None, "region": None, "stage": "proposal", "grade": "B", "amount": Decimal(500_000), "owner_id": 1, "status": "open"}
+    ]
     seed(rt, rows)
     with transaction(rt.sessions) as s:
         winprob.learn(s, WS)

@@ -28,9 +28,7 @@ def client(fake):
 
 def delivered(fake) -> Counter:
     """How many times each outbox key reached Slack successfully."""
-    return Counter(
-        c.args["metadata"]["event_payload"]["key"] for c in fake.calls("chat.postMessage") if not c.failed and c.args.get("metadata")
-    )
+    return Counter(c.args["metadata"]["event_payload"]["key"] for c in fake.calls("chat.postMessage") if not c.failed and c.args.get("metadata"))
 
 
 def queue(rt, n: int, channel: str = ALICE) -> list[str]:
