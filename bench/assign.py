@@ -3,7 +3,7 @@
     .venv/bin/python bench/assign.py [--deals 10000] [--database-url URL]
 
 Seeds 50 members (40 account managers with regions and capacities, some away) and the deals in
-bulk (not timed), then times `bot.assignment.assign_batch` plus the commit: rule matching, one load
+bulk (not timed), then times `bot.team.assignment.assign_batch` plus the commit: rule matching, one load
 count and one cursor per rule, round robin / least loaded in memory, owners written, an event and
 an offer per deal, one summary DM per assignee and one channel post. Target: under 5 s.
 """
@@ -24,9 +24,9 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import assignment
-from bot.config import Rule, load_config
-from bot.fakeslack import TEAM_ID
+from bot.team import assignment
+from bot.core.config import Rule, load_config
+from bot.console.slack_api import TEAM_ID
 from bench.common import empty_database  # noqa: E402
 from store.db import make_sessions, transaction
 from store.models import Member, Opportunity, Workspace

@@ -30,8 +30,8 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.config import load_config  # noqa: E402
-from bot.fakeslack import TEAM_ID, FakeSlack  # noqa: E402
+from bot.core.config import load_config  # noqa: E402
+from bot.console.slack_api import TEAM_ID, FakeSlack  # noqa: E402
 from store.db import make_engine, upgrade  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 

@@ -5,7 +5,7 @@
 Seeds the data in bulk (a fresh SQLite file by default; with a PostgreSQL URL the schema in that
 database is dropped and recreated, so point it at a scratch database), then times:
 
-- digest: computing the daily digest's figures (bot.digest.daily_facts) and rendering its blocks;
+- digest: computing the daily digest's figures (bot.reporting.digests.daily_facts) and rendering its blocks;
 - raw SQL: executing the same SQL statements directly on the database connection, with nothing
   around them (captured from the digest run).
 
@@ -29,9 +29,10 @@ from sqlalchemy import event, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import digest, digest_render  # noqa: E402
-from bot.config import load_config  # noqa: E402
-from bot.sample import generate, insert_all  # noqa: E402
+from bot.reporting import digests as digest  # noqa: E402
+from bot.blocks import digests as digest_render  # noqa: E402
+from bot.core.config import load_config  # noqa: E402
+from bot.demo.generated import generate, insert_all  # noqa: E402
 from bench.common import empty_database  # noqa: E402
 from store.db import make_sessions  # noqa: E402
 from store.models import Activity  # noqa: E402

@@ -19,8 +19,8 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import winprob  # noqa: E402
-from bot.config import load_config  # noqa: E402
+from bot.deals import winprob  # noqa: E402
+from bot.core.config import load_config  # noqa: E402
 from bench.common import empty_database  # noqa: E402
 from store.db import make_sessions, transaction  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402

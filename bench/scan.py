@@ -24,8 +24,8 @@ from sqlalchemy import func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import watch  # noqa: E402
-from bot.config import load_config  # noqa: E402
+from bot.alerts import scan as watch  # noqa: E402
+from bot.core.config import load_config  # noqa: E402
 from bench.common import empty_database  # noqa: E402
 from store.db import make_sessions, transaction  # noqa: E402
 from store.models import Alert, Member, Opportunity, Risk, Workspace  # noqa: E402

@@ -10,12 +10,12 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.config import Config, Settings, load_config
-from bot.dates import DateReader
-from bot.i18n import t
-from bot.clock import Clock
-from bot.members import slack_profile_fetcher
-from bot.runtime import Runtime
+from bot.core.config import Config, Settings, load_config
+from bot.core.dates import DateReader
+from bot.core.i18n import t
+from bot.core.clock import Clock
+from bot.team.members import slack_profile_fetcher
+from bot.core.runtime import Runtime
 from handlers import register_listeners
 from store.db import make_engine, make_sessions, upgrade
 

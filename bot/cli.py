@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from bot.config import ConfigError, Settings
+from bot.core.config import ConfigError, Settings
 
 log = logging.getLogger("oppbot")
 
@@ -90,14 +90,14 @@ def cmd_socket(args, settings: Settings) -> int:
 
 
 def cmd_console(args, settings: Settings) -> int:
-    from bot.console import run_console
+    from bot.console.repl import run_console
 
     return run_console(settings, user=args.user, demo=args.demo)
 
 
 def cmd_worker(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.sender import sender_client
+    from bot.delivery.sender import sender_client
     from bot.worker import run_worker, tick
 
     rt = build_runtime(settings)  # checks config and upgrades the schema, as the web process does
@@ -110,7 +110,7 @@ def cmd_worker(args, settings: Settings) -> int:
 
 
 def cmd_scan(args, settings: Settings) -> int:
-    from bot import watch
+    from bot.alerts import scan as watch
     from bot.app import build_runtime
 
     rt = build_runtime(settings)
@@ -140,9 +140,9 @@ def cmd_scan(args, settings: Settings) -> int:
 def cmd_import(args, settings: Settings) -> int:
     from pathlib import Path
 
-    from bot import watch
+    from bot.alerts import scan as watch
     from bot.app import build_runtime
-    from bot.importer import BadImport, import_deals, read_rows
+    from bot.imports.spreadsheet import BadImport, import_deals, read_rows
 
     rt = build_runtime(settings)
     team = args.team
@@ -191,7 +191,7 @@ def _require(settings: Settings, *names: str) -> None:
 
 def cmd_digest(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.digest import print_digest
+    from bot.reporting.digests import print_digest
 
     print(print_digest(build_runtime(settings), args.kind, team=args.team, day=args.date, user=args.user, lang=args.lang))
     return 0
@@ -199,7 +199,7 @@ def cmd_digest(args, settings: Settings) -> int:
 
 def cmd_report(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.reports import print_report
+    from bot.reporting.reports import print_report
 
     print(print_report(build_runtime(settings), args.name, args.period, team=args.team, lang=args.lang, chart=args.chart))
     return 0

@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 
 
 def wsgi_app(app: App, rt: Runtime) -> Callable:

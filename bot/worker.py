@@ -27,14 +27,16 @@ from slack_sdk import WebClient
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import digest, watch, winprob
-from bot.alert_views import reminder_message
-from bot.members import language_of
-from bot.outbox import enqueue
-from bot.assignment import expire_offers
-from bot.pool import return_idle_deals
-from bot.runtime import Runtime
-from bot.sender import SendResult, send_due
+from bot.reporting import digests as digest
+from bot.alerts import scan as watch
+from bot.deals import winprob
+from bot.blocks.alerts import reminder_message
+from bot.team.members import language_of
+from bot.delivery.outbox import enqueue
+from bot.team.assignment import expire_offers
+from bot.deals.pool import return_idle_deals
+from bot.core.runtime import Runtime
+from bot.delivery.sender import SendResult, send_due
 from store.db import transaction
 from store.models import Lease, Member, Opportunity, Reminder
 

@@ -6,9 +6,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import alert_actions, home, interactions, reports
-from bot import team, team_render
-from bot.requests import Modal
+from handlers import alerts as alert_actions
+from handlers import home
+from handlers import deal_buttons as interactions
+from bot.reporting import reports
+from handlers import team
+from bot.blocks import team as team_render
+from handlers.args import Modal
 from handlers.modals import open_modal
 
 
@@ -54,7 +58,7 @@ def _modal_or_reply(outcome, body: dict, client: WebClient, context: BoltContext
         respond(response_type="ephemeral", replace_original=False, **outcome.payload())
 
 
-# --- alert buttons (bot.alert_actions) ---
+# --- alert buttons (handlers.alerts) ---
 
 
 def alert_log(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
@@ -124,7 +128,7 @@ def _from_home(client: WebClient, body: dict, context: BoltContext, outcome) -> 
     interactions.post_private(client, context["actor"].slack_user_id, None, outcome)
 
 
-# --- assignment offers and the public pool (bot.team) ---
+# --- assignment offers and the public pool (handlers.team) ---
 
 
 def offer_accept(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:

@@ -3,8 +3,9 @@
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import commands, reports
-from bot.requests import Modal
+from handlers import router as commands
+from bot.reporting import reports
+from handlers.args import Modal
 from handlers.modals import open_modal
 
 

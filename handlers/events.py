@@ -3,7 +3,7 @@
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot import home
+from handlers import home
 
 
 def app_home_opened(event: dict, client: WebClient, context: BoltContext) -> None:

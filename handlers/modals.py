@@ -6,7 +6,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import t
+from bot.core.i18n import t
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,11 @@
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import forms, home, interactions
-from bot import team, team_render
+from bot.blocks import forms
+from handlers import home
+from handlers import deal_buttons as interactions
+from handlers import team
+from bot.blocks import team as team_render
 
 
 def deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:

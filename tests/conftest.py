@@ -30,11 +30,11 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select, text
 
 from bot.app import create_app, web_client
-from bot.clock import FixedClock
-from bot.config import Settings, load_config
-from bot.dates import DateReader
-from bot.fakeslack import TEAM_ID, FakeSlack
-from bot.runtime import Runtime
+from bot.core.clock import FixedClock
+from bot.core.config import Settings, load_config
+from bot.core.dates import DateReader
+from bot.console.slack_api import TEAM_ID, FakeSlack
+from bot.core.runtime import Runtime
 from bot.web import wsgi_app
 from store.db import make_engine, make_sessions, upgrade
 from store.models import Base, Event, Member, Opportunity
@@ -103,7 +103,7 @@ def config():
 
 @pytest.fixture
 def fake():
-    from bot.reports import wait_for_uploads
+    from bot.reporting.reports import wait_for_uploads
 
     with FakeSlack() as server:
         for spec in USERS.values():

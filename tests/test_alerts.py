@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import watch
-from bot.sender import sender_client
+from bot.alerts import scan as watch
+from bot.delivery.sender import sender_client
 from bot.worker import daily_bundles, scan_all, send_outbox
 from store.models import Alert, Member, Opportunity, OutboxMessage
 from tests.conftest import SHANGHAI, USERS, payload_text
@@ -328,7 +328,7 @@ def test_a_dry_run_says_what_would_be_alerted_and_why_and_changes_nothing(rt, cl
 
 
 def reassign_click(slack, who, alert, new_owner):
-    from bot.fakeslack import TEAM_ID
+    from bot.console.slack_api import TEAM_ID
     from tests.conftest import USERS
 
     payload = {

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.amounts import UnreadableAmount, format_amount, looks_like_amount, parse_amount
+from bot.core.money import UnreadableAmount, format_amount, looks_like_amount, parse_amount
 
 
 @pytest.mark.parametrize(

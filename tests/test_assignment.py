@@ -12,12 +12,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import assignment, opportunities, pool, team
-from bot.config import AssignmentSettings, ConfigError, Rule, parse_config
-from bot.errors import Conflict, UserError
-from bot.fakeslack import TEAM_ID
-from bot.members import actor_for, ensure_workspace
-from bot.opportunities import DealInput
+from bot.team import assignment
+from bot.deals import opportunities
+from bot.deals import pool
+from handlers import team
+from bot.core.config import AssignmentSettings, ConfigError, Rule, parse_config
+from bot.core.errors import Conflict, UserError
+from bot.console.slack_api import TEAM_ID
+from bot.team.members import actor_for, ensure_workspace
+from bot.deals.opportunities import DealInput
 from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMessage
 from tests.test_permissions import make_member
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_config, parse_config
+from bot.core.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

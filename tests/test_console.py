@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.console import render_blocks, run_console
-from bot.demo import SAMPLES
+from bot.core.config import Settings
+from bot.console.repl import render_blocks, run_console
+from bot.demo.pipeline import SAMPLES
 from store.db import make_engine, make_sessions
 from store.models import Activity, Event, Opportunity
 

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import digest, digest_render
-from bot.config import DigestSettings
-from bot.fakeslack import TEAM_ID
-from bot.runtime import Runtime
-from bot.sample import generate, insert_all
+from bot.reporting import digests as digest
+from bot.blocks import digests as digest_render
+from bot.core.config import DigestSettings
+from bot.console.slack_api import TEAM_ID
+from bot.core.runtime import Runtime
+from bot.demo.generated import generate, insert_all
 from store.models import DigestRun, Member, OutboxMessage
 from tests.conftest import NOW, payload_text
 from tests.slackcheck import assert_valid_message
@@ -402,7 +403,7 @@ def test_a_recorded_run_blocks_a_second_send_even_when_due_was_computed_before_i
 
 
 def test_digest_settings_are_read_and_checked():
-    from bot.config import ConfigError, parse_config
+    from bot.core.config import ConfigError, parse_config
     import tomllib
     from tests.conftest import ROOT
 
@@ -460,7 +461,7 @@ def test_needs_attention_counts_unanswered_assignments_and_open_alerts(rt, data)
 
 
 def test_digests_and_reports_print_in_the_terminal(rt, data, tmp_path):
-    from bot.reports import print_report
+    from bot.reporting.reports import print_report
 
     text = digest.print_digest(rt, "daily", day="2026-11-25", lang="en")
     assert text.startswith("== 📊 Daily digest · Wed 2026-11-25 ==") and "*Pipeline by stage*" in text

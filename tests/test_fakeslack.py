@@ -11,7 +11,7 @@ from slack_sdk.http_retry import builtin_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.fakeslack import Call, FakeSlack
+from bot.console.slack_api import Call, FakeSlack
 from tests.slackcheck import assert_valid_call
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*New opportunity*"}}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.fakeslack import TEAM_ID
-from bot.sample import generate, insert_all
+from bot.console.slack_api import TEAM_ID
+from bot.demo.generated import generate, insert_all
 from store.models import Alert
 from tests.conftest import NOW, USERS, payload_text
 

@@ -4,8 +4,8 @@ by the assignment rules in one batch."""
 from sqlalchemy import select
 
 from bot.cli import main
-from bot.fakeslack import TEAM_ID
-from bot.importer import BadImport, import_deals, read_rows
+from bot.console.slack_api import TEAM_ID
+from bot.imports.spreadsheet import BadImport, import_deals, read_rows
 from store.models import Event, Opportunity, OutboxMessage
 
 GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,tags,status
@@ -17,7 +17,7 @@ GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,
 
 def aes(rt, *ids):
     with rt.transaction() as s:
-        from bot.members import ensure_member
+        from bot.team.members import ensure_member
 
         for slack_id in ids:
             member = ensure_member(s, workspace_id=TEAM_ID, slack_user_id=slack_id, clock=rt.clock, fetch_profile=lambda _: None)

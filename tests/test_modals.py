@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot import opportunities
-from bot.errors import Conflict
-from bot.fakeslack import TEAM_ID
-from bot.opportunities import DealInput
+from bot.deals import opportunities
+from bot.core.errors import Conflict
+from bot.console.slack_api import TEAM_ID
+from bot.deals.opportunities import DealInput
 from store.models import Activity, Event, Opportunity
 from tests.conftest import payload_text
 from tests.slackcheck import assert_valid_message, assert_valid_view

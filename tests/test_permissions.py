@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bot import opportunities
-from bot.errors import PermissionDenied
-from bot.fakeslack import TEAM_ID
-from bot.members import actor_for, ensure_workspace
-from bot.opportunities import DealInput
+from bot.deals import opportunities
+from bot.core.errors import PermissionDenied
+from bot.console.slack_api import TEAM_ID
+from bot.team.members import actor_for, ensure_workspace
+from bot.deals.opportunities import DealInput
 from store.models import Event, Member, Opportunity
 
 # who: (role, relation to the deal). The deal is in "proposal" (responsible role ae; sales support
@@ -141,7 +141,7 @@ def test_a_pooled_deal_is_nobodys_own_but_any_manager_may_assign_it(rt, world):
 
 
 def test_refusals_name_who_may(rt, world):
-    from bot.requests import error_text
+    from handlers.args import error_text
 
     with pytest.raises(PermissionDenied) as refused:
         attempt(rt, world["other_ae"], "edit", None)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot import qualification as qual
+from bot.deals import qualification as qual
 
 ANSWERS_FULL = {"budget": "approved", "authority": "decision_maker", "need": "urgent", "timing": "this_quarter", "competition": "none", "strategic_fit": "high"}
 

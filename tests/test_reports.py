@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import metrics
-from bot.fakeslack import TEAM_ID
-from bot.sample import generate, insert_all
+from bot.reporting import metrics
+from bot.console.slack_api import TEAM_ID
+from bot.demo.generated import generate, insert_all
 from tests.conftest import NOW, payload_text
 
 
@@ -122,7 +122,7 @@ def test_export_neutralises_spreadsheet_formulas_and_says_when_nothing_matches(s
 def test_periods():
     from datetime import date
 
-    from bot.reports import read_period
+    from bot.reporting.reports import read_period
 
     tz = ZoneInfo("Asia/Shanghai")
     today = date(2026, 11, 25)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.fakeslack import TEAM_ID
+from bot.console.slack_api import TEAM_ID
 from store.models import Activity, Event, Opportunity
 from tests.conftest import USERS, payload_text
 from tests.slackcheck import MESSAGE_METHODS, VIEW_METHODS, assert_valid_message

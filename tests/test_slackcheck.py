@@ -1,6 +1,6 @@
 import pytest
 
-from bot.fakeslack import Call
+from bot.console.slack_api import Call
 from tests.slackcheck import assert_valid_blocks, assert_valid_call, assert_valid_message, assert_valid_view
 
 

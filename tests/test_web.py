@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.fakeslack import TEAM_ID, FakeSlack
+from bot.console.slack_api import TEAM_ID, FakeSlack
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "web-test-secret"

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, select
 
-from bot import winprob
+from bot.deals import winprob
 from store.db import transaction
 from store.models import Member, Opportunity, WinStat, Workspace
 

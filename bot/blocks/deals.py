@@ -1,0 +1,363 @@
+"""Block Kit rendering: deal cards, lists, history, help and errors. The one place blocks are built
+for messages; modals are in bot.blocks.forms. All user text passes through ``esc`` first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import object_session
+
+from bot.core.money import format_amount
+from bot.core.config import Config
+from bot.core.i18n import HELP, field_label, t
+from bot.deals.winprob import TOTAL
+from store.models import Event, Opportunity, WinStat
+
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+
+
+def esc(text: str | None) -> str:
+    """Escape user text for mrkdwn so it can never mention, link or ping anyone."""
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message: fallback text plus blocks."""
+
+    text: str
+    blocks: list[dict]
+
+    def payload(self) -> dict:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+@dataclass(frozen=True)
+class DealView:
+    """A deal as shown to people; taken inside the transaction so it can be rendered after it."""
+
+    number: int
+    title: str
+    account: str | None
+    contact: str | None
+    amount: Decimal | None
+    currency: str
+    stage: str
+    status: str
+    expected_close: date | None
+    next_step: str | None
+    next_step_due: date | None
+    owner: str
+    creator: str
+    source: str | None
+    industry: str | None
+    region: str | None
+    budget: str | None
+    authority: str | None
+    need: str | None
+    timing: str | None
+    tags: tuple[str, ...]
+    won_reason: str | None
+    lost_reason: str | None
+    stage_entered_at: datetime
+    version: int
+    qualification: dict
+    score: int
+    grade: str
+    grade_pinned: bool
+    strategic: bool
+    next_touch_due: datetime | None
+    win_probability: float | None
+    probability_override: float | None
+    auto_tags: tuple[str, ...]
+    closed_deals: int  # closed deals the workspace's win model has learned from
+
+    @classmethod
+    def of(cls, opp: Opportunity) -> DealView:
+        special = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals")
+        values = {f.name: getattr(opp, f.name, None) for f in fields(cls) if f.name not in special}
+        return cls(
+            owner=opp.owner.slack_user_id,
+            creator=opp.creator.slack_user_id,
+            tags=tuple(opp.tags or ()),
+            auto_tags=tuple(opp.auto_tags or ()),
+            qualification=dict(opp.qualification or {}),
+            closed_deals=_closed_deals(opp),
+            **values,
+        )
+
+
+def _closed_deals(opp: Opportunity) -> int:
+    """How many closed deals the win model has counted (cached for the session)."""
+    session = object_session(opp)
+    if session is None:
+        return 0
+    cache = session.info.setdefault("closed_deals", {})
+    if opp.workspace_id not in cache:
+        row = session.get(WinStat, (opp.workspace_id, TOTAL, ""))
+        cache[opp.workspace_id] = row.won + row.lost if row else 0
+    return cache[opp.workspace_id]
+
+
+def fmt_date(value: date | None, lang: str) -> str:
+    if value is None:
+        return t(lang, "none")
+    day = WEEKDAYS[lang][value.weekday()]
+    return f"{value.isoformat()} (周{day})" if lang == "zh" else f"{day} {value.isoformat()}"
+
+
+def fmt_amount(view: DealView, lang: str) -> str:
+    return format_amount(view.amount, view.currency, lang) if view.amount is not None else t(lang, "none")
+
+
+def stage_name(config: Config, key: str, lang: str) -> str:
+    try:
+        return config.stage(key).name(lang)
+    except KeyError:
+        return key
+
+
+def status_label(view: DealView, config: Config, lang: str) -> str:
+    if view.status == "open":
+        return stage_name(config, view.stage, lang)
+    return f"{t(lang, 'status_' + view.status)} · {stage_name(config, view.stage, lang)}"
+
+
+def _due(value: date | None, today: date, lang: str) -> str:
+    text = fmt_date(value, lang)
+    return f"{text} ⚠️ {t(lang, 'overdue')}" if value and value < today else text
+
+
+def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headline: str | None = None) -> Reply:
+    today = now.date()
+    heading = f"*#{view.number} {esc(view.title)}*"
+    who = " · ".join(esc(x) for x in (view.account, view.contact) if x)
+    days = max(0, (now - view.stage_entered_at).days)
+    facts = [
+        (field_label(lang, "stage"), f"{status_label(view, config, lang)} ({t(lang, 'age_in_stage', days=days)})"),
+        (field_label(lang, "amount"), fmt_amount(view, lang)),
+        (field_label(lang, "owner"), f"<@{view.owner}>"),
+        (field_label(lang, "expected_close"), _due(view.expected_close, today, lang) if view.status == "open" else fmt_date(view.expected_close, lang)),
+        (field_label(lang, "next_step"), esc(view.next_step) or t(lang, "none")),
+        (field_label(lang, "next_step_due"), _due(view.next_step_due, today, lang)),
+    ]
+    blocks: list[dict] = []
+    if headline:
+        blocks.append(_section(headline))
+    blocks.append(_section(heading + (f"\n{who}" if who else "")))
+    if view.status == "open":
+        facts += [
+            (field_label(lang, "grade"), grade_line(view, config, lang)),
+            (field_label(lang, "win_probability"), probability_line(view, config, lang)),
+        ]
+    blocks.append({"type": "section", "fields": [_mrkdwn(clip(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in facts]})
+    blocks.append({"type": "context", "elements": [_mrkdwn(clip(score_line(view, config, lang), SECTION_LIMIT))]})
+    extra = [
+        f"{field_label(lang, name)}: {esc(getattr(view, name))}"
+        for name in ("budget", "authority", "need", "timing", "source", "industry", "region")
+        if getattr(view, name)
+    ]
+    tags = (*view.tags, *(tag for tag in view.auto_tags if tag not in view.tags))
+    if view.strategic:
+        extra.append(t(lang, "field_strategic"))
+    if tags:
+        extra.append(f"{field_label(lang, 'tags')}: {esc(', '.join(tags))}")
+    reason = view.won_reason if view.status == "won" else view.lost_reason if view.status == "lost" else None
+    if reason:
+        reasons = config.won_reasons if view.status == "won" else config.lost_reasons
+        name = next((r.name(lang) for r in reasons if r.key == reason), reason)
+        extra.append(f"{field_label(lang, 'reason')}: {esc(name)}")
+    if extra:
+        blocks.append({"type": "context", "elements": [_mrkdwn(clip(" · ".join(extra), SECTION_LIMIT))]})
+    blocks.append(deal_actions(view, config, lang))
+    text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
+    return Reply(clip(text, 3000), blocks)
+
+
+def score_line(view: DealView, config: Config, lang: str) -> str:
+    """ "Score 45/100 · Budget 25/25 · Authority 10/20 · ..." (below the threshold: how far)."""
+    q = config.qualification
+    parts = []
+    for c in q.criteria:
+        choice = c.choice(view.qualification.get(c.key))
+        earned = round(c.weight * choice.points) if choice else 0
+        parts.append(f"{c.name(lang)} {earned}/{c.weight}")
+    mark = "✅" if view.score >= q.threshold else "⚠️"
+    return f"{mark} *{field_label(lang, 'score')} {view.score}/100* · " + " · ".join(parts)
+
+
+def grade_line(view: DealView, config: Config, lang: str) -> str:
+    text = t(lang, "grade_line", grade=view.grade, days=config.qualification.cadence_days[view.grade])
+    if view.grade_pinned:
+        text += t(lang, "grade_pinned_mark")
+    if view.next_touch_due:
+        local = view.next_touch_due.astimezone(config.tz).date()
+        text += f"\n{field_label(lang, 'next_touch_due')}: {fmt_date(local, lang)}"
+    return text
+
+
+def probability_line(view: DealView, config: Config, lang: str) -> str:
+    if view.probability_override is not None:
+        return t(lang, "prob_override", pct=round(view.probability_override * 100))
+    value = view.win_probability if view.win_probability is not None else config.stage(view.stage).probability
+    if view.closed_deals >= config.qualification.min_closed:
+        return t(lang, "prob_learned", pct=round(value * 100), n=view.closed_deals)
+    return t(lang, "prob_stage", pct=round(value * 100))
+
+
+def deal_actions(view: DealView, config: Config, lang: str) -> dict:
+    value = str(view.number)
+    elements: list[dict] = []
+    if view.status == "open":
+        options = [{"text": _plain(clip(s.name(lang), 75)), "value": f"{view.number}:{s.key}"} for s in config.stages if s.key != view.stage]
+        if options:
+            elements.append(
+                {
+                    "type": "static_select",
+                    "action_id": "deal_move",
+                    "placeholder": _plain(t(lang, "placeholder_move")),
+                    "options": options[:100],
+                }
+            )
+    elements += [
+        {"type": "button", "action_id": "deal_log", "text": _plain(t(lang, "btn_log")), "value": value},
+        {"type": "button", "action_id": "deal_edit", "text": _plain(t(lang, "btn_edit")), "value": value},
+        {"type": "button", "action_id": "deal_history", "text": _plain(t(lang, "btn_history")), "value": value},
+    ]
+    if view.status == "open":
+        elements.append(
+            {
+                "type": "overflow",
+                "action_id": "deal_risk",
+                "options": [
+                    {"text": _plain(clip(t(lang, "flag_risk", risk=t(lang, "risk_" + kind.replace("-", "_"))), 75)), "value": f"{view.number}:{kind}"}
+                    for kind in ("silent", "champion-left", "budget-cut", "competitor")
+                ],
+            }
+        )
+    return {"type": "actions", "block_id": f"deal_actions_{view.number}", "elements": elements}
+
+
+def deal_list(views: list[DealView], total: int, config: Config, lang: str, now: datetime) -> Reply:
+    if not views:
+        return Reply(t(lang, "list_empty"), [_section(t(lang, "list_empty"))])
+    title = t(lang, "list_title", shown=len(views), total=total)
+    blocks = [_section(f"*{title}*")]
+    today = now.date()
+    for view in views:
+        line = f"*#{view.number}* {esc(clip(view.title, 150))}"
+        if view.account:
+            line += f" — {esc(clip(view.account, 100))}"
+        facts = [status_label(view, config, lang), fmt_amount(view, lang), f"<@{view.owner}>"]
+        if view.expected_close:
+            facts.append(_due(view.expected_close, today, lang) if view.status == "open" else fmt_date(view.expected_close, lang))
+        if view.status == "open":
+            probability = view.probability_override if view.probability_override is not None else view.win_probability
+            facts.append(t(lang, "list_quality", grade=view.grade, score=view.score, pct=round((probability or 0) * 100)))
+        blocks.append(
+            {
+                "type": "section",
+                "text": _mrkdwn(clip(line + "\n" + " · ".join(facts), SECTION_LIMIT)),
+                "accessory": {
+                    "type": "button",
+                    "action_id": "deal_open",
+                    "text": _plain("#" + str(view.number)),
+                    "value": str(view.number),
+                },
+            }
+        )
+    if total > len(views):
+        blocks.append({"type": "context", "elements": [_mrkdwn(t(lang, "list_more", more=total - len(views)))]})
+    return Reply(title, blocks)
+
+
+def history(number: int, events: list[Event], total: int, config: Config, lang: str, tz) -> Reply:
+    title = t(lang, "history_title", number=number)
+    lines = [_event_line(e, config, lang, tz) for e in events]
+    blocks = [_section(f"*{title}*")]
+    chunk = ""
+    for line in lines:
+        if len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            blocks.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(_section(chunk))
+    if total > len(events):
+        blocks.append({"type": "context", "elements": [_mrkdwn(t(lang, "history_more", more=total - len(events)))]})
+    return Reply(title, blocks)
+
+
+def _event_line(event: Event, config: Config, lang: str, tz) -> str:
+    when = event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    who = f"<@{event.actor.slack_user_id}>"
+    old, new = _event_value(event, event.old, config, lang), _event_value(event, event.new, config, lang)
+    if event.kind == "created":
+        what = t(lang, "ev_created")
+    elif event.kind == "activity":
+        what = t(lang, "ev_activity", kind=t(lang, f"kind_{event.field}"), new=clip(new, 200))
+    elif event.kind in ("stage", "status"):
+        what = t(lang, f"ev_{event.kind}", old=old, new=new)
+    else:
+        what = t(lang, "ev_updated", field=_event_field(event.field or "", config, lang), old=clip(old, 200), new=clip(new, 200))
+    return clip(f"`{when}` {who} {what}", 900)
+
+
+def _criterion(field: str, config: Config):
+    key = field[2:] if field.startswith("q:") else None
+    return next((c for c in config.qualification.criteria if c.key == key), None)
+
+
+def _event_field(field: str, config: Config, lang: str) -> str:
+    criterion = _criterion(field, config)
+    return criterion.name(lang) if criterion else field_label(lang, field)
+
+
+def _event_value(event: Event, value: str | None, config: Config, lang: str) -> str:
+    if value is None or value == "":
+        return t(lang, "none")
+    if event.kind == "stage":
+        return stage_name(config, value, lang)
+    if event.kind == "status":
+        return t(lang, f"status_{value}")
+    if event.field == "owner":
+        return f"<@{value}>"
+    if event.field == "probability_override":
+        return f"{round(float(value) * 100)}%"
+    criterion = _criterion(event.field or "", config)
+    if criterion and criterion.choice(value):
+        return criterion.choice(value).name(lang)
+    return esc(value)
+
+
+def help_reply(config: Config, lang: str) -> Reply:
+    stages = " → ".join(f"{s.name(lang)} `{s.key}`" for s in config.stages)
+    text = HELP[lang].format(stages=stages)
+    return Reply(text.splitlines()[0].replace("*", ""), [_section(clip(text, SECTION_LIMIT))])
+
+
+def message(text: str) -> Reply:
+    """A one-paragraph reply (confirmations, errors); ``text`` is already mrkdwn-safe."""
+    return Reply(clip(text, 3000), [_section(clip(text, SECTION_LIMIT))])
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}

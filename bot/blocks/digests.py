@@ -1,0 +1,452 @@
+"""Block Kit for digests, reports and the Home tab. Every list shows its first few deals and then
+"and 37 more — `/opp list …`"; long text is split into sections of at most 3000 characters and a
+message never exceeds Slack's block limit (50 in a message, 100 in the Home tab)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.core.money import format_amount
+from bot.core.config import Config
+from bot.core.i18n import t
+from bot.reporting.metrics import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
+from bot.blocks.deals import Reply, clip, esc, fmt_date, stage_name
+
+SECTION_LIMIT = 3000
+MESSAGE_BLOCKS = 50
+HOME_BLOCKS = 100
+REP_ROWS = 40  # rows of the per-rep table before "N more"
+
+
+class Page:
+    """Blocks being built, kept within Slack's limits."""
+
+    def __init__(self, lang: str, limit: int = MESSAGE_BLOCKS):
+        self.lang = lang
+        self.limit = limit
+        self.blocks: list[dict] = []
+
+    def header(self, text: str) -> None:
+        self.blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(text, 150), "emoji": True}})
+
+    def section(self, text: str, accessory: dict | None = None) -> None:
+        """``text`` as one section, or several if it is longer than a section may be (split at lines)."""
+        chunks, chunk = [], ""
+        for line in text.split("\n"):
+            line = clip(line, SECTION_LIMIT)
+            if chunk and len(chunk) + 1 + len(line) > SECTION_LIMIT:
+                chunks.append(chunk)
+                chunk = line
+            else:
+                chunk = f"{chunk}\n{line}" if chunk else line
+        chunks.append(chunk or " ")
+        for i, part in enumerate(chunks):
+            block = {"type": "section", "text": {"type": "mrkdwn", "text": part}}
+            if accessory and i == 0:
+                block["accessory"] = accessory
+            self.blocks.append(block)
+
+    def context(self, text: str) -> None:
+        self.blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]})
+
+    def divider(self) -> None:
+        self.blocks.append({"type": "divider"})
+
+    def actions(self, elements: list[dict], block_id: str | None = None) -> None:
+        block = {"type": "actions", "elements": elements[:25]}
+        if block_id:
+            block["block_id"] = block_id
+        self.blocks.append(block)
+
+    def done(self, tail: list[dict] | None = None) -> list[dict]:
+        """The blocks, with ``tail`` (e.g. buttons) kept at the end; cut with a note if too many."""
+        tail = tail or []
+        room = self.limit - len(tail)
+        blocks = self.blocks
+        if len(blocks) > room:
+            blocks = blocks[: room - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": t(self.lang, "dg_truncated")}]}]
+        return blocks + tail
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+
+def fmt_money(value: Money, config: Config, lang: str) -> str:
+    if not value:
+        return format_amount(Decimal(0), config.currency, lang)
+    order = sorted(value, key=lambda c: (c != config.currency, c))
+    return " + ".join(format_amount(value[c], c, lang) for c in order)
+
+
+def person(slack_user_id: str, name: str) -> str:
+    """A person by name, not as a mention: a digest in a channel must not ping every rep daily."""
+    return "@" + esc(clip(name or slack_user_id, 60))
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def fmt_days(value: float | None, lang: str) -> str:
+    return "—" if value is None else t(lang, "dg_days", days=value)
+
+
+def item_line(item: Item, config: Config, lang: str, *, day_key: str | None = None, now: datetime | None = None) -> str:
+    amount = format_amount(item.amount, item.currency, lang) if item.amount is not None else t(lang, "none")
+    line = f"• *#{item.number}* {esc(clip(item.title, 80))} — {amount} · {person(item.owner, item.owner_name)}"
+    if day_key and item.day:
+        line += " · " + t(lang, day_key, day=fmt_date(item.day, lang))
+    if now is not None and item.since is not None:
+        line += " · " + t(lang, "dg_item_quiet", days=max(0, (now - item.since).days))
+    return line
+
+
+def item_list(page: Page, title: str, items: ItemList, config: Config, more_command: str, *, day_key=None, now=None) -> None:
+    """A titled list of deals: the first few, then "and N more — `command`"."""
+    lang = page.lang
+    lines = [title]
+    lines += [item_line(i, config, lang, day_key=day_key, now=now) for i in items.items] or [t(lang, "dg_nothing")]
+    if items.more > 0:
+        lines.append("_" + t(lang, "dg_more", more=items.more, command=more_command) + "_")
+    page.section("\n".join(lines))
+
+
+def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]:
+    lines = [
+        t(
+            lang,
+            "dg_stage_line",
+            stage=esc(stage_name(config, r.stage, lang)),
+            count=r.count,
+            amount=fmt_money(r.amount, config, lang),
+            weighted=fmt_money(r.weighted, config, lang),
+        )
+        for r in rows
+    ]
+    total_amount, total_weighted = {}, {}
+    for r in rows:
+        for c, v in r.amount.items():
+            total_amount[c] = total_amount.get(c, 0) + v
+        for c, v in r.weighted.items():
+            total_weighted[c] = total_weighted.get(c, 0) + v
+    lines.append(
+        "*"
+        + t(
+            lang,
+            "dg_pipeline_total",
+            count=sum(r.count for r in rows),
+            amount=fmt_money(total_amount, config, lang),
+            weighted=fmt_money(total_weighted, config, lang),
+        )
+        + "*"
+    )
+    return lines
+
+
+def forecast_line(f: Forecast, label: str, config: Config, lang: str) -> str:
+    target = ""
+    if f.target:
+        target = t(lang, "dg_target", target=format_amount(Decimal(str(f.target)), config.currency, lang), pct=pct(f.attainment(config.currency)))
+    return "• " + t(
+        lang,
+        "dg_forecast_line",
+        label=label,
+        won=fmt_money(f.won, config, lang),
+        committed=fmt_money(f.committed, config, lang),
+        weighted=fmt_money(f.weighted, config, lang),
+        target=target,
+    )
+
+
+def forecast_section(page: Page, month: Forecast, quarter: Forecast, config: Config) -> None:
+    lang = page.lang
+    month_name = f"{month.period.first:%Y-%m}"
+    quarter_name = f"{quarter.period.first.year} Q{(quarter.period.first.month - 1) // 3 + 1}"
+    page.section(
+        "\n".join(
+            [
+                t(lang, "dg_forecast"),
+                forecast_line(month, t(lang, "dg_this_month", name=month_name), config, lang),
+                forecast_line(quarter, t(lang, "dg_this_quarter", name=quarter_name), config, lang),
+            ]
+        )
+    )
+
+
+def rep_table(page: Page, reps: list[RepRow], *, detailed: bool = False, config: Config | None = None) -> None:
+    lang = page.lang
+    shown = reps[:REP_ROWS]
+    if detailed:
+        lines = [
+            t(
+                lang,
+                "rp_rep_line",
+                who=person(r.slack_user_id, r.name),
+                open=r.open,
+                advanced=r.advanced,
+                activities=r.activities,
+                overdue=r.overdue,
+                won=r.won,
+                won_amount=fmt_money(r.won_amount, config, lang),
+            )
+            for r in shown
+        ]
+    else:
+        lines = [t(lang, "dg_reps")] + [
+            "• " + t(lang, "dg_rep_line", who=person(r.slack_user_id, r.name), open=r.open, advanced=r.advanced, activities=r.activities, overdue=r.overdue)
+            for r in shown
+        ]
+    if not shown:
+        lines.append(t(lang, "dg_nothing"))
+    if len(reps) > len(shown):
+        lines.append("_" + t(lang, "dg_reps_more", more=len(reps) - len(shown)) + "_")
+    page.section("\n".join(lines))
+
+
+def day_label(day: date, lang: str) -> str:
+    return fmt_date(day, lang)
+
+
+# --- digests -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Daily:
+    day: date
+    start: datetime
+    end: datetime
+    changes: object
+    stalled: ItemList
+    overdue: ItemList
+    alerts: dict[str, int]
+    closing: ItemList
+    closing_weighted: Money
+    unanswered: int
+    pipeline: list[StageRow]
+    month: Forecast
+    quarter: Forecast
+    reps: list[RepRow]
+
+
+def daily(d: Daily, config: Config, lang: str) -> Reply:
+    page = Page(lang)
+    page.header(t(lang, "dg_daily_title", day=day_label(d.day, lang)))
+    c = d.changes
+    page.section(
+        t(lang, "dg_changes")
+        + "\n"
+        + t(
+            lang,
+            "dg_changes_line",
+            new=c.new,
+            new_amount=fmt_money(c.new_amount, config, lang),
+            advanced=c.advanced,
+            won=c.won.total,
+            won_amount=fmt_money(c.won.amount, config, lang),
+            lost=c.lost.total,
+            lost_amount=fmt_money(c.lost.amount, config, lang),
+            owners=c.owner_changes,
+        )
+    )
+    if c.won.total:
+        item_list(page, t(lang, "dg_won"), c.won, config, "/opp list all status:won")
+    if c.lost.total:
+        item_list(page, t(lang, "dg_lost"), c.lost, config, "/opp list all status:lost")
+    page.divider()
+    alerts = sum(d.alerts.values())
+    page.section(t(lang, "dg_attention", stalled=d.stalled.total, overdue=d.overdue.total, unanswered=d.unanswered, alerts=alerts))
+    if alerts:
+        page.context(t(lang, "dg_alerts_by", parts=", ".join(f"{esc(k)} {v}" for k, v in sorted(d.alerts.items()))))
+    if d.stalled.total:
+        item_list(page, t(lang, "dg_stalled", total=d.stalled.total), d.stalled, config, "/opp list all stalled", now=d.end)
+    if d.overdue.total:
+        item_list(page, t(lang, "dg_overdue", total=d.overdue.total), d.overdue, config, "/opp list all overdue", day_key="dg_item_due")
+    page.divider()
+    item_list(
+        page,
+        t(lang, "dg_closing", total=d.closing.total, amount=fmt_money(d.closing.amount, config, lang), weighted=fmt_money(d.closing_weighted, config, lang)),
+        d.closing,
+        config,
+        "/opp list all closing:this-week",
+        day_key="dg_item_close",
+    )
+    page.divider()
+    page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(d.pipeline, config, lang)]))
+    forecast_section(page, d.month, d.quarter, config)
+    page.divider()
+    rep_table(page, d.reps)
+    text = t(lang, "dg_fallback_daily", day=d.day.isoformat(), new=c.new, won=c.won.total, stalled=d.stalled.total, overdue=d.overdue.total)
+    return Reply(text, page.done())
+
+
+def _prev(lang: str, value: str) -> str:
+    return t(lang, "dg_prev", value=value)
+
+
+def funnel_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> list[str]:
+    prev_conv = {s: (m, left) for s, m, left in prev.conversion} if prev else {}
+    lines = [t(lang, "dg_conversion")]
+    for stage, moved, left in f.conversion[:-1] if len(f.conversion) > 1 else f.conversion:
+        p = ""
+        if prev:
+            pm, pl = prev_conv.get(stage, (0, 0))
+            p = _prev(lang, pct(pm / pl if pl else None))
+        lines.append(
+            "• "
+            + t(
+                lang, "dg_conversion_line", stage=esc(stage_name(config, stage, lang)), rate=pct(moved / left if left else None), moved=moved, left=left, prev=p
+            )
+        )
+    lines.append(t(lang, "dg_win_rate", rate=pct(f.win_rate), won=f.won, lost=f.lost, prev=_prev(lang, pct(prev.win_rate)) if prev else ""))
+    lines.append(t(lang, "dg_cycle", days=fmt_days(f.cycle_days, lang), prev=_prev(lang, fmt_days(prev.cycle_days, lang)) if prev else ""))
+    lines.append(
+        t(
+            lang,
+            "dg_new_pipeline",
+            count=f.new,
+            amount=fmt_money(f.new_amount, config, lang),
+            prev=_prev(lang, f"{prev.new} · {fmt_money(prev.new_amount, config, lang)}") if prev else "",
+        )
+    )
+    return lines
+
+
+def stage_time_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> list[str]:
+    lines = [t(lang, "dg_stage_time")]
+    for s in config.stages:
+        if s.key in f.stage_days or (prev and s.key in prev.stage_days):
+            p = _prev(lang, fmt_days(prev.stage_days.get(s.key), lang)) if prev else ""
+            lines.append("• " + t(lang, "dg_stage_time_line", stage=esc(s.name(lang)), days=fmt_days(f.stage_days.get(s.key), lang), prev=p))
+    if len(lines) == 1:
+        lines.append(t(lang, "dg_nothing"))
+    return lines
+
+
+def loss_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> list[str]:
+    names = {r.key: r.name(lang) for r in config.lost_reasons}
+    prev_counts = {r: n for r, n, _ in prev.losses} if prev else {}
+    lines = [t(lang, "dg_losses")]
+    for reason, count, amount in f.losses:
+        p = _prev(lang, str(prev_counts.get(reason, 0))) if prev else ""
+        lines.append("• " + t(lang, "dg_loss_line", reason=esc(names.get(reason, reason)), count=count, amount=fmt_money(amount, config, lang), prev=p))
+    if not f.losses:
+        lines.append(t(lang, "rp_no_losses"))
+    return lines
+
+
+def weekly(this: Funnel, prev: Funnel, config: Config, lang: str) -> Reply:
+    page = Page(lang)
+    first, last = day_label(this.period.first, lang), day_label(this.period.last, lang)
+    page.header(t(lang, "dg_weekly_title", first=first, last=last))
+    page.section("\n".join(funnel_lines(this, prev, config, lang)))
+    page.section("\n".join(stage_time_lines(this, prev, config, lang)))
+    page.section("\n".join(loss_lines(this, prev, config, lang)))
+    return Reply(t(lang, "dg_fallback_weekly", first=this.period.first.isoformat(), last=this.period.last.isoformat()), page.done())
+
+
+@dataclass
+class Brief:
+    day: date
+    now: datetime
+    due: ItemList
+    overdue: ItemList
+    stalled: ItemList
+    closing: ItemList
+
+
+def brief(b: Brief, config: Config, lang: str) -> Reply:
+    page = Page(lang)
+    page.header(t(lang, "dg_brief_title", day=day_label(b.day, lang)))
+    if not (b.due.total or b.overdue.total or b.stalled.total):
+        page.section(t(lang, "dg_brief_empty"))
+    if b.due.total:
+        item_list(page, t(lang, "dg_due_today", total=b.due.total), b.due, config, "/opp list", day_key="dg_item_due")
+    if b.overdue.total:
+        item_list(page, t(lang, "dg_overdue", total=b.overdue.total), b.overdue, config, "/opp list overdue", day_key="dg_item_due")
+    if b.stalled.total:
+        item_list(page, t(lang, "dg_stalled", total=b.stalled.total), b.stalled, config, "/opp list stalled", now=b.now)
+    if b.closing.total:
+        item_list(page, t(lang, "dg_closing_short", total=b.closing.total), b.closing, config, "/opp list closing:this-week", day_key="dg_item_close")
+    text = t(lang, "dg_fallback_brief", due=b.due.total, overdue=b.overdue.total, stalled=b.stalled.total, closing=b.closing.total)
+    return Reply(text, page.done())
+
+
+# --- the Home tab --------------------------------------------------------------------------------
+
+HOME_ITEMS = 8  # deals listed per Home list before "and N more"
+
+
+@dataclass
+class Home:
+    manager: bool
+    now: datetime
+    pipeline: list[StageRow]
+    due: ItemList
+    overdue: ItemList
+    stalled: ItemList
+    team_pipeline: list[StageRow] | None = None
+    month: Forecast | None = None
+    quarter: Forecast | None = None
+    alerts: dict[str, int] | None = None
+    reps: list[RepRow] | None = None
+    brief: bool = False
+
+
+def _deal_menu(item: Item, lang: str) -> dict:
+    return {
+        "type": "overflow",
+        "action_id": "home_deal",
+        "options": [
+            {"text": {"type": "plain_text", "text": f"{t(lang, 'hm_open')} #{item.number}"}, "value": f"open:{item.number}"},
+            {"text": {"type": "plain_text", "text": t(lang, "hm_log")}, "value": f"log:{item.number}"},
+        ],
+    }
+
+
+def _home_list(page: Page, title: str, items: ItemList, config: Config, more_command: str, *, day_key=None, now=None) -> None:
+    lang = page.lang
+    page.section(title)
+    if not items.items:
+        page.context(t(lang, "dg_nothing"))
+    for item in items.items:
+        page.section(item_line(item, config, lang, day_key=day_key, now=now), accessory=_deal_menu(item, lang))
+    if items.more > 0:
+        page.context(t(lang, "dg_more", more=items.more, command=more_command))
+
+
+def home(h: Home, config: Config, lang: str) -> dict:
+    """The Home tab view: the person's own day, and for a manager the team's pipeline too."""
+    page = Page(lang, limit=HOME_BLOCKS)
+    page.header(t(lang, "hm_title_manager" if h.manager else "hm_title_rep"))
+    page.actions(
+        [
+            {"type": "button", "action_id": "home_new", "text": {"type": "plain_text", "text": t(lang, "hm_new")}, "style": "primary", "value": "new"},
+            {
+                "type": "button",
+                "action_id": "home_brief",
+                "text": {"type": "plain_text", "text": t(lang, "hm_brief_off" if h.brief else "hm_brief_on")},
+                "value": "off" if h.brief else "on",
+            },
+        ],
+        block_id="home_actions",
+    )
+    page.context(t(lang, "hm_updated", when=h.now.strftime("%Y-%m-%d %H:%M")))
+    page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
+    _home_list(page, t(lang, "dg_due_today", total=h.due.total), h.due, config, "/opp list", day_key="dg_item_due")
+    _home_list(page, t(lang, "dg_overdue", total=h.overdue.total), h.overdue, config, "/opp list overdue", day_key="dg_item_due")
+    _home_list(page, t(lang, "dg_stalled", total=h.stalled.total), h.stalled, config, "/opp list stalled", now=h.now)
+    if h.manager:
+        page.divider()
+        page.header(t(lang, "hm_team").strip("*"))
+        page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(h.team_pipeline or [], config, lang)]))
+        if h.month and h.quarter:
+            forecast_section(page, h.month, h.quarter, config)
+        alerts = h.alerts or {}
+        text = t(lang, "hm_alerts", count=sum(alerts.values()))
+        if alerts:
+            text += "\n" + ", ".join(f"{esc(k)} {v}" for k, v in sorted(alerts.items()))
+        page.section(text)
+        rep_table(page, h.reps or [])
+    return {"type": "home", "blocks": page.done()}

@@ -1,0 +1,117 @@
+"""Who may do what to a deal. Every service checks here first, so the rule is the same from every
+surface (command, button, modal, shortcut, console, worker).
+
+The rule, by how the acting person relates to the deal:
+
+- *own*: they own it (and it is not in the public pool) or are responsible for its current stage;
+- *team*: its owner, or the person responsible, reports to them (their manager);
+- *consulted*: their role is consulted (RACI "C") in the deal's current stage;
+- anyone else.
+
+| action | own | team | consulted | other | admin |
+| --- | --- | --- | --- | --- | --- |
+| view, create | yes | yes | yes | yes | yes |
+| edit, move, close | yes | yes | no | no | yes |
+| log (an activity) | yes | yes | yes | no | yes |
+| assign, reassign (change the owner) | owner hands it over | yes | no | no | yes |
+| grade (pin the grade) | no | yes | no | no | yes |
+| claim (from the pool) | pooled deals only: bdr, ae, manager (capacity permitting) | | | | yes |
+
+A deal in the public pool is nobody's own: its manager line is its last owner's, and any manager
+may assign it. A refusal names who may do it; nothing changes.
+"""
+
+from __future__ import annotations
+
+from bot.core.config import Config
+from bot.core.errors import PermissionDenied
+from bot.team.members import Actor
+from store.models import Opportunity
+
+ACTIONS = ("view", "create", "edit", "move", "close", "log", "assign", "grade", "claim")
+CHANGES = ("edit", "move", "close")
+CLAIMERS = ("bdr", "ae", "manager")
+
+
+def role_of(actor_or_member) -> str:
+    """The member's role; the old default "rep" counts as an account manager (ae)."""
+    role = actor_or_member.role
+    return "ae" if role == "rep" else role
+
+
+def is_own(actor: Actor, opp: Opportunity) -> bool:
+    return (opp.pooled_at is None and actor.member_id == opp.owner_id) or actor.member_id == opp.responsible_id
+
+
+def is_team(actor: Actor, opp: Opportunity) -> bool:
+    people = [opp.owner] + ([opp.responsible] if opp.responsible_id else [])
+    return any(p is not None and p.manager_id == actor.member_id for p in people)
+
+
+def is_consulted(actor: Actor, opp: Opportunity, config: Config | None) -> bool:
+    if config is None:
+        return False
+    try:
+        stage = config.stage(opp.stage)
+    except KeyError:
+        return False
+    return role_of(actor) in stage.consulted
+
+
+def allowed(actor: Actor, action: str, opp: Opportunity | None = None, config: Config | None = None) -> bool:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if action in ("view", "create") or actor.is_admin:
+        return True
+    if opp is None:
+        return False
+    if action == "claim":
+        return opp.pooled_at is not None and role_of(actor) in CLAIMERS
+    team = is_team(actor, opp) or (opp.pooled_at is not None and role_of(actor) == "manager")
+    if action == "assign":  # managers; and an owner may hand their own deal over
+        return team or (opp.pooled_at is None and actor.member_id == opp.owner_id)
+    if action == "grade":
+        return team
+    if action in CHANGES:
+        return is_own(actor, opp) or team
+    if action == "log":
+        return is_own(actor, opp) or team or is_consulted(actor, opp, config)
+    return False
+
+
+def require(actor: Actor, action: str, opp: Opportunity, config: Config | None = None) -> None:
+    """Raise PermissionDenied, naming who may do it, unless ``actor`` may do ``action`` on ``opp``."""
+    if allowed(actor, action, opp, config):
+        return
+    if action == "grade":
+        raise PermissionDenied("grade_not_allowed", number=opp.number)
+    raise PermissionDenied(
+        "assign_not_allowed" if action == "assign" else "claim_not_allowed" if action == "claim" else "not_allowed",
+        number=opp.number,
+        people=who_may(action, opp, config),
+    )
+
+
+def who_may(action: str, opp: Opportunity, config: Config | None) -> tuple[tuple[str, str], ...]:
+    """(kind, Slack id or roles) pairs naming who, besides admins, may do ``action`` on ``opp``."""
+    people: list[tuple[str, str]] = []
+    if action not in ("grade", "claim"):
+        if opp.pooled_at is None:
+            people.append(("owner", opp.owner.slack_user_id))
+        if opp.responsible_id and opp.responsible is not None and action != "assign":
+            people.append(("responsible", opp.responsible.slack_user_id))
+    managers = []
+    for person in (opp.owner, opp.responsible):
+        if person is not None and person.manager is not None and person.manager.slack_user_id not in managers:
+            managers.append(person.manager.slack_user_id)
+    people.extend(("manager", m) for m in managers)
+    if opp.pooled_at is not None and action != "claim":
+        people.append(("any_manager", ""))
+    if action == "log" and config is not None:
+        try:
+            consulted = config.stage(opp.stage).consulted
+        except KeyError:
+            consulted = ()
+        if consulted:
+            people.append(("consulted", ",".join(consulted)))
+    return tuple(people)

@@ -1,0 +1,132 @@
+"""The public pool (公海): deals nobody owns. Listing, atomic claims, and the worker's job that
+returns deals whose owner logged nothing for ``assignment.pool_return_days``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.team import assignment
+from bot.deals import opportunities
+from bot.deals import permissions
+from bot.core.errors import BadInput, Conflict
+from bot.core.i18n import t
+from bot.team.members import Actor
+from bot.blocks.deals import DealView, Reply, esc, fmt_amount, message, stage_name
+from bot.blocks.team import claim_button, lines_reply
+from store.models import AssignmentOffer, Event, Member, Opportunity
+
+LIST_LIMIT = 25
+
+
+def pooled(session: Session, workspace_id: str, *, limit: int = LIST_LIMIT) -> tuple[list[Opportunity], int]:
+    where = (Opportunity.workspace_id == workspace_id, Opportunity.status == "open", Opportunity.pooled_at.is_not(None))
+    total = session.scalar(select(func.count(Opportunity.id)).where(*where)) or 0
+    rows = session.scalars(select(Opportunity).where(*where).order_by(Opportunity.pooled_at, Opportunity.number).limit(limit)).unique().all()
+    return list(rows), total
+
+
+def list_pool(rt, actor: Actor) -> Reply:
+    with rt.transaction() as session:
+        rows, total = pooled(session, actor.workspace_id)
+        lines, buttons = [], []
+        for opp in rows:
+            view = DealView.of(opp)
+            since = opp.pooled_at.astimezone(actor.tz).date().isoformat()
+            lines.append(
+                t(
+                    actor.lang,
+                    "pool_line",
+                    number=opp.number,
+                    title=esc(opp.title),
+                    stage=stage_name(rt.config, opp.stage, actor.lang),
+                    amount=fmt_amount(view, actor.lang),
+                    since=since,
+                )
+            )
+            buttons.append(claim_button(opp.number, actor.lang))
+    if not total:
+        return message(t(actor.lang, "pool_empty"))
+    return lines_reply(t(actor.lang, "pool_title", total=total), lines, buttons)
+
+
+def claim(session: Session, *, actor: Actor, number: int, config, now: datetime) -> Opportunity:
+    """Take a pooled deal. Atomic: a conditional UPDATE (… WHERE pooled_at IS NOT NULL) lets exactly
+    one of several simultaneous claimers win; the others hear who did."""
+    opp = opportunities.get(session, actor=actor, number=number)
+    if opp.pooled_at is None:
+        if opp.owner_id == actor.member_id:
+            return opp
+        raise Conflict("pool_already_claimed" if _claimed_since(session, opp) else "pool_not_in_pool", number=number, user=opp.owner.slack_user_id)
+    permissions.require(actor, "claim", opp, config)
+    me = session.get(Member, actor.member_id)
+    if me.capacity is not None:
+        held = assignment.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
+        if held >= me.capacity:
+            raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
+    won = session.execute(
+        update(Opportunity)
+        .where(Opportunity.id == opp.id, Opportunity.pooled_at.is_not(None), Opportunity.status == "open")
+        .values(owner_id=actor.member_id, pooled_at=None, responsible_id=None, updated_at=now, last_activity_at=now, version=Opportunity.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        session.expire(opp)
+        owner = session.scalar(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id).where(Opportunity.id == opp.id))
+        raise Conflict("pool_already_claimed", number=number, user=owner)
+    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="claim", old="pool", new=actor.slack_user_id))
+    session.execute(
+        update(AssignmentOffer)
+        .where(AssignmentOffer.opportunity_id == opp.id, AssignmentOffer.status == assignment.OPEN_OFFER)
+        .values(status="withdrawn", answered_at=now)
+    )
+    assignment.post(
+        session,
+        config,
+        actor.workspace_id,
+        f"claim:{opp.id}:{now.isoformat()}",
+        t(config.language, "pool_post_claimed", user=actor.slack_user_id, number=number, title=esc(opp.title)),
+        now,
+    )
+    session.flush()
+    session.refresh(opp)
+    return opp
+
+
+def _claimed_since(session: Session, opp: Opportunity) -> bool:
+    last = session.scalars(select(Event.field).where(Event.opportunity_id == opp.id, Event.kind == "assigned").order_by(Event.id.desc()).limit(1)).first()
+    return last == "claim"
+
+
+def return_idle_deals(rt, now: datetime) -> int:
+    """Deals whose owner logged no activity for ``pool_return_days`` go back to the public pool,
+    announced to the channel, the owner and the pool manager. Returns how many."""
+    days = rt.config.assignment.pool_return_days
+    cutoff = now - timedelta(days=days)
+    with rt.transaction() as session:
+        ids = session.scalars(
+            select(Opportunity.id).where(Opportunity.status == "open", Opportunity.pooled_at.is_(None), Opportunity.last_activity_at < cutoff)
+        ).all()
+    returned = 0
+    for deal_id in ids:
+        with rt.transaction() as session:
+            opp = session.get(Opportunity, deal_id, with_for_update={"of": Opportunity})
+            if opp is None or opp.status != "open" or opp.pooled_at is not None or opp.last_activity_at >= cutoff:
+                continue
+            system = assignment.system_member(session, opp.workspace_id, now)
+            owner = opp.owner.slack_user_id
+            why = t(rt.config.language, "as_why_idle", user=owner, days=days)
+            assignment.to_pool(session, rt.config, opp, why, by=system.id, now=now)
+            opp.responsible_id = None
+            assignment.dm(
+                session,
+                opp.workspace_id,
+                owner,
+                f"pool-returned:{opp.id}:{now.isoformat()}",
+                message(t(rt.config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)),
+                now,
+            )
+            returned += 1
+    return returned

@@ -1,0 +1,46 @@
+"""The outbox: Slack messages that must not be lost (alerts, reminders, assignments, digests) are
+written here in the same transaction as their cause; the sender (bot.delivery.sender) delivers them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.deals import Reply
+from store.models import OutboxMessage
+
+
+def enqueue(
+    session: Session,
+    *,
+    workspace_id: str,
+    key: str,
+    kind: str,
+    channel: str,
+    reply: Reply,
+    now: datetime,
+    not_before: datetime | None = None,
+    update_of: int | None = None,
+) -> OutboxMessage:
+    """Queue ``reply`` for ``channel`` (a channel, or a user id for a DM). ``key`` identifies the
+    message: queuing the same key twice queues it once and returns the first."""
+    existing = session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one_or_none()
+    if existing is not None:
+        return existing
+    message = OutboxMessage(
+        workspace_id=workspace_id,
+        key=key,
+        kind=kind,
+        channel=channel,
+        text=reply.text,
+        blocks=reply.blocks,
+        update_of=update_of,
+        created_at=now,
+        next_attempt_at=not_before or now,
+        attempts=0,
+    )
+    session.add(message)
+    session.flush()
+    return message

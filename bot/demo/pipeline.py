@@ -1,0 +1,424 @@
+"""A small sample pipeline for trying oppbot out (`oppbot console --demo`).
+
+The deals are made through the deal services (create, move, log, close), each step at its own
+moment in the past, so cards, lists and the event log look like a few weeks of real work.
+Nothing is loaded into a workspace that already has deals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.deals import opportunities
+from bot.core.money import parse_amount
+from bot.core.clock import FixedClock
+from bot.core.config import Config
+from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
+from bot.deals.opportunities import DealInput
+from store.queries import DealFilter, search_deals
+
+if TYPE_CHECKING:
+    from bot.core.runtime import Runtime
+
+# How the cast looks in Slack: (locale, real name). Anyone else is an English speaker.
+PEOPLE = {
+    "alice": ("en-US", "Alice Morgan"),
+    "bob": ("en-US", "Bob Fischer"),
+    "li": ("zh-CN", "李娜"),
+    "wang": ("zh-CN", "王磊"),
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    key: str
+    owner: str
+    title: str
+    account: str
+    contact: str
+    amount: str
+    stage: int  # position in the pipeline reached (clamped to the configured stages)
+    created: int  # days ago
+    in_stage: int  # days in the current stage
+    close: int  # expected close, days from today (negative: already past)
+    notes: tuple[tuple[int, str, str], ...] = ()  # (days ago, kind, text), oldest first
+    next_step: tuple[str, int] | None = None  # (text, due in days from today), set with the last note
+    source: str | None = None
+    industry: str | None = None
+    region: str | None = None
+    tags: tuple[str, ...] = ()
+    outcome: tuple[str, str, str | None] | None = None  # ("won" | "lost", reason key, note)
+    closed: int = 0  # days ago
+
+
+def _answers(config: Config, *, advanced: bool) -> dict[str, str]:
+    """Qualification answers: the strongest choice for deals far along, the next one otherwise."""
+    pick = 0 if advanced else 1
+    return {c.key: c.choices[min(pick, len(c.choices) - 1)].key for c in config.qualification.criteria}
+
+
+SAMPLES: tuple[Sample, ...] = (
+    Sample(
+        "crm-migration",
+        "alice",
+        "CRM migration",
+        "Northwind Traders",
+        "Nancy Davolio",
+        "35万",
+        stage=0,
+        created=3,
+        in_stage=3,
+        close=60,
+        notes=((3, "note", "Inbound lead from the partner webinar; 40 sales seats"),),
+        next_step=("Intro call with their sales ops lead", 2),
+        source="webinar",
+        industry="Retail",
+        region="East",
+    ),
+    Sample(
+        "smart-service",
+        "alice",
+        "智能客服平台",
+        "深圳云帆科技",
+        "陈静",
+        "80万",
+        stage=1,
+        created=12,
+        in_stage=5,
+        close=45,
+        notes=((10, "call", "首次电话沟通，客服团队 120 人，有明确预算"), (5, "email", "发送产品资料和两个同行案例")),
+        next_step=("安排线上产品演示", 3),
+        source="展会",
+        industry="互联网",
+        region="华南",
+        tags=("高意向",),
+    ),
+    Sample(
+        "fleet",
+        "alice",
+        "Fleet telematics rollout",
+        "Initech",
+        "Peter Gibbons",
+        "60万",
+        stage=3,
+        created=30,
+        in_stage=6,
+        close=18,
+        notes=(
+            (26, "call", "Discovery call with the ops team: 200 trucks in scope"),
+            (6, "email", "Sent proposal v1"),
+            (2, "meeting", "Walked Peter through the proposal; they want a phased rollout"),
+        ),
+        next_step=("Send revised proposal with phase-1 pricing", -1),
+        source="website",
+        industry="Logistics",
+        region="East",
+    ),
+    Sample(
+        "portal",
+        "alice",
+        "Customer portal redesign",
+        "Stark Industries",
+        "Pepper Potts",
+        "$120k",
+        stage=5,
+        created=50,
+        in_stage=4,
+        close=10,
+        notes=(
+            (44, "meeting", "Kick-off workshop with the digital team"),
+            (21, "visit", "On-site demo; the CIO joined for the last half hour"),
+            (4, "call", "Procurement is asking for 10% off a three-year term"),
+        ),
+        next_step=("Pricing call with procurement", -2),
+        source="referral",
+        industry="Manufacturing",
+        region="North America",
+        tags=("strategic",),
+    ),
+    Sample(
+        "data-poc",
+        "bob",
+        "Data platform POC",
+        "Globex",
+        "Hank Scorpio",
+        "120万",
+        stage=4,
+        created=35,
+        in_stage=8,
+        close=30,
+        notes=((30, "call", "Scoped a 4-week POC on their sales data"), (8, "meeting", "POC kick-off with their data team")),
+        next_step=("Return the security questionnaire", 1),
+        source="outbound",
+        industry="Energy",
+        region="East",
+    ),
+    Sample(
+        "security-renewal",
+        "bob",
+        "Security audit renewal",
+        "Umbrella Corp",
+        "Albert Wesker",
+        "28万",
+        stage=6,
+        created=60,
+        in_stage=3,
+        close=4,
+        notes=((55, "email", "Renewal notice sent"), (3, "email", "Contract sent for signature")),
+        next_step=("Get the countersigned contract back", 1),
+        source="existing customer",
+        industry="Pharma",
+        region="North",
+    ),
+    Sample(
+        "finance-shared",
+        "li",
+        "集团财务共享中心",
+        "北京中联集团",
+        "刘洋",
+        "300万",
+        stage=2,
+        created=20,
+        in_stage=9,
+        close=75,
+        notes=((18, "visit", "拜访财务部，了解 12 家子公司的报销流程"), (9, "meeting", "需求调研会，对方 CFO 参加")),
+        next_step=("确认需求清单并发给客户签字", -2),
+        source="老客户推荐",
+        industry="制造",
+        region="华北",
+        tags=("大客户", "需跟进"),
+    ),
+    Sample(
+        "mes-upgrade",
+        "li",
+        "华东制造 MES 升级",
+        "上海精工机械",
+        "周敏",
+        "150万",
+        stage=5,
+        created=70,
+        in_stage=12,
+        close=-2,
+        notes=((64, "visit", "现场调研两条产线"), (30, "meeting", "方案评审通过"), (12, "call", "开始谈价格，对方预算 140 万")),
+        next_step=("提交最终报价", -1),
+        source="展会",
+        industry="制造",
+        region="华东",
+    ),
+    Sample(
+        "pos-replace",
+        "wang",
+        "门店收银系统替换",
+        "杭州悦购超市",
+        "赵磊",
+        "45万",
+        stage=3,
+        created=25,
+        in_stage=7,
+        close=21,
+        notes=((22, "call", "门店 36 家，现有系统明年停保"), (7, "email", "提交方案和报价")),
+        next_step=("参加客户方案评审会", 5),
+        source="官网",
+        industry="零售",
+        region="华东",
+    ),
+    Sample(
+        "vision-qc",
+        "wang",
+        "生产线视觉质检",
+        "宁波海天精密",
+        "孙婷",
+        "180万",
+        stage=4,
+        created=40,
+        in_stage=10,
+        close=35,
+        notes=((36, "visit", "看了质检工位，漏检率约 3%"), (10, "meeting", "技术交流：算法团队答疑")),
+        next_step=("汇报 POC 结果", 0),
+        source="合作伙伴",
+        industry="制造",
+        region="华东",
+    ),
+    Sample(
+        "hr-saas",
+        "alice",
+        "HR SaaS subscription",
+        "Wayne Enterprises",
+        "Lucius Fox",
+        "18万",
+        stage=6,
+        created=45,
+        in_stage=9,
+        close=-5,
+        notes=((40, "call", "Needs a tool for 300 staff by year end"), (9, "email", "Sent the order form")),
+        outcome=("won", "product", None),
+        closed=5,
+        source="website",
+        industry="Finance",
+        region="North America",
+    ),
+    Sample(
+        "his-interface",
+        "li",
+        "医院 HIS 接口开发",
+        "广州仁爱医院",
+        "黄医生",
+        "65万",
+        stage=6,
+        created=80,
+        in_stage=20,
+        close=-12,
+        notes=((75, "visit", "信息科调研"), (20, "meeting", "合同条款确认")),
+        outcome=("won", "relationship", None),
+        closed=12,
+        source="老客户推荐",
+        industry="医疗",
+        region="华南",
+    ),
+    Sample(
+        "robotics",
+        "bob",
+        "Warehouse robotics pilot",
+        "Cyberdyne Systems",
+        "Miles Dyson",
+        "220万",
+        stage=3,
+        created=50,
+        in_stage=15,
+        close=-8,
+        notes=((45, "meeting", "Pilot scope: one warehouse, 20 robots"), (15, "email", "Sent proposal")),
+        outcome=("lost", "competitor", "Went with a cheaper local vendor"),
+        closed=8,
+        source="outbound",
+        industry="Logistics",
+    ),
+    Sample(
+        "campus-card",
+        "wang",
+        "高校一卡通改造",
+        "江南理工大学",
+        "吴老师",
+        "90万",
+        stage=2,
+        created=30,
+        in_stage=14,
+        close=-6,
+        notes=((28, "visit", "拜访信息中心"),),
+        outcome=("lost", "no_budget", "预算推迟到明年"),
+        closed=6,
+        source="招标网",
+        industry="教育",
+        region="华东",
+    ),
+)
+
+
+def profile_for(name: str, user_id: str) -> dict:
+    """What Slack's users.info says about a cast member (the console's fake Slack says the same)."""
+    locale, real_name = PEOPLE.get(name, ("zh-CN" if not name.isascii() else "en-US", name))
+    return {
+        "id": user_id,
+        "name": name,
+        "real_name": real_name,
+        "tz": "Asia/Shanghai",
+        "locale": locale,
+        "profile": {"display_name": name, "real_name": real_name},
+    }
+
+
+def load_demo(rt: Runtime, team_id: str, users: Mapping[str, str], *, fetch_profile: ProfileFetcher | None = None) -> int:
+    """Seed the sample pipeline into an empty workspace; returns how many deals were created
+    (0 when the workspace already has deals). ``users`` maps names to Slack user ids; deals of
+    people not in it go to the first of them."""
+    if not users:
+        raise ValueError("load_demo needs at least one user")
+    with rt.transaction() as session:
+        _, total = search_deals(session, DealFilter(workspace_id=team_id, statuses=("open", "won", "lost", "deleted")), limit=1)
+    if total:
+        return 0
+    by_id = {uid: name for name, uid in users.items()}
+    fetch = fetch_profile or (lambda uid: profile_for(by_id.get(uid, uid), uid))
+    actors: dict[str, Actor] = {}
+    with rt.transaction() as session:
+        for name, uid in users.items():
+            member = ensure_member(session, workspace_id=team_id, slack_user_id=uid, clock=rt.clock, fetch_profile=fetch)
+            actors[name] = actor_for(member, rt.config)
+    fallback = next(iter(actors.values()))
+    now = rt.clock.now()
+    today = now.astimezone(rt.config.tz).date()
+    created = 0
+    for sample in SAMPLES:
+        actor = actors.get(sample.owner, fallback)
+        if _load_one(rt, actor, sample, now, today):
+            created += 1
+    return created
+
+
+def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: date) -> bool:
+    config: Config = rt.config
+    clock = FixedClock(now)
+
+    def at(days_ago: float, hour: int) -> datetime:
+        day = today - timedelta(days=int(days_ago))
+        moment = datetime.combine(day, time(hour, 0), tzinfo=config.tz) + timedelta(minutes=7 * (len(sample.key) % 5))
+        return min(moment, now - timedelta(minutes=5))
+
+    amount, currency = parse_amount(sample.amount, default_currency=config.currency)
+    stages = [s.key for s in config.stages]
+    target = min(sample.stage, len(stages) - 1)
+    deal = DealInput(
+        title=sample.title,
+        account=sample.account,
+        contact=sample.contact,
+        amount=amount,
+        currency=currency,
+        stage=stages[0],
+        expected_close=today + timedelta(days=sample.close),
+        source=sample.source,
+        industry=sample.industry,
+        region=sample.region,
+        tags=list(sample.tags) or None,
+        qualification=_answers(config, advanced=target >= 3),
+    )
+    clock.set(at(sample.created, 9))
+    with rt.transaction() as session:
+        opp, made = opportunities.create(session, actor=actor, deal=deal, config=config, clock=clock, request_key=f"demo:{sample.key}")
+        if not made:  # another process is loading the same sample right now
+            return False
+        number = opp.number
+
+    # Steps after creation, in time order: stage moves spread evenly, then notes, then closing.
+    steps: list[tuple[datetime, int, tuple]] = []
+    span = sample.created - sample.in_stage
+    for j in range(1, target + 1):
+        days_ago = sample.created - span * j / target
+        steps.append((at(days_ago, 11), 1, ("move", stages[j])))
+    for i, (days_ago, kind, text) in enumerate(sample.notes):
+        last = i == len(sample.notes) - 1
+        steps.append((at(days_ago, 15), 2, ("log", kind, text, sample.next_step if last else None)))
+    if sample.outcome:
+        steps.append((at(sample.closed, 17), 3, ("close", *sample.outcome)))
+    steps.sort(key=lambda s: (s[0], s[1]))
+
+    for moment, _order, step in steps:
+        clock.set(moment)
+        with rt.transaction() as session:
+            if step[0] == "move":
+                opportunities.move_stage(session, actor=actor, number=number, stage=step[1], config=config, clock=clock)
+            elif step[0] == "log":
+                _, kind, text, next_step = step
+                step_text, due = (next_step[0], today + timedelta(days=next_step[1])) if next_step else (None, None)
+                opportunities.log_activity(
+                    session, actor=actor, number=number, text=text, kind=kind, next_step=step_text, next_step_due=due, config=config, clock=clock
+                )
+            else:
+                _, outcome, reason, note = step
+                won = outcome == "won"
+                reasons = config.won_reasons if won else config.lost_reasons
+                keys = [r.key for r in reasons]
+                reason = reason if reason in keys else (keys[-1] if keys and not won else None)
+                opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, config=rt.config, clock=clock)
+    return True

@@ -1,0 +1,779 @@
+"""Pipeline figures for digests, reports and the Home tab, each computed by SQL aggregates
+(COUNT / SUM with CASE, GROUP BY) in the database; Python only receives the totals and the few
+deals a list shows.
+
+Amounts are summed per currency (a ``Money`` maps currency -> amount). A deal's weighted amount is
+its amount times its win probability, or the stage's default probability when it has none.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.core.config import Config
+from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, UTCDateTime
+
+Money = dict[str, Decimal]
+CENT = Decimal("0.01")
+
+
+def money(rows) -> Money:
+    """{currency: amount} from (currency, amount) rows, dropping empty sums."""
+    out: Money = defaultdict(Decimal)
+    for currency, amount in rows:
+        if amount is not None:
+            out[currency] += Decimal(str(amount))
+    return {c: v.quantize(CENT, rounding=ROUND_HALF_UP) for c, v in out.items() if v}
+
+
+def add(*parts: Money) -> Money:
+    out: Money = defaultdict(Decimal)
+    for part in parts:
+        for currency, amount in part.items():
+            out[currency] += amount
+    return {c: v for c, v in out.items() if v}
+
+
+# --- SQL building blocks --------------------------------------------------------------------
+
+
+def probability(config: Config):
+    """The deal's win probability, else its stage's default."""
+    defaults = case({s.key: s.probability for s in config.stages}, value=Opportunity.stage, else_=0.0)
+    return func.coalesce(Opportunity.win_probability, defaults)
+
+
+def weighted_amount(config: Config):
+    return Opportunity.amount * probability(config)
+
+
+def stage_rank(column, config: Config):
+    return case({s.key: i for i, s in enumerate(config.stages)}, value=column, else_=-1)
+
+
+def stall_cutoffs(config: Config, now: datetime) -> tuple[tuple[str, datetime], ...]:
+    """(stage, moment) pairs: a deal in that stage with no activity since the moment is stalled."""
+    return tuple((s.key, now - timedelta(days=s.stall_days)) for s in config.stages)
+
+
+def stalled_condition(config: Config, now: datetime):
+    """No activity for longer than the stage's stall_days."""
+    cutoffs = {s.key: literal(now - timedelta(days=s.stall_days), UTCDateTime()) for s in config.stages}
+    return Opportunity.last_activity_at < case(cutoffs, value=Opportunity.stage, else_=literal(now - timedelta(days=3650), UTCDateTime()))
+
+
+def overdue_condition(today: date):
+    return or_(Opportunity.next_step_due < today, Opportunity.expected_close < today)
+
+
+def days_between(session: Session, later, earlier):
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+def _open(workspace_id: str, owner_ids: tuple[int, ...] | None):
+    where = [Opportunity.workspace_id == workspace_id, Opportunity.status == "open"]
+    if owner_ids is not None:
+        where.append(Opportunity.owner_id.in_(owner_ids))
+    return where
+
+
+def _owned(workspace_id: str, owner_ids: tuple[int, ...] | None):
+    where = [Opportunity.workspace_id == workspace_id]
+    if owner_ids is not None:
+        where.append(Opportunity.owner_id.in_(owner_ids))
+    return where
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days ``first``..``last`` (inclusive) and the UTC instants they span."""
+
+    name: str
+    first: date
+    last: date
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(0), self.tz)
+
+    def previous(self) -> Period:
+        span = (self.last - self.first).days + 1
+        if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1 and span > 7:  # months and quarters
+            months = round(span / 30.4)
+            month = self.first.month - months
+            year = self.first.year + (month - 1) // 12
+            first = date(year, (month - 1) % 12 + 1, 1)
+            return Period(self.name, first, self.first - timedelta(days=1), self.tz)
+        return Period(self.name, self.first - timedelta(days=span), self.first - timedelta(days=1), self.tz)
+
+
+def week_of(day: date, tz: ZoneInfo) -> Period:
+    first = day - timedelta(days=day.weekday())
+    return Period("week", first, first + timedelta(days=6), tz)
+
+
+def month_of(day: date, tz: ZoneInfo) -> Period:
+    first = day.replace(day=1)
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return Period("month", first, nxt - timedelta(days=1), tz)
+
+
+def quarter_of(day: date, tz: ZoneInfo) -> Period:
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    end_month = first.month + 3
+    nxt = date(first.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
+    return Period("quarter", first, nxt - timedelta(days=1), tz)
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One deal in a list."""
+
+    number: int
+    title: str
+    amount: Decimal | None
+    currency: str
+    owner: str  # Slack user id
+    owner_name: str = ""
+    day: date | None = None  # the date that put it on the list (due, close)
+    since: datetime | None = None  # last activity (stalled lists)
+
+
+@dataclass
+class ItemList:
+    total: int
+    items: list[Item]
+    amount: Money = field(default_factory=dict)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+@dataclass
+class StageRow:
+    stage: str
+    count: int = 0
+    amount: Money = field(default_factory=dict)
+    weighted: Money = field(default_factory=dict)
+
+
+@dataclass
+class Forecast:
+    period: Period
+    won: Money
+    weighted: Money  # open deals expected to close in the period, weighted
+    committed: Money  # open deals in the committed stages expected to close in the period
+    target: float
+
+    def attainment(self, currency: str) -> float | None:
+        """(won + committed) / target, in the workspace currency."""
+        if not self.target:
+            return None
+        return float(self.won.get(currency, 0) + self.committed.get(currency, 0)) / self.target
+
+
+@dataclass
+class RepRow:
+    member_id: int
+    slack_user_id: str
+    name: str = ""
+    open: int = 0
+    advanced: int = 0
+    activities: int = 0
+    overdue: int = 0
+    won: int = 0
+    won_amount: Money = field(default_factory=dict)
+
+
+@dataclass
+class Changes:
+    new: int
+    new_amount: Money
+    advanced: int
+    won: ItemList
+    lost: ItemList
+    owner_changes: int
+
+
+@dataclass
+class Funnel:
+    period: Period
+    conversion: list[tuple[str, int, int]]  # stage, moved forward (or won) from it, left it
+    won: int
+    lost: int
+    won_amount: Money
+    cycle_days: float | None  # average days from creation to won
+    stage_days: dict[str, float]  # average days spent in each stage, by deals that left it
+    losses: list[tuple[str, int, Money]]  # reason, deals, amount; most first
+    new: int
+    new_amount: Money
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / (self.won + self.lost) if self.won + self.lost else None
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None) -> list[StageRow]:
+    """Open deals by stage, in pipeline order: count, amount and weighted amount."""
+    rows = session.execute(
+        select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
+        .where(*_open(workspace_id, owner_ids))
+        .group_by(Opportunity.stage, Opportunity.currency)
+    ).all()
+    by_stage = {s.key: StageRow(s.key) for s in config.stages}
+    for stage, currency, count, amount, weighted in rows:
+        row = by_stage.setdefault(stage, StageRow(stage))
+        row.count += count
+        row.amount = add(row.amount, money([(currency, amount)]))
+        row.weighted = add(row.weighted, money([(currency, weighted)]))
+    return list(by_stage.values())
+
+
+def items(session: Session, where, order, top: int, *, day_column=None, with_amount: bool = False, total: int | None = None) -> ItemList:
+    """How many deals match ``where`` (and their amount per currency), and the first ``top``.
+    A ``total`` already known (from a summary) is not counted again."""
+    if total is None:
+        total = session.scalar(select(func.count(Opportunity.id)).where(*where)) or 0
+    amount = {}
+    if with_amount and total:
+        amount = money(session.execute(select(Opportunity.currency, func.sum(Opportunity.amount)).where(*where).group_by(Opportunity.currency)).all())
+    shown = []
+    if total and top:
+        columns = [
+            Opportunity.number,
+            Opportunity.title,
+            Opportunity.amount,
+            Opportunity.currency,
+            Member.slack_user_id,
+            Opportunity.last_activity_at,
+            Member.display_name,
+        ]
+        if day_column is not None:
+            columns.append(day_column)
+        # the few ids first (a top-N sort over the deals alone), then their owners
+        first = select(Opportunity.id).where(*where).order_by(*order).limit(top).scalar_subquery()
+        rows = session.execute(select(*columns).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(first)).order_by(*order)).all()
+        shown = [Item(r[0], r[1], r[2], r[3], r[4], r[6] or "", day=r[7] if day_column is not None else None, since=r[5]) for r in rows]
+    return ItemList(total, shown, amount)
+
+
+def stalled(session, config, workspace_id, now, top, owner_ids=None, total=None) -> ItemList:
+    return items(
+        session, [*_open(workspace_id, owner_ids), stalled_condition(config, now)], [Opportunity.last_activity_at, Opportunity.number], top, total=total
+    )
+
+
+def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> ItemList:
+    first_due = case(
+        (
+            and_(Opportunity.next_step_due.is_not(None), or_(Opportunity.expected_close.is_(None), Opportunity.next_step_due <= Opportunity.expected_close)),
+            Opportunity.next_step_due,
+        ),
+        else_=Opportunity.expected_close,
+    )
+    return items(session, [*_open(workspace_id, owner_ids), overdue_condition(today)], [first_due, Opportunity.number], top, day_column=first_due, total=total)
+
+
+def due_on(session, workspace_id, day, top, owner_ids=None) -> ItemList:
+    return items(session, [*_open(workspace_id, owner_ids), Opportunity.next_step_due == day], [Opportunity.number], top, day_column=Opportunity.next_step_due)
+
+
+def closing(session, workspace_id, period: Period, top, owner_ids=None, total=None, amount=None) -> ItemList:
+    where = [*_open(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last]
+    found = items(
+        session,
+        where,
+        [Opportunity.amount.desc().nulls_last(), Opportunity.number],
+        top,
+        day_column=Opportunity.expected_close,
+        with_amount=amount is None,
+        total=total,
+    )
+    if amount is not None:
+        found.amount = amount
+    return found
+
+
+def closed(session, workspace_id, status: str, start: datetime, end: datetime, top, owner_ids=None, total=None, amount=None) -> ItemList:
+    where = [*_owned(workspace_id, owner_ids), Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
+    found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, with_amount=amount is None, total=total)
+    if amount is not None:
+        found.amount = amount
+    return found
+
+
+def unanswered_offers(session, workspace_id) -> int:
+    """Automatic assignments still waiting for their assignee's answer."""
+    return session.scalar(select(func.count(AssignmentOffer.id)).where(AssignmentOffer.workspace_id == workspace_id, AssignmentOffer.status == "offered")) or 0
+
+
+def open_alerts(session, workspace_id, owner_ids=None) -> dict[str, int]:
+    query = select(Alert.condition, func.count(Alert.id)).where(Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None))
+    if owner_ids is not None:
+        query = query.join(Opportunity, Opportunity.id == Alert.opportunity_id).where(Opportunity.owner_id.in_(owner_ids))
+    return dict(session.execute(query.group_by(Alert.condition)).all())
+
+
+def changes(session, config, workspace_id, start: datetime, end: datetime, top) -> Changes:
+    """What happened between ``start`` and ``end``: new deals, stage advances, wins, losses, owner changes."""
+    (new_count,) = session.execute(
+        select(func.count(Opportunity.id)).where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
+    ).one()
+    new_amount = (
+        money(
+            session.execute(
+                select(Opportunity.currency, func.sum(Opportunity.amount))
+                .where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
+                .group_by(Opportunity.currency)
+            ).all()
+        )
+        if new_count
+        else {}
+    )
+    in_window = [Opportunity.workspace_id == workspace_id, Event.at >= start, Event.at < end]
+    advanced = (
+        session.scalar(
+            select(func.count(Event.id))
+            .join(Opportunity, Opportunity.id == Event.opportunity_id)
+            .where(*in_window, Event.kind == "stage", stage_rank(Event.new, config) > stage_rank(Event.old, config))
+        )
+        or 0
+    )
+    owner_changes = (
+        session.scalar(
+            select(func.count(Event.id))
+            .join(Opportunity, Opportunity.id == Event.opportunity_id)
+            .where(*in_window, Event.kind == "updated", Event.field == "owner")
+        )
+        or 0
+    )
+    return Changes(
+        new=new_count,
+        new_amount=new_amount,
+        advanced=advanced,
+        won=closed(session, workspace_id, "won", start, end, top),
+        lost=closed(session, workspace_id, "lost", start, end, top),
+        owner_changes=owner_changes,
+    )
+
+
+def forecast(session, config, workspace_id, period: Period, target: float, owner_ids=None) -> Forecast:
+    commit_rank = config.stage_index(config.digest.commit_from) if config.digest.commit_from else len(config.stages)
+    committed = case((stage_rank(Opportunity.stage, config) >= commit_rank, Opportunity.amount), else_=None)
+    rows = session.execute(
+        select(Opportunity.currency, func.sum(weighted_amount(config)), func.sum(committed))
+        .where(*_open(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last)
+        .group_by(Opportunity.currency)
+    ).all()
+    won = money(
+        session.execute(
+            select(Opportunity.currency, func.sum(Opportunity.amount))
+            .where(*_owned(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= period.start, Opportunity.closed_at < period.end)
+            .group_by(Opportunity.currency)
+        ).all()
+    )
+    return Forecast(
+        period=period,
+        won=won,
+        weighted=money((c, w) for c, w, _ in rows),
+        committed=money((c, m) for c, _, m in rows),
+        target=target,
+    )
+
+
+def reps(session, config, workspace_id, start: datetime, end: datetime, today: date, owner_ids=None) -> list[RepRow]:
+    """Per member: open deals, overdue ones, stage advances and activities logged in the window,
+    deals won in it. Members with nothing to show are left out; most open deals first."""
+    members = {
+        i: (u, n) for i, u, n in session.execute(select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))
+    }
+    rows: dict[int, RepRow] = {}
+
+    def row(member_id: int) -> RepRow:
+        if member_id not in rows:
+            rows[member_id] = RepRow(member_id, *members.get(member_id, ("?", "")))
+        return rows[member_id]
+
+    for owner, count, late in session.execute(
+        select(Opportunity.owner_id, func.count(Opportunity.id), func.sum(case((overdue_condition(today), 1), else_=0)))
+        .where(*_open(workspace_id, owner_ids))
+        .group_by(Opportunity.owner_id)
+    ):
+        r = row(owner)
+        r.open, r.overdue = count, int(late or 0)
+    for owner, count in session.execute(
+        select(Opportunity.owner_id, func.count(Event.id))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(
+            *_owned(workspace_id, owner_ids),
+            Event.at >= start,
+            Event.at < end,
+            Event.kind == "stage",
+            stage_rank(Event.new, config) > stage_rank(Event.old, config),
+        )
+        .group_by(Opportunity.owner_id)
+    ):
+        row(owner).advanced = count
+    activity_query = (
+        select(Activity.member_id, func.count(Activity.id))
+        .join(Opportunity, Opportunity.id == Activity.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id, Activity.created_at >= start, Activity.created_at < end, Activity.kind != "stage_change")
+    )
+    if owner_ids is not None:
+        activity_query = activity_query.where(Activity.member_id.in_(owner_ids))
+    for member_id, count in session.execute(activity_query.group_by(Activity.member_id)):
+        row(member_id).activities = count
+    for owner, currency, count, amount in session.execute(
+        select(Opportunity.owner_id, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        .where(*_owned(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .group_by(Opportunity.owner_id, Opportunity.currency)
+    ):
+        r = row(owner)
+        r.won += count
+        r.won_amount = add(r.won_amount, money([(currency, amount)]))
+    return sorted(rows.values(), key=lambda r: (-r.open, -r.activities, r.slack_user_id))
+
+
+def funnel(session, config, workspace_id, period: Period) -> Funnel:
+    """Conversion, win rate, cycle, time in stage, loss reasons and new pipeline for ``period``."""
+    start, end = period.start, period.end
+    ws = Opportunity.workspace_id == workspace_id
+    forward = session.execute(
+        select(Event.old, func.count(Event.id))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end, stage_rank(Event.new, config) > stage_rank(Event.old, config))
+        .group_by(Event.old)
+    ).all()
+    backward = session.execute(
+        select(Event.old, func.count(Event.id))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end, stage_rank(Event.new, config) <= stage_rank(Event.old, config))
+        .group_by(Event.old)
+    ).all()
+    closed_rows = session.execute(
+        select(Opportunity.status, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        .where(ws, Opportunity.status.in_(("won", "lost")), Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .group_by(Opportunity.status, Opportunity.stage, Opportunity.currency)
+    ).all()
+    moved = defaultdict(int, dict(forward))
+    left = defaultdict(int)
+    for stage, count in forward:
+        left[stage] += count
+    for stage, count in backward:
+        left[stage] += count
+    won = lost = 0
+    won_amount: Money = {}
+    for status, stage, currency, count, amount in closed_rows:
+        left[stage] += count
+        if status == "won":
+            moved[stage] += count
+            won += count
+            won_amount = add(won_amount, money([(currency, amount)]))
+        else:
+            lost += count
+    conversion = [(s.key, moved[s.key], left[s.key]) for s in config.stages]
+
+    cycle = session.scalar(
+        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(
+            ws, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end
+        )
+    )
+    earlier = aliased(Event)
+    entered = (
+        select(func.max(earlier.at))
+        .where(earlier.opportunity_id == Event.opportunity_id, earlier.kind == "stage", earlier.id < Event.id)
+        .correlate(Event)
+        .scalar_subquery()
+    )
+    stage_days = dict(
+        session.execute(
+            select(Event.old, func.avg(days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at))))
+            .join(Opportunity, Opportunity.id == Event.opportunity_id)
+            .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end)
+            .group_by(Event.old)
+        ).all()
+    )
+    loss_rows = session.execute(
+        select(Opportunity.lost_reason, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        .where(ws, Opportunity.status == "lost", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .group_by(Opportunity.lost_reason, Opportunity.currency)
+    ).all()
+    losses: dict[str, tuple[int, Money]] = {}
+    for reason, currency, count, amount in loss_rows:
+        n, m = losses.get(reason or "other", (0, {}))
+        losses[reason or "other"] = (n + count, add(m, money([(currency, amount)])))
+    new_rows = session.execute(
+        select(Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        .where(ws, Opportunity.created_at >= start, Opportunity.created_at < end)
+        .group_by(Opportunity.currency)
+    ).all()
+    return Funnel(
+        period=period,
+        conversion=conversion,
+        won=won,
+        lost=lost,
+        won_amount=won_amount,
+        cycle_days=float(cycle) if cycle is not None else None,
+        stage_days={k: float(v) for k, v in stage_days.items() if v is not None},
+        losses=sorted(((r, n, m) for r, (n, m) in losses.items()), key=lambda x: (-x[1], x[0])),
+        new=sum(n for _, n, _ in new_rows),
+        new_amount=money((c, a) for c, _, a in new_rows),
+    )
+
+
+def forecast_by_month(session, config, workspace_id, first: date, months: int, tz: ZoneInfo, owner_ids=None) -> list[Forecast]:
+    """Won, weighted and committed per month for ``months`` months from ``first``'s month."""
+    out = []
+    day = first.replace(day=1)
+    for _ in range(months):
+        period = month_of(day, tz)
+        out.append(forecast(session, config, workspace_id, period, config.digest.month_target, owner_ids))
+        day = period.last + timedelta(days=1)
+    return out
+
+
+# --- the daily digest in few scans ----------------------------------------------------------------
+
+
+@dataclass
+class OpenSummary:
+    """Open deals in one pass, grouped by owner, stage and currency with conditional sums."""
+
+    pipeline: list[StageRow]
+    stalled: int
+    overdue: int
+    closing: int
+    closing_amount: Money
+    closing_weighted: Money
+    month_weighted: Money
+    month_committed: Money
+    quarter_weighted: Money
+    quarter_committed: Money
+    by_owner: dict[int, tuple[int, int]]  # owner -> (open, overdue)
+
+
+def open_summary(session, config, workspace_id, *, now: datetime, today: date, week: Period, month: Period, quarter: Period, owner_ids=None) -> OpenSummary:
+    commit_rank = config.stage_index(config.digest.commit_from) if config.digest.commit_from else len(config.stages)
+    # grouped by stage, so a weighted sum is SUM(amount * own probability) for deals that have one
+    # plus the stage's default times SUM(amount) for those that don't: no per-row CASE over stages
+    amount = Opportunity.amount
+    own = Opportunity.win_probability.is_not(None)
+    w = case((own, amount * Opportunity.win_probability), else_=None)
+    w_default = case((own, None), else_=amount)
+    close = Opportunity.expected_close
+
+    def when(condition, value=None):
+        return func.sum(case((condition, 1 if value is None else value), else_=None))
+
+    in_week = and_(close >= week.first, close <= week.last)
+    in_month = and_(close >= month.first, close <= month.last)
+    in_quarter = and_(close >= quarter.first, close <= quarter.last)
+    committed_stages = [s.key for s in config.stages[commit_rank:]]
+    rows = session.execute(
+        select(
+            Opportunity.owner_id,
+            Opportunity.stage,
+            Opportunity.currency,
+            func.count(Opportunity.id),
+            func.sum(amount),
+            func.sum(w),
+            func.sum(w_default),
+            when(stalled_condition(config, now)),
+            when(overdue_condition(today)),
+            when(in_week),
+            when(in_week, amount),
+            when(in_week, w),
+            when(in_week, w_default),
+            when(in_month, w),
+            when(in_month, w_default),
+            when(in_month, amount),
+            when(in_quarter, w),
+            when(in_quarter, w_default),
+            when(in_quarter, amount),
+        )
+        .where(*_open(workspace_id, owner_ids))
+        # currency first: no index starts with it, so SQLite reads the table in order instead of
+        # hopping through the owner index (several times slower on a big pipeline)
+        .group_by(Opportunity.currency, Opportunity.stage, Opportunity.owner_id)
+    ).all()
+    defaults = {s.key: Decimal(str(s.probability)) for s in config.stages}
+
+    def weighted(own_sum, default_sum, stage):
+        total = Decimal(str(own_sum)) if own_sum is not None else Decimal(0)
+        if default_sum is not None:
+            total += Decimal(str(default_sum)) * defaults.get(stage, Decimal(0))
+        return total
+
+    by_stage = {s.key: StageRow(s.key) for s in config.stages}
+    by_owner: dict[int, tuple[int, int]] = {}
+    sums = defaultdict(list)
+    stalled = overdue = closing_count = 0
+    for owner, stage, currency, n, amt, wt, wt_d, st, od, wk_n, wk_amt, wk_w, wk_wd, m_w, m_wd, m_amt, q_w, q_wd, q_amt in rows:
+        wt, wk_w, m_w, q_w = weighted(wt, wt_d, stage), weighted(wk_w, wk_wd, stage), weighted(m_w, m_wd, stage), weighted(q_w, q_wd, stage)
+        m_c, q_c = (m_amt, q_amt) if stage in committed_stages else (None, None)
+        row = by_stage.setdefault(stage, StageRow(stage))
+        row.count += n
+        row.amount = add(row.amount, money([(currency, amt)]))
+        row.weighted = add(row.weighted, money([(currency, wt)]))
+        stalled += st or 0
+        overdue += od or 0
+        closing_count += wk_n or 0
+        o_n, o_od = by_owner.get(owner, (0, 0))
+        by_owner[owner] = (o_n + n, o_od + (od or 0))
+        for name, value in (("wk_amt", wk_amt), ("wk_w", wk_w), ("m_w", m_w), ("m_c", m_c), ("q_w", q_w), ("q_c", q_c)):
+            sums[name].append((currency, value))
+    return OpenSummary(
+        pipeline=list(by_stage.values()),
+        stalled=stalled,
+        overdue=overdue,
+        closing=closing_count,
+        closing_amount=money(sums["wk_amt"]),
+        closing_weighted=money(sums["wk_w"]),
+        month_weighted=money(sums["m_w"]),
+        month_committed=money(sums["m_c"]),
+        quarter_weighted=money(sums["q_w"]),
+        quarter_committed=money(sums["q_c"]),
+        by_owner=by_owner,
+    )
+
+
+@dataclass
+class WindowSummary:
+    """What happened in a window, and the won amounts of the month and quarter, in one pass."""
+
+    new: int
+    new_amount: Money
+    won: int
+    won_amount: Money
+    lost: int
+    lost_amount: Money
+    month_won: Money
+    quarter_won: Money
+
+
+def window_summary(session, workspace_id, start: datetime, end: datetime, month: Period, quarter: Period) -> WindowSummary:
+    o = Opportunity
+    since = min(start, quarter.start)
+    created = and_(o.created_at >= start, o.created_at < end)
+    closed_in = and_(o.closed_at >= start, o.closed_at < end)
+    won = o.status == "won"
+
+    def when(condition, value=None):
+        return func.sum(case((condition, 1 if value is None else value), else_=None))
+
+    rows = session.execute(
+        select(
+            o.currency,
+            when(created),
+            when(created, o.amount),
+            when(and_(won, closed_in)),
+            when(and_(won, closed_in), o.amount),
+            when(and_(o.status == "lost", closed_in)),
+            when(and_(o.status == "lost", closed_in), o.amount),
+            when(and_(won, o.closed_at >= month.start, o.closed_at < month.end), o.amount),
+            when(and_(won, o.closed_at >= quarter.start, o.closed_at < quarter.end), o.amount),
+        )
+        .where(o.workspace_id == workspace_id, or_(o.created_at >= start, o.closed_at >= since))
+        .group_by(o.currency)
+    ).all()
+    sums = defaultdict(list)
+    counts = defaultdict(int)
+    for currency, n_new, a_new, n_won, a_won, n_lost, a_lost, m_won, q_won in rows:
+        counts["new"] += n_new or 0
+        counts["won"] += n_won or 0
+        counts["lost"] += n_lost or 0
+        for name, value in (("new", a_new), ("won", a_won), ("lost", a_lost), ("m", m_won), ("q", q_won)):
+            sums[name].append((currency, value))
+    return WindowSummary(
+        new=counts["new"],
+        new_amount=money(sums["new"]),
+        won=counts["won"],
+        won_amount=money(sums["won"]),
+        lost=counts["lost"],
+        lost_amount=money(sums["lost"]),
+        month_won=money(sums["m"]),
+        quarter_won=money(sums["q"]),
+    )
+
+
+def event_summary(session, config, workspace_id, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
+    """Per deal owner: stage advances and owner changes in the window. The window's events are
+    picked first (MATERIALIZED: one pass over the events), then joined to their deals."""
+    forward = and_(Event.kind == "stage", stage_rank(Event.new, config) > stage_rank(Event.old, config))
+    owner_change = and_(Event.kind == "updated", Event.field == "owner")
+    picked = (
+        select(Event.opportunity_id, case((forward, 1), else_=0).label("fwd"), case((owner_change, 1), else_=0).label("moved"))
+        .where(Event.at >= start, Event.at < end, Event.kind.in_(("stage", "updated")))
+        .cte("window_events")
+        .prefix_with("MATERIALIZED")
+    )
+    rows = session.execute(
+        select(Opportunity.owner_id, func.sum(picked.c.fwd), func.sum(picked.c.moved))
+        .select_from(picked)
+        .join(Opportunity, Opportunity.id == picked.c.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id)
+        .group_by(Opportunity.owner_id)
+    ).all()
+    return {owner: (int(adv or 0), int(moves or 0)) for owner, adv, moves in rows}
+
+
+def activity_counts(session, workspace_id, start: datetime, end: datetime) -> dict[int, int]:
+    """Activities logged per member in the window (stage changes are not activities)."""
+    picked = (
+        select(Activity.member_id, Activity.opportunity_id)
+        .where(Activity.created_at >= start, Activity.created_at < end, Activity.kind != "stage_change")
+        .cte("window_activities")
+        .prefix_with("MATERIALIZED")
+    )
+    return dict(
+        session.execute(
+            select(picked.c.member_id, func.count())
+            .select_from(picked)
+            .join(Opportunity, Opportunity.id == picked.c.opportunity_id)
+            .where(Opportunity.workspace_id == workspace_id)
+            .group_by(picked.c.member_id)
+        ).all()
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    at: datetime  # end of the week
+    count: int
+    amount: Decimal  # in the workspace currency
+
+
+def pipeline_trend(session: Session, config: Config, workspace_id: str, ends: list[datetime]) -> list[TrendPoint]:
+    """The open pipeline as it stood at each moment in ``ends`` (deals created by then and not
+    closed by then), in one pass over the workspace's deals: a COUNT and a SUM per moment."""
+    columns = []
+    for i, end in enumerate(ends):
+        was_open = and_(Opportunity.created_at <= end, or_(Opportunity.closed_at.is_(None), Opportunity.closed_at > end))
+        columns.append(func.sum(case((was_open, 1), else_=0)).label(f"n{i}"))
+        columns.append(func.sum(case((and_(was_open, Opportunity.currency == config.currency), Opportunity.amount), else_=0)).label(f"a{i}"))
+    row = session.execute(select(*columns).where(Opportunity.workspace_id == workspace_id, Opportunity.status != "deleted")).one()
+    return [TrendPoint(end, int(row[2 * i] or 0), Decimal(str(row[2 * i + 1] or 0)).quantize(CENT)) for i, end in enumerate(ends)]

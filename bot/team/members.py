@@ -1,0 +1,131 @@
+"""Who is acting: members known by Slack user id, their cached profile, and the Actor value."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core.clock import Clock
+from bot.core.config import LANGUAGES, Config
+from store.models import Member, Workspace
+
+log = logging.getLogger(__name__)
+
+PROFILE_MAX_AGE = timedelta(days=7)
+
+ProfileFetcher = Callable[[str], dict | None]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The member making a request, with the language and timezone replies use."""
+
+    member_id: int
+    workspace_id: str
+    slack_user_id: str
+    name: str
+    role: str
+    lang: str
+    timezone: str
+    is_admin: bool
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def ensure_workspace(session: Session, workspace_id: str, clock: Clock) -> None:
+    if session.get(Workspace, workspace_id) is None:
+        session.add(Workspace(id=workspace_id, next_number=1, created_at=clock.now()))
+        session.flush()
+
+
+def ensure_member(
+    session: Session,
+    *,
+    workspace_id: str,
+    slack_user_id: str,
+    clock: Clock,
+    fetch_profile: ProfileFetcher,
+) -> Member:
+    """The member row for a Slack user, created on first sight; profile refreshed weekly."""
+    ensure_workspace(session, workspace_id, clock)
+    member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
+    now = clock.now()
+    if member is None:
+        member = Member(workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=now)
+        session.add(member)
+    if member.profile_fetched_at is None or now - member.profile_fetched_at > PROFILE_MAX_AGE:
+        profile = fetch_profile(slack_user_id)
+        if profile:
+            member.display_name = ((profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name") or slack_user_id)[:200]
+            member.timezone = profile.get("tz") or member.timezone
+            member.locale = profile.get("locale") or member.locale
+            member.profile_fetched_at = now
+    session.flush()
+    return member
+
+
+def actor_for(member: Member, config: Config, *, lang: str | None = None) -> Actor:
+    return Actor(
+        member_id=member.id,
+        workspace_id=member.workspace_id,
+        slack_user_id=member.slack_user_id,
+        name=member.display_name,
+        role=member.role,
+        lang=lang or language_of(member, config),
+        timezone=_valid_tz(member.timezone) or config.timezone,
+        is_admin=member.role == "admin" or member.slack_user_id in config.admins,
+    )
+
+
+def language_of(member: Member, config: Config) -> str:
+    """The member's Slack locale decides (zh-CN -> zh, en-US -> en); else the workspace language."""
+    prefix = (member.locale or "")[:2].lower()
+    return prefix if prefix in LANGUAGES else config.language
+
+
+def members_by_slack_id(session: Session, workspace_id: str, slack_user_ids: list[str]) -> dict[str, Member]:
+    rows = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id.in_(slack_user_ids)))
+    return {m.slack_user_id: m for m in rows}
+
+
+def team_member_ids(session: Session, actor: Actor) -> list[int]:
+    """The actor and everyone who reports to them."""
+    reports = session.scalars(select(Member.id).where(Member.manager_id == actor.member_id)).all()
+    return [actor.member_id, *reports]
+
+
+def slack_profile_fetcher(client: WebClient) -> ProfileFetcher:
+    """users.info through the app's client; a failure is logged and the cached data kept."""
+
+    def fetch(user_id: str) -> dict | None:
+        try:
+            return client.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc)
+            return None
+
+    return fetch
+
+
+def _valid_tz(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+def local_now(clock: Clock, actor: Actor) -> datetime:
+    return clock.now().astimezone(actor.tz)
