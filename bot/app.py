@@ -1,25 +1,22 @@
-"""The Bolt app factory: one App, the same listeners for web, socket mode, console and tests."""
+"""The Bolt app factory, part of the composition root: one App with the same listeners for web,
+socket mode, the console and the tests. The only place that wires handlers to an app."""
 
 from __future__ import annotations
 
-import json
-import logging
-import uuid
+from concurrent.futures import Executor
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
+from bot.core.clock import Clock
 from bot.core.config import Config, Settings, load_config
 from bot.core.dates import DateReader
-from bot.core.i18n import t
-from bot.core.clock import Clock
-from bot.team.members import slack_profile_fetcher
 from bot.core.runtime import Runtime
+from bot.team.members import load_actor
 from handlers import register_listeners
+from handlers.slack_io import profile_fetcher
 from store.db import make_engine, make_sessions, upgrade
-
-log = logging.getLogger(__name__)
 
 
 def build_runtime(settings: Settings, *, config: Config | None = None, clock: Clock | None = None, migrate: bool = True) -> Runtime:
@@ -39,9 +36,11 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
-def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = None) -> App:
-    """The app. Listeners run before the HTTP response is sent (they are fast: a few queries),
-    so replies ride on the acknowledgement and nothing runs after Slack has its answer."""
+def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None) -> App:
+    """The app. Listeners run before the HTTP response is sent (they are fast: a few queries), so
+    replies ride on the acknowledgement; slow work (a chart, a file) runs after the answer in
+    Bolt's lazy listeners, on ``after_answer`` (a thread pool by default; the console and the
+    tests run it inline, so it has happened when a request returns)."""
     client = client or web_client(settings)
     app = App(
         client=client,
@@ -49,24 +48,17 @@ def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = No
         process_before_response=True,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
+        listener_executor=after_answer,
     )
-    fetch_profile = slack_profile_fetcher(client)
+    fetch_profile = profile_fetcher(client)
 
     @app.middleware
-    def attach_actor(context: BoltContext, body: dict, next):  # noqa: A002 - Bolt's name
+    def attach_actor(context: BoltContext, next):  # noqa: A002 - Bolt's name
+        """The runtime and the acting member, for every listener (a failure takes the error path)."""
         context["rt"] = rt
         context["fetch_profile"] = fetch_profile
-        user_id = context.user_id
-        if user_id and context.team_id:
-            try:
-                context["actor"] = rt.actor(workspace_id=context.team_id, slack_user_id=user_id, fetch_profile=fetch_profile)
-            except Exception:
-                ref = uuid.uuid4().hex[:8]
-                log.exception("could not load the member %s (ref %s)", user_id, ref)
-                text = "⚠️ " + t(rt.config.language, "internal_error", ref=ref)
-                if body.get("command"):
-                    return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": text}), headers={"content-type": "application/json"})
-                return BoltResponse(status=200, body="")
+        if context.user_id and context.team_id:
+            context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile)
         return next()
 
     register_listeners(app)

@@ -97,8 +97,9 @@ def cmd_console(args, settings: Settings) -> int:
 
 def cmd_worker(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.delivery.sender import sender_client
-    from bot.worker import run_worker, tick
+    from bot.worker.sender import sender_client
+    from bot.worker import run_worker
+    from bot.worker.jobs import tick
 
     rt = build_runtime(settings)  # checks config and upgrades the schema, as the web process does
     _require(settings, "SLACK_BOT_TOKEN")
@@ -191,7 +192,7 @@ def _require(settings: Settings, *names: str) -> None:
 
 def cmd_digest(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.reporting.digests import print_digest
+    from bot.console.printing import print_digest
 
     print(print_digest(build_runtime(settings), args.kind, team=args.team, day=args.date, user=args.user, lang=args.lang))
     return 0
@@ -199,7 +200,7 @@ def cmd_digest(args, settings: Settings) -> int:
 
 def cmd_report(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.reporting.reports import print_report
+    from bot.console.printing import print_report
 
     print(print_report(build_runtime(settings), args.name, args.period, team=args.team, lang=args.lang, chart=args.chart))
     return 0

@@ -1,13 +1,27 @@
-"""Slack surfaces. Each module registers its listeners; listeners stay thin: read the payload,
-call one bot function, answer."""
+"""The Slack tier: every listener, grouped by area. A listener reads what Slack sent, calls one
+service of bot/, renders with bot.blocks and answers; errors take the one path in handlers.errors.
+
+    router   /opp: which subcommand, and the answer (reply, modal, file after the answer)
+    deals    /opp new show edit list find move log won lost history; card buttons; deal forms
+    qualify  /opp qualify grade prob tag
+    risks    /opp risk remind; the card's Flag-risk menu
+    team     /opp team who assign reassign pool claim; offer and pool buttons; decline form
+    alerts   the buttons on an alert
+    reports  /opp report export brief; Share to channel
+    home     the App Home tab and its buttons
+"""
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, views
+from handlers import alerts, deals, home, reports, router, team
+from handlers.errors import on_error
 
 
 def register_listeners(app: App) -> None:
-    commands.register(app)
-    actions.register(app)
-    views.register(app)
-    events.register(app)
+    router.register(app)
+    deals.register(app)
+    team.register(app)
+    alerts.register(app)
+    reports.register(app)
+    home.register(app)
+    app.error(on_error)

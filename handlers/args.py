@@ -1,5 +1,5 @@
-"""What every `/opp` subcommand shares: the request, reading numbers, stages, amounts, dates and
-people from text, and answering with a card or an error in the user's language."""
+"""What every `/opp` subcommand and button shares: the request, reading numbers, stages, amounts,
+dates and people from what a person typed, and answering with a deal card in their language."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks import deals as render
-from bot.core.money import UnreadableAmount, parse_amount
+from bot.blocks.deals import deal_card
+from bot.blocks.kit import Reply, clip
+from bot.blocks.views import DealView
 from bot.core.dates import UnreadableDate
-from bot.core.errors import BadInput, UserError
-from bot.core.i18n import field_label, t
-from bot.team.members import Actor, ProfileFetcher, ensure_member, local_now
-from bot.blocks.deals import DealView, Reply, clip, esc
+from bot.core.errors import BadInput
+from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.runtime import Runtime
+from bot.team.members import Actor, ProfileFetcher, ensure_member, local_now
 
 QUOTE_LIMIT = 80  # how much of a bad value an error message quotes back
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -45,48 +45,8 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def error_text(err: UserError, config, lang: str) -> str:
-    params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
-    params.setdefault("stages", ", ".join(f"`{s.key}` {s.name(lang)}" for s in config.stages))
-    params.setdefault("reasons", ", ".join(f"`{r.key}` {r.name(lang)}" for r in config.lost_reasons))
-    if "name" in err.params:
-        params["name_label"] = field_label(lang, err.params["name"])
-    if "status" in err.params:
-        params["status_name"] = t(lang, "status_" + err.params["status"])
-    if "people" in err.params:  # who may do it (bot.deals.permissions.who_may)
-        params["who"] = who_text(err.params["people"], config, lang)
-    if "gate" in err.params:
-        params["gate_name"] = config.stage(err.params["gate"]).name(lang)
-    criteria = {c.key: c for c in config.qualification.criteria}
-    if "gaps" in err.params:
-        params["gaps_text"] = ", ".join(f"{criteria[k].name(lang)} {earned}/{weight}" for k, earned, weight in err.params["gaps"])
-    if "criterion" in err.params:
-        criterion = criteria.get(err.params["criterion"])
-        params["criterion_name"] = criterion.name(lang) if criterion else esc(err.params["criterion"])
-        if criterion:
-            params["choices"] = ", ".join(f"`{c.key}` {c.name(lang)}" for c in criterion.choices)
-        else:
-            params["choices"] = ", ".join(f"`{k}`" for k in criteria)
-    params.setdefault("criteria", ", ".join(f"`{k}` {c.name(lang)}" for k, c in criteria.items()))
-    return t(lang, err.key, **params)
-
-
-def who_text(people, config, lang: str) -> str:
-    """ "its owner <@U1>, their manager <@U2>" from bot.deals.permissions.who_may pairs."""
-    parts = []
-    for kind, value in people:
-        if kind == "consulted":
-            value = "/".join(t(lang, "role_" + role) for role in value.split(","))
-        parts.append(t(lang, "perm_" + kind, user=value, roles=value))
-    return t(lang, "perm_join").join(parts) if parts else t(lang, "perm_nobody")
-
-
-def error_reply(err: UserError, config, lang: str) -> Reply:
-    return render.message("⚠️ " + error_text(err, config, lang))
-
-
 def card_for(rt: Runtime, actor: Actor, view: DealView, headline: str | None = None) -> Reply:
-    return render.deal_card(view, rt.config, actor.lang, local_now(rt.clock, actor), headline=headline)
+    return deal_card(view, rt.config, actor.lang, local_now(rt.clock, actor), headline=headline)
 
 
 def card(req: Request, view: DealView, headline: str | None = None) -> Reply:
@@ -133,3 +93,21 @@ def read_member(req: Request, text: str, session) -> int:
         raise BadInput("bad_user", value=clip(text, QUOTE_LIMIT))
     member = ensure_member(session, workspace_id=req.actor.workspace_id, slack_user_id=match.group(1), clock=req.rt.clock, fetch_profile=req.fetch_profile)
     return member.id
+
+
+def channel_of(body: dict) -> str | None:
+    """The conversation a click or a command came from (none from the Home tab or a modal)."""
+    return body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
+def request_of(context, body: dict) -> Request:
+    """The Request for a listener: the runtime and actor the middleware attached, and where from."""
+    return Request(context["rt"], context["actor"], channel_of(body), context["fetch_profile"])
+
+
+def value_number(value: str | None) -> int:
+    """A deal (or alert, offer) number carried in a button's value; anything else is refused."""
+    match = NUMBER.match((value or "").strip())
+    if not match:
+        raise BadInput("bad_number", value=clip(value or "", QUOTE_LIMIT), sub="show")
+    return int(match.group(1))

@@ -1,92 +1,56 @@
-"""The App Home tab: published with views.publish when someone opens it (and after they act).
-
-A rep sees their pipeline by stage and what is due today, overdue and stalled, each deal with
-Open / Log activity; a manager (role manager or admin, a workspace admin, or listed in
-[digest].managers) also sees the team's pipeline, the forecast, the alerts waiting and the
-per-rep table. Every figure is an SQL aggregate (bot.reporting.metrics)."""
+"""The App Home tab: drawn when someone opens it, with New deal, a menu on each deal (open its card,
+log an activity) and the morning-brief switch. The Home tab has no response_url: a card goes to
+the person by DM, a modal opens over the tab."""
 
 from __future__ import annotations
 
-import logging
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
-
-from bot.reporting import digests as digest
-from bot.blocks import digests as digest_render
 from bot.blocks import forms
-from handlers import deal_buttons as interactions
-from bot.reporting import metrics
-from bot.blocks import deals as render
-from bot.core.i18n import t
-from bot.team.members import Actor, local_now
-from bot.blocks.deals import Reply
-from handlers.args import Modal
-from bot.core.runtime import Runtime
-from store.models import Member
-
-log = logging.getLogger(__name__)
+from bot.blocks.ids import Action
+from bot.reporting.digests import set_brief
+from bot.reporting.home import home_view
+from handlers.args import request_of, value_number
+from handlers.deals import log_modal, show
+from handlers.slack_io import open_modal, post_private, publish_home
 
 
-def is_manager(rt: Runtime, actor: Actor) -> bool:
-    return actor.is_admin or actor.role in ("manager", "admin") or actor.slack_user_id in rt.config.digest.managers
+def on_home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
+    if event.get("tab", "home") != "home" or "actor" not in context:
+        return
+    actor = context["actor"]
+    publish_home(client, actor.slack_user_id, home_view(context["rt"], actor))
 
 
-def publish(client, rt: Runtime, actor: Actor) -> None:
-    """Draw ``actor``'s Home tab; a refusal from Slack is logged, never shown as an error."""
-    try:
-        client.views_publish(user_id=actor.slack_user_id, view=view(rt, actor))
-    except SlackApiError as exc:
-        log.warning("views.publish for %s failed: %s", actor.slack_user_id, exc.response.get("error"))
+def on_new(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    ack()
+    rt, actor = context["rt"], context["actor"]
+    view = forms.deal_modal(rt.config, actor.lang, owner=actor.slack_user_id, meta=forms.FormMeta(channel=None))
+    open_modal(client, body["trigger_id"], view, actor.lang, user=actor.slack_user_id)
 
 
-def view(rt: Runtime, actor: Actor) -> dict:
-    config = rt.config
-    now = local_now(rt.clock, actor)
-    today = now.date()
-    mine = (actor.member_id,)
-    ws = actor.workspace_id
-    items = digest_render.HOME_ITEMS
-    manager = is_manager(rt, actor)
-    with rt.transaction() as session:
-        h = digest_render.Home(
-            manager=manager,
-            now=now,
-            pipeline=metrics.pipeline(session, config, ws, mine),
-            due=metrics.due_on(session, ws, today, items, mine),
-            overdue=metrics.overdue(session, ws, today, items, mine),
-            stalled=metrics.stalled(session, config, ws, rt.clock.now(), items, mine),
-            brief=bool(session.scalar(select(Member.brief_enabled).where(Member.id == actor.member_id))),
-        )
-        if manager:
-            tz = config.tz
-            team_day = rt.clock.now().astimezone(tz).date()
-            week = metrics.week_of(team_day, tz)
-            h.team_pipeline = metrics.pipeline(session, config, ws)
-            h.month = metrics.forecast(session, config, ws, metrics.month_of(team_day, tz), config.digest.month_target)
-            h.quarter = metrics.forecast(session, config, ws, metrics.quarter_of(team_day, tz), config.digest.quarter_target)
-            h.alerts = metrics.open_alerts(session, ws)
-            h.reps = metrics.reps(session, config, ws, week.start, rt.clock.now(), team_day)  # this week so far
-    return digest_render.home(h, config, actor.lang)
-
-
-def new_deal_modal(rt: Runtime, actor: Actor) -> Modal:
-    return Modal(forms.deal_modal(rt.config, actor.lang, owner=actor.slack_user_id, meta=forms.FormMeta(channel=None)))
-
-
-def deal_action(rt: Runtime, actor: Actor, value: str) -> Modal | Reply:
-    """A deal's menu on the Home tab: "open:12" shows its card (by DM), "log:12" opens the log form."""
-    what, _, number = value.partition(":")
+def on_deal(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltContext) -> None:
+    """A deal's menu on the Home tab: "open:12" sends its card by DM, "log:12" opens the log form."""
+    ack()
+    req = request_of(context, body)
+    what, _, number = action["selected_option"]["value"].partition(":")
     if what == "log":
-        return interactions.open_log(rt, actor, int(number), None)
-    return interactions.show_card(rt, actor, int(number))
+        open_modal(client, body["trigger_id"], log_modal(req, value_number(number)).view, req.lang, user=req.actor.slack_user_id)
+    else:
+        post_private(client, req.actor.slack_user_id, None, show(req, value_number(number)))
 
 
-def modal_failed(actor: Actor) -> Reply:
-    return render.message("⚠️ " + t(actor.lang, "modal_failed"))
+def on_brief(ack: Ack, action: dict, client: WebClient, context: BoltContext) -> None:
+    """The morning-brief button: turn it on or off, and redraw the tab."""
+    ack()
+    rt, actor = context["rt"], context["actor"]
+    set_brief(rt, actor, action.get("value") == "on")
+    publish_home(client, actor.slack_user_id, home_view(rt, actor))
 
 
-def toggle_brief(rt: Runtime, actor: Actor, value: str) -> dict:
-    """The Home tab's morning-brief button: turn it on or off, and the refreshed Home view."""
-    digest.set_brief(rt, actor, value == "on")
-    return view(rt, actor)
+def register(app: App) -> None:
+    app.event("app_home_opened")(on_home_opened)
+    app.action(Action.HOME_NEW)(on_new)
+    app.action(Action.HOME_DEAL)(on_deal)
+    app.action(Action.HOME_BRIEF)(on_brief)

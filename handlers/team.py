@@ -1,75 +1,39 @@
-"""Team commands: `/opp team` (list, load, set, away), `/opp who`, `/opp assign`, `/opp reassign`,
-`/opp pool`, `/opp claim`; and seeding the team from config.toml."""
+"""The team in Slack: `/opp team` (list, load, set, away), `/opp who`, `/opp assign` and
+`/opp reassign`, `/opp pool` and `/opp claim`; the Accept and Decline buttons of an assignment
+offer, the decline form, and the pool's Claim buttons."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlalchemy import select
 
-from bot.team import assignment
-from bot.deals import opportunities
-from bot.deals import permissions
-from bot.deals import pool
+from bot.blocks.ids import Action, Form
+from bot.blocks.kit import Reply, clip, esc, fmt_day, fmt_money, message, stage_name
+from bot.blocks.team import claim_button, decline_modal, lines_reply
 from bot.core.config import ROLES
 from bot.core.errors import BadInput, PermissionDenied
 from bot.core.i18n import t
-from bot.team.members import ensure_member, local_now
-from bot.deals.opportunities import DealInput
-from bot.blocks.deals import DealView, Reply, clip, esc, message
-from handlers.args import (
-    MENTION,
-    QUOTE_LIMIT,
-    Request,
-    card,
-    parse_number,
-    read_date,
-    read_member,
-)
-from bot.blocks.team import fmt_day, lines_reply
+from bot.deals import opportunities, permissions, pool
+from bot.deals.views import deal_view
+from bot.team import assignment, roster
+from bot.team.members import local_now
+from handlers.args import MENTION, QUOTE_LIMIT, Request, card, parse_number, read_date, read_member, request_of, value_number
+from handlers.forms import read_decline_form
+from handlers.slack_io import open_modal, saved
 from store.models import Member, Opportunity
 
-_seeded: set[tuple[str, int]] = set()
 
-
-def seed_team(req: Request, session) -> None:
-    """Create the members config.toml lists ([[team]]) with their role, manager, regions,
-    industries and capacity, once per workspace per process; later changes are `/opp team set`'s."""
-    config = req.rt.config
-    key = (req.actor.workspace_id, id(config))
-    if key in _seeded or not config.team:
-        return
-    members = {}
-    for seed in config.team:
-        members[seed.user] = ensure_member(
-            session, workspace_id=req.actor.workspace_id, slack_user_id=seed.user, clock=req.rt.clock, fetch_profile=req.fetch_profile
-        )
-    for seed in config.team:
-        m = members[seed.user]
-        if m.created_at == req.rt.clock.now() or m.role in ("rep",) or not (m.regions or m.industries or m.capacity):
-            m.role = seed.role
-            m.regions, m.industries, m.capacity = list(seed.regions), list(seed.industries), seed.capacity
-            if seed.manager:
-                m.manager_id = (
-                    members.get(seed.manager)
-                    or ensure_member(
-                        session, workspace_id=req.actor.workspace_id, slack_user_id=seed.manager, clock=req.rt.clock, fetch_profile=req.fetch_profile
-                    )
-                ).id
-    session.flush()
-    _seeded.add(key)
+def seed(req: Request, session) -> None:
+    roster.seed_team(session, config=req.rt.config, workspace_id=req.actor.workspace_id, clock=req.rt.clock, fetch_profile=req.fetch_profile)
 
 
 def _role_name(lang: str, role: str) -> str:
     role = "ae" if role == "rep" else role
     return t(lang, "role_" + role) if role in ROLES else role
-
-
-def _people(session, workspace_id: str):
-    return session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id != assignment.SYSTEM_USER).order_by(Member.role, Member.display_name)
-    ).all()
 
 
 def cmd_team(req: Request, rest: str) -> Reply:
@@ -86,8 +50,8 @@ def cmd_team(req: Request, rest: str) -> Reply:
     lang = req.lang
     today = local_now(req.rt.clock, req.actor).date()
     with req.rt.transaction() as session:
-        seed_team(req, session)
-        people = _people(session, req.actor.workspace_id)
+        seed(req, session)
+        people = roster.people(session, req.actor.workspace_id)
         counts = assignment.open_counts(session, req.actor.workspace_id)
         ids = {m.id: m.slack_user_id for m in people}
         lines = []
@@ -115,20 +79,9 @@ def team_load(req: Request) -> Reply:
     today = local_now(req.rt.clock, req.actor).date()
     ws = req.actor.workspace_id
     with req.rt.transaction() as session:
-        seed_team(req, session)
-        people = [m for m in _people(session, ws) if m.role not in ("admin",) or m.capacity]
-        base = (Opportunity.workspace_id == ws, Opportunity.status == "open", Opportunity.pooled_at.is_(None))
-        rows = session.execute(
-            select(
-                Opportunity.owner_id,
-                func.count(Opportunity.id),
-                func.coalesce(func.sum(Opportunity.amount), 0),
-                func.sum(func.cast(or_(Opportunity.next_step_due < today, Opportunity.expected_close < today), Integer_())),
-            )
-            .where(*base)
-            .group_by(Opportunity.owner_id)
-        ).all()
-        stats = {owner: (n, amount, overdue or 0) for owner, n, amount, overdue in rows}
+        seed(req, session)
+        people = [m for m in roster.people(session, ws) if m.role not in ("admin",) or m.capacity]
+        stats = roster.load(session, ws, today)
         counts = assignment.open_counts(session, ws)
         lines = []
         for m in sorted(people, key=lambda m: -counts.get(m.id, 0)):
@@ -141,23 +94,13 @@ def team_load(req: Request) -> Reply:
                     "team_load_line",
                     user=m.slack_user_id,
                     open=held,
-                    amount=_money(amount, req.rt.config.currency, lang),
+                    amount=fmt_money(amount, req.rt.config.currency, lang),
                     overdue=overdue,
                     capacity=m.capacity if m.capacity is not None else t(lang, "team_no_cap"),
                     full=t(lang, "team_full") if full else "",
                 )
             )
     return lines_reply(t(lang, "team_load_title"), lines)
-
-
-def Integer_():
-    from sqlalchemy import Integer
-
-    return Integer()
-
-
-def _money(amount, currency: str, lang: str) -> str:
-    return f"{currency} {float(amount or 0):,.0f}"
 
 
 def _require_team_admin(req: Request) -> None:
@@ -177,7 +120,7 @@ def team_set(req: Request, text: str) -> Reply:
     """`/opp team set @li role:ae region:华东,华南 industry:制造 capacity:25 manager:@boss`."""
     _require_team_admin(req)
     with req.rt.transaction() as session:
-        seed_team(req, session)
+        seed(req, session)
         member, tail = _mentioned(req, text, session)
         changes = []
         for word in tail.split():
@@ -238,7 +181,7 @@ def cmd_who(req: Request, rest: str) -> Reply:
     with req.rt.transaction() as session:
         opp = opportunities.get(session, actor=req.actor, number=number)
         stage = config.stage(opp.stage)
-        people = _people(session, req.actor.workspace_id)
+        people = roster.people(session, req.actor.workspace_id)
 
         def of_roles(roles) -> str:
             found = [m for m in people if permissions.role_of(m) in roles]
@@ -282,137 +225,103 @@ def cmd_assign(req: Request, rest: str) -> Reply:
             assignment.assign_owner(session, config, opp, by=req.actor.member_id, now=now, exclude=())
             session.flush()
             session.refresh(opp)
-            view = DealView.of(opp)
+            view = deal_view(opp)
             return card(req, view, t(req.lang, "as_manual_assigned", number=number, user=view.owner) if not opp.pooled_at else None)
         member = session.get(Member, read_member(req, tail.split()[0], session))
-        opp = hand_over(session, rt=req.rt, actor=req.actor, opp=opp, member=member)
+        opp = pool.hand_over(session, rt=req.rt, actor=req.actor, opp=opp, member=member)
         session.flush()
-        view = DealView.of(opp)
+        view = deal_view(opp)
     return card(req, view, t(req.lang, "as_manual_assigned", number=number, user=view.owner))
 
 
-def hand_over(session, *, rt, actor, opp, member: Member):
-    """A person gives the deal to ``member`` (permission already checked): the owner changes (an
-    event), open offers are withdrawn, the new owner is told and the assignments channel hears."""
-    config, now, number = rt.config, rt.clock.now(), opp.number
-    if member.id == opp.owner_id and opp.pooled_at is None:
-        raise BadInput("as_already_owner", user=member.slack_user_id, number=number)
-    old = opp.owner.slack_user_id if opp.pooled_at is None else "pool"
-    opp, _ = opportunities.update(session, actor=actor, number=number, changes=DealInput(owner_id=member.id), config=config, clock=rt.clock)
-    opp.pooled_at = None
-    session.execute(
-        assignment.update(assignment.AssignmentOffer)
-        .where(
-            assignment.AssignmentOffer.opportunity_id == opp.id,
-            assignment.AssignmentOffer.kind == "owner",
-            assignment.AssignmentOffer.status == assignment.OPEN_OFFER,
-        )
-        .values(status="withdrawn", answered_at=now)
-    )
-    lang = config.language
-    assignment.dm(
-        session,
-        opp.workspace_id,
-        member.slack_user_id,
-        f"manual:{opp.id}:{opp.version}",
-        message(t(lang, "as_manual_dm", by=actor.slack_user_id, number=number, title=esc(opp.title))),
-        now,
-    )
-    assignment.post(
-        session,
-        config,
-        opp.workspace_id,
-        f"manual-post:{opp.id}:{opp.version}",
-        t(lang, "as_manual_post", by=actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old),
-        now,
-    )
-    return opp
-
-
 def cmd_pool(req: Request, _rest: str) -> Reply:
-    return pool.list_pool(req.rt, req.actor)
+    """The deals in the public pool, oldest first, each with a Claim button."""
+    lang = req.lang
+    with req.rt.transaction() as session:
+        rows, total = pool.pooled(session, req.actor.workspace_id)
+        lines = [
+            t(
+                lang,
+                "pool_line",
+                number=opp.number,
+                title=esc(opp.title),
+                stage=stage_name(req.rt.config, opp.stage, lang),
+                amount=fmt_money(opp.amount, opp.currency, lang),
+                since=opp.pooled_at.astimezone(req.actor.tz).date().isoformat(),
+            )
+            for opp in rows
+        ]
+        buttons = [claim_button(opp.number, lang) for opp in rows]
+    if not total:
+        return message(t(lang, "pool_empty"))
+    return lines_reply(t(lang, "pool_title", total=total), lines, buttons)
 
 
 def cmd_claim(req: Request, rest: str) -> Reply:
     number, _ = parse_number(rest, "claim")
-    return claim_number(req.rt, req.actor, number)
+    return claim_number(req, number)
 
 
-def claim_number(rt, actor, number: int) -> Reply:
-    view = retrying(lambda: _claim(rt, actor, number))
-    from handlers.args import card_for
+def claim_number(req: Request, number: int) -> Reply:
+    """Take a pooled deal (a short write, tried again if SQLite is busy with another claim)."""
 
-    return card_for(rt, actor, view, t(actor.lang, "pool_claimed", number=number))
+    def claim():
+        with req.rt.transaction() as session:
+            return deal_view(pool.claim(session, actor=req.actor, number=number, config=req.rt.config, now=req.rt.clock.now()))
 
-
-# --- buttons and the decline form (handlers/actions.py, handlers/views.py) -------------------
-
-
-def click_accept(rt, actor, value: str) -> Reply:
-    from handlers.deal_buttons import guarded
-
-    return guarded(rt, actor, lambda: assignment.accept(rt, actor, int(value)))
+    return card(req, pool.retrying(claim), t(req.lang, "pool_claimed", number=number))
 
 
-def click_decline(rt, actor, value: str):
+SUBCOMMANDS = {
+    "team": cmd_team,
+    "who": cmd_who,
+    "assign": cmd_assign,
+    "reassign": cmd_assign,
+    "pool": cmd_pool,
+    "claim": cmd_claim,
+}
+
+
+# --- assignment offers and the pool's buttons ------------------------------------------------------
+
+
+def on_accept(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    reply = assignment.accept(context["rt"], context["actor"], value_number(action.get("value")))
+    respond(replace_original=False, **reply.payload())
+
+
+def on_decline(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
     """The form asking why; the offer passes on when it is sent."""
-    from handlers.deal_buttons import guarded
-    from handlers.args import Modal
-    from bot.blocks.team import decline_modal
-
-    def work():
-        with rt.transaction() as session:
-            made = assignment.open_offer(session, int(value))
-            if made is None or made.status != assignment.OPEN_OFFER or made.member_id != actor.member_id:
-                return message(t(actor.lang, "as_offer_gone"))
-            number = session.scalar(select(Opportunity.number).where(Opportunity.id == made.opportunity_id))
-        return Modal(decline_modal(made.id, number, actor.lang))
-
-    return guarded(rt, actor, work)
-
-
-def submit_decline(rt, actor, view: dict):
-    import json
-
-    from bot.core.errors import UserError
-    from handlers.deal_buttons import FormErrors, Saved, guarded_form
-    from handlers.args import error_text
-
-    def work():
-        offer_id = json.loads(view.get("private_metadata") or "{}").get("offer")
-        reason = ((view["state"]["values"].get("reason") or {}).get("reason") or {}).get("value") or ""
-        try:
-            reply = assignment.decline(rt, actor, int(offer_id), reason)
-        except UserError as err:
-            return FormErrors({"reason": error_text(err, rt.config, actor.lang)})
-        return Saved(reply, None)
-
-    return guarded_form(rt, actor, work)
-
-
-def click_claim(rt, actor, value: str) -> Reply:
-    from handlers.deal_buttons import guarded
-
-    return guarded(rt, actor, lambda: claim_number(rt, actor, int(value)))
-
-
-def _claim(rt, actor, number: int) -> DealView:
+    ack()
+    rt, actor = context["rt"], context["actor"]
+    offer_id = value_number(action.get("value"))
     with rt.transaction() as session:
-        opp = pool.claim(session, actor=actor, number=number, config=rt.config, now=rt.clock.now())
-        return DealView.of(opp)
+        made = assignment.open_offer(session, offer_id)
+        if made is None or made.status != assignment.OPEN_OFFER or made.member_id != actor.member_id:
+            respond(response_type="ephemeral", replace_original=False, **message(t(actor.lang, "as_offer_gone")).payload())
+            return
+        number = session.scalar(select(Opportunity.number).where(Opportunity.id == made.opportunity_id))
+    open_modal(client, body["trigger_id"], decline_modal(offer_id, number, actor.lang), actor.lang, respond=respond)
 
 
-def retrying(work, attempts: int = 5):
-    """Run a short write transaction again when SQLite reports the database busy (two writers at
-    the same instant); PostgreSQL waits on the row lock instead and never needs this."""
-    import time
+def on_decline_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    offer_id, reason = read_decline_form(view)
+    if offer_id is None:
+        raise BadInput("as_offer_gone")
+    reply = assignment.decline(context["rt"], context["actor"], offer_id, reason)
+    ack()
+    saved(client, context, reply, None)
 
-    from sqlalchemy.exc import OperationalError
 
-    for attempt in range(attempts):
-        try:
-            return work()
-        except OperationalError as exc:
-            if "locked" not in str(exc) and "busy" not in str(exc).lower() or attempt == attempts - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
+def on_claim(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    reply = claim_number(request_of(context, body), value_number(action.get("value")))
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+def register(app: App) -> None:
+    app.action(Action.OFFER_ACCEPT)(on_accept)
+    app.action(Action.OFFER_DECLINE)(on_decline)
+    app.action(Action.POOL_CLAIM)(on_claim)
+    app.view(Form.OFFER_DECLINE)(on_decline_form)

@@ -30,6 +30,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select, text
 
 from bot.app import create_app, web_client
+from handlers.slack_io import InlineExecutor
 from bot.core.clock import FixedClock
 from bot.core.config import Settings, load_config
 from bot.core.dates import DateReader
@@ -103,14 +104,11 @@ def config():
 
 @pytest.fixture
 def fake():
-    from bot.reporting.reports import wait_for_uploads
-
     with FakeSlack() as server:
         for spec in USERS.values():
             spec = dict(spec)
             server.add_user(spec.pop("user_id"), **spec)
         yield server
-        wait_for_uploads(timeout=30)  # charts and CSVs are uploaded after the answer: let them land
         for call in server.calls():
             assert_valid_call(call)
 
@@ -181,7 +179,7 @@ class SlackClient:
             slack_api_url=fake.api_url,
             config_path=str(ROOT / "config.toml"),
         )
-        self.app = create_app(rt, settings, client=web_client(settings))
+        self.app = create_app(rt, settings, client=web_client(settings), after_answer=InlineExecutor())
         self.wsgi = wsgi_app(self.app, rt)
         self.verifier = SignatureVerifier(secret)
         self._n = 0

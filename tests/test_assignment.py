@@ -16,6 +16,7 @@ from bot.team import assignment
 from bot.deals import opportunities
 from bot.deals import pool
 from handlers import team
+from handlers.args import Request
 from bot.core.config import AssignmentSettings, ConfigError, Rule, parse_config
 from bot.core.errors import Conflict, UserError
 from bot.console.slack_api import TEAM_ID
@@ -324,7 +325,7 @@ def test_concurrent_claims_leave_exactly_one_owner(rt, team_of):
     with rt.transaction() as s:
         s.get(Opportunity, opp.id).pooled_at = rt.clock.now()
     claimers = [actor_for_slack(rt, f"U0AE{i}") for i in range(1, 5)] + [team_of]
-    results = run_together([lambda a=a: team.claim_number(rt, replace(a, lang="en"), 1).text for a in claimers])
+    results = run_together([lambda a=a: team.claim_number(Request(rt, replace(a, lang="en"), None, None), 1).text for a in claimers])
     kinds = Counter(kind for kind, _ in results)
     assert kinds == {"ok": 1, "conflict": 4}, results
     winner = next(i for i, (kind, _) in enumerate(results) if kind == "ok")
@@ -345,7 +346,7 @@ def test_concurrent_reassignments_leave_exactly_one_owner(rt, team_of):
                 opportunities.update(s, actor=team_of, number=1, changes=DealInput(owner_id=to.member_id), config=rt.config, clock=rt.clock)
             return to.slack_user_id
 
-        return team.retrying(work)
+        return pool.retrying(work)
 
     results = run_together([lambda to=to: reassign(to) for to in targets])
     assert all(kind in ("ok", "conflict") for kind, _ in results), results
@@ -373,7 +374,8 @@ def test_team_commands_show_and_change_people(slack, rt, db, team_of):
     assert "<@U0BOB> · BDR · manager <@U0ALICE> · 华东/华南 · 0/5" in listing
     assert "away until 2026-12-10" in listing
     load = slack.command("boss", "team load").text
-    assert "<@U0ALICE> · 1 open · CNY 100,000 · 0 overdue / no limit" in load
+    assert "<@U0ALICE> · 1 open · ¥100,000 · 0 overdue / no limit" in load  # money as every card shows it
+    assert "¥10万" in slack.command("li", "团队 负载").text
     assert "团队" in slack.command("li", "团队").text
 
 

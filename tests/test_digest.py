@@ -461,14 +461,14 @@ def test_needs_attention_counts_unanswered_assignments_and_open_alerts(rt, data)
 
 
 def test_digests_and_reports_print_in_the_terminal(rt, data, tmp_path):
-    from bot.reporting.reports import print_report
+    from bot.console.printing import print_digest, print_report
 
-    text = digest.print_digest(rt, "daily", day="2026-11-25", lang="en")
+    text = print_digest(rt, "daily", day="2026-11-25", lang="en")
     assert text.startswith("== 📊 Daily digest · Wed 2026-11-25 ==") and "*Pipeline by stage*" in text
-    assert "每周漏斗 · 2026-11-23 (周一) – 2026-11-29 (周日)" in digest.print_digest(rt, "weekly", day="2026-11-30")
-    assert "Your day" in digest.print_digest(rt, "brief", day="2026-11-25", user="U0000002", lang="en")
+    assert "每周漏斗 · 2026-11-23 (周一) – 2026-11-29 (周日)" in print_digest(rt, "weekly", day="2026-11-30")
+    assert "Your day" in print_digest(rt, "brief", day="2026-11-25", user="U0000002", lang="en")
     with pytest.raises(SystemExit, match="--date"):
-        digest.print_digest(rt, "daily", day="someday")
+        print_digest(rt, "daily", day="someday")
     chart = tmp_path / "funnel.png"
     out = print_report(rt, "funnel", "this-month", lang="en", chart=str(chart))
     assert "== Funnel · 2026-11 ==" in out and "Share to channel" not in out

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from bot.team.members import load_actor
 from bot.deals import opportunities
 from bot.core.errors import Conflict
 from bot.console.slack_api import TEAM_ID
@@ -299,8 +300,8 @@ def test_a_modal_slack_refuses_to_open_is_explained(slack, db, fake, acme):
 
 
 def test_two_sessions_updating_the_same_deal_the_second_gets_a_conflict(rt, slack, db, acme):
-    alice = rt.actor(workspace_id=TEAM_ID, slack_user_id="U0ALICE", fetch_profile=lambda _user: None)
-    boss = rt.actor(workspace_id=TEAM_ID, slack_user_id="U0ADMIN", fetch_profile=lambda _user: None)
+    alice = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ALICE", fetch_profile=lambda _user: None)
+    boss = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ADMIN", fetch_profile=lambda _user: None)
     before = db.deal(1).version
     with pytest.raises(Conflict) as refused:
         with rt.transaction() as second:
@@ -317,7 +318,7 @@ def test_two_sessions_updating_the_same_deal_the_second_gets_a_conflict(rt, slac
 
 
 def test_an_update_expecting_an_old_version_gets_a_conflict(rt, db, acme):
-    alice = rt.actor(workspace_id=TEAM_ID, slack_user_id="U0ALICE", fetch_profile=lambda _user: None)
+    alice = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ALICE", fetch_profile=lambda _user: None)
     version = db.deal(1).version
     with rt.transaction() as session:
         opportunities.update(session, actor=alice, number=1, changes=DealInput(title="First"), config=rt.config, clock=rt.clock, expected_version=version)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.periods import month_of
 from bot.reporting import metrics
 from bot.console.slack_api import TEAM_ID
 from bot.demo.generated import generate, insert_all
@@ -139,7 +140,7 @@ def test_periods():
     for text, (first, last) in cases.items():
         p = read_period(text, today, tz, "this-month")
         assert (p.first, p.last) == (first, last), text
-    assert (metrics.month_of(date(2026, 1, 5), tz).previous().first) == date(2025, 12, 1)
+    assert (month_of(date(2026, 1, 5), tz).previous().first) == date(2025, 12, 1)
 
 
 def test_pipeline_trend_matches_an_independent_count_and_comes_with_a_chart(slack, fake, pipeline, rt):

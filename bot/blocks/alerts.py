@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.core.money import format_amount
+from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action
+from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, mrkdwn, option, plain, stage_name
 from bot.core.config import Config
 from bot.core.i18n import t
-from bot.blocks.deals import Reply, clip, esc, fmt_date, stage_name
-
-SECTION_LIMIT = 3000
+from bot.core.money import format_amount
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def alert_message(view: AlertView, config: Config, lang: str) -> Reply:
         facts.append(format_amount(view.amount, view.currency, lang))
     facts.append(f"{view.grade}")
     body = f"*{title}*\n{why_text(view, config, lang)}\n{t(lang, 'alert_whose_move', owner=view.owner)} · {' · '.join(facts)}"
-    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(clip(body, SECTION_LIMIT))}]
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(clip(body, SECTION_LIMIT))}]
     notes = []
     if view.escalated_to:
         notes.append(t(lang, "alert_escalated", manager=view.escalated_to, days=view.escalated_days))
@@ -77,7 +76,7 @@ def alert_message(view: AlertView, config: Config, lang: str) -> Reply:
     if view.cleared:
         notes.append(t(lang, "alert_cleared"))
     if notes:
-        blocks.append({"type": "context", "elements": [_mrkdwn(clip(" · ".join(notes), SECTION_LIMIT))]})
+        blocks.append({"type": "context", "elements": [mrkdwn(clip(" · ".join(notes), SECTION_LIMIT))]})
     if view.open and not view.cleared:
         blocks.append(alert_actions(view, config, lang))
     text = clip(title + " — " + why_text(view, config, lang), 3000)
@@ -86,52 +85,44 @@ def alert_message(view: AlertView, config: Config, lang: str) -> Reply:
 
 def alert_actions(view: AlertView, config: Config, lang: str) -> dict:
     aid = str(view.alert_id)
-    elements: list[dict] = [
-        {"type": "button", "action_id": "alert_log", "text": _plain(t(lang, "btn_log")), "value": aid, "style": "primary"},
-    ]
+    elements: list[dict] = [button(t(lang, "btn_log"), Action.ALERT_LOG, aid, "primary")]
     for days in config.alerts.snooze_days:
-        elements.append({"type": "button", "action_id": f"alert_snooze_{days}", "text": _plain(t(lang, "btn_snooze", days=days)), "value": f"{aid}:{days}"})
-    elements.append({"type": "users_select", "action_id": "alert_reassign", "placeholder": _plain(t(lang, "placeholder_reassign"))})
-    options = [{"text": _plain(clip(r.name(lang), 75)), "value": f"{aid}:{r.key}"} for r in config.lost_reasons][:100]
+        elements.append(button(t(lang, "btn_snooze", days=days), f"{ALERT_SNOOZE_PREFIX}{days}", f"{aid}:{days}"))
+    elements.append({"type": "users_select", "action_id": Action.ALERT_REASSIGN, "placeholder": plain(t(lang, "placeholder_reassign"), PLAIN_LIMIT)})
+    options = [option(r.name(lang), f"{aid}:{r.key}") for r in config.lost_reasons][:100]
     if options:
-        elements.append({"type": "static_select", "action_id": "alert_lost", "placeholder": _plain(t(lang, "placeholder_mark_lost")), "options": options})
+        elements.append(
+            {"type": "static_select", "action_id": Action.ALERT_LOST, "placeholder": plain(t(lang, "placeholder_mark_lost"), PLAIN_LIMIT), "options": options}
+        )
     return {"type": "actions", "block_id": f"alert_{aid}", "elements": elements}
 
 
 def bundle_message(views: list[AlertView], config: Config, lang: str) -> Reply:
     title = t(lang, "alert_bundle_title", count=len(views))
-    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(f"*{title}*")}]
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(f"*{title}*")}]
     shown = views[:45]
     for view in shown:
         line = f"*#{view.number}* {esc(clip(view.title, 120))} — {condition_name(view.condition, lang)}: {why_text(view, config, lang)}"
         blocks.append(
             {
                 "type": "section",
-                "text": _mrkdwn(clip(line, SECTION_LIMIT)),
-                "accessory": {"type": "button", "action_id": "deal_open", "text": _plain(f"#{view.number}"), "value": str(view.number)},
+                "text": mrkdwn(clip(line, SECTION_LIMIT)),
+                "accessory": button(f"#{view.number}", Action.DEAL_OPEN, str(view.number)),
             }
         )
     if len(views) > len(shown):
-        blocks.append({"type": "context", "elements": [_mrkdwn(t(lang, "list_more", more=len(views) - len(shown)))]})
+        blocks.append({"type": "context", "elements": [mrkdwn(t(lang, "list_more", more=len(views) - len(shown)))]})
     return Reply(title, blocks)
 
 
 def reminder_message(text: str, number: int | None, title: str | None, lang: str) -> Reply:
     line = t(lang, "reminder_due", text=esc(clip(text, 2000)))
-    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(line)}]
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(line)}]
     if number is not None:
-        blocks[0]["accessory"] = {"type": "button", "action_id": "deal_open", "text": _plain(f"#{number}"), "value": str(number)}
-        blocks.append({"type": "context", "elements": [_mrkdwn(f"#{number} {esc(clip(title or '', 150))}")]})
+        blocks[0]["accessory"] = button(f"#{number}", Action.DEAL_OPEN, str(number))
+        blocks.append({"type": "context", "elements": [mrkdwn(f"#{number} {esc(clip(title or '', 150))}")]})
     return Reply(clip(line, 3000), blocks)
 
 
 def when_text(at: datetime, lang: str) -> str:
     return f"{fmt_date(at.date(), lang)} {at:%H:%M}"
-
-
-def _mrkdwn(text: str) -> dict:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": clip(text, 75), "emoji": True}

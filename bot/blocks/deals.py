@@ -3,128 +3,17 @@ for messages; modals are in bot.blocks.forms. All user text passes through ``esc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from datetime import date, datetime
-from decimal import Decimal
 
-from sqlalchemy.orm import object_session
-
-from bot.core.money import format_amount
+from bot.blocks.ids import Action
+from bot.blocks.kit import FIELD_LIMIT, SECTION_LIMIT, Reply, button, clip, context, esc, fmt_date, fmt_money, mrkdwn, option, plain, section, stage_name
+from bot.blocks.views import DealView, EventView
 from bot.core.config import Config
 from bot.core.i18n import HELP, field_label, t
-from bot.deals.winprob import TOTAL
-from store.models import Event, Opportunity, WinStat
-
-SECTION_LIMIT = 3000
-FIELD_LIMIT = 2000
-WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
-
-
-def esc(text: str | None) -> str:
-    """Escape user text for mrkdwn so it can never mention, link or ping anyone."""
-    if not text:
-        return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A message: fallback text plus blocks."""
-
-    text: str
-    blocks: list[dict]
-
-    def payload(self) -> dict:
-        return {"text": self.text, "blocks": self.blocks}
-
-
-@dataclass(frozen=True)
-class DealView:
-    """A deal as shown to people; taken inside the transaction so it can be rendered after it."""
-
-    number: int
-    title: str
-    account: str | None
-    contact: str | None
-    amount: Decimal | None
-    currency: str
-    stage: str
-    status: str
-    expected_close: date | None
-    next_step: str | None
-    next_step_due: date | None
-    owner: str
-    creator: str
-    source: str | None
-    industry: str | None
-    region: str | None
-    budget: str | None
-    authority: str | None
-    need: str | None
-    timing: str | None
-    tags: tuple[str, ...]
-    won_reason: str | None
-    lost_reason: str | None
-    stage_entered_at: datetime
-    version: int
-    qualification: dict
-    score: int
-    grade: str
-    grade_pinned: bool
-    strategic: bool
-    next_touch_due: datetime | None
-    win_probability: float | None
-    probability_override: float | None
-    auto_tags: tuple[str, ...]
-    closed_deals: int  # closed deals the workspace's win model has learned from
-
-    @classmethod
-    def of(cls, opp: Opportunity) -> DealView:
-        special = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals")
-        values = {f.name: getattr(opp, f.name, None) for f in fields(cls) if f.name not in special}
-        return cls(
-            owner=opp.owner.slack_user_id,
-            creator=opp.creator.slack_user_id,
-            tags=tuple(opp.tags or ()),
-            auto_tags=tuple(opp.auto_tags or ()),
-            qualification=dict(opp.qualification or {}),
-            closed_deals=_closed_deals(opp),
-            **values,
-        )
-
-
-def _closed_deals(opp: Opportunity) -> int:
-    """How many closed deals the win model has counted (cached for the session)."""
-    session = object_session(opp)
-    if session is None:
-        return 0
-    cache = session.info.setdefault("closed_deals", {})
-    if opp.workspace_id not in cache:
-        row = session.get(WinStat, (opp.workspace_id, TOTAL, ""))
-        cache[opp.workspace_id] = row.won + row.lost if row else 0
-    return cache[opp.workspace_id]
-
-
-def fmt_date(value: date | None, lang: str) -> str:
-    if value is None:
-        return t(lang, "none")
-    day = WEEKDAYS[lang][value.weekday()]
-    return f"{value.isoformat()} (周{day})" if lang == "zh" else f"{day} {value.isoformat()}"
 
 
 def fmt_amount(view: DealView, lang: str) -> str:
-    return format_amount(view.amount, view.currency, lang) if view.amount is not None else t(lang, "none")
-
-
-def stage_name(config: Config, key: str, lang: str) -> str:
-    try:
-        return config.stage(key).name(lang)
-    except KeyError:
-        return key
+    return fmt_money(view.amount, view.currency, lang)
 
 
 def status_label(view: DealView, config: Config, lang: str) -> str:
@@ -153,15 +42,15 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
     ]
     blocks: list[dict] = []
     if headline:
-        blocks.append(_section(headline))
-    blocks.append(_section(heading + (f"\n{who}" if who else "")))
+        blocks.append(section(headline))
+    blocks.append(section(heading + (f"\n{who}" if who else "")))
     if view.status == "open":
         facts += [
             (field_label(lang, "grade"), grade_line(view, config, lang)),
             (field_label(lang, "win_probability"), probability_line(view, config, lang)),
         ]
-    blocks.append({"type": "section", "fields": [_mrkdwn(clip(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in facts]})
-    blocks.append({"type": "context", "elements": [_mrkdwn(clip(score_line(view, config, lang), SECTION_LIMIT))]})
+    blocks.append({"type": "section", "fields": [mrkdwn(clip(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in facts]})
+    blocks.append(context(score_line(view, config, lang)))
     extra = [
         f"{field_label(lang, name)}: {esc(getattr(view, name))}"
         for name in ("budget", "authority", "need", "timing", "source", "industry", "region")
@@ -178,7 +67,7 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
         name = next((r.name(lang) for r in reasons if r.key == reason), reason)
         extra.append(f"{field_label(lang, 'reason')}: {esc(name)}")
     if extra:
-        blocks.append({"type": "context", "elements": [_mrkdwn(clip(" · ".join(extra), SECTION_LIMIT))]})
+        blocks.append(context(" · ".join(extra)))
     blocks.append(deal_actions(view, config, lang))
     text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
     return Reply(clip(text, 3000), blocks)
@@ -219,28 +108,28 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
     value = str(view.number)
     elements: list[dict] = []
     if view.status == "open":
-        options = [{"text": _plain(clip(s.name(lang), 75)), "value": f"{view.number}:{s.key}"} for s in config.stages if s.key != view.stage]
+        options = [option(s.name(lang), f"{view.number}:{s.key}") for s in config.stages if s.key != view.stage]
         if options:
             elements.append(
                 {
                     "type": "static_select",
-                    "action_id": "deal_move",
-                    "placeholder": _plain(t(lang, "placeholder_move")),
+                    "action_id": Action.DEAL_MOVE,
+                    "placeholder": plain(t(lang, "placeholder_move")),
                     "options": options[:100],
                 }
             )
     elements += [
-        {"type": "button", "action_id": "deal_log", "text": _plain(t(lang, "btn_log")), "value": value},
-        {"type": "button", "action_id": "deal_edit", "text": _plain(t(lang, "btn_edit")), "value": value},
-        {"type": "button", "action_id": "deal_history", "text": _plain(t(lang, "btn_history")), "value": value},
+        button(t(lang, "btn_log"), Action.DEAL_LOG, value),
+        button(t(lang, "btn_edit"), Action.DEAL_EDIT, value),
+        button(t(lang, "btn_history"), Action.DEAL_HISTORY, value),
     ]
     if view.status == "open":
         elements.append(
             {
                 "type": "overflow",
-                "action_id": "deal_risk",
+                "action_id": Action.DEAL_RISK,
                 "options": [
-                    {"text": _plain(clip(t(lang, "flag_risk", risk=t(lang, "risk_" + kind.replace("-", "_"))), 75)), "value": f"{view.number}:{kind}"}
+                    option(t(lang, "flag_risk", risk=t(lang, "risk_" + kind.replace("-", "_"))), f"{view.number}:{kind}")
                     for kind in ("silent", "champion-left", "budget-cut", "competitor")
                 ],
             }
@@ -250,9 +139,9 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
 
 def deal_list(views: list[DealView], total: int, config: Config, lang: str, now: datetime) -> Reply:
     if not views:
-        return Reply(t(lang, "list_empty"), [_section(t(lang, "list_empty"))])
+        return Reply(t(lang, "list_empty"), [section(t(lang, "list_empty"))])
     title = t(lang, "list_title", shown=len(views), total=total)
-    blocks = [_section(f"*{title}*")]
+    blocks = [section(f"*{title}*")]
     today = now.date()
     for view in views:
         line = f"*#{view.number}* {esc(clip(view.title, 150))}"
@@ -267,40 +156,35 @@ def deal_list(views: list[DealView], total: int, config: Config, lang: str, now:
         blocks.append(
             {
                 "type": "section",
-                "text": _mrkdwn(clip(line + "\n" + " · ".join(facts), SECTION_LIMIT)),
-                "accessory": {
-                    "type": "button",
-                    "action_id": "deal_open",
-                    "text": _plain("#" + str(view.number)),
-                    "value": str(view.number),
-                },
+                "text": mrkdwn(clip(line + "\n" + " · ".join(facts), SECTION_LIMIT)),
+                "accessory": button(f"#{view.number}", Action.DEAL_OPEN, str(view.number)),
             }
         )
     if total > len(views):
-        blocks.append({"type": "context", "elements": [_mrkdwn(t(lang, "list_more", more=total - len(views)))]})
+        blocks.append(context(t(lang, "list_more", more=total - len(views))))
     return Reply(title, blocks)
 
 
-def history(number: int, events: list[Event], total: int, config: Config, lang: str, tz) -> Reply:
+def history(number: int, events: list[EventView], total: int, config: Config, lang: str, tz) -> Reply:
     title = t(lang, "history_title", number=number)
     lines = [_event_line(e, config, lang, tz) for e in events]
-    blocks = [_section(f"*{title}*")]
+    blocks = [section(f"*{title}*")]
     chunk = ""
     for line in lines:
         if len(chunk) + len(line) + 1 > SECTION_LIMIT:
-            blocks.append(_section(chunk))
+            blocks.append(section(chunk))
             chunk = ""
         chunk = f"{chunk}\n{line}" if chunk else line
     if chunk:
-        blocks.append(_section(chunk))
+        blocks.append(section(chunk))
     if total > len(events):
-        blocks.append({"type": "context", "elements": [_mrkdwn(t(lang, "history_more", more=total - len(events)))]})
+        blocks.append(context(t(lang, "history_more", more=total - len(events))))
     return Reply(title, blocks)
 
 
-def _event_line(event: Event, config: Config, lang: str, tz) -> str:
+def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
     when = event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    who = f"<@{event.actor.slack_user_id}>"
+    who = f"<@{event.actor}>"
     old, new = _event_value(event, event.old, config, lang), _event_value(event, event.new, config, lang)
     if event.kind == "created":
         what = t(lang, "ev_created")
@@ -323,7 +207,7 @@ def _event_field(field: str, config: Config, lang: str) -> str:
     return criterion.name(lang) if criterion else field_label(lang, field)
 
 
-def _event_value(event: Event, value: str | None, config: Config, lang: str) -> str:
+def _event_value(event: EventView, value: str | None, config: Config, lang: str) -> str:
     if value is None or value == "":
         return t(lang, "none")
     if event.kind == "stage":
@@ -343,21 +227,4 @@ def _event_value(event: Event, value: str | None, config: Config, lang: str) -> 
 def help_reply(config: Config, lang: str) -> Reply:
     stages = " → ".join(f"{s.name(lang)} `{s.key}`" for s in config.stages)
     text = HELP[lang].format(stages=stages)
-    return Reply(text.splitlines()[0].replace("*", ""), [_section(clip(text, SECTION_LIMIT))])
-
-
-def message(text: str) -> Reply:
-    """A one-paragraph reply (confirmations, errors); ``text`` is already mrkdwn-safe."""
-    return Reply(clip(text, 3000), [_section(clip(text, SECTION_LIMIT))])
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": _mrkdwn(text)}
-
-
-def _mrkdwn(text: str) -> dict:
-    return {"type": "mrkdwn", "text": text}
-
-
-def _plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text, "emoji": True}
+    return Reply(text.splitlines()[0].replace("*", ""), [section(clip(text, SECTION_LIMIT))])

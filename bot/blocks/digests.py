@@ -8,66 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.core.money import format_amount
+from bot.blocks.ids import Action
+from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date, option, stage_name
+from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
 from bot.core.config import Config
 from bot.core.i18n import t
-from bot.reporting.metrics import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
-from bot.blocks.deals import Reply, clip, esc, fmt_date, stage_name
+from bot.core.money import format_amount
 
-SECTION_LIMIT = 3000
-MESSAGE_BLOCKS = 50
-HOME_BLOCKS = 100
 REP_ROWS = 40  # rows of the per-rep table before "N more"
-
-
-class Page:
-    """Blocks being built, kept within Slack's limits."""
-
-    def __init__(self, lang: str, limit: int = MESSAGE_BLOCKS):
-        self.lang = lang
-        self.limit = limit
-        self.blocks: list[dict] = []
-
-    def header(self, text: str) -> None:
-        self.blocks.append({"type": "header", "text": {"type": "plain_text", "text": clip(text, 150), "emoji": True}})
-
-    def section(self, text: str, accessory: dict | None = None) -> None:
-        """``text`` as one section, or several if it is longer than a section may be (split at lines)."""
-        chunks, chunk = [], ""
-        for line in text.split("\n"):
-            line = clip(line, SECTION_LIMIT)
-            if chunk and len(chunk) + 1 + len(line) > SECTION_LIMIT:
-                chunks.append(chunk)
-                chunk = line
-            else:
-                chunk = f"{chunk}\n{line}" if chunk else line
-        chunks.append(chunk or " ")
-        for i, part in enumerate(chunks):
-            block = {"type": "section", "text": {"type": "mrkdwn", "text": part}}
-            if accessory and i == 0:
-                block["accessory"] = accessory
-            self.blocks.append(block)
-
-    def context(self, text: str) -> None:
-        self.blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]})
-
-    def divider(self) -> None:
-        self.blocks.append({"type": "divider"})
-
-    def actions(self, elements: list[dict], block_id: str | None = None) -> None:
-        block = {"type": "actions", "elements": elements[:25]}
-        if block_id:
-            block["block_id"] = block_id
-        self.blocks.append(block)
-
-    def done(self, tail: list[dict] | None = None) -> list[dict]:
-        """The blocks, with ``tail`` (e.g. buttons) kept at the end; cut with a note if too many."""
-        tail = tail or []
-        room = self.limit - len(tail)
-        blocks = self.blocks
-        if len(blocks) > room:
-            blocks = blocks[: room - 1] + [{"type": "context", "elements": [{"type": "mrkdwn", "text": t(self.lang, "dg_truncated")}]}]
-        return blocks + tail
 
 
 # --- formatting --------------------------------------------------------------------------------
@@ -395,14 +343,8 @@ class Home:
 
 
 def _deal_menu(item: Item, lang: str) -> dict:
-    return {
-        "type": "overflow",
-        "action_id": "home_deal",
-        "options": [
-            {"text": {"type": "plain_text", "text": f"{t(lang, 'hm_open')} #{item.number}"}, "value": f"open:{item.number}"},
-            {"text": {"type": "plain_text", "text": t(lang, "hm_log")}, "value": f"log:{item.number}"},
-        ],
-    }
+    options = [option(f"{t(lang, 'hm_open')} #{item.number}", f"open:{item.number}"), option(t(lang, "hm_log"), f"log:{item.number}")]
+    return {"type": "overflow", "action_id": Action.HOME_DEAL, "options": options}
 
 
 def _home_list(page: Page, title: str, items: ItemList, config: Config, more_command: str, *, day_key=None, now=None) -> None:
@@ -422,13 +364,8 @@ def home(h: Home, config: Config, lang: str) -> dict:
     page.header(t(lang, "hm_title_manager" if h.manager else "hm_title_rep"))
     page.actions(
         [
-            {"type": "button", "action_id": "home_new", "text": {"type": "plain_text", "text": t(lang, "hm_new")}, "style": "primary", "value": "new"},
-            {
-                "type": "button",
-                "action_id": "home_brief",
-                "text": {"type": "plain_text", "text": t(lang, "hm_brief_off" if h.brief else "hm_brief_on")},
-                "value": "off" if h.brief else "on",
-            },
+            button(t(lang, "hm_new"), Action.HOME_NEW, "new", "primary"),
+            button(t(lang, "hm_brief_off" if h.brief else "hm_brief_on"), Action.HOME_BRIEF, "off" if h.brief else "on"),
         ],
         block_id="home_actions",
     )

@@ -34,7 +34,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.core.config import Settings
 from bot.demo.pipeline import PEOPLE, load_demo
 from bot.console.slack_api import APP_ID, TEAM_ID, Call, FakeSlack
-from bot.team.members import slack_profile_fetcher
+from handlers.slack_io import InlineExecutor, profile_fetcher
 
 SIGNING_SECRET = "oppbot-console-signing-secret"
 BOT_TOKEN = "xoxb-oppbot-console"
@@ -271,7 +271,7 @@ class Console:
             self.settings = replace(settings, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, app_token=None, slack_api_url=self.fake.api_url)
             self.rt = build_runtime(self.settings)
             self.client = web_client(self.settings)
-            self.app = create_app(self.rt, self.settings, client=self.client)
+            self.app = create_app(self.rt, self.settings, client=self.client, after_answer=InlineExecutor())
         except BaseException:
             self.fake.close()
             raise
@@ -285,9 +285,6 @@ class Console:
         self._n = itertools.count(1)
 
     def close(self) -> None:
-        from bot.reporting.reports import wait_for_uploads
-
-        wait_for_uploads(timeout=30)  # a chart or CSV still being uploaded
         self.fake.close()
         engine = self.rt.sessions.kw.get("bind")
         if engine is not None:
@@ -399,7 +396,7 @@ class Console:
             self.say()
 
     def load_demo(self) -> None:
-        created = load_demo(self.rt, TEAM_ID, dict(self.users), fetch_profile=slack_profile_fetcher(self.client))
+        created = load_demo(self.rt, TEAM_ID, dict(self.users), fetch_profile=profile_fetcher(self.client))
         self._take()
         if created:
             self.note(f"loaded the demo pipeline: {created} deals owned by {', '.join('@' + n for n in CAST)}")

@@ -13,7 +13,6 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.dates import DateReader
 from bot.core.errors import Conflict
-from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
 from store.db import transaction
 
 
@@ -33,8 +32,7 @@ class Runtime:
         except StaleDataError:
             raise Conflict("conflict") from None
 
-    def actor(self, *, workspace_id: str, slack_user_id: str, fetch_profile: ProfileFetcher, lang: str | None = None) -> Actor:
-        """The acting member, created on first sight (its profile read from Slack)."""
-        with self.transaction() as session:
-            member = ensure_member(session, workspace_id=workspace_id, slack_user_id=slack_user_id, clock=self.clock, fetch_profile=fetch_profile)
-            return actor_for(member, self.config, lang=lang)
+    def __deepcopy__(self, memo) -> Runtime:
+        """One runtime serves the whole process (Bolt copies a request's context for its lazy
+        listeners): the engine, config and clock are shared, never copied."""
+        return self

@@ -15,29 +15,11 @@ from bot.deals import winprob
 from bot.core.clock import Clock
 from bot.core.config import GRADES, Config
 from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
+from bot.team import assignment
 from bot.team.members import Actor
 from store import queries
 from store.models import Activity, Event, Member, Opportunity
-
-# Longest text each field keeps; longer input is refused with a message, never cut silently.
-LIMITS = {
-    "title": 200,
-    "account": 200,
-    "contact": 200,
-    "next_step": 500,
-    "source": 100,
-    "industry": 100,
-    "region": 100,
-    "budget": 500,
-    "authority": 500,
-    "need": 500,
-    "timing": 500,
-    "reason": 500,
-    "activity": 3000,
-}
-ACTIVITY_KINDS = ("note", "call", "meeting", "email", "visit")
-MAX_TAGS = 10
-MAX_TAG_LENGTH = 30
 
 
 @dataclass
@@ -328,7 +310,6 @@ def _move(session: Session, opp: Opportunity, actor: Actor, stage: str, config: 
     opp.last_activity_at = now
     session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind="stage_change", text=f"{old} -> {stage}", created_at=now))
     _record(session, opp, actor, now, "stage", "stage", old, stage)
-    from bot.team import assignment  # the responsible person of the new stage, by the rules
 
     assignment.stage_entered(session, opp, actor=actor, config=config, now=now)
 

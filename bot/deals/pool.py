@@ -1,11 +1,15 @@
-"""The public pool (公海): deals nobody owns. Listing, atomic claims, and the worker's job that
-returns deals whose owner logged nothing for ``assignment.pool_return_days``."""
+"""Who holds a deal: the public pool (公海) of deals nobody owns, atomic claims from it, the worker's
+job that returns deals whose owner logged nothing for ``assignment.pool_return_days``, and a
+hand-over from one person to another (`/opp assign`, an alert's Reassign)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import time
+
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.team import assignment
@@ -14,8 +18,9 @@ from bot.deals import permissions
 from bot.core.errors import BadInput, Conflict
 from bot.core.i18n import t
 from bot.team.members import Actor
-from bot.blocks.deals import DealView, Reply, esc, fmt_amount, message, stage_name
-from bot.blocks.team import claim_button, lines_reply
+from bot.blocks.kit import esc, message
+from bot.core.runtime import Runtime
+from bot.deals.opportunities import DealInput
 from store.models import AssignmentOffer, Event, Member, Opportunity
 
 LIST_LIMIT = 25
@@ -26,30 +31,6 @@ def pooled(session: Session, workspace_id: str, *, limit: int = LIST_LIMIT) -> t
     total = session.scalar(select(func.count(Opportunity.id)).where(*where)) or 0
     rows = session.scalars(select(Opportunity).where(*where).order_by(Opportunity.pooled_at, Opportunity.number).limit(limit)).unique().all()
     return list(rows), total
-
-
-def list_pool(rt, actor: Actor) -> Reply:
-    with rt.transaction() as session:
-        rows, total = pooled(session, actor.workspace_id)
-        lines, buttons = [], []
-        for opp in rows:
-            view = DealView.of(opp)
-            since = opp.pooled_at.astimezone(actor.tz).date().isoformat()
-            lines.append(
-                t(
-                    actor.lang,
-                    "pool_line",
-                    number=opp.number,
-                    title=esc(opp.title),
-                    stage=stage_name(rt.config, opp.stage, actor.lang),
-                    amount=fmt_amount(view, actor.lang),
-                    since=since,
-                )
-            )
-            buttons.append(claim_button(opp.number, actor.lang))
-    if not total:
-        return message(t(actor.lang, "pool_empty"))
-    return lines_reply(t(actor.lang, "pool_title", total=total), lines, buttons)
 
 
 def claim(session: Session, *, actor: Actor, number: int, config, now: datetime) -> Opportunity:
@@ -130,3 +111,53 @@ def return_idle_deals(rt, now: datetime) -> int:
             )
             returned += 1
     return returned
+
+
+def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, member: Member) -> Opportunity:
+    """A person gives the deal to ``member`` (permission already checked): the owner changes (an
+    event), open offers are withdrawn, the new owner is told and the assignments channel hears."""
+    config, now, number = rt.config, rt.clock.now(), opp.number
+    if member.id == opp.owner_id and opp.pooled_at is None:
+        raise BadInput("as_already_owner", user=member.slack_user_id, number=number)
+    old = opp.owner.slack_user_id if opp.pooled_at is None else "pool"
+    opp, _ = opportunities.update(session, actor=actor, number=number, changes=DealInput(owner_id=member.id), config=config, clock=rt.clock)
+    opp.pooled_at = None
+    session.execute(
+        update(AssignmentOffer)
+        .where(
+            AssignmentOffer.opportunity_id == opp.id,
+            AssignmentOffer.kind == "owner",
+            AssignmentOffer.status == assignment.OPEN_OFFER,
+        )
+        .values(status="withdrawn", answered_at=now)
+    )
+    lang = config.language
+    assignment.dm(
+        session,
+        opp.workspace_id,
+        member.slack_user_id,
+        f"manual:{opp.id}:{opp.version}",
+        message(t(lang, "as_manual_dm", by=actor.slack_user_id, number=number, title=esc(opp.title))),
+        now,
+    )
+    assignment.post(
+        session,
+        config,
+        opp.workspace_id,
+        f"manual-post:{opp.id}:{opp.version}",
+        t(lang, "as_manual_post", by=actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old),
+        now,
+    )
+    return opp
+
+
+def retrying(work, attempts: int = 5):
+    """Run a short write transaction again when SQLite reports the database busy (two writers at
+    the same instant); PostgreSQL waits on the row lock instead and never needs this."""
+    for attempt in range(attempts):
+        try:
+            return work()
+        except OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))

@@ -1,5 +1,5 @@
 """The outbox: Slack messages that must not be lost (alerts, reminders, assignments, digests) are
-written here in the same transaction as their cause; the sender (bot.delivery.sender) delivers them."""
+written here in the same transaction as their cause; the worker's sender (bot.worker.sender) delivers them."""
 
 from __future__ import annotations
 

@@ -21,6 +21,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.periods import month_of, quarter_of, week_of
+from bot.blocks.views import Changes, Forecast, Funnel, RepRow
 from bot.blocks import digests as digest_render
 from bot.reporting import metrics
 from bot.core.config import WEEKDAYS, Config
@@ -198,7 +200,7 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
     tz, top = config.tz, config.digest.top
     end = send_time(config, day, config.digest.daily_time)
     start = send_time(config, previous_working_day(config, day), config.digest.daily_time)
-    week, month, quarter = metrics.week_of(day, tz), metrics.month_of(day, tz), metrics.quarter_of(day, tz)
+    week, month, quarter = week_of(day, tz), month_of(day, tz), quarter_of(day, tz)
     opened = metrics.open_summary(session, config, workspace_id, now=end, today=day, week=week, month=month, quarter=quarter)
     window = metrics.window_summary(session, workspace_id, start, end, month, quarter)
     events = metrics.event_summary(session, config, workspace_id, start, end)
@@ -206,13 +208,13 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
     members = {
         i: (u, n) for i, u, n in session.execute(select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))
     }
-    reps: dict[int, metrics.RepRow] = {}
+    reps: dict[int, RepRow] = {}
     for member_id in {*opened.by_owner, *events, *activities}:
-        row = reps[member_id] = metrics.RepRow(member_id, *members.get(member_id, ("?", "")))
+        row = reps[member_id] = RepRow(member_id, *members.get(member_id, ("?", "")))
         row.open, row.overdue = opened.by_owner.get(member_id, (0, 0))
         row.advanced = events.get(member_id, (0, 0))[0]
         row.activities = activities.get(member_id, 0)
-    changes = metrics.Changes(
+    changes = Changes(
         new=window.new,
         new_amount=window.new_amount,
         advanced=sum(a for a, _ in events.values()),
@@ -232,15 +234,15 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         closing_weighted=opened.closing_weighted,
         unanswered=metrics.unanswered_offers(session, workspace_id),
         pipeline=opened.pipeline,
-        month=metrics.Forecast(month, window.month_won, opened.month_weighted, opened.month_committed, config.digest.month_target),
-        quarter=metrics.Forecast(quarter, window.quarter_won, opened.quarter_weighted, opened.quarter_committed, config.digest.quarter_target),
+        month=Forecast(month, window.month_won, opened.month_weighted, opened.month_committed, config.digest.month_target),
+        quarter=Forecast(quarter, window.quarter_won, opened.quarter_weighted, opened.quarter_committed, config.digest.quarter_target),
         reps=sorted(reps.values(), key=lambda r: (-r.open, -r.activities, r.slack_user_id)),
     )
 
 
-def weekly_facts(session: Session, config: Config, workspace_id: str, day: date) -> tuple[metrics.Funnel, metrics.Funnel]:
+def weekly_facts(session: Session, config: Config, workspace_id: str, day: date) -> tuple[Funnel, Funnel]:
     """The week before ``day``'s week, and the week before that."""
-    this = metrics.week_of(day - timedelta(days=7), config.tz)
+    this = week_of(day - timedelta(days=7), config.tz)
     return metrics.funnel(session, config, workspace_id, this), metrics.funnel(session, config, workspace_id, this.previous())
 
 
@@ -253,34 +255,8 @@ def brief_facts(session: Session, config: Config, workspace_id: str, member_id: 
         due=metrics.due_on(session, workspace_id, day, top, owner),
         overdue=metrics.overdue(session, workspace_id, day, top, owner),
         stalled=metrics.stalled(session, config, workspace_id, now, top, owner),
-        closing=metrics.closing(session, workspace_id, metrics.week_of(day, config.tz), top, owner),
+        closing=metrics.closing(session, workspace_id, week_of(day, config.tz), top, owner),
     )
-
-
-def print_digest(rt, kind: str, *, team: str | None = None, day: str | None = None, user: str | None = None, lang: str | None = None) -> str:
-    """A digest as terminal text (``oppbot digest daily --date 2026-11-25 --print``)."""
-    from bot.console.repl import render_blocks
-
-    config = rt.config
-    try:
-        when = date.fromisoformat(day) if day else rt.clock.now().astimezone(config.tz).date()
-    except ValueError:
-        raise SystemExit(f"oppbot: --date: must be a day such as 2026-11-25, got {day!r}") from None
-    with rt.transaction() as session:
-        workspace_id = team or session.scalar(select(Workspace.id).order_by(Workspace.id))
-        if workspace_id is None:
-            raise SystemExit("oppbot: the database has no workspace yet")
-        member_id = None
-        if kind == "brief":
-            member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == (user or ""))).one_or_none()
-            if member is None:
-                raise SystemExit("oppbot: --user: give the Slack user id of a member for their brief")
-            member_id, lang = member.id, lang or language_of(member, config)
-        lang = lang or config.language
-        at = send_time(config, when, config.digest.brief_time if kind == "brief" else config.digest.daily_time)
-        due = Due(workspace_id, kind, week_period(when) if kind == "weekly" else when.isoformat(), user or "print", lang, when, member_id)
-        reply = build(session, config, due, at)
-    return render_blocks(reply.blocks)
 
 
 # --- the brief, on or off -------------------------------------------------------------------------
@@ -295,20 +271,3 @@ def set_brief(rt, actor, enabled: bool | None) -> bool:
         if enabled is not None:
             member.brief_enabled = enabled
         return member.brief_enabled
-
-
-def cmd_brief(req, rest: str) -> Reply:
-    """`/opp brief on|off` (`/opp 早报 开|关`); without a word, says whether it is on."""
-    from bot.blocks import deals as render
-    from bot.core.errors import BadInput
-    from bot.core.i18n import t
-
-    word = rest.strip().lower()
-    if word and word not in BRIEF_WORDS:
-        raise BadInput("bad_brief", value=render.clip(word, 40))
-    on = set_brief(req.rt, req.actor, BRIEF_WORDS.get(word))
-    if not word:
-        return render.message(t(req.lang, "br_status", state=t(req.lang, "br_state_on" if on else "br_state_off")))
-    if on:
-        return render.message(t(req.lang, "br_on", time=req.rt.config.digest.brief_time, tz=req.rt.config.timezone))
-    return render.message(t(req.lang, "br_off"))

@@ -9,18 +9,19 @@ its amount times its win probability, or the stage's default probability when it
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.blocks.views import Changes, Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
 from bot.core.config import Config
+from bot.core.periods import Period, month_of
 from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, UTCDateTime
 
-Money = dict[str, Decimal]
 CENT = Decimal("0.01")
 
 
@@ -91,147 +92,6 @@ def _owned(workspace_id: str, owner_ids: tuple[int, ...] | None):
     if owner_ids is not None:
         where.append(Opportunity.owner_id.in_(owner_ids))
     return where
-
-
-# --- periods ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days ``first``..``last`` (inclusive) and the UTC instants they span."""
-
-    name: str
-    first: date
-    last: date
-    tz: ZoneInfo
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(0), self.tz)
-
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.last + timedelta(days=1), time(0), self.tz)
-
-    def previous(self) -> Period:
-        span = (self.last - self.first).days + 1
-        if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1 and span > 7:  # months and quarters
-            months = round(span / 30.4)
-            month = self.first.month - months
-            year = self.first.year + (month - 1) // 12
-            first = date(year, (month - 1) % 12 + 1, 1)
-            return Period(self.name, first, self.first - timedelta(days=1), self.tz)
-        return Period(self.name, self.first - timedelta(days=span), self.first - timedelta(days=1), self.tz)
-
-
-def week_of(day: date, tz: ZoneInfo) -> Period:
-    first = day - timedelta(days=day.weekday())
-    return Period("week", first, first + timedelta(days=6), tz)
-
-
-def month_of(day: date, tz: ZoneInfo) -> Period:
-    first = day.replace(day=1)
-    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return Period("month", first, nxt - timedelta(days=1), tz)
-
-
-def quarter_of(day: date, tz: ZoneInfo) -> Period:
-    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    end_month = first.month + 3
-    nxt = date(first.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
-    return Period("quarter", first, nxt - timedelta(days=1), tz)
-
-
-# --- results ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """One deal in a list."""
-
-    number: int
-    title: str
-    amount: Decimal | None
-    currency: str
-    owner: str  # Slack user id
-    owner_name: str = ""
-    day: date | None = None  # the date that put it on the list (due, close)
-    since: datetime | None = None  # last activity (stalled lists)
-
-
-@dataclass
-class ItemList:
-    total: int
-    items: list[Item]
-    amount: Money = field(default_factory=dict)
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.items)
-
-
-@dataclass
-class StageRow:
-    stage: str
-    count: int = 0
-    amount: Money = field(default_factory=dict)
-    weighted: Money = field(default_factory=dict)
-
-
-@dataclass
-class Forecast:
-    period: Period
-    won: Money
-    weighted: Money  # open deals expected to close in the period, weighted
-    committed: Money  # open deals in the committed stages expected to close in the period
-    target: float
-
-    def attainment(self, currency: str) -> float | None:
-        """(won + committed) / target, in the workspace currency."""
-        if not self.target:
-            return None
-        return float(self.won.get(currency, 0) + self.committed.get(currency, 0)) / self.target
-
-
-@dataclass
-class RepRow:
-    member_id: int
-    slack_user_id: str
-    name: str = ""
-    open: int = 0
-    advanced: int = 0
-    activities: int = 0
-    overdue: int = 0
-    won: int = 0
-    won_amount: Money = field(default_factory=dict)
-
-
-@dataclass
-class Changes:
-    new: int
-    new_amount: Money
-    advanced: int
-    won: ItemList
-    lost: ItemList
-    owner_changes: int
-
-
-@dataclass
-class Funnel:
-    period: Period
-    conversion: list[tuple[str, int, int]]  # stage, moved forward (or won) from it, left it
-    won: int
-    lost: int
-    won_amount: Money
-    cycle_days: float | None  # average days from creation to won
-    stage_days: dict[str, float]  # average days spent in each stage, by deals that left it
-    losses: list[tuple[str, int, Money]]  # reason, deals, amount; most first
-    new: int
-    new_amount: Money
-
-    @property
-    def win_rate(self) -> float | None:
-        return self.won / (self.won + self.lost) if self.won + self.lost else None
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -758,13 +618,6 @@ def activity_counts(session, workspace_id, start: datetime, end: datetime) -> di
             .group_by(picked.c.member_id)
         ).all()
     )
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    at: datetime  # end of the week
-    count: int
-    amount: Decimal  # in the workspace currency
 
 
 def pipeline_trend(session: Session, config: Config, workspace_id: str, ends: list[datetime]) -> list[TrendPoint]:

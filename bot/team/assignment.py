@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from bot.delivery import outbox
 from bot.core.config import Config, Rule
 from bot.core.i18n import t
-from bot.blocks.deals import Reply, esc, message
+from bot.blocks.kit import Reply, esc, message
+from bot.blocks.team import offer_message
+from bot.core.errors import BadInput
 from store.models import (
     AssignmentCursor,
     AssignmentOffer,
@@ -261,7 +263,6 @@ def offer(
     session: Session, config: Config, opp: Opportunity, decision: Decision, *, kind: str, now: datetime, passed_over: list[int] | None = None
 ) -> AssignmentOffer:
     """Record the offer, DM it with Accept/Decline, and post the decision to the assignments channel."""
-    from bot.blocks import team as team_render
 
     lang = config.language
     text = explain(decision, lang)
@@ -284,7 +285,7 @@ def offer(
         opp.workspace_id,
         decision.chosen.slack_user_id,
         f"offer:{made.id}",
-        team_render.offer_message(made, opp, config, lang, decision.chosen.role),
+        offer_message(made.id, opp.number, opp.title, made.explanation, config, lang, decision.chosen.role),
         now,
     )
     post(session, config, opp.workspace_id, f"offer-post:{made.id}", t(lang, "as_channel_post", number=opp.number, title=esc(opp.title), explain=text), now)
@@ -521,8 +522,6 @@ def decline(rt, actor, offer_id: int, reason: str) -> Reply:
     """Decline with a reason: the deal passes to the next candidate (or the pool)."""
     reason = (reason or "").strip()
     if not reason:
-        from bot.core.errors import BadInput
-
         raise BadInput("as_decline_need_reason", field="reason")
     now = rt.clock.now()
     with rt.transaction() as session:

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
+from bot.core.runtime import Runtime
 from bot.core.config import LANGUAGES, Config
 from store.models import Member, Workspace
 
@@ -104,19 +103,6 @@ def team_member_ids(session: Session, actor: Actor) -> list[int]:
     return [actor.member_id, *reports]
 
 
-def slack_profile_fetcher(client: WebClient) -> ProfileFetcher:
-    """users.info through the app's client; a failure is logged and the cached data kept."""
-
-    def fetch(user_id: str) -> dict | None:
-        try:
-            return client.users_info(user=user_id, include_locale=True)["user"]
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc)
-            return None
-
-    return fetch
-
-
 def _valid_tz(name: str | None) -> str | None:
     if not name:
         return None
@@ -129,3 +115,11 @@ def _valid_tz(name: str | None) -> str | None:
 
 def local_now(clock: Clock, actor: Actor) -> datetime:
     return clock.now().astimezone(actor.tz)
+
+
+def load_actor(rt: Runtime, *, workspace_id: str, slack_user_id: str, fetch_profile: ProfileFetcher, lang: str | None = None) -> Actor:
+    """The acting member, created on first sight (its profile read from Slack), in its own short
+    transaction."""
+    with rt.transaction() as session:
+        member = ensure_member(session, workspace_id=workspace_id, slack_user_id=slack_user_id, clock=rt.clock, fetch_profile=fetch_profile)
+        return actor_for(member, rt.config, lang=lang)

@@ -1,0 +1,42 @@
+"""Every action_id and callback_id oppbot puts in a message, a modal or the Home tab, in one place:
+blocks set them, handlers listen on them, and the manifest test checks nothing is left unheard."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """The action_id of a button or menu."""
+
+    DEAL_MOVE = "deal_move"
+    DEAL_OPEN = "deal_open"
+    DEAL_HISTORY = "deal_history"
+    DEAL_RISK = "deal_risk"
+    DEAL_EDIT = "deal_edit"
+    DEAL_LOG = "deal_log"
+    ALERT_LOG = "alert_log"
+    ALERT_REASSIGN = "alert_reassign"
+    ALERT_LOST = "alert_lost"
+    OFFER_ACCEPT = "offer_accept"
+    OFFER_DECLINE = "offer_decline"
+    POOL_CLAIM = "pool_claim"
+    REPORT_SHARE = "report_share"
+    HOME_NEW = "home_new"
+    HOME_DEAL = "home_deal"
+    HOME_BRIEF = "home_brief"
+
+
+# Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.
+ALERT_SNOOZE_PREFIX = "alert_snooze_"
+ALERT_SNOOZE = re.compile(r"^alert_snooze_\d+$")
+
+
+class Form(StrEnum):
+    """The callback_id of a modal."""
+
+    NEW_DEAL = "deal_new"
+    EDIT_DEAL = "deal_edit"
+    LOG_ACTIVITY = "deal_log"
+    OFFER_DECLINE = "offer_decline_form"

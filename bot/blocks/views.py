@@ -1,0 +1,162 @@
+"""View objects: plain, frozen facts taken inside a transaction, which bot.blocks draws after it.
+The domain fills them in (a deal, an event of its history, pipeline figures); blocks never reads
+the database, so nothing is loaded lazily while a message is built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from bot.core.periods import Period
+
+Money = dict[str, Decimal]  # currency -> amount
+
+
+@dataclass(frozen=True)
+class DealView:
+    """A deal as shown to people; taken inside the transaction so it can be rendered after it."""
+
+    number: int
+    title: str
+    account: str | None
+    contact: str | None
+    amount: Decimal | None
+    currency: str
+    stage: str
+    status: str
+    expected_close: date | None
+    next_step: str | None
+    next_step_due: date | None
+    owner: str
+    creator: str
+    source: str | None
+    industry: str | None
+    region: str | None
+    budget: str | None
+    authority: str | None
+    need: str | None
+    timing: str | None
+    tags: tuple[str, ...]
+    won_reason: str | None
+    lost_reason: str | None
+    stage_entered_at: datetime
+    version: int
+    qualification: dict
+    score: int
+    grade: str
+    grade_pinned: bool
+    strategic: bool
+    next_touch_due: datetime | None
+    win_probability: float | None
+    probability_override: float | None
+    auto_tags: tuple[str, ...]
+    closed_deals: int  # closed deals the workspace's win model has learned from
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One line of a deal's history: who changed what, when, from what to what."""
+
+    at: datetime
+    actor: str  # Slack user id
+    kind: str
+    field: str | None
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One deal in a list."""
+
+    number: int
+    title: str
+    amount: Decimal | None
+    currency: str
+    owner: str  # Slack user id
+    owner_name: str = ""
+    day: date | None = None  # the date that put it on the list (due, close)
+    since: datetime | None = None  # last activity (stalled lists)
+
+
+@dataclass
+class ItemList:
+    total: int
+    items: list[Item]
+    amount: Money = field(default_factory=dict)
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+@dataclass
+class StageRow:
+    stage: str
+    count: int = 0
+    amount: Money = field(default_factory=dict)
+    weighted: Money = field(default_factory=dict)
+
+
+@dataclass
+class Forecast:
+    period: Period
+    won: Money
+    weighted: Money  # open deals expected to close in the period, weighted
+    committed: Money  # open deals in the committed stages expected to close in the period
+    target: float
+
+    def attainment(self, currency: str) -> float | None:
+        """(won + committed) / target, in the workspace currency."""
+        if not self.target:
+            return None
+        return float(self.won.get(currency, 0) + self.committed.get(currency, 0)) / self.target
+
+
+@dataclass
+class RepRow:
+    member_id: int
+    slack_user_id: str
+    name: str = ""
+    open: int = 0
+    advanced: int = 0
+    activities: int = 0
+    overdue: int = 0
+    won: int = 0
+    won_amount: Money = field(default_factory=dict)
+
+
+@dataclass
+class Changes:
+    new: int
+    new_amount: Money
+    advanced: int
+    won: ItemList
+    lost: ItemList
+    owner_changes: int
+
+
+@dataclass
+class Funnel:
+    period: Period
+    conversion: list[tuple[str, int, int]]  # stage, moved forward (or won) from it, left it
+    won: int
+    lost: int
+    won_amount: Money
+    cycle_days: float | None  # average days from creation to won
+    stage_days: dict[str, float]  # average days spent in each stage, by deals that left it
+    losses: list[tuple[str, int, Money]]  # reason, deals, amount; most first
+    new: int
+    new_amount: Money
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.won / (self.won + self.lost) if self.won + self.lost else None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    at: datetime  # end of the week
+    count: int
+    amount: Decimal  # in the workspace currency

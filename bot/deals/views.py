@@ -1,0 +1,42 @@
+"""A deal as people see it: ``deal_view`` and ``event_views`` copy what a card, a list or a history
+shows out of the rows, inside the transaction, so bot.blocks can draw it after the commit."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from sqlalchemy.orm import Session, object_session
+
+from bot.blocks.views import DealView, EventView
+from bot.deals.winprob import TOTAL
+from store.models import Event, Opportunity, WinStat
+
+_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals")
+
+
+def deal_view(opp: Opportunity) -> DealView:
+    values = {f.name: getattr(opp, f.name, None) for f in fields(DealView) if f.name not in _SPECIAL}
+    return DealView(
+        owner=opp.owner.slack_user_id,
+        creator=opp.creator.slack_user_id,
+        tags=tuple(opp.tags or ()),
+        auto_tags=tuple(opp.auto_tags or ()),
+        qualification=dict(opp.qualification or {}),
+        closed_deals=closed_deals(object_session(opp), opp.workspace_id),
+        **values,
+    )
+
+
+def closed_deals(session: Session | None, workspace_id: str) -> int:
+    """How many closed deals the win model has counted (read once per transaction)."""
+    if session is None:
+        return 0
+    cache = session.info.setdefault("closed_deals", {})
+    if workspace_id not in cache:
+        row = session.get(WinStat, (workspace_id, TOTAL, ""))
+        cache[workspace_id] = row.won + row.lost if row else 0
+    return cache[workspace_id]
+
+
+def event_views(events: list[Event]) -> list[EventView]:
+    return [EventView(at=e.at, actor=e.actor.slack_user_id, kind=e.kind, field=e.field, old=e.old, new=e.new) for e in events]

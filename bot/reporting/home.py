@@ -1,0 +1,50 @@
+"""The App Home tab's figures: a rep's pipeline by stage and what is due today, overdue and stalled;
+a manager (role manager or admin, a workspace admin, or listed in [digest].managers) also gets the
+team's pipeline, the forecast, the alerts waiting and the per-rep table. Every figure is an SQL
+aggregate (bot.reporting.metrics); bot.blocks.digests draws the tab."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.blocks import digests
+from bot.core.periods import month_of, quarter_of, week_of
+from bot.core.runtime import Runtime
+from bot.reporting import metrics
+from bot.team.members import Actor, local_now
+from store.models import Member
+
+
+def is_manager(rt: Runtime, actor: Actor) -> bool:
+    return actor.is_admin or actor.role in ("manager", "admin") or actor.slack_user_id in rt.config.digest.managers
+
+
+def home_view(rt: Runtime, actor: Actor) -> dict:
+    """``actor``'s Home tab, as a view for views.publish."""
+    config = rt.config
+    now = local_now(rt.clock, actor)
+    today = now.date()
+    mine = (actor.member_id,)
+    ws = actor.workspace_id
+    items = digests.HOME_ITEMS
+    manager = is_manager(rt, actor)
+    with rt.transaction() as session:
+        h = digests.Home(
+            manager=manager,
+            now=now,
+            pipeline=metrics.pipeline(session, config, ws, mine),
+            due=metrics.due_on(session, ws, today, items, mine),
+            overdue=metrics.overdue(session, ws, today, items, mine),
+            stalled=metrics.stalled(session, config, ws, rt.clock.now(), items, mine),
+            brief=bool(session.scalar(select(Member.brief_enabled).where(Member.id == actor.member_id))),
+        )
+        if manager:
+            tz = config.tz
+            team_day = rt.clock.now().astimezone(tz).date()
+            week = week_of(team_day, tz)
+            h.team_pipeline = metrics.pipeline(session, config, ws)
+            h.month = metrics.forecast(session, config, ws, month_of(team_day, tz), config.digest.month_target)
+            h.quarter = metrics.forecast(session, config, ws, quarter_of(team_day, tz), config.digest.quarter_target)
+            h.alerts = metrics.open_alerts(session, ws)
+            h.reps = metrics.reps(session, config, ws, week.start, rt.clock.now(), team_day)  # this week so far
+    return digests.home(h, config, actor.lang)

@@ -1,0 +1,100 @@
+"""What the worker does, each a plain function ``(runtime, client, now)`` that tests call directly
+with a fixed clock: assignments that expire, the alert scan, reminders, the daily bundles,
+digests, the outbox sender and the nightly refresh of win probabilities. ``tick`` runs one pass."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.alerts import scan as watch
+from bot.blocks.alerts import reminder_message
+from bot.core.runtime import Runtime
+from bot.deals import winprob
+from bot.deals.pool import return_idle_deals
+from bot.delivery.outbox import enqueue
+from bot.reporting import digests as digest
+from bot.team.assignment import expire_offers
+from bot.team.members import language_of
+from bot.worker.sender import SendResult, send_due
+from store.models import Member, Opportunity, Reminder
+
+log = logging.getLogger(__name__)
+
+
+def scan_all(rt: Runtime, client: WebClient | None, now: datetime) -> list[watch.ScanResult]:
+    """Scan every workspace: open and clear alerts, announce, escalate (one transaction each)."""
+    results = []
+    with rt.sessions() as session:
+        ids = watch.workspaces(session)
+    for workspace_id in ids:
+        with rt.transaction() as session:
+            results.append(watch.scan(session, config=rt.config, workspace_id=workspace_id, now=now))
+    return results
+
+
+def send_outbox(rt: Runtime, client: WebClient, now: datetime) -> SendResult:
+    return send_due(rt.sessions, client, now)
+
+
+def due_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Queue a DM for every reminder now due (marked sent in the same transaction)."""
+    count = 0
+    with rt.transaction() as session:
+        reminders = session.scalars(select(Reminder).where(Reminder.sent_at.is_(None), Reminder.due_at <= now).order_by(Reminder.due_at).limit(1000)).all()
+        for reminder in reminders:
+            member = session.get(Member, reminder.member_id)
+            opp = session.get(Opportunity, reminder.opportunity_id) if reminder.opportunity_id else None
+            lang = language_of(member, rt.config)
+            enqueue(
+                session,
+                workspace_id=reminder.workspace_id,
+                key=f"reminder:{reminder.id}",
+                kind="reminder",
+                channel=member.slack_user_id,
+                reply=reminder_message(reminder.text, opp.number if opp else None, opp.title if opp else None, lang),
+                now=now,
+            )
+            reminder.sent_at = now
+            count += 1
+    return count
+
+
+def refresh_probabilities(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """The daily win-probability refresh: relearn from closed deals, restamp open ones."""
+    updated = 0
+    with rt.sessions() as session:
+        ids = watch.workspaces(session)
+    for workspace_id in ids:
+        with rt.transaction() as session:
+            winprob.learn(session, workspace_id)
+            updated += winprob.refresh_open(session, workspace_id, rt.config)
+    return updated
+
+
+def daily_bundles(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    count = 0
+    with rt.sessions() as session:
+        ids = watch.workspaces(session)
+    for workspace_id in ids:
+        with rt.transaction() as session:
+            count += watch.bundle(session, config=rt.config, workspace_id=workspace_id, now=now)
+    return count
+
+
+def assignments(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Unanswered assignment offers pass on; deals idle too long go back to the public pool."""
+    return expire_offers(rt, now) + return_idle_deals(rt, now)
+
+
+def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
+    """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
+    assignments(rt, client, now)
+    scan_all(rt, client, now)
+    due_reminders(rt, client, now)
+    daily_bundles(rt, client, now)
+    digest.send_due_digests(rt, now)
+    send_outbox(rt, client, now)

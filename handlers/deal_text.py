@@ -1,0 +1,250 @@
+"""Reading what a person typed after `/opp new`, `/opp log` and `/opp list`: fields at their
+field words (`close 下周五 stage proposal`), an amount inside a title (`Acme ERP 50万`), the next
+step after "next"/"下一步", `criterion:choice` answers, and list filters (`mine stage:proposal`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta, timezone
+
+from bot.core.config import GRADES
+from bot.core.errors import BadInput
+from bot.core.money import UnreadableAmount, looks_like_amount, parse_amount
+from bot.core.periods import month_of, quarter_of, week_of
+from bot.deals.opportunities import DealInput
+from bot.blocks.kit import clip
+from bot.reporting.metrics import stall_cutoffs
+from bot.team.members import local_now, team_member_ids
+from handlers.args import QUOTE_LIMIT, Request, find_stage, read_amount, read_date, read_member
+from store.queries import DealFilter
+
+# Words that start a field in `/opp new ...` (also as `word:value`). Everything before the first
+# one is the title (an amount-looking word in it, like 50万, becomes the amount).
+FIELD_WORDS = {
+    "expected_close": ("close", "closing", "成交日", "预计成交", "截止"),
+    "stage": ("stage", "阶段"),
+    "account": ("account", "company", "客户", "公司"),
+    "contact": ("contact", "联系人"),
+    "owner": ("owner", "负责人"),
+    "source": ("source", "来源"),
+    "industry": ("industry", "行业"),
+    "region": ("region", "区域", "地区"),
+    "amount": ("amount", "金额"),
+    "next_step": ("next", "下一步"),
+    "tags": ("tags", "tag", "标签"),
+}
+FIELD_OF = {word: name for name, words in FIELD_WORDS.items() for word in words}
+DUE_WORDS = ("by", "due", "截止", "之前")
+DATE_FIELDS = ("expected_close", "next_step_due")
+# Words that, after "next", make it part of a date ("close next friday") rather than a next step.
+DATE_WORDS = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "week",
+    "month",
+    "quarter",
+    "year",
+}
+KIND_PREFIX = re.compile(r"^(note|call|meeting|email|visit|备注|电话|会议|邮件|拜访)\s*[:：]\s*", re.IGNORECASE)
+KIND_WORDS = {"备注": "note", "电话": "call", "会议": "meeting", "邮件": "email", "拜访": "visit"}
+
+
+def split_next_step(text: str) -> tuple[str, str | None, str | None]:
+    """ "called CFO next send quote by friday" -> ("called CFO", "send quote", "friday")."""
+    words = text.split()
+    starts = [i for i, w in enumerate(words) if w.lower() in ("next", "下一步") and i > 0]
+    if not starts:
+        return text, None, None
+    i = starts[-1]
+    step_words = words[i + 1 :]
+    due = None
+    dues = [j for j, w in enumerate(step_words) if w.lower() in DUE_WORDS]
+    if dues:
+        j = dues[-1]
+        due = " ".join(step_words[j + 1 :]) or None
+        step_words = step_words[:j]
+    return " ".join(words[:i]), " ".join(step_words) or None, due
+
+
+def take_answers(req: Request, text: str) -> tuple[dict[str, str], str]:
+    """Pull `criterion:choice` words (budget:approved) out of ``text``; returns them and the rest."""
+    criteria = {c.key: c for c in req.rt.config.qualification.criteria}
+    answers, rest = {}, []
+    for word in text.split():
+        key, sep, value = word.replace("：", ":").partition(":")
+        if sep and key.lower() in criteria:
+            criterion = criteria[key.lower()]
+            if criterion.choice(value.lower()) is None:
+                raise BadInput("unknown_choice", criterion=criterion.key, value=clip(value, QUOTE_LIMIT))
+            answers[criterion.key] = value.lower()
+        else:
+            rest.append(word)
+    return answers, " ".join(rest)
+
+
+def split_fields(text: str) -> dict[str, list[str]]:
+    """Cut `/opp new` text into fields at the field words; "title" holds the words before them."""
+    parts: dict[str, list[str]] = {"title": []}
+    current = "title"
+    words = text.split()
+    for i, word in enumerate(words):
+        match = re.match(r"^([^:：]+)[:：](.*)$", word)
+        key, tail = (match.group(1), match.group(2)) if match else (word, "")
+        name = FIELD_OF.get(key.lower())
+        if current == "next_step" and not match and word.lower() in DUE_WORDS:
+            current = "next_step_due"
+            parts.setdefault(current, [])
+            continue
+        if name == "next_step" and current in DATE_FIELDS:
+            following = words[i + 1].lower() if i + 1 < len(words) else ""
+            if not parts[current] or following in DATE_WORDS:
+                name = None  # "close next friday": part of the date
+        if name is None:
+            parts[current].append(word)
+            continue
+        current = name
+        parts.setdefault(current, [])
+        if tail:
+            parts[current].append(tail)
+    return parts
+
+
+def take_amount(words: list[str]) -> str | None:
+    """Take the first word that looks like money out of ``words``, with a currency written apart
+    from it (`300000 CNY`, `USD 20k`), and return it."""
+    for i, word in enumerate(words):
+        if not looks_like_amount(word):
+            continue
+        start, end = i, i + 1
+        if end < len(words) and names_currency(f"{word} {words[end]}"):
+            end += 1
+        elif start > 0 and names_currency(f"{words[start - 1]} {word}"):
+            start -= 1
+        taken = " ".join(words[start:end])
+        del words[start:end]
+        return taken
+    return None
+
+
+def names_currency(text: str) -> bool:
+    """Whether ``text`` reads as an amount that names its currency."""
+    try:
+        return parse_amount(text, default_currency="XXX")[1] != "XXX"
+    except UnreadableAmount:
+        return False
+
+
+def read_inline_deal(req: Request, text: str, session) -> DealInput:
+    parts = split_fields(text)
+    title_words = parts.pop("title")
+    deal = DealInput()
+    if "amount" not in parts:
+        amount = take_amount(title_words)
+        if amount:
+            parts["amount"] = [amount]
+    deal.title = " ".join(title_words)
+    for name, words in parts.items():
+        value = " ".join(words).strip()
+        if name == "amount":
+            deal.amount, deal.currency = read_amount(req, value)
+        elif name in DATE_FIELDS:
+            setattr(deal, name, read_date(req, value))
+        elif name == "stage":
+            deal.stage = find_stage(req, value)
+        elif name == "owner":
+            deal.owner_id = read_member(req, value, session)
+        elif name == "tags":
+            deal.tags = [tag.strip() for tag in re.split(r"[,，]", value) if tag.strip()]
+        else:
+            setattr(deal, name, value)
+    return deal
+
+
+LIST_WORDS = {
+    "mine": ("mine", "my", "我的"),
+    "team": ("team", "团队"),
+    "all": ("all", "全部"),
+    "overdue": ("overdue", "逾期"),
+    "due": ("due", "待跟进"),
+    "stalled": ("stalled", "停滞"),
+}
+LIST_WORD = {alias: name for name, aliases in LIST_WORDS.items() for alias in aliases}
+CLOSING = ("this-week", "next-week", "this-month", "next-month", "this-quarter")
+STATUSES = {"open": ("open",), "won": ("won",), "lost": ("lost",), "closed": ("won", "lost"), "all": ("open", "won", "lost")}
+
+
+def read_filters(req: Request, text: str, session) -> DealFilter:
+    actor = req.actor
+    scope, stage, owner_ids, overdue, statuses, grade, touch_due = "mine", None, None, None, ("open",), None, None
+    close_from = close_to = quiet_since = None
+    free: list[str] = []
+    today = local_now(req.rt.clock, actor).date()
+    for word in text.split():
+        key, sep, value = word.partition(":") if ":" in word else word.partition("：")
+        key_l = key.lower()
+        if not sep and key_l in LIST_WORD:
+            name = LIST_WORD[key_l]
+            if name == "overdue":
+                overdue = today
+            elif name == "due":
+                touch_due = req.rt.clock.now()
+            elif name == "stalled":
+                quiet_since = stall_cutoffs(req.rt.config, req.rt.clock.now())
+            else:
+                scope = name
+        elif sep and key_l in ("stage", "阶段"):
+            stage = find_stage(req, value)
+        elif sep and key_l in ("owner", "负责人"):
+            owner_ids = (read_member(req, value, session),)
+        elif sep and key_l in ("closing", "成交"):
+            if value.lower() not in CLOSING:
+                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+            close_from, close_to = period(value.lower(), today)
+        elif sep and key_l in ("grade", "评级"):
+            if value.upper() not in GRADES:
+                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+            grade = value.upper()
+        elif sep and key_l in ("status", "状态"):
+            if value.lower() not in STATUSES:
+                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+            statuses = STATUSES[value.lower()]
+        elif sep and key_l.isascii() and key_l.isalpha() and not value.startswith("//"):
+            raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+        else:
+            free.append(word)
+    if owner_ids is None and scope != "all":
+        owner_ids = tuple(team_member_ids(session, actor)) if scope == "team" else (actor.member_id,)
+    return DealFilter(
+        workspace_id=actor.workspace_id,
+        statuses=statuses,
+        owner_ids=owner_ids,
+        stage=stage,
+        overdue_on=overdue,
+        close_from=close_from,
+        close_to=close_to,
+        text=" ".join(free) or None,
+        grade=grade,
+        touch_due_by=touch_due,
+        quiet_since=quiet_since,
+    )
+
+
+def period(name: str, today: date) -> tuple[date, date]:
+    """First and last day of this/next week, month or quarter ("next-month", "this-quarter")."""
+    unit = {"week": week_of, "month": month_of, "quarter": quarter_of}[name.split("-")[1]]
+    span = unit(today, timezone.utc)  # calendar days only: the timezone doesn't matter here
+    if name.startswith("next"):
+        span = unit(span.last + timedelta(days=1), timezone.utc)
+    return span.first, span.last

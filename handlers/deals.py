@@ -1,0 +1,268 @@
+"""Deals in Slack: `/opp new show edit list find move log won lost history`, the buttons and menus
+on a deal card (move, open, log, edit, history, flag a risk) and the deal and log-activity forms.
+Each listener reads what Slack sent, calls one deal service and answers with a card."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.blocks import forms
+from bot.blocks.ids import Action, Form
+from bot.blocks.deals import deal_list, history
+from bot.core.errors import BadInput, UserError
+from bot.core.i18n import field_label, t
+from bot.deals import opportunities
+from bot.deals.views import deal_view, event_views
+from bot.team.members import Actor, ensure_member, local_now
+from bot.blocks.kit import Reply, clip
+from bot.core.runtime import Runtime
+from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, find_stage, parse_number, read_date, request_of, value_number
+from handlers.errors import error_text
+from handlers.forms import read_deal_form, read_log_form, read_meta, values_of
+from handlers.risks import flag_risk
+from handlers.slack_io import open_modal, saved
+from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
+from store.queries import DealFilter, search_deals
+
+LIST_LIMIT = 20
+
+
+def cmd_new(req: Request, rest: str) -> Reply | Modal:
+    if not rest:
+        meta = forms.FormMeta(channel=req.channel)
+        return Modal(forms.deal_modal(req.rt.config, req.lang, owner=req.actor.slack_user_id, meta=meta))
+    answers, rest = take_answers(req, rest)
+    with req.rt.transaction() as session:
+        deal = read_inline_deal(req, rest, session)
+        deal.qualification = answers or None
+        opp, _ = opportunities.create(session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock)
+        view = deal_view(opp)
+    return card(req, view, t(req.lang, "created", number=view.number))
+
+
+def cmd_show(req: Request, rest: str) -> Reply:
+    number, _ = parse_number(rest, "show")
+    return show(req, number)
+
+
+def show(req: Request, number: int) -> Reply:
+    with req.rt.transaction() as session:
+        view = deal_view(opportunities.get(session, actor=req.actor, number=number))
+    return card(req, view)
+
+
+def cmd_edit(req: Request, rest: str) -> Modal:
+    number, _ = parse_number(rest, "edit")
+    return edit_modal(req.rt, req.actor, number, channel=req.channel)
+
+
+def edit_modal(rt: Runtime, actor: Actor, number: int, *, channel: str | None) -> Modal:
+    with rt.transaction() as session:
+        opp = opportunities.get(session, actor=actor, number=number)
+        opportunities.require_change(actor, opp)
+        view = deal_view(opp)
+    meta = forms.FormMeta(channel=channel, number=number, version=view.version)
+    return Modal(forms.deal_modal(rt.config, actor.lang, owner=actor.slack_user_id, meta=meta, deal=view))
+
+
+def cmd_move(req: Request, rest: str) -> Reply:
+    number, stage_text = parse_number(rest, "move")
+    return move(req, number, find_stage(req, stage_text))
+
+
+def move(req: Request, number: int, stage: str) -> Reply:
+    with req.rt.transaction() as session:
+        opp = opportunities.move_stage(session, actor=req.actor, number=number, stage=stage, config=req.rt.config, clock=req.rt.clock)
+        view = deal_view(opp)
+    return card(req, view, t(req.lang, "moved", number=number, stage=req.rt.config.stage(stage).name(req.lang)))
+
+
+def cmd_log(req: Request, rest: str) -> Reply:
+    number, text = parse_number(rest, "log")
+    kind = "note"
+    match = KIND_PREFIX.match(text)
+    if match:
+        word = match.group(1).lower()
+        kind, text = KIND_WORDS.get(word, word), text[match.end() :]
+    text, next_step, due_text = split_next_step(text)
+    due = read_date(req, due_text) if due_text else None
+    with req.rt.transaction() as session:
+        opp = opportunities.log_activity(
+            session, actor=req.actor, number=number, text=text, kind=kind, next_step=next_step, next_step_due=due, config=req.rt.config, clock=req.rt.clock
+        )
+        view = deal_view(opp)
+    return card(req, view, t(req.lang, "logged", number=number))
+
+
+def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
+    number, text = parse_number(rest, "won" if won else "lost")
+    config = req.rt.config
+    reason, note = None, text or None
+    if text:
+        found = config.find_reason(text, won=won)
+        if found:
+            reason, note = found[0].key, found[1] or None
+        elif not won:
+            raise BadInput("unknown_lost_reason", value=clip(text, QUOTE_LIMIT))
+    with req.rt.transaction() as session:
+        opp = opportunities.close(session, actor=req.actor, number=number, won=won, reason=reason, note=note, config=req.rt.config, clock=req.rt.clock)
+        view = deal_view(opp)
+    if won:
+        return card(req, view, t(req.lang, "won", number=number))
+    reason_name = next(r.name(req.lang) for r in config.lost_reasons if r.key == reason)
+    return card(req, view, t(req.lang, "lost", number=number, reason=reason_name))
+
+
+def cmd_history(req: Request, rest: str) -> Reply:
+    number, _ = parse_number(rest, "history")
+    return deal_history(req, number)
+
+
+def deal_history(req: Request, number: int) -> Reply:
+    with req.rt.transaction() as session:
+        opp, events, total = opportunities.history(session, actor=req.actor, number=number)
+        return history(opp.number, event_views(events), total, req.rt.config, req.lang, req.actor.tz)
+
+
+def cmd_list(req: Request, rest: str) -> Reply:
+    with req.rt.transaction() as session:
+        f = read_filters(req, rest, session)
+        rows, total = search_deals(session, f, limit=LIST_LIMIT)
+        views = [deal_view(o) for o in rows]
+    return deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+
+
+def cmd_find(req: Request, rest: str) -> Reply:
+    if not rest:
+        raise BadInput("need_find_text")
+    f = DealFilter(workspace_id=req.actor.workspace_id, statuses=("open", "won", "lost"), text=rest)
+    with req.rt.transaction() as session:
+        rows, total = search_deals(session, f, limit=LIST_LIMIT, newest_first=True)
+        views = [deal_view(o) for o in rows]
+    return deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+
+
+def log_modal(req: Request, number: int) -> Modal:
+    """The log-activity form for a deal the person may change."""
+    with req.rt.transaction() as session:
+        opportunities.require_change(req.actor, opportunities.get(session, actor=req.actor, number=number), "log", req.rt.config)
+    return Modal(forms.log_modal(req.lang, number=number, meta=forms.FormMeta(channel=req.channel, number=number)))
+
+
+SUBCOMMANDS = {
+    "new": cmd_new,
+    "show": cmd_show,
+    "edit": cmd_edit,
+    "list": cmd_list,
+    "find": cmd_find,
+    "move": cmd_move,
+    "log": cmd_log,
+    "won": lambda req, rest: cmd_close(req, rest, won=True),
+    "lost": lambda req, rest: cmd_close(req, rest, won=False),
+    "history": cmd_history,
+}
+
+
+# --- the buttons and menus on a deal card ---------------------------------------------------------
+
+
+def on_move(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    """The card's Move-stage menu ("<number>:<stage>"): the card is replaced by the moved one; a
+    refusal is said to the clicker alone and the card stays."""
+    ack()
+    number, _, stage = action["selected_option"]["value"].partition(":")
+    req = request_of(context, body)
+    if req.rt.config.find_stage(stage) is None:
+        raise BadInput("unknown_stage", value=clip(stage, QUOTE_LIMIT))
+    respond(replace_original=True, **move(req, value_number(number), stage).payload())
+
+
+def on_open(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    reply = show(request_of(context, body), value_number(action.get("value")))
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+def on_history(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    reply = deal_history(request_of(context, body), value_number(action.get("value")))
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+def on_edit(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = request_of(context, body)
+    modal = edit_modal(req.rt, req.actor, value_number(action.get("value")), channel=req.channel)
+    open_modal(client, body["trigger_id"], modal.view, req.lang, respond=respond)
+
+
+def on_log(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+    ack()
+    req = request_of(context, body)
+    open_modal(client, body["trigger_id"], log_modal(req, value_number(action.get("value"))).view, req.lang, respond=respond)
+
+
+def on_risk(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    """The card's "Flag risk" menu: "<number>:<kind>"."""
+    ack()
+    number, _, kind = action["selected_option"]["value"].partition(":")
+    reply = flag_risk(request_of(context, body), value_number(number), kind, note=None, clearing=False)
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+# --- the deal and log-activity forms ---------------------------------------------------------------
+
+
+def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    rt, actor = context["rt"], context["actor"]
+    meta = read_meta(view)
+    deal, problems, owner = read_deal_form(values_of(view), config=rt.config)
+    if problems:
+        errors = {block: error_text(UserError(key, **params), rt.config, actor.lang) for block, (key, params) in problems.items()}
+        ack(response_action="errors", errors=errors)
+        return
+    with rt.transaction() as session:
+        if owner:
+            deal.owner_id = ensure_member(
+                session, workspace_id=actor.workspace_id, slack_user_id=owner, clock=rt.clock, fetch_profile=context["fetch_profile"]
+            ).id
+        if meta.number is None:
+            opp, created = opportunities.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, request_key=f"view:{view['id']}")
+            headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
+        else:
+            opp, changed = opportunities.update(
+                session, actor=actor, number=meta.number, changes=deal, config=rt.config, clock=rt.clock, expected_version=meta.version
+            )
+            labels = ", ".join(field_label(actor.lang, name) for name in changed)
+            headline = t(actor.lang, "updated", number=opp.number, fields=labels) if changed else t(actor.lang, "nothing_changed", number=opp.number)
+        view_of_deal = deal_view(opp)
+    ack()
+    saved(client, context, card_for(rt, actor, view_of_deal, headline), meta.channel)
+
+
+def on_log_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    rt, actor = context["rt"], context["actor"]
+    meta = read_meta(view)
+    if meta.number is None:
+        raise BadInput("need_number", sub="log")
+    kind, text, next_step, due = read_log_form(values_of(view))
+    with rt.transaction() as session:
+        opp = opportunities.log_activity(
+            session, actor=actor, number=meta.number, text=text, kind=kind, next_step=next_step, next_step_due=due, config=rt.config, clock=rt.clock
+        )
+        view_of_deal = deal_view(opp)
+    ack()
+    saved(client, context, card_for(rt, actor, view_of_deal, t(actor.lang, "logged", number=meta.number)), meta.channel)
+
+
+def register(app: App) -> None:
+    app.action(Action.DEAL_MOVE)(on_move)
+    app.action(Action.DEAL_OPEN)(on_open)
+    app.action(Action.DEAL_HISTORY)(on_history)
+    app.action(Action.DEAL_EDIT)(on_edit)
+    app.action(Action.DEAL_LOG)(on_log)
+    app.action(Action.DEAL_RISK)(on_risk)
+    app.view(Form.NEW_DEAL)(on_deal_form)
+    app.view(Form.EDIT_DEAL)(on_deal_form)
+    app.view(Form.LOG_ACTIVITY)(on_log_form)

@@ -1,0 +1,133 @@
+"""The one error path. A listener lets a ``UserError`` (or anything unexpected) propagate; Bolt
+hands it to ``on_error`` (registered with ``@app.error``), which answers on the surface the person
+used, in their language: the slash command's reply, inline modal errors (never an empty 200 that
+would close the form as if saved), an ephemeral note under a button, or a DM from the Home tab.
+Unexpected errors are logged with a reference the person is shown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from slack_bolt import BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks.ids import Form
+from bot.blocks.kit import Reply, esc, warning
+from bot.core.config import Config
+from bot.core.errors import UserError
+from bot.core.i18n import field_label, t
+
+log = logging.getLogger(__name__)
+
+
+def error_text(err: UserError, config: Config, lang: str) -> str:
+    """The sentence that explains ``err``, with the stages, reasons or criteria it refers to."""
+    params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    params.setdefault("stages", ", ".join(f"`{s.key}` {s.name(lang)}" for s in config.stages))
+    params.setdefault("reasons", ", ".join(f"`{r.key}` {r.name(lang)}" for r in config.lost_reasons))
+    if "name" in err.params:
+        params["name_label"] = field_label(lang, err.params["name"])
+    if "status" in err.params:
+        params["status_name"] = t(lang, "status_" + err.params["status"])
+    if "people" in err.params:  # who may do it (bot.deals.permissions.who_may)
+        params["who"] = who_text(err.params["people"], lang)
+    if "gate" in err.params:
+        params["gate_name"] = config.stage(err.params["gate"]).name(lang)
+    params.update(_criteria_params(err, config, lang))
+    return t(lang, err.key, **params)
+
+
+def _criteria_params(err: UserError, config: Config, lang: str) -> dict:
+    criteria = {c.key: c for c in config.qualification.criteria}
+    params = {"criteria": ", ".join(f"`{k}` {c.name(lang)}" for k, c in criteria.items())}
+    if "gaps" in err.params:
+        params["gaps_text"] = ", ".join(f"{criteria[k].name(lang)} {earned}/{weight}" for k, earned, weight in err.params["gaps"])
+    if "criterion" in err.params:
+        criterion = criteria.get(err.params["criterion"])
+        params["criterion_name"] = criterion.name(lang) if criterion else esc(err.params["criterion"])
+        if criterion:
+            params["choices"] = ", ".join(f"`{c.key}` {c.name(lang)}" for c in criterion.choices)
+        else:
+            params["choices"] = ", ".join(f"`{k}`" for k in criteria)
+    return params
+
+
+def who_text(people, lang: str) -> str:
+    """ "its owner <@U1>, their manager <@U2>" from bot.deals.permissions.who_may pairs."""
+    parts = []
+    for kind, value in people:
+        if kind == "consulted":
+            value = "/".join(t(lang, "role_" + role) for role in value.split(","))
+        parts.append(t(lang, "perm_" + kind, user=value, roles=value))
+    return t(lang, "perm_join").join(parts) if parts else t(lang, "perm_nobody")
+
+
+def error_reply(err: UserError, config: Config, lang: str) -> Reply:
+    return warning(error_text(err, config, lang))
+
+
+def internal_error_text(lang: str, what: str) -> str:
+    """Log the exception being handled under a fresh reference; the apology that quotes it."""
+    ref = uuid.uuid4().hex[:8]
+    log.exception("%s failed (ref %s)", what, ref)
+    return t(lang, "internal_error", ref=ref)
+
+
+def explain(error: Exception, config: Config, lang: str, what: str) -> str:
+    if isinstance(error, UserError):
+        return error_text(error, config, lang)
+    return internal_error_text(lang, what)
+
+
+def _lang(context: BoltContext, config: Config) -> str:
+    actor = context.get("actor")
+    return actor.lang if actor else config.language
+
+
+def _json(payload: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(payload, ensure_ascii=False), headers={"content-type": "application/json"})
+
+
+# Where a form shows an error that is not about one of its fields.
+MAIN_FIELD = {Form.NEW_DEAL: "title", Form.EDIT_DEAL: "title", Form.LOG_ACTIVITY: "text", Form.OFFER_DECLINE: "reason"}
+
+
+def form_errors(view: dict, error: Exception, text: str) -> dict:
+    """``response_action: errors`` on the field at fault, else on the form's main field."""
+    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")]
+    field = getattr(error, "field", None)
+    if field not in inputs:
+        field = MAIN_FIELD.get(view.get("callback_id"), inputs[0] if inputs else "title")
+    return {"response_action": "errors", "errors": {field: text}}
+
+
+def on_error(error: Exception, body: dict, context: BoltContext, client: WebClient, respond: Respond | None) -> BoltResponse:
+    """Bolt's global error handler: say what went wrong where the person is looking."""
+    rt = context.get("rt")
+    kind = body.get("type") or ("command" if body.get("command") else "event")
+    if rt is None:
+        text = internal_error_text("en", kind)
+    else:
+        text = explain(error, rt.config, _lang(context, rt.config), kind)
+    if body.get("command"):
+        return _json({"response_type": "ephemeral", **warning(text).payload()})
+    if kind == "view_submission":
+        return _json(form_errors(body.get("view") or {}, error, text))
+    if kind == "block_actions":
+        _tell_clicker(body, client, respond, warning(text))
+    return BoltResponse(status=200, body="")
+
+
+def _tell_clicker(body: dict, client: WebClient, respond: Respond | None, reply: Reply) -> None:
+    """Under the message clicked (its response_url), else by DM (the Home tab has none)."""
+    user = (body.get("user") or {}).get("id")
+    try:
+        if respond is not None and body.get("response_url"):
+            respond(response_type="ephemeral", replace_original=False, **reply.payload())
+        elif user:
+            client.chat_postMessage(channel=user, **reply.payload())
+    except (SlackApiError, SlackClientError, OSError):
+        log.warning("could not tell %s what went wrong", user)

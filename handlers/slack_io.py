@@ -1,0 +1,97 @@
+"""Talking back to Slack outside an acknowledgement: a reply shown to one person, a modal (with a
+message instead when Slack refuses it), the Home tab, a file after the answer, and the profile
+reader that fills in a member's name, language and timezone."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, Future
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks.kit import Reply, warning
+from bot.core.i18n import t
+from bot.reporting.home import home_view
+from bot.reporting.reports import Upload
+from bot.team.members import ProfileFetcher
+
+log = logging.getLogger(__name__)
+
+
+def post_private(client: WebClient, user: str, channel: str | None, reply: Reply) -> None:
+    """Show ``reply`` to one person: ephemeral in the channel they were in, else by DM."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, **reply.payload())
+            return
+        except SlackApiError as exc:  # e.g. not_in_channel: fall back to a DM
+            log.info("chat.postEphemeral to %s failed (%s); sending a DM", channel, exc.response.get("error"))
+    client.chat_postMessage(channel=user, **reply.payload())
+
+
+def open_modal(client: WebClient, trigger_id: str, view: dict, lang: str, *, respond: Respond | None = None, user: str | None = None) -> None:
+    """Open ``view``; if Slack refuses (an expired trigger), say so under the message clicked or by DM."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        reply = warning(t(lang, "modal_failed"))
+        if respond is not None:
+            respond(response_type="ephemeral", replace_original=False, **reply.payload())
+        elif user:
+            client.chat_postMessage(channel=user, **reply.payload())
+
+
+def publish_home(client: WebClient, user: str, view: dict) -> None:
+    """Draw a Home tab; a refusal from Slack is logged, never shown as an error."""
+    try:
+        client.views_publish(user_id=user, view=view)
+    except SlackApiError as exc:
+        log.warning("views.publish for %s failed: %s", user, exc.response.get("error"))
+
+
+def upload_file(client: WebClient, upload: Upload, *, user: str, channel: str | None = None) -> None:
+    """Build the file and upload it to ``channel``, or to the user's DM with the app. Runs after the
+    answer (a lazy listener), so a failure is logged: the person already has the figures."""
+    try:
+        content = upload.make()
+        if channel is None:
+            channel = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(channel=channel, content=content, filename=upload.filename, title=upload.title)
+    except Exception:
+        log.exception("could not upload %s for %s", upload.filename, user)
+
+
+def profile_fetcher(client: WebClient) -> ProfileFetcher:
+    """users.info through the app's client; a failure is logged and the cached data kept."""
+
+    def fetch(user_id: str) -> dict | None:
+        try:
+            return client.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc)
+            return None
+
+    return fetch
+
+
+class InlineExecutor(Executor):
+    """Runs work after the answer at once, in the request's thread: the console and the tests use
+    it for Bolt's lazy listeners, so what happens after an answer has happened when it returns."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever looks at the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+def saved(client: WebClient, context, reply: Reply, channel: str | None) -> None:
+    """After a form is saved: tell the person where they opened it, and redraw their Home tab."""
+    actor = context["actor"]
+    post_private(client, actor.slack_user_id, channel, reply)
+    publish_home(client, actor.slack_user_id, home_view(context["rt"], actor))
