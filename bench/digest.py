@@ -99,60 +99,72 @@ def main() -> int:
     seed(engine, config, now)
     sessions = make_sessions(engine)
 
-    statements: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
     def run_digest():
         with sessions() as session:
             facts = digest.daily_facts(session, config, TEAM, day)
             reply = digest_render.daily(facts, config, "en")
         return facts, reply
 
-    facts, reply = run_digest()  # warm caches; also captures the statements
-    event.listen(engine, "before_cursor_execute", capture)
-    run_digest()
-    event.remove(engine, "before_cursor_execute", capture)
+    facts, reply = run_digest()  # warm caches
+    statements = captured(engine, run_digest)
     print(
         f"digest: {len(reply.blocks)} blocks, {facts.stalled.total:,} stalled, {facts.overdue.total:,} overdue, "
         f"{sum(r.count for r in facts.pipeline):,} open deals, {len(facts.reps)} reps; {len(statements)} SQL statements"
     )
-
     per_statement: dict[int, list[float]] = {}
-
-    def run_raw():
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            for i, (statement, parameters) in enumerate(statements):
-                started = time.perf_counter()
-                cursor.execute(statement, parameters)
-                cursor.fetchall()
-                per_statement.setdefault(i, []).append(time.perf_counter() - started)
-            cursor.close()
-        finally:
-            raw.close()
-
     digest_times, raw_times = [], []
     for _ in range(args.runs):
         started = time.perf_counter()
-        run_raw()
+        run_raw(engine, statements, per_statement)
         raw_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         run_digest()
         digest_times.append(time.perf_counter() - started)
+    d_med, r_med = report(engine.dialect.name, digest_times, raw_times, statements, per_statement)
+    engine.dispose()
+    return 0 if d_med < 1.0 and d_med / r_med < 3 else 1
+
+
+def captured(engine, run) -> list[tuple[str, object]]:
+    """The SQL statements (and parameters) that one call of ``run`` executes."""
+    statements: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    run()
+    event.remove(engine, "before_cursor_execute", capture)
+    return statements
+
+
+def run_raw(engine, statements: list[tuple[str, object]], per_statement: dict[int, list[float]]) -> None:
+    """Execute ``statements`` directly on a DBAPI connection, adding each one's time to ``per_statement``."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for i, (statement, parameters) in enumerate(statements):
+            started = time.perf_counter()
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+            per_statement.setdefault(i, []).append(time.perf_counter() - started)
+        cursor.close()
+    finally:
+        raw.close()
+
+
+def report(database: str, digest_times: list[float], raw_times: list[float], statements, per_statement: dict[int, list[float]]) -> tuple[float, float]:
+    """Print the timings and the slowest statements; returns the digest's and raw SQL's medians."""
     d_best, d_med = min(digest_times), statistics.median(digest_times)
     r_best, r_med = min(raw_times), statistics.median(raw_times)
-    print(f"database: {engine.dialect.name}")
+    print(f"database: {database}")
     print(f"daily digest (figures + blocks): best {d_best * 1000:.0f} ms, median {d_med * 1000:.0f} ms")
     print(f"raw SQL aggregates (same statements): best {r_best * 1000:.0f} ms, median {r_med * 1000:.0f} ms")
     print(f"ratio (median): {d_med / r_med:.2f}x   targets: < 1000 ms, < 3x")
     print("slowest statements (median):")
     for i, times in sorted(per_statement.items(), key=lambda kv: -statistics.median(kv[1]))[:5]:
         print(f"  {statistics.median(times) * 1000:6.0f} ms  {' '.join(statements[i][0].split())[:110]}")
-    engine.dispose()
-    return 0 if d_med < 1.0 and d_med / r_med < 3 else 1
+    return d_med, r_med
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,82 +42,11 @@ def main() -> None:
     args = parser.parse_args()
     url, engine = empty_database(args.database_url, "scan")
     config = load_config(ROOT / "config.toml")
-    stall = {s.key: s.stall_days for s in config.stages}
-    cadence = config.qualification.cadence_days
-    rnd = random.Random(5)
     # a Tuesday at 22:00 in the team's timezone: quiet hours, so the first scan opens alerts only
     now = datetime(2026, 11, 24, 22, 0, tzinfo=ZoneInfo(config.timezone)).astimezone(timezone.utc)
-    today = now.astimezone(config.tz).date()
     started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(insert(Workspace), [{"id": WS, "next_number": 1, "created_at": now}])
-        conn.execute(
-            insert(Member),
-            [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i:04d}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 201)],
-        )
-        rows = []
-        for n in range(1, args.deals + 1):
-            is_open = n > args.deals - args.open
-            stage = rnd.choice(list(stall))
-            grade = rnd.choices("ABC", weights=(5, 25, 70))[0]
-            if is_open:  # mostly healthy: about a quarter of open deals meet some condition
-                last = now - timedelta(days=rnd.uniform(0, stall[stage] * 1.1))
-                touch = now + timedelta(days=rnd.uniform(-0.1, 1) * cadence[grade])
-                due = today + timedelta(days=rnd.randint(-2, 30)) if rnd.random() < 0.5 else None
-                close = today + timedelta(days=rnd.randint(-3, 90))
-            else:
-                last = now - timedelta(days=rnd.uniform(30, 1500))
-                touch, due, close = None, None, (last + timedelta(days=10)).date()
-            rows.append(
-                {
-                    "workspace_id": WS,
-                    "number": n,
-                    "title": f"deal {n}",
-                    "currency": "CNY",
-                    "tags": [],
-                    "auto_tags": [],
-                    "qualification": {},
-                    "version": 1,
-                    "created_at": last,
-                    "updated_at": last,
-                    "last_activity_at": last,
-                    "stage_entered_at": last,
-                    "stage": stage,
-                    "grade": grade,
-                    "amount": Decimal(rnd.randrange(10_000, 3_000_000)),
-                    "owner_id": rnd.randrange(1, 201),
-                    "creator_id": 1,
-                    "next_touch_due": touch,
-                    "next_step_due": due,
-                    "expected_close": close,
-                    "status": "open" if is_open else rnd.choice(("won", "lost")),
-                }
-            )
-            if len(rows) == BATCH:
-                conn.execute(insert(Opportunity), rows)
-                rows = []
-        if rows:
-            conn.execute(insert(Opportunity), rows)
-        first_open = conn.execute(select(func.min(Opportunity.id)).where(Opportunity.status == "open")).scalar()
-        conn.execute(
-            insert(Risk),
-            [
-                {
-                    "opportunity_id": first_open + i * (args.open // 1000),
-                    "kind": "competitor",
-                    "note": "bench",
-                    "raised_by_id": 1,
-                    "raised_at": now - timedelta(days=1),
-                }
-                for i in range(1000)
-            ],
-        )
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-    else:
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    seed(engine, config, now, deals=args.deals, open_=args.open)
+    analyze(engine)
     print(f"{engine.dialect.name}: {args.deals:,} deals ({args.open:,} open) loaded in {time.perf_counter() - started:.0f} s")
 
     sessions = make_sessions(engine)
@@ -134,6 +63,91 @@ def main() -> None:
     with sessions() as session:
         by = session.execute(select(Alert.condition, func.count()).where(Alert.cleared_at.is_(None)).group_by(Alert.condition)).all()
     print("open alerts: " + ", ".join(f"{c} {n:,}" for c, n in sorted(by)))
+
+
+def seed(engine, config, now: datetime, *, deals: int, open_: int) -> None:
+    """The workspace, 200 members, ``deals`` deals (the last ``open_`` of them open) in batches, and
+    a competitor risk on 1,000 open deals."""
+    stall = {s.key: s.stall_days for s in config.stages}
+    cadence = config.qualification.cadence_days
+    today = now.astimezone(config.tz).date()
+    rnd = random.Random(5)
+    with engine.begin() as conn:
+        conn.execute(insert(Workspace), [{"id": WS, "next_number": 1, "created_at": now}])
+        conn.execute(
+            insert(Member),
+            [{"id": i, "workspace_id": WS, "slack_user_id": f"U{i:04d}", "display_name": f"u{i}", "role": "ae", "created_at": now} for i in range(1, 201)],
+        )
+        rows = []
+        for n in range(1, deals + 1):
+            rows.append(deal_row(rnd, n, is_open=n > deals - open_, now=now, today=today, stall=stall, cadence=cadence))
+            if len(rows) == BATCH:
+                conn.execute(insert(Opportunity), rows)
+                rows = []
+        if rows:
+            conn.execute(insert(Opportunity), rows)
+        first_open = conn.execute(select(func.min(Opportunity.id)).where(Opportunity.status == "open")).scalar()
+        conn.execute(
+            insert(Risk),
+            [
+                {
+                    "opportunity_id": first_open + i * (open_ // 1000),
+                    "kind": "competitor",
+                    "note": "bench",
+                    "raised_by_id": 1,
+                    "raised_at": now - timedelta(days=1),
+                }
+                for i in range(1000)
+            ],
+        )
+
+
+def deal_row(rnd: random.Random, n: int, *, is_open: bool, now: datetime, today: date, stall: dict[str, int], cadence: dict[str, int]) -> dict:
+    """Deal ``n``: open ones mostly healthy (about a quarter meet some condition), closed ones long
+    idle. ``stall`` and ``cadence`` are the stages' stall days and the grades' follow-up days."""
+    stage = rnd.choice(list(stall))
+    grade = rnd.choices("ABC", weights=(5, 25, 70))[0]
+    if is_open:
+        last = now - timedelta(days=rnd.uniform(0, stall[stage] * 1.1))
+        touch = now + timedelta(days=rnd.uniform(-0.1, 1) * cadence[grade])
+        due = today + timedelta(days=rnd.randint(-2, 30)) if rnd.random() < 0.5 else None
+        close = today + timedelta(days=rnd.randint(-3, 90))
+    else:
+        last = now - timedelta(days=rnd.uniform(30, 1500))
+        touch, due, close = None, None, (last + timedelta(days=10)).date()
+    return {
+        "workspace_id": WS,
+        "number": n,
+        "title": f"deal {n}",
+        "currency": "CNY",
+        "tags": [],
+        "auto_tags": [],
+        "qualification": {},
+        "version": 1,
+        "created_at": last,
+        "updated_at": last,
+        "last_activity_at": last,
+        "stage_entered_at": last,
+        "stage": stage,
+        "grade": grade,
+        "amount": Decimal(rnd.randrange(10_000, 3_000_000)),
+        "owner_id": rnd.randrange(1, 201),
+        "creator_id": 1,
+        "next_touch_due": touch,
+        "next_step_due": due,
+        "expected_close": close,
+        "status": "open" if is_open else rnd.choice(("won", "lost")),
+    }
+
+
+def analyze(engine) -> None:
+    """Fresh planner statistics after the bulk load."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
 
 
 if __name__ == "__main__":

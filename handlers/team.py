@@ -20,6 +20,7 @@ from bot.core.i18n import t
 from bot.deals import opportunities, permissions, pool
 from bot.deals.views import deal_view
 from bot.team import assignment, roster
+from bot.team import offers, rules
 from bot.team.members import local_now
 from handlers.args import MENTION, QUOTE_LIMIT, Request, card, parse_number, read_date, read_member, request_of, value_number
 from handlers.forms import read_decline_form
@@ -52,7 +53,7 @@ def cmd_team(req: Request, rest: str) -> Reply:
     with req.rt.transaction() as session:
         seed(req, session)
         people = roster.people(session, req.actor.workspace_id)
-        counts = assignment.open_counts(session, req.actor.workspace_id)
+        counts = rules.open_counts(session, req.actor.workspace_id)
         ids = {m.id: m.slack_user_id for m in people}
         lines = []
         for m in people:
@@ -82,7 +83,7 @@ def team_load(req: Request) -> Reply:
         seed(req, session)
         people = [m for m in roster.people(session, ws) if m.role not in ("admin",) or m.capacity]
         stats = roster.load(session, ws, today)
-        counts = assignment.open_counts(session, ws)
+        counts = rules.open_counts(session, ws)
         lines = []
         for m in sorted(people, key=lambda m: -counts.get(m.id, 0)):
             _, amount, overdue = stats.get(m.id, (0, 0, 0))
@@ -204,7 +205,7 @@ def cmd_who(req: Request, rest: str) -> Reply:
             if nxt.owner_role == owner_role and not opp.pooled_at:
                 who = t(lang, "who_next_same", user=opp.owner.slack_user_id)
             else:
-                rule = assignment.rule_for(config, opp, nxt.owner_role)
+                rule = rules.rule_for(config, opp, nxt.owner_role)
                 who = t(lang, "who_next_rules") + f" ({esc(rule.name)})"
             lines.append(t(lang, "who_next", stage=nxt.name(lang), role=_role_name(lang, nxt.owner_role), who=who))
         else:
@@ -297,8 +298,8 @@ def on_decline(ack: Ack, action: dict, body: dict, client: WebClient, context: B
     rt, actor = context["rt"], context["actor"]
     offer_id = value_number(action.get("value"))
     with rt.transaction() as session:
-        made = assignment.open_offer(session, offer_id)
-        if made is None or made.status != assignment.OPEN_OFFER or made.member_id != actor.member_id:
+        made = offers.open_offer(session, offer_id)
+        if made is None or made.status != offers.OPEN_OFFER or made.member_id != actor.member_id:
             respond(response_type="ephemeral", replace_original=False, **message(t(actor.lang, "as_offer_gone")).payload())
             return
         number = session.scalar(select(Opportunity.number).where(Opportunity.id == made.opportunity_id))

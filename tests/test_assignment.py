@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.team import assignment
+from bot.team import batch, rules
 from bot.deals import opportunities
 from bot.deals import pool
 from handlers import team
@@ -29,7 +30,7 @@ TODAY = date(2026, 11, 25)
 
 
 def cand(i, open_=0, capacity=None, away=None):
-    return assignment.Candidate(i, f"U{i}", "ae", capacity, away, open_)
+    return rules.Candidate(i, f"U{i}", "ae", capacity, away, open_)
 
 
 # --- the pure rules --------------------------------------------------------------------------
@@ -37,32 +38,32 @@ def cand(i, open_=0, capacity=None, away=None):
 
 def test_rules_match_on_region_industry_source_amount_and_tag():
     rule = Rule(name="华东制造", strategy="round_robin", regions=("华东",), industries=("制造",), min_amount=100000, max_amount=1000000, role="ae")
-    assert assignment.matches(rule, region="华东", industry="制造", amount=Decimal(500000))
-    assert not assignment.matches(rule, region="华南", industry="制造", amount=Decimal(500000))
-    assert not assignment.matches(rule, region="华东", industry="制造", amount=Decimal(50000))
-    assert not assignment.matches(rule, region="华东", industry="制造", amount=None)
+    assert rules.matches(rule, region="华东", industry="制造", amount=Decimal(500000))
+    assert not rules.matches(rule, region="华南", industry="制造", amount=Decimal(500000))
+    assert not rules.matches(rule, region="华东", industry="制造", amount=Decimal(50000))
+    assert not rules.matches(rule, region="华东", industry="制造", amount=None)
     tagged = Rule(name="expo", strategy="least_loaded", sources=("expo",), tags=("hot",), role="bdr")
-    assert assignment.matches(tagged, source="Expo", tags=["hot", "x"])
-    assert not assignment.matches(tagged, source="expo", tags=["cold"])
+    assert rules.matches(tagged, source="Expo", tags=["hot", "x"])
+    assert not rules.matches(tagged, source="expo", tags=["cold"])
 
 
 def test_the_first_matching_rule_decides_else_the_default():
-    rules = (Rule(name="big", strategy="least_loaded", min_amount=1e6, role="ae"), Rule(name="east", strategy="round_robin", regions=("华东",), role="ae"))
-    cfg = type("C", (), {"assignment": AssignmentSettings(rules=rules)})()
+    ordered = (Rule(name="big", strategy="least_loaded", min_amount=1e6, role="ae"), Rule(name="east", strategy="round_robin", regions=("华东",), role="ae"))
+    cfg = type("C", (), {"assignment": AssignmentSettings(rules=ordered)})()
     deal = type("D", (), dict(region="华东", industry=None, source=None, amount=Decimal(2e6), tags=[]))()
-    assert assignment.rule_for(cfg, deal).name == "big"
+    assert rules.rule_for(cfg, deal).name == "big"
     deal.amount = Decimal(10)
-    assert assignment.rule_for(cfg, deal).name == "east"
+    assert rules.rule_for(cfg, deal).name == "east"
     deal.region = "华北"
-    assert assignment.rule_for(cfg, deal).name == "default"
-    assert assignment.rule_for(cfg, deal, "support").role == "support"
+    assert rules.rule_for(cfg, deal).name == "default"
+    assert rules.rule_for(cfg, deal, "support").role == "support"
 
 
 def test_round_robin_over_1000_deals_is_fair_and_skips_people_who_are_away():
     people = [cand(i) for i in range(1, 6)] + [cand(6, away=TODAY + timedelta(days=3))]
     last, given = None, Counter()
     for _ in range(1000):
-        chosen = assignment.pick("round_robin", assignment.eligible(people, TODAY), last)
+        chosen = rules.pick("round_robin", rules.eligible(people, TODAY), last)
         chosen.open += 1
         last = chosen.member_id
         given[chosen.member_id] += 1
@@ -74,7 +75,7 @@ def test_least_loaded_over_1000_deals_never_exceeds_capacity():
     people = [cand(1, 5, 10), cand(2, 0, 300), cand(3, 250, 400), cand(4, 0, 100, away=TODAY), cand(5, 0, None)]
     pooled = 0
     for _ in range(1000):
-        chosen = assignment.pick("least_loaded", assignment.eligible(people, TODAY))
+        chosen = rules.pick("least_loaded", rules.eligible(people, TODAY))
         if chosen is None:
             pooled += 1
             continue
@@ -161,7 +162,7 @@ def test_1000_assignments_through_the_database_are_fair(rt, team_of):
         opps = s.scalars(select(Opportunity).order_by(Opportunity.number)).unique().all()
         for opp in opps[:100]:  # one by one, as offers
             assignment.assign_owner(s, rt.config, opp, by=system.id, now=rt.clock.now())
-        assignment.assign_batch(s, rt.config, list(opps[100:]), by=system.id, now=rt.clock.now())
+        batch.assign_batch(s, rt.config, list(opps[100:]), by=system.id, now=rt.clock.now())
     with rt.sessions() as s:
         counts = Counter(s.scalars(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id).where(Opportunity.pooled_at.is_(None))))
         pooled = s.query(Opportunity).filter(Opportunity.pooled_at.is_not(None)).count()

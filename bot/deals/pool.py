@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.team import assignment
+from bot.team import offers, rules
 from bot.deals import opportunities
 from bot.deals import permissions
 from bot.core.errors import BadInput, Conflict
@@ -44,7 +45,7 @@ def claim(session: Session, *, actor: Actor, number: int, config, now: datetime)
     permissions.require(actor, "claim", opp, config)
     me = session.get(Member, actor.member_id)
     if me.capacity is not None:
-        held = assignment.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
+        held = rules.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
         if held >= me.capacity:
             raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
     won = session.execute(
@@ -60,10 +61,10 @@ def claim(session: Session, *, actor: Actor, number: int, config, now: datetime)
     session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="claim", old="pool", new=actor.slack_user_id))
     session.execute(
         update(AssignmentOffer)
-        .where(AssignmentOffer.opportunity_id == opp.id, AssignmentOffer.status == assignment.OPEN_OFFER)
+        .where(AssignmentOffer.opportunity_id == opp.id, AssignmentOffer.status == offers.OPEN_OFFER)
         .values(status="withdrawn", answered_at=now)
     )
-    assignment.post(
+    offers.post(
         session,
         config,
         actor.workspace_id,
@@ -101,7 +102,7 @@ def return_idle_deals(rt, now: datetime) -> int:
             why = t(rt.config.language, "as_why_idle", user=owner, days=days)
             assignment.to_pool(session, rt.config, opp, why, by=system.id, now=now)
             opp.responsible_id = None
-            assignment.dm(
+            offers.dm(
                 session,
                 opp.workspace_id,
                 owner,
@@ -127,12 +128,12 @@ def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, 
         .where(
             AssignmentOffer.opportunity_id == opp.id,
             AssignmentOffer.kind == "owner",
-            AssignmentOffer.status == assignment.OPEN_OFFER,
+            AssignmentOffer.status == offers.OPEN_OFFER,
         )
         .values(status="withdrawn", answered_at=now)
     )
     lang = config.language
-    assignment.dm(
+    offers.dm(
         session,
         opp.workspace_id,
         member.slack_user_id,
@@ -140,7 +141,7 @@ def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, 
         message(t(lang, "as_manual_dm", by=actor.slack_user_id, number=number, title=esc(opp.title))),
         now,
     )
-    assignment.post(
+    offers.post(
         session,
         config,
         opp.workspace_id,

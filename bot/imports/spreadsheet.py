@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.team import assignment
+from bot.team import batch
 from bot.deals import opportunities
 from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.dates import UnreadableDate
@@ -72,6 +73,28 @@ class Result:
 
 def read_rows(rt: Runtime, path: Path) -> list[Row]:
     """Every row, checked. Raises BadImport listing every problem (the first 20)."""
+    reader = _reader(path)
+    now = rt.clock.now().astimezone(rt.config.tz)
+    rows, problems = [], []
+    for line, raw in enumerate(reader, start=2):
+        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(values.values()):
+            continue
+        deal, faults = _deal(rt, values, now)
+        problems += [f"row {line}: {column}: {what}" for column, what in faults]
+        rows.append(Row(line, deal, values.get("owner") or None))
+    if problems:
+        shown = problems[:SHOW_PROBLEMS]
+        if len(problems) > SHOW_PROBLEMS:
+            shown.append(f"... and {len(problems) - SHOW_PROBLEMS} more")
+        raise BadImport(shown + ["nothing was imported"])
+    if not rows:
+        raise BadImport([f"{path}: no deals in it"])
+    return rows
+
+
+def _reader(path: Path) -> csv.DictReader:
+    """The file's rows by column name, once its header names known columns and a title."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -83,56 +106,43 @@ def read_rows(rt: Runtime, path: Path) -> list[Row]:
         problems = [f"{path}: needs a header row with a title column; columns: {', '.join(COLUMNS)}"] if "title" not in headers else []
         problems += [f"{path}: unknown column {h!r} (columns: {', '.join(COLUMNS)})" for h in unknown]
         raise BadImport(problems)
-    config = rt.config
-    now = rt.clock.now().astimezone(config.tz)
-    rows, problems = [], []
-    for line, raw in enumerate(reader, start=2):
-        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
-        if not any(values.values()):
-            continue
-        deal, owner = DealInput(), values.get("owner") or None
+    return reader
 
-        def problem(column: str, what: str) -> None:
-            problems.append(f"row {line}: {column}: {what}")
 
-        if not values.get("title"):
-            problem("title", "is empty; every deal needs a title")
-        for name in ("title", "account", "contact", "next_step", "source", "industry", "region"):
-            value = values.get(name) or None
-            if value and len(value) > LIMITS[name]:
-                problem(name, f"{len(value)} characters; the most is {LIMITS[name]}")
-            setattr(deal, name, value)
-        if values.get("amount"):
-            text = values["amount"] + (f" {values['currency']}" if values.get("currency") else "")
+def _deal(rt: Runtime, values: dict[str, str], now) -> tuple[DealInput, list[tuple[str, str]]]:
+    """One row's deal, and what is wrong with it: (column, problem) for each value that can't be used."""
+    deal, faults = DealInput(), []
+    if not values.get("title"):
+        faults.append(("title", "is empty; every deal needs a title"))
+    for name in ("title", "account", "contact", "next_step", "source", "industry", "region"):
+        value = values.get(name) or None
+        if value and len(value) > LIMITS[name]:
+            faults.append((name, f"{len(value)} characters; the most is {LIMITS[name]}"))
+        setattr(deal, name, value)
+    if values.get("amount"):
+        text = values["amount"] + (f" {values['currency']}" if values.get("currency") else "")
+        try:
+            deal.amount, deal.currency = parse_amount(text, default_currency=rt.config.currency)
+        except UnreadableAmount:
+            faults.append(("amount", f"can't read {values['amount']!r} (e.g. 500000, 50万, $20k)"))
+    if values.get("stage"):
+        stage = rt.config.find_stage(values["stage"])
+        if stage is None:
+            faults.append(("stage", f"no stage {values['stage']!r}; stages: {', '.join(s.key for s in rt.config.stages)}"))
+        else:
+            deal.stage = stage.key
+    for name in ("expected_close", "next_step_due"):
+        if values.get(name):
             try:
-                deal.amount, deal.currency = parse_amount(text, default_currency=config.currency)
-            except UnreadableAmount:
-                problem("amount", f"can't read {values['amount']!r} (e.g. 500000, 50万, $20k)")
-        if values.get("stage"):
-            stage = config.find_stage(values["stage"])
-            if stage is None:
-                problem("stage", f"no stage {values['stage']!r}; stages: {', '.join(s.key for s in config.stages)}")
-            else:
-                deal.stage = stage.key
-        for name in ("expected_close", "next_step_due"):
-            if values.get(name):
-                try:
-                    setattr(deal, name, _date(rt, values[name], now))
-                except UnreadableDate:
-                    problem(name, f"can't read {values[name]!r} as a date (e.g. 2026-12-31)")
-        if values.get("tags"):
-            deal.tags = [tag.strip() for tag in re.split(r"[,，]", values["tags"]) if tag.strip()]
-        if owner and not SLACK_ID.match(owner):
-            problem("owner", f"{owner!r} is not a Slack user id (like U012ABCDEF); leave it empty to assign by the rules")
-        rows.append(Row(line, deal, owner))
-    if problems:
-        shown = problems[:SHOW_PROBLEMS]
-        if len(problems) > SHOW_PROBLEMS:
-            shown.append(f"... and {len(problems) - SHOW_PROBLEMS} more")
-        raise BadImport(shown + ["nothing was imported"])
-    if not rows:
-        raise BadImport([f"{path}: no deals in it"])
-    return rows
+                setattr(deal, name, _date(rt, values[name], now))
+            except UnreadableDate:
+                faults.append((name, f"can't read {values[name]!r} as a date (e.g. 2026-12-31)"))
+    if values.get("tags"):
+        deal.tags = [tag.strip() for tag in re.split(r"[,，]", values["tags"]) if tag.strip()]
+    owner = values.get("owner") or None
+    if owner and not SLACK_ID.match(owner):
+        faults.append(("owner", f"{owner!r} is not a Slack user id (like U012ABCDEF); leave it empty to assign by the rules"))
+    return deal, faults
 
 
 def _date(rt: Runtime, text: str, now) -> date:
@@ -160,7 +170,7 @@ def import_deals(rt: Runtime, rows: list[Row], *, workspace_id: str) -> Result:
             numbers.append(opp.number)
             if not row.owner:
                 unowned.append(opp)
-        given = assignment.assign_batch(session, rt.config, unowned, by=importer.member_id, now=now) if unowned else {}
+        given = batch.assign_batch(session, rt.config, unowned, by=importer.member_id, now=now) if unowned else {}
         ids = dict(session.execute(select(Member.id, Member.slack_user_id).where(Member.id.in_(given))).all())
     return Result(
         created=len(rows),
