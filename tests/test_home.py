@@ -78,9 +78,12 @@ def test_home_buttons_open_the_new_deal_form_the_log_form_and_the_card(slack, fa
     slack.command("alice", "new Acme ERP 50万 close 2026-11-20")
     open_home(slack, "alice")
     home_click(slack, "alice", "home_new", None)
-    assert fake.last("views.open").args["view"]["callback_id"]
+    assert fake.last("views.open").args["view"]["callback_id"] == "deal_new"
     home_click(slack, "alice", "home_deal", "log:1")
-    assert "#1" in payload_text({"blocks": fake.last("views.open").args["view"]["blocks"]}) or fake.last("views.open").args["view"]["title"]
+    log_form = fake.last("views.open").args["view"]
+    assert log_form["callback_id"] == "deal_log"
+    assert json.loads(log_form["private_metadata"])["number"] == 1  # the form logs on deal #1
+    assert "#1" in log_form["title"]["text"]
     home_click(slack, "alice", "home_deal", "open:1")
     dm = fake.last("chat.postMessage").args
     assert dm["channel"] == "U0ALICE" and "Acme ERP" in payload_text(dm)
