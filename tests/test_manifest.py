@@ -5,6 +5,8 @@ import json
 import re
 from pathlib import Path
 
+from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action, Form
+
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
 
@@ -24,7 +26,7 @@ SCOPES = {
 
 
 def called_methods() -> set[str]:
-    source = "\n".join(p.read_text(encoding="utf-8") for d in ("bot", "handlers") for p in (ROOT / d).glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py"))
     return set(re.findall(r"\.(chat_[A-Za-z]+|files_upload_v2|views_[a-z]+|conversations_[a-z]+|users_[a-z]+)\(", source))
 
 
@@ -48,3 +50,22 @@ def test_the_command_and_events_are_declared_and_registered(slack):
     assert "app_home_opened" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert "Created #1" in slack.command("alice", "new Manifest check 5万").text
+
+
+def test_every_action_and_form_the_app_draws_has_a_listener(slack):
+    """Each action_id and callback_id in bot.blocks.ids reaches a listener (Bolt answers 404 to a
+    request nobody listens to), and the ids in the code are the ones blocks use."""
+    for action in Action:
+        answer = slack.click("alice", action.value, "1")
+        assert answer.status != 404, f"nobody listens to the {action.value} button"
+    assert slack.click("alice", f"{ALERT_SNOOZE_PREFIX}3", "1:3").status != 404
+    assert slack.click("alice", "no_such_button", "1").status == 404  # the check can fail
+    for form in Form:
+        view = {"type": "modal", "callback_id": form.value, "private_metadata": "{}", "blocks": []}
+        assert slack.submit("alice", view, {}).status == 200, form
+
+
+def test_the_ids_are_the_ones_the_blocks_use():
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot" / "blocks").rglob("*.py") if p.name != "ids.py")
+    literal = re.findall(r'"action_id": "([a-z_]+)"', source)
+    assert not [a for a in literal if a in {x.value for x in Action}], "use bot.blocks.ids, not a string literal"
