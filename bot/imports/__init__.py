@@ -1,0 +1,1 @@
+"""Bringing deals in from a spreadsheet (`oppbot import deals.csv`), all rows checked first."""
