@@ -22,16 +22,15 @@ import urllib.request
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlencode
 
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.console.signing import SlackRequests  # noqa: E402
+from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
-from bot.console.slack_api import TEAM_ID, FakeSlack  # noqa: E402
 from store.db import make_engine, upgrade  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 
@@ -165,7 +164,7 @@ def wait_until_up(base: str, proc) -> None:
 
 
 def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
-    verifier = SignatureVerifier(SECRET)
+    slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
     rnd = random.Random(11)
     mix = [
         ("show", lambda: f"show {rnd.randrange(1, args.deals)}"),
@@ -183,25 +182,10 @@ def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
     for i in range(args.requests):
         name, make = mix[i % len(mix)]
         user = rnd.choice(USERS)  # read by the log/move lambdas: each acts on their own deals
-        body = urlencode(
-            {
-                "team_id": TEAM_ID,
-                "channel_id": "C0BENCH",
-                "user_id": user,
-                "user_name": user,
-                "command": "/opp",
-                "text": make(),
-                "response_url": fake.response_url(),
-                "trigger_id": f"t.{i}",
-            }
+        signed = slack.command(
+            user_id=user, user_name=user, channel_id="C0BENCH", channel_name="bench", text=make(), response_url=fake.response_url(), trigger_id=f"t.{i}"
         )
-        ts = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": verifier.generate_signature(timestamp=ts, body=body),
-        }
-        request = urllib.request.Request(base + "/slack/events", data=body.encode(), headers=headers, method="POST")
+        request = urllib.request.Request(base + "/slack/events", data=signed.body.encode(), headers=signed.headers, method="POST")
         t0 = time.perf_counter()
         with urllib.request.urlopen(request, timeout=10) as r:
             answer = r.read().decode()

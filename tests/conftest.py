@@ -18,27 +18,26 @@ from __future__ import annotations
 import io
 import json
 import os
-import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select, text
 
 from bot.app import create_app, web_client
-from handlers.slack_io import InlineExecutor
+from bot.console.signing import SignedRequest, SlackRequests
+from bot.console.slack_api import APP_ID, TEAM_ID
 from bot.core.clock import FixedClock
 from bot.core.config import Settings, load_config
 from bot.core.dates import DateReader
-from bot.console.slack_api import TEAM_ID, FakeSlack
 from bot.core.runtime import Runtime
+from handlers.slack_io import InlineExecutor
 from bot.web import wsgi_app
 from store.db import make_engine, make_sessions, upgrade
 from store.models import Base, Event, Member, Opportunity
+from tests.faultyslack import FaultySlack
 from tests.slackcheck import assert_valid_call, assert_valid_message
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +103,8 @@ def config():
 
 @pytest.fixture
 def fake():
-    with FakeSlack() as server:
+    """The Web API stand-in the app talks to, with failures on demand (tests/faultyslack.py)."""
+    with FaultySlack() as server:
         for spec in USERS.values():
             spec = dict(spec)
             server.add_user(spec.pop("user_id"), **spec)
@@ -168,7 +168,7 @@ def payload_text(payload: dict) -> str:
 class SlackClient:
     """Plays Slack: signs and posts requests to the app's HTTP entry point, in-process (WSGI)."""
 
-    def __init__(self, rt: Runtime, fake: FakeSlack, secret: str = SECRET):
+    def __init__(self, rt: Runtime, fake: FaultySlack, secret: str = SECRET):
         self.rt = rt
         self.fake = fake
         settings = Settings(
@@ -181,27 +181,29 @@ class SlackClient:
         )
         self.app = create_app(rt, settings, client=web_client(settings), after_answer=InlineExecutor())
         self.wsgi = wsgi_app(self.app, rt)
-        self.verifier = SignatureVerifier(secret)
+        self.requests = SlackRequests(secret, team_id=TEAM_ID, team_domain="fake", app_id=APP_ID, token="legacy")
         self._n = 0
 
     # --- raw HTTP -------------------------------------------------------------------------
     def post(self, body: str, content_type: str, *, signature: str | None = None, timestamp: str | None = None, path="/slack/events") -> Answer:
-        timestamp = timestamp or str(int(time.time()))
-        signature = signature or self.verifier.generate_signature(timestamp=timestamp, body=body)
-        raw = body.encode()
+        """``body`` signed (or with the ``signature`` and ``timestamp`` given) and posted."""
+        return self.send(self.requests.sign(body, content_type, signature=signature, timestamp=timestamp), path=path)
+
+    def send(self, request: SignedRequest, *, path="/slack/events") -> Answer:
+        raw = request.body.encode()
         environ = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": path,
             "QUERY_STRING": "",
-            "CONTENT_TYPE": content_type,
+            "CONTENT_TYPE": request.headers["content-type"],
             "CONTENT_LENGTH": str(len(raw)),
             "SERVER_NAME": "localhost",
             "SERVER_PORT": "3000",
             "SERVER_PROTOCOL": "HTTP/1.1",
             "wsgi.input": io.BytesIO(raw),
             "wsgi.url_scheme": "http",
-            "HTTP_X_SLACK_REQUEST_TIMESTAMP": timestamp,
-            "HTTP_X_SLACK_SIGNATURE": signature,
+            "HTTP_X_SLACK_REQUEST_TIMESTAMP": request.headers["x-slack-request-timestamp"],
+            "HTTP_X_SLACK_SIGNATURE": request.headers["x-slack-signature"],
         }
         return self._call(environ)
 
@@ -228,29 +230,29 @@ class SlackClient:
         return Answer(status["code"], body)
 
     # --- as Slack sends them ----------------------------------------------------------------
-    def command(self, who: str, text: str, *, channel: str = "C0SALES", **kw) -> Answer:
+    def command(self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None) -> Answer:
         self._n += 1
-        form = {
-            "token": "legacy",
-            "team_id": TEAM_ID,
-            "team_domain": "fake",
-            "channel_id": channel,
-            "channel_name": "sales",
-            "user_id": USERS[who]["user_id"],
-            "user_name": who,
-            "command": "/opp",
-            "text": text,
-            "api_app_id": "A0001",
-            "response_url": self.fake.response_url(f"cmd{self._n}"),
-            "trigger_id": f"trigger.{self._n}",
-        }
-        answer = self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+        request = self.requests.command(
+            user_id=USERS[who]["user_id"],
+            user_name=who,
+            channel_id=channel,
+            channel_name="sales",
+            text=text,
+            response_url=self.fake.response_url(f"cmd{self._n}"),
+            trigger_id=f"trigger.{self._n}",
+            signature=signature,
+            timestamp=timestamp,
+        )
+        answer = self.send(request)
         if answer.status == 200 and answer.body:
             assert_valid_message(answer.json)
         return answer
 
-    def interactive(self, payload: dict, **kw) -> Answer:
-        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kw)
+    def interactive(self, payload: dict, *, signature: str | None = None, timestamp: str | None = None) -> Answer:
+        return self.send(self.requests.interactive(payload, signature=signature, timestamp=timestamp))
+
+    def user(self, who: str) -> dict:
+        return self.requests.user(USERS[who]["user_id"], who)
 
     def click(self, who: str, action_id: str, value: str | None = None, *, selected: str | None = None, ephemeral: bool = True) -> Answer:
         self._n += 1
@@ -259,18 +261,15 @@ class SlackClient:
             action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": selected}, "value": selected})
         else:
             action["value"] = value
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "fake"},
-            "user": {"id": USERS[who]["user_id"], "username": who, "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "trigger_id": f"trigger.{self._n}",
-            "channel": {"id": "C0SALES", "name": "sales"},
-            "container": {"type": "message", "channel_id": "C0SALES", "is_ephemeral": ephemeral, "message_ts": "1.1"},
-            "response_url": self.fake.response_url(f"act{self._n}"),
-            "actions": [action],
-        }
-        return self.interactive(payload)
+        request = self.requests.block_actions(
+            user=self.user(who),
+            actions=[action],
+            channel={"id": "C0SALES", "name": "sales"},
+            container={"type": "message", "channel_id": "C0SALES", "is_ephemeral": ephemeral, "message_ts": "1.1"},
+            response_url=self.fake.response_url(f"act{self._n}"),
+            trigger_id=f"trigger.{self._n}",
+        )
+        return self.send(request)
 
     def submit(self, who: str, view: dict, values: dict, *, view_id: str = "V0001") -> Answer:
         """Submit a modal the app opened, with ``values`` as {block_id: value} (shaped per element)."""
@@ -297,15 +296,8 @@ class SlackClient:
             else:
                 raise AssertionError(f"unhandled element {kind}")
             state[block_id] = {action_id: field}
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "fake"},
-            "user": {"id": USERS[who]["user_id"], "username": who, "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "trigger_id": "trigger.submit",
-            "view": {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "h"},
-        }
-        answer = self.interactive(payload)
+        submitted = {**view, "id": view_id, "team_id": TEAM_ID, "state": {"values": state}, "hash": "h"}
+        answer = self.send(self.requests.view_submission(user=self.user(who), view=submitted, trigger_id="trigger.submit"))
         assert answer.status == 200, answer.body
         return answer
 

@@ -1,4 +1,5 @@
-"""`oppbot console`: typed lines go through the real app; the transcript and the database show it."""
+"""`oppbot console`: typed lines go through the real app; the transcript and the database show it.
+The app runs on the tests' fixed clock (Wednesday 2026-11-25 10:00 in Shanghai)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.console.repl import run_console
+from bot.console.text import render_blocks
 from bot.core.config import Settings
-from bot.console.repl import render_blocks, run_console
 from bot.demo.pipeline import SAMPLES
 from store.db import make_engine, make_sessions
 from store.models import Activity, Event, Opportunity
+from tests.conftest import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,13 +39,20 @@ def env(tmp_path, monkeypatch):
     engine.dispose()
 
 
-def console(*lines: str, demo: bool = False, user: str = "alice") -> str:
-    out = io.StringIO()
-    status = run_console(Settings.from_env(), user=user, demo=demo, stdin=io.StringIO("".join(f"{line}\n" for line in lines)), stdout=out)
-    text = out.getvalue()
-    assert status == 0, text
-    assert "Traceback" not in text
-    return text
+@pytest.fixture
+def console(env, clock):
+    """Runs a console session with ``lines`` as its input, on the app's fixed clock; returns the transcript."""
+
+    def run(*lines: str, demo: bool = False, user: str = "alice") -> str:
+        out = io.StringIO()
+        stdin = io.StringIO("".join(f"{line}\n" for line in lines))
+        status = run_console(Settings.from_env(), user=user, demo=demo, stdin=stdin, stdout=out, clock=clock)
+        text = out.getvalue()
+        assert status == 0, text
+        assert "Traceback" not in text
+        return text
+
+    return run
 
 
 def deals(sessions) -> list[Opportunity]:
@@ -77,7 +87,7 @@ def replies_to(text: str, marker: str) -> list[str]:
     return out
 
 
-def test_readme_session(env):
+def test_readme_session(env, console):
     n = len(SAMPLES) + 1
     out = console(
         "/opp new Acme ERP rollout 50万 close 下周五 stage proposal",
@@ -133,7 +143,7 @@ def test_readme_session(env):
     assert opp.next_step == "send quote"
 
 
-def test_new_deal_modal_filled_from_stdin_with_an_inline_error(env):
+def test_new_deal_modal_filled_from_stdin_with_an_inline_error(env, console):
     out = console(
         "/opp new",
         "Big deal",  # title
@@ -171,13 +181,13 @@ def test_new_deal_modal_filled_from_stdin_with_an_inline_error(env):
     assert "#1* Big deal — Acme 集团" in reply_to(out, "alice> /opp list all")
 
 
-def test_cancel_closes_the_form_without_saving(env):
+def test_cancel_closes_the_form_without_saving(env, console):
     out = console("/opp new", "Never saved", "/cancel", "/opp list all")
     assert "(form closed; nothing was sent)" in out
     assert deals(env) == []
 
 
-def test_click_card_buttons_and_menu(env):
+def test_click_card_buttons_and_menu(env, console):
     out = console(
         "/opp new Pilot 5万 budget:approved authority:decision_maker need:urgent",
         "/click Move to… Negotiation",
@@ -207,7 +217,7 @@ def test_click_card_buttons_and_menu(env):
     assert kinds == ["stage_change", "stage_change", "call"]
 
 
-def test_demo_twice_seeds_once(env):
+def test_demo_twice_seeds_once(env, console, clock):
     first = console("/opp list all", demo=True)
     second = console(demo=True)
     assert f"loaded the demo pipeline: {len(SAMPLES)} deals" in first
@@ -217,13 +227,14 @@ def test_demo_twice_seeds_once(env):
     assert {o.status for o in rows} == {"open", "won", "lost"}
     assert {o.stage for o in rows if o.status == "open"} >= {"lead", "contacted", "needs", "proposal", "tech_review", "negotiation", "contract"}
     assert {o.owner.slack_user_id for o in rows} == {"U0ALICE", "U0BOB", "U0LI", "U0WANG"}
-    assert any(o.next_step_due and o.next_step_due < date.today() for o in rows if o.status == "open")
+    today = clock.now().astimezone(SHANGHAI).date()
+    assert any(o.next_step_due and o.next_step_due < today for o in rows if o.status == "open")
     with env() as s:
         kinds = set(s.scalars(select(Event.kind)))
     assert {"created", "stage", "activity", "status"} <= kinds  # made through the services
 
 
-def test_mention_makes_bob_the_owner_and_text_is_escaped(env):
+def test_mention_makes_bob_the_owner_and_text_is_escaped(env, console):
     out = console("/opp new A&B <Co> rollout 8万 owner @bob", "/as bob", "/opp list", "/as carol", "/opp list")
     assert "Owner: @bob" in reply_to(out, "alice> /opp new")
     assert "*#1* A&B <Co> rollout" in reply_to(out, "bob> /opp list")
@@ -234,7 +245,7 @@ def test_mention_makes_bob_the_owner_and_text_is_escaped(env):
     assert opp.owner.slack_user_id == "U0BOB"
 
 
-def test_console_commands_and_bad_input(env):
+def test_console_commands_and_bad_input(env, console):
     out = console("/help", "", "hello", "/home", "/click Edit", "/opp move 9 nowhere", "/quit", "/opp list")
     assert "/click LABEL [OPTION]" in out
     assert "only slash commands reach the app" in out

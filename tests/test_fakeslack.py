@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.console.slack_api import Call, FakeSlack
+from tests.faultyslack import FaultySlack
 from tests.slackcheck import assert_valid_call
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*New opportunity*"}}
@@ -23,7 +24,8 @@ BUTTON_ROW = {
 
 @pytest.fixture
 def fake():
-    with FakeSlack() as server:
+    """The stand-in with failures on demand; the plain FakeSlack never fails on its own."""
+    with FaultySlack() as server:
         yield server
         for call in server.calls():
             assert_valid_call(call)

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.console.repl import render_blocks
+from bot.console.text import render_blocks
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.reporting.digests import Due, build, send_time, week_period

@@ -1,0 +1,370 @@
+"""What the Web API stand-in knows and answers: the workspace's users, conversations and the
+messages posted to them, views, uploaded files; one handler per Web API method, each answering
+with a plausible, Slack-shaped response (methods it doesn't know answer ``{"ok": true}``).
+
+Only the standard library is used, so it ships with the app (the terminal console uses it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+TEAM_ID = "T0001"
+TEAM_NAME = "Fake Workspace"
+TEAM_URL = "https://fake-workspace.slack.com/"
+BOT_USER_ID = "UBOT"
+BOT_ID = "B0001"
+APP_ID = "A0001"
+
+_FIRST_TS_MICROS = 1_700_000_000_000_100
+_TS_STEP_MICROS = 100
+
+Handler = Callable[[dict], dict]
+
+
+@dataclass
+class _User:
+    id: str
+    name: str
+    real_name: str
+    tz: str
+    locale: str
+    is_admin: bool
+
+
+def _tz_offset(tz_name: str) -> int:
+    try:
+        offset = datetime.now(ZoneInfo(tz_name)).utcoffset()
+        return int(offset.total_seconds()) if offset is not None else 0
+    except Exception:  # unknown zone or no tz database
+        return 0
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def dm_channel(channel: Any) -> Any:
+    """The DM conversation id for a user id ("U1" -> "DU1"); other ids pass through."""
+    if isinstance(channel, str) and channel[:1] in ("U", "W"):
+        return "D" + channel
+    return channel
+
+
+def _user_json(user: _User, include_locale: bool) -> dict:
+    data = {
+        "id": user.id,
+        "team_id": TEAM_ID,
+        "name": user.name,
+        "deleted": False,
+        "real_name": user.real_name,
+        "tz": user.tz,
+        "tz_label": user.tz,
+        "tz_offset": _tz_offset(user.tz),
+        "is_admin": user.is_admin,
+        "is_owner": False,
+        "is_bot": False,
+        "is_app_user": False,
+        "profile": {
+            "display_name": user.name,
+            "real_name": user.real_name,
+            "display_name_normalized": user.name,
+            "real_name_normalized": user.real_name,
+            "team": TEAM_ID,
+        },
+    }
+    if include_locale:
+        data["locale"] = user.locale
+    return data
+
+
+def _message_json(args: dict, ts: str) -> dict:
+    message = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "text": args.get("text", ""),
+        "ts": ts,
+    }
+    for key in ("blocks", "attachments", "metadata", "thread_ts"):
+        if args.get(key) is not None:
+            message[key] = args[key]
+    return message
+
+
+def _view_json(submitted: dict, view_id: str, previous: dict, view_hash: str) -> dict:
+    """The view Slack answers with for ``submitted`` (what the app sent), stored as ``view_id``."""
+    view = {
+        "id": view_id,
+        "team_id": TEAM_ID,
+        "type": submitted.get("type", "modal"),
+        "blocks": submitted.get("blocks", []),
+        "private_metadata": submitted.get("private_metadata", ""),
+        "callback_id": submitted.get("callback_id", ""),
+        "state": {"values": {}},
+        "hash": view_hash,
+        "title": submitted.get("title"),
+        "close": submitted.get("close"),
+        "submit": submitted.get("submit"),
+        "clear_on_close": submitted.get("clear_on_close", False),
+        "notify_on_close": submitted.get("notify_on_close", False),
+        "previous_view_id": previous.get("previous_view_id"),
+        "root_view_id": previous.get("root_view_id", view_id),
+        "app_id": APP_ID,
+        "external_id": submitted.get("external_id", ""),
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": BOT_ID,
+    }
+    for key, value in submitted.items():
+        view.setdefault(key, value)
+    if view["type"] == "home":
+        for key in ("title", "close", "submit", "clear_on_close", "notify_on_close"):
+            if submitted.get(key) is None:
+                view.pop(key, None)
+    return view
+
+
+class FakeWorkspace:
+    """The state behind the Web API stand-in, and its answers. ``base_url`` gives the server's
+    address for the URLs it hands out (file uploads)."""
+
+    def __init__(self, base_url: Callable[[], str]):
+        self.base_url = base_url
+        self._lock = threading.RLock()
+        self._users: dict[str, _User] = {}
+        self._views: dict[str, dict] = {}
+        self._home_views: dict[str, str] = {}
+        self._files: dict[str, dict] = {}
+        self._history: dict[str, list[dict]] = {}
+        self._channel_names: dict[str, str] = {}
+        self._ts_counter = itertools.count()
+        self._id_counter = itertools.count(1)
+        views = {m: self._views_method(m) for m in ("views.open", "views.update", "views.push", "views.publish")}
+        self._methods: dict[str, Handler] = {
+            "auth.test": self._auth_test,
+            "apps.auth.test": self._auth_test,
+            "api.test": lambda args: {"ok": True, "args": {k: v for k, v in args.items() if k != "token"}},
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+            "chat.postMessage": self._post_message,
+            "chat.meMessage": self._post_message,
+            "chat.postEphemeral": lambda args: {"ok": True, "message_ts": self._next_ts()},
+            "chat.scheduleMessage": self._schedule_message,
+            "chat.update": self._update_message,
+            "chat.delete": lambda args: {"ok": True, "channel": args.get("channel"), "ts": args.get("message_ts") or args.get("ts")},
+            "chat.getPermalink": self._permalink,
+            "conversations.history": self._history_of,
+            "conversations.list": self._conversations_list,
+            "conversations.open": self._open_conversation,
+            **views,
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+        }
+
+    # ------------------------------------------------------------------ what tests and the console set and read
+
+    def add_user(self, user_id: str, *, name: str, real_name: Optional[str], tz: str, locale: str, is_admin: bool) -> None:
+        with self._lock:
+            self._users[user_id] = _User(user_id, name, real_name if real_name is not None else name, tz, locale, is_admin)
+
+    def messages(self, channel: str) -> list[dict]:
+        """Messages posted to a conversation (a "#name", a user id for a DM, or an id), oldest first."""
+        with self._lock:
+            return list(self._history.get(self._channel_id(dm_channel(channel)), []))
+
+    def answer(self, method: str, args: dict) -> dict:
+        """The JSON answer for a successful Web API call."""
+        handler = self._methods.get(method)
+        return handler(args) if handler is not None else {"ok": True}
+
+    def upload(self, file_id: str, content: bytes) -> dict:
+        """Bytes posted to an upload URL: noted for the file, and the args recorded for the call."""
+        args: dict = {"_file_id": file_id, "_content": content}
+        with self._lock:
+            info = self._files.get(file_id)
+            if info is not None:
+                info["size"] = len(content)
+                args["filename"] = info.get("name")
+        return args
+
+    # ------------------------------------------------------------------ ids
+
+    def _next_ts(self) -> str:
+        micros = _FIRST_TS_MICROS + next(self._ts_counter) * _TS_STEP_MICROS
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._id_counter):08d}"
+
+    def _channel_id(self, channel: Any) -> Any:
+        """A "#name" channel gets a stable id (as Slack answers with ids); ids pass through."""
+        if isinstance(channel, str) and channel.startswith("#"):
+            channel_id = "C" + hashlib.sha1(channel.encode()).hexdigest()[:10].upper()
+            with self._lock:
+                self._channel_names[channel_id] = channel[1:]
+            return channel_id
+        return channel
+
+    # ------------------------------------------------------------------ auth and users
+
+    @staticmethod
+    def _auth_test(args: dict) -> dict:
+        return {
+            "ok": True,
+            "url": TEAM_URL,
+            "team": TEAM_NAME,
+            "user": "oppbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _users_info(self, args: dict) -> dict:
+        with self._lock:
+            user = self._users.get(str(args.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": _user_json(user, _truthy(args.get("include_locale", False)))}
+
+    def _users_list(self, args: dict) -> dict:
+        include_locale = _truthy(args.get("include_locale", False))
+        with self._lock:
+            users = list(self._users.values())
+        return {
+            "ok": True,
+            "members": [_user_json(u, include_locale) for u in users],
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    # ------------------------------------------------------------------ messages
+
+    def _post_message(self, args: dict) -> dict:
+        ts = self._next_ts()
+        channel = self._channel_id(dm_channel(args.get("channel")))
+        message = _message_json(args, ts)
+        with self._lock:  # kept for conversations.history
+            self._history.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _schedule_message(self, args: dict) -> dict:
+        return {
+            "ok": True,
+            "channel": dm_channel(args.get("channel")),
+            "scheduled_message_id": self._next_id("Q"),
+            "post_at": args.get("post_at"),
+            "message": _message_json(args, ""),
+        }
+
+    @staticmethod
+    def _update_message(args: dict) -> dict:
+        ts = args.get("ts")
+        return {"ok": True, "channel": args.get("channel"), "ts": ts, "text": args.get("text", ""), "message": _message_json(args, ts)}
+
+    @staticmethod
+    def _permalink(args: dict) -> dict:
+        channel = args.get("channel", "")
+        ts = str(args.get("message_ts", "")).replace(".", "")
+        return {"ok": True, "channel": channel, "permalink": f"{TEAM_URL}archives/{channel}/p{ts}"}
+
+    # ------------------------------------------------------------------ conversations
+
+    def _history_of(self, args: dict) -> dict:
+        with self._lock:
+            messages = list(reversed(self._history.get(str(args.get("channel", "")), [])))
+        limit = int(args.get("limit") or 100)
+        if not _truthy(args.get("include_all_metadata", False)):
+            messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_list(self, args: dict) -> dict:
+        with self._lock:
+            channels = [{"id": cid, "name": name, "is_channel": True} for cid, name in self._channel_names.items()]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+
+    @staticmethod
+    def _open_conversation(args: dict) -> dict:
+        if args.get("channel"):
+            return {"ok": True, "channel": {"id": args["channel"]}}
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) == 1:
+            channel_id = "D" + users[0]
+        else:
+            channel_id = "G" + hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()[:10].upper()
+        return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel_id}}
+
+    # ------------------------------------------------------------------ views
+
+    def _views_method(self, method: str) -> Handler:
+        return lambda args: {"ok": True, "view": self._store_view(args, method)}
+
+    def _view_id(self, args: dict, method: str) -> str:
+        """The id a view gets: an update keeps its view's, a user's Home tab keeps the same one."""
+        if method == "views.update":
+            view_id = args.get("view_id")
+            if not view_id and args.get("external_id"):
+                view_id = next((vid for vid, v in self._views.items() if v.get("external_id") == args["external_id"]), None)
+            return view_id or self._next_id("V")
+        if method == "views.publish":
+            user_id = args.get("user_id") or ""
+            view_id = self._home_views.get(user_id) or self._next_id("V")
+            self._home_views[user_id] = view_id
+            return view_id
+        return self._next_id("V")
+
+    def _store_view(self, args: dict, method: str) -> dict:
+        submitted = args.get("view") or {}
+        if not isinstance(submitted, dict):
+            submitted = {}
+        with self._lock:
+            view_id = self._view_id(args, method)
+            previous = self._views.get(view_id, {})
+        view = _view_json(submitted, view_id, previous, f"{int(time.time())}.{next(self._id_counter):08x}")
+        with self._lock:
+            self._views[view_id] = view
+        return view
+
+    # ------------------------------------------------------------------ files
+
+    def _upload_url(self, args: dict) -> dict:
+        file_id = self._next_id("F")
+        with self._lock:
+            self._files[file_id] = {"name": args.get("filename"), "length": args.get("length")}
+        return {"ok": True, "upload_url": f"{self.base_url()}/upload/{file_id}", "file_id": file_id}
+
+    def _complete_upload(self, args: dict) -> dict:
+        files = args.get("files") or []
+        result = []
+        for item in files if isinstance(files, list) else []:
+            file_id = item.get("id") if isinstance(item, dict) else None
+            with self._lock:
+                info = self._files.get(file_id, {})
+            name = info.get("name") or ""
+            result.append(
+                {
+                    "id": file_id,
+                    "created": int(time.time()),
+                    "name": name,
+                    "title": item.get("title") or name,
+                    "size": info.get("size", 0),
+                    "user": BOT_USER_ID,
+                    "permalink": f"{TEAM_URL}files/{BOT_USER_ID}/{file_id}/{name}",
+                    "url_private": f"{self.base_url()}/files/{file_id}/{name}",
+                }
+            )
+        return {"ok": True, "files": result}
