@@ -5,7 +5,8 @@ step after "next"/"下一步", `criterion:choice` answers, and list filters (`mi
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 
 from bot.core.config import GRADES
 from bot.core.errors import BadInput
@@ -185,60 +186,116 @@ CLOSING = ("this-week", "next-week", "this-month", "next-month", "this-quarter")
 STATUSES = {"open": ("open",), "won": ("won",), "lost": ("lost",), "closed": ("won", "lost"), "all": ("open", "won", "lost")}
 
 
+@dataclass
+class _ListQuery:
+    """What the words of `/opp list` asked for so far; read_filters makes a DealFilter of it."""
+
+    today: date
+    scope: str = "mine"
+    stage: str | None = None
+    owner_ids: tuple[int, ...] | None = None
+    overdue: date | None = None
+    statuses: tuple[str, ...] = ("open",)
+    grade: str | None = None
+    touch_due: datetime | None = None
+    close_from: date | None = None
+    close_to: date | None = None
+    quiet_since: tuple[tuple[str, datetime], ...] | None = None
+    free: list[str] = field(default_factory=list)
+
+
 def read_filters(req: Request, text: str, session) -> DealFilter:
+    """The deals `/opp list` (or `/opp export`) asks for: list words (`mine`, `overdue`),
+    `word:value` filters (`stage:proposal`), and any other words as text to search for."""
     actor = req.actor
-    scope, stage, owner_ids, overdue, statuses, grade, touch_due = "mine", None, None, None, ("open",), None, None
-    close_from = close_to = quiet_since = None
-    free: list[str] = []
-    today = local_now(req.rt.clock, actor).date()
+    asked = _ListQuery(today=local_now(req.rt.clock, actor).date())
     for word in text.split():
-        key, sep, value = word.partition(":") if ":" in word else word.partition("：")
-        key_l = key.lower()
-        if not sep and key_l in LIST_WORD:
-            name = LIST_WORD[key_l]
-            if name == "overdue":
-                overdue = today
-            elif name == "due":
-                touch_due = req.rt.clock.now()
-            elif name == "stalled":
-                quiet_since = stall_cutoffs(req.rt.config, req.rt.clock.now())
-            else:
-                scope = name
-        elif sep and key_l in ("stage", "阶段"):
-            stage = find_stage(req, value)
-        elif sep and key_l in ("owner", "负责人"):
-            owner_ids = (read_member(req, value, session),)
-        elif sep and key_l in ("closing", "成交"):
-            if value.lower() not in CLOSING:
-                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
-            close_from, close_to = period(value.lower(), today)
-        elif sep and key_l in ("grade", "评级"):
-            if value.upper() not in GRADES:
-                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
-            grade = value.upper()
-        elif sep and key_l in ("status", "状态"):
-            if value.lower() not in STATUSES:
-                raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
-            statuses = STATUSES[value.lower()]
-        elif sep and key_l.isascii() and key_l.isalpha() and not value.startswith("//"):
-            raise BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
-        else:
-            free.append(word)
-    if owner_ids is None and scope != "all":
-        owner_ids = tuple(team_member_ids(session, actor)) if scope == "team" else (actor.member_id,)
+        _read_word(req, asked, word, session)
+    owner_ids = asked.owner_ids
+    if owner_ids is None and asked.scope != "all":
+        owner_ids = tuple(team_member_ids(session, actor)) if asked.scope == "team" else (actor.member_id,)
     return DealFilter(
         workspace_id=actor.workspace_id,
-        statuses=statuses,
+        statuses=asked.statuses,
         owner_ids=owner_ids,
-        stage=stage,
-        overdue_on=overdue,
-        close_from=close_from,
-        close_to=close_to,
-        text=" ".join(free) or None,
-        grade=grade,
-        touch_due_by=touch_due,
-        quiet_since=quiet_since,
+        stage=asked.stage,
+        overdue_on=asked.overdue,
+        close_from=asked.close_from,
+        close_to=asked.close_to,
+        text=" ".join(asked.free) or None,
+        grade=asked.grade,
+        touch_due_by=asked.touch_due,
+        quiet_since=asked.quiet_since,
     )
+
+
+def _read_word(req: Request, asked: _ListQuery, word: str, session) -> None:
+    """One word of `/opp list`: a list word, a `word:value` filter, or text to search for (an
+    unknown `word:value` is an error, a link like https://... is text)."""
+    key, sep, value = word.partition(":") if ":" in word else word.partition("：")
+    key_l = key.lower()
+    if not sep and key_l in LIST_WORD:
+        _read_list_word(req, asked, LIST_WORD[key_l])
+    elif sep and key_l in FILTER_READERS:
+        FILTER_READERS[key_l](req, asked, value, word, session)
+    elif sep and key_l.isascii() and key_l.isalpha() and not value.startswith("//"):
+        raise _bad_filter(word)
+    else:
+        asked.free.append(word)
+
+
+def _read_list_word(req: Request, asked: _ListQuery, name: str) -> None:
+    """A list word: whose deals (mine, team, all), or which ones (overdue, due, stalled)."""
+    if name == "overdue":
+        asked.overdue = asked.today
+    elif name == "due":
+        asked.touch_due = req.rt.clock.now()
+    elif name == "stalled":
+        asked.quiet_since = stall_cutoffs(req.rt.config, req.rt.clock.now())
+    else:
+        asked.scope = name
+
+
+def _bad_filter(word: str) -> BadInput:
+    """The error for a filter word that can't be read, quoting it."""
+    return BadInput("bad_filter", value=clip(word, QUOTE_LIMIT))
+
+
+def _read_stage(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
+    asked.stage = find_stage(req, value)
+
+
+def _read_owner(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
+    asked.owner_ids = (read_member(req, value, session),)
+
+
+def _read_closing(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
+    if value.lower() not in CLOSING:
+        raise _bad_filter(word)
+    asked.close_from, asked.close_to = period(value.lower(), asked.today)
+
+
+def _read_grade(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
+    if value.upper() not in GRADES:
+        raise _bad_filter(word)
+    asked.grade = value.upper()
+
+
+def _read_status(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
+    if value.lower() not in STATUSES:
+        raise _bad_filter(word)
+    asked.statuses = STATUSES[value.lower()]
+
+
+# `word:value` filters of `/opp list`, each with the function that reads its value
+FILTER_WORDS = (
+    (("stage", "阶段"), _read_stage),
+    (("owner", "负责人"), _read_owner),
+    (("closing", "成交"), _read_closing),
+    (("grade", "评级"), _read_grade),
+    (("status", "状态"), _read_status),
+)
+FILTER_READERS = {word: reader for words, reader in FILTER_WORDS for word in words}
 
 
 def period(name: str, today: date) -> tuple[date, date]:

@@ -7,7 +7,7 @@ Nothing is loaded into a workspace that already has deals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -358,6 +358,8 @@ def load_demo(rt: Runtime, team_id: str, users: Mapping[str, str], *, fetch_prof
 
 
 def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: date) -> bool:
+    """Create one sample deal at its moment in the past, then replay its later steps, each at its
+    own moment; False when another process created it first."""
     config: Config = rt.config
     clock = FixedClock(now)
 
@@ -366,23 +368,9 @@ def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: d
         moment = datetime.combine(day, time(hour, 0), tzinfo=config.tz) + timedelta(minutes=7 * (len(sample.key) % 5))
         return min(moment, now - timedelta(minutes=5))
 
-    amount, currency = parse_amount(sample.amount, default_currency=config.currency)
     stages = [s.key for s in config.stages]
     target = min(sample.stage, len(stages) - 1)
-    deal = DealInput(
-        title=sample.title,
-        account=sample.account,
-        contact=sample.contact,
-        amount=amount,
-        currency=currency,
-        stage=stages[0],
-        expected_close=today + timedelta(days=sample.close),
-        source=sample.source,
-        industry=sample.industry,
-        region=sample.region,
-        tags=list(sample.tags) or None,
-        qualification=_answers(config, advanced=target >= 3),
-    )
+    deal = _deal_input(config, sample, today, first_stage=stages[0], advanced=target >= 3)
     clock.set(at(sample.created, 9))
     with rt.transaction() as session:
         opp, made = opportunities.create(session, actor=actor, deal=deal, config=config, clock=clock, request_key=f"demo:{sample.key}")
@@ -390,7 +378,35 @@ def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: d
             return False
         number = opp.number
 
-    # Steps after creation, in time order: stage moves spread evenly, then notes, then closing.
+    for moment, _order, step in _steps(sample, stages, target, at):
+        clock.set(moment)
+        with rt.transaction() as session:
+            _replay(session, config, actor, number, step, clock, today)
+    return True
+
+
+def _deal_input(config: Config, sample: Sample, today: date, *, first_stage: str, advanced: bool) -> DealInput:
+    """The sample as a new deal in the first stage (it moves on in later steps)."""
+    amount, currency = parse_amount(sample.amount, default_currency=config.currency)
+    return DealInput(
+        title=sample.title,
+        account=sample.account,
+        contact=sample.contact,
+        amount=amount,
+        currency=currency,
+        stage=first_stage,
+        expected_close=today + timedelta(days=sample.close),
+        source=sample.source,
+        industry=sample.industry,
+        region=sample.region,
+        tags=list(sample.tags) or None,
+        qualification=_answers(config, advanced=advanced),
+    )
+
+
+def _steps(sample: Sample, stages: list[str], target: int, at: Callable[[float, int], datetime]) -> list[tuple[datetime, int, tuple]]:
+    """Steps after creation, in time order: stage moves spread evenly, then notes, then closing.
+    ``at`` gives the moment of a step from its days ago and hour."""
     steps: list[tuple[datetime, int, tuple]] = []
     span = sample.created - sample.in_stage
     for j in range(1, target + 1):
@@ -402,23 +418,23 @@ def _load_one(rt: Runtime, actor: Actor, sample: Sample, now: datetime, today: d
     if sample.outcome:
         steps.append((at(sample.closed, 17), 3, ("close", *sample.outcome)))
     steps.sort(key=lambda s: (s[0], s[1]))
+    return steps
 
-    for moment, _order, step in steps:
-        clock.set(moment)
-        with rt.transaction() as session:
-            if step[0] == "move":
-                opportunities.move_stage(session, actor=actor, number=number, stage=step[1], config=config, clock=clock)
-            elif step[0] == "log":
-                _, kind, text, next_step = step
-                step_text, due = (next_step[0], today + timedelta(days=next_step[1])) if next_step else (None, None)
-                opportunities.log_activity(
-                    session, actor=actor, number=number, text=text, kind=kind, next_step=step_text, next_step_due=due, config=config, clock=clock
-                )
-            else:
-                _, outcome, reason, note = step
-                won = outcome == "won"
-                reasons = config.won_reasons if won else config.lost_reasons
-                keys = [r.key for r in reasons]
-                reason = reason if reason in keys else (keys[-1] if keys and not won else None)
-                opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, config=rt.config, clock=clock)
-    return True
+
+def _replay(session, config: Config, actor: Actor, number: int, step: tuple, clock: FixedClock, today: date) -> None:
+    """One step of ``_steps`` through the deal services: a stage move, a logged note or the close."""
+    if step[0] == "move":
+        opportunities.move_stage(session, actor=actor, number=number, stage=step[1], config=config, clock=clock)
+    elif step[0] == "log":
+        _, kind, text, next_step = step
+        step_text, due = (next_step[0], today + timedelta(days=next_step[1])) if next_step else (None, None)
+        opportunities.log_activity(
+            session, actor=actor, number=number, text=text, kind=kind, next_step=step_text, next_step_due=due, config=config, clock=clock
+        )
+    else:
+        _, outcome, reason, note = step
+        won = outcome == "won"
+        reasons = config.won_reasons if won else config.lost_reasons
+        keys = [r.key for r in reasons]
+        reason = reason if reason in keys else (keys[-1] if keys and not won else None)
+        opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, config=config, clock=clock)

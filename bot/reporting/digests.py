@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.core.periods import month_of, quarter_of, week_of
 from bot.blocks.views import Changes, Forecast, Funnel, RepRow
 from bot.blocks import digests as digest_render
-from bot.reporting import metrics
+from bot.reporting import metrics, summaries
 from bot.core.config import WEEKDAYS, Config
 from bot.team.members import language_of
 from bot.delivery.outbox import enqueue
@@ -195,16 +195,16 @@ def build(session: Session, config: Config, due: Due, now: datetime, cache: dict
 
 def daily_facts(session: Session, config: Config, workspace_id: str, day: date) -> digest_render.Daily:
     """The daily digest for local ``day``: changes since the previous working day's digest time,
-    and the pipeline as it stands. A few passes over the tables (bot.reporting.metrics summaries), then the
+    and the pipeline as it stands. A few passes over the tables (bot.reporting.summaries), then the
     handful of deals each list shows."""
     tz, top = config.tz, config.digest.top
     end = send_time(config, day, config.digest.daily_time)
     start = send_time(config, previous_working_day(config, day), config.digest.daily_time)
     week, month, quarter = week_of(day, tz), month_of(day, tz), quarter_of(day, tz)
-    opened = metrics.open_summary(session, config, workspace_id, now=end, today=day, week=week, month=month, quarter=quarter)
-    window = metrics.window_summary(session, workspace_id, start, end, month, quarter)
-    events = metrics.event_summary(session, config, workspace_id, start, end)
-    activities = metrics.activity_counts(session, workspace_id, start, end)
+    opened = summaries.open_summary(session, config, workspace_id, now=end, today=day, week=week, month=month, quarter=quarter)
+    window = summaries.window_summary(session, workspace_id, start, end, month, quarter)
+    events = summaries.event_summary(session, config, workspace_id, start, end)
+    activities = summaries.activity_counts(session, workspace_id, start, end)
     members = {
         i: (u, n) for i, u, n in session.execute(select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))
     }

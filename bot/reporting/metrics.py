@@ -1,6 +1,6 @@
 """Pipeline figures for digests, reports and the Home tab, each computed by SQL aggregates
 (COUNT / SUM with CASE, GROUP BY) in the database; Python only receives the totals and the few
-deals a list shows.
+deals a list shows. The daily digest's few-scan summaries are in bot.reporting.summaries.
 
 Amounts are summed per currency (a ``Money`` maps currency -> amount). A deal's weighted amount is
 its amount times its win probability, or the stage's default probability when it has none.
@@ -9,7 +9,6 @@ its amount times its win probability, or the stage's default probability when it
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -80,14 +79,16 @@ def days_between(session: Session, later, earlier):
     return func.extract("epoch", later - earlier) / 86400.0
 
 
-def _open(workspace_id: str, owner_ids: tuple[int, ...] | None):
+def open_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
+    """WHERE conditions for the workspace's open deals (of ``owner_ids`` when given)."""
     where = [Opportunity.workspace_id == workspace_id, Opportunity.status == "open"]
     if owner_ids is not None:
         where.append(Opportunity.owner_id.in_(owner_ids))
     return where
 
 
-def _owned(workspace_id: str, owner_ids: tuple[int, ...] | None):
+def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
+    """WHERE conditions for the workspace's deals in any status (of ``owner_ids`` when given)."""
     where = [Opportunity.workspace_id == workspace_id]
     if owner_ids is not None:
         where.append(Opportunity.owner_id.in_(owner_ids))
@@ -101,7 +102,7 @@ def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tup
     """Open deals by stage, in pipeline order: count, amount and weighted amount."""
     rows = session.execute(
         select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
-        .where(*_open(workspace_id, owner_ids))
+        .where(*open_where(workspace_id, owner_ids))
         .group_by(Opportunity.stage, Opportunity.currency)
     ).all()
     by_stage = {s.key: StageRow(s.key) for s in config.stages}
@@ -143,7 +144,7 @@ def items(session: Session, where, order, top: int, *, day_column=None, with_amo
 
 def stalled(session, config, workspace_id, now, top, owner_ids=None, total=None) -> ItemList:
     return items(
-        session, [*_open(workspace_id, owner_ids), stalled_condition(config, now)], [Opportunity.last_activity_at, Opportunity.number], top, total=total
+        session, [*open_where(workspace_id, owner_ids), stalled_condition(config, now)], [Opportunity.last_activity_at, Opportunity.number], top, total=total
     )
 
 
@@ -155,15 +156,19 @@ def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> It
         ),
         else_=Opportunity.expected_close,
     )
-    return items(session, [*_open(workspace_id, owner_ids), overdue_condition(today)], [first_due, Opportunity.number], top, day_column=first_due, total=total)
+    return items(
+        session, [*open_where(workspace_id, owner_ids), overdue_condition(today)], [first_due, Opportunity.number], top, day_column=first_due, total=total
+    )
 
 
 def due_on(session, workspace_id, day, top, owner_ids=None) -> ItemList:
-    return items(session, [*_open(workspace_id, owner_ids), Opportunity.next_step_due == day], [Opportunity.number], top, day_column=Opportunity.next_step_due)
+    return items(
+        session, [*open_where(workspace_id, owner_ids), Opportunity.next_step_due == day], [Opportunity.number], top, day_column=Opportunity.next_step_due
+    )
 
 
 def closing(session, workspace_id, period: Period, top, owner_ids=None, total=None, amount=None) -> ItemList:
-    where = [*_open(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last]
+    where = [*open_where(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last]
     found = items(
         session,
         where,
@@ -179,7 +184,7 @@ def closing(session, workspace_id, period: Period, top, owner_ids=None, total=No
 
 
 def closed(session, workspace_id, status: str, start: datetime, end: datetime, top, owner_ids=None, total=None, amount=None) -> ItemList:
-    where = [*_owned(workspace_id, owner_ids), Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
+    where = [*owned_where(workspace_id, owner_ids), Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
     found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, with_amount=amount is None, total=total)
     if amount is not None:
         found.amount = amount
@@ -246,13 +251,15 @@ def forecast(session, config, workspace_id, period: Period, target: float, owner
     committed = case((stage_rank(Opportunity.stage, config) >= commit_rank, Opportunity.amount), else_=None)
     rows = session.execute(
         select(Opportunity.currency, func.sum(weighted_amount(config)), func.sum(committed))
-        .where(*_open(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last)
+        .where(*open_where(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last)
         .group_by(Opportunity.currency)
     ).all()
     won = money(
         session.execute(
             select(Opportunity.currency, func.sum(Opportunity.amount))
-            .where(*_owned(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= period.start, Opportunity.closed_at < period.end)
+            .where(
+                *owned_where(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= period.start, Opportunity.closed_at < period.end
+            )
             .group_by(Opportunity.currency)
         ).all()
     )
@@ -280,7 +287,7 @@ def reps(session, config, workspace_id, start: datetime, end: datetime, today: d
 
     for owner, count, late in session.execute(
         select(Opportunity.owner_id, func.count(Opportunity.id), func.sum(case((overdue_condition(today), 1), else_=0)))
-        .where(*_open(workspace_id, owner_ids))
+        .where(*open_where(workspace_id, owner_ids))
         .group_by(Opportunity.owner_id)
     ):
         r = row(owner)
@@ -289,7 +296,7 @@ def reps(session, config, workspace_id, start: datetime, end: datetime, today: d
         select(Opportunity.owner_id, func.count(Event.id))
         .join(Opportunity, Opportunity.id == Event.opportunity_id)
         .where(
-            *_owned(workspace_id, owner_ids),
+            *owned_where(workspace_id, owner_ids),
             Event.at >= start,
             Event.at < end,
             Event.kind == "stage",
@@ -309,7 +316,7 @@ def reps(session, config, workspace_id, start: datetime, end: datetime, today: d
         row(member_id).activities = count
     for owner, currency, count, amount in session.execute(
         select(Opportunity.owner_id, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(*_owned(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .where(*owned_where(workspace_id, owner_ids), Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end)
         .group_by(Opportunity.owner_id, Opportunity.currency)
     ):
         r = row(owner)
@@ -321,24 +328,63 @@ def reps(session, config, workspace_id, start: datetime, end: datetime, today: d
 def funnel(session, config, workspace_id, period: Period) -> Funnel:
     """Conversion, win rate, cycle, time in stage, loss reasons and new pipeline for ``period``."""
     start, end = period.start, period.end
-    ws = Opportunity.workspace_id == workspace_id
-    forward = session.execute(
+    forward = _stage_moves(session, config, workspace_id, start, end, forward=True)
+    backward = _stage_moves(session, config, workspace_id, start, end, forward=False)
+    closed_rows = _closed_by_stage(session, workspace_id, start, end)
+    conversion, won, lost, won_amount = _conversion(config, forward, backward, closed_rows)
+    cycle = _cycle_days(session, workspace_id, start, end)
+    stage_days = _stage_days(session, workspace_id, start, end)
+    losses = _losses(session, workspace_id, start, end)
+    new_rows = _new_deals(session, workspace_id, start, end)
+    return Funnel(
+        period=period,
+        conversion=conversion,
+        won=won,
+        lost=lost,
+        won_amount=won_amount,
+        cycle_days=float(cycle) if cycle is not None else None,
+        stage_days={k: float(v) for k, v in stage_days.items() if v is not None},
+        losses=losses,
+        new=sum(n for _, n, _ in new_rows),
+        new_amount=money((c, a) for c, _, a in new_rows),
+    )
+
+
+def _stage_moves(session, config, workspace_id, start: datetime, end: datetime, *, forward: bool) -> list[tuple[str, int]]:
+    """(stage left, count) of the stage changes in the window: to a later stage when ``forward``,
+    else to the same or an earlier one."""
+    new_rank, old_rank = stage_rank(Event.new, config), stage_rank(Event.old, config)
+    return session.execute(
         select(Event.old, func.count(Event.id))
         .join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end, stage_rank(Event.new, config) > stage_rank(Event.old, config))
+        .where(
+            Opportunity.workspace_id == workspace_id,
+            Event.kind == "stage",
+            Event.at >= start,
+            Event.at < end,
+            new_rank > old_rank if forward else new_rank <= old_rank,
+        )
         .group_by(Event.old)
     ).all()
-    backward = session.execute(
-        select(Event.old, func.count(Event.id))
-        .join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end, stage_rank(Event.new, config) <= stage_rank(Event.old, config))
-        .group_by(Event.old)
-    ).all()
-    closed_rows = session.execute(
+
+
+def _closed_by_stage(session, workspace_id, start: datetime, end: datetime):
+    """(status, stage, currency, count, amount) of the deals won or lost in the window."""
+    return session.execute(
         select(Opportunity.status, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(ws, Opportunity.status.in_(("won", "lost")), Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .where(
+            Opportunity.workspace_id == workspace_id,
+            Opportunity.status.in_(("won", "lost")),
+            Opportunity.closed_at >= start,
+            Opportunity.closed_at < end,
+        )
         .group_by(Opportunity.status, Opportunity.stage, Opportunity.currency)
     ).all()
+
+
+def _conversion(config, forward, backward, closed_rows) -> tuple[list[tuple[str, int, int]], int, int, Money]:
+    """Per stage, the deals that moved on (forward or won from it) out of all that left it; and
+    the deals won, lost and the amount won."""
     moved = defaultdict(int, dict(forward))
     left = defaultdict(int)
     for stage, count in forward:
@@ -355,13 +401,21 @@ def funnel(session, config, workspace_id, period: Period) -> Funnel:
             won_amount = add(won_amount, money([(currency, amount)]))
         else:
             lost += count
-    conversion = [(s.key, moved[s.key], left[s.key]) for s in config.stages]
+    return [(s.key, moved[s.key], left[s.key]) for s in config.stages], won, lost, won_amount
 
-    cycle = session.scalar(
+
+def _cycle_days(session, workspace_id, start: datetime, end: datetime):
+    """Average days from creation to winning, over the deals won in the window (None if none)."""
+    return session.scalar(
         select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(
-            ws, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end
+            Opportunity.workspace_id == workspace_id, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end
         )
     )
+
+
+def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
+    """Per stage left in the window, the average days spent in it (since the previous stage
+    change, or the deal's creation)."""
     earlier = aliased(Event)
     entered = (
         select(func.max(earlier.at))
@@ -369,40 +423,37 @@ def funnel(session, config, workspace_id, period: Period) -> Funnel:
         .correlate(Event)
         .scalar_subquery()
     )
-    stage_days = dict(
+    return dict(
         session.execute(
             select(Event.old, func.avg(days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at))))
             .join(Opportunity, Opportunity.id == Event.opportunity_id)
-            .where(ws, Event.kind == "stage", Event.at >= start, Event.at < end)
+            .where(Opportunity.workspace_id == workspace_id, Event.kind == "stage", Event.at >= start, Event.at < end)
             .group_by(Event.old)
         ).all()
     )
-    loss_rows = session.execute(
+
+
+def _losses(session, workspace_id, start: datetime, end: datetime) -> list[tuple[str, int, Money]]:
+    """(reason, count, amount) of the deals lost in the window, the most frequent reason first."""
+    rows = session.execute(
         select(Opportunity.lost_reason, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(ws, Opportunity.status == "lost", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .where(Opportunity.workspace_id == workspace_id, Opportunity.status == "lost", Opportunity.closed_at >= start, Opportunity.closed_at < end)
         .group_by(Opportunity.lost_reason, Opportunity.currency)
     ).all()
     losses: dict[str, tuple[int, Money]] = {}
-    for reason, currency, count, amount in loss_rows:
+    for reason, currency, count, amount in rows:
         n, m = losses.get(reason or "other", (0, {}))
         losses[reason or "other"] = (n + count, add(m, money([(currency, amount)])))
-    new_rows = session.execute(
+    return sorted(((r, n, m) for r, (n, m) in losses.items()), key=lambda x: (-x[1], x[0]))
+
+
+def _new_deals(session, workspace_id, start: datetime, end: datetime):
+    """(currency, count, amount) of the deals created in the window."""
+    return session.execute(
         select(Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(ws, Opportunity.created_at >= start, Opportunity.created_at < end)
+        .where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
         .group_by(Opportunity.currency)
     ).all()
-    return Funnel(
-        period=period,
-        conversion=conversion,
-        won=won,
-        lost=lost,
-        won_amount=won_amount,
-        cycle_days=float(cycle) if cycle is not None else None,
-        stage_days={k: float(v) for k, v in stage_days.items() if v is not None},
-        losses=sorted(((r, n, m) for r, (n, m) in losses.items()), key=lambda x: (-x[1], x[0])),
-        new=sum(n for _, n, _ in new_rows),
-        new_amount=money((c, a) for c, _, a in new_rows),
-    )
 
 
 def forecast_by_month(session, config, workspace_id, first: date, months: int, tz: ZoneInfo, owner_ids=None) -> list[Forecast]:
@@ -414,210 +465,6 @@ def forecast_by_month(session, config, workspace_id, first: date, months: int, t
         out.append(forecast(session, config, workspace_id, period, config.digest.month_target, owner_ids))
         day = period.last + timedelta(days=1)
     return out
-
-
-# --- the daily digest in few scans ----------------------------------------------------------------
-
-
-@dataclass
-class OpenSummary:
-    """Open deals in one pass, grouped by owner, stage and currency with conditional sums."""
-
-    pipeline: list[StageRow]
-    stalled: int
-    overdue: int
-    closing: int
-    closing_amount: Money
-    closing_weighted: Money
-    month_weighted: Money
-    month_committed: Money
-    quarter_weighted: Money
-    quarter_committed: Money
-    by_owner: dict[int, tuple[int, int]]  # owner -> (open, overdue)
-
-
-def open_summary(session, config, workspace_id, *, now: datetime, today: date, week: Period, month: Period, quarter: Period, owner_ids=None) -> OpenSummary:
-    commit_rank = config.stage_index(config.digest.commit_from) if config.digest.commit_from else len(config.stages)
-    # grouped by stage, so a weighted sum is SUM(amount * own probability) for deals that have one
-    # plus the stage's default times SUM(amount) for those that don't: no per-row CASE over stages
-    amount = Opportunity.amount
-    own = Opportunity.win_probability.is_not(None)
-    w = case((own, amount * Opportunity.win_probability), else_=None)
-    w_default = case((own, None), else_=amount)
-    close = Opportunity.expected_close
-
-    def when(condition, value=None):
-        return func.sum(case((condition, 1 if value is None else value), else_=None))
-
-    in_week = and_(close >= week.first, close <= week.last)
-    in_month = and_(close >= month.first, close <= month.last)
-    in_quarter = and_(close >= quarter.first, close <= quarter.last)
-    committed_stages = [s.key for s in config.stages[commit_rank:]]
-    rows = session.execute(
-        select(
-            Opportunity.owner_id,
-            Opportunity.stage,
-            Opportunity.currency,
-            func.count(Opportunity.id),
-            func.sum(amount),
-            func.sum(w),
-            func.sum(w_default),
-            when(stalled_condition(config, now)),
-            when(overdue_condition(today)),
-            when(in_week),
-            when(in_week, amount),
-            when(in_week, w),
-            when(in_week, w_default),
-            when(in_month, w),
-            when(in_month, w_default),
-            when(in_month, amount),
-            when(in_quarter, w),
-            when(in_quarter, w_default),
-            when(in_quarter, amount),
-        )
-        .where(*_open(workspace_id, owner_ids))
-        # currency first: no index starts with it, so SQLite reads the table in order instead of
-        # hopping through the owner index (several times slower on a big pipeline)
-        .group_by(Opportunity.currency, Opportunity.stage, Opportunity.owner_id)
-    ).all()
-    defaults = {s.key: Decimal(str(s.probability)) for s in config.stages}
-
-    def weighted(own_sum, default_sum, stage):
-        total = Decimal(str(own_sum)) if own_sum is not None else Decimal(0)
-        if default_sum is not None:
-            total += Decimal(str(default_sum)) * defaults.get(stage, Decimal(0))
-        return total
-
-    by_stage = {s.key: StageRow(s.key) for s in config.stages}
-    by_owner: dict[int, tuple[int, int]] = {}
-    sums = defaultdict(list)
-    stalled = overdue = closing_count = 0
-    for owner, stage, currency, n, amt, wt, wt_d, st, od, wk_n, wk_amt, wk_w, wk_wd, m_w, m_wd, m_amt, q_w, q_wd, q_amt in rows:
-        wt, wk_w, m_w, q_w = weighted(wt, wt_d, stage), weighted(wk_w, wk_wd, stage), weighted(m_w, m_wd, stage), weighted(q_w, q_wd, stage)
-        m_c, q_c = (m_amt, q_amt) if stage in committed_stages else (None, None)
-        row = by_stage.setdefault(stage, StageRow(stage))
-        row.count += n
-        row.amount = add(row.amount, money([(currency, amt)]))
-        row.weighted = add(row.weighted, money([(currency, wt)]))
-        stalled += st or 0
-        overdue += od or 0
-        closing_count += wk_n or 0
-        o_n, o_od = by_owner.get(owner, (0, 0))
-        by_owner[owner] = (o_n + n, o_od + (od or 0))
-        for name, value in (("wk_amt", wk_amt), ("wk_w", wk_w), ("m_w", m_w), ("m_c", m_c), ("q_w", q_w), ("q_c", q_c)):
-            sums[name].append((currency, value))
-    return OpenSummary(
-        pipeline=list(by_stage.values()),
-        stalled=stalled,
-        overdue=overdue,
-        closing=closing_count,
-        closing_amount=money(sums["wk_amt"]),
-        closing_weighted=money(sums["wk_w"]),
-        month_weighted=money(sums["m_w"]),
-        month_committed=money(sums["m_c"]),
-        quarter_weighted=money(sums["q_w"]),
-        quarter_committed=money(sums["q_c"]),
-        by_owner=by_owner,
-    )
-
-
-@dataclass
-class WindowSummary:
-    """What happened in a window, and the won amounts of the month and quarter, in one pass."""
-
-    new: int
-    new_amount: Money
-    won: int
-    won_amount: Money
-    lost: int
-    lost_amount: Money
-    month_won: Money
-    quarter_won: Money
-
-
-def window_summary(session, workspace_id, start: datetime, end: datetime, month: Period, quarter: Period) -> WindowSummary:
-    o = Opportunity
-    since = min(start, quarter.start)
-    created = and_(o.created_at >= start, o.created_at < end)
-    closed_in = and_(o.closed_at >= start, o.closed_at < end)
-    won = o.status == "won"
-
-    def when(condition, value=None):
-        return func.sum(case((condition, 1 if value is None else value), else_=None))
-
-    rows = session.execute(
-        select(
-            o.currency,
-            when(created),
-            when(created, o.amount),
-            when(and_(won, closed_in)),
-            when(and_(won, closed_in), o.amount),
-            when(and_(o.status == "lost", closed_in)),
-            when(and_(o.status == "lost", closed_in), o.amount),
-            when(and_(won, o.closed_at >= month.start, o.closed_at < month.end), o.amount),
-            when(and_(won, o.closed_at >= quarter.start, o.closed_at < quarter.end), o.amount),
-        )
-        .where(o.workspace_id == workspace_id, or_(o.created_at >= start, o.closed_at >= since))
-        .group_by(o.currency)
-    ).all()
-    sums = defaultdict(list)
-    counts = defaultdict(int)
-    for currency, n_new, a_new, n_won, a_won, n_lost, a_lost, m_won, q_won in rows:
-        counts["new"] += n_new or 0
-        counts["won"] += n_won or 0
-        counts["lost"] += n_lost or 0
-        for name, value in (("new", a_new), ("won", a_won), ("lost", a_lost), ("m", m_won), ("q", q_won)):
-            sums[name].append((currency, value))
-    return WindowSummary(
-        new=counts["new"],
-        new_amount=money(sums["new"]),
-        won=counts["won"],
-        won_amount=money(sums["won"]),
-        lost=counts["lost"],
-        lost_amount=money(sums["lost"]),
-        month_won=money(sums["m"]),
-        quarter_won=money(sums["q"]),
-    )
-
-
-def event_summary(session, config, workspace_id, start: datetime, end: datetime) -> dict[int, tuple[int, int]]:
-    """Per deal owner: stage advances and owner changes in the window. The window's events are
-    picked first (MATERIALIZED: one pass over the events), then joined to their deals."""
-    forward = and_(Event.kind == "stage", stage_rank(Event.new, config) > stage_rank(Event.old, config))
-    owner_change = and_(Event.kind == "updated", Event.field == "owner")
-    picked = (
-        select(Event.opportunity_id, case((forward, 1), else_=0).label("fwd"), case((owner_change, 1), else_=0).label("moved"))
-        .where(Event.at >= start, Event.at < end, Event.kind.in_(("stage", "updated")))
-        .cte("window_events")
-        .prefix_with("MATERIALIZED")
-    )
-    rows = session.execute(
-        select(Opportunity.owner_id, func.sum(picked.c.fwd), func.sum(picked.c.moved))
-        .select_from(picked)
-        .join(Opportunity, Opportunity.id == picked.c.opportunity_id)
-        .where(Opportunity.workspace_id == workspace_id)
-        .group_by(Opportunity.owner_id)
-    ).all()
-    return {owner: (int(adv or 0), int(moves or 0)) for owner, adv, moves in rows}
-
-
-def activity_counts(session, workspace_id, start: datetime, end: datetime) -> dict[int, int]:
-    """Activities logged per member in the window (stage changes are not activities)."""
-    picked = (
-        select(Activity.member_id, Activity.opportunity_id)
-        .where(Activity.created_at >= start, Activity.created_at < end, Activity.kind != "stage_change")
-        .cte("window_activities")
-        .prefix_with("MATERIALIZED")
-    )
-    return dict(
-        session.execute(
-            select(picked.c.member_id, func.count())
-            .select_from(picked)
-            .join(Opportunity, Opportunity.id == picked.c.opportunity_id)
-            .where(Opportunity.workspace_id == workspace_id)
-            .group_by(picked.c.member_id)
-        ).all()
-    )
 
 
 def pipeline_trend(session: Session, config: Config, workspace_id: str, ends: list[datetime]) -> list[TrendPoint]:
