@@ -1,4 +1,4 @@
-"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report."""
+"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, init."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 
-from bot.core.config import ConfigError, Settings
+from bot.core.config import SHIPPED_CONFIG, ConfigError, Settings
 
 log = logging.getLogger("oppbot")
 
@@ -26,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     console = sub.add_parser("console", help="a terminal stand-in for Slack: type /opp commands as a chosen user")
     console.add_argument("--as", dest="user", default="alice", help="who you are (a name; default alice)")
     console.add_argument("--demo", action="store_true", help="load a small sample pipeline first")
+    console.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from an empty database: a new SQLite file for this session only, deleted at exit (DATABASE_URL is left untouched)",
+    )
 
     worker = sub.add_parser("worker", help="run the scheduler process (alerts, reminders, outbox); one acts at a time")
     worker.add_argument("--once", action="store_true", help="run one pass of scan, reminders, bundles and sending, then exit")
@@ -56,9 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("file", help="CSV file, UTF-8; a header row with at least a title column")
     imp.add_argument("--team", help="workspace (team) id; default: the only one in the database")
 
+    sub.add_parser("init", help="write a commented config.toml to edit into the current directory (never overwrites one)")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not log.isEnabledFor(logging.DEBUG):  # Alembic reports every step (plugins, each migration) at INFO: shown with LOG_LEVEL=DEBUG only
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings.from_env()
+    if settings.config_path == str(SHIPPED_CONFIG) and not os.environ.get("OPPBOT_CONFIG") and args.command not in ("init", "db"):
+        print(
+            f"oppbot: no ./config.toml and OPPBOT_CONFIG is not set: using the shipped default config ({SHIPPED_CONFIG}); `oppbot init` writes one here to edit",
+            file=sys.stderr,
+        )
     try:
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
@@ -92,7 +109,24 @@ def cmd_socket(args, settings: Settings) -> int:
 def cmd_console(args, settings: Settings) -> int:
     from bot.console.repl import run_console
 
-    return run_console(settings, user=args.user, demo=args.demo)
+    if not args.fresh:
+        return run_console(settings, user=args.user, demo=args.demo)
+    with tempfile.TemporaryDirectory(prefix="oppbot-console-") as scratch:
+        fresh = Path(scratch) / "oppbot.db"
+        print(f"oppbot console: --fresh: starting from an empty database ({fresh}, deleted at exit)", file=sys.stderr)
+        return run_console(replace(settings, database_url=f"sqlite:///{fresh}"), user=args.user, demo=args.demo)
+
+
+def cmd_init(args, settings: Settings) -> int:
+    target = Path.cwd() / "config.toml"
+    try:
+        with open(target, "xb") as out:
+            out.write(SHIPPED_CONFIG.read_bytes())
+    except FileExistsError:
+        print(f"oppbot: init: {target} already exists; left as it is (edit it, or move it away and run oppbot init again)", file=sys.stderr)
+        return 1
+    print(f"wrote {target}: edit it, then run oppbot from {target.parent} (or set OPPBOT_CONFIG={target})")
+    return 0
 
 
 def cmd_worker(args, settings: Settings) -> int:
@@ -139,8 +173,6 @@ def cmd_scan(args, settings: Settings) -> int:
 
 
 def cmd_import(args, settings: Settings) -> int:
-    from pathlib import Path
-
     from bot.alerts import scan as watch
     from bot.app import build_runtime
     from bot.imports.spreadsheet import BadImport, import_deals, read_rows
@@ -216,6 +248,7 @@ COMMANDS = {
     "db": cmd_db,
     "digest": cmd_digest,
     "report": cmd_report,
+    "init": cmd_init,
 }
 
 

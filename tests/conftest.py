@@ -10,7 +10,7 @@ Every payload the app answers with or sends to Slack is checked with slack_sdk.m
 Block Kit JSON Schema (tests/slackcheck.py).
 
 The suite runs on SQLite; with OPPBOT_TEST_DATABASE_URL set (postgresql+psycopg://...) it runs
-on that database instead.
+on a database of its own that it creates on that server and drops at the end.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import os
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ from bot.web import wsgi_app
 from store.db import make_engine, make_sessions, upgrade
 from store.models import Base, Event, Member, Opportunity
 from tests.faultyslack import FaultySlack
+from tests.scratchdb import scratch_database
 from tests.slackcheck import assert_valid_call, assert_valid_message
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,20 +57,23 @@ USERS = {
 }
 
 
-def database_url_for_tests(tmp_path_factory) -> str:
-    return os.environ.get("OPPBOT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/oppbot.db"
+def database_url_for_tests(tmp_path_factory) -> AbstractContextManager[str]:
+    """A database of the suite's own: a new SQLite file, or with OPPBOT_TEST_DATABASE_URL a new
+    database on that PostgreSQL server, dropped at the end (tests/scratchdb.py). The database the
+    URL names is never touched."""
+    server = os.environ.get("OPPBOT_TEST_DATABASE_URL")
+    return scratch_database(server) if server else nullcontext(f"sqlite:///{tmp_path_factory.mktemp('db')}/oppbot.db")
 
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory):
-    url = database_url_for_tests(tmp_path_factory)
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":  # start from an empty schema
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    with database_url_for_tests(tmp_path_factory) as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

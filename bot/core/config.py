@@ -87,8 +87,18 @@ class Settings:
             app_token=env.get("SLACK_APP_TOKEN"),
             database_url=env.get("DATABASE_URL"),
             slack_api_url=env.get("SLACK_API_URL"),
-            config_path=env.get("OPPBOT_CONFIG", "config.toml"),
+            config_path=env.get("OPPBOT_CONFIG") or default_config_path(),
         )
+
+
+# The config shipped inside the package: the default when there is no ./config.toml, and what
+# `oppbot init` copies. The repository's top-level config.toml is a symlink to it.
+SHIPPED_CONFIG = Path(__file__).with_name("default_config.toml")
+
+
+def default_config_path() -> str:
+    """``config.toml`` in the working directory if there is one, else the shipped config."""
+    return "config.toml" if Path("config.toml").is_file() else str(SHIPPED_CONFIG)
 
 
 def load_config(path: str | os.PathLike) -> Config:
@@ -96,7 +106,7 @@ def load_config(path: str | os.PathLike) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found (set OPPBOT_CONFIG or copy config.toml here)") from None
+        raise ConfigError(f"{path}: file not found (check OPPBOT_CONFIG, or run `oppbot init` to write a config.toml here)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_config(raw, str(path))
