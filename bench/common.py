@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import tempfile
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, inspect
 
 from store.db import make_engine, upgrade
 
 
 def empty_database(url: str | None, name: str) -> tuple[str, Engine]:
-    """``url`` (its public schema emptied, on PostgreSQL), else a new SQLite file; migrated."""
+    """A new SQLite file, or the database ``url`` names if it is empty; migrated. A benchmark never
+    wipes a database: one that already holds tables is refused."""
     url = url or f"sqlite:///{tempfile.mkdtemp()}/{name}.db"
     engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    tables = inspect(engine).get_table_names()
+    if tables:
+        raise SystemExit(f"bench: {engine.url.render_as_string(hide_password=True)} already holds tables ({', '.join(tables[:3])}…); give an empty database")
     upgrade(engine)
     return url, engine

@@ -1,6 +1,21 @@
-"""The tables: members, opportunities, activities, the event log and per-workspace counters.
+"""The tables, as typed SQLAlchemy 2.0 models:
 
-Typed SQLAlchemy 2.0 models. The schema itself is owned by the Alembic migrations in
+    workspaces          one per Slack workspace; its deal-number counter
+    members             people by Slack user id: profile, role, manager, territory, capacity
+    opportunities       the deals
+    activities          calls, meetings, notes and stage changes logged on a deal
+    events              every change to a deal: who, when, what, old -> new
+    win_stats           closed-deal counts the win probability is learned from
+    leases              which worker process acts
+    outbox              Slack messages that must not be lost, and their delivery
+    alerts              one open alert per deal and condition, and what was done about it
+    risks               risk flags raised and cleared
+    reminders           reminders due at a time
+    digest_runs         which digest went to whom for which period (never twice)
+    assignment_offers   deals offered to a person, answered, declined or expired
+    assignment_cursors  where each round-robin rule stands
+
+ The schema itself is owned by the Alembic migrations in
 ``store/migrations``; these classes must match them (a test compares the two).
 """
 

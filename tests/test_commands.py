@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from handlers.router import ALIASES_OF
 from store.models import Activity, Event, Member, Opportunity
 from tests.conftest import SHANGHAI
 
@@ -618,3 +619,15 @@ def test_a_5000_character_title_is_refused(slack, db, fake, one_deal):
     refused(slack, db, fake, "alice", "log 1 " + "y" * 3001, "“Activity” is too long (3001 characters); keep it to 3000.")
     ephemeral(slack.command("alice", "new " + "z" * 200))
     assert db.deal(2).title == "z" * 200
+
+
+def test_help_names_every_subcommand_in_both_languages(slack):
+    """`/opp help` can't fall behind the router: every subcommand is shown with an example, and the
+    Chinese help lists each one's Chinese word."""
+    english, chinese = slack.command("alice", "help").text, slack.command("li", "帮助").text
+    for name, aliases in ALIASES_OF.items():
+        if name == "help":
+            continue
+        assert f"/opp {name}" in english, f"/opp help does not show {name}"
+        word = next(a for a in aliases if not a.isascii() and a not in "？")
+        assert word in chinese, f"/opp 帮助 does not list {word}"

@@ -8,7 +8,7 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from slack_sdk.signature import SignatureVerifier
+from bot.console.signing import SlackRequests
 
 from bot.console.slack_api import TEAM_ID
 from store.models import Activity, Event, Opportunity
@@ -75,9 +75,9 @@ def test_a_forged_signature_is_rejected(slack, db, fake, acme):
 def test_a_request_signed_with_another_secret_is_rejected(slack, db, fake, acme):
     before = state(db)
     body = urlencode({"payload": json.dumps(click_payload("alice", "deal_move", "1:contract"))})
-    timestamp = str(int(time.time()))
-    signature = SignatureVerifier("not-our-secret").generate_signature(timestamp=timestamp, body=body)
-    answer = slack.post(body, "application/x-www-form-urlencoded", signature=signature, timestamp=timestamp)
+    forged = SlackRequests("not-our-secret", team_id=TEAM_ID, team_domain="fake", app_id="A0001").sign(body)
+    headers = forged.headers
+    answer = slack.post(body, headers["content-type"], signature=headers["x-slack-signature"], timestamp=headers["x-slack-request-timestamp"])
     assert answer.status == 401
     assert state(db) == before
 

@@ -57,7 +57,8 @@ class ScanResult:
     lines: list[str] = field(default_factory=list)  # for `oppbot scan --dry-run`
 
 
-def local_now(config: Config, now: datetime) -> datetime:
+def team_time(config: Config, now: datetime) -> datetime:
+    """``now`` on the team's clock (config.toml's timezone): working hours and days are counted there."""
     return now.astimezone(config.tz)
 
 
@@ -67,7 +68,7 @@ def _day_start(config: Config, day: date) -> datetime:
 
 def detect(session: Session, *, config: Config, workspace_id: str, now: datetime) -> list[Finding]:
     """Every condition that holds now on an open deal of the workspace."""
-    today = local_now(config, now).date()
+    today = team_time(config, now).date()
     open_deal = (Opportunity.workspace_id == workspace_id, Opportunity.status == "open")
     found: list[Finding] = []
 
@@ -135,7 +136,7 @@ def scan(session: Session, *, config: Config, workspace_id: str, now: datetime, 
         .values(snoozed_until=None, notified_at=None, acted_at=None, acted_by_id=None, action=None, escalated_at=None)
     )
     unannounced = (Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None), Alert.notified_at.is_(None), Alert.snoozed_until.is_(None))
-    if not config.alerts.working_time(local_now(config, now)):
+    if not config.alerts.working_time(team_time(config, now)):
         result.pending = session.scalar(select(func.count()).select_from(Alert).where(*unannounced))
         return result
     pending = list(session.scalars(select(Alert).where(*unannounced).order_by(Alert.id)))
@@ -186,13 +187,13 @@ def alert_view(session: Session, config: Config, alert: Alert, lang: str | None 
 
 def _why(session: Session, config: Config, alert: Alert, opp: Opportunity) -> dict:
     now = alert.notified_at or alert.opened_at
-    today = local_now(config, now).date()
+    today = team_time(config, now).date()
     if alert.condition == "stalled":
         limit = config.stage(opp.stage).stall_days if opp.stage in {s.key for s in config.stages} else 0
         return {"days": max(0, (now - opp.last_activity_at).days), "stage": opp.stage, "limit": limit}
     if alert.condition == "follow_up":
         due = opp.next_touch_due or now
-        return {"grade": opp.grade or "C", "due": local_now(config, due).date(), "days": max(0, (now - due).days)}
+        return {"grade": opp.grade or "C", "due": team_time(config, due).date(), "days": max(0, (now - due).days)}
     if alert.condition == "next_step_overdue":
         due = opp.next_step_due or today
         return {"step": opp.next_step or "—", "due": due, "days": max(0, (today - due).days)}
@@ -327,7 +328,7 @@ def update_alert_messages(session: Session, config: Config, alert: Alert, now: d
 def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime) -> int:
     """One DM per bundle-mode member with the alerts announced since the last bundle time.
     Sent once a day, at or after ``alerts.bundle_time`` on working days. Returns DMs queued."""
-    local = local_now(config, now)
+    local = team_time(config, now)
     hour, _, minute = config.alerts.bundle_time.partition(":")
     at = local.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
     if local < at or not config.alerts.working_time(local):
@@ -373,7 +374,7 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
 
 def _explain(session: Session, config: Config, findings: list[Finding], now: datetime) -> list[str]:
     lines = []
-    working = config.alerts.working_time(local_now(config, now))
+    working = config.alerts.working_time(team_time(config, now))
     for f in sorted(findings, key=lambda f: (f.opportunity_id, f.condition)):
         opp = session.get(Opportunity, f.opportunity_id)
         alert = Alert(id=0, workspace_id=opp.workspace_id, opportunity_id=opp.id, condition=f.condition, opened_at=now, notified_at=now)
