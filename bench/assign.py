@@ -24,11 +24,10 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.team import assignment
-from bot.team import batch
-from bot.core.config import Rule, load_config
-from bot.console.slack_api import TEAM_ID
 from bench.common import empty_database  # noqa: E402
+from bot.console.slack_api import TEAM_ID
+from bot.core.config import Rule, load_config
+from bot.team import assignment, batch
 from store.db import make_sessions, transaction
 from store.models import Member, Opportunity, Workspace
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,7 +44,7 @@ def seed(url: str, deals: int) -> dict[str, list[int]]:
     upgrade(engine)
     config = load_config(ROOT / "config.toml")
     stages = [s.key for s in config.stages]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rnd = random.Random(7)
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": TEAM_ID, "next_number": deals + 1, "created_at": now}])
@@ -158,7 +158,7 @@ def wait_until_up(base: str, proc) -> None:
             return
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit("oppbot web exited")
+                raise SystemExit("oppbot web exited") from None
             time.sleep(0.1)
     raise SystemExit("oppbot web did not start")
 

@@ -29,11 +29,11 @@ from sqlalchemy import event, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.reporting import digests as digest  # noqa: E402
+from bench.common import empty_database  # noqa: E402
 from bot.blocks import digests as digest_render  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
 from bot.demo.generated import generate, insert_all  # noqa: E402
-from bench.common import empty_database  # noqa: E402
+from bot.reporting import digests as digest  # noqa: E402
 from store.db import make_sessions  # noqa: E402
 from store.models import Activity  # noqa: E402
 

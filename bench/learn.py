@@ -10,7 +10,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,9 +19,9 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.deals import winprob  # noqa: E402
-from bot.core.config import load_config  # noqa: E402
 from bench.common import empty_database  # noqa: E402
+from bot.core.config import load_config  # noqa: E402
+from bot.deals import winprob  # noqa: E402
 from store.db import make_sessions, transaction  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 
@@ -38,7 +38,7 @@ def main() -> None:
     config = load_config(ROOT / "config.toml")
     stages = [s.key for s in config.stages]
     rnd = random.Random(5)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": WS, "next_number": 1, "created_at": now}])
         conn.execute(

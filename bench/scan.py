@@ -14,7 +14,7 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,9 +24,9 @@ from sqlalchemy import func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import empty_database  # noqa: E402
 from bot.alerts import scan as watch  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
-from bench.common import empty_database  # noqa: E402
 from store.db import make_sessions, transaction  # noqa: E402
 from store.models import Alert, Member, Opportunity, Risk, Workspace  # noqa: E402
 
@@ -43,7 +43,7 @@ def main() -> None:
     url, engine = empty_database(args.database_url, "scan")
     config = load_config(ROOT / "config.toml")
     # a Tuesday at 22:00 in the team's timezone: quiet hours, so the first scan opens alerts only
-    now = datetime(2026, 11, 24, 22, 0, tzinfo=ZoneInfo(config.timezone)).astimezone(timezone.utc)
+    now = datetime(2026, 11, 24, 22, 0, tzinfo=ZoneInfo(config.timezone)).astimezone(UTC)
     started = time.perf_counter()
     seed(engine, config, now, deals=args.deals, open_=args.open)
     analyze(engine)

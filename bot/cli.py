@@ -131,9 +131,9 @@ def cmd_init(args, settings: Settings) -> int:
 
 def cmd_worker(args, settings: Settings) -> int:
     from bot.app import build_runtime
-    from bot.worker.sender import sender_client
     from bot.worker import run_worker
     from bot.worker.jobs import tick
+    from bot.worker.sender import sender_client
 
     rt = build_runtime(settings)  # checks config and upgrades the schema, as the web process does
     _require(settings, "SLACK_BOT_TOKEN")

@@ -3,7 +3,6 @@ with the updated alert; a refusal is said to the clicker alone."""
 
 from __future__ import annotations
 
-
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
@@ -12,7 +11,6 @@ from bot.blocks import forms
 from bot.blocks.ids import ALERT_SNOOZE, Action
 from handlers.args import channel_of, value_number
 from handlers.slack_io import open_modal
-
 
 # --- listeners ------------------------------------------------------------------------------------
 

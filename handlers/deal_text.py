@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
+from bot.blocks.kit import clip
 from bot.core.config import GRADES
 from bot.core.errors import BadInput
 from bot.core.money import UnreadableAmount, looks_like_amount, parse_amount
 from bot.core.periods import month_of, quarter_of, week_of
 from bot.deals.opportunities import DealInput
-from bot.blocks.kit import clip
 from bot.reporting.metrics import stall_cutoffs
 from bot.team.members import local_now, team_member_ids
 from handlers.args import QUOTE_LIMIT, Request, find_stage, read_amount, read_date, read_member
@@ -301,7 +301,7 @@ FILTER_READERS = {word: reader for words, reader in FILTER_WORDS for word in wor
 def period(name: str, today: date) -> tuple[date, date]:
     """First and last day of this/next week, month or quarter ("next-month", "this-quarter")."""
     unit = {"week": week_of, "month": month_of, "quarter": quarter_of}[name.split("-")[1]]
-    span = unit(today, timezone.utc)  # calendar days only: the timezone doesn't matter here
+    span = unit(today, UTC)  # calendar days only: the timezone doesn't matter here
     if name.startswith("next"):
-        span = unit(span.last + timedelta(days=1), timezone.utc)
+        span = unit(span.last + timedelta(days=1), UTC)
     return span.first, span.last

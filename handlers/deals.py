@@ -8,21 +8,21 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import forms
-from bot.blocks.ids import Action, Form
 from bot.blocks.deals import deal_list, history
+from bot.blocks.ids import Action, Form
+from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput, UserError
 from bot.core.i18n import field_label, t
+from bot.core.runtime import Runtime
 from bot.deals import opportunities
 from bot.deals.views import deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
-from bot.blocks.kit import Reply, clip
-from bot.core.runtime import Runtime
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, find_stage, parse_number, read_date, request_of, value_number
+from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
 from handlers.errors import error_text
 from handlers.forms import read_deal_form, read_log_form, read_meta, values_of
 from handlers.risks import flag_risk
 from handlers.slack_io import open_modal, saved
-from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
 from store.queries import DealFilter, search_deals
 
 LIST_LIMIT = 20

@@ -19,8 +19,7 @@ from bot.core.errors import BadInput, PermissionDenied
 from bot.core.i18n import t
 from bot.deals import opportunities, permissions, pool
 from bot.deals.views import deal_view
-from bot.team import assignment, roster
-from bot.team import offers, rules
+from bot.team import assignment, offers, roster, rules
 from bot.team.members import local_now
 from handlers.args import MENTION, QUOTE_LIMIT, Request, card, parse_number, read_date, read_member, request_of, value_number
 from handlers.forms import read_decline_form

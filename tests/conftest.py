@@ -34,8 +34,8 @@ from bot.core.clock import FixedClock
 from bot.core.config import Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.runtime import Runtime
-from handlers.slack_io import InlineExecutor
 from bot.web import wsgi_app
+from handlers.slack_io import InlineExecutor
 from store.db import make_engine, make_sessions, upgrade
 from store.models import Base, Event, Member, Opportunity
 from tests.faultyslack import FaultySlack

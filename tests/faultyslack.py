@@ -10,38 +10,38 @@ rate limits (429 with Retry-After), server errors, ``"ok": false`` error answers
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from bot.console.slack_api import Call, FakeSlack, Refusal
 
 
 @dataclass
 class _FailRule:
-    method: Optional[str]
+    method: str | None
     status: int
     remaining: int
-    retry_after: Optional[int]
-    error: Optional[str]
+    retry_after: int | None
+    error: str | None
 
 
 class FaultySlack(FakeSlack):
     """The Web API stand-in, with :meth:`fail`, :meth:`outage` and :meth:`recover`."""
 
-    def __init__(self, listener: Optional[Callable[[Call], None]] = None):
+    def __init__(self, listener: Callable[[Call], None] | None = None):
         super().__init__(listener)
         self._faults = threading.Lock()
         self._rules: list[_FailRule] = []
-        self._outage_status: Optional[int] = None
+        self._outage_status: int | None = None
 
     def fail(
         self,
-        method: Optional[str],
+        method: str | None,
         *,
         status: int = 500,
         times: int = 1,
-        retry_after: Optional[int] = None,
-        error: Optional[str] = None,
+        retry_after: int | None = None,
+        error: str | None = None,
     ) -> None:
         """Make the next ``times`` calls to ``method`` (None: any method) fail.
 
@@ -65,7 +65,7 @@ class FaultySlack(FakeSlack):
             self._outage_status = None
             self._rules.clear()
 
-    def refuse(self, method: str) -> Optional[Refusal]:
+    def refuse(self, method: str) -> Refusal | None:
         with self._faults:
             if self._outage_status is not None:
                 return Refusal(self._outage_status, f"http_{self._outage_status}")

@@ -180,7 +180,7 @@ def _dropped_fields(given: Any, kept: Any, path: str) -> Iterator[str]:
         if len(given) != len(kept):
             yield f"{path} ({len(given)} items given, {len(kept)} understood)"
         else:
-            for i, (g, k) in enumerate(zip(given, kept)):
+            for i, (g, k) in enumerate(zip(given, kept, strict=True)):
                 yield from _dropped_fields(g, k, f"{path}[{i}]")
 
 

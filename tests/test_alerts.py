@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts import scan as watch
-from bot.worker.sender import sender_client
 from bot.worker import daily_bundles, scan_all, send_outbox
+from bot.worker.sender import sender_client
 from store.models import Alert, Member, Opportunity, OutboxMessage
 from tests.conftest import SHANGHAI, USERS, payload_text
 from tests.slackcheck import assert_valid_message

@@ -12,17 +12,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.team import assignment
-from bot.team import batch, rules
-from bot.deals import opportunities
-from bot.deals import pool
-from handlers import team
-from handlers.args import Request
+from bot.console.slack_api import TEAM_ID
 from bot.core.config import AssignmentSettings, ConfigError, Rule, parse_config
 from bot.core.errors import Conflict, UserError
-from bot.console.slack_api import TEAM_ID
-from bot.team.members import actor_for, ensure_workspace
+from bot.deals import opportunities, pool
 from bot.deals.opportunities import DealInput
+from bot.team import assignment, batch, rules
+from bot.team.members import actor_for, ensure_workspace
+from handlers import team
+from handlers.args import Request
 from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMessage
 from tests.test_permissions import make_member
 
@@ -356,7 +354,7 @@ def test_concurrent_reassignments_leave_exactly_one_owner(rt, team_of):
     owner_events = [(e.old, e.new) for e in events_of(rt, 1) if e.field == "owner"]
     assert len(owner_events) == len(done)
     assert owner_of(rt, 1) == owner_events[-1][1]
-    assert all(old == prev for (old, _), (_, prev) in zip(owner_events[1:], owner_events))  # an unbroken chain
+    assert all(old == prev for (old, _), (_, prev) in zip(owner_events[1:], owner_events, strict=False))  # an unbroken chain
 
 
 def test_team_commands_show_and_change_people(slack, rt, db, team_of):

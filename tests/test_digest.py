@@ -7,19 +7,19 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from bot.reporting import digests as digest
 from bot.blocks import digests as digest_render
-from bot.core.config import DigestSettings
 from bot.console.slack_api import TEAM_ID
+from bot.core.config import DigestSettings
 from bot.core.runtime import Runtime
 from bot.demo.generated import generate, insert_all
+from bot.reporting import digests as digest
 from store.models import DigestRun, Member, OutboxMessage
 from tests.conftest import NOW, payload_text
 from tests.slackcheck import assert_valid_message
@@ -47,7 +47,7 @@ def assert_money(got: dict, want: dict, tol=0.05):
 
 
 def utc(d):
-    return d.astimezone(timezone.utc) if d else None
+    return d.astimezone(UTC) if d else None
 
 
 # --- the independent computation -------------------------------------------------------------------
@@ -91,7 +91,7 @@ def test_daily_digest_figures_match_an_independent_computation(rt, data):
     with rt.sessions() as session:
         d = digest.daily_facts(session, config, TEAM_ID, DAY)
     assert (d.start, d.end) == (start, end)
-    inside = lambda at: at is not None and start <= at < end  # noqa: E731
+    inside = lambda at, start=start, end=end: at is not None and start <= at < end  # noqa: E731
 
     # pipeline by stage
     for row in d.pipeline:
@@ -163,7 +163,7 @@ def test_weekly_funnel_figures_match_an_independent_computation(rt, data):
     for f in (this, prev):
         start = datetime.combine(f.period.first, datetime.min.time(), tz)
         end = start + timedelta(days=7)
-        inside = lambda at: at is not None and start <= at < end  # noqa: E731
+        inside = lambda at, start=start, end=end: at is not None and start <= at < end  # noqa: E731
         stage_events = [ev for ev in data.events if ev["kind"] == "stage" and inside(ev["at"])]
         closed = [x for x in data.deals if x["status"] in ("won", "lost") and inside(x["closed_at"])]
         for stage, moved, left in f.conversion:
@@ -301,10 +301,10 @@ def seed_people(rt, *, managers=("U0BOSS",), brief=("U0REP",)):
 @pytest.mark.parametrize(
     "day, utc_nine",
     [
-        (date(2026, 3, 6), datetime(2026, 3, 6, 14, 0, tzinfo=timezone.utc)),  # Friday before spring forward: EST, UTC-5
-        (date(2026, 3, 9), datetime(2026, 3, 9, 13, 0, tzinfo=timezone.utc)),  # Monday after: EDT, UTC-4
-        (date(2026, 10, 30), datetime(2026, 10, 30, 13, 0, tzinfo=timezone.utc)),  # Friday before fall back: EDT
-        (date(2026, 11, 2), datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)),  # Monday after: EST
+        (date(2026, 3, 6), datetime(2026, 3, 6, 14, 0, tzinfo=UTC)),  # Friday before spring forward: EST, UTC-5
+        (date(2026, 3, 9), datetime(2026, 3, 9, 13, 0, tzinfo=UTC)),  # Monday after: EDT, UTC-4
+        (date(2026, 10, 30), datetime(2026, 10, 30, 13, 0, tzinfo=UTC)),  # Friday before fall back: EDT
+        (date(2026, 11, 2), datetime(2026, 11, 2, 14, 0, tzinfo=UTC)),  # Monday after: EST
     ],
 )
 def test_new_york_team_gets_its_digest_at_nine_local_on_both_sides_of_dst(rt, day, utc_nine):
@@ -323,9 +323,9 @@ def test_new_york_team_gets_its_digest_at_nine_local_on_both_sides_of_dst(rt, da
 def test_weekends_are_skipped_and_monday_brings_the_weekly_digest(rt):
     rt = ny_runtime(rt)
     seed_people(rt)
-    saturday = datetime(2026, 11, 28, 15, 0, tzinfo=timezone.utc)
+    saturday = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
     assert due_kinds(rt, saturday) == []
-    monday = datetime(2026, 11, 30, 14, 0, tzinfo=timezone.utc)  # 09:00 EST
+    monday = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # 09:00 EST
     kinds = due_kinds(rt, monday)
     assert ("weekly", "2026-W48", "U0BOSS") in kinds and ("weekly", "2026-W48", "#sales-digest") in kinds
     assert ("brief", "2026-11-30", "U0REP") in kinds
@@ -403,8 +403,9 @@ def test_a_recorded_run_blocks_a_second_send_even_when_due_was_computed_before_i
 
 
 def test_digest_settings_are_read_and_checked():
-    from bot.core.config import ConfigError, parse_config
     import tomllib
+
+    from bot.core.config import ConfigError, parse_config
     from tests.conftest import ROOT
 
     raw = tomllib.loads((ROOT / "config.toml").read_text())

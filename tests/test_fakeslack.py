@@ -39,7 +39,7 @@ def client(fake):
 def test_api_url_and_lifecycle():
     server = FakeSlack()
     with pytest.raises(RuntimeError):
-        server.api_url
+        _ = server.api_url
     server.start()
     try:
         assert server.api_url.startswith("http://127.0.0.1:")

@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.team.members import load_actor
-from bot.deals import opportunities
-from bot.core.errors import Conflict
 from bot.console.slack_api import TEAM_ID
+from bot.core.errors import Conflict
+from bot.deals import opportunities
 from bot.deals.opportunities import DealInput
+from bot.team.members import load_actor
 from store.models import Activity, Event, Opportunity
 from tests.conftest import payload_text
 from tests.slackcheck import assert_valid_message, assert_valid_view
@@ -303,14 +303,13 @@ def test_two_sessions_updating_the_same_deal_the_second_gets_a_conflict(rt, slac
     alice = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ALICE", fetch_profile=lambda _user: None)
     boss = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ADMIN", fetch_profile=lambda _user: None)
     before = db.deal(1).version
-    with pytest.raises(Conflict) as refused:
-        with rt.transaction() as second:
-            stale = opportunities.get(second, actor=boss, number=1)
-            assert stale.version == before
-            with rt.transaction() as first:
-                opportunities.get(first, actor=alice, number=1)
-                opportunities.update(first, actor=alice, number=1, changes=DealInput(title="First"), config=rt.config, clock=rt.clock)
-            opportunities.update(second, actor=boss, number=1, changes=DealInput(title="Second"), config=rt.config, clock=rt.clock)
+    with pytest.raises(Conflict) as refused, rt.transaction() as second:
+        stale = opportunities.get(second, actor=boss, number=1)
+        assert stale.version == before
+        with rt.transaction() as first:
+            opportunities.get(first, actor=alice, number=1)
+            opportunities.update(first, actor=alice, number=1, changes=DealInput(title="First"), config=rt.config, clock=rt.clock)
+        opportunities.update(second, actor=boss, number=1, changes=DealInput(title="Second"), config=rt.config, clock=rt.clock)
     assert refused.value.key == "conflict"
     deal = db.deal(1)
     assert (deal.title, deal.version) == ("First", before + 1)
@@ -322,8 +321,7 @@ def test_an_update_expecting_an_old_version_gets_a_conflict(rt, db, acme):
     version = db.deal(1).version
     with rt.transaction() as session:
         opportunities.update(session, actor=alice, number=1, changes=DealInput(title="First"), config=rt.config, clock=rt.clock, expected_version=version)
-    with pytest.raises(Conflict) as refused:
-        with rt.transaction() as session:
-            opportunities.update(session, actor=alice, number=1, changes=DealInput(title="Second"), config=rt.config, clock=rt.clock, expected_version=version)
+    with pytest.raises(Conflict) as refused, rt.transaction() as session:
+        opportunities.update(session, actor=alice, number=1, changes=DealInput(title="Second"), config=rt.config, clock=rt.clock, expected_version=version)
     assert (refused.value.key, refused.value.params) == ("stale_edit", {"number": 1})
     assert db.deal(1).title == "First"

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bot.deals import opportunities
-from bot.core.errors import PermissionDenied
 from bot.console.slack_api import TEAM_ID
-from bot.team.members import actor_for, ensure_workspace
+from bot.core.errors import PermissionDenied
+from bot.deals import opportunities
 from bot.deals.opportunities import DealInput
+from bot.team.members import actor_for, ensure_workspace
 from store.models import Event, Member, Opportunity
 
 # who: (role, relation to the deal). The deal is in "proposal" (responsible role ae; sales support

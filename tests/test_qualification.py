@@ -1,6 +1,6 @@
 """Score, grade, cadence and rule tags from config.toml, as pure functions."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -39,7 +39,7 @@ def test_grades(config, amount, strategic, score, grade):
 
 
 def test_cadence_tags_gate_and_pin(config):
-    last = datetime(2026, 11, 25, 2, tzinfo=timezone.utc)
+    last = datetime(2026, 11, 25, 2, tzinfo=UTC)
     a = qual.assess(config, answers=ANSWERS_FULL, amount=Decimal(3_000_000), strategic=False, stage="proposal", last_activity_at=last)
     assert (a.score, a.grade, a.next_touch_due) == (100, "A", last + timedelta(days=1))
     assert a.auto_tags == ("高意向",)

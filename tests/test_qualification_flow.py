@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, select
 
-from bot.deals import winprob
 from bot.console.slack_api import TEAM_ID
+from bot.deals import winprob
 from store.db import transaction
 from store.models import Event, Opportunity, WinStat
 from tests.slackcheck import assert_valid_view

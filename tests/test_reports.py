@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.periods import month_of
-from bot.reporting import metrics
 from bot.console.slack_api import TEAM_ID
+from bot.core.periods import month_of
 from bot.demo.generated import generate, insert_all
+from bot.reporting import metrics
 from tests.conftest import NOW, payload_text
 
 

@@ -20,9 +20,8 @@ postgres_only = pytest.mark.skipif(not SERVER, reason="PostgreSQL leg only (OPPB
 
 
 def test_a_sqlite_url_is_refused_not_used():
-    with pytest.raises(NotPostgres):
-        with scratch_database("sqlite:///somebody-else.db"):
-            pass
+    with pytest.raises(NotPostgres), scratch_database("sqlite:///somebody-else.db"):
+        pass
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from bot.console.signing import SlackRequests
 
+from bot.console.signing import SlackRequests
 from bot.console.slack_api import TEAM_ID
 from store.models import Activity, Event, Opportunity
 from tests.conftest import USERS, payload_text
@@ -189,8 +189,9 @@ def test_a_deal_created_for_someone_else_is_theirs(slack, db):
 
 
 def test_a_manager_changes_their_teams_deals_and_the_refusal_names_them(slack, db, rt, acme):
-    from store.models import Member
     from sqlalchemy import select
+
+    from store.models import Member
 
     slack.command("bob", "show 1")
     with rt.transaction() as session:

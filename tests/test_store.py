@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
-from bot.team.members import actor_for, ensure_member
 from bot.deals.opportunities import DealInput, create
+from bot.team.members import actor_for, ensure_member
 from store.db import current_revision, head_revision, transaction
 from store.models import Base, Opportunity
 

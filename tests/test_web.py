@@ -54,7 +54,7 @@ def server(tmp_path):
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     proc.kill()
-                    raise AssertionError("oppbot web did not start:\n" + proc.stdout.read().decode())
+                    raise AssertionError("oppbot web did not start:\n" + proc.stdout.read().decode()) from None
                 time.sleep(0.1)
         try:
             yield base, tmp_path / "web.db", fake

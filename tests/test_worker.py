@@ -10,11 +10,10 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import select
 
-from bot.worker import sender
-from bot.delivery.outbox import enqueue
 from bot.blocks.kit import message
+from bot.delivery.outbox import enqueue
+from bot.worker import Worker, due_reminders, scan_all, send_outbox, sender, take_lease
 from bot.worker.sender import CLAIM_TIMEOUT, claim, send_due, sender_client
-from bot.worker import Worker, due_reminders, scan_all, send_outbox, take_lease
 from store.models import Alert, Opportunity, OutboxMessage, Reminder
 from tests.conftest import SHANGHAI, USERS, payload_text
 

@@ -29,9 +29,9 @@ from decimal import Decimal
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.delivery import outbox
 from bot.blocks.alerts import AlertView, alert_message, bundle_message, condition_name, why_text
 from bot.core.config import Config
+from bot.delivery import outbox
 from bot.team.members import language_of
 from store.models import Alert, Event, Member, Opportunity, OutboxMessage, Risk, Workspace
 

@@ -16,9 +16,8 @@ def clickables(blocks: list[dict]) -> Iterator[tuple[dict, dict]]:
         if block.get("type") == "actions":
             for element in block.get("elements") or []:
                 yield block, element
-        elif block.get("type") == "section" and isinstance(block.get("accessory"), dict):
-            if block["accessory"].get("type") not in ("image",):
-                yield block, block["accessory"]
+        elif block.get("type") == "section" and isinstance(block.get("accessory"), dict) and block["accessory"].get("type") not in ("image",):
+            yield block, block["accessory"]
 
 
 def labels(blocks: list[dict]) -> str:

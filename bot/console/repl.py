@@ -11,6 +11,7 @@ works too, for scripts and transcripts:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -411,10 +412,8 @@ def run_console(
     stdin = stdin if stdin is not None else sys.stdin
     stdout = stdout if stdout is not None else sys.stdout
     if stdout is sys.stdout and hasattr(stdout, "reconfigure"):
-        try:
+        with contextlib.suppress(ValueError, OSError):
             stdout.reconfigure(errors="replace")
-        except (ValueError, OSError):
-            pass
     with console_logging():
         try:
             console = Console(settings, stdin=stdin, stdout=stdout, clock=clock)

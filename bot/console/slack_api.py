@@ -18,6 +18,7 @@ uses it too).
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import json
@@ -25,9 +26,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from bot.console.slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, TEAM_URL, FakeWorkspace
@@ -57,9 +59,9 @@ class Call:
     args: dict
     at: float
     failed: bool = False
-    error: Optional[str] = None
-    response: Optional[dict] = field(default=None, repr=False)
-    token: Optional[str] = field(default=None, repr=False)
+    error: str | None = None
+    response: dict | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Refusal:
 
     status: int
     error: str
-    retry_after: Optional[int] = None
+    retry_after: int | None = None
 
 
 @dataclass
@@ -82,10 +84,10 @@ class _Request:
     query: dict
     body: bytes
     content_type: str
-    token: Optional[str]
+    token: str | None
 
 
-def _read_request(handler: "_Handler") -> Optional[_Request]:
+def _read_request(handler: _Handler) -> _Request | None:
     """The request ``handler`` holds, or None for a URL the fake does not serve."""
     url = urlsplit(handler.path)
     path = unquote(url.path)
@@ -105,10 +107,8 @@ def _decode_json_fields(args: dict) -> dict:
     for key in JSON_FIELDS:
         value = args.get(key)
         if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
-            try:
+            with contextlib.suppress(ValueError):
                 args[key] = json.loads(value)
-            except ValueError:
-                pass
     return args
 
 
@@ -156,18 +156,18 @@ def _parse_body(content_type: str, body: bytes) -> dict:
 class FakeSlack:
     """A fake Slack Web API server. See the module docstring."""
 
-    def __init__(self, listener: Optional[Callable[[Call], None]] = None):
-        self.listener: Optional[Callable[[Call], None]] = listener
+    def __init__(self, listener: Callable[[Call], None] | None = None):
+        self.listener: Callable[[Call], None] | None = listener
         self.workspace = FakeWorkspace(base_url=lambda: self.base_url)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> "FakeSlack":
+    def start(self) -> FakeSlack:
         """Start serving (idempotent). Returns ``self``."""
         with self._lock:
             if self._server is not None:
@@ -196,7 +196,7 @@ class FakeSlack:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -232,7 +232,7 @@ class FakeSlack:
         user_id: str,
         *,
         name: str,
-        real_name: Optional[str] = None,
+        real_name: str | None = None,
         tz: str = "Asia/Shanghai",
         locale: str = "zh-CN",
         is_admin: bool = False,
@@ -246,12 +246,12 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ recorded calls
 
-    def calls(self, method: Optional[str] = None) -> list[Call]:
+    def calls(self, method: str | None = None) -> list[Call]:
         """Recorded calls, oldest first; only those to ``method`` if given."""
         with self._lock:
             return [c for c in self._calls if method is None or c.method == method]
 
-    def last(self, method: Optional[str] = None) -> Call:
+    def last(self, method: str | None = None) -> Call:
         """The most recent call to ``method`` (any method if None); AssertionError if there is none."""
         with self._lock:
             for call in reversed(self._calls):
@@ -260,7 +260,7 @@ class FakeSlack:
             seen = [c.method for c in self._calls]
         raise AssertionError(f"no {method or 'API'!r} call recorded; calls seen: {seen or 'none'}")
 
-    def wait_for(self, method: Optional[str] = None, *, count: int = 1, timeout: float = 2.0) -> list[Call]:
+    def wait_for(self, method: str | None = None, *, count: int = 1, timeout: float = 2.0) -> list[Call]:
         """Block until at least ``count`` calls to ``method`` were recorded; return them.
 
         For code that calls Slack from another thread. AssertionError on timeout.
@@ -284,7 +284,7 @@ class FakeSlack:
         with self._lock:
             self._calls.clear()
 
-    def refuse(self, method: str) -> Optional[Refusal]:
+    def refuse(self, method: str) -> Refusal | None:
         """An error to answer a request to ``method`` with instead of its answer; asked for every
         request, before it is answered. None here: the stand-in never fails on its own."""
         return None
@@ -302,7 +302,7 @@ class FakeSlack:
             except Exception:
                 traceback.print_exc(file=sys.stderr)
 
-    def _handle(self, handler: "_Handler") -> None:
+    def _handle(self, handler: _Handler) -> None:
         request = _read_request(handler)
         if request is None:
             handler._send(404, {"ok": False, "error": "unknown_url"})
@@ -349,12 +349,12 @@ class FakeSlack:
 
     def _respond(
         self,
-        handler: "_Handler",
+        handler: _Handler,
         call: Call,
         status: int,
-        payload: Optional[dict],
-        headers: Optional[dict] = None,
-        text: Optional[str] = None,
+        payload: dict | None,
+        headers: dict | None = None,
+        text: str | None = None,
     ) -> None:
         call.response = payload
         if status != 200:
@@ -375,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self.fake._handle(self)
 
-    def _send(self, status: int, payload: Optional[dict], *, headers: Optional[dict] = None, text: Optional[str] = None) -> None:
+    def _send(self, status: int, payload: dict | None, *, headers: dict | None = None, text: str | None = None) -> None:
         if payload is not None:
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             content_type = "application/json; charset=utf-8"

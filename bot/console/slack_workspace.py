@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 TEAM_ID = "T0001"
@@ -175,7 +175,7 @@ class FakeWorkspace:
 
     # ------------------------------------------------------------------ what tests and the console set and read
 
-    def add_user(self, user_id: str, *, name: str, real_name: Optional[str], tz: str, locale: str, is_admin: bool) -> None:
+    def add_user(self, user_id: str, *, name: str, real_name: str | None, tz: str, locale: str, is_admin: bool) -> None:
         with self._lock:
             self._users[user_id] = _User(user_id, name, real_name if real_name is not None else name, tz, locale, is_admin)
 

@@ -5,6 +5,7 @@ Piped input is echoed after its prompt, so a transcript reads like the session i
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TextIO
 
@@ -29,12 +30,10 @@ class Terminal:
         self.interactive = isatty(stdin)
         self._use_input = self.interactive and stdin is sys.stdin and stdout is sys.stdout
         if self._use_input:
-            try:
-                # Imported only here: loading readline changes what input() does (and may write
-                # terminal control codes), which only a person at a terminal wants.
+            # Imported only here: loading readline changes what input() does (and may write
+            # terminal control codes), which only a person at a terminal wants.
+            with contextlib.suppress(ImportError):
                 import readline  # noqa: F401
-            except ImportError:
-                pass
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import dateparser
 
@@ -235,7 +235,7 @@ class DateReader:
 
     def warm(self) -> None:
         """Do one throwaway parse per language to load its data."""
-        now = datetime(2000, 1, 1, tzinfo=timezone.utc)
+        now = datetime(2000, 1, 1, tzinfo=UTC)
         for sample in ("31 Dec 2026", "2026年12月10日"):
             self._dateparser(sample, now)
 

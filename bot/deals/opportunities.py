@@ -9,13 +9,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.deals import permissions
-from bot.deals import qualification
-from bot.deals import winprob
 from bot.core.clock import Clock
 from bot.core.config import GRADES, Config
-from bot.core.errors import BadInput, Conflict, NotFound
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
+from bot.core.errors import BadInput, Conflict, NotFound
+from bot.deals import permissions, qualification, winprob
 from bot.team import assignment
 from bot.team.members import Actor
 from store import queries
@@ -66,9 +64,8 @@ def _check_text(values: dict) -> None:
         if limit and isinstance(value, str) and len(value) > limit:
             raise BadInput("too_long", field=name, name=name, length=len(value), limit=limit)
     tags = values.get("tags")
-    if tags is not None:
-        if len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in tags):
-            raise BadInput("bad_tags", field="tags", max_tags=MAX_TAGS, max_length=MAX_TAG_LENGTH)
+    if tags is not None and (len(tags) > MAX_TAGS or any(len(t) > MAX_TAG_LENGTH for t in tags)):
+        raise BadInput("bad_tags", field="tags", max_tags=MAX_TAGS, max_length=MAX_TAG_LENGTH)
 
 
 def _check_answers(config: Config, answers: dict[str, str]) -> None:

@@ -4,24 +4,21 @@ hand-over from one person to another (`/opp assign`, an alert's Reassign)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import time
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.team import assignment
-from bot.team import offers, rules
-from bot.deals import opportunities
-from bot.deals import permissions
+from bot.blocks.kit import esc, message
 from bot.core.errors import BadInput, Conflict
 from bot.core.i18n import t
-from bot.team.members import Actor
-from bot.blocks.kit import esc, message
 from bot.core.runtime import Runtime
+from bot.deals import opportunities, permissions
 from bot.deals.opportunities import DealInput
+from bot.team import assignment, offers, rules
+from bot.team.members import Actor
 from store.models import AssignmentOffer, Event, Member, Opportunity
 
 LIST_LIMIT = 25

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from bot.deals import opportunities
-from bot.core.money import parse_amount
 from bot.core.clock import FixedClock
 from bot.core.config import Config
-from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
+from bot.core.money import parse_amount
+from bot.deals import opportunities
 from bot.deals.opportunities import DealInput
+from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
 from store.queries import DealFilter, search_deals
 
 if TYPE_CHECKING:

@@ -17,14 +17,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.team import assignment
-from bot.team import batch
-from bot.deals import opportunities
-from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.dates import UnreadableDate
-from bot.team.members import actor_for, ensure_member
-from bot.deals.opportunities import LIMITS, DealInput
+from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.runtime import Runtime
+from bot.deals import opportunities
+from bot.deals.opportunities import LIMITS, DealInput
+from bot.team import assignment, batch
+from bot.team.members import actor_for, ensure_member
 from store.models import Member, Opportunity
 
 COLUMNS = (

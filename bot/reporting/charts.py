@@ -58,7 +58,7 @@ def funnel(title: str, stages: list[tuple[str, int, float]]) -> bytes:
             widest = max(counts or [1]) or 1
             lefts = [(widest - c) / 2 for c in counts]
             ax.barh(labels, counts, left=lefts, color="#2b7bb9")
-            for i, (c, a) in enumerate(zip(counts, amounts)):
+            for i, (c, a) in enumerate(zip(counts, amounts, strict=True)):
                 ax.text(widest / 2, i, f"{c}  ·  {a:,.0f}", ha="center", va="center", color="white" if c > widest * 0.3 else "black", fontsize=9)
             ax.set_xticks([])
             ax.set_title(title)

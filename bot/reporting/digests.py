@@ -21,14 +21,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.periods import month_of, quarter_of, week_of
-from bot.blocks.views import Changes, Forecast, Funnel, RepRow
 from bot.blocks import digests as digest_render
-from bot.reporting import metrics, summaries
-from bot.core.config import WEEKDAYS, Config
-from bot.team.members import language_of
-from bot.delivery.outbox import enqueue
 from bot.blocks.deals import Reply
+from bot.blocks.views import Changes, Forecast, Funnel, RepRow
+from bot.core.config import WEEKDAYS, Config
+from bot.core.periods import month_of, quarter_of, week_of
+from bot.delivery.outbox import enqueue
+from bot.reporting import metrics, summaries
+from bot.team.members import language_of
 from store.models import DigestRun, Member, Workspace
 
 log = logging.getLogger(__name__)

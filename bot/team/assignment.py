@@ -15,14 +15,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.blocks.kit import Reply, esc, message
 from bot.core.config import Config
 from bot.core.errors import BadInput
 from bot.core.i18n import t
-from bot.blocks.kit import Reply, esc, message
 from bot.team.offers import OPEN_OFFER, dm, offer, open_offer, pool_manager_ids, post
 from bot.team.rules import SYSTEM_USER, Decision, decide, role_names
 from store.models import AssignmentOffer, Event, Member, Opportunity, Workspace
-
 
 # --- writing decisions ------------------------------------------------------------------------
 

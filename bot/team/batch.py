@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, insert
 from sqlalchemy.orm import Session
 
+from bot.blocks.kit import message
 from bot.core.config import Config, Rule
 from bot.core.i18n import t
-from bot.blocks.kit import message
 from bot.team.offers import OPEN_OFFER, dm, post
 from bot.team.rules import Candidate, Decision, candidates, cursor_for, eligible, explain, pick, rule_for
 from store.models import AssignmentCursor, AssignmentOffer, Event, Opportunity

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
-from bot.core.runtime import Runtime
 from bot.core.config import LANGUAGES, Config
+from bot.core.runtime import Runtime
 from store.models import Member, Workspace
 
 log = logging.getLogger(__name__)

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.delivery import outbox
+from bot.blocks.kit import Reply, esc, message
+from bot.blocks.team import offer_message
 from bot.core.config import Config
 from bot.core.i18n import t
-from bot.blocks.team import offer_message
-from bot.blocks.kit import Reply, esc, message
+from bot.delivery import outbox
 from bot.team.rules import SYSTEM_USER, Decision, explain
 from store.models import AssignmentOffer, Opportunity
 

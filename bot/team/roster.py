@@ -10,8 +10,8 @@ from decimal import Decimal
 from sqlalchemy import Integer, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.core.config import Config
 from bot.core.clock import Clock
+from bot.core.config import Config
 from bot.team.assignment import SYSTEM_USER
 from bot.team.members import ProfileFetcher, ensure_member
 from store.models import Member, Opportunity

@@ -17,9 +17,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.blocks.kit import esc
 from bot.core.config import Config, Rule
 from bot.core.i18n import t
-from bot.blocks.kit import esc
 from store.models import AssignmentCursor, Member, Opportunity
 
 SYSTEM_USER = "USLACKBOT"  # automatic decisions are recorded as made by the app itself

@@ -15,6 +15,7 @@ directly with a fixed clock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -88,10 +89,8 @@ class Worker:
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
-        try:
+        with contextlib.suppress(KeyError):
             self.scheduler.remove_jobstore(JOBSTORE)
-        except KeyError:
-            pass
 
 
 _WORKER: Worker | None = None
