@@ -43,66 +43,62 @@ def seed(url: str, deals: int) -> dict[str, list[int]]:
     engine = make_engine(url)
     upgrade(engine)
     config = load_config(ROOT / "config.toml")
-    stages = [s.key for s in config.stages]
     now = datetime.now(UTC)
-    rnd = random.Random(7)
+    rows, mine = deal_rows(config, deals, now)
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": TEAM_ID, "next_number": deals + 1, "created_at": now}])
-        conn.execute(
-            insert(Member),
-            [
-                {
-                    "id": i + 1,
-                    "workspace_id": TEAM_ID,
-                    "slack_user_id": u,
-                    "display_name": u,
-                    "role": "ae",
-                    "created_at": now,
-                    "profile_fetched_at": now,
-                    "timezone": "Asia/Shanghai",
-                    "locale": "en-US",
-                }
-                for i, u in enumerate(USERS)
-            ],
-        )
-        rows = []
-        answers = {c.key: c.choices[0].key for c in config.qualification.criteria}  # qualified
-        mine: dict[str, list[int]] = {u: [] for u in USERS}
-        for n in range(1, deals + 1):
-            owner = rnd.randrange(len(USERS)) + 1
-            status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
-            if status == "open":
-                mine[USERS[owner - 1]].append(n)
-            rows.append(
-                {
-                    "workspace_id": TEAM_ID,
-                    "number": n,
-                    "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
-                    "account": f"Account {rnd.randrange(2000)}",
-                    "contact": None,
-                    "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
-                    "currency": "CNY",
-                    "stage": rnd.choice(stages),
-                    "status": status,
-                    "expected_close": date.today() + timedelta(days=rnd.randrange(-30, 120)),
-                    "next_step": "follow up",
-                    "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
-                    "owner_id": owner,
-                    "creator_id": owner,
-                    "tags": [],
-                    "created_at": now,
-                    "updated_at": now,
-                    "last_activity_at": now,
-                    "stage_entered_at": now,
-                    "version": 1,
-                    "qualification": answers,
-                    "score": 100,
-                    "grade": "B",
-                }
-            )
+        conn.execute(insert(Member), member_rows(now))
         conn.execute(insert(Opportunity), rows)
     engine.dispose()
     return mine
+
+
+def member_rows(now: datetime) -> list[dict]:
+    common = {"workspace_id": TEAM_ID, "role": "ae", "created_at": now, "profile_fetched_at": now, "timezone": "Asia/Shanghai", "locale": "en-US"}
+    return [{"id": i + 1, "slack_user_id": u, "display_name": u, **common} for i, u in enumerate(USERS)]
+
+
+def deal_rows(config, deals: int, now: datetime) -> tuple[list[dict], dict[str, list[int]]]:
+    """``deals`` qualified deals (70% open) spread over the users at random (seeded), and each
+    user's open deal numbers."""
+    stages = [s.key for s in config.stages]
+    rnd = random.Random(7)
+    answers = {c.key: c.choices[0].key for c in config.qualification.criteria}  # qualified
+    mine: dict[str, list[int]] = {u: [] for u in USERS}
+    rows = []
+    for n in range(1, deals + 1):
+        owner = rnd.randrange(len(USERS)) + 1
+        status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
+        if status == "open":
+            mine[USERS[owner - 1]].append(n)
+        rows.append(
+            {
+                "workspace_id": TEAM_ID,
+                "number": n,
+                "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
+                "account": f"Account {rnd.randrange(2000)}",
+                "contact": None,
+                "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
+                "currency": "CNY",
+                "stage": rnd.choice(stages),
+                "status": status,
+                "expected_close": date.today() + timedelta(days=rnd.randrange(-30, 120)),
+                "next_step": "follow up",
+                "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
+                "owner_id": owner,
+                "creator_id": owner,
+                "tags": [],
+                "created_at": now,
+                "updated_at": now,
+                "last_activity_at": now,
+                "stage_entered_at": now,
+                "version": 1,
+                "qualification": answers,
+                "score": 100,
+                "grade": "B",
+            }
+        )
+    return rows, mine
 
 
 def free_port() -> int:

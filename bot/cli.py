@@ -16,6 +16,25 @@ log = logging.getLogger("oppbot")
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not log.isEnabledFor(logging.DEBUG):  # Alembic reports every step (plugins, each migration) at INFO: shown with LOG_LEVEL=DEBUG only
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    if settings.config_path == str(SHIPPED_CONFIG) and not os.environ.get("OPPBOT_CONFIG") and args.command not in ("init", "db"):
+        print(
+            f"oppbot: no ./config.toml and OPPBOT_CONFIG is not set: using the shipped default config ({SHIPPED_CONFIG}); `oppbot init` writes one here to edit",
+            file=sys.stderr,
+        )
+    try:
+        return COMMANDS[args.command](args, settings)
+    except ConfigError as exc:
+        print(f"oppbot: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one subcommand per process or task."""
     parser = argparse.ArgumentParser(prog="oppbot", description="oppbot: opportunity management in Slack.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -65,22 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--team", help="workspace (team) id; default: the only one in the database")
 
     sub.add_parser("init", help="write a commented config.toml to edit into the current directory (never overwrites one)")
-
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not log.isEnabledFor(logging.DEBUG):  # Alembic reports every step (plugins, each migration) at INFO: shown with LOG_LEVEL=DEBUG only
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    settings = Settings.from_env()
-    if settings.config_path == str(SHIPPED_CONFIG) and not os.environ.get("OPPBOT_CONFIG") and args.command not in ("init", "db"):
-        print(
-            f"oppbot: no ./config.toml and OPPBOT_CONFIG is not set: using the shipped default config ({SHIPPED_CONFIG}); `oppbot init` writes one here to edit",
-            file=sys.stderr,
-        )
-    try:
-        return COMMANDS[args.command](args, settings)
-    except ConfigError as exc:
-        print(f"oppbot: {exc}", file=sys.stderr)
-        return 2
+    return parser
 
 
 def cmd_web(args, settings: Settings) -> int:

@@ -9,7 +9,8 @@ from bot.blocks.ids import Action
 from bot.blocks.kit import FIELD_LIMIT, SECTION_LIMIT, Reply, button, clip, context, esc, fmt_date, fmt_money, mrkdwn, option, plain, section, stage_name
 from bot.blocks.views import DealView, EventView
 from bot.core.config import Config
-from bot.core.i18n import HELP, field_label, t
+from bot.core.help_text import HELP
+from bot.core.i18n import field_label, t
 
 
 def fmt_amount(view: DealView, lang: str) -> str:

@@ -2,15 +2,13 @@
 
 The texts themselves are the tables of bot.core.messages; this module picks the language and fills
 in the parameters. Parameters that carry user text are escaped for mrkdwn by the caller
-(bot.blocks.deals.esc)."""
+(bot.blocks.kit.esc)."""
 
 from __future__ import annotations
 
 import re
 
-from bot.core.messages import HELP, MESSAGES
-
-__all__ = ["HELP", "MESSAGES", "field_label", "t"]
+from bot.core.messages import MESSAGES
 
 
 def t(lang: str, key: str, **params) -> str:
