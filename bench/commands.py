@@ -1,10 +1,12 @@
 """/opp request latency through the real HTTP server (gunicorn + Bolt) with 10,000 deals stored.
 
-    .venv/bin/python bench/commands.py [--deals 10000] [--requests 600] [--database-url URL]
+    .venv/bin/python bench/commands.py [--deals 10000] [--requests 600] [--in-flight 1] [--database-url URL]
 
 Seeds the deals in bulk, starts `oppbot web` on a local port with the Web API pointed at a local
-fake, then sends signed slash commands one after another (a mix of show, list with filters, find,
-new, move, log) and prints p50/p99/max per command and overall. Not part of the test run.
+fake, then sends signed slash commands (a mix of show, list with filters, find, new, move, log),
+``--in-flight`` at a time, and prints p50/p99/max per command and overall, and the server's CPU
+time per request. With ``--in-flight`` above 1 it first runs the same stream against a bare Bolt
+app (bench/bare_app.py) under the same gunicorn settings, and prints both. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -38,17 +43,23 @@ SECRET = "bench-secret"
 USERS = [f"U{i:07d}" for i in range(1, 51)]
 
 
+CHUNK = 20_000  # deals inserted per statement
+
+
 def seed(url: str, deals: int) -> dict[str, list[int]]:
-    """Bulk-insert the deals; returns each user's open deal numbers."""
+    """Bulk-insert the deals, in chunks; returns each user's open deal numbers."""
     engine = make_engine(url)
     upgrade(engine)
     config = load_config(ROOT / "config.toml")
     now = datetime.now(UTC)
-    rows, mine = deal_rows(config, deals, now)
+    rnd = random.Random(7)
+    mine: dict[str, list[int]] = {u: [] for u in USERS}
     with engine.begin() as conn:
         conn.execute(insert(Workspace), [{"id": TEAM_ID, "next_number": deals + 1, "created_at": now}])
         conn.execute(insert(Member), member_rows(now))
-        conn.execute(insert(Opportunity), rows)
+    for first in range(1, deals + 1, CHUNK):
+        with engine.begin() as conn:
+            conn.execute(insert(Opportunity), deal_rows(config, range(first, min(deals, first + CHUNK - 1) + 1), now, rnd, mine))
     engine.dispose()
     return mine
 
@@ -58,15 +69,14 @@ def member_rows(now: datetime) -> list[dict]:
     return [{"id": i + 1, "slack_user_id": u, "display_name": u, **common} for i, u in enumerate(USERS)]
 
 
-def deal_rows(config, deals: int, now: datetime) -> tuple[list[dict], dict[str, list[int]]]:
-    """``deals`` qualified deals (70% open) spread over the users at random (seeded), and each
-    user's open deal numbers."""
+def deal_rows(config, numbers: range, now: datetime, rnd: random.Random, mine: dict[str, list[int]]) -> list[dict]:
+    """Qualified deals (70% open) spread over the users at random (seeded); each user's open deal
+    numbers are added to ``mine``."""
     stages = [s.key for s in config.stages]
-    rnd = random.Random(7)
     answers = {c.key: c.choices[0].key for c in config.qualification.criteria}  # qualified
-    mine: dict[str, list[int]] = {u: [] for u in USERS}
+    today = date.today()
     rows = []
-    for n in range(1, deals + 1):
+    for n in numbers:
         owner = rnd.randrange(len(USERS)) + 1
         status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
         if status == "open":
@@ -82,9 +92,9 @@ def deal_rows(config, deals: int, now: datetime) -> tuple[list[dict], dict[str, 
                 "currency": "CNY",
                 "stage": rnd.choice(stages),
                 "status": status,
-                "expected_close": date.today() + timedelta(days=rnd.randrange(-30, 120)),
+                "expected_close": today + timedelta(days=rnd.randrange(-30, 120)) if rnd.random() > 0.1 else None,
                 "next_step": "follow up",
-                "next_step_due": date.today() + timedelta(days=rnd.randrange(-10, 30)),
+                "next_step_due": today + timedelta(days=rnd.randrange(-10, 30)),
                 "owner_id": owner,
                 "creator_id": owner,
                 "tags": [],
@@ -98,7 +108,7 @@ def deal_rows(config, deals: int, now: datetime) -> tuple[list[dict], dict[str, 
                 "grade": "B",
             }
         )
-    return rows, mine
+    return rows
 
 
 def free_port() -> int:
@@ -111,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--in-flight", type=int, default=1, help="requests sent at once (above 1 also measures a bare Bolt app)")
     parser.add_argument("--database-url")
     args = parser.parse_args()
 
@@ -119,11 +130,9 @@ def main() -> None:
     started = time.perf_counter()
     mine = seed(url, args.deals)
     print(f"seeded {args.deals} deals in {time.perf_counter() - started:.1f}s ({url.split(':')[0]})")
-
     with FakeSlack() as fake:
         for u in USERS:
             fake.add_user(u, name=u, locale="en-US")
-        port = free_port()
         env = dict(
             os.environ,
             SLACK_BOT_TOKEN="xoxb-bench",
@@ -133,17 +142,28 @@ def main() -> None:
             OPPBOT_CONFIG=str(ROOT / "config.toml"),
             LOG_LEVEL="WARNING",
         )
-        oppbot = Path(sys.executable).with_name("oppbot")
-        proc = subprocess.Popen(
-            [str(oppbot), "web", "--port", str(port), "--workers", "2"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        base = f"http://127.0.0.1:{port}"
+        if args.in_flight > 1:
+            bare = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "30"]
+            serve(bare + ["--bind", "127.0.0.1:{port}", "bench.bare_app:application"], env, ROOT, "bare Bolt", fake, args, mine)
+        oppbot = [str(Path(sys.executable).with_name("oppbot")), "web", "--port", "{port}", "--workers", "2"]
+        serve(oppbot, env, tmp, "oppbot", fake, args, mine)
+
+
+def serve(command: list[str], env: dict, cwd, label: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
+    """Start ``command`` (``{port}`` filled in), run the request stream against it, stop it."""
+    port = free_port()
+    proc = subprocess.Popen([part.format(port=port) for part in command], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base, proc)
+        run(base, fake, args, mine, label=label, server_pid=proc.pid)
+    finally:
+        proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
-            wait_until_up(base, proc)
-            run(base, fake, args, mine)
-        finally:
-            proc.terminate()
             proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def wait_until_up(base: str, proc) -> None:
@@ -154,50 +174,87 @@ def wait_until_up(base: str, proc) -> None:
             return
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit("oppbot web exited") from None
+                raise SystemExit("the server exited") from None
             time.sleep(0.1)
-    raise SystemExit("oppbot web did not start")
+    raise SystemExit("the server did not start")
 
 
-def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
-    slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its children, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def mix_for(args, mine: dict[str, list[int]]):
+    """The commands, in turn; each user acts on their own deals."""
     rnd = random.Random(11)
-    mix = [
-        ("show", lambda: f"show {rnd.randrange(1, args.deals)}"),
-        ("list", lambda: "list"),
-        ("list stage", lambda: "list all stage:proposal"),
-        ("list overdue", lambda: "list team overdue"),
-        ("list closing", lambda: "list all closing:this-month"),
-        ("find", lambda: f"find Account {rnd.randrange(2000)}"),
-        ("new", lambda: f"new Bench deal {rnd.randrange(10**6)} 50万 close 下周五 stage proposal"),
-        ("log", lambda: f"log {rnd.choice(mine[user])} called the CFO next send quote by friday"),
-        ("move", lambda: f"move {rnd.choice(mine[user])} {rnd.choice(['proposal', 'negotiation', 'contract'])}"),
+    lock = threading.Lock()
+
+    def pick(user: str) -> int:
+        with lock:
+            return rnd.choice(mine[user])
+
+    return rnd, [
+        ("show", lambda user: f"show {rnd.randrange(1, args.deals)}"),
+        ("list", lambda user: "list"),
+        ("list stage", lambda user: "list all stage:proposal"),
+        ("list overdue", lambda user: "list team overdue"),
+        ("list closing", lambda user: "list all closing:this-month"),
+        ("find", lambda user: f"find Account {rnd.randrange(2000)}"),
+        ("new", lambda user: f"new Bench deal {rnd.randrange(10**6)} 50万 close 下周五 stage proposal"),
+        ("log", lambda user: f"log {pick(user)} called the CFO next send quote by friday"),
+        ("move", lambda user: f"move {pick(user)} {rnd.choice(['proposal', 'negotiation', 'contract'])}"),
     ]
-    refused = 0
-    timings: dict[str, list[float]] = {name: [] for name, _ in mix}
+
+
+def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]], *, label: str, server_pid: int) -> None:
+    slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
+    rnd, mix = mix_for(args, mine)
+    plan = []
     for i in range(args.requests):
         name, make = mix[i % len(mix)]
-        user = rnd.choice(USERS)  # read by the log/move lambdas: each acts on their own deals
+        user = USERS[i % len(USERS)] if args.in_flight > 1 else rnd.choice(USERS)
         signed = slack.command(
-            user_id=user, user_name=user, channel_id="C0BENCH", channel_name="bench", text=make(), response_url=fake.response_url(), trigger_id=f"t.{i}"
+            user_id=user, user_name=user, channel_id="C0BENCH", channel_name="bench", text=make(user), response_url=fake.response_url(), trigger_id=f"t.{i}"
         )
+        plan.append((name, signed))
+    timings: dict[str, list[float]] = {name: [] for name, _ in mix}
+    refused = 0
+
+    def send(item) -> tuple[str, float, bool]:
+        name, signed = item
         request = urllib.request.Request(base + "/slack/events", data=signed.body.encode(), headers=signed.headers, method="POST")
         t0 = time.perf_counter()
         with urllib.request.urlopen(request, timeout=10) as r:
             answer = r.read().decode()
             assert r.status == 200
-        refused += "⚠️" in answer and "already in that stage" not in answer
-        timings[name].append((time.perf_counter() - t0) * 1000)
+        return name, (time.perf_counter() - t0) * 1000, "⚠️" in answer and "already in that stage" not in answer
 
-    def line(label, values):
+    cpu0 = cpu_seconds(server_pid)
+    with ThreadPoolExecutor(max_workers=args.in_flight) as pool:
+        for name, ms, bad in pool.map(send, plan):
+            timings[name].append(ms)
+            refused += bad
+    cpu = (cpu_seconds(server_pid) - cpu0) / args.requests * 1000
+
+    def line(name, values):
         values = sorted(values)
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
-        return f"{label:<14} n={len(values):<4} p50={statistics.median(values):6.1f} ms  p99={p99:6.1f} ms  max={values[-1]:6.1f} ms"
+        return f"{name:<14} n={len(values):<4} p50={statistics.median(values):6.1f} ms  p99={p99:6.1f} ms  max={values[-1]:6.1f} ms"
 
-    print(f"/opp latency through gunicorn, {args.deals} deals, {args.requests} sequential requests ({refused} answered with an error)")
-    for name, values in timings.items():
-        print(line(name, values))
-    print(line("all", [v for vs in timings.values() for v in vs]))
+    print(f"{label}: /opp through gunicorn, {args.deals} deals, {args.requests} requests, {args.in_flight} in flight ({refused} answered with an error)")
+    if label == "oppbot":
+        for name, values in timings.items():
+            print(line(name, values))
+    print(line("all", [v for vs in timings.values() for v in vs]) + f"  server CPU {cpu:.2f} ms/request")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from handlers.slack_io import open_modal, saved
 from store.queries import DealFilter, search_deals
 
 LIST_LIMIT = 20
+FIND_COUNT_LIMIT = 100  # a search counts its matches up to here, then says "100+"
 
 
 def cmd_new(req: Request, rest: str) -> Reply | Modal:
@@ -128,9 +129,9 @@ def deal_history(req: Request, number: int) -> Reply:
 def cmd_list(req: Request, rest: str) -> Reply:
     with req.rt.transaction() as session:
         f = read_filters(req, rest, session)
-        rows, total = search_deals(session, f, limit=LIST_LIMIT)
-        views = [deal_view(o) for o in rows]
-    return deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+        page = search_deals(session, f, limit=LIST_LIMIT)
+        views = [deal_view(o) for o in page.deals]
+    return deal_list(views, page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
 
 
 def cmd_find(req: Request, rest: str) -> Reply:
@@ -138,9 +139,9 @@ def cmd_find(req: Request, rest: str) -> Reply:
         raise BadInput("need_find_text")
     f = DealFilter(workspace_id=req.actor.workspace_id, statuses=("open", "won", "lost"), text=rest)
     with req.rt.transaction() as session:
-        rows, total = search_deals(session, f, limit=LIST_LIMIT, newest_first=True)
-        views = [deal_view(o) for o in rows]
-    return deal_list(views, total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+        page = search_deals(session, f, limit=LIST_LIMIT, newest_first=True, count_limit=FIND_COUNT_LIMIT)
+        views = [deal_view(o) for o in page.deals]
+    return deal_list(views, page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor), more_than=page.more_than)
 
 
 def log_modal(req: Request, number: int) -> Modal:

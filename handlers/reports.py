@@ -1,6 +1,6 @@
 """Reports in Slack: `/opp report funnel|forecast|reps|losses|cycle|trend [period]`, its "Share to
 channel" button, `/opp export [filters]` (a CSV of what `/opp list [filters]` matches) and
-`/opp brief on|off`. Charts and files are uploaded after the answer, by a lazy listener."""
+`/opp brief on|off`. Charts and files are uploaded after the answer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from bot.reporting.reports import REPORT_OF, REPORTS, FileReply, Upload, build
 from bot.team.members import local_now
 from handlers.args import QUOTE_LIMIT, Request, channel_of
 from handlers.deal_text import read_filters
-from handlers.slack_io import upload_file
+from handlers.slack_io import upload_later
 
 
 def cmd_report(req: Request, rest: str) -> FileReply:
@@ -54,9 +54,8 @@ def cmd_brief(req: Request, rest: str) -> Reply:
 SUBCOMMANDS = {"report": cmd_report, "export": cmd_export, "brief": cmd_brief}
 
 
-def on_share(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
-    """The report behind a "Share to channel" button, for everyone in the channel; its chart
-    follows from ``after_share``."""
+def on_share(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+    """The report behind a "Share to channel" button, for everyone in the channel."""
     ack()
     rt, actor = context["rt"], context["actor"]
     name, _, period_text = (action.get("value") or "").partition(" ")
@@ -64,14 +63,8 @@ def on_share(ack: Ack, action: dict, body: dict, context: BoltContext, respond: 
         raise BadInput("rp_unknown", value=clip(name, QUOTE_LIMIT))
     reply = build(rt, actor, name, period_text, shareable=False, shared_by=actor.slack_user_id)
     respond(response_type="in_channel", replace_original=False, **reply.payload())
-    context["upload"] = reply.upload
-
-
-def after_share(body: dict, client: WebClient, context: BoltContext) -> None:
-    """After the answer: the shared report's chart, into the channel."""
-    if context.get("upload") is not None:
-        upload_file(client, context["upload"], user=context["actor"].slack_user_id, channel=channel_of(body))
+    upload_later(context, client, reply.upload, user=actor.slack_user_id, channel=channel_of(body))  # its chart, into the channel
 
 
 def register(app: App) -> None:
-    app.action(Action.REPORT_SHARE)(ack=on_share, lazy=[after_share])
+    app.action(Action.REPORT_SHARE)(on_share)

@@ -1,6 +1,6 @@
 """The `/opp` command: which subcommand a person typed (English or Chinese), handed to the area
 that owns it, and the answer: a reply to show, a modal to open, or a reply with a file to upload
-after the answer (a lazy listener). A subcommand typed in Chinese is answered in Chinese."""
+after the answer. A subcommand typed in Chinese is answered in Chinese."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from handlers import deals, qualify, reports, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
-from handlers.slack_io import open_modal, upload_file
+from handlers.slack_io import open_modal, upload_later
 
 ALIASES_OF = {
     "new": ("new", "create", "add", "新建", "创建", "新增"),
@@ -80,14 +80,9 @@ def on_opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, res
         open_modal(client, command["trigger_id"], outcome.view, req.lang, respond=respond)
         return
     ack(response_type="ephemeral", **outcome.payload())
-    context["upload"] = getattr(outcome, "upload", None)  # a report's chart, an export's CSV
-
-
-def after_opp(client: WebClient, context: BoltContext) -> None:
-    """After the answer: upload the file a report or an export made, to the person's DM."""
-    if context.get("upload") is not None:
-        upload_file(client, context["upload"], user=context["actor"].slack_user_id)
+    # a report's chart, an export's CSV: to the person's DM, after the answer
+    upload_later(context, client, getattr(outcome, "upload", None), user=req.actor.slack_user_id)
 
 
 def register(app: App) -> None:
-    app.command("/opp")(ack=on_opp, lazy=[after_opp])
+    app.command("/opp")(on_opp)

@@ -52,9 +52,15 @@ def publish_home(client: WebClient, user: str, view: dict) -> None:
         log.warning("views.publish for %s failed: %s", user, exc.response.get("error"))
 
 
+def upload_later(context, client: WebClient, upload: Upload | None, *, user: str, channel: str | None = None) -> None:
+    """After the answer, on the app's ``after_answer`` executor: build ``upload`` and send it."""
+    if upload is not None:
+        context["after_answer"].submit(upload_file, client, upload, user=user, channel=channel)
+
+
 def upload_file(client: WebClient, upload: Upload, *, user: str, channel: str | None = None) -> None:
     """Build the file and upload it to ``channel``, or to the user's DM with the app. Runs after the
-    answer (a lazy listener), so a failure is logged: the person already has the figures."""
+    answer, so a failure is logged: the person already has the figures."""
     try:
         content = upload.make()
         if channel is None:
@@ -78,8 +84,8 @@ def profile_fetcher(client: WebClient) -> ProfileFetcher:
 
 
 class InlineExecutor(Executor):
-    """Runs work after the answer at once, in the request's thread: the console and the tests use
-    it for Bolt's lazy listeners, so what happens after an answer has happened when it returns."""
+    """Runs work "after the answer" at once, in the request's thread: the console and the tests use
+    it, so what happens after an answer has happened when the request returns."""
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()

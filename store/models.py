@@ -118,9 +118,11 @@ class Opportunity(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number", name="uq_opportunities_number"),
         UniqueConstraint("workspace_id", "request_key", name="uq_opportunities_request_key"),
-        Index("ix_opportunities_ws_status_stage", "workspace_id", "status", "stage"),
+        # Lists page in index order: (filter columns…, expected_close, number) matches their ORDER BY.
+        Index("ix_opportunities_ws_stage_list", "workspace_id", "status", "stage", "expected_close", "number"),
+        Index("ix_opportunities_ws_owner_list", "workspace_id", "owner_id", "status", "expected_close", "number"),
         Index("ix_opportunities_owner_status", "owner_id", "status"),
-        Index("ix_opportunities_ws_close", "workspace_id", "status", "expected_close"),
+        Index("ix_opportunities_ws_close_list", "workspace_id", "status", "expected_close", "number"),
         Index("ix_opportunities_ws_next_due", "workspace_id", "status", "next_step_due"),
         Index("ix_opportunities_ws_touch", "workspace_id", "status", "next_touch_due"),
         Index("ix_opportunities_ws_grade", "workspace_id", "status", "grade"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
 
@@ -58,12 +58,42 @@ def _where(query: Select, f: DealFilter) -> Select:
     return query
 
 
-def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False) -> tuple[list[Opportunity], int]:
-    """One page of matching deals and the total count."""
-    total = session.scalar(_where(select(func.count(Opportunity.id)), f)) or 0
-    order = (Opportunity.number.desc(),) if newest_first else (Opportunity.expected_close.is_(None), Opportunity.expected_close, Opportunity.number)
-    rows = session.scalars(_where(select(Opportunity), f).order_by(*order).limit(limit)).unique().all()
-    return list(rows), total
+@dataclass(frozen=True)
+class Page:
+    """One page of deals and how many matched: ``total`` counts up to ``count_limit``; beyond it
+    ``more_than`` is set and ``total`` is that limit (a search says "100+" rather than count a million)."""
+
+    deals: list[Opportunity]
+    total: int
+    more_than: bool = False
+
+
+def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False, count_limit: int | None = None) -> Page:
+    """One page of matching deals, in an order the list indexes give directly: by close date (deals
+    without one last), then number; or newest first. Members are loaded for the page's rows only."""
+    if newest_first:
+        ids = list(session.scalars(_where(select(Opportunity.id), f).order_by(Opportunity.number.desc()).limit(limit)))
+    else:
+        dated = _where(select(Opportunity.id), f).where(Opportunity.expected_close.is_not(None))
+        ids = list(session.scalars(dated.order_by(Opportunity.expected_close, Opportunity.number).limit(limit)))
+        if len(ids) < limit:
+            undated = _where(select(Opportunity.id), f).where(Opportunity.expected_close.is_(None))
+            ids += session.scalars(undated.order_by(Opportunity.number).limit(limit - len(ids)))
+    rows = {o.id: o for o in session.scalars(select(Opportunity).where(Opportunity.id.in_(ids)).options(*PAGE_LOADS))} if ids else {}
+    total, more_than = _count(session, f, count_limit)
+    return Page([rows[i] for i in ids], total, more_than)
+
+
+# A page's people in one query each, not joined onto every matching row before the LIMIT.
+PAGE_LOADS = (selectinload(Opportunity.owner), selectinload(Opportunity.creator), selectinload(Opportunity.responsible))
+
+
+def _count(session: Session, f: DealFilter, limit: int | None) -> tuple[int, bool]:
+    if limit is None:
+        return session.scalar(_where(select(func.count(Opportunity.id)), f)) or 0, False
+    capped = _where(select(Opportunity.id), f).limit(limit + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(capped)) or 0
+    return min(found, limit), found > limit
 
 
 def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tuple[Opportunity, str]]:

@@ -631,3 +631,21 @@ def test_help_names_every_subcommand_in_both_languages(slack):
         assert f"/opp {name}" in english, f"/opp help does not show {name}"
         word = next(a for a in aliases if not a.isascii() and a not in "？")
         assert word in chinese, f"/opp 帮助 does not list {word}"
+
+
+def test_a_list_pages_by_close_date_with_undated_deals_last(slack):
+    for title, close in (("no date A", ""), ("late", " close 2026-12-20"), ("no date B", ""), ("soon", " close 2026-11-27")):
+        slack.command("alice", f"new {title}{close}")
+    text = slack.command("alice", "list").text
+    order = [text.index(t) for t in ("soon", "late", "no date A", "no date B")]
+    assert order == sorted(order), text
+
+
+def test_find_counts_its_matches_up_to_a_hundred(slack):
+    for i in range(1, 103):
+        slack.command("alice", f"new Acme rollout {i}")
+    many = slack.command("alice", "find Acme").text
+    assert "Deals (20 of 100+)" in many and "80+ more not shown" in many
+    assert "#102" in many and "#83" in many and "#82" not in many  # newest first, one page
+    few = slack.command("li", "查找 rollout 101").text
+    assert "商机列表（1/1）" in few

@@ -138,10 +138,11 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
     return {"type": "actions", "block_id": f"deal_actions_{view.number}", "elements": elements}
 
 
-def deal_list(views: list[DealView], total: int, config: Config, lang: str, now: datetime) -> Reply:
+def deal_list(views: list[DealView], total: int, config: Config, lang: str, now: datetime, *, more_than: bool = False) -> Reply:
+    """A page of deals; ``more_than``: ``total`` is where counting stopped ("20 of 100+")."""
     if not views:
         return Reply(t(lang, "list_empty"), [section(t(lang, "list_empty"))])
-    title = t(lang, "list_title", shown=len(views), total=total)
+    title = t(lang, "list_title", shown=len(views), total=f"{total}+" if more_than else total)
     blocks = [section(f"*{title}*")]
     today = now.date()
     for view in views:
@@ -162,7 +163,8 @@ def deal_list(views: list[DealView], total: int, config: Config, lang: str, now:
             }
         )
     if total > len(views):
-        blocks.append(context(t(lang, "list_more", more=total - len(views))))
+        more = total - len(views)
+        blocks.append(context(t(lang, "list_more", more=f"{more}+" if more_than else more)))
     return Reply(title, blocks)
 
 

@@ -31,8 +31,3 @@ class Runtime:
                 yield session
         except StaleDataError:
             raise Conflict("conflict") from None
-
-    def __deepcopy__(self, memo) -> Runtime:
-        """One runtime serves the whole process (Bolt copies a request's context for its lazy
-        listeners): the engine, config and clock are shared, never copied."""
-        return self

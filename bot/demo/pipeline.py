@@ -336,7 +336,7 @@ def load_demo(rt: Runtime, team_id: str, users: Mapping[str, str], *, fetch_prof
     if not users:
         raise ValueError("load_demo needs at least one user")
     with rt.transaction() as session:
-        _, total = search_deals(session, DealFilter(workspace_id=team_id, statuses=("open", "won", "lost", "deleted")), limit=1)
+        total = search_deals(session, DealFilter(workspace_id=team_id, statuses=("open", "won", "lost", "deleted")), limit=1).total
     if total:
         return 0
     by_id = {uid: name for name, uid in users.items()}

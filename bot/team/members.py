@@ -55,11 +55,12 @@ def ensure_member(
     clock: Clock,
     fetch_profile: ProfileFetcher,
 ) -> Member:
-    """The member row for a Slack user, created on first sight; profile refreshed weekly."""
-    ensure_workspace(session, workspace_id, clock)
+    """The member row for a Slack user, created on first sight; profile refreshed weekly. A known
+    member costs one query (its workspace exists: the row refers to it)."""
     member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
     now = clock.now()
     if member is None:
+        ensure_workspace(session, workspace_id, clock)
         member = Member(workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=now)
         session.add(member)
     if member.profile_fetched_at is None or now - member.profile_fetched_at > PROFILE_MAX_AGE:

@@ -1,0 +1,32 @@
+"""The baseline for bench/commands.py: a bare Bolt app that acknowledges /opp with a fixed text,
+served by gunicorn with the same settings as `oppbot web`. What oppbot adds is measured against it."""
+
+from __future__ import annotations
+
+import os
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+app = App(
+    signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+    client=WebClient(token=os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"), base_url=os.environ.get("SLACK_API_URL") or WebClient.BASE_URL),
+    token_verification_enabled=False,
+    process_before_response=True,
+)
+
+
+@app.command("/opp")
+def opp(ack) -> None:
+    ack(response_type="ephemeral", text="ok")
+
+
+_slack = SlackRequestHandler(app, path="/slack/events")
+
+
+def application(environ, start_response):
+    if environ.get("PATH_INFO") == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok\n"]
+    return _slack(environ, start_response)

@@ -1,0 +1,87 @@
+"""Data outlives code: a database at an earlier revision, holding deals, upgrades to the head
+without losing a row (and downgrades where the migration has a downgrade). Runs on SQLite and, on
+the PostgreSQL leg, in a scratch database of its own on that server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+from alembic import command
+from sqlalchemy import Engine, inspect, text
+
+from store.db import alembic_config, current_revision, head_revision, make_engine
+from tests.scratchdb import scratch_database
+
+NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+@contextmanager
+def empty_engine(tmp_path) -> Iterator[Engine]:
+    given = os.environ.get("OPPBOT_TEST_DATABASE_URL")
+    if given:
+        with scratch_database(given) as url:
+            engine = make_engine(url)
+            yield engine
+            engine.dispose()
+    else:
+        engine = make_engine(f"sqlite:///{tmp_path}/migrate.db")
+        yield engine
+        engine.dispose()
+
+
+def seed_at_0004(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO workspaces (id, next_number, created_at) VALUES ('T1', 4, :now)"), {"now": NOW})
+        conn.execute(
+            text(
+                "INSERT INTO members (id, workspace_id, slack_user_id, display_name, role, created_at, regions, industries)"
+                " VALUES (1, 'T1', 'U1', 'li', 'ae', :now, '[]', '[]')"
+            ),
+            {"now": NOW},
+        )
+        for n, close in ((1, date(2026, 12, 1)), (2, None), (3, date(2026, 11, 30))):
+            conn.execute(
+                text(
+                    "INSERT INTO opportunities (workspace_id, number, title, currency, stage, status, expected_close, owner_id, creator_id,"
+                    " created_at, updated_at, stage_entered_at, last_activity_at, version, score, grade, strategic, tags)"
+                    " VALUES ('T1', :n, :title, 'CNY', 'lead', 'open', :close, 1, 1, :now, :now, :now, :now, 1, 0, 'C', false, '[]')"
+                ),
+                {"n": n, "title": f"华东制造 #{n}", "close": close, "now": NOW},
+            )
+
+
+def deals(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT number, title, expected_close, owner_id FROM opportunities ORDER BY number"))]
+
+
+def indexes(engine: Engine) -> set[str]:
+    return {ix["name"] for ix in inspect(engine).get_indexes("opportunities")}
+
+
+def test_the_list_indexes_migration_keeps_every_deal_both_ways(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        before = deals(engine)
+        assert len(before) == 3 and "ix_opportunities_ws_owner_list" not in indexes(engine)
+
+        command.upgrade(config, "head")
+        assert current_revision(engine) == head_revision(engine)
+        assert deals(engine) == before
+        assert {"ix_opportunities_ws_owner_list", "ix_opportunities_ws_stage_list", "ix_opportunities_ws_close_list"} <= indexes(engine)
+
+        command.downgrade(config, "0006-1")
+        assert deals(engine) == before
+        assert "ix_opportunities_ws_owner_list" not in indexes(engine)
+        assert {"ix_opportunities_ws_status_stage", "ix_opportunities_ws_close"} <= indexes(engine)
+
+
+def test_head_is_reachable_from_an_empty_database(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        command.upgrade(alembic_config(engine), "head")
+        assert current_revision(engine) == head_revision(engine)
