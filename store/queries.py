@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, literal, or_, select, update
+from sqlalchemy import Select, case, func, literal, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
@@ -27,7 +27,14 @@ class DealFilter:
     quiet_since: tuple[tuple[str, datetime], ...] | None = None  # stalled: (stage, no activity since) pairs
 
 
-def _where(query: Select, f: DealFilter) -> Select:
+SEARCH_MIN = 3  # characters a text search needs to use the search index (trigrams); shorter ones scan
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _where(query: Select, f: DealFilter, dialect: str) -> Select:
     query = query.where(Opportunity.workspace_id == f.workspace_id, Opportunity.status.in_(f.statuses))
     if f.owner_ids is not None:
         query = query.where(Opportunity.owner_id.in_(f.owner_ids))
@@ -46,7 +53,15 @@ def _where(query: Select, f: DealFilter) -> Select:
         query = query.where(Opportunity.expected_close >= f.close_from)
     if f.close_to:
         query = query.where(Opportunity.expected_close <= f.close_to)
-    if f.text:
+    if f.text and dialect == "sqlite" and len(f.text) >= SEARCH_MIN:
+        phrase = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
+        matching = (
+            select(literal_column("rowid"))
+            .select_from(text("opportunities_search"))
+            .where(text("opportunities_search MATCH :phrase").bindparams(phrase=phrase))
+        )
+        query = query.where(Opportunity.id.in_(matching))
+    elif f.text:
         pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
             or_(
@@ -71,13 +86,14 @@ class Page:
 def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False, count_limit: int | None = None) -> Page:
     """One page of matching deals, in an order the list indexes give directly: by close date (deals
     without one last), then number; or newest first. Members are loaded for the page's rows only."""
+    dialect = _dialect(session)
     if newest_first:
-        ids = list(session.scalars(_where(select(Opportunity.id), f).order_by(Opportunity.number.desc()).limit(limit)))
+        ids = list(session.scalars(_where(select(Opportunity.id), f, dialect).order_by(Opportunity.number.desc()).limit(limit)))
     else:
-        dated = _where(select(Opportunity.id), f).where(Opportunity.expected_close.is_not(None))
+        dated = _where(select(Opportunity.id), f, dialect).where(Opportunity.expected_close.is_not(None))
         ids = list(session.scalars(dated.order_by(Opportunity.expected_close, Opportunity.number).limit(limit)))
         if len(ids) < limit:
-            undated = _where(select(Opportunity.id), f).where(Opportunity.expected_close.is_(None))
+            undated = _where(select(Opportunity.id), f, dialect).where(Opportunity.expected_close.is_(None))
             ids += session.scalars(undated.order_by(Opportunity.number).limit(limit - len(ids)))
     rows = {o.id: o for o in session.scalars(select(Opportunity).where(Opportunity.id.in_(ids)).options(*PAGE_LOADS))} if ids else {}
     total, more_than = _count(session, f, count_limit)
@@ -89,16 +105,18 @@ PAGE_LOADS = (selectinload(Opportunity.owner), selectinload(Opportunity.creator)
 
 
 def _count(session: Session, f: DealFilter, limit: int | None) -> tuple[int, bool]:
+    dialect = _dialect(session)
     if limit is None:
-        return session.scalar(_where(select(func.count(Opportunity.id)), f)) or 0, False
-    capped = _where(select(Opportunity.id), f).limit(limit + 1).subquery()
+        return session.scalar(_where(select(func.count(Opportunity.id)), f, dialect)) or 0, False
+    capped = _where(select(Opportunity.id), f, dialect).limit(limit + 1).subquery()
     found = session.scalar(select(func.count()).select_from(capped)) or 0
     return min(found, limit), found > limit
 
 
 def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tuple[Opportunity, str]]:
     """Matching deals in number order, each with its owner's Slack user id (an export)."""
-    query = _where(select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id), f)
+    dialect = _dialect(session)
+    query = _where(select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id), f, dialect)
     return [tuple(row) for row in session.execute(query.order_by(Opportunity.number).limit(limit)).unique().all()]
 
 

@@ -649,3 +649,14 @@ def test_find_counts_its_matches_up_to_a_hundred(slack):
     assert "#102" in many and "#83" in many and "#82" not in many  # newest first, one page
     few = slack.command("li", "查找 rollout 101").text
     assert "商机列表（1/1）" in few
+
+
+def test_find_follows_an_edited_title_and_takes_short_words_too(slack):
+    slack.command("alice", "new Acme ERP rollout")
+    slack.command("alice", "new 华东制造 MES 升级")
+    slack.command("alice", "edit 1")
+    slack.submit("alice", slack.opened_view(), {"title": "Globex CRM"})
+    assert "Globex CRM" in slack.command("alice", "find globex").text  # any case
+    assert "No deals match" in slack.command("alice", "find Acme").text  # the old title is gone from the index
+    assert "华东制造 MES 升级" in slack.command("alice", "find 华东").text  # two characters: read without the index
+    assert "华东制造 MES 升级" in slack.command("alice", "find 制造 MES").text

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 
 from alembic import command
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.orm import Session
 
 from store.db import alembic_config, current_revision, head_revision, make_engine
+from store.queries import DealFilter, search_deals
 from tests.scratchdb import scratch_database
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
@@ -73,8 +75,13 @@ def test_the_list_indexes_migration_keeps_every_deal_both_ways(tmp_path):
         command.upgrade(config, "head")
         assert current_revision(engine) == head_revision(engine)
         assert deals(engine) == before
+        with Session(engine) as session:  # deals already there are in the search index
+            found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #2"), limit=5, newest_first=True)
+            assert [o.number for o in found.deals] == [2]
         assert {"ix_opportunities_ws_owner_list", "ix_opportunities_ws_stage_list", "ix_opportunities_ws_close_list"} <= indexes(engine)
 
+        command.downgrade(config, "0007-1")
+        assert deals(engine) == before
         command.downgrade(config, "0006-1")
         assert deals(engine) == before
         assert "ix_opportunities_ws_owner_list" not in indexes(engine)

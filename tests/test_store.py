@@ -16,8 +16,15 @@ from store.models import Base, Opportunity
 def test_migrations_match_the_models(clean_db):
     assert current_revision(clean_db) == head_revision(clean_db)
     with clean_db.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": outside_the_models})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
+
+
+def outside_the_models(name, type_, _parent) -> bool:
+    """The search index (SQLite's FTS5 table and its shadow tables, PostgreSQL's trigram indexes) is
+    owned by migration 0007 alone: the models can't describe it."""
+    return not (name or "").startswith(("opportunities_search", "ix_opportunities_search_"))
 
 
 def _actor(rt, user="U0ALICE"):
