@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, case, func, literal, literal_column, or_, select, text, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
 
@@ -95,13 +95,10 @@ def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: b
         if len(ids) < limit:
             undated = _where(select(Opportunity.id), f, dialect).where(Opportunity.expected_close.is_(None))
             ids += session.scalars(undated.order_by(Opportunity.number).limit(limit - len(ids)))
-    rows = {o.id: o for o in session.scalars(select(Opportunity).where(Opportunity.id.in_(ids)).options(*PAGE_LOADS))} if ids else {}
+    # the page's rows with their people (joined): the join is made for these rows only, after the LIMIT
+    rows = {o.id: o for o in session.scalars(select(Opportunity).where(Opportunity.id.in_(ids))).unique()} if ids else {}
     total, more_than = _count(session, f, count_limit)
     return Page([rows[i] for i in ids], total, more_than)
-
-
-# A page's people in one query each, not joined onto every matching row before the LIMIT.
-PAGE_LOADS = (selectinload(Opportunity.owner), selectinload(Opportunity.creator), selectinload(Opportunity.responsible))
 
 
 def _count(session: Session, f: DealFilter, limit: int | None) -> tuple[int, bool]:
