@@ -7,7 +7,6 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.core.clock import Clock
 from bot.core.config import Config, Settings, load_config
@@ -15,6 +14,7 @@ from bot.core.dates import DateReader
 from bot.core.runtime import Runtime
 from bot.team.members import load_actor
 from handlers import register_listeners
+from handlers.retries import retry_handlers
 from handlers.slack_io import profile_fetcher
 from store.db import make_engine, make_sessions, upgrade
 
@@ -31,9 +31,10 @@ def build_runtime(settings: Settings, *, config: Config | None = None, clock: Cl
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    client = WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL)
-    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler(max_retry_count=2)])
-    return client
+    """The listeners' client: every call repeated after a 429, reads and updates after a dropped
+    connection, a post (a reply by DM, a file, a modal) never blind (handlers.retries)."""
+    handlers = retry_handlers(2, server_errors=False)
+    return WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, retry_handlers=handlers)
 
 
 def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None) -> App:

@@ -13,9 +13,11 @@ from sqlalchemy import select
 from bot.blocks.kit import message
 from bot.delivery.outbox import enqueue
 from bot.worker import Worker, due_reminders, scan_all, send_outbox, sender, take_lease
+from bot.worker.jobs import tick
 from bot.worker.sender import CLAIM_TIMEOUT, claim, send_due, sender_client
 from store.models import Alert, Opportunity, OutboxMessage, Reminder
 from tests.conftest import SHANGHAI, USERS, payload_text
+from tests.faultyslack import Hold
 
 ALICE = USERS["alice"]["user_id"]
 
@@ -28,6 +30,20 @@ def client(fake):
 def delivered(fake) -> Counter:
     """How many times each outbox key reached Slack successfully."""
     return Counter(c.args["metadata"]["event_payload"]["key"] for c in fake.calls("chat.postMessage") if not c.failed and c.args.get("metadata"))
+
+
+def key_of(payload: dict) -> str | None:
+    return ((payload.get("metadata") or {}).get("event_payload") or {}).get("key")
+
+
+def in_conversation(fake, target: str) -> Counter:
+    """How many times each outbox key is in the conversation: what people there see."""
+    return Counter(key_of(m) for m in fake.messages(target))
+
+
+def posts_of(fake, key: str) -> list:
+    """Every chat.postMessage that carried ``key``, answered or not."""
+    return [c for c in fake.calls("chat.postMessage") if key_of(c.args) == key]
 
 
 def queue(rt, n: int, channel: str = ALICE) -> list[str]:
@@ -102,12 +118,17 @@ def retrying_client(fake, monkeypatch):
     return client
 
 
-def test_a_brief_429_or_500_is_retried_within_the_same_attempt(rt, fake, retrying_client, clock):
+def test_a_429_is_retried_within_the_attempt_and_a_500_is_looked_for_before_the_next(rt, fake, retrying_client, clock):
     keys = queue(rt, 2)
-    fake.fail("chat.postMessage", status=429, retry_after=0)
-    fake.fail("chat.postMessage", status=500)
-    result = send_due(rt.sessions, retrying_client, clock.now())
-    assert result.sent == 2 and result.failed == 0
+    fake.fail("chat.postMessage", status=429, retry_after=0)  # Slack did nothing: try again now ...
+    fake.fail("chat.postMessage", status=500)  # ... but it may have posted this one: look before trying again
+    result = send_outbox(rt, retrying_client, clock.now())
+    assert (result.sent, result.failed) == (1, 1)
+    assert delivered(fake) == {keys[1]: 1} and [c.error for c in posts_of(fake, keys[0])] == ["ratelimited", "http_500"]
+    clock.advance(minutes=2)
+    result = send_outbox(rt, retrying_client, clock.now())
+    assert (result.sent, result.recovered) == (1, 0)
+    assert [c.args["channel"] for c in fake.calls("conversations.history")] == ["D" + ALICE]
     assert delivered(fake) == {k: 1 for k in keys}
 
 
@@ -144,8 +165,9 @@ def test_killed_after_claiming_before_posting_the_next_run_posts_it(rt, fake, cl
     assert delivered(fake) == {key: 1}
 
 
-def test_killed_after_posting_before_recording_it_nothing_is_posted_twice(rt, fake, client, clock, monkeypatch):
-    keys = queue(rt, 3, channel="#deal-alerts") + queue(rt, 0)
+@pytest.mark.parametrize("target", ["#deal-alerts", ALICE], ids=["channel", "dm"])
+def test_killed_after_posting_before_recording_it_nothing_is_posted_twice(rt, fake, client, clock, monkeypatch, target):
+    keys = queue(rt, 3, channel=target)
     original = sender.transaction
     calls = {"n": 0}
 
@@ -162,9 +184,57 @@ def test_killed_after_posting_before_recording_it_nothing_is_posted_twice(rt, fa
     assert delivered(fake) == {keys[0]: 1, keys[1]: 1}
     clock.advance(seconds=CLAIM_TIMEOUT.total_seconds() + 60)
     result = send_due(rt.sessions, client, clock.now())
-    assert (result.sent, result.recovered) == (2, 1)  # the second found in the channel's history
+    assert (result.sent, result.recovered) == (2, 1)  # the second found in the conversation's history
     assert delivered(fake) == {k: 1 for k in keys}
+    assert in_conversation(fake, target) == {k: 1 for k in keys}
     assert len({r.slack_ts for r in rows(rt)}) == 3
+
+
+# --- Slack carried out the post, but its answer was lost ---------------------------------------
+
+LOST_ANSWERS = {
+    "dropped": lambda fake: fake.drop("chat.postMessage"),  # the connection closes unanswered
+    "late": lambda fake: fake.hold("chat.postMessage"),  # the answer comes after the client's timeout
+    "500": lambda fake: fake.fail("chat.postMessage", status=500, accepted=True),
+}
+
+
+@pytest.mark.parametrize("target", ["#deal-alerts", ALICE], ids=["channel", "dm"])
+@pytest.mark.parametrize("fault", list(LOST_ANSWERS))
+def test_a_post_whose_answer_is_lost_reaches_the_conversation_once(rt, fake, retrying_client, clock, target, fault):
+    lost, fine = queue(rt, 2, channel=target)
+    retrying_client.timeout = 0.3  # seconds: a held answer comes too late
+    held = LOST_ANSWERS[fault](fake)
+    tick(rt, retrying_client, clock.now())
+    if isinstance(held, Hold):
+        held.release()
+    assert len(posts_of(fake, lost)) == 1  # not sent again within the attempt
+    assert in_conversation(fake, target) == {lost: 1, fine: 1}
+    first, second = rows(rt)
+    assert first.sent_at is None and first.claimed_at is None and first.last_error.startswith(sender.UNKNOWN), first.last_error
+    assert second.sent_at is not None
+    fake.drop("conversations.history")  # reading is safe to repeat: retried within the attempt
+    clock.advance(minutes=2)
+    tick(rt, retrying_client, clock.now())
+    assert len(posts_of(fake, lost)) == 1  # found in the history, not posted again
+    assert in_conversation(fake, target) == {lost: 1, fine: 1}
+    [message] = [m for m in fake.messages(target) if key_of(m) == lost]
+    first = rows(rt)[0]
+    assert (first.sent_at, first.slack_ts, first.last_error) == (clock.now(), message["ts"], None)
+    clock.advance(hours=2)
+    tick(rt, retrying_client, clock.now())
+    assert in_conversation(fake, target) == {lost: 1, fine: 1}
+
+
+def test_a_post_refused_clearly_is_tried_again_without_looking(rt, fake, retrying_client, clock):
+    [key] = queue(rt, 1, channel="#deal-alerts")
+    fake.fail("chat.postMessage", error="not_in_channel")  # Slack says it did not post it
+    tick(rt, retrying_client, clock.now())
+    assert rows(rt)[0].last_error == "not_in_channel"
+    clock.advance(minutes=2)
+    tick(rt, retrying_client, clock.now())
+    assert fake.calls("conversations.history") == []
+    assert in_conversation(fake, "#deal-alerts") == {key: 1}
 
 
 def test_an_update_waits_for_its_original_then_edits_it_in_place(rt, fake, client, clock):

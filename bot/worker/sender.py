@@ -6,17 +6,22 @@ How a row goes out:
    AND sent_at IS NULL AND (claimed_at IS NULL OR claimed_at < now - CLAIM_TIMEOUT)``. Only one
    process can win that update, so two senders never post the same row.
 2. **Post** it (``chat.postMessage`` with message metadata ``oppbot_outbox`` carrying the row's
-   key; ``chat.update`` for a row that updates an earlier message). The client's retry handlers
-   ride out 429 (honouring Retry-After), 5xx and dropped connections within one attempt.
+   key; ``chat.update`` for a row that updates an earlier message). The client repeats a post
+   within the attempt only after a 429, when Slack says it did nothing; reads and updates are
+   also repeated after 5xx and dropped connections (handlers.retries).
 3. **Record** the outcome in another transaction: ``sent_at``, the channel id and ``ts`` on
    success; otherwise the claim is released with ``next_attempt_at`` pushed back (exponential,
    capped at an hour) and ``last_error`` kept. After ``MAX_ATTEMPTS`` a row is parked (its next
    attempt set far in the future) and logged; nothing is dropped silently.
 
-If the process dies between 2 and 3, the row stays claimed. After ``CLAIM_TIMEOUT`` (longer than
-any post with its retries can take) the next run takes it over, and before posting again it
-looks in the target conversation's recent history for a message whose metadata carries the row's
-key: if Slack has it, the row is marked sent with that ``ts`` and nothing is posted twice.
+A post whose outcome is unknown may be in the conversation already: a timeout, a connection
+dropped after sending, a 5xx or Slack's ``internal_error``/``fatal_error``. Its row's
+``last_error`` starts with ``UNKNOWN``, and so does every later failure until the question is
+settled. If the process dies between 2 and 3, the row stays claimed; after ``CLAIM_TIMEOUT``
+(longer than any post can take) the next run takes it over. In both cases, before posting again
+the sender looks in the target conversation's history (since shortly before the row was queued)
+for a message whose metadata carries the row's key: if Slack has it, the row is marked sent with
+that ``ts`` and nothing is posted twice.
 """
 
 from __future__ import annotations
@@ -24,17 +29,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http.client import HTTPException
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from handlers.retries import retry_handlers
 from store.db import transaction
 from store.models import OutboxMessage
 
@@ -45,27 +47,27 @@ MAX_ATTEMPTS = 30
 MAX_BACKOFF = timedelta(hours=1)
 PARKED = timedelta(days=3650)
 EVENT_TYPE = "oppbot_outbox"
-HISTORY_LIMIT = 200
+HISTORY_PAGE = 200
+HISTORY_MARGIN = timedelta(hours=1)  # look this far before the row was queued (clocks differ)
+UNKNOWN = "outcome unknown: "  # how last_error starts while a post may be in Slack already
+# "ok": false answers after which Slack may have posted the message all the same
+UNCLEAR_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
+# What a failed call to Slack raises: an answer, a client error, or a broken connection
+SEND_ERRORS = (SlackClientError, OSError, HTTPException)
 
 
 def sender_client(token: str | None, base_url: str | None, *, retries: int = 3) -> WebClient:
-    """A WebClient that retries 429 (after Retry-After), 5xx and connection errors itself."""
-    client = WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=30)
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=retries),
-            ServerErrorRetryHandler(max_retry_count=retries),
-            ConnectionErrorRetryHandler(max_retry_count=retries),
-        ]
-    )
-    return client
+    """A WebClient that repeats what is safe to repeat (handlers.retries): every call after a
+    429 (honouring Retry-After), reads and updates after a 5xx or a dropped connection; a post
+    never after an answer that leaves its outcome unknown."""
+    return WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=30, retry_handlers=retry_handlers(retries))
 
 
 @dataclass
 class SendResult:
     sent: int = 0
     failed: int = 0
-    recovered: int = 0  # found already in Slack after an interrupted send
+    recovered: int = 0  # found already in Slack after an interrupted or unanswered post
     deferred: int = 0  # an update waiting for its original
 
 
@@ -78,7 +80,8 @@ class _Claimed:
     blocks: list | None
     update_of: int | None
     attempts: int
-    previous_claim: datetime | None
+    created_at: datetime
+    look_first: bool  # an earlier post may have reached Slack: look in the history before posting
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,7 +111,8 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         row = session.get(OutboxMessage, message_id)
         if row is None:
             return None
-        previous = row.claimed_at
+        interrupted = row.claimed_at is not None  # a sender died during its attempt
+        unknown = (row.last_error or "").startswith(UNKNOWN)
         taken = session.execute(
             update(OutboxMessage)
             .where(
@@ -121,7 +125,7 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         ).rowcount
         if taken != 1:
             return None
-        return _Claimed(row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, previous)
+        return _Claimed(row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, row.created_at, look_first=interrupted or unknown)
 
 
 def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, *, limit: int = 200) -> SendResult:
@@ -133,61 +137,92 @@ def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, 
         claimed = claim(sessions, message_id, now)
         if claimed is None:
             continue
-        send_one(sessions, client, claimed, now, result)
+        if claimed.update_of is not None:
+            send_update(sessions, client, claimed, now, result)
+        else:
+            send_one(sessions, client, claimed, now, result)
     return result
 
 
 def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
+    """Post a new message, after looking for it in the conversation if an earlier try may have posted it."""
+    posted = None
     try:
-        if msg.update_of is not None:
-            with sessions() as session:
-                original = session.get(OutboxMessage, msg.update_of)
-                target = (original.slack_channel, original.slack_ts) if original and original.sent_at else None
-            if target is None:  # the original is not out yet: try again shortly
-                _release(sessions, msg.id, now + timedelta(minutes=1), None, count=False)
-                result.deferred += 1
-                return
-            response = client.chat_update(channel=target[0], ts=target[1], text=msg.text, blocks=msg.blocks)
-            posted = (response.get("channel") or target[0], response.get("ts") or target[1])
-        else:
-            posted = _already_posted(client, msg) if msg.previous_claim is not None else None
-            if posted is not None:
-                result.recovered += 1
-            else:
-                response = client.chat_postMessage(
-                    channel=msg.channel,
-                    text=msg.text,
-                    blocks=msg.blocks,
-                    metadata={"event_type": EVENT_TYPE, "event_payload": {"key": msg.key}},
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-                posted = (response["channel"], response["ts"])
-    except SlackApiError as exc:
-        error = str(exc.response.get("error") or exc.response.status_code)
-        _failed(sessions, msg, now, error, result)
+        posted = _already_posted(client, msg) if msg.look_first else None
+    except SEND_ERRORS as exc:  # could not look: still unknown, try again later
+        _failed(sessions, msg, now, _describe(exc), result, unknown=True)
         return
-    except (SlackClientError, OSError) as exc:
-        _failed(sessions, msg, now, f"{type(exc).__name__}: {exc}", result)
-        return
-    with transaction(sessions) as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == msg.id)
-            .values(sent_at=now, slack_channel=posted[0], slack_ts=posted[1], claimed_at=None, last_error=None)
-            .execution_options(synchronize_session=False)
-        )
+    if posted is not None:
+        result.recovered += 1
+    else:
+        try:
+            response = client.chat_postMessage(
+                channel=msg.channel,
+                text=msg.text,
+                blocks=msg.blocks,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": msg.key}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SEND_ERRORS as exc:
+            _failed(sessions, msg, now, _describe(exc), result, unknown=_may_have_posted(exc))
+            return
+        posted = (response["channel"], response["ts"])
+    _sent(sessions, msg.id, now, posted)
     result.sent += 1
 
 
-def _failed(sessions, msg: _Claimed, now: datetime, error: str, result: SendResult) -> None:
+def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
+    """Edit the message an earlier row posted (safe to repeat); wait while that one is not out yet."""
+    with sessions() as session:
+        original = session.get(OutboxMessage, msg.update_of)
+        target = (original.slack_channel, original.slack_ts) if original and original.sent_at else None
+    if target is None:  # the original is not out yet: try again shortly
+        _release(sessions, msg.id, now + timedelta(minutes=1), None, count=False)
+        result.deferred += 1
+        return
+    try:
+        response = client.chat_update(channel=target[0], ts=target[1], text=msg.text, blocks=msg.blocks)
+    except SEND_ERRORS as exc:
+        _failed(sessions, msg, now, _describe(exc), result, unknown=False)
+        return
+    _sent(sessions, msg.id, now, (response.get("channel") or target[0], response.get("ts") or target[1]))
+    result.sent += 1
+
+
+def _may_have_posted(exc: Exception) -> bool:
+    """Whether Slack may have carried out a post that failed with ``exc``: yes unless it answered
+    that it did not (a 429, another 4xx, or an error like ``not_in_channel``)."""
+    if isinstance(exc, SlackApiError):
+        return exc.response.status_code >= 500 or exc.response.get("error") in UNCLEAR_ERRORS
+    return True  # no answer: a timeout, a dropped connection, a garbled reply
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _sent(sessions, message_id: int, now: datetime, posted: tuple[str, str]) -> None:
+    with transaction(sessions) as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(sent_at=now, slack_channel=posted[0], slack_ts=posted[1], claimed_at=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _failed(sessions, msg: _Claimed, now: datetime, error: str, result: SendResult, *, unknown: bool) -> None:
     result.failed += 1
+    prefix = UNKNOWN if unknown else ""
     if msg.attempts >= MAX_ATTEMPTS:
-        log.error("giving up on outbox row %s (%s) after %s attempts: %s", msg.id, msg.key, msg.attempts, error)
-        _release(sessions, msg.id, now + PARKED, f"parked after {msg.attempts} attempts: {error}")
+        log.error("giving up on outbox row %s (%s) after %s attempts: %s%s", msg.id, msg.key, msg.attempts, prefix, error)
+        _release(sessions, msg.id, now + PARKED, f"{prefix}parked after {msg.attempts} attempts: {error}")
     else:
-        log.warning("outbox row %s (%s) failed (attempt %s): %s", msg.id, msg.key, msg.attempts, error)
-        _release(sessions, msg.id, now + backoff(msg.attempts), error)
+        log.warning("outbox row %s (%s) failed (attempt %s): %s%s", msg.id, msg.key, msg.attempts, prefix, error)
+        _release(sessions, msg.id, now + backoff(msg.attempts), prefix + error)
 
 
 def _release(sessions, message_id: int, next_attempt: datetime, error: str | None, *, count: bool = True) -> None:
@@ -201,17 +236,23 @@ def _release(sessions, message_id: int, next_attempt: datetime, error: str | Non
 
 
 def _already_posted(client: WebClient, msg: _Claimed) -> tuple[str, str] | None:
-    """After an interrupted send: the (channel, ts) of the message carrying this row's key, if Slack
-    has it. Errors propagate (the row is retried later, never posted blind)."""
+    """The (channel, ts) of the message carrying this row's key, if the conversation has it:
+    every page of its history since shortly before the row was queued. Errors propagate (the
+    row is tried again later, never posted blind)."""
     channel = _conversation_id(client, msg.channel)
     if channel is None:
         return None
-    response = client.conversations_history(channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True)
-    for message in response.get("messages") or []:
-        metadata = message.get("metadata") or {}
-        if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == msg.key:
-            return channel, message["ts"]
-    return None
+    oldest = f"{(msg.created_at - HISTORY_MARGIN).timestamp():.6f}"
+    cursor = None
+    while True:
+        page = client.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True)
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == msg.key:
+                return channel, message["ts"]
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not page.get("has_more") or not cursor:
+            return None
 
 
 def _conversation_id(client: WebClient, channel: str) -> str | None:

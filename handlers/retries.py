@@ -1,0 +1,66 @@
+"""Which Web API calls a Slack client repeats by itself, for the web app's client and the worker's.
+
+A 429 is always repeated after its Retry-After: Slack did nothing and says when to come back. A
+dropped connection, a timeout or a 5xx leaves the outcome unknown, so only a call that is safe to
+make twice (a read, or a write that sets a value, like ``chat.update``) is repeated then. A post
+(``chat.postMessage``, a file, a modal) is never repeated blind: the worker's sender looks in the
+conversation's history before it tries again (bot.worker.sender), and a reply the web process
+could not deliver takes the error path.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+# Calls whose second copy changes nothing the first did not. Anything else is not repeated.
+REPEATABLE = frozenset(
+    {
+        "auth.test",
+        "chat.getPermalink",
+        "chat.update",
+        "conversations.history",
+        "conversations.info",
+        "conversations.list",
+        "conversations.open",
+        "files.getUploadURLExternal",
+        "users.info",
+        "users.list",
+        "views.publish",
+        "views.update",
+    }
+)
+
+
+def api_method(request: HttpRequest) -> str:
+    """``chat.postMessage`` from ``https://slack.com/api/chat.postMessage``."""
+    return urlsplit(request.url).path.rsplit("/", 1)[-1]
+
+
+class RepeatableConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
+    """slack_sdk's retry on a dropped connection, for repeatable calls only."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return api_method(request) in REPEATABLE and super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+class RepeatableServerErrorRetryHandler(ServerErrorRetryHandler):
+    """slack_sdk's retry on a 500 or 503, for repeatable calls only."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        return api_method(request) in REPEATABLE and super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+def retry_handlers(retries: int, *, server_errors: bool = True) -> list[RetryHandler]:
+    """429s for every call; dropped connections (and 5xx, unless ``server_errors`` is false) for
+    repeatable calls only; each up to ``retries`` times within one call."""
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=retries)]
+    if server_errors:
+        handlers.append(RepeatableServerErrorRetryHandler(max_retry_count=retries))
+    handlers.append(RepeatableConnectionErrorRetryHandler(max_retry_count=retries))
+    return handlers
