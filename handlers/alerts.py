@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from bot.alerts import actions
 from bot.blocks import forms
 from bot.blocks.ids import ALERT_SNOOZE, Action
-from handlers.args import channel_of, value_number
+from handlers.args import channel_of, chosen, chosen_user, value_number
 from handlers.slack_io import open_modal
 
 # --- listeners ------------------------------------------------------------------------------------
@@ -37,14 +37,14 @@ def on_snooze(ack: Ack, action: dict, context: BoltContext, respond: Respond) ->
 
 def on_reassign(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
     ack()
-    alert_id = value_number(action["block_id"].removeprefix("alert_"))
-    reply = actions.reassign(context["rt"], context["actor"], alert_id, action["selected_user"], context["fetch_profile"])
+    alert_id = value_number((action.get("block_id") or "").removeprefix("alert_"))
+    reply = actions.reassign(context["rt"], context["actor"], alert_id, chosen_user(action), context["fetch_profile"])
     respond(replace_original=True, **reply.payload())
 
 
 def on_lost(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
     ack()
-    alert_id, reason = _pair(action["selected_option"]["value"])
+    alert_id, reason = _pair(chosen(action))
     respond(replace_original=True, **actions.mark_lost(context["rt"], context["actor"], alert_id, reason).payload())
 
 

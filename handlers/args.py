@@ -15,9 +15,10 @@ from bot.core.errors import BadInput
 from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.runtime import Runtime
 from bot.team.members import Actor, ProfileFetcher, ensure_member, local_now
+from handlers.payloads import USER_ID
 
 QUOTE_LIMIT = 80  # how much of a bad value an error message quotes back
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>$")  # a Slack id fits its String(32) column
 NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
 
 
@@ -111,3 +112,18 @@ def value_number(value: str | None) -> int:
     if not match:
         raise BadInput("bad_number", value=clip(value or "", QUOTE_LIMIT), sub="show")
     return int(match.group(1))
+
+
+def chosen(action: dict) -> str:
+    """The value of the option picked in a menu ("" when the action carries none)."""
+    option = action.get("selected_option")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def chosen_user(action: dict) -> str:
+    """The Slack user id picked in a users menu; anything else is refused."""
+    user = action.get("selected_user")
+    if not (isinstance(user, str) and USER_ID.fullmatch(user)):
+        raise BadInput("bad_user", value=clip(str(user or ""), QUOTE_LIMIT))
+    return user

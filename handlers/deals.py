@@ -17,7 +17,7 @@ from bot.core.runtime import Runtime
 from bot.deals import opportunities
 from bot.deals.views import deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
-from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, find_stage, parse_number, read_date, request_of, value_number
+from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
 from handlers.errors import error_text
 from handlers.forms import read_deal_form, read_log_form, read_meta, values_of
@@ -172,7 +172,7 @@ def on_move(ack: Ack, action: dict, body: dict, context: BoltContext, respond: R
     """The card's Move-stage menu ("<number>:<stage>"): the card is replaced by the moved one; a
     refusal is said to the clicker alone and the card stays."""
     ack()
-    number, _, stage = action["selected_option"]["value"].partition(":")
+    number, _, stage = chosen(action).partition(":")
     req = request_of(context, body)
     if req.rt.config.find_stage(stage) is None:
         raise BadInput("unknown_stage", value=clip(stage, QUOTE_LIMIT))
@@ -207,7 +207,7 @@ def on_log(ack: Ack, action: dict, body: dict, client: WebClient, context: BoltC
 def on_risk(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
     """The card's "Flag risk" menu: "<number>:<kind>"."""
     ack()
-    number, _, kind = action["selected_option"]["value"].partition(":")
+    number, _, kind = chosen(action).partition(":")
     reply = flag_risk(request_of(context, body), value_number(number), kind, note=None, clearing=False)
     respond(response_type="ephemeral", replace_original=False, **reply.payload())
 
@@ -216,9 +216,15 @@ def on_risk(ack: Ack, action: dict, body: dict, context: BoltContext, respond: R
 
 
 def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    """The new-deal form creates, the edit form updates the deal its metadata names: which one is
+    the form's callback_id, never whether a number could be read (an edit form that can't say
+    which deal it is about is refused, not saved as a new deal)."""
     rt, actor = context["rt"], context["actor"]
     meta = read_meta(view)
-    deal, problems, owner = read_deal_form(values_of(view), config=rt.config)
+    creating = view.get("callback_id") == Form.NEW_DEAL
+    if not creating and meta.number is None:
+        raise BadInput("form_unreadable")
+    deal, problems, owner = read_deal_form(values_of(view), config=rt.config, today=local_now(rt.clock, actor).date())
     if problems:
         errors = {block: error_text(UserError(key, **params), rt.config, actor.lang) for block, (key, params) in problems.items()}
         ack(response_action="errors", errors=errors)
@@ -228,8 +234,9 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
             deal.owner_id = ensure_member(
                 session, workspace_id=actor.workspace_id, slack_user_id=owner, clock=rt.clock, fetch_profile=context["fetch_profile"]
             ).id
-        if meta.number is None:
-            opp, created = opportunities.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, request_key=f"view:{view['id']}")
+        if creating:
+            key = f"view:{view['id']}" if view.get("id") else None  # a repeated submission of one form saves once
+            opp, created = opportunities.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, request_key=key)
             headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
         else:
             opp, changed = opportunities.update(
@@ -246,8 +253,8 @@ def on_log_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -
     rt, actor = context["rt"], context["actor"]
     meta = read_meta(view)
     if meta.number is None:
-        raise BadInput("need_number", sub="log")
-    kind, text, next_step, due = read_log_form(values_of(view))
+        raise BadInput("form_unreadable")
+    kind, text, next_step, due = read_log_form(values_of(view), today=local_now(rt.clock, actor).date())
     with rt.transaction() as session:
         opp = opportunities.log_activity(
             session, actor=actor, number=meta.number, text=text, kind=kind, next_step=next_step, next_step_due=due, config=rt.config, clock=rt.clock

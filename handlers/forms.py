@@ -1,37 +1,55 @@
 """Reading a submitted form back: the deal form's values (with the fields that could not be read,
 for inline errors), the log-activity form, the decline form, and what each form carried in its
-private_metadata."""
+private_metadata. Text comes back cleaned (bot.core.text); a picked date must be a real date
+within reach of today (bot.core.dates), else it is an inline error, never silently dropped."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 from bot.blocks.forms import BANT_FIELDS, TEXT_FIELDS, FormMeta
 from bot.blocks.kit import clip
 from bot.core.config import Config
+from bot.core.dates import reach, within_reach
+from bot.core.errors import BadInput
 from bot.core.money import UnreadableAmount, parse_amount
+from bot.core.text import clean
 from bot.deals.opportunities import DealInput
+from handlers.payloads import USER_ID
+
+DATE_FIELDS = ("expected_close", "next_step_due")
+PICKED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a datepicker sends
 
 
 def read_meta(view: dict) -> FormMeta:
-    """The form's private_metadata; what can't be read counts as nothing carried."""
+    """The form's private_metadata, as the app wrote it: a JSON object whose channel is text and
+    whose deal number and version are whole numbers. Anything else can't be trusted to say which
+    deal the form is about, so the form is refused (an inline error) and nothing is saved."""
     try:
-        data = json.loads(view.get("private_metadata") or "{}")
+        data = json.loads(view.get("private_metadata") or "")
     except ValueError:
-        data = {}
+        data = None
     if not isinstance(data, dict):
-        data = {}
-    return FormMeta(**{k: data.get(k) for k in ("channel", "number", "version")})
+        raise BadInput("form_unreadable")
+    channel, number, version = data.get("channel"), data.get("number"), data.get("version")
+    if channel is not None and not isinstance(channel, str):
+        raise BadInput("form_unreadable")
+    for value in (number, version):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise BadInput("form_unreadable")
+    return FormMeta(channel=channel, number=number, version=version)
 
 
 def values_of(view: dict) -> dict:
     return (view.get("state") or {}).get("values") or {}
 
 
-def read_deal_form(values: dict, *, config: Config) -> tuple[DealInput, dict[str, tuple[str, dict]], str | None]:
+def read_deal_form(values: dict, *, config: Config, today: date) -> tuple[DealInput, dict[str, tuple[str, dict]], str | None]:
     """Values from a submitted deal form -> (input, errors as {block_id: (message key, params)},
-    owner's Slack id). An emptied text field comes back as "" so an edit can clear it."""
+    owner's Slack id). An emptied text field comes back as "" so an edit can clear it; ``today``
+    (the person's) bounds the dates picked."""
     errors: dict[str, tuple[str, dict]] = {}
     deal = DealInput()
     for name in (*TEXT_FIELDS, "next_step", *BANT_FIELDS):
@@ -46,11 +64,17 @@ def read_deal_form(values: dict, *, config: Config) -> tuple[DealInput, dict[str
         deal.amount = ""  # emptied: like a text field, "" clears it on an edit
     stage = _selected(values, "stage")
     deal.stage = stage if stage and any(s.key == stage for s in config.stages) else None
-    deal.expected_close = _date(values, "expected_close")
-    deal.next_step_due = _date(values, "next_step_due")
+    for name in DATE_FIELDS:
+        try:
+            setattr(deal, name, _date(values, name, today))
+        except BadInput as error:
+            errors[name] = (error.key, error.params)
     tags = _value(values, "tags") or ""
     deal.tags = [tag.strip() for tag in tags.replace("，", ",").split(",") if tag.strip()]
     owner = (values.get("owner") or {}).get("owner", {}).get("selected_user")
+    if owner is not None and not (isinstance(owner, str) and USER_ID.fullmatch(owner)):
+        errors["owner"] = ("bad_user", {"value": clip(str(owner), 40)})
+        owner = None
     answers = {c.key: _selected(values, f"q_{c.key}") for c in config.qualification.criteria}
     deal.qualification = {key: choice for key, choice in answers.items() if choice}
     chosen = (values.get("strategic") or {}).get("strategic", {}).get("selected_options")
@@ -58,30 +82,43 @@ def read_deal_form(values: dict, *, config: Config) -> tuple[DealInput, dict[str
     return deal, errors, owner
 
 
-def read_log_form(values: dict) -> tuple[str, str, str | None, date | None]:
+def read_log_form(values: dict, *, today: date) -> tuple[str, str, str | None, date | None]:
+    """(kind, text, next step, its due date); a bad date is a BadInput on its field."""
     return (
         _selected(values, "kind") or "note",
         (_value(values, "text") or "").strip(),
         (_value(values, "next_step") or "").strip() or None,
-        _date(values, "next_step_due"),
+        _date(values, "next_step_due", today),
     )
 
 
 def _value(values: dict, name: str) -> str | None:
-    return (values.get(name) or {}).get(name, {}).get("value")
+    value = (values.get(name) or {}).get(name, {}).get("value")
+    return clean(value) if isinstance(value, str) else None
 
 
 def _selected(values: dict, name: str) -> str | None:
     option = (values.get(name) or {}).get(name, {}).get("selected_option")
-    return option and option.get("value")
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
 
 
-def _date(values: dict, name: str) -> date | None:
+def _date(values: dict, name: str, today: date) -> date | None:
+    """The date picked (None if none), refused when it is no date (a datepicker sends YYYY-MM-DD)
+    or more than ten years from ``today``, as a typed date would be."""
     raw = (values.get(name) or {}).get(name, {}).get("selected_date")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
+    if not raw:
         return None
+    try:
+        day = date.fromisoformat(raw) if isinstance(raw, str) and PICKED_DATE.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadInput("unreadable_date", field=name, value=clip(str(raw), 40))
+    if not within_reach(day, today):
+        earliest, latest = reach(today)
+        raise BadInput("date_out_of_reach", field=name, value=day.isoformat(), earliest=earliest.isoformat(), latest=latest.isoformat())
+    return day
 
 
 def read_decline_form(view: dict) -> tuple[int | None, str]:
@@ -90,4 +127,5 @@ def read_decline_form(view: dict) -> tuple[int | None, str]:
         offer_id = json.loads(view.get("private_metadata") or "{}").get("offer")
     except (ValueError, AttributeError):
         offer_id = None
-    return (offer_id if isinstance(offer_id, int) else None), (_value(values_of(view), "reason") or "")
+    valid = isinstance(offer_id, int) and not isinstance(offer_id, bool)
+    return (offer_id if valid else None), (_value(values_of(view), "reason") or "")

@@ -11,7 +11,7 @@ from bot.blocks import forms
 from bot.blocks.ids import Action
 from bot.reporting.digests import set_brief
 from bot.reporting.home import home_view
-from handlers.args import request_of, value_number
+from handlers.args import chosen, request_of, value_number
 from handlers.deals import log_modal, show
 from handlers.slack_io import open_modal, post_private, publish_home
 
@@ -34,7 +34,7 @@ def on_deal(ack: Ack, action: dict, body: dict, client: WebClient, context: Bolt
     """A deal's menu on the Home tab: "open:12" sends its card by DM, "log:12" opens the log form."""
     ack()
     req = request_of(context, body)
-    what, _, number = action["selected_option"]["value"].partition(":")
+    what, _, number = chosen(action).partition(":")
     if what == "log":
         open_modal(client, body["trigger_id"], log_modal(req, value_number(number)).view, req.lang, user=req.actor.slack_user_id)
     else:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
+from bot.core.text import clean
 from handlers import deals, qualify, reports, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
@@ -69,7 +70,7 @@ def dispatch(req: Request, text: str) -> Reply | Modal:
 
 
 def on_opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
-    text = unescape(command.get("text") or "").strip()
+    text = clean(unescape(command.get("text") or "")).strip()  # no NUL or bidi control reaches a parser or the database
     word = text.partition(" ")[0]
     if word and not word.isascii():  # typed in Chinese: answer in Chinese (errors too)
         context["actor"] = replace(context["actor"], lang="zh")

@@ -16,9 +16,21 @@ from datetime import UTC, date, datetime, timedelta
 
 import dateparser
 
-__all__ = ["UnreadableDate", "DateReader"]
+__all__ = ["UnreadableDate", "DateReader", "REACH_YEARS", "within_reach", "reach"]
 
+REACH_YEARS = 10  # a date typed, picked or asked a report of is at most this far from today
 _MAX_DISTANCE = timedelta(days=3653)  # ten years
+
+
+def within_reach(day: date, today: date) -> bool:
+    """Whether ``day`` is within ten years of ``today``, either way: the one bound on every date a
+    person gives (typed, picked in a form) and on the months reports cover."""
+    return abs(day - today) <= _MAX_DISTANCE
+
+
+def reach(today: date) -> tuple[date, date]:
+    """The first and last day :func:`within_reach` of ``today``."""
+    return today - _MAX_DISTANCE, today + _MAX_DISTANCE
 
 
 class UnreadableDate(ValueError):
@@ -257,7 +269,7 @@ class DateReader:
             result = self._by_rules(phrase, today) or self._dateparser(phrase, now)
         except (ValueError, OverflowError):  # "2月30日", "in 99999999999 days"
             result = None
-        if result is None or abs(result - today) > _MAX_DISTANCE:
+        if result is None or not within_reach(result, today):
             raise UnreadableDate(text)
         return result
 

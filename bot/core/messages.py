@@ -32,6 +32,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "看不懂日期「{value}」。可以这样写：`下周五`、`月底`、`12月10日`、`2026-12-31`、`end of quarter`。",
         "Couldn't read the date “{value}”. Try `next friday`, `end of month`, `end of quarter`, `Dec 31`, `2026-12-31` or `下周五`.",
     ),
+    "date_out_of_reach": (
+        "{value} 离今天超过十年，请选 {earliest} 到 {latest} 之间的日期。",
+        "{value} is more than ten years from today; pick a date between {earliest} and {latest}.",
+    ),
     "title_required": (
         "请给商机起个名字，例如 `/opp new Acme ERP 项目 50万 close 下周五`。",
         "Give the deal a title, e.g. `/opp new Acme ERP rollout 50万 close next friday`.",
@@ -65,6 +69,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "need_find_text": ("请给出要查找的内容，例如 `/opp find Acme`。", "Say what to look for, e.g. `/opp find Acme`."),
     "input_too_long": ("输入太长了（{length} 个字符），最多 {limit} 个字符。", "That is too long ({length} characters); the most is {limit}."),
     "bad_user": ("「{value}」不是 Slack 用户，请用 @ 提及，例如 `owner:@li`。", "“{value}” is not a Slack user; mention them with @, e.g. `owner:@li`."),
+    "form_unreadable": (
+        "这个表单已无法读取，什么都没有保存。请关闭后重新打开，例如 `/opp edit 42`。",
+        "This form can no longer be read, so nothing was saved. Close it and open it again, e.g. with `/opp edit 42`.",
+    ),
     "internal_error": (
         "出错了，什么都没有修改。请稍后再试；如果一直出错，请联系管理员（错误编号 {ref}）。",
         "Something went wrong and nothing was changed. Please try again; if it keeps happening, tell your admin (error ref {ref}).",
@@ -331,6 +339,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rp_bad_period": (
         "看不懂时间段「{value}」。可以用：`this-week`、`this-month`、`this-quarter` 或 `2026-11`。",
         "Couldn't read the period “{value}”. Use `this-week`, `this-month`, `this-quarter` or a month such as `2026-11`.",
+    ),
+    "rp_period_out_of_reach": (
+        "「{value}」超出范围：报表只看今天前后十年内的月份，例如 `{example}`。",
+        "“{value}” is out of reach: reports cover months within ten years of today, e.g. `{example}`.",
     ),
     "ex_done": ("已导出 {count} 个商机（CSV）。", "Exported {count} deals as CSV."),
     "ex_empty": ("没有符合条件的商机可导出。", "No deals match; nothing to export."),

@@ -1,8 +1,10 @@
 """Deal services: create, update, move, log, close, and read. One call = one unit of work in the
-session the caller gives; each checks permission first and writes an event for every change."""
+session the caller gives; each checks permission first and writes an event for every change.
+Text people give is cleaned (bot.core.text) before it is checked or stored."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -13,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.config import GRADES, Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.text import clean, clean_optional
 from bot.deals import permissions, qualification, winprob
 from bot.team import assignment
 from bot.team.members import Actor
@@ -46,16 +49,29 @@ class DealInput:
     strategic: bool | None = None
 
     def given(self) -> dict:
-        """The fields given, with text stripped; an empty text field means "clear it" (None)."""
+        """The fields given, with text cleaned and stripped; an empty text field means "clear it" (None)."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if value is None:
                 continue
             if isinstance(value, str):
-                value = value.strip() or None
+                value = clean(value).strip() or None
+            elif f.name == "tags":
+                value = [tag for tag in (clean(t).strip() for t in value) if tag]
             out[f.name] = value
         return out
+
+
+REQUEST_KEY_LIMIT = 100  # the column's width (store.models.Opportunity.request_key)
+
+
+def storable_key(request_key: str) -> str:
+    """``request_key`` as stored: itself when it fits the column as plain ASCII, else a digest of it
+    (the same key always gives the same digest, so a repeat is still recognised)."""
+    if len(request_key) <= REQUEST_KEY_LIMIT and request_key.isascii() and request_key.isprintable():
+        return request_key
+    return "sha256:" + hashlib.sha256(request_key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _check_text(values: dict) -> None:
@@ -169,6 +185,7 @@ def create(
 ) -> tuple[Opportunity, bool]:
     """A new open deal; returns (deal, created). A repeated request_key returns the first deal."""
     if request_key:
+        request_key = storable_key(request_key)
         existing = queries.deal_by_request_key(session, actor.workspace_id, request_key)
         if existing is not None:
             return existing, False
@@ -326,7 +343,8 @@ def log_activity(
     """Record what happened; optionally set the next step and its due date."""
     opp = get(session, actor=actor, number=number, for_update=True)
     permissions.require(actor, "log", opp, config)
-    text = text.strip()
+    text = clean(text).strip()
+    next_step = clean_optional(next_step)
     if not text:
         raise BadInput("activity_required", field="text")
     if kind not in ACTIVITY_KINDS:
@@ -365,6 +383,9 @@ def close(
     _require_open(opp)
     if not won and not reason:
         raise BadInput("lost_reason_required", number=number)
+    if reason and reason not in {r.key for r in (config.won_reasons if won else config.lost_reasons)}:  # a menu's value is not trusted
+        raise BadInput("unknown_lost_reason", value=clean(reason)[:80])
+    note = clean_optional(note)
     _check_text({"reason": note or ""})
     now = clock.now()
     status = "won" if won else "lost"

@@ -1,6 +1,7 @@
 """Risk flags on a deal (客户沉默 silent, 关键决策人变动 champion-left, 预算调整 budget-cut, 竞争对手介入
 competitor) and reminders: a flag writes a Risk row and an event, and the worker alerts on open
-flags; a reminder is stored with its time in UTC and DMed by the worker when due."""
+flags; a reminder is stored with its time in UTC and DMed by the worker when due. Notes and
+reminder texts are cleaned (bot.core.text) before they are stored."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.text import clean, clean_optional
 from bot.deals import opportunities
 from bot.team.members import Actor
 from store.models import Event, Reminder, Risk
@@ -29,6 +31,7 @@ def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: 
     """Raise (or clear) a risk flag on a deal: a Risk row and an event; the worker alerts on it."""
     opp = opportunities.get(session, actor=actor, number=number, for_update=True)
     opportunities.require_change(actor, opp)
+    note = clean_optional(note)
     if clearing:
         risks = session.scalars(select(Risk).where(Risk.opportunity_id == opp.id, Risk.kind == kind, Risk.cleared_at.is_(None))).all()
         for risk in risks:
@@ -42,4 +45,5 @@ def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: 
 def remind(session: Session, *, actor: Actor, number: int, due: datetime, text: str, now: datetime) -> None:
     """A reminder to ``actor`` about a deal they can see, due at ``due`` (aware; stored in UTC)."""
     opp = opportunities.get(session, actor=actor, number=number)
+    text = clean(text)
     session.add(Reminder(workspace_id=actor.workspace_id, member_id=actor.member_id, opportunity_id=opp.id, due_at=due, text=text, created_at=now))

@@ -17,6 +17,7 @@ from bot.blocks.digests import forecast_line, funnel_lines, loss_lines, pipeline
 from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip
 from bot.core.config import Config
+from bot.core.dates import REACH_YEARS
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.money import format_amount
@@ -63,7 +64,10 @@ def read_period(text: str, today: date, tz, default: str) -> Period:
     word = PERIOD_WORDS.get(word, word.lower())
     match = MONTH.match(word)
     if match and 1 <= int(match.group(2)) <= 12:
-        return month_of(date(int(match.group(1)), int(match.group(2)), 1), tz)
+        year, month = int(match.group(1)), int(match.group(2))
+        if abs((year - today.year) * 12 + month - today.month) > REACH_YEARS * 12:  # year 0, 9999: no such month to count in
+            raise BadInput("rp_period_out_of_reach", value=clip(word, 80), example=f"{today:%Y-%m}")
+        return month_of(date(year, month, 1), tz)
     kind, _, unit = word.partition("-")
     make = {"week": week_of, "month": month_of, "quarter": quarter_of}.get(unit)
     if kind not in ("this", "last") or make is None:

@@ -19,6 +19,7 @@ from bot.blocks.kit import Reply, esc, message
 from bot.core.config import Config
 from bot.core.errors import BadInput
 from bot.core.i18n import t
+from bot.core.text import clean
 from bot.team.offers import OPEN_OFFER, dm, offer, open_offer, pool_manager_ids, post
 from bot.team.rules import SYSTEM_USER, Decision, decide, role_names
 from store.models import AssignmentOffer, Event, Member, Opportunity, Workspace
@@ -190,7 +191,7 @@ def accept(rt, actor, offer_id: int) -> Reply:
 
 def decline(rt, actor, offer_id: int, reason: str) -> Reply:
     """Decline with a reason: the deal passes to the next candidate (or the pool)."""
-    reason = (reason or "").strip()
+    reason = clean(reason or "").strip()
     if not reason:
         raise BadInput("as_decline_need_reason", field="reason")
     now = rt.clock.now()

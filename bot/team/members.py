@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core.clock import Clock
 from bot.core.config import LANGUAGES, Config
 from bot.core.runtime import Runtime
+from bot.core.text import clean
 from store.models import Member, Workspace
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ def ensure_member(
     if member.profile_fetched_at is None or now - member.profile_fetched_at > PROFILE_MAX_AGE:
         profile = fetch_profile(slack_user_id)
         if profile:
-            member.display_name = ((profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name") or slack_user_id)[:200]
+            name = (profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name") or slack_user_id
+            member.display_name = clean(name)[:200]
             member.timezone = profile.get("tz") or member.timezone
             member.locale = profile.get("locale") or member.locale
             member.profile_fetched_at = now
