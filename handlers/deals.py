@@ -48,7 +48,7 @@ def cmd_show(req: Request, rest: str) -> Reply:
 
 
 def show(req: Request, number: int) -> Reply:
-    with req.rt.transaction() as session:
+    with req.rt.reading() as session:
         view = deal_view(opportunities.get(session, actor=req.actor, number=number))
     return card(req, view)
 
@@ -121,13 +121,13 @@ def cmd_history(req: Request, rest: str) -> Reply:
 
 
 def deal_history(req: Request, number: int) -> Reply:
-    with req.rt.transaction() as session:
+    with req.rt.reading() as session:
         opp, events, total = opportunities.history(session, actor=req.actor, number=number)
         return history(opp.number, event_views(events), total, req.rt.config, req.lang, req.actor.tz)
 
 
 def cmd_list(req: Request, rest: str) -> Reply:
-    with req.rt.transaction() as session:
+    with req.rt.reading() as session:
         f = read_filters(req, rest, session)
         page = search_deals(session, f, limit=LIST_LIMIT)
         views = [deal_view(o) for o in page.deals]
@@ -138,7 +138,7 @@ def cmd_find(req: Request, rest: str) -> Reply:
     if not rest:
         raise BadInput("need_find_text")
     f = DealFilter(workspace_id=req.actor.workspace_id, statuses=("open", "won", "lost"), text=rest)
-    with req.rt.transaction() as session:
+    with req.rt.reading() as session:
         page = search_deals(session, f, limit=LIST_LIMIT, newest_first=True, count_limit=FIND_COUNT_LIMIT)
         views = [deal_view(o) for o in page.deals]
     return deal_list(views, page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor), more_than=page.more_than)

@@ -4,6 +4,7 @@ and the version check that keeps one person's edit from overwriting another's.""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -299,10 +300,23 @@ def test_a_modal_slack_refuses_to_open_is_explained(slack, db, fake, acme):
 # --- the version check in the service layer -----------------------------------------------------
 
 
-def test_two_sessions_updating_the_same_deal_the_second_gets_a_conflict(rt, slack, db, acme):
+def test_two_sessions_updating_the_same_deal_the_second_gets_a_conflict_or_waits(rt, slack, db, acme):
+    """PostgreSQL: two overlapping write transactions; the one that read the older version is
+    refused at commit. SQLite: a write transaction takes the write lock when it begins, so writers
+    never overlap: each one waits its turn and builds on the one before (no update is lost)."""
     alice = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ALICE", fetch_profile=lambda _user: None)
     boss = load_actor(rt, workspace_id=TEAM_ID, slack_user_id="U0ADMIN", fetch_profile=lambda _user: None)
     before = db.deal(1).version
+    if rt.sessions.kw["bind"].dialect.name == "sqlite":
+        writers = [threading.Thread(target=rename, args=(rt, who, f"Title {i}")) for i, who in enumerate([alice, boss] * 4)]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join()
+        deal = db.deal(1)
+        assert deal.version == before + 8
+        assert len([e for e in db.events(1) if e.field == "title"]) == 8
+        return
     with pytest.raises(Conflict) as refused, rt.transaction() as second:
         stale = opportunities.get(second, actor=boss, number=1)
         assert stale.version == before
@@ -314,6 +328,11 @@ def test_two_sessions_updating_the_same_deal_the_second_gets_a_conflict(rt, slac
     deal = db.deal(1)
     assert (deal.title, deal.version) == ("First", before + 1)
     assert [e.new for e in db.events(1) if e.field == "title"] == ["First"]
+
+
+def rename(rt, actor, title: str) -> None:
+    with rt.transaction() as session:
+        opportunities.update(session, actor=actor, number=1, changes=DealInput(title=title), config=rt.config, clock=rt.clock)
 
 
 def test_an_update_expecting_an_old_version_gets_a_conflict(rt, db, acme):

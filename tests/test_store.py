@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from bot.deals.opportunities import DealInput, create
-from bot.team.members import actor_for, ensure_member
+from bot.team.members import actor_for, ensure_member, load_actor
 from store.db import current_revision, head_revision, transaction
-from store.models import Base, Opportunity
+from store.models import Base, Member, Opportunity
 
 
 def test_migrations_match_the_models(clean_db):
@@ -72,3 +72,26 @@ def test_request_key_makes_create_idempotent(rt):
     assert created is False and opp.number == 1
     with rt.sessions() as s:
         assert len(s.scalars(select(Opportunity.id)).all()) == 1
+
+
+def test_a_persons_first_requests_at_once_make_one_member(rt):
+    """Slack can deliver a new person's first clicks together: each request finds or makes the one
+    member row, none fails on the unique key."""
+    _actor(rt, "U0FIRST")  # the workspace exists; the person below is new
+    actors, errors = [], []
+
+    def first_request():
+        try:
+            actors.append(load_actor(rt, workspace_id="T0001", slack_user_id="U0NEW", fetch_profile=lambda _: None))
+        except Exception as exc:  # reported by the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len({a.member_id for a in actors}) == 1
+    with rt.sessions() as s:
+        assert len(s.scalars(select(Member.id).where(Member.slack_user_id == "U0NEW")).all()) == 1

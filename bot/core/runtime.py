@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +13,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.dates import DateReader
 from bot.core.errors import Conflict
-from store.db import transaction
+from store.db import read_sessions, transaction
 
 
 @dataclass
@@ -22,6 +22,17 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     dates: DateReader
+    _reads: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that mostly reads (a card, a list, a search): on SQLite it begins without
+        the write lock, so it never waits behind a writer; a rare write in it (a person seen for
+        the first time in a filter) takes the lock then."""
+        if self._reads is None:
+            self._reads = read_sessions(self.sessions.kw["bind"])
+        with transaction(self._reads) as session:
+            yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

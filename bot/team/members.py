@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
@@ -58,12 +59,10 @@ def ensure_member(
 ) -> Member:
     """The member row for a Slack user, created on first sight; profile refreshed weekly. A known
     member costs one query (its workspace exists: the row refers to it)."""
-    member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
+    member = _member(session, workspace_id, slack_user_id)
     now = clock.now()
     if member is None:
-        ensure_workspace(session, workspace_id, clock)
-        member = Member(workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=now)
-        session.add(member)
+        member = _first_sight(session, workspace_id, slack_user_id, clock)
     if member.profile_fetched_at is None or now - member.profile_fetched_at > PROFILE_MAX_AGE:
         profile = fetch_profile(slack_user_id)
         if profile:
@@ -74,6 +73,22 @@ def ensure_member(
             member.profile_fetched_at = now
     session.flush()
     return member
+
+
+def _member(session: Session, workspace_id: str, slack_user_id: str) -> Member | None:
+    return session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
+
+
+def _first_sight(session: Session, workspace_id: str, slack_user_id: str, clock: Clock) -> Member:
+    """A new member row; when two first requests of one person race, the second finds the first's."""
+    ensure_workspace(session, workspace_id, clock)
+    try:
+        with session.begin_nested():
+            member = Member(workspace_id=workspace_id, slack_user_id=slack_user_id, display_name=slack_user_id, role="ae", created_at=clock.now())
+            session.add(member)
+        return member
+    except IntegrityError:
+        return _member(session, workspace_id, slack_user_id)
 
 
 def actor_for(member: Member, config: Config, *, lang: str | None = None) -> Actor:
@@ -121,8 +136,12 @@ def local_now(clock: Clock, actor: Actor) -> datetime:
 
 
 def load_actor(rt: Runtime, *, workspace_id: str, slack_user_id: str, fetch_profile: ProfileFetcher, lang: str | None = None) -> Actor:
-    """The acting member, created on first sight (its profile read from Slack), in its own short
-    transaction."""
+    """The acting member: one read when known and fresh; created on first sight (its profile read
+    from Slack) or refreshed weekly in a short write transaction."""
+    with rt.reading() as session:
+        member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
+        if member is not None and member.profile_fetched_at is not None and rt.clock.now() - member.profile_fetched_at <= PROFILE_MAX_AGE:
+            return actor_for(member, rt.config, lang=lang)
     with rt.transaction() as session:
         member = ensure_member(session, workspace_id=workspace_id, slack_user_id=slack_user_id, clock=rt.clock, fetch_profile=fetch_profile)
         return actor_for(member, rt.config, lang=lang)
