@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -14,7 +14,7 @@ from bot.core.config import Config, Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.runtime import Runtime
 from bot.team.members import load_actor
-from handlers import register_listeners
+from handlers import register_listeners, replays
 from handlers.slack_io import profile_fetcher
 from store.db import make_engine, make_sessions, upgrade
 
@@ -36,13 +36,31 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
+class OppApp(App):
+    """Bolt's App, each request handled in its own ``rt.handling()`` scope: a request that changed
+    something is recorded by key in the transaction of its change, and its answer kept for the
+    copies Slack may send (handlers.replays) after the answer, on the lazy listeners' executor."""
+
+    def __init__(self, rt: Runtime, **kwargs):
+        super().__init__(**kwargs)
+        self.rt = rt
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with self.rt.handling() as handling:
+            response = super().dispatch(req)
+        if handling.recorded:
+            self.listener_runner.listener_executor.submit(replays.remember, self.rt, handling, req, response)
+        return response
+
+
 def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None) -> App:
     """The app. Listeners run before the HTTP response is sent (they are fast: a few queries), so
     replies ride on the acknowledgement; slow work (a chart, a file) runs after the answer in
     Bolt's lazy listeners, on ``after_answer`` (a thread pool by default; the console and the
     tests run it inline, so it has happened when a request returns)."""
     client = client or web_client(settings)
-    app = App(
+    app = OppApp(
+        rt,
         client=client,
         signing_secret=settings.signing_secret,
         process_before_response=True,
