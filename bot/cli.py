@@ -87,12 +87,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def start_runtime(settings: Settings, *required: str):
+    """The runtime of a long-running process (web, socket, worker): config checked, schema upgraded,
+    the ``required`` environment present, then config.toml's [[team]] reconciled with what was last
+    applied (changed entries only)."""
+    from bot.app import build_runtime
+    from bot.team.roster import reconcile_all
+
+    rt = build_runtime(settings)
+    _require(settings, *required)
+    reconcile_all(rt)
+    return rt
+
+
 def cmd_web(args, settings: Settings) -> int:
-    from bot.app import build_runtime, create_app
+    from bot.app import create_app
     from bot.web import Server, wsgi_app
 
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    rt = build_runtime(settings)
+    rt = start_runtime(settings)
     app = create_app(rt, settings)
     port = args.port or int(os.environ.get("PORT", "3000"))
     Server(wsgi_app(app, rt), rt, port=port, workers=args.workers, threads=args.threads).run()
@@ -102,10 +115,10 @@ def cmd_web(args, settings: Settings) -> int:
 def cmd_socket(args, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_runtime, create_app
+    from bot.app import create_app
 
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    rt = build_runtime(settings)
+    rt = start_runtime(settings)
     SocketModeHandler(create_app(rt, settings), settings.app_token).start()
     return 0
 
@@ -134,13 +147,11 @@ def cmd_init(args, settings: Settings) -> int:
 
 
 def cmd_worker(args, settings: Settings) -> int:
-    from bot.app import build_runtime
     from bot.worker import run_worker
     from bot.worker.jobs import tick
     from bot.worker.sender import sender_client
 
-    rt = build_runtime(settings)  # checks config and upgrades the schema, as the web process does
-    _require(settings, "SLACK_BOT_TOKEN")
+    rt = start_runtime(settings, "SLACK_BOT_TOKEN")  # a bad config.toml is reported before a missing token
     client = sender_client(settings.bot_token, settings.slack_api_url)
     if args.once:
         tick(rt, client, rt.clock.now())

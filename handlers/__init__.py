@@ -10,15 +10,17 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     reports  /opp report export brief; Share to channel
     home     the App Home tab and its buttons
     payloads what a request Slack sends must look like (bot/web.py answers 400 otherwise)
+    replays  a request Slack sends twice is done once (the guard every request passes)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, home, reports, router, team
+from handlers import alerts, deals, home, replays, reports, router, team
 from handlers.errors import on_error
 
 
 def register_listeners(app: App) -> None:
+    app.middleware(replays.guard)  # after the app's own middleware: the signature checked, the actor known
     router.register(app)
     deals.register(app)
     team.register(app)

@@ -17,8 +17,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks.ids import Form
 from bot.blocks.kit import Reply, esc, warning
 from bot.core.config import Config
-from bot.core.errors import UserError
+from bot.core.errors import Replayed, UserError
 from bot.core.i18n import field_label, t
+from handlers import replays
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ def form_errors(view: dict, error: Exception, text: str) -> dict:
 def on_error(error: Exception, body: dict, context: BoltContext, client: WebClient, respond: Respond | None) -> BoltResponse:
     """Bolt's global error handler: say what went wrong where the person is looking."""
     rt = context.get("rt")
+    if isinstance(error, Replayed) and rt is not None:  # a copy of a request done at the same moment
+        return replays.repeat(body, context, client)
+    context["failed"] = True  # an answer not to give a copy of this request again (handlers.replays)
     kind = body.get("type") or ("command" if body.get("command") else "event")
     if rt is None:
         text = internal_error_text("en", kind)

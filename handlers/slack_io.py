@@ -97,7 +97,9 @@ class InlineExecutor(Executor):
 
 
 def saved(client: WebClient, context, reply: Reply, channel: str | None) -> None:
-    """After a form is saved: tell the person where they opened it, and redraw their Home tab."""
+    """After a form is saved: tell the person where they opened it (kept with the request, for a
+    second copy of the form: handlers.replays), and redraw their Home tab."""
     actor = context["actor"]
+    context["private_reply"] = {"channel": channel, "reply": reply.payload()}
     post_private(client, actor.slack_user_id, channel, reply)
     publish_home(client, actor.slack_user_id, home_view(context["rt"], actor))

@@ -15,11 +15,11 @@ from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, clip, esc, fmt_day, fmt_money, message, stage_name
 from bot.blocks.team import claim_button, decline_modal, lines_reply
 from bot.core.config import ROLES
-from bot.core.errors import BadInput, PermissionDenied
+from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.deals import opportunities, permissions, pool
 from bot.deals.views import deal_view
-from bot.team import assignment, offers, roster, rules
+from bot.team import assignment, changes, offers, roster, rules
 from bot.team.members import local_now
 from handlers.args import MENTION, QUOTE_LIMIT, Request, card, parse_number, read_date, read_member, request_of, value_number
 from handlers.forms import read_decline_form
@@ -103,11 +103,6 @@ def team_load(req: Request) -> Reply:
     return lines_reply(t(lang, "team_load_title"), lines)
 
 
-def _require_team_admin(req: Request) -> None:
-    if not (req.actor.is_admin or permissions.role_of(req.actor) == "manager"):
-        raise PermissionDenied("team_not_allowed")
-
-
 def _mentioned(req: Request, text: str, session) -> tuple[Member, str]:
     first, _, tail = text.strip().partition(" ")
     if not MENTION.match(first):
@@ -116,61 +111,67 @@ def _mentioned(req: Request, text: str, session) -> tuple[Member, str]:
     return member, tail.strip()
 
 
+SET_KEYS = {
+    **dict.fromkeys(("role", "角色"), "role"),
+    **dict.fromkeys(("region", "regions", "区域"), "regions"),
+    **dict.fromkeys(("industry", "industries", "行业"), "industries"),
+    **dict.fromkeys(("capacity", "上限", "容量"), "capacity"),
+    **dict.fromkeys(("manager", "经理"), "manager"),
+}
+
+
+def _read_setting(req: Request, key: str, value: str, session):
+    """One ``key:value`` of `/opp team set`, read: (field, value); anything else is the usage."""
+    field = SET_KEYS.get(key)
+    if field == "role" and value.lower() in ROLES:
+        return field, value.lower()
+    if field in ("regions", "industries"):
+        return field, [v for v in re.split(r"[,，、]", value) if v]
+    if field == "capacity" and value.lower() in ("none", "不限", "-"):
+        return field, None
+    if field == "capacity" and value.isdigit() and int(value) <= 10000:
+        return field, int(value)
+    if field == "manager":
+        return field, session.get(Member, read_member(req, value, session))
+    raise BadInput("team_set_help")
+
+
 def team_set(req: Request, text: str) -> Reply:
-    """`/opp team set @li role:ae region:华东,华南 industry:制造 capacity:25 manager:@boss`."""
-    _require_team_admin(req)
+    """`/opp team set @li role:ae region:华东,华南 industry:制造 capacity:25 manager:@boss`: who may
+    change whom, and the record of it, are bot.team.changes'."""
     with req.rt.transaction() as session:
         seed(req, session)
         member, tail = _mentioned(req, text, session)
-        changes = []
+        settings, shown = [], []
         for word in tail.split():
             key, sep, value = word.replace("：", ":").partition(":")
-            key = key.lower()
             if not sep or not value:
                 raise BadInput("team_set_help")
-            if key in ("role", "角色"):
-                if value.lower() not in ROLES:
-                    raise BadInput("team_set_help")
-                member.role = value.lower()
-            elif key in ("region", "regions", "区域"):
-                member.regions = [v for v in re.split(r"[,，、]", value) if v]
-            elif key in ("industry", "industries", "行业"):
-                member.industries = [v for v in re.split(r"[,，、]", value) if v]
-            elif key in ("capacity", "上限", "容量"):
-                if value.lower() in ("none", "不限", "-"):
-                    member.capacity = None
-                elif value.isdigit() and int(value) <= 10000:
-                    member.capacity = int(value)
-                else:
-                    raise BadInput("team_set_help")
-            elif key in ("manager", "经理"):
-                member.manager_id = read_member(req, value, session)
-            else:
-                raise BadInput("team_set_help")
-            changes.append(f"{key}={esc(clip(value, QUOTE_LIMIT))}")
-        if not changes:
+            settings.append(_read_setting(req, key.lower(), value, session))
+            shown.append(f"{key.lower()}={esc(clip(value, QUOTE_LIMIT))}")
+        if not settings:
             raise BadInput("team_set_help")
+        changes.change(session, actor=req.actor, member=member, changes=settings, config=req.rt.config, now=req.rt.clock.now())
         user = member.slack_user_id
-    return message(t(req.lang, "team_set_done", user=user, changes=", ".join(changes)))
+    return message(t(req.lang, "team_set_done", user=user, changes=", ".join(shown)))
 
 
 def team_away(req: Request, text: str) -> Reply:
     """`/opp team away @li until 12月10日` (inclusive); `/opp team away @li back`. People set their own too."""
     with req.rt.transaction() as session:
         member, tail = _mentioned(req, text, session)
-        if member.id != req.actor.member_id:
-            _require_team_admin(req)
         words = tail.split()
-        if words and words[0].lower() in ("back", "none", "回来", "取消"):
-            member.away_until = None
-            return message(t(req.lang, "team_back", user=member.slack_user_id))
-        if words and words[0].lower() in ("until", "到", "至", "直到"):
-            words = words[1:]
-        if not words:
-            raise BadInput("team_away_help")
-        day: date = read_date(req, " ".join(words))
-        member.away_until = day
+        day: date | None = None
+        if not (words and words[0].lower() in ("back", "none", "回来", "取消")):
+            if words and words[0].lower() in ("until", "到", "至", "直到"):
+                words = words[1:]
+            if not words:
+                raise BadInput("team_away_help")
+            day = read_date(req, " ".join(words))
+        changes.change(session, actor=req.actor, member=member, changes=[("away_until", day)], config=req.rt.config, now=req.rt.clock.now())
         user = member.slack_user_id
+    if day is None:
+        return message(t(req.lang, "team_back", user=user))
     return message(t(req.lang, "team_away_done", user=user, day=day.isoformat()))
 
 

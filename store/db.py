@@ -62,7 +62,26 @@ def _sqlite_begin(connection) -> None:
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions that note whether they wrote anything (``wrote``): a flush, or an INSERT, UPDATE or
+    DELETE statement run through the session."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    event.listen(sessions, "after_flush", _flushed)
+    event.listen(sessions, "do_orm_execute", _executed)
+    return sessions
+
+
+def _flushed(session: Session, _flush_context) -> None:
+    session.info["wrote"] = True
+
+
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def wrote(session: Session) -> bool:
+    """Whether ``session`` has written to the database (it may not have committed yet)."""
+    return bool(session.info.get("wrote"))
 
 
 def read_sessions(engine: Engine) -> sessionmaker[Session]:

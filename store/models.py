@@ -14,6 +14,8 @@
     digest_runs         which digest went to whom for which period (never twice)
     assignment_offers   deals offered to a person, answered, declined or expired
     assignment_cursors  where each round-robin rule stands
+    member_events       every change to a person: who, when, what, old -> new
+    processed_requests  Slack requests already handled (a retry or a double submit is not done twice)
 
  The schema itself is owned by the Alembic migrations in
 ``store/migrations``; these classes must match them (a test compares the two).
@@ -107,6 +109,9 @@ class Member(Base):
     industries: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     capacity: Mapped[int | None] = mapped_column(Integer)
     away_until: Mapped[date | None] = mapped_column(Date)
+    # the config.toml [[team]] entry for this person as last applied (role, manager, regions,
+    # industries, capacity), or None if config never seeded them: what a start compares config with
+    seed_applied: Mapped[dict | None] = mapped_column(JSON)
 
     manager: Mapped[Member | None] = relationship(remote_side=[id])
 
@@ -388,3 +393,41 @@ class AssignmentCursor(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     rule: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_member_id: Mapped[int | None] = mapped_column(Integer)
+
+
+# --- people's history and requests handled once ----------------------------------------------
+
+
+class MemberEvent(Base):
+    """Append-only log: who changed what about a person (role, manager, regions, industries,
+    capacity, time away), when, from what to what. ``actor_id`` None: config.toml's [[team]]."""
+
+    __tablename__ = "member_events"
+    __table_args__ = (Index("ix_member_events_member", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    field: Mapped[str] = mapped_column(String(20))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedRequest(Base):
+    """A Slack request that changed something, by its key (trigger id, view id, event id), written
+    in the same transaction as the change; a replay finds it and is answered with ``answer`` (the
+    first answer, JSON) instead of being done again."""
+
+    __tablename__ = "processed_requests"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "key", name="uq_processed_requests_key"),
+        Index("ix_processed_requests_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[dict | None] = mapped_column(JSON)

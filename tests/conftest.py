@@ -194,7 +194,8 @@ class SlackClient:
         """``body`` signed (or with the ``signature`` and ``timestamp`` given) and posted."""
         return self.send(self.requests.sign(body, content_type, signature=signature, timestamp=timestamp), path=path)
 
-    def send(self, request: SignedRequest, *, path="/slack/events") -> Answer:
+    def send(self, request: SignedRequest, *, path="/slack/events", headers: dict[str, str] | None = None) -> Answer:
+        """Post a signed request; ``headers`` adds more (e.g. Slack's X-Slack-Retry-Num on a retry)."""
         raw = request.body.encode()
         environ = {
             "REQUEST_METHOD": "POST",
@@ -210,6 +211,8 @@ class SlackClient:
             "HTTP_X_SLACK_REQUEST_TIMESTAMP": request.headers["x-slack-request-timestamp"],
             "HTTP_X_SLACK_SIGNATURE": request.headers["x-slack-signature"],
         }
+        for name, value in (headers or {}).items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
         return self._call(environ)
 
     def get(self, path: str) -> Answer:
@@ -236,8 +239,15 @@ class SlackClient:
 
     # --- as Slack sends them ----------------------------------------------------------------
     def command(self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None) -> Answer:
+        answer = self.send(self.command_request(who, text, channel=channel, signature=signature, timestamp=timestamp))
+        if answer.status == 200 and answer.body:
+            assert_valid_message(answer.json)
+        return answer
+
+    def command_request(self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None) -> SignedRequest:
+        """``/opp text`` typed by ``who``, signed, with a trigger id of its own: send it (again) with ``send``."""
         self._n += 1
-        request = self.requests.command(
+        return self.requests.command(
             user_id=USERS[who]["user_id"],
             user_name=who,
             channel_id=channel,
@@ -248,10 +258,6 @@ class SlackClient:
             signature=signature,
             timestamp=timestamp,
         )
-        answer = self.send(request)
-        if answer.status == 200 and answer.body:
-            assert_valid_message(answer.json)
-        return answer
 
     def interactive(self, payload: dict, *, signature: str | None = None, timestamp: str | None = None) -> Answer:
         return self.send(self.requests.interactive(payload, signature=signature, timestamp=timestamp))
@@ -260,13 +266,17 @@ class SlackClient:
         return self.requests.user(USERS[who]["user_id"], who)
 
     def click(self, who: str, action_id: str, value: str | None = None, *, selected: str | None = None, ephemeral: bool = True) -> Answer:
+        return self.send(self.click_request(who, action_id, value, selected=selected, ephemeral=ephemeral))
+
+    def click_request(self, who: str, action_id: str, value: str | None = None, *, selected: str | None = None, ephemeral: bool = True) -> SignedRequest:
+        """A click on a button (or a choice in a menu: ``selected``), signed, with a trigger id of its own."""
         self._n += 1
         action = {"action_id": action_id, "block_id": "b", "type": "button", "action_ts": "1.2"}
         if selected is not None:
             action.update(type="static_select", selected_option={"text": {"type": "plain_text", "text": selected}, "value": selected})
         else:
             action["value"] = value
-        request = self.requests.block_actions(
+        return self.requests.block_actions(
             user=self.user(who),
             actions=[action],
             channel={"id": "C0SALES", "name": "sales"},
@@ -274,10 +284,12 @@ class SlackClient:
             response_url=self.fake.response_url(f"act{self._n}"),
             trigger_id=f"trigger.{self._n}",
         )
-        return self.send(request)
 
-    def submit(self, who: str, view: dict, values: dict, *, view_id: str = "V0001") -> Answer:
-        """Submit a modal the app opened, with ``values`` as {block_id: value} (shaped per element)."""
+    def submit(self, who: str, view: dict, values: dict, *, view_id: str | None = None) -> Answer:
+        """Submit a modal the app opened, with ``values`` as {block_id: value} (shaped per element).
+        Each submission is of a view of its own unless ``view_id`` says which (a double submit)."""
+        self._n += 1
+        view_id = view_id or f"V{self._n:04d}"
         state = {}
         for block in view["blocks"]:
             if block["type"] != "input":

@@ -1,16 +1,22 @@
-"""The schema: migrations match the models, times stay UTC-aware, deal numbers never repeat."""
+"""The schema: migrations match the models, a database holding data upgrades (and downgrades)
+without loss, times stay UTC-aware, deal numbers never repeat."""
 
+import os
 import threading
+from contextlib import nullcontext
 from datetime import timedelta
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import inspect, select, text
 
 from bot.deals.opportunities import DealInput, create
 from bot.team.members import actor_for, ensure_member, load_actor
-from store.db import current_revision, head_revision, transaction
+from store.db import alembic_config, current_revision, head_revision, make_engine, transaction, upgrade
 from store.models import Base, Member, Opportunity
+from tests.scratchdb import scratch_database
 
 
 def test_migrations_match_the_models(clean_db):
@@ -25,6 +31,64 @@ def outside_the_models(name, type_, _parent) -> bool:
     """The search index (SQLite's FTS5 table and its shadow tables, PostgreSQL's trigram indexes) is
     owned by migration 0007 alone: the models can't describe it."""
     return not (name or "").startswith(("opportunities_search", "ix_opportunities_search_"))
+
+
+@pytest.fixture
+def empty_engine(tmp_path):
+    """A database of its own with no schema: SQLite, or a scratch database on the PostgreSQL server."""
+    server = os.environ.get("OPPBOT_TEST_DATABASE_URL")
+    with scratch_database(server) if server else nullcontext(f"sqlite:///{tmp_path}/migrate.db") as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+AT = "2026-11-25 02:00:00+00:00"
+ROWS_0004 = [
+    "INSERT INTO workspaces (id, next_number, created_at) VALUES ('T1', 2, :at)",
+    "INSERT INTO members (id, workspace_id, slack_user_id, display_name, role, created_at, alert_mode, brief_enabled, regions, industries, capacity)"
+    " VALUES (1, 'T1', 'U0BOSS', 'boss', 'manager', :at, 'each', false, '[]', '[]', NULL)",
+    "INSERT INTO members (id, workspace_id, slack_user_id, display_name, role, manager_id, created_at, alert_mode, brief_enabled, regions, industries, capacity)"
+    " VALUES (2, 'T1', 'U0LI', 'li', 'ae', 1, :at, 'each', false, '[\"华东\"]', '[]', 20)",
+    "INSERT INTO opportunities (id, workspace_id, number, title, currency, stage, status, owner_id, creator_id, tags, created_at, updated_at,"
+    " last_activity_at, stage_entered_at, version, qualification, score, grade, grade_pinned, strategic, auto_tags)"
+    " VALUES (1, 'T1', 1, 'Acme ERP', 'CNY', 'lead', 'open', 2, 1, '[]', :at, :at, :at, :at, 1, '{}', 0, 'C', false, false, '[]')",
+    "INSERT INTO events (id, opportunity_id, actor_id, at, kind, field, old, new) VALUES (1, 1, 1, :at, 'created', NULL, NULL, '#1 Acme ERP')",
+]
+
+
+def _held(engine) -> dict:
+    with engine.connect() as conn:
+        return {
+            "members": conn.execute(text("SELECT id, slack_user_id, role, manager_id, capacity FROM members ORDER BY id")).all(),
+            "deals": conn.execute(text("SELECT id, number, title, owner_id, version FROM opportunities")).all(),
+            "events": conn.execute(text("SELECT id, kind, new FROM events")).all(),
+        }
+
+
+def test_0005_upgrades_a_database_holding_data_without_loss_and_downgrades(empty_engine):
+    upgrade(empty_engine, "0004")
+    with empty_engine.begin() as conn:
+        for statement in ROWS_0004:
+            conn.execute(text(statement), {"at": AT})
+    before = _held(empty_engine)
+    assert len(before["members"]) == 2 and before["deals"][0].title == "Acme ERP"
+    upgrade(empty_engine, "0005")
+    assert _held(empty_engine) == before
+    with empty_engine.begin() as conn:
+        assert conn.execute(text("SELECT seed_applied FROM members")).scalars().all() == [None, None]
+        conn.execute(
+            text("INSERT INTO member_events (workspace_id, member_id, actor_id, at, field, old, new) VALUES ('T1', 2, 1, :at, 'role', 'ae', 'bdr')"), {"at": AT}
+        )
+        conn.execute(text("INSERT INTO processed_requests (workspace_id, key, created_at) VALUES ('T1', 'trigger:1', :at)"), {"at": AT})
+    command.downgrade(alembic_config(empty_engine), "0004")
+    assert current_revision(empty_engine) == "0004"
+    assert _held(empty_engine) == before
+    tables = set(inspect(empty_engine).get_table_names())
+    assert "member_events" not in tables and "processed_requests" not in tables
+    assert "seed_applied" not in {c["name"] for c in inspect(empty_engine).get_columns("members")}
 
 
 def _actor(rt, user="U0ALICE"):

@@ -1,6 +1,7 @@
 """`oppbot web` for real: gunicorn + Bolt's WSGI adapter on a local port, a signed /opp new
 answered inside Slack's 3 s on the very first request, and the deal stored."""
 
+import itertools
 import os
 import socket
 import sqlite3
@@ -77,6 +78,9 @@ def post(base: str, body: str, headers: dict):
         return err.code, err.read().decode()
 
 
+TRIGGERS = itertools.count(1)
+
+
 def command(text: str, fake) -> str:
     return urlencode(
         {
@@ -87,7 +91,7 @@ def command(text: str, fake) -> str:
             "command": "/opp",
             "text": text,
             "response_url": fake.response_url(),
-            "trigger_id": "t.1",
+            "trigger_id": f"t.{next(TRIGGERS)}",  # each command its own, as Slack gives (a repeat is a replay)
         }
     )
 

@@ -147,7 +147,8 @@ STRATEGIES = ("round_robin", "least_loaded", "manual")
 
 @dataclass(frozen=True)
 class TeamSeed:
-    """A member as config.toml seeds them ([[team]]); `/opp team set` changes them later."""
+    """A member as config.toml seeds them ([[team]]), once; `/opp team set` changes them later, and
+    a start applies the entry again only where it changed since (bot.team.roster)."""
 
     user: str
     role: str

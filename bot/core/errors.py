@@ -28,3 +28,7 @@ class Conflict(UserError):
 
 class BadInput(UserError):
     pass
+
+
+class Replayed(Conflict):
+    """The same request was done already (Slack sent it twice); this attempt changed nothing."""

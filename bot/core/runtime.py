@@ -1,9 +1,19 @@
-"""What every request needs: the config, the database, the clock and the date reader."""
+"""What every request needs: the config, the database, the clock and the date reader; and the
+request being handled, whose first change is recorded by key so a repeat of it is not done twice.
+
+A Slack request that changes something is done once however often it arrives (a retry, a double
+submit): the Slack tier opens ``handling()`` around each request and names its key (trigger id,
+view id, event id) once Slack's signature is checked; the first transaction of that request that
+writes anything records the key in ``processed_requests`` in the same transaction. A repeat that
+arrives later finds the key and is answered without being done; one that arrives while the first
+is still running fails on the key's unique index when it commits, and is rolled back (``Replayed``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,8 +22,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.dates import DateReader
-from bot.core.errors import Conflict
-from store.db import read_sessions, transaction
+from bot.core.errors import Conflict, Replayed
+from store import requests
+from store.db import read_sessions, transaction, wrote
+
+
+@dataclass
+class Handling:
+    """The request this thread is handling: its workspace and key, once known, and whether a change
+    of it has been committed with the key recorded."""
+
+    workspace_id: str | None = None
+    key: str | None = None
+    recorded: bool = False
+
+
+_HANDLING: ContextVar[Handling | None] = ContextVar("oppbot_handling", default=None)
 
 
 @dataclass
@@ -36,9 +60,35 @@ class Runtime:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work; a concurrent edit detected at commit becomes a Conflict for the user."""
+        """One unit of work; a concurrent edit detected at commit becomes a Conflict for the user.
+        In a request being handled, the first unit that writes also records the request's key."""
+        handling = _HANDLING.get()
+        recording = False
         try:
             with transaction(self.sessions) as session:
                 yield session
+                if handling is not None and handling.key and not handling.recorded:
+                    session.flush()  # what commit would write: is there a change?
+                    if wrote(session):
+                        recording = True
+                        requests.record(session, handling.workspace_id, handling.key, self.clock.now())
         except StaleDataError:
             raise Conflict("conflict") from None
+        except requests.AlreadyProcessed:
+            raise Replayed("request_replayed") from None
+        if recording:
+            handling.recorded = True
+
+    @contextmanager
+    def handling(self) -> Iterator[Handling]:
+        """Handle one request in this block (see the module's docstring)."""
+        token = _HANDLING.set(Handling())
+        try:
+            yield _HANDLING.get()
+        finally:
+            _HANDLING.reset(token)
+
+    @staticmethod
+    def current() -> Handling | None:
+        """The request being handled in this thread, if any."""
+        return _HANDLING.get()

@@ -19,24 +19,22 @@ The rule, by how the acting person relates to the deal:
 
 A deal in the public pool is nobody's own: its manager line is its last owner's, and any manager
 may assign it. A refusal names who may do it; nothing changes.
+
+Who manages whom is itself guarded (bot.team.changes): nobody changes their own role or manager,
+only admins make managers and admins, and a manager changes only the people who report to them, so
+the *team* column can't be reached by naming oneself someone's manager.
 """
 
 from __future__ import annotations
 
 from bot.core.config import Config
 from bot.core.errors import PermissionDenied
-from bot.team.members import Actor
+from bot.team.members import Actor, role_of
 from store.models import Opportunity
 
 ACTIONS = ("view", "create", "edit", "move", "close", "log", "assign", "grade", "claim")
 CHANGES = ("edit", "move", "close")
 CLAIMERS = ("bdr", "ae", "manager")
-
-
-def role_of(actor_or_member) -> str:
-    """The member's role; the old default "rep" counts as an account manager (ae)."""
-    role = actor_or_member.role
-    return "ae" if role == "rep" else role
 
 
 def is_own(actor: Actor, opp: Opportunity) -> bool:

@@ -32,27 +32,32 @@ def pooled(session: Session, workspace_id: str, *, limit: int = LIST_LIMIT) -> t
 
 
 def claim(session: Session, *, actor: Actor, number: int, config, now: datetime) -> Opportunity:
-    """Take a pooled deal. Atomic: a conditional UPDATE (… WHERE pooled_at IS NOT NULL) lets exactly
-    one of several simultaneous claimers win; the others hear who did."""
+    """Take a pooled deal. Atomic, twice over: a conditional UPDATE (… WHERE pooled_at IS NOT NULL)
+    lets exactly one of several simultaneous claimers win, and the claimer's capacity is part of
+    that same UPDATE (… AND the open deals they hold < capacity), with their member row locked
+    first (PostgreSQL: SELECT … FOR UPDATE; SQLite serialises writers), so claims arriving together
+    from one person stop at their capacity. The others hear who won, or that they are full."""
     opp = opportunities.get(session, actor=actor, number=number)
     if opp.pooled_at is None:
         if opp.owner_id == actor.member_id:
             return opp
         raise Conflict("pool_already_claimed" if _claimed_since(session, opp) else "pool_not_in_pool", number=number, user=opp.owner.slack_user_id)
     permissions.require(actor, "claim", opp, config)
-    me = session.get(Member, actor.member_id)
+    me = session.scalars(select(Member).where(Member.id == actor.member_id).with_for_update()).one()
+    conditions = [Opportunity.id == opp.id, Opportunity.pooled_at.is_not(None), Opportunity.status == "open"]
     if me.capacity is not None:
-        held = rules.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
-        if held >= me.capacity:
-            raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
+        conditions.append(rules.held_count(actor.workspace_id, me.id) < me.capacity)
     won = session.execute(
         update(Opportunity)
-        .where(Opportunity.id == opp.id, Opportunity.pooled_at.is_not(None), Opportunity.status == "open")
+        .where(*conditions)
         .values(owner_id=actor.member_id, pooled_at=None, responsible_id=None, updated_at=now, last_activity_at=now, version=Opportunity.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
         session.expire(opp)
+        if opp.pooled_at is not None and opp.status == "open":  # still in the pool: the claimer is full
+            held = rules.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
+            raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
         owner = session.scalar(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id).where(Opportunity.id == opp.id))
         raise Conflict("pool_already_claimed", number=number, user=owner)
     session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="claim", old="pool", new=actor.slack_user_id))

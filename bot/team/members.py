@@ -43,6 +43,12 @@ class Actor:
         return ZoneInfo(self.timezone)
 
 
+def role_of(actor_or_member) -> str:
+    """The person's role; the old default "rep" counts as an account manager (ae)."""
+    role = actor_or_member.role
+    return "ae" if role == "rep" else role
+
+
 def ensure_workspace(session: Session, workspace_id: str, clock: Clock) -> None:
     if session.get(Workspace, workspace_id) is None:
         session.add(Workspace(id=workspace_id, next_number=1, created_at=clock.now()))

@@ -151,6 +151,18 @@ def open_counts(session: Session, workspace_id: str, member_ids: Iterable[int] |
     return counts
 
 
+def held_count(workspace_id: str, member_id: int):
+    """The open deals one person holds (as ``open_counts`` counts them), as an SQL expression to
+    use inside another statement: a claim's capacity check is part of its UPDATE."""
+    owned = select(func.count(Opportunity.id)).where(
+        Opportunity.workspace_id == workspace_id, Opportunity.status == "open", Opportunity.pooled_at.is_(None), Opportunity.owner_id == member_id
+    )
+    held = select(func.count(Opportunity.id)).where(
+        Opportunity.workspace_id == workspace_id, Opportunity.status == "open", Opportunity.responsible_id == member_id
+    )
+    return owned.scalar_subquery() + held.scalar_subquery()
+
+
 def candidates(session: Session, workspace_id: str, rule: Rule, role: str | None = None) -> list[Candidate]:
     """The rule's pool (its people, or members of its role), narrowed to ``role`` when one is needed."""
     query = select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id != SYSTEM_USER)

@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
 from bot.reporting import digests as digest
-from bot.worker.jobs import assignments, daily_bundles, due_reminders, refresh_probabilities, scan_all, send_outbox
+from bot.worker.jobs import assignments, daily_bundles, due_reminders, forget_requests, refresh_probabilities, scan_all, send_outbox
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,7 @@ class Worker:
         sched.add_job("bot.worker:job_bundles", "interval", minutes=10, id="daily_bundles", **common)
         sched.add_job("bot.worker:job_assignments", "interval", minutes=5, id="assignments", **common)
         sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
+        sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
@@ -122,6 +123,10 @@ def job_digests() -> None:
 
 def job_winprob() -> None:
     _WORKER.run_job("refresh_probabilities", refresh_probabilities)
+
+
+def job_forget_requests() -> None:
+    _WORKER.run_job("forget_requests", forget_requests)
 
 
 def job_renew() -> None:

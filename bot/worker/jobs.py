@@ -1,11 +1,12 @@
 """What the worker does, each a plain function ``(runtime, client, now)`` that tests call directly
 with a fixed clock: assignments that expire, the alert scan, reminders, the daily bundles,
-digests, the outbox sender and the nightly refresh of win probabilities. ``tick`` runs one pass."""
+digests, the outbox sender, the nightly refresh of win probabilities, and forgetting the keys of
+requests handled long ago. ``tick`` runs one pass."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -20,9 +21,12 @@ from bot.reporting import digests as digest
 from bot.team.assignment import expire_offers
 from bot.team.members import language_of
 from bot.worker.sender import SendResult, send_due
+from store import requests
 from store.models import Member, Opportunity, Reminder
 
 log = logging.getLogger(__name__)
+
+REQUEST_MEMORY = timedelta(days=7)  # Slack repeats a request within minutes; a double submit within seconds
 
 
 def scan_all(rt: Runtime, client: WebClient | None, now: datetime) -> list[watch.ScanResult]:
@@ -90,6 +94,12 @@ def assignments(rt: Runtime, client: WebClient | None, now: datetime) -> int:
     return expire_offers(rt, now) + return_idle_deals(rt, now)
 
 
+def forget_requests(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Drop the keys of requests handled more than ``REQUEST_MEMORY`` ago (handlers.replays)."""
+    with rt.transaction() as session:
+        return requests.forget_before(session, now - REQUEST_MEMORY)
+
+
 def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
     assignments(rt, client, now)
@@ -98,3 +108,4 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     daily_bundles(rt, client, now)
     digest.send_due_digests(rt, now)
     send_outbox(rt, client, now)
+    forget_requests(rt, client, now)

@@ -5,13 +5,13 @@ and stops at the page's last row, instead of sorting every matching deal (and, o
 statistics, picking an index that filters worse).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,106 @@
+"""Requests Slack sends twice are done once. Slack repeats a request when it got no answer in time
+(an Events API retry carries ``X-Slack-Retry-Num`` and ``X-Slack-Retry-Reason``), a person's
+double click on Submit sends a form twice, a proxy may replay a click. Every copy carries the same
+key: the trigger id of a command or a click, the view id of a form, the event id of an event.
+
+``guard`` (a global middleware, after Bolt's signature check and the actor) looks the key up: a key
+already done is answered as the first was (the same card for a command; for a form, the modal
+closes and the message the first sent is sent again; a click or an event, nothing more), and the
+listener does not run. Otherwise it names the key for bot.core.runtime, which records it in the
+transaction of the first change. ``remember`` keeps the first answer with it; ``repeat`` answers a
+copy that raced the first and lost at commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+
+from bot.blocks.kit import Reply, warning
+from bot.core.i18n import t
+from bot.core.runtime import Handling, Runtime
+from handlers.slack_io import post_private
+from store import requests
+
+log = logging.getLogger(__name__)
+
+JSON = {"content-type": "application/json"}
+
+
+def request_key(body: dict) -> str | None:
+    """What makes copies of one request the same: the view id of a submitted form, the event id of
+    an event, else the trigger id (commands, clicks, shortcuts)."""
+    kind = body.get("type")
+    if kind == "view_submission":
+        view_id = (body.get("view") or {}).get("id")
+        return f"view:{view_id}" if view_id else None
+    if kind == "event_callback":
+        return f"event:{body['event_id']}" if body.get("event_id") else None
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if trigger else None
+
+
+def _retry(request: BoltRequest) -> str:
+    number = (request.headers.get("x-slack-retry-num") or [None])[0]
+    reason = (request.headers.get("x-slack-retry-reason") or [None])[0]
+    return f"retry {number} ({reason})" if number else "a repeat"
+
+
+def guard(context: BoltContext, body: dict, request: BoltRequest, client: WebClient, next) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+    rt: Runtime = context["rt"]
+    handling = rt.current()
+    key, workspace_id = request_key(body), context.team_id
+    if handling is None or not key or not workspace_id:
+        return next()
+    with rt.sessions() as session:
+        done = requests.find(session, workspace_id, key)
+        answer = done.answer if done is not None else None
+    if done is None:
+        handling.workspace_id, handling.key = workspace_id, key
+        return next()
+    log.info("%s: %s of %s, done before: answered as the first was, nothing done again", workspace_id, _retry(request), key)
+    return _answer(answer, body, client, context)
+
+
+def _answer(answer: dict | None, body: dict, client: WebClient, context: BoltContext) -> BoltResponse:
+    """The first answer again; without one (not kept yet), what a repeat of that kind gets."""
+    if answer is not None:
+        private = answer.get("private")
+        if private and body.get("type") == "view_submission":
+            post_private(client, context["actor"].slack_user_id, private.get("channel"), Reply(**private["reply"]))
+        headers = {"content-type": answer["content_type"]} if answer.get("content_type") else {}
+        return BoltResponse(status=answer["status"], body=answer["body"], headers=headers)
+    if body.get("command"):
+        actor = context.get("actor")
+        text = t(actor.lang if actor else context["rt"].config.language, "request_replayed")
+        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", **warning(text).payload()}, ensure_ascii=False), headers=JSON)
+    return BoltResponse(status=200, body="")
+
+
+def repeat(body: dict, context: BoltContext, client: WebClient) -> BoltResponse:
+    """A copy that ran alongside the first and lost on the key at commit (bot.core.errors.Replayed)."""
+    rt: Runtime = context["rt"]
+    handling = rt.current()
+    answer = None
+    if handling is not None and handling.key:
+        with rt.sessions() as session:
+            done = requests.find(session, handling.workspace_id, handling.key)
+            answer = done.answer if done is not None else None
+        log.info("%s: %s arrived twice at once: done once", handling.workspace_id, handling.key)
+    return _answer(answer, body, client, context)
+
+
+def remember(rt: Runtime, handling: Handling, request: BoltRequest, response: BoltResponse) -> None:
+    """After a request whose change was recorded: keep its answer for the copies that may follow."""
+    if not handling.recorded or response.status != 200 or request.context.get("failed"):
+        return  # a copy then gets the plain answer for its kind
+    content_type = (response.headers.get("content-type") or [None])[0]
+    answer = {"status": response.status, "body": response.body, "content_type": content_type, "private": request.context.get("private_reply")}
+    try:
+        with rt.transaction() as session:
+            requests.keep_answer(session, handling.workspace_id, handling.key, answer)
+    except Exception:  # the change is committed; a repeat then gets the plain answer for its kind
+        log.exception("could not keep the answer to %s", handling.key)

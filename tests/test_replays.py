@@ -1,0 +1,119 @@
+"""Slack sends a request twice: a retry (X-Slack-Retry-Num, X-Slack-Retry-Reason), a double-clicked
+Submit, a click that arrives again. Each is done once, and the repeat is answered like the first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from store.models import Activity, Event, Opportunity, ProcessedRequest
+from tests.test_assignment import run_together
+from tests.test_modals import opened
+
+
+def test_the_same_command_sent_twice_creates_one_deal(slack, db):
+    request = slack.command_request("alice", "new Acme ERP 50万 close 下周五")
+    first = slack.send(request)
+    second = slack.send(request)
+    assert "Created #1" in first.text
+    assert second.body == first.body  # the same card, once more
+    assert [d.number for d in db.deals()] == [1]
+    assert [e.kind for e in db.events(1)] == ["created"]
+
+
+def test_slacks_retries_of_a_command_are_done_once(slack, db):
+    request = slack.command_request("alice", "new Acme ERP 50万")
+    answers = [slack.send(request)]
+    for n in (1, 2):
+        answers.append(slack.send(request, headers={"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}))
+    assert {a.status for a in answers} == {200}
+    assert answers[1].body == answers[2].body == answers[0].body
+    assert db.count(Opportunity) == 1
+    # a new command (a trigger of its own) is a new deal
+    assert "Created #2" in slack.command("alice", "new Acme ERP 50万").text
+
+
+def test_a_log_form_submitted_twice_logs_once(slack, db, fake):
+    slack.command("alice", "new Acme 10万")
+    slack.click("alice", "deal_log", "1")
+    view = opened(slack, callback="deal_log")
+    first = slack.submit("alice", view, {"text": "Called the CFO"}, view_id="V0LOG")
+    second = slack.submit("alice", view, {"text": "Called the CFO"}, view_id="V0LOG")
+    assert (first.status, first.body) == (second.status, second.body) == (200, "")  # the modal closes
+    with db.rt.sessions() as s:
+        assert s.scalars(select(Activity.text)).all() == ["Called the CFO"]
+    assert [e.kind for e in db.events(1)] == ["created", "activity"]
+    told = [c.args["text"] for c in fake.calls("chat.postEphemeral")]
+    assert len(told) == 2 and told[0] == told[1] and told[0].startswith("Logged activity on #1")
+    # the same form again, as another view: a second activity
+    slack.submit("alice", view, {"text": "Called the CFO"})
+    with db.rt.sessions() as s:
+        assert len(s.scalars(select(Activity.id)).all()) == 2
+
+
+def test_a_click_that_arrives_twice_moves_once(slack, db, fake):
+    slack.command("alice", "new Acme 10万")
+    request = slack.click_request("alice", "deal_move", selected="1:proposal")
+    slack.send(request)
+    slack.send(request, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"})
+    assert [(e.kind, e.new) for e in db.events(1)] == [("created", "#1 Acme"), ("stage", "proposal")]
+    told = [c.args.get("text") or "" for c in fake.calls("response_url")]
+    assert len([t for t in told if "Moved #1" in t]) == 1
+    assert not [t for t in told if "already in that stage" in t]  # the repeat is not answered as a second move
+
+
+def test_a_refused_request_is_not_remembered(slack, db):
+    request = slack.command_request("alice", "new 10万")  # no title
+    assert "Give the deal a title" in slack.send(request).text
+    assert "Give the deal a title" in slack.send(request).text
+    with db.rt.sessions() as s:
+        assert s.scalars(select(ProcessedRequest)).all() == []
+
+
+def test_a_replay_with_a_bad_signature_is_refused_and_shows_nothing(slack, db):
+    request = slack.command_request("alice", "new Acme 10万")
+    assert "Created #1" in slack.send(request).text
+    forged = slack.requests.sign(request.body, request.headers["content-type"], signature="v0=" + "0" * 64)
+    answer = slack.send(forged)
+    assert answer.status == 401 and "Acme" not in answer.body
+
+
+def test_the_same_command_arriving_twice_at_once_creates_one_deal(slack, db):
+    slack.command("alice", "show 1")  # alice and her workspace are known
+    request = slack.command_request("alice", "new Acme ERP 50万")
+    results = run_together([lambda: slack.send(request), lambda: slack.send(request)])
+    assert all(kind == "ok" for kind, _ in results), results
+    answers = [answer for _, answer in results]
+    assert {a.status for a in answers} == {200}
+    assert db.count(Opportunity) == 1
+    with db.rt.sessions() as s:
+        assert len(s.scalars(select(Event.id)).all()) == 1
+    for answer in answers:
+        assert "Created #1" in answer.text or "That request was already handled" in answer.text, answer.text
+
+
+def test_the_worker_forgets_requests_handled_a_week_ago(slack, rt, db):
+    from bot.worker import forget_requests
+
+    old = slack.command_request("alice", "new Old deal 10万")
+    slack.send(old)
+    rt.clock.advance(days=6)
+    slack.command("alice", "new Recent deal 10万")
+    assert forget_requests(rt, None, rt.clock.now()) == 0
+    rt.clock.advance(days=1, seconds=1)
+    assert forget_requests(rt, None, rt.clock.now()) == 1
+    with rt.sessions() as s:
+        assert len(s.scalars(select(ProcessedRequest.id)).all()) == 1
+
+
+def test_a_form_saved_whose_answer_failed_is_not_saved_again_nor_answered_with_the_failure(slack, db, fake):
+    slack.command("alice", "new Acme 10万")
+    slack.click("alice", "deal_log", "1")
+    view = opened(slack, callback="deal_log")
+    fake.fail("chat.postEphemeral", error="channel_not_found")
+    fake.fail("chat.postMessage", error="channel_not_found")
+    first = slack.submit("alice", view, {"text": "Called the CFO"}, view_id="V0LOG")
+    assert first.json["response_action"] == "errors"  # saved, but telling her failed
+    second = slack.submit("alice", view, {"text": "Called the CFO"}, view_id="V0LOG")
+    assert (second.status, second.body) == (200, "")  # the modal closes: it was saved
+    with db.rt.sessions() as s:
+        assert s.scalars(select(Activity.text)).all() == ["Called the CFO"]
