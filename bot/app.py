@@ -1,28 +1,50 @@
 """The Bolt app factory, part of the composition root: one App with the same listeners for web,
-socket mode, the console and the tests. The only place that wires handlers to an app."""
+socket mode, the console and the tests. The only place that wires handlers to an app.
+
+Each request is made the current one (bot.core.request_context: its id on every log line and as
+the reference of a failure) and the errors it ends in are counted (bot.observability). Before a
+listener runs, the load gate answers a person who floods (``Throttle``) or a request that has
+already waited too long for a thread (``SHED_AFTER``) with a short "slow down" / "busy" in their
+language, through the one error path, having changed nothing."""
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections import deque
 from concurrent.futures import Executor
+from datetime import datetime, timedelta
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.core.clock import Clock
 from bot.core.config import Config, Settings, load_config
 from bot.core.dates import DateReader
+from bot.core.errors import UserError
+from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Runtime
-from bot.team.members import load_actor
+from bot.observability import outcome_of, surface_of, watch_engine
+from bot.team.members import Actor, load_actor
 from handlers import register_listeners
 from handlers.slack_io import profile_fetcher
-from store.db import make_engine, make_sessions, upgrade
+from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
+
+THROTTLE_LIMIT = 10  # requests one person may make ...
+THROTTLE_WINDOW = timedelta(seconds=10)  # ... in this long, per process
+SHED_AFTER = 2.0  # seconds a request may wait for a thread and still be served (Slack gives up at 3)
+PEOPLE = ("command", "action", "view")  # the surfaces a person types or clicks on
 
 
-def build_runtime(settings: Settings, *, config: Config | None = None, clock: Clock | None = None, migrate: bool = True) -> Runtime:
-    """Load and check config, open the database (upgrading it if asked) and warm the date reader."""
+def build_runtime(
+    settings: Settings, *, config: Config | None = None, clock: Clock | None = None, migrate: bool = True, threads: int = DEFAULT_THREADS
+) -> Runtime:
+    """Load and check config, open the database (a pool for ``threads`` requests at once,
+    upgrading it if asked) and warm the date reader."""
     config = config or load_config(settings.config_path)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, threads=threads)
+    watch_engine(engine)
     if migrate:
         upgrade(engine)
     dates = DateReader(("en", "zh"))
@@ -36,30 +58,113 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return client
 
 
-def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None) -> App:
+class Refused(UserError):
+    """A request the load gate turned away before anything ran (``slow_down`` or ``busy``)."""
+
+
+class Throttle:
+    """At most ``limit`` requests from one person in ``window`` (None: no limit), counted in this
+    process on the runtime's clock. Remembers each person's last actor, so a refusal is in their
+    language without a database read."""
+
+    def __init__(self, clock: Clock, *, limit: int | None = THROTTLE_LIMIT, window: timedelta = THROTTLE_WINDOW):
+        self.clock, self.limit, self.window = clock, limit, window
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], deque[datetime]] = {}
+        self._actors: dict[tuple[str, str], Actor] = {}
+
+    def allow(self, who: tuple[str, str]) -> bool:
+        if self.limit is None:
+            return True
+        now = self.clock.now()
+        with self._lock:
+            if len(self._seen) > 10_000:  # forget people who have been quiet for a window
+                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - self.window}
+            stamps = self._seen.setdefault(who, deque())
+            while stamps and stamps[0] <= now - self.window:
+                stamps.popleft()
+            if len(stamps) >= self.limit:
+                return False
+            stamps.append(now)
+            return True
+
+    def remember(self, who: tuple[str, str], actor: Actor) -> None:
+        with self._lock:
+            self._actors[who] = actor
+
+    def actor(self, who: tuple[str, str]) -> Actor | None:
+        with self._lock:
+            return self._actors.get(who)
+
+
+class ObservedApp(App):
+    """Bolt's App, with each dispatch the current request (reusing the one bot.web made) and
+    every error answered counted by outcome."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        with serving(current()) as info:
+            info.surface = surface_of(req.body or {})
+            return super().dispatch(req)
+
+    def error(self, func):
+        @functools.wraps(func)  # Bolt reads the handler's argument names through __wrapped__
+        def counted(**kwargs):
+            info = current()
+            if info is not None and "error" in kwargs:
+                info.outcome = outcome_of(kwargs["error"], rejected=Refused)
+            return func(**kwargs)
+
+        return super().error(counted)
+
+
+def create_app(
+    rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None, throttle: Throttle | None = None
+) -> App:
     """The app. Listeners run before the HTTP response is sent (they are fast: a few queries), so
     replies ride on the acknowledgement; slow work (a chart, a file) runs after the answer in
     Bolt's lazy listeners, on ``after_answer`` (a thread pool by default; the console and the
-    tests run it inline, so it has happened when a request returns)."""
+    tests run it inline, so it has happened when a request returns). ``throttle`` limits each
+    person (`oppbot web` and `oppbot socket` pass one; by default there is no limit)."""
     client = client or web_client(settings)
-    app = App(
+    app = ObservedApp(
         client=client,
         signing_secret=settings.signing_secret,
         process_before_response=True,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
-        listener_executor=after_answer,
+        listener_executor=after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after"),
     )
     fetch_profile = profile_fetcher(client)
+    throttle = throttle or Throttle(rt.clock, limit=None)
+    watch_engine(rt.sessions.kw["bind"])
 
     @app.middleware
     def attach_actor(context: BoltContext, next):  # noqa: A002 - Bolt's name
-        """The runtime and the acting member, for every listener (a failure takes the error path)."""
+        """The runtime and the acting member, for every listener (a failure takes the error path);
+        a person over the limit, or a request that waited too long, is turned away first."""
         context["rt"] = rt
         context["fetch_profile"] = fetch_profile
         if context.user_id and context.team_id:
+            who = (context.team_id, context.user_id)
+            context["actor"] = throttle.actor(who)  # until loaded: for a refusal's or failure's language
+            refusal = gate(throttle, who)
+            if refusal:
+                raise Refused(refusal)
             context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile)
+            throttle.remember(who, context["actor"])
         return next()
 
     register_listeners(app)
     return app
+
+
+def gate(throttle: Throttle, who: tuple[str, str]) -> str | None:
+    """Why a person's request is turned away unserved (a message key), or None to serve it."""
+    info = current()
+    if info is None or info.surface not in PEOPLE:
+        return None
+    if info.waited() > SHED_AFTER:
+        return "busy"
+    if not throttle.allow(who):
+        return "slow_down"
+    return None
