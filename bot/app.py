@@ -1,28 +1,51 @@
 """The Bolt app factory, part of the composition root: one App with the same listeners for web,
-socket mode, the console and the tests. The only place that wires handlers to an app."""
+socket mode, the console and the tests. The only place that wires handlers to an app.
+
+Each request is made the current one (bot.core.request_context: its id on every log line and as
+the reference of a failure) and the errors it ends in are counted (bot.observability). Before a
+listener runs, the load gate answers a person who floods (``Throttle``) or a request that has
+already waited too long for a thread (``SHED_AFTER``) with a short "slow down" / "busy" in their
+language, through the one error path, having changed nothing."""
 
 from __future__ import annotations
 
-from concurrent.futures import Executor, ThreadPoolExecutor
+import functools
+import os
+import threading
+from collections import deque
+from concurrent.futures import Executor
+from datetime import datetime, timedelta
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.core.clock import Clock
-from bot.core.config import Config, Settings, load_config
+from bot.core.config import Config, ConfigError, Settings, load_config
 from bot.core.dates import DateReader
+from bot.core.errors import UserError
+from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Runtime
-from bot.team.members import load_actor
+from bot.observability import outcome_of, surface_of, watch_engine
+from bot.team.members import Actor, load_actor
 from handlers import register_listeners, replays
 from handlers.retries import retry_handlers
 from handlers.slack_io import profile_fetcher
-from store.db import make_engine, make_sessions, upgrade
+from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
+
+THROTTLE_LIMIT = 10  # requests one person may make ...
+THROTTLE_WINDOW = timedelta(seconds=10)  # ... in this long, per process
+SHED_AFTER = 2.0  # seconds a request may wait for a thread and still be served (Slack gives up at 3)
+PEOPLE = ("command", "action", "view")  # the surfaces a person types or clicks on
 
 
-def build_runtime(settings: Settings, *, config: Config | None = None, clock: Clock | None = None, migrate: bool = True) -> Runtime:
-    """Load and check config, open the database (upgrading it if asked) and warm the date reader."""
+def build_runtime(
+    settings: Settings, *, config: Config | None = None, clock: Clock | None = None, migrate: bool = True, threads: int = DEFAULT_THREADS
+) -> Runtime:
+    """Load and check config, open the database (a pool for ``threads`` requests at once,
+    upgrading it if asked) and warm the date reader."""
     config = config or load_config(settings.config_path)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, threads=threads)
+    watch_engine(engine)
     if migrate:
         upgrade(engine)
     dates = DateReader(("en", "zh"))
@@ -37,10 +60,60 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, retry_handlers=handlers)
 
 
+class Refused(UserError):
+    """A request the load gate turned away before anything ran (``slow_down`` or ``busy``)."""
+
+
+def person_limit() -> int | None:
+    """Requests one person may make per window: OPPBOT_PERSON_LIMIT (0: no limit), else 10."""
+    raw = os.environ.get("OPPBOT_PERSON_LIMIT", "").strip()
+    if not raw:
+        return THROTTLE_LIMIT
+    if not raw.isdigit():
+        raise ConfigError(f"OPPBOT_PERSON_LIMIT: must be a whole number of requests (0 for no limit), got {raw!r}")
+    return int(raw) or None
+
+
+class Throttle:
+    """At most ``limit`` requests from one person in ``window`` (None: no limit), counted in this
+    process on the runtime's clock. Remembers each person's last actor, so a refusal is in their
+    language without a database read."""
+
+    def __init__(self, clock: Clock, *, limit: int | None = THROTTLE_LIMIT, window: timedelta = THROTTLE_WINDOW):
+        self.clock, self.limit, self.window = clock, limit, window
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], deque[datetime]] = {}
+        self._actors: dict[tuple[str, str], Actor] = {}
+
+    def allow(self, who: tuple[str, str]) -> bool:
+        if self.limit is None:
+            return True
+        now = self.clock.now()
+        with self._lock:
+            if len(self._seen) > 10_000:  # forget people who have been quiet for a window
+                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - self.window}
+            stamps = self._seen.setdefault(who, deque())
+            while stamps and stamps[0] <= now - self.window:
+                stamps.popleft()
+            if len(stamps) >= self.limit:
+                return False
+            stamps.append(now)
+            return True
+
+    def remember(self, who: tuple[str, str], actor: Actor) -> None:
+        with self._lock:
+            self._actors[who] = actor
+
+    def actor(self, who: tuple[str, str]) -> Actor | None:
+        with self._lock:
+            return self._actors.get(who)
+
+
 class OppApp(App):
-    """Bolt's App, each request handled in its own ``rt.handling()`` scope: a request that changed
-    something is recorded by key in the transaction of its change, and its answer kept for the
-    copies Slack may send (handlers.replays) after the answer, on the ``after_answer`` executor."""
+    """Bolt's App, with each dispatch the current request (reusing the one bot.web made), every
+    error answered counted by outcome, and each request handled in its own ``rt.handling()``
+    scope: a request that changed something is recorded by key in the transaction of its change,
+    and its answer kept for the copies Slack may send (handlers.replays), after the answer."""
 
     def __init__(self, rt: Runtime, after_answer: Executor, **kwargs):
         super().__init__(**kwargs)
@@ -48,21 +121,35 @@ class OppApp(App):
         self.after_answer = after_answer
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        with self.rt.handling() as handling:
+        with serving(current()) as info, self.rt.handling() as handling:
+            info.surface = surface_of(req.body or {})
             response = super().dispatch(req)
         if handling.recorded:
             self.after_answer.submit(replays.remember, self.rt, handling, req, response)
         return response
 
+    def error(self, func):
+        @functools.wraps(func)  # Bolt reads the handler's argument names through __wrapped__
+        def counted(**kwargs):
+            info = current()
+            if info is not None and "error" in kwargs:
+                info.outcome = outcome_of(kwargs["error"], rejected=Refused)
+            return func(**kwargs)
 
-def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None) -> App:
+        return super().error(counted)
+
+
+def create_app(
+    rt: Runtime, settings: Settings, *, client: WebClient | None = None, after_answer: Executor | None = None, throttle: Throttle | None = None
+) -> App:
     """The app. Listeners run before the HTTP response is sent (they are fast: a few queries), so
     replies ride on the acknowledgement; slow work (a chart, a file) runs after the answer on
-    ``after_answer`` (a small thread pool by default; the console and the tests run it inline, so
-    it has happened when a request returns). Bolt's lazy listeners would deep-copy every request
-    of the listener for that, about a fifth of a `/opp` request's time, even when there is no file."""
+    ``after_answer`` (a thread pool carrying the request's id by default; the console and the tests
+    run it inline, so it has happened when a request returns). Bolt's lazy listeners would deep-copy
+    every request of the listener for that, about a fifth of a `/opp` request's time, file or not.
+    ``throttle`` limits each person (`oppbot web` and `oppbot socket` pass one; by default none)."""
     client = client or web_client(settings)
-    after_answer = after_answer or ThreadPoolExecutor(max_workers=2, thread_name_prefix="after-answer")
+    after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
     app = OppApp(
         rt,
         after_answer,
@@ -73,16 +160,37 @@ def create_app(rt: Runtime, settings: Settings, *, client: WebClient | None = No
         raise_error_for_unhandled_request=False,
     )
     fetch_profile = profile_fetcher(client)
+    throttle = throttle or Throttle(rt.clock, limit=None)
+    watch_engine(rt.sessions.kw["bind"])
 
     @app.middleware
     def attach_actor(context: BoltContext, next):  # noqa: A002 - Bolt's name
-        """The runtime and the acting member, for every listener (a failure takes the error path)."""
+        """The runtime and the acting member, for every listener (a failure takes the error path);
+        a person over the limit, or a request that waited too long, is turned away first."""
         context["rt"] = rt
         context["fetch_profile"] = fetch_profile
         context["after_answer"] = after_answer
         if context.user_id and context.team_id:
+            who = (context.team_id, context.user_id)
+            context["actor"] = throttle.actor(who)  # until loaded: for a refusal's or failure's language
+            refusal = gate(throttle, who)
+            if refusal:
+                raise Refused(refusal)
             context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile)
+            throttle.remember(who, context["actor"])
         return next()
 
     register_listeners(app)
     return app
+
+
+def gate(throttle: Throttle, who: tuple[str, str]) -> str | None:
+    """Why a person's request is turned away unserved (a message key), or None to serve it."""
+    info = current()
+    if info is None or info.surface not in PEOPLE:
+        return None
+    if info.waited() > SHED_AFTER:
+        return "busy"
+    if not throttle.allow(who):
+        return "slow_down"
+    return None

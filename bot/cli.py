@@ -5,19 +5,25 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from bot.core.config import SHIPPED_CONFIG, ConfigError, Settings
+from bot.core.request_context import RequestIdFilter
 
 log = logging.getLogger("oppbot")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"  # the id of the request being served, or -
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format=LOG_FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
     if not log.isEnabledFor(logging.DEBUG):  # Alembic reports every step (plugins, each migration) at INFO: shown with LOG_LEVEL=DEBUG only
         logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings.from_env()
@@ -41,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     web = sub.add_parser("web", help="serve Slack's HTTP requests (POST /slack/events, GET /healthz) with gunicorn")
     web.add_argument("--port", type=int, help="port to listen on (default: $PORT, else 3000)")
     web.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")), help="worker processes (default: $WEB_CONCURRENCY or 2)")
-    web.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    web.add_argument("--threads", type=int, default=4, help="requests each worker process serves at once (default 4; also its database connections)")
 
     sub.add_parser("socket", help="connect to Slack over Socket Mode (needs SLACK_APP_TOKEN)")
 
@@ -56,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run the scheduler process (alerts, reminders, outbox); one acts at a time")
     worker.add_argument("--once", action="store_true", help="run one pass of scan, reminders, bundles and sending, then exit")
+    worker.add_argument("--metrics-port", type=int, help="serve the worker's metrics (Prometheus format) on this port at /metrics")
 
     scan = sub.add_parser("scan", help="scan open deals for alerts now")
     scan.add_argument("--dry-run", action="store_true", help="print what would be alerted and why; change and send nothing")
@@ -87,39 +94,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def start_runtime(settings: Settings, *required: str):
+def start_runtime(settings: Settings, *required: str, threads: int | None = None):
     """The runtime of a long-running process (web, socket, worker): config checked, schema upgraded,
     the ``required`` environment present, then config.toml's [[team]] reconciled with what was last
-    applied (changed entries only)."""
+    applied (changed entries only). ``threads``: requests served at once (the pool is sized for it)."""
     from bot.app import build_runtime
     from bot.team.roster import reconcile_all
 
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, **({"threads": threads} if threads else {}))
     _require(settings, *required)
     reconcile_all(rt)
     return rt
 
 
 def cmd_web(args, settings: Settings) -> int:
-    from bot.app import create_app
-    from bot.web import Server, wsgi_app
-
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    rt = start_runtime(settings)
-    app = create_app(rt, settings)
-    port = args.port or int(os.environ.get("PORT", "3000"))
-    Server(wsgi_app(app, rt), rt, port=port, workers=args.workers, threads=args.threads).run()
+    master, made = os.getpid(), metrics_directory()
+    try:
+        from bot.app import Throttle, create_app, person_limit  # after metrics_directory: prometheus_client reads it on import
+        from bot.observability import DatabaseCollector
+        from bot.web import Server, wsgi_app
+        from bot.worker.lease import LEASE_TTL
+
+        rt = start_runtime(settings, threads=args.threads)
+        app = create_app(rt, settings, throttle=Throttle(rt.clock, limit=person_limit()))
+        port = args.port or int(os.environ.get("PORT", "3000"))
+        database = DatabaseCollector(rt.sessions, rt.clock, LEASE_TTL)
+        Server(wsgi_app(app, rt, database=database), rt, port=port, workers=args.workers, threads=args.threads).run()
+    finally:
+        if made and os.getpid() == master:  # gunicorn's forked workers unwind through here too
+            shutil.rmtree(made, ignore_errors=True)
     return 0
+
+
+def metrics_directory() -> str | None:
+    """Where the web processes keep their counters for /metrics to add up (prometheus_client's
+    multiprocess mode): $PROMETHEUS_MULTIPROC_DIR, emptied of old counters, else a temporary
+    directory made here (returned, for removal at exit)."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        os.makedirs(given, exist_ok=True)
+        for name in os.listdir(given):
+            if name.endswith(".db"):
+                os.remove(os.path.join(given, name))
+        return None
+    made = tempfile.mkdtemp(prefix="oppbot-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    return made
 
 
 def cmd_socket(args, settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import create_app
+    from bot.app import Throttle, create_app, person_limit
 
     _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     rt = start_runtime(settings)
-    SocketModeHandler(create_app(rt, settings), settings.app_token).start()
+    SocketModeHandler(create_app(rt, settings, throttle=Throttle(rt.clock, limit=person_limit())), settings.app_token).start()
     return 0
 
 
@@ -147,12 +178,19 @@ def cmd_init(args, settings: Settings) -> int:
 
 
 def cmd_worker(args, settings: Settings) -> int:
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: it serves its own counters
+    from prometheus_client import start_http_server
+
+    from bot.observability import count_retries
     from bot.worker import run_worker
     from bot.worker.jobs import tick
     from bot.worker.sender import sender_client
 
     rt = start_runtime(settings, "SLACK_BOT_TOKEN")  # a bad config.toml is reported before a missing token
-    client = sender_client(settings.bot_token, settings.slack_api_url)
+    client = count_retries(sender_client(settings.bot_token, settings.slack_api_url))
+    if args.metrics_port:
+        start_http_server(args.metrics_port)
+        log.info("worker metrics at http://0.0.0.0:%s/metrics", args.metrics_port)
     if args.once:
         tick(rt, client, rt.clock.now())
         return 0

@@ -2,13 +2,13 @@
 hands it to ``on_error`` (registered with ``@app.error``), which answers on the surface the person
 used, in their language: the slash command's reply, inline modal errors (never an empty 200 that
 would close the form as if saved), an ephemeral note under a button, or a DM from the Home tab.
-Unexpected errors are logged with a reference the person is shown."""
+Unexpected errors are logged with a reference the person is shown: the id of the request, which
+every log line of that request carries too (bot.core.request_context)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import uuid
 
 from slack_bolt import BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -19,6 +19,7 @@ from bot.blocks.kit import Reply, esc, warning
 from bot.core.config import Config
 from bot.core.errors import Replayed, UserError
 from bot.core.i18n import field_label, t
+from bot.core.request_context import reference
 from handlers import replays
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,8 @@ def error_reply(err: UserError, config: Config, lang: str) -> Reply:
 
 
 def internal_error_text(lang: str, what: str) -> str:
-    """Log the exception being handled under a fresh reference; the apology that quotes it."""
-    ref = uuid.uuid4().hex[:8]
+    """Log the exception being handled under the request's id; the apology that quotes it."""
+    ref = reference()
     log.exception("%s failed (ref %s)", what, ref)
     return t(lang, "internal_error", ref=ref)
 

@@ -20,18 +20,32 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
+DEFAULT_THREADS = 4  # requests one process serves at once (`oppbot web --threads`)
+POOL_TIMEOUT = 1.5  # seconds a request waits for a connection: it fails inside Slack's 3 s, not after
+
 
 def default_url() -> str:
     """SQLite file under the working directory unless DATABASE_URL says otherwise."""
     return os.environ.get("DATABASE_URL") or "sqlite:///oppbot.db"
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
+def pool_options(threads: int) -> dict:
+    """The connection pool of a process serving ``threads`` requests at once, with as many again
+    at work after their answers (Bolt's lazy listeners, /healthz, /metrics): a connection for
+    each without waiting, and beyond that a short wait, so a request that can't have one fails
+    in time (and is counted) instead of answering late."""
+    return {"pool_size": threads, "max_overflow": threads, "pool_timeout": POOL_TIMEOUT}
+
+
+def make_engine(url: str | None = None, *, threads: int = DEFAULT_THREADS, **kwargs) -> Engine:
     url = url or default_url()
     if url.startswith("postgres://"):  # the form many hosts hand out
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url not in ("sqlite://", "sqlite:///:memory:"):  # an in-memory SQLite has a pool of its own kind
+        for key, value in pool_options(threads).items():
+            kwargs.setdefault(key, value)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

@@ -49,7 +49,7 @@ from store.db import make_engine, make_sessions
 from store.models import Opportunity, OutboxMessage, Reminder
 from tests.conftest import ROOT, USERS, payload_text
 from tests.faultyslack import FaultySlack
-from tests.test_web import SECRET, command, free_port, post, signed
+from tests.webserver import SECRET, command, free_port, post, signed
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,7 @@ def web(postgres, tmp_path):
             SLACK_API_URL=fake.api_url,
             DATABASE_URL=postgres.url,
             OPPBOT_CONFIG=str(ROOT / "config.toml"),
+            OPPBOT_PERSON_LIMIT="0",  # one rep typing as fast as a loop can: not what this test is about
             LOG_LEVEL="WARNING",
         )
         oppbot = Path(sys.executable).with_name("oppbot")
@@ -280,7 +281,7 @@ class Rep(threading.Thread):
     def say(self, text: str) -> str:
         body = command(text, self.fake)
         sent = time.monotonic()
-        status, raw = post(self.base, body, signed(body))
+        status, raw, _ = post(self.base, body, signed(body))
         answer = payload_text(json.loads(raw)) if raw.startswith("{") else raw
         self.said.append(Said(text, status, answer, sent, time.monotonic()))
         return answer

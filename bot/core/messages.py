@@ -80,6 +80,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "出错了，什么都没有修改。请稍后再试；如果一直出错，请联系管理员（错误编号 {ref}）。",
         "Something went wrong and nothing was changed. Please try again; if it keeps happening, tell your admin (error ref {ref}).",
     ),
+    "slow_down": (
+        "请慢一点：你几秒内发来的请求太多了，这一条没有执行，什么都没有修改。请稍等片刻再试。",
+        "Slow down a little: you sent a lot of requests in a few seconds, so this one was not run and nothing was changed. Wait a moment and try again.",
+    ),
+    "busy": (
+        "oppbot 现在太忙，来不及处理，这一条没有执行，什么都没有修改。请过几秒再试。",
+        "oppbot is too busy to answer in time right now, so this was not run and nothing was changed. Please try again in a few seconds.",
+    ),
     "modal_failed": (
         "表单没能打开（Slack 拒绝了请求，可能是点击太久之前）。请再试一次。",
         "The form couldn't open (Slack refused it, perhaps the click was too long ago). Please try again.",

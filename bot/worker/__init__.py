@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
+from bot.observability import observe_job
 from bot.reporting import digests as digest
 from bot.worker.jobs import assignments, daily_bundles, due_reminders, forget_requests, refresh_probabilities, scan_all, send_outbox
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
@@ -57,6 +58,9 @@ class Worker:
             log.debug("job %s: %s", name, outcome)
         except Exception:
             log.exception("job %s failed", name)
+            observe_job(name, None, failed=True)
+        else:
+            observe_job(name, outcome)
 
     def renew(self) -> None:
         now = self.rt.clock.now()
