@@ -1,5 +1,9 @@
 """The baseline for bench/commands.py: a bare Bolt app that acknowledges /opp with a fixed text,
-served by gunicorn with the same settings as `oppbot web`. What oppbot adds is measured against it."""
+served by the same gunicorn set-up as `oppbot web` (bot.web.Server: the asyncio front, the same
+workers, threads and limits). What oppbot adds is measured against it.
+
+    python bench/bare_app.py PORT WORKERS THREADS
+"""
 
 from __future__ import annotations
 
@@ -30,3 +34,14 @@ def application(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok\n"]
     return _slack(environ, start_response)
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bot.web import Server  # noqa: E402
+
+    port, workers, threads = (int(x) for x in sys.argv[1:4])
+    Server(application, None, port=port, workers=workers, threads=threads).run()

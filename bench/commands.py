@@ -141,11 +141,12 @@ def main() -> None:
             DATABASE_URL=url,
             OPPBOT_CONFIG=str(ROOT / "config.toml"),
             LOG_LEVEL="WARNING",
+            OPPBOT_PERSON_LIMIT="0",  # fifty people sending hundreds of commands: the limit is measured by bench/abuse.py
         )
         if args.in_flight > 1:
-            bare = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--timeout", "30"]
-            serve(bare + ["--bind", "127.0.0.1:{port}", "bench.bare_app:application"], env, ROOT, "bare Bolt", fake, args, mine)
-        oppbot = [str(Path(sys.executable).with_name("oppbot")), "web", "--port", "{port}", "--workers", "2"]
+            bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "{port}", "2", "4"]  # oppbot web's server set-up
+            serve(bare, env, ROOT, "bare Bolt", fake, args, mine)
+        oppbot = [str(Path(sys.executable).with_name("oppbot")), "web", "--port", "{port}", "--workers", "2", "--threads", "4"]
         serve(oppbot, env, tmp, "oppbot", fake, args, mine)
 
 

@@ -259,9 +259,10 @@ def _forget_process(_server, worker) -> None:
 class Server(BaseApplication):
     """gunicorn, configured in code; the app is built once in the master and shared by forks."""
 
-    def __init__(self, application: Callable, rt: Runtime, *, port: int, workers: int, threads: int):
+    def __init__(self, application: Callable, rt: Runtime | None, *, port: int, workers: int, threads: int):
+        """``rt`` None: an application without a database (the benchmark's bare Bolt app)."""
         self.application = BufferedFront(application, threads=threads)
-        engine = rt.sessions.kw["bind"]
+        engine = rt.sessions.kw["bind"] if rt is not None else None
         self.options = {
             "bind": f"0.0.0.0:{port}",
             "workers": workers,
@@ -278,7 +279,7 @@ class Server(BaseApplication):
             "preload_app": True,
             "control_socket_disable": True,  # no gunicornc socket under ~/.gunicorn: nothing here uses it
             # connections opened in the master (migrations) must not be shared by forked workers
-            "post_fork": lambda _server, _worker: engine.dispose(close=False),
+            "post_fork": lambda _server, _worker: engine is not None and engine.dispose(close=False),
             "child_exit": _forget_process,
         }
         super().__init__()
