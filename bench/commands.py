@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bot.console.signing import SlackRequests  # noqa: E402
 from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
-from store.db import make_engine, upgrade  # noqa: E402
+from store.db import make_engine, refresh_statistics, upgrade  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 
 SECRET = "bench-secret"
@@ -60,6 +60,12 @@ def seed(url: str, deals: int) -> dict[str, list[int]]:
     for first in range(1, deals + 1, CHUNK):
         with engine.begin() as conn:
             conn.execute(insert(Opportunity), deal_rows(config, range(first, min(deals, first + CHUNK - 1) + 1), now, rnd, mine))
+    # the statistics (and, on PostgreSQL, the visibility map) a database has once autovacuum, or
+    # the worker's nightly refresh on SQLite, has passed
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    refresh_statistics(engine)
     engine.dispose()
     return mine
 

@@ -129,3 +129,11 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision(engine: Engine) -> str | None:
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """What the query planner knows of the tables' contents: SQLite keeps none unless told (ANALYZE);
+    PostgreSQL's autovacuum keeps them, so there this does nothing."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, literal, literal_column, or_, select, text, update
+from sqlalchemy import Select, case, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
@@ -30,11 +30,22 @@ class DealFilter:
 SEARCH_MIN = 3  # characters a text search needs to use the search index (trigrams); shorter ones scan
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+SEARCH_CAP = 2000  # the newest matches a search (SQLite) considers: its page is the newest 20, its count stops at 100
 
 
-def _where(query: Select, f: DealFilter, dialect: str) -> Select:
+def _matches(session: Session, f: DealFilter, cap: int = SEARCH_CAP) -> list[int] | None:
+    """SQLite: the ids of the newest deals whose title, account or contact holds ``f.text``, from the
+    search index (migration 0007), so a search is driven by its matches and reads those rows by
+    primary key, rather than walking the workspace's deals and probing the matches for each. None
+    where the index does not apply (PostgreSQL's trigram indexes serve ILIKE itself; short text)."""
+    if not f.text or len(f.text) < SEARCH_MIN or session.get_bind().dialect.name != "sqlite":
+        return None
+    phrase = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
+    found = text("SELECT rowid FROM opportunities_search WHERE opportunities_search MATCH :phrase ORDER BY rowid DESC LIMIT :cap")
+    return list(session.scalars(found, {"phrase": phrase, "cap": cap}))
+
+
+def _where(query: Select, f: DealFilter, matched: list[int] | None) -> Select:
     query = query.where(Opportunity.workspace_id == f.workspace_id, Opportunity.status.in_(f.statuses))
     if f.owner_ids is not None:
         query = query.where(Opportunity.owner_id.in_(f.owner_ids))
@@ -53,14 +64,8 @@ def _where(query: Select, f: DealFilter, dialect: str) -> Select:
         query = query.where(Opportunity.expected_close >= f.close_from)
     if f.close_to:
         query = query.where(Opportunity.expected_close <= f.close_to)
-    if f.text and dialect == "sqlite" and len(f.text) >= SEARCH_MIN:
-        phrase = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
-        matching = (
-            select(literal_column("rowid"))
-            .select_from(text("opportunities_search"))
-            .where(text("opportunities_search MATCH :phrase").bindparams(phrase=phrase))
-        )
-        query = query.where(Opportunity.id.in_(matching))
+    if f.text and matched is not None:
+        query = query.where(Opportunity.id.in_(matched))
     elif f.text:
         pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
@@ -86,34 +91,33 @@ class Page:
 def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False, count_limit: int | None = None) -> Page:
     """One page of matching deals, in an order the list indexes give directly: by close date (deals
     without one last), then number; or newest first. Members are loaded for the page's rows only."""
-    dialect = _dialect(session)
+    matched = _matches(session, f)
     if newest_first:
-        ids = list(session.scalars(_where(select(Opportunity.id), f, dialect).order_by(Opportunity.number.desc()).limit(limit)))
+        ids = list(session.scalars(_where(select(Opportunity.id), f, matched).order_by(Opportunity.number.desc()).limit(limit)))
     else:
-        dated = _where(select(Opportunity.id), f, dialect).where(Opportunity.expected_close.is_not(None))
+        dated = _where(select(Opportunity.id), f, matched).where(Opportunity.expected_close.is_not(None))
         ids = list(session.scalars(dated.order_by(Opportunity.expected_close, Opportunity.number).limit(limit)))
         if len(ids) < limit:
-            undated = _where(select(Opportunity.id), f, dialect).where(Opportunity.expected_close.is_(None))
+            undated = _where(select(Opportunity.id), f, matched).where(Opportunity.expected_close.is_(None))
             ids += session.scalars(undated.order_by(Opportunity.number).limit(limit - len(ids)))
     # the page's rows with their people (joined): the join is made for these rows only, after the LIMIT
     rows = {o.id: o for o in session.scalars(select(Opportunity).where(Opportunity.id.in_(ids))).unique()} if ids else {}
-    total, more_than = _count(session, f, count_limit)
+    total, more_than = _count(session, f, count_limit, matched)
     return Page([rows[i] for i in ids], total, more_than)
 
 
-def _count(session: Session, f: DealFilter, limit: int | None) -> tuple[int, bool]:
-    dialect = _dialect(session)
+def _count(session: Session, f: DealFilter, limit: int | None, matched: list[int] | None) -> tuple[int, bool]:
     if limit is None:
-        return session.scalar(_where(select(func.count(Opportunity.id)), f, dialect)) or 0, False
-    capped = _where(select(Opportunity.id), f, dialect).limit(limit + 1).subquery()
+        return session.scalar(_where(select(func.count()).select_from(Opportunity), f, matched)) or 0, False  # count(*): the index alone answers
+    capped = _where(select(Opportunity.id), f, matched).limit(limit + 1).subquery()
     found = session.scalar(select(func.count()).select_from(capped)) or 0
     return min(found, limit), found > limit
 
 
 def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tuple[Opportunity, str]]:
     """Matching deals in number order, each with its owner's Slack user id (an export)."""
-    dialect = _dialect(session)
-    query = _where(select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id), f, dialect)
+    matched = _matches(session, f, cap=limit)
+    query = _where(select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id), f, matched)
     return [tuple(row) for row in session.execute(query.order_by(Opportunity.number).limit(limit)).unique().all()]
 
 

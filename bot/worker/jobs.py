@@ -22,6 +22,7 @@ from bot.team.assignment import expire_offers
 from bot.team.members import language_of
 from bot.worker.sender import SendResult, send_due
 from store import requests
+from store.db import refresh_statistics
 from store.models import Member, Opportunity, Reminder
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,8 @@ def due_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:
 
 
 def refresh_probabilities(rt: Runtime, client: WebClient | None, now: datetime) -> int:
-    """The daily win-probability refresh: relearn from closed deals, restamp open ones."""
+    """The nightly refresh: relearn win probabilities from closed deals, restamp open ones, and
+    refresh the database's statistics (SQLite has no autovacuum to keep its planner informed)."""
     updated = 0
     with rt.sessions() as session:
         ids = watch.workspaces(session)
@@ -76,6 +78,7 @@ def refresh_probabilities(rt: Runtime, client: WebClient | None, now: datetime) 
         with rt.transaction() as session:
             winprob.learn(session, workspace_id)
             updated += winprob.refresh_open(session, workspace_id, rt.config)
+    refresh_statistics(rt.sessions.kw["bind"])
     return updated
 
 
