@@ -55,7 +55,7 @@ def guard(context: BoltContext, body: dict, request: BoltRequest, client: WebCli
     key, workspace_id = request_key(body), context.team_id
     if handling is None or not key or not workspace_id:
         return next()
-    with rt.sessions() as session:
+    with rt.reading() as session:  # never waits behind SQLite's writers
         done = requests.find(session, workspace_id, key)
         answer = done.answer if done is not None else None
     if done is None:
@@ -86,7 +86,7 @@ def repeat(body: dict, context: BoltContext, client: WebClient) -> BoltResponse:
     handling = rt.current()
     answer = None
     if handling is not None and handling.key:
-        with rt.sessions() as session:
+        with rt.reading() as session:  # never waits behind SQLite's writers
             done = requests.find(session, handling.workspace_id, handling.key)
             answer = done.answer if done is not None else None
         log.info("%s: %s arrived twice at once: done once", handling.workspace_id, handling.key)
