@@ -175,3 +175,23 @@ def test_the_nightly_refresh_gives_sqlites_planner_its_statistics(rt):
         with engine.connect() as conn:
             analysed = {row[0] for row in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
         assert "opportunities" in analysed
+
+
+def test_a_new_workspaces_first_requests_at_once_make_one_workspace(rt):
+    """The first people of a newly installed workspace can arrive together: none of their first
+    requests fails on the workspace's key."""
+    actors, errors = [], []
+
+    def first_request(user: str):
+        try:
+            actors.append(load_actor(rt, workspace_id="T0NEWTEAM", slack_user_id=user, fetch_profile=lambda _: None))
+        except Exception as exc:  # reported by the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_request, args=(f"U0P{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert {a.workspace_id for a in actors} == {"T0NEWTEAM"} and len(actors) == 6

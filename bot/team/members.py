@@ -50,9 +50,14 @@ def role_of(actor_or_member) -> str:
 
 
 def ensure_workspace(session: Session, workspace_id: str, clock: Clock) -> None:
+    """The workspace's row, made on its first request; when two first requests race, the second
+    finds the first's."""
     if session.get(Workspace, workspace_id) is None:
-        session.add(Workspace(id=workspace_id, next_number=1, created_at=clock.now()))
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(Workspace(id=workspace_id, next_number=1, created_at=clock.now()))
+        except IntegrityError:
+            pass
 
 
 def ensure_member(
