@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.commands import SECRET, USERS, seed  # noqa: E402
 from bot.app import build_runtime, create_app, web_client  # noqa: E402
+from bot.clients import InlineExecutor  # noqa: E402
 from bot.console.signing import SlackRequests  # noqa: E402
 from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from bot.core.config import Settings  # noqa: E402
 from bot.web import wsgi_app  # noqa: E402
-from handlers.slack_io import InlineExecutor  # noqa: E402
 
 TARGETS = {"list": 10, "show": 5, "find": 50}
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot.clients import profile_fetcher, retry_handlers
 from bot.core.clock import Clock
 from bot.core.config import Config, ConfigError, Settings, load_config
 from bot.core.dates import DateReader
@@ -28,8 +29,6 @@ from bot.core.runtime import Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.team.members import Actor, load_actor
 from handlers import register_listeners, replays
-from handlers.retries import retry_handlers
-from handlers.slack_io import profile_fetcher
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
 THROTTLE_LIMIT = 10  # requests one person may make ...
@@ -55,7 +54,7 @@ def build_runtime(
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """The listeners' client: every call repeated after a 429, reads and updates after a dropped
-    connection, a post (a reply by DM, a file, a modal) never blind (handlers.retries)."""
+    connection, a post (a reply by DM, a file, a modal) never blind (bot.clients)."""
     handlers = retry_handlers(2, server_errors=False)
     return WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, retry_handlers=handlers)
 

@@ -33,10 +33,10 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import text
 
+from bot.core import payloads
 from bot.core.request_context import RequestInfo, serving
 from bot.core.runtime import Runtime
 from bot.observability import DatabaseCollector, exposition, observe_request
-from handlers import payloads
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def refusal(method: str, path: str, content_length: str | None) -> Answer | None
 class CheckedRequestHandler(SlackRequestHandler):
     """Bolt's WSGI adapter, answering 400 to a request Slack could not have sent, before any of it
     runs: a body that is not UTF-8, a length that is not a number, an interactive payload or event
-    body that is not a JSON object or not shaped as Slack shapes it (handlers/payloads.py), an
+    body that is not a JSON object or not shaped as Slack shapes it (bot/core/payloads.py), an
     X-Slack-Request-Timestamp that is not a whole number of seconds. (Bolt fails on each with a 500.)"""
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:

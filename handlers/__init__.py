@@ -9,7 +9,6 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     alerts   the buttons on an alert
     reports  /opp report export brief; Share to channel
     home     the App Home tab and its buttons
-    payloads what a request Slack sends must look like (bot/web.py answers 400 otherwise)
     replays  a request Slack sends twice is done once (the guard every request passes)
 """
 

@@ -13,9 +13,9 @@ from bot.blocks.views import DealView
 from bot.core.dates import UnreadableDate
 from bot.core.errors import BadInput
 from bot.core.money import UnreadableAmount, parse_amount
+from bot.core.payloads import USER_ID
 from bot.core.runtime import Runtime
 from bot.team.members import Actor, ProfileFetcher, ensure_member, local_now
-from handlers.payloads import USER_ID
 
 QUOTE_LIMIT = 80  # how much of a bad value an error message quotes back
 MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,31})(?:\|[^>]*)?>$")  # a Slack id fits its String(32) column

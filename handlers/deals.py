@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import forms
 from bot.blocks.deals import deal_list, history
+from bot.blocks.errors import error_text
 from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput, UserError
@@ -19,7 +20,6 @@ from bot.deals.views import deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
-from handlers.errors import error_text
 from handlers.forms import read_deal_form, read_log_form, read_meta, values_of
 from handlers.risks import flag_risk
 from handlers.slack_io import open_modal, saved

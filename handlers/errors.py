@@ -14,57 +14,16 @@ from slack_bolt import BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.blocks.errors import error_text
 from bot.blocks.ids import Form
-from bot.blocks.kit import Reply, esc, warning
+from bot.blocks.kit import Reply, warning
 from bot.core.config import Config
 from bot.core.errors import Replayed, UserError
-from bot.core.i18n import field_label, t
+from bot.core.i18n import t
 from bot.core.request_context import reference
 from handlers import replays
 
 log = logging.getLogger(__name__)
-
-
-def error_text(err: UserError, config: Config, lang: str) -> str:
-    """The sentence that explains ``err``, with the stages, reasons or criteria it refers to."""
-    params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
-    params.setdefault("stages", ", ".join(f"`{s.key}` {s.name(lang)}" for s in config.stages))
-    params.setdefault("reasons", ", ".join(f"`{r.key}` {r.name(lang)}" for r in config.lost_reasons))
-    if "name" in err.params:
-        params["name_label"] = field_label(lang, err.params["name"])
-    if "status" in err.params:
-        params["status_name"] = t(lang, "status_" + err.params["status"])
-    if "people" in err.params:  # who may do it (bot.deals.permissions.who_may)
-        params["who"] = who_text(err.params["people"], lang)
-    if "gate" in err.params:
-        params["gate_name"] = config.stage(err.params["gate"]).name(lang)
-    params.update(_criteria_params(err, config, lang))
-    return t(lang, err.key, **params)
-
-
-def _criteria_params(err: UserError, config: Config, lang: str) -> dict:
-    criteria = {c.key: c for c in config.qualification.criteria}
-    params = {"criteria": ", ".join(f"`{k}` {c.name(lang)}" for k, c in criteria.items())}
-    if "gaps" in err.params:
-        params["gaps_text"] = ", ".join(f"{criteria[k].name(lang)} {earned}/{weight}" for k, earned, weight in err.params["gaps"])
-    if "criterion" in err.params:
-        criterion = criteria.get(err.params["criterion"])
-        params["criterion_name"] = criterion.name(lang) if criterion else esc(err.params["criterion"])
-        if criterion:
-            params["choices"] = ", ".join(f"`{c.key}` {c.name(lang)}" for c in criterion.choices)
-        else:
-            params["choices"] = ", ".join(f"`{k}`" for k in criteria)
-    return params
-
-
-def who_text(people, lang: str) -> str:
-    """ "its owner <@U1>, their manager <@U2>" from bot.deals.permissions.who_may pairs."""
-    parts = []
-    for kind, value in people:
-        if kind == "consulted":
-            value = "/".join(t(lang, "role_" + role) for role in value.split(","))
-        parts.append(t(lang, "perm_" + kind, user=value, roles=value))
-    return t(lang, "perm_join").join(parts) if parts else t(lang, "perm_nobody")
 
 
 def error_reply(err: UserError, config: Config, lang: str) -> Reply:

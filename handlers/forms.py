@@ -15,9 +15,9 @@ from bot.core.config import Config
 from bot.core.dates import reach, within_reach
 from bot.core.errors import BadInput
 from bot.core.money import UnreadableAmount, parse_amount
+from bot.core.payloads import USER_ID
 from bot.core.text import clean
 from bot.deals.opportunities import DealInput
-from handlers.payloads import USER_ID
 
 DATE_FIELDS = ("expected_close", "next_step_due")
 PICKED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a datepicker sends

@@ -5,17 +5,15 @@ reader that fills in a member's name, language and timezone."""
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, Future
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.kit import Reply, warning
 from bot.core.i18n import t
 from bot.reporting.home import home_view
 from bot.reporting.reports import Upload
-from bot.team.members import ProfileFetcher
 
 log = logging.getLogger(__name__)
 
@@ -68,32 +66,6 @@ def upload_file(client: WebClient, upload: Upload, *, user: str, channel: str | 
         client.files_upload_v2(channel=channel, content=content, filename=upload.filename, title=upload.title)
     except Exception:
         log.exception("could not upload %s for %s", upload.filename, user)
-
-
-def profile_fetcher(client: WebClient) -> ProfileFetcher:
-    """users.info through the app's client; a failure is logged and the cached data kept."""
-
-    def fetch(user_id: str) -> dict | None:
-        try:
-            return client.users_info(user=user_id, include_locale=True)["user"]
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("users.info failed for %s: %s", user_id, exc)
-            return None
-
-    return fetch
-
-
-class InlineExecutor(Executor):
-    """Runs work "after the answer" at once, in the request's thread: the console and the tests use
-    it, so what happens after an answer has happened when the request returns."""
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to whoever looks at the future, as a pool would
-            future.set_exception(exc)
-        return future
 
 
 def saved(client: WebClient, context, reply: Reply, channel: str | None) -> None:

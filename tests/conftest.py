@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.app import create_app, web_client
+from bot.clients import InlineExecutor
 from bot.console.signing import SignedRequest, SlackRequests
 from bot.console.slack_api import APP_ID, TEAM_ID
 from bot.core.clock import FixedClock
@@ -35,7 +36,6 @@ from bot.core.config import Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.runtime import Runtime
 from bot.web import wsgi_app
-from handlers.slack_io import InlineExecutor
 from store.db import make_engine, make_sessions, upgrade
 from store.models import Base, Event, Member, Opportunity
 from tests.faultyslack import FaultySlack

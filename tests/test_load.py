@@ -12,10 +12,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bot.app import SHED_AFTER, THROTTLE_LIMIT, THROTTLE_WINDOW, Throttle, create_app, web_client
+from bot.clients import InlineExecutor
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.web import ARRIVED, wsgi_app
-from handlers.slack_io import InlineExecutor
 from store.db import POOL_TIMEOUT, make_engine, make_sessions
 from store.models import Opportunity
 from tests.conftest import ROOT, SECRET, SlackClient

@@ -141,7 +141,7 @@ def test_a_pooled_deal_is_nobodys_own_but_any_manager_may_assign_it(rt, world):
 
 
 def test_refusals_name_who_may(rt, world):
-    from handlers.errors import error_text
+    from bot.blocks.errors import error_text
 
     with pytest.raises(PermissionDenied) as refused:
         attempt(rt, world["other_ae"], "edit", None)

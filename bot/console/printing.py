@@ -7,13 +7,13 @@ from datetime import date
 
 from sqlalchemy import select
 
+from bot.blocks.errors import error_text
 from bot.console.text import render_blocks
 from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.reporting.digests import Due, build, send_time, week_period
 from bot.reporting.reports import build as build_report
 from bot.team.members import Actor, language_of
-from handlers.errors import error_text
 from store.models import Member, Workspace
 
 

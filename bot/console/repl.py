@@ -26,6 +26,7 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.app import build_runtime, create_app, web_client
+from bot.clients import InlineExecutor, profile_fetcher
 from bot.console.controls import clickables, find_element, labels, press
 from bot.console.logs import console_logging
 from bot.console.people import CAST, People, name_of
@@ -37,7 +38,6 @@ from bot.console.text import render_blocks, show_mrkdwn, text_of
 from bot.core.clock import Clock
 from bot.core.config import ConfigError, Settings
 from bot.demo.pipeline import load_demo
-from handlers.slack_io import InlineExecutor, profile_fetcher
 
 SIGNING_SECRET = "oppbot-console-signing-secret"
 BOT_TOKEN = "xoxb-oppbot-console"

@@ -10,18 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.clock import FixedClock
 from bot.core.config import Config
 from bot.core.money import parse_amount
+from bot.core.runtime import Runtime
 from bot.deals import opportunities
 from bot.deals.opportunities import DealInput
 from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
 from store.queries import DealFilter, search_deals
-
-if TYPE_CHECKING:
-    from bot.core.runtime import Runtime
 
 # How the cast looks in Slack: (locale, real name). Anyone else is an English speaker.
 PEOPLE = {

@@ -8,7 +8,7 @@ How a row goes out:
 2. **Post** it (``chat.postMessage`` with message metadata ``oppbot_outbox`` carrying the row's
    key; ``chat.update`` for a row that updates an earlier message). The client repeats a post
    within the attempt only after a 429, when Slack says it did nothing; reads and updates are
-   also repeated after 5xx and dropped connections (handlers.retries).
+   also repeated after 5xx and dropped connections (bot.clients).
 3. **Record** the outcome in another transaction: ``sent_at``, the channel id and ``ts`` on
    success; otherwise the claim is released with ``next_attempt_at`` pushed back (exponential,
    capped at an hour) and ``last_error`` kept. After ``MAX_ATTEMPTS`` a row is parked (its next
@@ -36,7 +36,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from handlers.retries import retry_handlers
+from bot.clients import retry_handlers
 from store.db import transaction
 from store.models import OutboxMessage
 
@@ -57,7 +57,7 @@ SEND_ERRORS = (SlackClientError, OSError, HTTPException)
 
 
 def sender_client(token: str | None, base_url: str | None, *, retries: int = 3) -> WebClient:
-    """A WebClient that repeats what is safe to repeat (handlers.retries): every call after a
+    """A WebClient that repeats what is safe to repeat (bot.clients): every call after a
     429 (honouring Retry-After), reads and updates after a 5xx or a dropped connection; a post
     never after an answer that leaves its outcome unknown."""
     return WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=30, retry_handlers=retry_handlers(retries))

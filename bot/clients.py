@@ -1,4 +1,7 @@
-"""Which Web API calls a Slack client repeats by itself, for the web app's client and the worker's.
+"""The Slack Web API clients' shared parts: the retry rule both the app's and the worker's client
+use, the profile reader, and the inline executor the console and tests run work-after-the-answer on.
+
+Which Web API calls a Slack client repeats by itself, for the web app's client and the worker's.
 
 A 429 is always repeated after its Retry-After: Slack did nothing and says when to come back. A
 dropped connection, a timeout or a 5xx leaves the outcome unknown, so only a call that is safe to
@@ -10,13 +13,21 @@ could not deliver takes the error path.
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import Executor, Future
 from urllib.parse import urlsplit
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+
+from bot.team.members import ProfileFetcher
+
+log = logging.getLogger(__name__)
 
 # Calls whose second copy changes nothing the first did not. Anything else is not repeated.
 REPEATABLE = frozenset(
@@ -64,3 +75,29 @@ def retry_handlers(retries: int, *, server_errors: bool = True) -> list[RetryHan
         handlers.append(RepeatableServerErrorRetryHandler(max_retry_count=retries))
     handlers.append(RepeatableConnectionErrorRetryHandler(max_retry_count=retries))
     return handlers
+
+
+def profile_fetcher(client: WebClient) -> ProfileFetcher:
+    """users.info through the app's client; a failure is logged and the cached data kept."""
+
+    def fetch(user_id: str) -> dict | None:
+        try:
+            return client.users_info(user=user_id, include_locale=True)["user"]
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc)
+            return None
+
+    return fetch
+
+
+class InlineExecutor(Executor):
+    """Runs work "after the answer" at once, in the request's thread: the console and the tests use
+    it, so what happens after an answer has happened when the request returns."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to whoever looks at the future, as a pool would
+            future.set_exception(exc)
+        return future
