@@ -11,7 +11,6 @@ compare. Every step is bounded: sockets time out, at most --signed requests per 
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess
@@ -27,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import SECRET, server_env  # noqa: E402
 from bot.console.signing import SlackRequests  # noqa: E402
 from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from tests.scratchdb import scratch_database  # noqa: E402
 
-SECRET = "bench-secret"
 TIMEOUT = 5.0
 # what an answer says -> how it is counted (English and Chinese)
 ANSWERS = (("Created", "created"), ("已创建", "created"), ("Slow down", "slow down"), ("请慢一点", "slow down"), ("too busy", "busy"), ("太忙", "busy"))
@@ -39,15 +38,7 @@ ANSWERS += (("went wrong", "internal error"), ("出错了", "internal error"))
 
 
 def start(args, fake: FakeSlack, url: str, port: int, tmp: str) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        SLACK_BOT_TOKEN="xoxb-bench",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.api_url,
-        DATABASE_URL=url,
-        OPPBOT_CONFIG=str(ROOT / "config.toml"),
-        LOG_LEVEL="WARNING",
-    )
+    env = server_env(fake.api_url, url)
     if args.code:
         env["PYTHONPATH"] = args.code
         command = [sys.executable, "-m", "bot.cli"]

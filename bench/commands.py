@@ -33,13 +33,13 @@ from sqlalchemy import insert
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import SECRET, server_env  # noqa: E402
 from bot.console.signing import SlackRequests  # noqa: E402
 from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
 from store.db import make_engine, refresh_statistics, upgrade  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 
-SECRET = "bench-secret"
 USERS = [f"U{i:07d}" for i in range(1, 51)]
 
 
@@ -139,16 +139,8 @@ def main() -> None:
     with FakeSlack() as fake:
         for u in USERS:
             fake.add_user(u, name=u, locale="en-US")
-        env = dict(
-            os.environ,
-            SLACK_BOT_TOKEN="xoxb-bench",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=fake.api_url,
-            DATABASE_URL=url,
-            OPPBOT_CONFIG=str(ROOT / "config.toml"),
-            LOG_LEVEL="WARNING",
-            OPPBOT_PERSON_LIMIT="0",  # fifty people sending hundreds of commands: the limit is measured by bench/abuse.py
-        )
+        # fifty people sending hundreds of commands: the per-person limit is measured by bench/abuse.py
+        env = server_env(fake.api_url, url, OPPBOT_PERSON_LIMIT="0")
         if args.in_flight > 1:
             bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "{port}", "2", "4"]  # oppbot web's server set-up
             serve(bare, env, ROOT, "bare Bolt", fake, args, mine)
