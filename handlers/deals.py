@@ -16,7 +16,7 @@ from bot.core.errors import BadInput, UserError
 from bot.core.i18n import field_label, t
 from bot.core.runtime import Runtime
 from bot.deals import opportunities
-from bot.deals.views import deal_view, event_views
+from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
@@ -130,8 +130,7 @@ def cmd_list(req: Request, rest: str) -> Reply:
     with req.rt.reading() as session:
         f = read_filters(req, rest, session)
         page = search_deals(session, f, limit=LIST_LIMIT)
-        views = [deal_view(o) for o in page.deals]
-    return deal_list(views, page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
+    return deal_list(deal_lines(page.deals), page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor))
 
 
 def cmd_find(req: Request, rest: str) -> Reply:
@@ -140,8 +139,7 @@ def cmd_find(req: Request, rest: str) -> Reply:
     f = DealFilter(workspace_id=req.actor.workspace_id, statuses=("open", "won", "lost"), text=rest)
     with req.rt.reading() as session:
         page = search_deals(session, f, limit=LIST_LIMIT, newest_first=True, count_limit=FIND_COUNT_LIMIT)
-        views = [deal_view(o) for o in page.deals]
-    return deal_list(views, page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor), more_than=page.more_than)
+    return deal_list(deal_lines(page.deals), page.total, req.rt.config, req.lang, local_now(req.rt.clock, req.actor), more_than=page.more_than)
 
 
 def log_modal(req: Request, number: int) -> Modal:

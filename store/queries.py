@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, func, literal, or_, select, text, update
+from sqlalchemy import Row, Select, case, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
@@ -78,19 +78,38 @@ def _where(query: Select, f: DealFilter, matched: list[int] | None) -> Select:
     return query
 
 
+# what a list shows of each deal (bot.blocks.views.DealLine): plain columns, no ORM objects
+LINE_COLUMNS = (
+    Opportunity.number,
+    Opportunity.title,
+    Opportunity.account,
+    Opportunity.amount,
+    Opportunity.currency,
+    Opportunity.stage,
+    Opportunity.status,
+    Opportunity.expected_close,
+    Opportunity.grade,
+    Opportunity.score,
+    Opportunity.win_probability,
+    Opportunity.probability_override,
+    Member.slack_user_id.label("owner"),
+)
+
+
 @dataclass(frozen=True)
 class Page:
-    """One page of deals and how many matched: ``total`` counts up to ``count_limit``; beyond it
-    ``more_than`` is set and ``total`` is that limit (a search says "100+" rather than count a million)."""
+    """One page of deals (rows of ``LINE_COLUMNS``) and how many matched: ``total`` counts up to
+    ``count_limit``; beyond it ``more_than`` is set and ``total`` is that limit (a search says
+    "100+" rather than count a million)."""
 
-    deals: list[Opportunity]
+    deals: list[Row]
     total: int
     more_than: bool = False
 
 
 def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False, count_limit: int | None = None) -> Page:
     """One page of matching deals, in an order the list indexes give directly: by close date (deals
-    without one last), then number; or newest first. Members are loaded for the page's rows only."""
+    without one last), then number; or newest first. Owners are joined for the page's rows only."""
     matched = _matches(session, f)
     if newest_first:
         ids = list(session.scalars(_where(select(Opportunity.id), f, matched).order_by(Opportunity.number.desc()).limit(limit)))
@@ -100,8 +119,9 @@ def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: b
         if len(ids) < limit:
             undated = _where(select(Opportunity.id), f, matched).where(Opportunity.expected_close.is_(None))
             ids += session.scalars(undated.order_by(Opportunity.number).limit(limit - len(ids)))
-    # the page's rows with their people (joined): the join is made for these rows only, after the LIMIT
-    rows = {o.id: o for o in session.scalars(select(Opportunity).where(Opportunity.id.in_(ids))).unique()} if ids else {}
+    # the page's rows with their owners: the join is made for these rows only, after the LIMIT
+    lines = select(Opportunity.id, *LINE_COLUMNS).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(ids))
+    rows = {row.id: row for row in session.execute(lines)} if ids else {}
     total, more_than = _count(session, f, count_limit, matched)
     return Page([rows[i] for i in ids], total, more_than)
 

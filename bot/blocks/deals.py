@@ -7,17 +7,17 @@ from datetime import date, datetime
 
 from bot.blocks.ids import Action
 from bot.blocks.kit import FIELD_LIMIT, SECTION_LIMIT, Reply, button, clip, context, esc, fmt_date, fmt_money, mrkdwn, option, plain, section, stage_name
-from bot.blocks.views import DealView, EventView
+from bot.blocks.views import DealLine, DealView, EventView
 from bot.core.config import Config
 from bot.core.help_text import HELP
 from bot.core.i18n import field_label, t
 
 
-def fmt_amount(view: DealView, lang: str) -> str:
+def fmt_amount(view: DealView | DealLine, lang: str) -> str:
     return fmt_money(view.amount, view.currency, lang)
 
 
-def status_label(view: DealView, config: Config, lang: str) -> str:
+def status_label(view: DealView | DealLine, config: Config, lang: str) -> str:
     if view.status == "open":
         return stage_name(config, view.stage, lang)
     return f"{t(lang, 'status_' + view.status)} · {stage_name(config, view.stage, lang)}"
@@ -138,7 +138,7 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
     return {"type": "actions", "block_id": f"deal_actions_{view.number}", "elements": elements}
 
 
-def deal_list(views: list[DealView], total: int, config: Config, lang: str, now: datetime, *, more_than: bool = False) -> Reply:
+def deal_list(views: list[DealLine], total: int, config: Config, lang: str, now: datetime, *, more_than: bool = False) -> Reply:
     """A page of deals; ``more_than``: ``total`` is where counting stopped ("20 of 100+")."""
     if not views:
         return Reply(t(lang, "list_empty"), [section(t(lang, "list_empty"))])

@@ -55,6 +55,25 @@ class DealView:
 
 
 @dataclass(frozen=True)
+class DealLine:
+    """A deal as one line of a list shows it (store.queries.LINE_COLUMNS)."""
+
+    number: int
+    title: str
+    account: str | None
+    amount: Decimal | None
+    currency: str
+    stage: str
+    status: str
+    expected_close: date | None
+    grade: str
+    score: int
+    win_probability: float | None
+    probability_override: float | None
+    owner: str  # Slack user id
+
+
+@dataclass(frozen=True)
 class EventView:
     """One line of a deal's history: who changed what, when, from what to what."""
 

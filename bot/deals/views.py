@@ -7,7 +7,7 @@ from dataclasses import fields
 
 from sqlalchemy.orm import Session, object_session
 
-from bot.blocks.views import DealView, EventView
+from bot.blocks.views import DealLine, DealView, EventView
 from bot.deals.winprob import TOTAL
 from store.models import Event, Opportunity, WinStat
 
@@ -25,6 +25,11 @@ def deal_view(opp: Opportunity) -> DealView:
         closed_deals=closed_deals(object_session(opp), opp.workspace_id),
         **values,
     )
+
+
+def deal_lines(rows) -> list[DealLine]:
+    """List lines from rows of store.queries.LINE_COLUMNS (a page of search_deals)."""
+    return [DealLine(**{name: value for name, value in row._mapping.items() if name != "id"}) for row in rows]
 
 
 def closed_deals(session: Session | None, workspace_id: str) -> int:
