@@ -6,9 +6,11 @@ and rolls back on any exception. Functions that read or write take the session t
 
 from __future__ import annotations
 
+import fcntl
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -105,9 +107,67 @@ def read_sessions(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit if the block finishes, roll back if it raises."""
-    with sessions() as session, session.begin():
+    """One unit of work: commit if the block finishes, roll back if it raises. On an SQLite file, a
+    unit that may write waits its turn in the file's ``WriterQueue`` first."""
+    with _writer_turn(sessions.kw["bind"]), sessions() as session, session.begin():
         yield session
+
+
+LOCK_WAIT = 30.0  # seconds a thread waits for its process's turn, as long as SQLite's own busy timeout
+
+
+class WriterQueue:
+    """The writers of one SQLite file, one at a time and woken as soon as the one before is done.
+    SQLite itself lets a writer that finds the write lock taken sleep and retry (1, 2, 5 … 100 ms
+    apart), so with ten requests at once writers waited far longer than any write took, in no
+    order. Here the threads of a process queue on a lock, and the first of each process waits
+    for an advisory lock on ``<file>-writer`` against the other processes (the kernel releases
+    it when a holder exits). A thread already holding its turn goes straight on; a thread that
+    waited ``LOCK_WAIT`` for its process's turn goes on to SQLite's busy timeout."""
+
+    def __init__(self, path: str):
+        self._lock = threading.Lock()
+        self._mine = threading.local()
+        self._file = os.open(path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        if getattr(self._mine, "held", False):
+            yield
+            return
+        if not self._lock.acquire(timeout=LOCK_WAIT):
+            yield  # not our turn in time: SQLite's busy timeout decides
+            return
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX)  # woken by the kernel; a holder that exits lets go
+            self._mine.held = True
+            try:
+                yield
+            finally:
+                self._mine.held = False
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+
+_QUEUES: dict[str, WriterQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+# a forked process (gunicorn's workers) makes queues of its own: an inherited file lock is shared
+# with the parent, and an inherited thread lock may be held by a thread that does not exist here
+os.register_at_fork(after_in_child=_QUEUES.clear)
+
+
+def _writer_turn(bind):
+    """The turn of a unit that may write to an SQLite file; nothing to wait for otherwise."""
+    if bind.dialect.name != "sqlite" or bind.get_execution_options().get(READ_ONLY):
+        return nullcontext()
+    path = bind.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return nullcontext()
+    path = os.path.abspath(path)
+    with _QUEUES_LOCK:
+        queue = _QUEUES.get(path) or _QUEUES.setdefault(path, WriterQueue(path))
+    return queue.turn()
 
 
 def alembic_config(engine: Engine) -> Config:
