@@ -3,6 +3,7 @@ few of its rows through Slack."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -151,6 +152,52 @@ def test_refusals_name_who_may(rt, world):
     with pytest.raises(PermissionDenied) as refused:
         attempt(rt, world["other_ae"], "assign", world["other_ae"])
     assert error_text(refused.value, rt.config, "zh") == "你不能分配 #1：只有负责人 <@U0OWNER>、其经理 <@U0MGR>或管理员可以分配。"
+
+
+def test_a_refusal_on_a_pooled_deal_names_any_manager_but_a_refused_claim_does_not(rt, world):
+    """A pooled deal is nobody's: changing it is for any manager; claiming it is for the claiming roles."""
+    from bot.blocks.errors import error_text
+    from bot.deals import pool
+
+    with rt.transaction() as s:
+        opp = s.scalars(select(Opportunity)).unique().one()
+        opp.pooled_at, opp.responsible_id = rt.clock.now(), None
+    with pytest.raises(PermissionDenied) as refused:
+        attempt(rt, world["other_ae"], "edit", None)
+    assert "any manager" in error_text(refused.value, rt.config, "en")
+    with pytest.raises(PermissionDenied) as refused, rt.transaction() as s:
+        pool.claim(s, actor=world["consulted"], number=1, config=rt.config, now=rt.clock.now())  # support does not claim
+    assert refused.value.key == "claim_not_allowed"
+    assert "any manager" not in error_text(refused.value, rt.config, "en")
+
+
+def test_a_log_refusal_names_every_role_consulted_in_the_stage(rt, world):
+    from bot.blocks.errors import error_text
+
+    proposal = rt.config.stage("proposal")
+    wider = replace(proposal, consulted=("support", "bdr"))
+    rt.config = replace(rt.config, stages=tuple(wider if st.key == "proposal" else st for st in rt.config.stages))
+    assert attempt(rt, world["other_bdr"], "log", None) is None  # bdr is consulted now
+    with pytest.raises(PermissionDenied) as refused:
+        attempt(rt, world["other_ae"], "log", None)
+    assert "the sales support/BDR consulted in this stage" in error_text(refused.value, rt.config, "en")
+
+
+def test_nobody_is_consulted_on_a_deal_in_a_stage_the_config_no_longer_has(rt, world):
+    attempt(rt, world["consulted"], "log", None)  # support is consulted in proposal
+    with rt.transaction() as s:
+        s.scalars(select(Opportunity)).unique().one().stage = "retired"
+    before = snapshot(rt)
+    with pytest.raises(PermissionDenied):
+        attempt(rt, world["consulted"], "log", None)
+    assert snapshot(rt) == before
+
+
+def test_an_unknown_action_is_a_mistake_in_the_code_not_a_refusal(rt, world):
+    from bot.deals import permissions
+
+    with rt.sessions() as s, pytest.raises(ValueError, match="'fly'"):
+        permissions.allowed(world["admin"], "fly", s.scalars(select(Opportunity)).unique().one())
 
 
 # --- through Slack ---------------------------------------------------------------------------

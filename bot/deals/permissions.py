@@ -10,7 +10,7 @@ The rule, by how the acting person relates to the deal:
 
 | action | own | team | consulted | other | admin |
 | --- | --- | --- | --- | --- | --- |
-| view, create | yes | yes | yes | yes | yes |
+| view, create (nothing to check) | yes | yes | yes | yes | yes |
 | edit, move, close | yes | yes | no | no | yes |
 | log (an activity) | yes | yes | yes | no | yes |
 | assign, reassign (change the owner) | owner hands it over | yes | no | no | yes |
@@ -32,7 +32,7 @@ from bot.core.errors import PermissionDenied
 from bot.team.members import Actor, role_of
 from store.models import Opportunity
 
-ACTIONS = ("view", "create", "edit", "move", "close", "log", "assign", "grade", "claim")
+ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "claim")
 CHANGES = ("edit", "move", "close")
 CLAIMERS = ("bdr", "ae", "manager")
 
@@ -46,9 +46,7 @@ def is_team(actor: Actor, opp: Opportunity) -> bool:
     return any(p is not None and p.manager_id == actor.member_id for p in people)
 
 
-def is_consulted(actor: Actor, opp: Opportunity, config: Config | None) -> bool:
-    if config is None:
-        return False
+def is_consulted(actor: Actor, opp: Opportunity, config: Config) -> bool:
     try:
         stage = config.stage(opp.stage)
     except KeyError:
@@ -56,13 +54,13 @@ def is_consulted(actor: Actor, opp: Opportunity, config: Config | None) -> bool:
     return role_of(actor) in stage.consulted
 
 
-def allowed(actor: Actor, action: str, opp: Opportunity | None = None, config: Config | None = None) -> bool:
+def allowed(actor: Actor, action: str, opp: Opportunity, config: Config | None = None) -> bool:
+    """Whether ``actor`` may ``action`` on ``opp``; being consulted counts (for ``log``) when
+    ``config`` is given."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    if action in ("view", "create") or actor.is_admin:
+    if actor.is_admin:
         return True
-    if opp is None:
-        return False
     if action == "claim":
         return opp.pooled_at is not None and role_of(actor) in CLAIMERS
     team = is_team(actor, opp) or (opp.pooled_at is not None and role_of(actor) == "manager")
@@ -72,9 +70,8 @@ def allowed(actor: Actor, action: str, opp: Opportunity | None = None, config: C
         return team
     if action in CHANGES:
         return is_own(actor, opp) or team
-    if action == "log":
-        return is_own(actor, opp) or team or is_consulted(actor, opp, config)
-    return False
+    # log
+    return is_own(actor, opp) or team or (config is not None and is_consulted(actor, opp, config))
 
 
 def require(actor: Actor, action: str, opp: Opportunity, config: Config | None = None) -> None:
@@ -93,7 +90,7 @@ def require(actor: Actor, action: str, opp: Opportunity, config: Config | None =
 def who_may(action: str, opp: Opportunity, config: Config | None) -> tuple[tuple[str, str], ...]:
     """(kind, Slack id or roles) pairs naming who, besides admins, may do ``action`` on ``opp``."""
     people: list[tuple[str, str]] = []
-    if action not in ("grade", "claim"):
+    if action != "claim":  # (a refused "grade" names nobody: only managers grade)
         if opp.pooled_at is None:
             people.append(("owner", opp.owner.slack_user_id))
         if opp.responsible_id and opp.responsible is not None and action != "assign":
