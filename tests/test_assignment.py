@@ -22,7 +22,7 @@ from bot.team.members import actor_for, ensure_workspace
 from handlers import team
 from handlers.args import Request
 from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMessage
-from tests.test_permissions import make_member
+from tests.test_permissions import make_member, set_role
 
 TODAY = date(2026, 11, 25)
 
@@ -386,3 +386,84 @@ def test_the_worker_job_passes_on_idle_deals_and_stale_offers(slack, rt, db, tea
     rt.clock.advance(days=15)
     assert worker.assignments(rt, None, rt.clock.now()) == 1
     assert db.deal(1).pooled_at is not None
+
+
+# --- loads count responsible deals; responsibility kept and passed on ------------------------------
+
+
+def deal_with_responsible(slack, rt, slack_id: str, capacity: int) -> None:
+    """Deal #1 is alice's (a manager), and ``slack_id`` (an account manager) is responsible for it."""
+    slack.command("alice", "new Held 10万 stage proposal")
+    set_role(rt, "U0ALICE", "manager")
+    with rt.transaction() as s:
+        person = s.scalars(select(Member).where(Member.slack_user_id == slack_id)).one()
+        person.capacity = capacity
+        s.scalars(select(Opportunity).where(Opportunity.number == 1)).unique().one().responsible_id = person.id
+
+
+def test_responsible_deals_fill_a_claimers_capacity(slack, rt, db):
+    """A claim's capacity counts the deals the claimer is responsible for, not only those they own."""
+    slack.command("bob", "show 1")
+    deal_with_responsible(slack, rt, "U0BOB", capacity=1)
+    slack.command("alice", "new Pooled 10万")
+    with rt.transaction() as s:
+        s.scalars(select(Opportunity).where(Opportunity.number == 2)).unique().one().pooled_at = rt.clock.now()
+    assert "<@U0BOB> already holds 1 open deals, their capacity of 1" in slack.command("bob", "claim 2").text
+    assert db.deal(2).pooled_at is not None
+
+
+def test_responsible_deals_fill_capacity_when_the_rules_assign(slack, rt, db, tmp_path):
+    """The rules' load counts responsible deals: a person full with them gets no imported deal."""
+    from bot.imports.spreadsheet import import_deals, read_rows
+
+    slack.command("bob", "show 1")
+    deal_with_responsible(slack, rt, "U0BOB", capacity=1)
+    path = tmp_path / "deals.csv"
+    path.write_text("title,amount\nImported,10万\n", encoding="utf-8")
+    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    assert (result.pooled, result.assigned) == (1, {})
+    assert db.deal(2).pooled_at is not None
+    load = slack.command("alice", "team load").text
+    assert "<@U0BOB> · 1 open" in load, load
+
+
+def test_the_responsible_person_is_kept_into_a_next_stage_of_the_same_role(slack, rt, db):
+    """A BDR's deal entering account-manager stages gets one responsible account manager, who
+    stays responsible into the next such stage (no new choice, event or offer)."""
+    slack.command("alice", "new Lead deal 10万 stage lead")
+    slack.command("bob", "show 1")
+    slack.command("nyc", "show 1")
+    set_role(rt, "U0ALICE", "bdr")
+    slack.command("alice", "move 1 needs")
+    assert db.deal(1).responsible.slack_user_id == "U0BOB"
+    slack.command("alice", "move 1 proposal")
+    assert (db.deal(1).stage, db.deal(1).responsible.slack_user_id) == ("proposal", "U0BOB")
+    assert [(e.old, e.new) for e in db.events(1) if e.field == "responsible"] == [(None, "U0BOB")]
+    with rt.sessions() as s:
+        made = [(o.kind, o.status) for o in s.scalars(select(AssignmentOffer))]
+    assert made == [("responsible", "offered")]
+
+
+def test_a_declined_then_expired_responsible_offer_passes_on(slack, rt, db):
+    """Declined in Slack, the responsible person's offer passes to the next of that role; expired
+    at the worker's tick with nobody left, nobody is responsible."""
+    from bot import worker
+
+    slack.command("alice", "new Acme 10万 stage proposal")
+    for who in ("li", "nyc"):
+        slack.command(who, "show 1")
+        set_role(rt, f"U0{who.upper()}", "support")
+    slack.command("alice", "move 1 tech_review")
+    assert db.deal(1).responsible.slack_user_id == "U0LI"
+    with rt.sessions() as s:
+        first = s.scalars(select(AssignmentOffer)).one()
+    slack.click("li", "offer_decline", str(first.id))
+    slack.submit("li", slack.opened_view(), {"reason": "on leave"})
+    assert db.deal(1).responsible.slack_user_id == "U0NYC"
+    rt.clock.advance(hours=25)
+    assert worker.assignments(rt, None, rt.clock.now()) == 1
+    assert db.deal(1).responsible_id is None
+    assert [(e.old, e.new) for e in db.events(1) if e.field == "responsible"] == [(None, "U0LI"), ("U0LI", "U0NYC"), ("U0NYC", None)]
+    with rt.sessions() as s:
+        made = [(o.kind, o.status, o.member_id) for o in s.scalars(select(AssignmentOffer).order_by(AssignmentOffer.id))]
+    assert made == [("responsible", "declined", db.member("U0LI").id), ("responsible", "expired", db.member("U0NYC").id)]

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.console.slack_api import TEAM_ID
 from bot.imports.spreadsheet import BadImport, import_deals, read_rows
-from store.models import Event, Opportunity, OutboxMessage
+from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMessage
 
 GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,tags,status
 ,Acme ERP,Acme,50万,,proposal,2026-12-31,U0BOB,"战略, 高意向",open
@@ -86,3 +86,25 @@ def test_the_command_line(tmp_path, monkeypatch, capsys):
     assert main(["import", str(tmp_path / "bad.csv")]) == 1
     assert "row 2: amount: can't read 'lots'" in capsys.readouterr().err
     assert main(["import", str(tmp_path / "missing.csv")]) == 1
+
+
+OWNERLESS = "title,amount,stage\nOne,1万,lead\nTwo,2万,lead\nThree,3万,lead\nFour,4万,lead\n"
+
+
+def test_the_batch_writes_each_imported_deals_owner_offer_and_event_to_the_database(rt, tmp_path):
+    """An import's batch assignment is in the database: each ownerless deal's owner, an open
+    owner offer to that person and an "assigned" event naming them (not only in the summary)."""
+    aes(rt, "U0AE1", "U0AE2")
+    path = tmp_path / "deals.csv"
+    path.write_text(OWNERLESS, encoding="utf-8")
+    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    assert result.created == 4
+    with rt.sessions() as s:
+        people = dict(s.execute(select(Member.id, Member.slack_user_id).where(Member.slack_user_id.in_(["U0AE1", "U0AE2"]))).all())
+        deals = list(s.scalars(select(Opportunity).order_by(Opportunity.number)).unique())
+        offers = [(o.opportunity_id, o.member_id, o.kind, o.status) for o in s.scalars(select(AssignmentOffer).order_by(AssignmentOffer.opportunity_id))]
+        events = {(e.opportunity_id, e.new) for e in s.scalars(select(Event).where(Event.kind == "assigned", Event.field == "owner"))}
+    assert all(d.pooled_at is None and d.owner_id in people for d in deals), [(d.number, d.owner_id) for d in deals]
+    assert sorted(people[d.owner_id] for d in deals) == ["U0AE1", "U0AE1", "U0AE2", "U0AE2"]  # round robin
+    assert offers == [(d.id, d.owner_id, "owner", "offered") for d in deals]
+    assert events == {(d.id, people[d.owner_id]) for d in deals}
