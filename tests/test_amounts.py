@@ -157,3 +157,42 @@ def test_parse_then_format_round_trips(text):
         amount,
         currency,
     )
+
+
+@pytest.mark.parametrize(
+    "text, amount, currency",
+    [
+        ("5千", "5000", "CNY"),
+        ("3.5千", "3500", "CNY"),
+        ("0.5千", "500", "CNY"),
+        ("1,500千", "1500000", "CNY"),
+        ("5千元", "5000", "CNY"),
+        ("5千美元", "5000", "USD"),
+        ("５千", "5000", "CNY"),
+    ],
+)
+def test_qian_is_a_thousand(text, amount, currency):
+    """千 multiplies by 1000: 5千 is 5000, 3.5千 is 3500."""
+    assert parse_amount(text, default_currency="CNY") == (Decimal(amount), currency)
+    assert looks_like_amount(text)
+
+
+@pytest.mark.parametrize(
+    "amount, currency, lang, expected",
+    [
+        ("0", "CNY", "zh", "¥0"),
+        ("0", "USD", "en", "$0"),
+        ("0.00", "JPY", "en", "JPY 0"),
+        ("0.5", "CNY", "zh", "¥0.50"),
+        ("0.5", "USD", "en", "$0.50"),
+        ("0.05", "EUR", "en", "€0.05"),
+        ("0.99", "CNY", "zh", "¥0.99"),
+        ("0.005", "USD", "en", "$0.01"),  # half a cent rounds up
+        ("0.004", "USD", "en", "$0"),
+        ("0.999", "GBP", "en", "£1"),
+        ("-0.5", "USD", "en", "-$0.50"),
+    ],
+)
+def test_format_zero_and_amounts_below_one(amount, currency, lang, expected):
+    """0 shows as a bare 0 with no sign or cents; amounts below 1 keep their cents."""
+    assert format_amount(Decimal(amount), currency, lang) == expected

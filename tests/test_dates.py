@@ -318,3 +318,70 @@ def test_naive_now_is_rejected(reader):
 def test_languages_are_kept():
     assert DateReader().languages == ("en", "zh")
     assert DateReader(languages=("en",)).languages == ("en",)
+
+
+# Spellings and number words, on Wednesday 2026-11-25: each weekday name lands on its own day.
+VOCABULARY_CASES = [
+    ("tuesday", "2026-12-01"),
+    ("tues", "2026-12-01"),
+    ("tue", "2026-12-01"),
+    ("next tuesday", "2026-12-01"),
+    ("next tues", "2026-12-01"),
+    ("thursday", "2026-11-26"),
+    ("thurs", "2026-11-26"),
+    ("thur", "2026-11-26"),
+    ("thu", "2026-11-26"),
+    ("next thurs", "2026-12-03"),
+    ("saturday", "2026-11-28"),
+    ("sat", "2026-11-28"),
+    ("sunday", "2026-11-29"),
+    ("sun", "2026-11-29"),
+    ("mon", "2026-11-30"),
+    ("wed", "2026-11-25"),
+    ("周1", "2026-11-30"),
+    ("周2", "2026-12-01"),
+    ("周3", "2026-11-25"),
+    ("周4", "2026-11-26"),
+    ("星期6", "2026-11-28"),
+    ("礼拜7", "2026-11-29"),
+    ("下周1", "2026-11-30"),
+    ("下周7", "2026-12-06"),
+    ("in one day", "2026-11-26"),
+    ("in two days", "2026-11-27"),
+    ("in three days", "2026-11-28"),
+    ("in four days", "2026-11-29"),
+    ("in five days", "2026-11-30"),
+    ("in six days", "2026-12-01"),
+    ("in seven days", "2026-12-02"),
+    ("in eight days", "2026-12-03"),
+    ("in nine days", "2026-12-04"),
+    ("in ten days", "2026-12-05"),
+    ("in an hour", "2026-11-25"),
+    ("in two weeks", "2026-12-09"),
+    ("in three months", "2027-02-25"),
+    ("一天后", "2026-11-26"),
+    ("四天后", "2026-11-29"),
+    ("五天后", "2026-11-30"),
+    ("六天后", "2026-12-01"),
+    ("七天后", "2026-12-02"),
+    ("八天后", "2026-12-03"),
+    ("九天后", "2026-12-04"),
+    ("十五天后", "2026-12-10"),
+    ("二十天后", "2026-12-15"),
+    ("二十一天后", "2026-12-16"),
+    ("两个月后", "2027-01-25"),
+]
+
+
+@pytest.mark.parametrize("text, expected", VOCABULARY_CASES)
+def test_weekday_spellings_and_number_words(reader, text, expected):
+    """Every weekday spelling (tues, thurs, 周1 ...) and number word (two, 二十一 ...) means its own value."""
+    assert reader.read(text, now=WEDNESDAY) == d(expected)
+
+
+@pytest.mark.parametrize("typed, expected", [("tuesday", "2026-12-01"), ("thurs", "2026-11-26"), ("周1", "2026-11-30")])
+def test_a_close_date_typed_with_a_weekday_lands_on_that_day(slack, db, typed, expected):
+    """/opp new ... close tuesday (on Wednesday 2026-11-25) sets the close date to Tuesday 2026-12-01."""
+    reply = slack.command("alice", f"new Acme 5万 close {typed}")
+    assert "Created #1" in reply.text, reply.text
+    assert db.deal(1).expected_close == d(expected)

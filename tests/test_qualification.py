@@ -50,3 +50,42 @@ def test_cadence_tags_gate_and_pin(config):
     assert early.auto_tags == ()
     assert qual.blocks_move(config, 59, "proposal") and not qual.blocks_move(config, 59, "needs")
     assert not qual.blocks_move(config, 60, "contract")
+
+
+@pytest.mark.parametrize(
+    "amount, score, grade",
+    [
+        ("999999.99", 70, "B"),  # a cent below high_value
+        ("1000000", 70, "A"),  # exactly high_value
+        ("1000000.01", 70, "A"),
+        ("199999.99", 40, "C"),  # a cent below medium_value
+        ("200000", 40, "B"),  # exactly medium_value
+        ("200000.01", 40, "B"),
+        ("2000000", 69, "B"),  # one below high_intent
+        ("2000000", 70, "A"),  # exactly high_intent
+        ("2000000", 71, "A"),
+        ("500000", 39, "C"),  # one below low_intent
+        ("500000", 40, "B"),  # exactly low_intent
+        ("500000", 41, "B"),
+    ],
+)
+def test_grade_thresholds_are_inclusive(config, amount, score, grade):
+    """high_value, medium_value, high_intent and low_intent each count from exactly their value."""
+    assert qual.grade(config.qualification, amount=Decimal(amount), strategic=False, score_=score) == grade
+
+
+@pytest.mark.parametrize(
+    "score, stage, tags",
+    [
+        (69, "lead", ()),
+        (70, "lead", ("高意向",)),  # min_score 70 is inclusive
+        (71, "lead", ("高意向",)),
+        (29, "proposal", ("易流失",)),
+        (30, "proposal", ("易流失",)),  # max_score 30 is inclusive
+        (31, "proposal", ()),
+        (30, "needs", ()),  # before min_stage
+    ],
+)
+def test_tag_rule_score_bounds_are_inclusive(config, score, stage, tags):
+    """A tag rule's min_score and max_score both include the bound itself."""
+    assert qual.rule_tags(config, score_=score, grade_="B", stage=stage) == tags

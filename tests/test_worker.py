@@ -3,8 +3,9 @@ through Slack outages and crashes, reminders go out at their time. Fixed clock; 
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
@@ -324,3 +325,80 @@ def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_lose
     first.renew()
     assert (first.leading, second.leading) == (False, True)
     assert "db" not in first.scheduler._jobstores and "db" in second.scheduler._jobstores
+
+
+# --- failures: counting, backing off, giving up --------------------------------------------------
+
+
+def refused_posts(fake, times: int) -> None:
+    """The next ``times`` posts are refused clearly (Slack says it did not post them)."""
+    fake.fail("chat.postMessage", error="not_in_channel", times=times)
+
+
+def test_each_failed_attempt_is_counted_and_backs_off_1_2_4_minutes(rt, fake, client, clock):
+    """A refused post counts one attempt and is due again after 2**(attempts-1) minutes, not before."""
+    [key] = queue(rt, 1, channel="#deal-alerts")
+    refused_posts(fake, 3)
+    for attempt, wait in [(1, 1), (2, 2), (3, 4)]:
+        started = clock.now()
+        assert send_due(rt.sessions, client, started).failed == 1
+        [row] = rows(rt)
+        assert (row.attempts, row.claimed_at, row.sent_at) == (attempt, None, None)
+        assert row.next_attempt_at == started + timedelta(minutes=wait)
+        assert row.last_error == "not_in_channel"
+        clock.set(row.next_attempt_at - timedelta(seconds=1))
+        assert send_due(rt.sessions, client, clock.now()) == sender.SendResult()  # not due yet
+        clock.set(row.next_attempt_at)
+    assert len(posts_of(fake, key)) == 3
+    assert send_due(rt.sessions, client, clock.now()).sent == 1
+    assert in_conversation(fake, "#deal-alerts") == {key: 1}
+    assert rows(rt)[0].attempts == 4
+
+
+def test_a_message_that_always_fails_is_parked_after_30_attempts_and_not_tried_again(rt, fake, client, clock, caplog):
+    """After 30 failed attempts the row is parked: unsent, unclaimed, its error kept, never posted again."""
+    [key] = queue(rt, 1, channel="#deal-alerts")
+    refused_posts(fake, 40)
+    for attempt in range(1, 31):
+        assert send_due(rt.sessions, client, clock.now()).failed == 1
+        [row] = rows(rt)
+        assert row.attempts == attempt
+        if attempt < 30:
+            assert row.next_attempt_at - clock.now() == min(timedelta(minutes=2 ** (attempt - 1)), timedelta(hours=1))
+            clock.set(row.next_attempt_at)
+    assert (row.sent_at, row.claimed_at) == (None, None)
+    assert row.last_error == "parked after 30 attempts: not_in_channel"
+    assert row.next_attempt_at == clock.now() + timedelta(days=3650)
+    assert "giving up on outbox row" in caplog.text
+    clock.advance(days=30)
+    assert send_due(rt.sessions, client, clock.now()) == sender.SendResult()
+    assert len(posts_of(fake, key)) == 30
+    assert in_conversation(fake, "#deal-alerts") == {}
+
+
+def dead_slack_client():
+    """A client whose Web API address refuses connections."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return sender_client("xoxb-test", f"http://127.0.0.1:{port}/api/", retries=0)
+
+
+def test_a_connection_error_is_an_unknown_outcome_looked_for_before_posting_again(rt, fake, client, clock):
+    """A post (or a look in the history) that cannot reach Slack fails the attempt without
+    crashing the sender; once Slack is reachable the history is read first and the message posted once."""
+    [key] = queue(rt, 1)
+    dead = dead_slack_client()
+    assert send_due(rt.sessions, dead, clock.now()).failed == 1
+    [row] = rows(rt)
+    assert row.last_error.startswith(sender.UNKNOWN + "URLError"), row.last_error
+    assert (row.attempts, row.claimed_at, row.next_attempt_at) == (1, None, clock.now() + timedelta(minutes=1))
+    clock.set(row.next_attempt_at)
+    assert send_due(rt.sessions, dead, clock.now()).failed == 1  # could not look either: still unknown
+    [row] = rows(rt)
+    assert row.last_error.startswith(sender.UNKNOWN + "URLError"), row.last_error
+    assert (row.attempts, row.next_attempt_at) == (2, clock.now() + timedelta(minutes=2))
+    clock.set(row.next_attempt_at)
+    assert send_due(rt.sessions, client, clock.now()).sent == 1
+    assert [c.args["channel"] for c in fake.calls("conversations.history")] == ["D" + ALICE]  # looked first
+    assert in_conversation(fake, ALICE) == {key: 1}
