@@ -183,6 +183,14 @@ def test_an_offer_is_explained_declined_passed_on_accepted_and_expires(rt, team_
     assert offer.explanation == "按规则「华东制造」分配给 <@U0AE1> — 轮流分配，1/20 个进行中"
     assert "#sales-assign" in posts and "U0AE1" in posts
     assert [e["action_id"] for e in posts["U0AE1"].blocks[1]["elements"]] == ["offer_accept", "offer_decline"]
+    assert [e["value"] for e in posts["U0AE1"].blocks[1]["elements"]] == [str(offer.id)] * 2  # the buttons answer this offer
+    assert "#1 Acme 华东" in posts["U0AE1"].text and "24 小时" in posts["U0AE1"].text  # in the team's language
+    assert "#1 Acme 华东" in posts["#sales-assign"].text and offer.explanation in posts["#sales-assign"].text
+    assert {m.kind for m in posts.values()} == {"assignment"}
+    assert offer.expires_at == rt.clock.now() + timedelta(hours=24)
+    rt.clock.advance(hours=23)
+    assert assignment.expire_offers(rt, rt.clock.now()) == 0  # still open within its hours
+    rt.clock.advance(hours=-23)
 
     # U0AE1 declines with a reason: the rule's next person gets it
     ae1 = actor_for_slack(rt, "U0AE1")
@@ -204,6 +212,18 @@ def test_an_offer_is_explained_declined_passed_on_accepted_and_expires(rt, team_
     assert assignment.expire_offers(rt, rt.clock.now()) == 0
     owner_fields = [(e.field, e.old, e.new) for e in events_of(rt, 1) if e.kind == "assigned"]
     assert owner_fields[0] == ("owner", "U0MGR", "U0AE1") and ("owner", "U0AE1", "U0AE2") in owner_fields and owner_fields[-1][0] == "pool"
+
+
+def test_nothing_is_sent_to_the_system_member_or_to_nobody(rt, team_of):
+    """Deals the system owns (imports, the pool) have nobody to tell: no DM is queued for them."""
+    from bot.blocks.kit import message
+    from bot.team import offers
+
+    with rt.transaction() as s:
+        for user in (rules.SYSTEM_USER, "", "U0AE1"):
+            offers.dm(s, TEAM_ID, user, f"k:{user}", message("hello"), rt.clock.now())
+    with rt.sessions() as s:
+        assert [m.channel for m in s.scalars(select(OutboxMessage))] == ["U0AE1"]
 
 
 def test_accept_by_button_and_decline_through_the_form(rt, team_of, fake):

@@ -51,6 +51,17 @@ def test_a_deal_below_the_threshold_cannot_pass_the_gate_until_it_qualifies(slac
     assert "changed Budget from — to Approved" in history and "changed Score from 0 to 60" in history
 
 
+@pytest.mark.gated
+def test_the_gate_lists_only_criteria_short_of_full_marks(slack, db):
+    """A criterion already at full marks is not among what is missing."""
+    slack.command("alice", "new Pilot 50万 budget:approved competition:none strategic_fit:high")  # 40 of 60
+    refused = slack.command("alice", "move 1 proposal").text
+    assert "#1 scores 40, below the 60" in refused
+    missing = refused.split("Missing: ")[1]
+    assert missing.startswith("Need 0/25, Authority 0/20, Timing 0/15")
+    assert "Budget" not in missing and "Competition" not in missing
+
+
 def test_bad_answers_are_refused_with_the_choices(slack, db):
     slack.command("alice", "new Pilot 5万")
     answer = slack.command("alice", "qualify 1 budget:lots").text

@@ -78,29 +78,25 @@ def require(actor: Actor, action: str, opp: Opportunity, config: Config | None =
     """Raise PermissionDenied, naming who may do it, unless ``actor`` may do ``action`` on ``opp``."""
     if allowed(actor, action, opp, config):
         return
-    if action == "grade":
-        raise PermissionDenied("grade_not_allowed", number=opp.number)
-    raise PermissionDenied(
-        "assign_not_allowed" if action == "assign" else "claim_not_allowed" if action == "claim" else "not_allowed",
-        number=opp.number,
-        people=who_may(action, opp, config),
-    )
+    if action in ("grade", "claim"):  # the sentence says who may: managers grade; claimer roles claim pooled deals
+        raise PermissionDenied(f"{action}_not_allowed", number=opp.number)
+    raise PermissionDenied("assign_not_allowed" if action == "assign" else "not_allowed", number=opp.number, people=who_may(action, opp, config))
 
 
 def who_may(action: str, opp: Opportunity, config: Config | None) -> tuple[tuple[str, str], ...]:
-    """(kind, Slack id or roles) pairs naming who, besides admins, may do ``action`` on ``opp``."""
+    """(kind, Slack id or roles) pairs naming who, besides admins, may do ``action`` (a change, a
+    log or an assignment) on ``opp``."""
     people: list[tuple[str, str]] = []
-    if action != "claim":  # (a refused "grade" names nobody: only managers grade)
-        if opp.pooled_at is None:
-            people.append(("owner", opp.owner.slack_user_id))
-        if opp.responsible_id and opp.responsible is not None and action != "assign":
-            people.append(("responsible", opp.responsible.slack_user_id))
+    if opp.pooled_at is None:
+        people.append(("owner", opp.owner.slack_user_id))
+    if opp.responsible_id and opp.responsible is not None and action != "assign":
+        people.append(("responsible", opp.responsible.slack_user_id))
     managers = []
     for person in (opp.owner, opp.responsible):
         if person is not None and person.manager is not None and person.manager.slack_user_id not in managers:
             managers.append(person.manager.slack_user_id)
     people.extend(("manager", m) for m in managers)
-    if opp.pooled_at is not None and action != "claim":
+    if opp.pooled_at is not None:
         people.append(("any_manager", ""))
     if action == "log" and config is not None:
         try:
