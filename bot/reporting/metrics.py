@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.blocks.views import Changes, Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
+from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
 from bot.core.config import Config
 from bot.core.periods import Period, month_of
 from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, UTCDateTime
@@ -201,49 +201,6 @@ def open_alerts(session, workspace_id, owner_ids=None) -> dict[str, int]:
     if owner_ids is not None:
         query = query.join(Opportunity, Opportunity.id == Alert.opportunity_id).where(Opportunity.owner_id.in_(owner_ids))
     return dict(session.execute(query.group_by(Alert.condition)).all())
-
-
-def changes(session, config, workspace_id, start: datetime, end: datetime, top) -> Changes:
-    """What happened between ``start`` and ``end``: new deals, stage advances, wins, losses, owner changes."""
-    (new_count,) = session.execute(
-        select(func.count(Opportunity.id)).where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
-    ).one()
-    new_amount = (
-        money(
-            session.execute(
-                select(Opportunity.currency, func.sum(Opportunity.amount))
-                .where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
-                .group_by(Opportunity.currency)
-            ).all()
-        )
-        if new_count
-        else {}
-    )
-    in_window = [Opportunity.workspace_id == workspace_id, Event.at >= start, Event.at < end]
-    advanced = (
-        session.scalar(
-            select(func.count(Event.id))
-            .join(Opportunity, Opportunity.id == Event.opportunity_id)
-            .where(*in_window, Event.kind == "stage", stage_rank(Event.new, config) > stage_rank(Event.old, config))
-        )
-        or 0
-    )
-    owner_changes = (
-        session.scalar(
-            select(func.count(Event.id))
-            .join(Opportunity, Opportunity.id == Event.opportunity_id)
-            .where(*in_window, Event.kind == "updated", Event.field == "owner")
-        )
-        or 0
-    )
-    return Changes(
-        new=new_count,
-        new_amount=new_amount,
-        advanced=advanced,
-        won=closed(session, workspace_id, "won", start, end, top),
-        lost=closed(session, workspace_id, "lost", start, end, top),
-        owner_changes=owner_changes,
-    )
 
 
 def forecast(session, config, workspace_id, period: Period, target: float, owner_ids=None) -> Forecast:
