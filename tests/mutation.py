@@ -4,6 +4,8 @@ change behaviour (tests/mutation_equivalent.toml, each with its reason). Prints 
 survivors; exits 1 when a module listed in [tool.mutmut] is under ``TARGET``.
 
     .venv-mutants/bin/python -m tests.mutation [--survivors]
+    .venv-mutants/bin/python -m tests.mutation --names [module path]   # the survivors' names, to run again:
+    ./dev mutants $(.venv-mutants/bin/python -m tests.mutation --names bot/deals/pool.py)
 """
 
 from __future__ import annotations
@@ -52,8 +54,15 @@ def kind(code: int | None) -> str:
     return "not run" if code is None else f"exit {code}"
 
 
+def survivors(module: str, known: dict[str, str]) -> list[str]:
+    return [name for name, code in results(module).items() if kind(code) in ("survived", "no tests") and name not in known]
+
+
 def main(argv: list[str]) -> int:
     known = equivalents()
+    if argv[:1] == ["--names"]:
+        print("\n".join(name for module in (argv[1:] or modules()) for name in survivors(module, known)))
+        return 0
     short = []
     print(f"{'module':<30} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'equiv.':>6} {'score':>6}")
     for module in modules():
@@ -69,9 +78,8 @@ def main(argv: list[str]) -> int:
         if score is None or score < TARGET:
             short.append(module)
         if "--survivors" in argv:
-            for name, code in codes.items():
-                if kind(code) in ("survived", "no tests") and name not in known:
-                    print(f"    {kind(code)}: {name}")
+            for name in survivors(module, known):
+                print(f"    {kind(codes[name])}: {name}")
     if short:
         print(f"under {TARGET:.0%} (or not run): {', '.join(short)}")
     return 1 if short else 0
