@@ -442,6 +442,7 @@ def test_a_picked_date_more_than_ten_years_away_is_an_inline_error(slack, db, ca
     assert body["response_action"] == "errors"
     assert list(body["errors"]) == ["expected_close"]
     assert f"{picked} is more than ten years from today" in body["errors"]["expected_close"]
+    assert "pick a date between 2016-11-24 and 2036-11-25" in body["errors"]["expected_close"]  # today (2026-11-25) ± 3,653 days
     assert db.count(Opportunity) == 0
     assert errors_logged(caplog) == []
 

@@ -385,3 +385,24 @@ def test_a_close_date_typed_with_a_weekday_lands_on_that_day(slack, db, typed, e
     reply = slack.command("alice", f"new Acme 5万 close {typed}")
     assert "Created #1" in reply.text, reply.text
     assert db.deal(1).expected_close == d(expected)
+
+
+FRIDAY = datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+SATURDAY = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    "now, text, expected",
+    [
+        (FRIDAY, "this week", "2026-11-27"),  # Friday: the working week ends today
+        (FRIDAY, "本周", "2026-11-27"),
+        (SATURDAY, "this week", "2026-11-29"),  # the working week is over: Sunday
+        (WEDNESDAY, "两个礼拜后", "2026-12-09"),  # 礼拜 is a week, like 周 and 星期
+        (WEDNESDAY, "3礼拜后", "2026-12-16"),
+        (WEDNESDAY, "13/12", "2026-12-13"),  # a first number above 12 is the day
+        (WEDNESDAY, "12/13", "2026-12-13"),
+    ],
+)
+def test_week_ends_week_words_and_day_first_dates(reader, now, text, expected):
+    """The end of "this week" on a Friday and a Saturday, 礼拜 as a unit, day/month read both ways."""
+    assert reader.read(text, now=now) == d(expected)

@@ -54,8 +54,8 @@ _WORDS = {
 
 
 def _alternatives(words) -> str:
-    # Longest first, so that "美元" wins over "元" and "bn" over "b".
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # in any order: the pattern is matched whole (fullmatch), so "2bn" backtracks from "b" to "bn"
+    return "|".join(map(re.escape, words))
 
 
 _PATTERN = re.compile(
