@@ -160,3 +160,61 @@ def test_no_closed_deals_learns_nothing(rt):
     with transaction(rt.sessions) as s:
         assert winprob.learn(s, WS) == 0
         assert winprob.load_model(s, WS).closed == 0
+
+
+EDGES = [Decimal(49_999), Decimal(50_000), Decimal(200_000), Decimal(1_000_000), Decimal(5_000_000), Decimal(6_000_000), None]
+
+
+def test_every_count_matches_the_features_a_deal_is_scored_by(rt):
+    """learn()'s SQL counts agree, value by value, with features_of() (what a deal is scored by):
+    amounts exactly on a band's bound, above the top band and missing, missing industry and region,
+    values seen only on lost deals; another workspace's deals and a second learning change nothing."""
+    rnd = random.Random(3)
+    rows = history(200, rnd, [s.key for s in rt.config.stages])
+    for i, amount in enumerate(EDGES * 3):
+        rows.append({"source": "event", "industry": None if i % 2 else "能源", "region": None if i % 3 else "西南", "stage": "lead", "grade": "C"})
+        rows[-1].update({"amount": amount, "owner_id": 1 + i % 5, "status": "lost" if i % 4 else "won"})
+    seed(rt, rows)
+    other = {**rows[0], "workspace_id": "T0OTHER", "number": 1, "title": "elsewhere", "owner_id": 9, "creator_id": 9, "status": "won", "tags": []}
+    now = rt.clock.now()
+    with transaction(rt.sessions) as s:
+        s.execute(insert(Workspace), [{"id": "T0OTHER", "next_number": 2, "created_at": now}])
+        s.execute(insert(Member), [{"id": 9, "workspace_id": "T0OTHER", "slack_user_id": "U9", "display_name": "u9", "role": "ae", "created_at": now}])
+        s.execute(
+            insert(Opportunity),
+            [{**other, "currency": "CNY", "version": 1, **dict.fromkeys(("created_at", "updated_at", "last_activity_at", "stage_entered_at"), now)}],
+        )
+    expected: dict[tuple[str, str], list[int]] = {("_all", ""): [0, 0]}
+    for r in rows:
+        won = r["status"] == "won"
+        for key in [("_all", "")] + list(winprob.features_of(_Row(r)).items()):
+            expected.setdefault(key, [0, 0])[0 if won else 1] += 1
+    for _ in range(2):  # learning again rebuilds the same counts
+        with transaction(rt.sessions) as s:
+            assert winprob.learn(s, WS) == len(rows)
+            stats = {(w.feature, w.value): [w.won, w.lost] for w in s.scalars(select(WinStat).where(WinStat.workspace_id == WS))}
+        assert stats == expected
+    assert ("amount", "500万+") in stats and ("amount", "none") in stats and ("industry", "") in stats
+    assert stats[("source", "event")][0] < stats[("source", "event")][1]
+
+
+def test_the_daily_refresh_scores_open_deals_with_their_own_workspace_model(rt):
+    """refresh_open stores the learned probability on this workspace's open deals and no other's."""
+    rnd = random.Random(5)
+    rows = history(300, rnd, [s.key for s in rt.config.stages])
+    rows += [{**r, "status": "open"} for r in history(5, rnd, [s.key for s in rt.config.stages])]
+    seed(rt, rows)
+    with transaction(rt.sessions) as s:
+        assert winprob.cached_model(s, WS).closed == 0  # read before learning ...
+        winprob.learn(s, WS)
+        assert winprob.cached_model(s, WS).closed == 300  # ... and not kept past it
+        model = winprob.load_model(s, WS)
+        s.execute(Opportunity.__table__.update().values(win_probability=None))
+        assert winprob.refresh_open(s, WS, rt.config) == 5
+        assert winprob.refresh_open(s, "T0NONE", rt.config) == 0
+    with rt.sessions() as s:
+        opened = s.scalars(select(Opportunity).where(Opportunity.status == "open").order_by(Opportunity.number)).unique().all()
+        closed = s.scalars(select(Opportunity.win_probability).where(Opportunity.status != "open")).all()
+    q = rt.config.qualification
+    assert [o.win_probability for o in opened] == [pytest.approx(model.estimate(winprob.features_of(o), min_examples=q.min_examples)) for o in opened]
+    assert set(closed) == {None}
