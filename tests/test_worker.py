@@ -254,6 +254,49 @@ def test_an_update_waits_for_its_original_then_edits_it_in_place(rt, fake, clien
     assert (update.args["channel"], update.args["ts"], update.args["text"]) == (posted[0].response["channel"], posted[0].response["ts"], "v2")
 
 
+def test_an_update_waiting_for_its_original_is_deferred_a_minute_without_counting_an_attempt(rt, fake, client, clock):
+    """Waiting for the original is not a failure: no attempt counted, no error, tried again in a minute."""
+    with rt.transaction() as session:
+        first = enqueue(
+            session,
+            workspace_id="T0001",
+            key="a",
+            kind="alert",
+            channel=ALICE,
+            reply=message("v1"),
+            now=clock.now(),
+            not_before=clock.now() + timedelta(hours=1),
+        )
+        enqueue(session, workspace_id="T0001", key="a:u", kind="alert_update", channel=ALICE, reply=message("v2"), now=clock.now(), update_of=first.id)
+    for _ in range(2):
+        result = send_due(rt.sessions, client, clock.now())
+        assert (result.sent, result.failed, result.deferred) == (0, 0, 1)
+        update_row = rows(rt)[1]
+        assert (update_row.attempts, update_row.last_error, update_row.claimed_at) == (0, None, None)
+        assert update_row.next_attempt_at == clock.now() + timedelta(minutes=1)
+        clock.advance(minutes=1)
+    assert fake.calls("chat.update") == []
+
+
+def test_an_update_slack_refuses_is_a_counted_failure_tried_again_later(rt, fake, client, clock):
+    """chat.update refused (the message was deleted): a failure Slack answered, counted and backed off."""
+    with rt.transaction() as session:
+        first = enqueue(session, workspace_id="T0001", key="a", kind="alert", channel=ALICE, reply=message("v1"), now=clock.now())
+    send_due(rt.sessions, client, clock.now())
+    with rt.transaction() as session:
+        enqueue(session, workspace_id="T0001", key="a:u", kind="alert_update", channel=ALICE, reply=message("v2"), now=clock.now(), update_of=first.id)
+    fake.fail("chat.update", error="message_not_found")
+    result = send_due(rt.sessions, client, clock.now())
+    assert (result.sent, result.failed, result.deferred) == (0, 1, 0)
+    update_row = rows(rt)[1]
+    assert (update_row.attempts, update_row.last_error, update_row.sent_at) == (1, "message_not_found", None)
+    assert update_row.next_attempt_at == clock.now() + timedelta(minutes=1)
+    clock.advance(minutes=1)
+    result = send_due(rt.sessions, client, clock.now())
+    assert (result.sent, result.failed) == (1, 0)
+    assert [c.args["text"] for c in fake.calls("chat.update") if not c.failed] == ["v2"]
+
+
 # --- reminders -------------------------------------------------------------------------------------
 
 
