@@ -88,3 +88,48 @@ def test_someone_back_today_in_the_teams_time_zone_gets_the_deal(slack, rt, team
     east_deal(rt, team_of)
     slack.command("boss", "assign 1 auto")
     assert owner_of(rt, 1) == "U0AE1"
+
+
+def test_a_declined_responsibility_passes_to_someone_back_today_in_the_teams_time_zone(slack, rt, db):
+    """At 07:00 in Shanghai li declines being responsible; nyc, away until yesterday, is back and
+    takes it. The declined offer records when it was answered."""
+    slack.command("alice", "new Acme 10万 stage proposal")
+    for who in ("li", "nyc"):
+        slack.command(who, "show 1")
+        set_role(rt, f"U0{who.upper()}", "support")
+    set_member(rt, "U0NYC", away_until=BACK_YESTERDAY)
+    rt.clock.advance(hours=-3)
+    slack.command("alice", "move 1 tech_review")
+    assert db.deal(1).responsible.slack_user_id == "U0LI"
+    slack.click("li", "offer_decline", str(offers_made(rt)[0].id))
+    slack.submit("li", slack.opened_view(), {"reason": "on leave"})
+    assert db.deal(1).responsible.slack_user_id == "U0NYC"
+    first = offers_made(rt)[0]
+    assert (first.status, first.answered_at) == ("declined", rt.clock.now())
+
+
+# --- answering an offer -----------------------------------------------------------------------------
+
+
+def offer_to_li(slack, rt) -> AssignmentOffer:
+    """Deals #1 and #2 are alice's; the rules offer #2 to li (whose Slack speaks Chinese)."""
+    slack.command("li", "show 1")
+    slack.command("alice", "new One 10万")
+    slack.command("alice", "new Two 10万")
+    li_only = Rule(name="li", strategy="round_robin", people=("U0LI",), role="ae")
+    rt.config = replace(rt.config, channels={**rt.config.channels, "assignments": "#sales-assign"}, assignment=replace(rt.config.assignment, rules=(li_only,)))
+    slack.command("boss", "assign 2 auto")
+    [made] = offers_made(rt)
+    return made
+
+
+def test_an_accepted_offer_is_answered_in_the_persons_language_and_recorded(slack, rt, db):
+    """li accepts #2's offer: told in Chinese which deal, and the deal's history records it; a
+    second click hears, in Chinese, that the offer was answered already."""
+    made = offer_to_li(slack, rt)
+    slack.click("li", "offer_accept", str(made.id))
+    assert slack.responses()[-1]["text"] == "你接受了 #2。"
+    offer_events = [(e.kind, e.field, e.old, e.new, e.actor_id) for e in db.events(2) if e.field == "offer"]
+    assert offer_events == [("assigned", "offer", "offered", "accepted", db.member("U0LI").id)]
+    slack.click("li", "offer_accept", str(made.id))
+    assert slack.responses()[-1]["text"] == "这个分配已经处理过了。"
