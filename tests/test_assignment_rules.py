@@ -1,93 +1,22 @@
-"""Assignment decisions as people see them: why a deal went to the pool, the day a person is back
-counted in the team's time zone, answering an offer (accept, decline with a reason, an offer no
-longer theirs) in the person's language, and offers that no longer decide anything."""
+"""Answering an offer as people see it: a declined responsibility passed on by the team's date,
+accepting and declining (with a reason) in the person's language, and an offer no longer theirs."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from decimal import Decimal
 
 from sqlalchemy import select
 
 from bot.core.config import Rule
-from bot.deals import opportunities
-from bot.deals.opportunities import DealInput
 from bot.team import assignment
-from store.models import AssignmentOffer, Member, Opportunity, OutboxMessage
-from tests.test_assignment import actor_for_slack, new_deal, owner_of, team_of  # noqa: F401 - a fixture
+from store.models import AssignmentOffer
+from tests.test_assignment import BACK_YESTERDAY, outbox, owner_of, set_member
 from tests.test_permissions import set_role
-
-BACK_YESTERDAY = date(2026, 11, 24)  # away until the day before the clock's Shanghai date
-
-
-def outbox(rt, channel: str) -> list[str]:
-    with rt.sessions() as s:
-        return [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.channel == channel).order_by(OutboxMessage.id))]
 
 
 def offers_made(rt) -> list[AssignmentOffer]:
     with rt.sessions() as s:
         return list(s.scalars(select(AssignmentOffer).order_by(AssignmentOffer.id)))
-
-
-def set_member(rt, slack_id: str, **values) -> None:
-    with rt.transaction() as s:
-        member = s.scalars(select(Member).where(Member.slack_user_id == slack_id)).one()
-        for name, value in values.items():
-            setattr(member, name, value)
-
-
-def east_deal(rt, actor, title="Acme") -> Opportunity:
-    return new_deal(rt, actor, title, region="华东", industry="制造", amount=Decimal(300000))
-
-
-# --- to the pool, and why -----------------------------------------------------------------------
-
-
-def test_a_deal_nobody_can_take_goes_to_the_pool_naming_the_rule(slack, rt, team_of):
-    """Everyone in the rule at capacity: the channel and the pool manager read, in the team's
-    language, that the deal went to the pool because nobody is eligible under that rule."""
-    for who in ("U0AE1", "U0AE2"):
-        set_member(rt, who, capacity=0)
-    east_deal(rt, team_of)
-    slack.command("boss", "assign 1 auto")
-    assert owner_of(rt, 1) is None
-    said = "#1 Acme 进入公海：规则「华东制造」没有可分配的人（都在休假或已满）"
-    assert outbox(rt, "#sales-assign") == [said]
-    assert outbox(rt, "U0MGR") == [said]
-
-
-def test_a_manual_rule_sends_the_deal_to_the_pool_saying_it_assigns_by_hand(slack, rt, team_of):
-    """A rule that assigns by hand puts its deals in the pool with that reason, not 'nobody eligible'."""
-    manual = Rule(name="手动", strategy="manual", regions=("华东",), role="ae")
-    rt.config = replace(rt.config, assignment=replace(rt.config.assignment, rules=(manual,)))
-    east_deal(rt, team_of)
-    slack.command("boss", "assign 1 auto")
-    assert owner_of(rt, 1) is None
-    assert outbox(rt, "#sales-assign") == ["#1 Acme 进入公海：规则「手动」为手动分配"]
-
-
-def test_a_pooled_deal_given_by_the_rules_records_it_came_from_the_pool(slack, rt, db, team_of):
-    """Assigning a deal from the public pool records the owner change as from 'pool'."""
-    east_deal(rt, team_of)
-    with rt.transaction() as s:
-        s.scalars(select(Opportunity)).unique().one().pooled_at = rt.clock.now()
-    slack.command("boss", "assign 1 auto")
-    assert owner_of(rt, 1) == "U0AE1"
-    assert [(e.old, e.new) for e in db.events(1) if e.field == "owner"] == [("pool", "U0AE1")]
-
-
-# --- the day, in the team's time zone -------------------------------------------------------------
-
-
-def test_someone_back_today_in_the_teams_time_zone_gets_the_deal(slack, rt, team_of):
-    """At 07:00 in Shanghai (still yesterday in UTC) a person away until yesterday is back."""
-    set_member(rt, "U0AE1", away_until=BACK_YESTERDAY)
-    rt.clock.advance(hours=-3)
-    east_deal(rt, team_of)
-    slack.command("boss", "assign 1 auto")
-    assert owner_of(rt, 1) == "U0AE1"
 
 
 def test_a_declined_responsibility_passes_to_someone_back_today_in_the_teams_time_zone(slack, rt, db):
@@ -133,3 +62,50 @@ def test_an_accepted_offer_is_answered_in_the_persons_language_and_recorded(slac
     assert offer_events == [("assigned", "offer", "offered", "accepted", db.member("U0LI").id)]
     slack.click("li", "offer_accept", str(made.id))
     assert slack.responses()[-1]["text"] == "这个分配已经处理过了。"
+
+
+def decline_form(slack, made: AssignmentOffer) -> dict:
+    slack.click("li", "offer_decline", str(made.id))
+    return slack.opened_view()
+
+
+def test_a_decline_needs_a_reason_and_says_so_on_the_form(slack, rt):
+    """An empty reason leaves the offer open and the form says, in li's language, to give one."""
+    made = offer_to_li(slack, rt)
+    answer = slack.submit("li", decline_form(slack, made), {"reason": ""})
+    assert answer.json["errors"] == {"reason": "请写明拒绝原因。"}
+    assert offers_made(rt)[0].status == "offered"
+
+
+def test_a_declined_offer_keeps_the_reason_and_tells_the_channel_and_the_person(slack, rt, db):
+    """li declines #2 with a long reason: the offer keeps 500 characters of it, the history 400,
+    the channel a clipped sentence in the team's language; li is told in Chinese."""
+    made = offer_to_li(slack, rt)
+    reason = "".join(chr(ord("a") + i % 26) for i in range(600))
+    slack.submit("li", decline_form(slack, made), {"reason": reason})
+    answered = offers_made(rt)[0]
+    assert (answered.status, answered.reason) == ("declined", reason[:500])
+    offer_events = [(e.kind, e.old, e.new) for e in db.events(2) if e.field == "offer"]
+    assert offer_events == [("assigned", "offered", "declined: " + reason[:400])]
+    assert f"<@U0LI> 拒绝了 #2（{reason[:199]}…）" in outbox(rt, "#sales-assign")
+    assert slack.fake.last("chat.postMessage").args["text"] == "你拒绝了 #2，已转给下一位。"
+
+
+def test_a_reason_is_clipped_for_the_channel_only_past_200_characters():
+    """200 characters are posted whole; 201 become 199 and an ellipsis."""
+    assert assignment.clip_reason("x" * 200) == "x" * 200
+    assert assignment.clip_reason("x" * 201) == "x" * 199 + "…"
+
+
+def test_a_decline_sent_after_the_offer_was_answered_changes_nothing(slack, rt, db):
+    """The decline form sent after li accepted (or by someone else) hears, in their language,
+    that the offer was answered: the offer stays accepted and li keeps the deal."""
+    made = offer_to_li(slack, rt)
+    form = decline_form(slack, made)
+    slack.click("li", "offer_accept", str(made.id))
+    slack.submit("li", form, {"reason": "changed my mind"})
+    assert slack.fake.last("chat.postMessage").args["text"] == "这个分配已经处理过了。"
+    slack.submit("alice", form, {"reason": "not mine"})
+    assert slack.fake.last("chat.postMessage").args["text"] == "That offer has already been answered or has passed on."
+    assert [o.status for o in offers_made(rt)] == ["accepted"]
+    assert (owner_of(rt, 2), [e.new for e in db.events(2) if e.field == "offer"]) == ("U0LI", ["accepted"])
