@@ -25,6 +25,7 @@ from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMess
 from tests.test_permissions import make_member, set_role
 
 TODAY = date(2026, 11, 25)
+BACK_YESTERDAY = date(2026, 11, 24)  # away until the day before the clock's Shanghai date
 
 
 def cand(i, open_=0, capacity=None, away=None):
@@ -487,3 +488,99 @@ def test_a_declined_then_expired_responsible_offer_passes_on(slack, rt, db):
     with rt.sessions() as s:
         made = [(o.kind, o.status, o.member_id) for o in s.scalars(select(AssignmentOffer).order_by(AssignmentOffer.id))]
     assert made == [("responsible", "declined", db.member("U0LI").id), ("responsible", "expired", db.member("U0NYC").id)]
+
+
+def outbox(rt, channel: str) -> list[str]:
+    with rt.sessions() as s:
+        return [m.text for m in s.scalars(select(OutboxMessage).where(OutboxMessage.channel == channel).order_by(OutboxMessage.id))]
+
+
+def set_member(rt, slack_id: str, **values) -> None:
+    with rt.transaction() as s:
+        member = s.scalars(select(Member).where(Member.slack_user_id == slack_id)).one()
+        for name, value in values.items():
+            setattr(member, name, value)
+
+
+def east_deal(rt, actor, title="Acme") -> Opportunity:
+    return new_deal(rt, actor, title, region="华东", industry="制造", amount=Decimal(300000))
+
+
+# --- to the pool, and why -----------------------------------------------------------------------
+
+
+def test_a_deal_nobody_can_take_goes_to_the_pool_naming_the_rule(slack, rt, team_of):
+    """Everyone in the rule at capacity: the channel and the pool manager read, in the team's
+    language, that the deal went to the pool because nobody is eligible under that rule."""
+    for who in ("U0AE1", "U0AE2"):
+        set_member(rt, who, capacity=0)
+    east_deal(rt, team_of)
+    slack.command("boss", "assign 1 auto")
+    assert owner_of(rt, 1) is None
+    said = "#1 Acme 进入公海：规则「华东制造」没有可分配的人（都在休假或已满）"
+    assert outbox(rt, "#sales-assign") == [said]
+    assert outbox(rt, "U0MGR") == [said]
+
+
+def test_a_manual_rule_sends_the_deal_to_the_pool_saying_it_assigns_by_hand(slack, rt, team_of):
+    """A rule that assigns by hand puts its deals in the pool with that reason, not 'nobody eligible'."""
+    manual = Rule(name="手动", strategy="manual", regions=("华东",), role="ae")
+    rt.config = replace(rt.config, assignment=replace(rt.config.assignment, rules=(manual,)))
+    east_deal(rt, team_of)
+    slack.command("boss", "assign 1 auto")
+    assert owner_of(rt, 1) is None
+    assert outbox(rt, "#sales-assign") == ["#1 Acme 进入公海：规则「手动」为手动分配"]
+
+
+def test_a_pooled_deal_given_by_the_rules_records_it_came_from_the_pool(slack, rt, db, team_of):
+    """Assigning a deal from the public pool records the owner change as from 'pool'."""
+    east_deal(rt, team_of)
+    with rt.transaction() as s:
+        s.scalars(select(Opportunity)).unique().one().pooled_at = rt.clock.now()
+    slack.command("boss", "assign 1 auto")
+    assert owner_of(rt, 1) == "U0AE1"
+    assert [(e.old, e.new) for e in db.events(1) if e.field == "owner"] == [("pool", "U0AE1")]
+
+
+# --- the day, in the team's time zone -------------------------------------------------------------
+
+
+def test_someone_back_today_in_the_teams_time_zone_gets_the_deal(slack, rt, team_of):
+    """At 07:00 in Shanghai (still yesterday in UTC) a person away until yesterday is back."""
+    set_member(rt, "U0AE1", away_until=BACK_YESTERDAY)
+    rt.clock.advance(hours=-3)
+    east_deal(rt, team_of)
+    slack.command("boss", "assign 1 auto")
+    assert owner_of(rt, 1) == "U0AE1"
+
+
+def offer_to_ae1_then(rt, team_of, change) -> None:
+    """Deal #1 is offered to U0AE1 by the rules; ``change(session, deal)`` then happens to it."""
+    opp = east_deal(rt, team_of)
+    with rt.transaction() as s:
+        assignment.assign_owner(s, rt.config, s.get(Opportunity, opp.id), by=team_of.member_id, now=rt.clock.now())
+    with rt.transaction() as s:
+        change(s, s.get(Opportunity, opp.id))
+    assert owner_of(rt, 1) != "U0AE2"
+
+
+def test_a_declined_offer_for_a_deal_given_to_someone_else_passes_nothing_on(rt, team_of):
+    """After the manager gave the deal to U0AE3, U0AE1 declining the old offer leaves U0AE3 the owner."""
+    ae3 = actor_for_slack(rt, "U0AE3")
+    offer_to_ae1_then(rt, team_of, lambda s, opp: setattr(opp, "owner_id", ae3.member_id))
+    with rt.sessions() as s:
+        made = s.scalars(select(AssignmentOffer)).one()
+    assignment.decline(rt, actor_for_slack(rt, "U0AE1"), made.id, "not mine any more")
+    assert owner_of(rt, 1) == "U0AE3"
+    with rt.sessions() as s:
+        assert [o.status for o in s.scalars(select(AssignmentOffer))] == ["declined"]
+
+
+def test_an_offer_expiring_on_a_won_deal_passes_nothing_on(rt, team_of):
+    """The deal was won while its offer waited: the offer expires and U0AE1 stays the owner."""
+    offer_to_ae1_then(rt, team_of, lambda s, opp: setattr(opp, "status", "won"))
+    rt.clock.advance(hours=25)
+    assert assignment.expire_offers(rt, rt.clock.now()) == 1
+    assert owner_of(rt, 1) == "U0AE1"
+    with rt.sessions() as s:
+        assert [o.status for o in s.scalars(select(AssignmentOffer))] == ["expired"]
