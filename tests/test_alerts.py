@@ -360,3 +360,42 @@ def owner_ids(rt):
 
     with rt.sessions() as session:
         return list(session.scalars(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id)))
+
+
+def dry_run(rt, clock):
+    with rt.transaction() as session:
+        return watch.scan(session, config=rt.config, workspace_id="T0001", now=clock.now(), dry_run=True).lines
+
+
+def test_a_dry_run_lists_each_finding_in_order_and_says_who_hears_and_when(rt, clock, deal, run, slack):
+    """Several findings on one deal, in condition order; a muted owner of a small deal means nobody is told, and on a weekend it waits."""
+    slack.command("boss", "risk 1 competitor they quoted 20% lower")
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    member(rt, ALICE, muted_until=clock.now() + timedelta(days=30))
+    at(clock, "2026-12-06T10:00")  # Sunday, stalled by now
+    waits = "-> nobody (at the next working hour)"
+    assert dry_run(rt, clock) == [
+        f"#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 16 days ago and the deal is still open {waits}",
+        f"#1 Acme ERP: Risk — Competitor involved — they quoted 20% lower {waits}",
+        f"#1 Acme ERP: Stalled — no activity for 13 days (Proposal allows 10) {waits}",
+    ]
+    assert open_alerts(rt) == []
+
+
+def test_a_dry_run_does_not_route_an_alert_to_whoever_caused_it(rt, clock, deal, slack):
+    """The dry run leaves out the owner who set the next step's due date after it had passed, as the scan would."""
+    clock.advance(days=1)
+    slack.command("alice", "log 1 called them next send quote by 2026-11-25")
+    assert dry_run(rt, clock) == ["#1 Acme ERP: Next step overdue — next step “send quote” was due Wed 2026-11-25; 1 day overdue -> nobody (now)"]
+
+
+def test_every_copy_of_an_alert_shows_the_last_of_two_actions_taken_in_the_same_instant(rt, clock, deal, run, slack, fake):
+    """Log activity, then Snooze at the same moment: the DM in Slack ends up saying it was snoozed."""
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = run()
+    slack.click("alice", "alert_log", str(alert_id(rt)), ephemeral=False)
+    slack.click("alice", "alert_snooze_1", f"{alert_id(rt)}:1", ephemeral=False)
+    assert run() == []
+    updates = [c for c in fake.calls("chat.update") if not c.failed and c.args["ts"] == post.response["ts"]]
+    assert len(updates) == 2
+    assert "<@U0ALICE> snoozed this for 1 day" in payload_text(updates[-1].args)
