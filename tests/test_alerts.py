@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts import scan as watch
+from bot.core.i18n import t
 from bot.worker import daily_bundles, scan_all, send_outbox
 from bot.worker.sender import sender_client
 from store.models import Alert, Member, Opportunity, OutboxMessage
@@ -399,3 +400,45 @@ def test_every_copy_of_an_alert_shows_the_last_of_two_actions_taken_in_the_same_
     updates = [c for c in fake.calls("chat.update") if not c.failed and c.args["ts"] == post.response["ts"]]
     assert len(updates) == 2
     assert "<@U0ALICE> snoozed this for 1 day" in payload_text(updates[-1].args)
+
+
+def updates(fake):
+    return [c for c in fake.calls("chat.update") if not c.failed]
+
+
+def test_a_cleared_alert_updates_only_its_own_messages_each_in_its_readers_language(rt, clock, deal, run, slack, fake):
+    """Li's big deal resolves: his DM and the channel post say so in Chinese; alice's alert on another deal is left alone."""
+    slack.command("alice", "new Globex 120万 owner <@U0LI>")
+    member(rt, LI, locale=None)  # no Slack locale: the workspace's language (Chinese)
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    posts = run()
+    sent = {p.args["channel"]: p.response["ts"] for p in posts if "#2" in p.args["text"]}
+    assert sorted(sent) == [CHANNEL, LI] and len(dms(posts, ALICE)) == 1
+    edit(rt, 2, expected_close=date(2026, 12, 31))
+    assert run() == []
+    done = {u.args["ts"]: payload_text(u.args) for u in updates(fake)}
+    assert sorted(done) == sorted(sent.values())
+    assert all(t("zh", "alert_cleared") in text for text in done.values())
+
+
+def test_the_owners_copy_is_updated_in_the_owners_language(rt, clock, deal, run, slack, fake):
+    """Alice reads English: after she marks the deal lost from the alert, her DM names the reason in English."""
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    run()
+    slack.click("alice", "alert_lost", selected=f"{alert_id(rt)}:price", ephemeral=False)
+    run()
+    texts = [payload_text(u.args) for u in updates(fake)]
+    assert texts and all("marked the deal lost (Price)" in text for text in texts)
+
+
+def test_the_managers_escalation_message_is_never_rewritten(rt, clock, deal, run, slack, fake):
+    """Escalated to bob, then resolved: only alice's DM is updated, bob's escalation DM stays as sent."""
+    member(rt, ALICE, manager_id=member(rt, BOB))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [dm] = run()
+    clock.advance(days=2)
+    assert [p.args["channel"] for p in run()] == [BOB]
+    edit(rt, 1, expected_close=date(2026, 12, 31))
+    run()
+    assert [u.args["ts"] for u in updates(fake)] == [dm.response["ts"]] * 2  # escalated, then resolved
