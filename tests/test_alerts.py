@@ -442,3 +442,15 @@ def test_the_managers_escalation_message_is_never_rewritten(rt, clock, deal, run
     edit(rt, 1, expected_close=date(2026, 12, 31))
     run()
     assert [u.args["ts"] for u in updates(fake)] == [dm.response["ts"]] * 2  # escalated, then resolved
+
+
+def test_the_same_action_taken_again_later_updates_the_alert_again(rt, clock, deal, run, slack, fake):
+    """Alice starts logging, a minute later the admin does: the DM ends up naming the admin."""
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = run()
+    slack.click("alice", "alert_log", str(alert_id(rt)), ephemeral=False)
+    clock.advance(minutes=1)
+    slack.click("boss", "alert_log", str(alert_id(rt)), ephemeral=False)
+    run()
+    texts = [payload_text(u.args) for u in updates(fake) if u.args["ts"] == post.response["ts"]]
+    assert len(texts) == 2 and "U0ADMIN" in texts[-1] and "U0ADMIN" not in texts[0]
