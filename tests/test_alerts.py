@@ -454,3 +454,15 @@ def test_the_same_action_taken_again_later_updates_the_alert_again(rt, clock, de
     run()
     texts = [payload_text(u.args) for u in updates(fake) if u.args["ts"] == post.response["ts"]]
     assert len(texts) == 2 and "U0ADMIN" in texts[-1] and "U0ADMIN" not in texts[0]
+
+
+def test_an_enterprise_member_w_id_gets_updates_in_their_own_language(rt, clock, deal, run, slack, fake):
+    """A member whose Slack id starts with W (Enterprise Grid) reads the update of their DM in their language."""
+    member(rt, ALICE, slack_user_id="W0ALICE")
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = run()
+    assert post.args["channel"] == "W0ALICE"
+    edit(rt, 1, expected_close=date(2026, 12, 31))
+    run()
+    [update] = updates(fake)
+    assert update.args["ts"] == post.response["ts"] and "Resolved" in payload_text(update.args)
