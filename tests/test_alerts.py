@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts import scan as watch
+from bot.core.i18n import t
 from bot.worker import daily_bundles, scan_all, send_outbox
 from bot.worker.sender import sender_client
 from store.models import Alert, Member, Opportunity, OutboxMessage
@@ -360,3 +361,108 @@ def owner_ids(rt):
 
     with rt.sessions() as session:
         return list(session.scalars(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id)))
+
+
+def dry_run(rt, clock):
+    with rt.transaction() as session:
+        return watch.scan(session, config=rt.config, workspace_id="T0001", now=clock.now(), dry_run=True).lines
+
+
+def test_a_dry_run_lists_each_finding_in_order_and_says_who_hears_and_when(rt, clock, deal, run, slack):
+    """Several findings on one deal, in condition order; a muted owner of a small deal means nobody is told, and on a weekend it waits."""
+    slack.command("boss", "risk 1 competitor they quoted 20% lower")
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    member(rt, ALICE, muted_until=clock.now() + timedelta(days=30))
+    at(clock, "2026-12-06T10:00")  # Sunday, stalled by now
+    waits = "-> nobody (at the next working hour)"
+    assert dry_run(rt, clock) == [
+        f"#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 16 days ago and the deal is still open {waits}",
+        f"#1 Acme ERP: Risk — Competitor involved — they quoted 20% lower {waits}",
+        f"#1 Acme ERP: Stalled — no activity for 13 days (Proposal allows 10) {waits}",
+    ]
+    assert open_alerts(rt) == []
+
+
+def test_a_dry_run_does_not_route_an_alert_to_whoever_caused_it(rt, clock, deal, slack):
+    """The dry run leaves out the owner who set the next step's due date after it had passed, as the scan would."""
+    clock.advance(days=1)
+    slack.command("alice", "log 1 called them next send quote by 2026-11-25")
+    assert dry_run(rt, clock) == ["#1 Acme ERP: Next step overdue — next step “send quote” was due Wed 2026-11-25; 1 day overdue -> nobody (now)"]
+
+
+def test_every_copy_of_an_alert_shows_the_last_of_two_actions_taken_in_the_same_instant(rt, clock, deal, run, slack, fake):
+    """Log activity, then Snooze at the same moment: the DM in Slack ends up saying it was snoozed."""
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = run()
+    slack.click("alice", "alert_log", str(alert_id(rt)), ephemeral=False)
+    slack.click("alice", "alert_snooze_1", f"{alert_id(rt)}:1", ephemeral=False)
+    assert run() == []
+    updates = [c for c in fake.calls("chat.update") if not c.failed and c.args["ts"] == post.response["ts"]]
+    assert len(updates) == 2
+    assert "<@U0ALICE> snoozed this for 1 day" in payload_text(updates[-1].args)
+
+
+def updates(fake):
+    return [c for c in fake.calls("chat.update") if not c.failed]
+
+
+def test_a_cleared_alert_updates_only_its_own_messages_each_in_its_readers_language(rt, clock, deal, run, slack, fake):
+    """Li's big deal resolves: his DM and the channel post say so in Chinese; alice's alert on another deal is left alone."""
+    slack.command("alice", "new Globex 120万 owner <@U0LI>")
+    member(rt, LI, locale=None)  # no Slack locale: the workspace's language (Chinese)
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    posts = run()
+    sent = {p.args["channel"]: p.response["ts"] for p in posts if "#2" in p.args["text"]}
+    assert sorted(sent) == [CHANNEL, LI] and len(dms(posts, ALICE)) == 1
+    edit(rt, 2, expected_close=date(2026, 12, 31))
+    assert run() == []
+    done = {u.args["ts"]: payload_text(u.args) for u in updates(fake)}
+    assert sorted(done) == sorted(sent.values())
+    assert all(t("zh", "alert_cleared") in text for text in done.values())
+
+
+def test_the_owners_copy_is_updated_in_the_owners_language(rt, clock, deal, run, slack, fake):
+    """Alice reads English: after she marks the deal lost from the alert, her DM names the reason in English."""
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    run()
+    slack.click("alice", "alert_lost", selected=f"{alert_id(rt)}:price", ephemeral=False)
+    run()
+    texts = [payload_text(u.args) for u in updates(fake)]
+    assert texts and all("marked the deal lost (Price)" in text for text in texts)
+
+
+def test_the_managers_escalation_message_is_never_rewritten(rt, clock, deal, run, slack, fake):
+    """Escalated to bob, then resolved: only alice's DM is updated, bob's escalation DM stays as sent."""
+    member(rt, ALICE, manager_id=member(rt, BOB))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [dm] = run()
+    clock.advance(days=2)
+    assert [p.args["channel"] for p in run()] == [BOB]
+    edit(rt, 1, expected_close=date(2026, 12, 31))
+    run()
+    assert [u.args["ts"] for u in updates(fake)] == [dm.response["ts"]] * 2  # escalated, then resolved
+
+
+def test_the_same_action_taken_again_later_updates_the_alert_again(rt, clock, deal, run, slack, fake):
+    """Alice starts logging, a minute later the admin does: the DM ends up naming the admin."""
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = run()
+    slack.click("alice", "alert_log", str(alert_id(rt)), ephemeral=False)
+    clock.advance(minutes=1)
+    slack.click("boss", "alert_log", str(alert_id(rt)), ephemeral=False)
+    run()
+    texts = [payload_text(u.args) for u in updates(fake) if u.args["ts"] == post.response["ts"]]
+    assert len(texts) == 2 and "U0ADMIN" in texts[-1] and "U0ADMIN" not in texts[0]
+
+
+def test_an_enterprise_member_w_id_gets_updates_in_their_own_language(rt, clock, deal, run, slack, fake):
+    """A member whose Slack id starts with W (Enterprise Grid) reads the update of their DM in their language."""
+    member(rt, ALICE, slack_user_id="W0ALICE")
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = run()
+    assert post.args["channel"] == "W0ALICE"
+    edit(rt, 1, expected_close=date(2026, 12, 31))
+    run()
+    [update] = updates(fake)
+    assert update.args["ts"] == post.response["ts"] and "Resolved" in payload_text(update.args)
