@@ -115,3 +115,55 @@ def test_a_deal_never_pooled_is_not_in_the_pool_even_after_another_deals_claim(s
     assert "You claimed #1" in slack.command("bob", "claim 1").text
     answer = slack.command("nyc", "claim 2")
     assert "#2 is not in the public pool (owner <@U0ALICE>)" in answer.text, answer.text
+
+
+# --- a hand-over: `/opp assign 1 @someone` ------------------------------------------------------
+
+
+def test_a_hand_over_tells_the_new_owner_and_the_channel_who_gave_what(slack, rt, db):
+    """The new owner's DM and the channel post (in the team's language) name who assigned which
+    deal (its title escaped) to whom, and who had it before."""
+    slack.command("alice", "new A&B <ERP> 10万")
+    slack.command("bob", "show 1")
+    answer = slack.command("boss", "assign 1 <@U0BOB|bob>")
+    assert "#1 assigned to <@U0BOB>" in answer.text, answer.text
+    assert (db.deal(1).owner.slack_user_id, db.deal(1).pooled_at) == ("U0BOB", None)
+    told = outbox(rt)
+    assert told["U0BOB"] == ["<@U0ADMIN> 把 *#1 A&amp;B &lt;ERP&gt;* 分配给了你。"]
+    assert told["#sales-assign"][-1] == "<@U0ADMIN> 把 #1 A&amp;B &lt;ERP&gt; 分配给了 <@U0BOB>（原负责人 <@U0ALICE>）"
+
+
+def test_a_hand_over_of_a_pooled_deal_takes_it_out_of_the_pool(slack, rt, db):
+    """A pooled deal may be handed to anyone, its last owner too; the post says it came from the pool."""
+    slack.command("alice", "new Pooled deal 10万")
+    pooled(rt, 1)
+    answer = slack.command("boss", "assign 1 <@U0ALICE|alice>")
+    assert "#1 assigned to <@U0ALICE>" in answer.text, answer.text
+    assert (db.deal(1).owner.slack_user_id, db.deal(1).pooled_at) == ("U0ALICE", None)
+    assert outbox(rt)["#sales-assign"][-1] == "<@U0ADMIN> 把 #1 Pooled deal 分配给了 <@U0ALICE>（原负责人 <@pool>）"
+
+
+def test_handing_a_deal_to_its_owner_is_refused_and_changes_nothing(slack, rt, db):
+    """Assigning an owned deal to the person who owns it says so; no event, no message."""
+    slack.command("alice", "new Owned deal 10万")
+    before = (db.deal(1).version, len(db.events(1)), outbox(rt))
+    answer = slack.command("boss", "assign 1 <@U0ALICE|alice>")
+    assert answer.json["text"] == "⚠️ <@U0ALICE> already owns #1.", answer.text
+    assert (db.deal(1).version, len(db.events(1)), outbox(rt)) == before
+
+
+def test_a_hand_over_withdraws_only_that_deals_open_owner_offers(slack, rt, db, clock):
+    """Open owner offers of the handed-over deal are withdrawn (answered now); its responsibility
+    offers, its already answered offers and other deals' offers are left as they were."""
+    slack.command("alice", "new First 10万")
+    slack.command("alice", "new Second 10万")
+    slack.command("bob", "show 1")
+    mine = offer(rt, 1, "U0ALICE")
+    responsible = offer(rt, 1, "U0BOB", kind="responsible")
+    declined = offer(rt, 1, "U0BOB", status="declined")
+    other = offer(rt, 2, "U0ALICE")
+    clock.advance(hours=1)
+    assert "#1 assigned to <@U0BOB>" in slack.command("boss", "assign 1 <@U0BOB|bob>").text
+    statuses = offers_by_id(rt)
+    assert statuses[mine] == ("withdrawn", clock.now())
+    assert {k: statuses[k] for k in (responsible, declined, other)} == {responsible: ("offered", None), declined: ("declined", None), other: ("offered", None)}
