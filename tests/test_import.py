@@ -174,3 +174,49 @@ def test_the_batch_records_offers_events_versions_and_pool_marks(rt, tmp_path, c
     assert pool_events == [(deals[4].id, "assigned", "pool", None, "pool")]
     assert (deals[4].pooled_at, deals[4].updated_at) == (clock.now(), clock.now())
     assert [d.version for d in deals[1:]] == [deals[0].version + 1] * 4
+
+
+def test_a_pooled_deal_early_in_a_batch_does_not_stop_the_rest(rt, tmp_path):
+    """A manual rule pools the first deal; the deal after it is still assigned, recorded and counted."""
+    from bot.core.config import Rule
+
+    batch_team(rt, rules=(Rule(name="华东", strategy="manual", regions=("华东",)),))
+    result = run_import(rt, tmp_path, "title,region\nEast,华东\nElsewhere,华南\n")
+    assert (result.assigned, result.pooled) == ({"U0AE1": 1}, 1)
+    with rt.sessions() as s:
+        east, other = s.scalars(select(Opportunity).order_by(Opportunity.number)).unique().all()
+        assert east.pooled_at is not None and (other.pooled_at, other.owner.slack_user_id) == (None, "U0AE1")
+        assert s.scalars(select(AssignmentOffer.opportunity_id)).all() == [other.id]
+    assert told(rt)["#sales-assign"][-1] == "批量分配 2 个商机：<@U0AE1> 1；进入公海 1 个"
+
+
+def test_a_batch_with_nobody_to_give_to_says_so_and_each_import_is_announced(rt, tmp_path, clock):
+    """When every deal goes to the pool the post names nobody ("—"); later imports giving deals to
+    the same person DM them again and are posted again (each batch's messages are its own)."""
+    from bot.core.config import Rule
+
+    batch_team(rt, rules=(Rule(name="华东", strategy="manual", regions=("华东",)), Rule(name="一人", strategy="round_robin", people=("U0AE1",))))
+    run_import(rt, tmp_path, "title,region\nEast,华东\n")
+    assert told(rt)["#sales-assign"] == ["批量分配 1 个商机：—；进入公海 1 个"]
+    for title in ("First", "Second"):
+        clock.advance(hours=1)
+        run_import(rt, tmp_path, f"title\n{title}\n")
+    messages = told(rt)
+    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp list` 查看。"] * 2 and "U0AE2" not in messages
+    assert messages["#sales-assign"][1:] == ["批量分配 1 个商机：<@U0AE1> 1；进入公海 0 个"] * 2
+
+
+def test_who_is_away_is_judged_by_the_teams_calendar_day(rt, tmp_path, clock):
+    """At 07:00 in Shanghai (still yesterday in UTC) someone away until yesterday is back and gets
+    the deal."""
+    from datetime import date, datetime
+
+    from tests.conftest import SHANGHAI
+
+    batch_team(rt)
+    with rt.transaction() as s:
+        for m in s.scalars(select(Member).where(Member.slack_user_id.in_(["U0AE1", "U0AE2"]))):
+            m.away_until = date(2026, 11, 25) if m.slack_user_id == "U0AE1" else date(2026, 12, 31)
+    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=SHANGHAI))
+    result = run_import(rt, tmp_path, "title\nEarly\n")
+    assert (result.assigned, result.pooled) == ({"U0AE1": 1}, 0)
