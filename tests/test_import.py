@@ -1,6 +1,8 @@
 """`oppbot import deals.csv`: all rows checked first, all or nothing; ownerless deals handed out
 by the assignment rules in one batch."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from bot.cli import main
@@ -108,3 +110,113 @@ def test_the_batch_writes_each_imported_deals_owner_offer_and_event_to_the_datab
     assert sorted(people[d.owner_id] for d in deals) == ["U0AE1", "U0AE1", "U0AE2", "U0AE2"]  # round robin
     assert offers == [(d.id, d.owner_id, "owner", "offered") for d in deals]
     assert events == {(d.id, people[d.owner_id]) for d in deals}
+
+
+# --- the batch's decisions, records and announcements --------------------------------------------
+
+
+def batch_team(rt, *, strategy: str = "round_robin", capacity: int | None = None, rules=()):
+    """U0AE1 and U0AE2 (in that order), account managers; the default rule uses ``strategy``."""
+    from dataclasses import replace
+
+    aes(rt, "U0AE1", "U0AE2")
+    with rt.transaction() as s:
+        for m in s.scalars(select(Member).where(Member.slack_user_id.in_(["U0AE1", "U0AE2"]))):
+            m.capacity = capacity
+    rt.config = replace(rt.config, assignment=replace(rt.config.assignment, default_strategy=strategy, rules=tuple(rules)))
+
+
+def run_import(rt, tmp_path, text: str):
+    path = tmp_path / "deals.csv"
+    path.write_text(text, encoding="utf-8")
+    return import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+
+
+def told(rt) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    with rt.sessions() as s:
+        for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
+            out.setdefault(m.channel, []).append(m.text)
+    return out
+
+
+def test_least_loaded_batch_fills_people_to_capacity_and_pools_the_rest(rt, tmp_path):
+    """Least loaded, capacity 2 each, U0AE1 already holding one: #2 to U0AE2, #3 to U0AE1 (a tie
+    goes to the lower id), #4 to U0AE2, #5 to the pool; one DM each and one post, in Chinese,
+    people with more deals first."""
+    batch_team(rt, strategy="least_loaded", capacity=2)
+    result = run_import(rt, tmp_path, "title,owner\nHeld,U0AE1\nA,\nB,\nC,\nD,\n")
+    assert (result.assigned, result.pooled) == ({"U0AE2": 2, "U0AE1": 1}, 1)
+    with rt.sessions() as s:
+        deals = list(s.scalars(select(Opportunity).order_by(Opportunity.number)).unique())
+        owners = [None if d.pooled_at else d.owner.slack_user_id for d in deals]
+    assert owners == ["U0AE1", "U0AE2", "U0AE1", "U0AE2", None]
+    messages = told(rt)
+    assert messages["U0AE2"] == ["按分配规则，2 个新商机分配给了你，用 `/opp list` 查看。"]
+    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp list` 查看。"]
+    assert messages["#sales-assign"][-1] == "批量分配 4 个商机：<@U0AE2> 2, <@U0AE1> 1；进入公海 1 个"
+
+
+def test_the_batch_records_offers_events_versions_and_pool_marks(rt, tmp_path, clock):
+    """Each deal given has an open owner offer (explained in Chinese, no one passed over, expiring
+    after offer_hours); the pooled deal an "assigned" event to the pool at the import's time; each
+    batch deal's version one above a deal the batch did not touch."""
+    batch_team(rt, strategy="least_loaded", capacity=2)
+    run_import(rt, tmp_path, "title,owner\nHeld,U0AE1\nA,\nB,\nC,\nD,\n")
+    hours = rt.config.assignment.offer_hours
+    with rt.sessions() as s:
+        deals = list(s.scalars(select(Opportunity).order_by(Opportunity.number)).unique())
+        offers = list(s.scalars(select(AssignmentOffer).order_by(AssignmentOffer.opportunity_id)))
+        pool_events = [(e.opportunity_id, e.kind, e.field, e.old, e.new) for e in s.scalars(select(Event).where(Event.new == "pool"))]
+    assert [o.opportunity_id for o in offers] == [d.id for d in deals[1:4]]
+    assert all((o.status, o.passed_over, o.expires_at) == ("offered", [], clock.now() + timedelta(hours=hours)) for o in offers)
+    assert all(o.explanation.startswith("按规则") and "负载最低" in o.explanation for o in offers), [o.explanation for o in offers]
+    assert pool_events == [(deals[4].id, "assigned", "pool", None, "pool")]
+    assert (deals[4].pooled_at, deals[4].updated_at) == (clock.now(), clock.now())
+    assert [d.version for d in deals[1:]] == [deals[0].version + 1] * 4
+
+
+def test_a_pooled_deal_early_in_a_batch_does_not_stop_the_rest(rt, tmp_path):
+    """A manual rule pools the first deal; the deal after it is still assigned, recorded and counted."""
+    from bot.core.config import Rule
+
+    batch_team(rt, rules=(Rule(name="华东", strategy="manual", regions=("华东",)),))
+    result = run_import(rt, tmp_path, "title,region\nEast,华东\nElsewhere,华南\n")
+    assert (result.assigned, result.pooled) == ({"U0AE1": 1}, 1)
+    with rt.sessions() as s:
+        east, other = s.scalars(select(Opportunity).order_by(Opportunity.number)).unique().all()
+        assert east.pooled_at is not None and (other.pooled_at, other.owner.slack_user_id) == (None, "U0AE1")
+        assert s.scalars(select(AssignmentOffer.opportunity_id)).all() == [other.id]
+    assert told(rt)["#sales-assign"][-1] == "批量分配 2 个商机：<@U0AE1> 1；进入公海 1 个"
+
+
+def test_a_batch_with_nobody_to_give_to_says_so_and_each_import_is_announced(rt, tmp_path, clock):
+    """When every deal goes to the pool the post names nobody ("—"); later imports giving deals to
+    the same person DM them again and are posted again (each batch's messages are its own)."""
+    from bot.core.config import Rule
+
+    batch_team(rt, rules=(Rule(name="华东", strategy="manual", regions=("华东",)), Rule(name="一人", strategy="round_robin", people=("U0AE1",))))
+    run_import(rt, tmp_path, "title,region\nEast,华东\n")
+    assert told(rt)["#sales-assign"] == ["批量分配 1 个商机：—；进入公海 1 个"]
+    for title in ("First", "Second"):
+        clock.advance(hours=1)
+        run_import(rt, tmp_path, f"title\n{title}\n")
+    messages = told(rt)
+    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp list` 查看。"] * 2 and "U0AE2" not in messages
+    assert messages["#sales-assign"][1:] == ["批量分配 1 个商机：<@U0AE1> 1；进入公海 0 个"] * 2
+
+
+def test_who_is_away_is_judged_by_the_teams_calendar_day(rt, tmp_path, clock):
+    """At 07:00 in Shanghai (still yesterday in UTC) someone away until yesterday is back and gets
+    the deal."""
+    from datetime import date, datetime
+
+    from tests.conftest import SHANGHAI
+
+    batch_team(rt)
+    with rt.transaction() as s:
+        for m in s.scalars(select(Member).where(Member.slack_user_id.in_(["U0AE1", "U0AE2"]))):
+            m.away_until = date(2026, 11, 25) if m.slack_user_id == "U0AE1" else date(2026, 12, 31)
+    clock.set(datetime(2026, 11, 26, 7, 0, tzinfo=SHANGHAI))
+    result = run_import(rt, tmp_path, "title\nEarly\n")
+    assert (result.assigned, result.pooled) == ({"U0AE1": 1}, 0)
