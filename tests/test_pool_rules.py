@@ -140,7 +140,7 @@ def test_a_hand_over_of_a_pooled_deal_takes_it_out_of_the_pool(slack, rt, db):
     answer = slack.command("boss", "assign 1 <@U0ALICE|alice>")
     assert "#1 assigned to <@U0ALICE>" in answer.text, answer.text
     assert (db.deal(1).owner.slack_user_id, db.deal(1).pooled_at) == ("U0ALICE", None)
-    assert outbox(rt)["#sales-assign"][-1] == "<@U0ADMIN> 把 #1 Pooled deal 分配给了 <@U0ALICE>（原负责人 <@pool>）"
+    assert outbox(rt)["#sales-assign"][-1] == "<@U0ADMIN> 把公海里的 #1 Pooled deal 分配给了 <@U0ALICE>"  # no owner to name
 
 
 def test_handing_a_deal_to_its_owner_is_refused_and_changes_nothing(slack, rt, db):

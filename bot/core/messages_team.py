@@ -69,6 +69,10 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
         "<@{by}> 把 #{number} {title} 分配给了 <@{user}>（原负责人 <@{old}>）",
         "<@{by}> assigned #{number} {title} to <@{user}> (was <@{old}>)",
     ),
+    "as_manual_post_pooled": (
+        "<@{by}> 把公海里的 #{number} {title} 分配给了 <@{user}>",
+        "<@{by}> gave #{number} {title} from the public pool to <@{user}>",
+    ),
     "as_need_user": ("请 @ 要分配的人，例如 `/opp assign 42 @li`。", "Mention who gets it, e.g. `/opp assign 42 @li`."),
     "as_already_owner": ("<@{user}> 已经是 #{number} 的负责人。", "<@{user}> already owns #{number}."),
     "as_at_capacity": (

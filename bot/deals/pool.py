@@ -122,7 +122,7 @@ def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, 
     config, now, number = rt.config, rt.clock.now(), opp.number
     if member.id == opp.owner_id and opp.pooled_at is None:
         raise BadInput("as_already_owner", user=member.slack_user_id, number=number)
-    old = opp.owner.slack_user_id if opp.pooled_at is None else "pool"
+    old = opp.owner.slack_user_id if opp.pooled_at is None else None  # None: from the public pool
     opp, _ = opportunities.update(session, actor=actor, number=number, changes=DealInput(owner_id=member.id), config=config, clock=rt.clock)
     opp.pooled_at = None
     session.execute(
@@ -148,7 +148,15 @@ def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, 
         config,
         opp.workspace_id,
         f"manual-post:{opp.id}:{opp.version}",
-        t(lang, "as_manual_post", by=actor.slack_user_id, number=number, title=esc(opp.title), user=member.slack_user_id, old=old),
+        t(
+            lang,
+            "as_manual_post" if old else "as_manual_post_pooled",
+            by=actor.slack_user_id,
+            number=number,
+            title=esc(opp.title),
+            user=member.slack_user_id,
+            old=old,
+        ),
         now,
     )
     return opp
