@@ -211,3 +211,66 @@ def test_pipeline_trend_counts_deals_created_by_each_moment_and_not_yet_closed(r
         amount = sum((d["amount"] for d in live if d["currency"] == rt.config.currency and d["amount"] is not None), Decimal(0))
         assert (point.at, point.count, point.amount) == (end, len(live), amount)
     assert len({p.amount for p in points}) == 3
+
+
+@pytest.mark.parametrize("owner_ids", [None, (1,)])
+def test_closing_lists_deals_closing_from_the_periods_first_day_biggest_first_with_their_close_day(rt, world, owner_ids):
+    """The deals closing in a period (first and last day included), biggest first, each shown with
+    its close day; a total and amount already known are used as given."""
+    e, period = Expect(rt.config, world), month_of(TODAY, rt.config.tz)
+    expected = [d for d in mine(e.open(), owner_ids) if d["expected_close"] and period.first <= d["expected_close"] <= period.last]
+    with rt.sessions() as s:
+        found = metrics.closing(s, TEAM_ID, period, 5, owner_ids=owner_ids)
+        given = metrics.closing(s, TEAM_ID, period, 2, owner_ids=owner_ids, total=999, amount={"CNY": Decimal(1)})
+    assert found.total == len(expected) and any(d["expected_close"] == period.first for d in expected)
+    assert_money(found.amount, e.amount(expected), tol=0)
+    order = sorted(expected, key=lambda d: (-(d["amount"] or Decimal(-1)), d["number"]))[:5]
+    assert [(i.number, i.day) for i in found.items] == [(d["number"], d["expected_close"]) for d in order]
+    assert (given.total, given.amount, len(given.items)) == (999, {"CNY": Decimal(1)}, 2)
+
+
+def test_unanswered_offers_counts_only_offers_still_waiting_in_this_workspace(rt):
+    """Offers still 'offered' in this workspace; answered ones and another workspace's do not count."""
+    from store.models import AssignmentOffer, Member, Opportunity, Workspace
+
+    now = NOW
+    with rt.sessions.begin() as s:
+        for ws in (TEAM_ID, OTHER):
+            s.add(Workspace(id=ws, created_at=now))
+            s.flush()
+            member = Member(workspace_id=ws, slack_user_id="U0" + ws, display_name="x", role="ae", created_at=now)
+            s.add(member)
+            s.flush()
+            opp = Opportunity(
+                workspace_id=ws,
+                number=1,
+                title="d",
+                currency="CNY",
+                stage="lead",
+                owner_id=member.id,
+                creator_id=member.id,
+                tags=[],
+                created_at=now,
+                updated_at=now,
+                last_activity_at=now,
+                stage_entered_at=now,
+            )
+            s.add(opp)
+            s.flush()
+            for status in ("offered", "offered", "accepted", "declined") if ws == TEAM_ID else ("offered",):
+                s.add(
+                    AssignmentOffer(
+                        workspace_id=ws,
+                        opportunity_id=opp.id,
+                        member_id=member.id,
+                        kind="owner",
+                        rule="r",
+                        explanation="e",
+                        status=status,
+                        created_at=now,
+                        expires_at=now,
+                    )
+                )
+    with rt.sessions() as s:
+        assert metrics.unanswered_offers(s, TEAM_ID) == 2
+        assert metrics.unanswered_offers(s, "T0NOBODY") == 0
