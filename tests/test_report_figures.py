@@ -257,7 +257,7 @@ def test_unanswered_offers_counts_only_offers_still_waiting_in_this_workspace(rt
             )
             s.add(opp)
             s.flush()
-            for status in ("offered", "offered", "accepted", "declined") if ws == TEAM_ID else ("offered",):
+            for status in ("offered", "offered", "offered", "accepted", "declined") if ws == TEAM_ID else ("offered",):
                 s.add(
                     AssignmentOffer(
                         workspace_id=ws,
@@ -272,5 +272,5 @@ def test_unanswered_offers_counts_only_offers_still_waiting_in_this_workspace(rt
                     )
                 )
     with rt.sessions() as s:
-        assert metrics.unanswered_offers(s, TEAM_ID) == 2
+        assert metrics.unanswered_offers(s, TEAM_ID) == 3
         assert metrics.unanswered_offers(s, "T0NOBODY") == 0
