@@ -107,9 +107,11 @@ def config():
 
 
 @pytest.fixture
-def fake():
-    """The Web API stand-in the app talks to, with failures on demand (tests/faultyslack.py)."""
+def fake(clock):
+    """The Web API stand-in the app talks to, with failures on demand (tests/faultyslack.py);
+    messages it keeps are stamped with the test's clock."""
     with FaultySlack() as server:
+        server.use_clock(lambda: clock.now().timestamp())
         for spec in USERS.values():
             spec = dict(spec)
             server.add_user(spec.pop("user_id"), **spec)

@@ -341,3 +341,78 @@ def test_wait_for_call_from_another_thread(fake, client):
     assert call.args["text"] == "later"
     with pytest.raises(AssertionError, match="timed out"):
         fake.wait_for("views.open", timeout=0.05)
+
+
+def test_history_pages_newest_first_after_oldest(fake, client):
+    """conversations.history: newest first, only after ``oldest`` (exclusive), ``limit`` a page,
+    ``has_more`` and ``next_cursor`` while older messages remain."""
+    ts = [client.chat_postMessage(channel="C1", text=f"m{i}")["ts"] for i in range(6)]
+    pages, cursor = [], None
+    while True:
+        page = client.conversations_history(channel="C1", oldest=ts[0], limit=2, cursor=cursor)
+        pages.append(([m["text"] for m in page["messages"]], page["has_more"]))
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == [(["m5", "m4"], True), (["m3", "m2"], True), (["m1"], False)]
+    assert [m["text"] for m in client.conversations_history(channel="C1", latest=ts[2])["messages"]] == ["m1", "m0"]
+    assert [m["text"] for m in client.conversations_history(channel="C1", latest=ts[2], inclusive=True)["messages"]] == ["m2", "m1", "m0"]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_history(channel="C1", cursor="not a cursor")
+    assert excinfo.value.response["error"] == "invalid_cursor"
+
+
+def test_history_default_page_is_100_and_metadata_only_when_asked(client):
+    """Without ``limit`` a page holds 100 messages; metadata comes only with ``include_all_metadata``."""
+    metadata = {"event_type": "t", "event_payload": {"key": "k"}}
+    for i in range(101):
+        client.chat_postMessage(channel="C1", text=f"m{i}", metadata=metadata)
+    page = client.conversations_history(channel="C1")
+    assert (len(page["messages"]), page["has_more"], "metadata" in page["messages"][0]) == (100, True, False)
+    assert client.conversations_history(channel="C1", limit=1, include_all_metadata=True)["messages"][0]["metadata"] == metadata
+
+
+def test_history_ts_follow_a_clock_when_one_is_set(fake, client):
+    """With a clock, new messages are stamped with its time, and never before the previous one."""
+    now = [1_800_000_000.5]
+    fake.use_clock(lambda: now[0])
+    first = client.chat_postMessage(channel="C1", text="a")["ts"]
+    now[0] -= 60
+    second = client.chat_postMessage(channel="C1", text="b")["ts"]
+    assert (first, second) == ("1800000000.500000", "1800000000.500100")
+
+
+def test_conversations_list_pages_types_and_archived(fake, client):
+    """conversations.list: public channels unless ``types`` says otherwise, archived ones unless
+    ``exclude_archived``, ``limit`` a page with ``next_cursor``; unknown types are refused."""
+    old = fake.add_channel("sales", archived=True)
+    live = fake.add_channel("sales")
+    secret = fake.add_channel("board", private=True)
+    assert client.chat_postMessage(channel="#sales", text="hi")["channel"] == live
+    assert client.chat_postMessage(channel="#new", text="hi")["channel"] not in (old, live, secret)
+
+    def names(**args):
+        found, cursor = [], None
+        while True:
+            page = client.conversations_list(limit=2, cursor=cursor, **args)
+            found.append([(c["name"], c["is_archived"]) for c in page["channels"]])
+            cursor = page["response_metadata"]["next_cursor"]
+            if not cursor:
+                return found
+
+    assert names() == [[("sales", True), ("sales", False)], [("new", False)]]
+    assert names(exclude_archived=True) == [[("sales", False), ("new", False)]]
+    assert names(types="private_channel") == [[("board", False)]]
+    assert names(types="public_channel,private_channel", exclude_archived=True) == [[("sales", False), ("board", False)], [("new", False)]]
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_list(types="PUBLIC_CHANNEL")
+    assert excinfo.value.response["error"] == "invalid_types"
+
+
+def test_conversations_list_default_page_is_100_and_largest_1000(fake, client):
+    """Without ``limit`` a page holds 100 channels; no page holds more than 1000."""
+    for i in range(1001):
+        fake.add_channel(f"c{i}")
+    assert len(client.conversations_list()["channels"]) == 100
+    page = client.conversations_list(limit=5000)
+    assert len(page["channels"]) == 1000 and page["response_metadata"]["next_cursor"]

@@ -240,6 +240,16 @@ class FakeSlack:
         """Register a user for ``users.info`` / ``users.list``."""
         self.workspace.add_user(user_id, name=name, real_name=real_name, tz=tz, locale=locale, is_admin=is_admin)
 
+    def add_channel(self, name: str, *, private: bool = False, archived: bool = False) -> str:
+        """Make a channel for ``conversations.list`` (public and live unless told); returns its id.
+        Posting to "#name" makes a public one the first time."""
+        return self.workspace.add_channel(name, private=private, archived=archived)
+
+    def use_clock(self, now: Callable[[], float]) -> None:
+        """Stamp new messages with ``now()`` (seconds since the epoch) instead of a counter from 2023,
+        so ``oldest``/``latest`` in conversations.history compare with the app's clock."""
+        self.workspace.clock = now
+
     def messages(self, channel: str) -> list[dict]:
         """Messages posted to a conversation (a "#name", a user id for a DM, or an id), oldest first."""
         return self.workspace.messages(channel)

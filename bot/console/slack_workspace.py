@@ -7,6 +7,8 @@ Only the standard library is used, so it ships with the app (the terminal consol
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import itertools
 import threading
@@ -28,6 +30,68 @@ _FIRST_TS_MICROS = 1_700_000_000_000_100
 _TS_STEP_MICROS = 100
 
 Handler = Callable[[dict], dict]
+
+CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
+HISTORY_LIMITS = (100, 999)  # conversations.history: default and largest page
+LIST_LIMITS = (100, 1000)  # conversations.list
+
+
+@dataclass
+class _Channel:
+    id: str
+    name: str
+    is_private: bool = False
+    is_archived: bool = False
+
+    def json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": self.is_private,
+            "is_archived": self.is_archived,
+        }
+
+
+class _BadCursor(ValueError):
+    pass
+
+
+def _cursor(position: str) -> str:
+    """An opaque cursor, shaped like Slack's (base64)."""
+    return base64.b64encode(f"next:{position}".encode()).decode()
+
+
+def _position(cursor: Any) -> str | None:
+    """What a cursor points at; None for no cursor (the first page)."""
+    if not cursor:
+        return None
+    try:
+        text = base64.b64decode(str(cursor), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise _BadCursor(str(cursor)) from exc
+    if not text.startswith("next:"):
+        raise _BadCursor(str(cursor))
+    return text[5:]
+
+
+def _limit(args: dict, limits: tuple[int, int]) -> int:
+    """The page size asked for: the method's default when absent or not positive, capped at its largest."""
+    try:
+        asked = int(args.get("limit") or 0)
+    except ValueError:
+        asked = 0
+    return min(asked, limits[1]) if asked > 0 else limits[0]
+
+
+def _ts_bound(value: Any, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError:
+        return default
 
 
 @dataclass
@@ -148,8 +212,9 @@ class FakeWorkspace:
         self._home_views: dict[str, str] = {}
         self._files: dict[str, dict] = {}
         self._history: dict[str, list[dict]] = {}
-        self._channel_names: dict[str, str] = {}
-        self._ts_counter = itertools.count()
+        self._channels: dict[str, _Channel] = {}  # in the order they were made
+        self._last_ts_micros = _FIRST_TS_MICROS - _TS_STEP_MICROS
+        self.clock: Callable[[], float] | None = None  # seconds since the epoch for new messages' ts
         self._id_counter = itertools.count(1)
         views = {m: self._views_method(m) for m in ("views.open", "views.update", "views.push", "views.publish")}
         self._methods: dict[str, Handler] = {
@@ -179,6 +244,14 @@ class FakeWorkspace:
         with self._lock:
             self._users[user_id] = _User(user_id, name, real_name if real_name is not None else name, tz, locale, is_admin)
 
+    def add_channel(self, name: str, *, private: bool = False, archived: bool = False) -> str:
+        """Make a channel called ``name`` (no "#") and return its id. A live one is what "#name"
+        means when posting; an archived one keeps its name but gets an id of its own."""
+        with self._lock:
+            channel_id = self._next_id("C") if archived else self._name_id(name)
+            self._channels[channel_id] = _Channel(channel_id, name, is_private=private, is_archived=archived)
+            return channel_id
+
     def messages(self, channel: str) -> list[dict]:
         """Messages posted to a conversation (a "#name", a user id for a DM, or an id), oldest first."""
         with self._lock:
@@ -202,19 +275,30 @@ class FakeWorkspace:
     # ------------------------------------------------------------------ ids
 
     def _next_ts(self) -> str:
-        micros = _FIRST_TS_MICROS + next(self._ts_counter) * _TS_STEP_MICROS
+        """A new message's ts: the clock's time when one is set, always after the previous one."""
+        with self._lock:
+            micros = self._last_ts_micros + _TS_STEP_MICROS
+            if self.clock is not None:
+                micros = max(micros, round(self.clock() * 1_000_000))
+            self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._id_counter):08d}"
 
+    @staticmethod
+    def _name_id(name: str) -> str:
+        return "C" + hashlib.sha1(f"#{name}".encode()).hexdigest()[:10].upper()
+
     def _channel_id(self, channel: Any) -> Any:
-        """A "#name" channel gets a stable id (as Slack answers with ids); ids pass through."""
+        """A "#name" is the live channel of that name, made (public) the first time; ids pass through."""
         if isinstance(channel, str) and channel.startswith("#"):
-            channel_id = "C" + hashlib.sha1(channel.encode()).hexdigest()[:10].upper()
+            name = channel[1:]
             with self._lock:
-                self._channel_names[channel_id] = channel[1:]
-            return channel_id
+                for item in self._channels.values():
+                    if item.name == name and not item.is_archived:
+                        return item.id
+                return self.add_channel(name)
         return channel
 
     # ------------------------------------------------------------------ auth and users
@@ -283,17 +367,44 @@ class FakeWorkspace:
     # ------------------------------------------------------------------ conversations
 
     def _history_of(self, args: dict) -> dict:
+        """Newest first, after ``oldest`` and up to ``latest`` (both exclusive unless ``inclusive``),
+        ``limit`` a page; ``has_more`` and ``next_cursor`` while older messages remain."""
+        oldest, latest = _ts_bound(args.get("oldest"), 0.0), _ts_bound(args.get("latest"), float("inf"))
+        inclusive = _truthy(args.get("inclusive", False))
+        try:
+            before = _position(args.get("cursor"))
+        except _BadCursor:
+            return {"ok": False, "error": "invalid_cursor"}
         with self._lock:
             messages = list(reversed(self._history.get(str(args.get("channel", "")), [])))
-        limit = int(args.get("limit") or 100)
+        if before is not None:
+            messages = [m for m in messages if float(m["ts"]) < float(before)]
+        messages = [m for m in messages if oldest < float(m["ts"]) < latest or (inclusive and float(m["ts"]) in (oldest, latest))]
         if not _truthy(args.get("include_all_metadata", False)):
             messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
-        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit, "response_metadata": {"next_cursor": ""}}
+        page = messages[: _limit(args, HISTORY_LIMITS)]
+        more = len(messages) > len(page)
+        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0, "response_metadata": {"next_cursor": _cursor(page[-1]["ts"]) if more else ""}}
 
     def _conversations_list(self, args: dict) -> dict:
+        """The channels of ``types`` (public ones by default), without archived ones if
+        ``exclude_archived``; ``limit`` a page, ``next_cursor`` while more remain."""
+        types = {t.strip() for t in str(args.get("types") or "public_channel").split(",") if t.strip()}
+        if not types or types - CONVERSATION_TYPES:
+            return {"ok": False, "error": "invalid_types"}
+        try:
+            start = int(_position(args.get("cursor")) or 0)
+        except (_BadCursor, ValueError):
+            return {"ok": False, "error": "invalid_cursor"}
+        exclude_archived = _truthy(args.get("exclude_archived", False))
         with self._lock:
-            channels = [{"id": cid, "name": name, "is_channel": True} for cid, name in self._channel_names.items()]
-        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
+            channels = [
+                c.json()
+                for c in self._channels.values()
+                if ("private_channel" if c.is_private else "public_channel") in types and not (exclude_archived and c.is_archived)
+            ]
+        end = start + _limit(args, LIST_LIMITS)
+        return {"ok": True, "channels": channels[start:end], "response_metadata": {"next_cursor": _cursor(str(end)) if end < len(channels) else ""}}
 
     @staticmethod
     def _open_conversation(args: dict) -> dict:
