@@ -68,7 +68,8 @@ def test_a_deal_not_in_the_pool_cannot_be_claimed(slack, rt, db):
         assert permissions.allowed(bob, "claim", deal)
 
 
-def offer_to(rt, number: int, slack_id: str) -> int:
+def offer(rt, number: int, slack_id: str, *, kind: str = "owner", status: str = "offered") -> int:
+    """An offer of deal ``number`` to ``slack_id``, straight into the database; its id."""
     with rt.transaction() as s:
         opp = s.scalars(select(Opportunity).where(Opportunity.number == number)).unique().one()
         member = s.scalars(select(Member).where(Member.slack_user_id == slack_id)).one()
@@ -76,10 +77,10 @@ def offer_to(rt, number: int, slack_id: str) -> int:
             workspace_id=opp.workspace_id,
             opportunity_id=opp.id,
             member_id=member.id,
-            kind="owner",
+            kind=kind,
             rule="default",
             explanation="test",
-            status="offered",
+            status=status,
             passed_over=[],
             created_at=rt.clock.now(),
             expires_at=rt.clock.now(),
@@ -94,7 +95,7 @@ def test_a_claim_withdraws_only_that_deals_open_offers(slack, rt, db):
     slack.command("alice", "new First 10万")
     slack.command("alice", "new Second 10万")
     slack.command("bob", "show 1")
-    first, second = offer_to(rt, 1, "U0ALICE"), offer_to(rt, 2, "U0ALICE")
+    first, second = offer(rt, 1, "U0ALICE"), offer(rt, 2, "U0ALICE")
     pooled(rt, 1)
     assert "You claimed #1" in slack.command("bob", "claim 1").text
     with rt.sessions() as s:

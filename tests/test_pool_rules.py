@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMessage
-from tests.test_pool import pooled
+from store.models import AssignmentOffer, Event, Opportunity, OutboxMessage
+from tests.test_pool import offer, pooled
 
 
 def outbox(rt) -> dict[str, list[str]]:
@@ -17,28 +17,6 @@ def outbox(rt) -> dict[str, list[str]]:
         for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
             told.setdefault(m.channel, []).append(m.text)
     return told
-
-
-def offer(rt, number: int, slack_id: str, *, kind: str = "owner", status: str = "offered") -> int:
-    """An offer of deal ``number`` to ``slack_id``, straight into the database; its id."""
-    with rt.transaction() as s:
-        opp = s.scalars(select(Opportunity).where(Opportunity.number == number)).unique().one()
-        member = s.scalars(select(Member).where(Member.slack_user_id == slack_id)).one()
-        made = AssignmentOffer(
-            workspace_id=opp.workspace_id,
-            opportunity_id=opp.id,
-            member_id=member.id,
-            kind=kind,
-            rule="default",
-            explanation="test",
-            status=status,
-            passed_over=[],
-            created_at=rt.clock.now(),
-            expires_at=rt.clock.now(),
-        )
-        s.add(made)
-        s.flush()
-        return made.id
 
 
 def offers_by_id(rt) -> dict[int, tuple[str, object]]:
