@@ -111,3 +111,48 @@ def test_a_post_to_an_enterprise_user_is_looked_for_in_their_dm(rt, fake, client
     key = lose_then_look(rt, fake, client, clock, "W0GRID")
     assert_found_not_reposted(rt, fake, "W0GRID", key)
     assert [c.args["channel"] for c in fake.calls("conversations.history")] == ["DW0GRID"]
+
+
+# --- what a tick counts, and what an unclear refusal means ---
+
+
+def test_an_internal_error_may_have_posted_so_the_history_is_read_first(rt, fake, client, clock):
+    """ok:false with internal_error is an answer that may hide a post: the next try looks first."""
+    [key] = queue(rt, 1, channel="#deal-alerts")
+    fake.fail("chat.postMessage", error="internal_error")
+    send_due(rt.sessions, client, clock.now())
+    assert rows(rt)[0].last_error == sender.UNKNOWN + "internal_error"
+    clock.advance(minutes=2)
+    send_due(rt.sessions, client, clock.now())
+    assert len(fake.calls("conversations.list")) == 1  # looked for the channel (not there yet: nothing posted)
+    assert in_conversation(fake, "#deal-alerts") == {key: 1}
+
+
+def test_a_tick_counts_every_failure_and_every_update_and_keeps_2000_characters_of_an_error(rt, fake, client, clock):
+    """Two failures in one tick count two; an error is kept to 2,000 characters; two edits count
+    two, each made once."""
+    from bot.blocks.kit import message
+    from bot.delivery.outbox import enqueue
+
+    queue(rt, 2, channel="#deal-alerts")
+    fake.fail("chat.postMessage", error="x" * 2500, times=2)
+    assert send_due(rt.sessions, client, clock.now()).failed == 2
+    assert [len(r.last_error) for r in rows(rt)] == [2000, 2000]
+    clock.advance(minutes=1)
+    assert send_due(rt.sessions, client, clock.now()).sent == 2
+    with rt.transaction() as session:
+        for first in rows(rt):
+            enqueue(
+                session,
+                workspace_id="T0001",
+                key=f"{first.key}:u",
+                kind="alert_update",
+                channel=first.channel,
+                reply=message("v2"),
+                now=clock.now(),
+                update_of=first.id,
+            )
+    assert send_due(rt.sessions, client, clock.now()).sent == 2
+    clock.set(clock.now() + CLAIM_TIMEOUT + timedelta(minutes=1))
+    assert send_due(rt.sessions, client, clock.now()) == sender.SendResult()  # the edits are recorded as made
+    assert len(fake.calls("chat.update")) == 2
