@@ -268,9 +268,10 @@ def test_an_update_waiting_for_its_original_is_deferred_a_minute_without_countin
             not_before=clock.now() + timedelta(hours=1),
         )
         enqueue(session, workspace_id="T0001", key="a:u", kind="alert_update", channel=ALICE, reply=message("v2"), now=clock.now(), update_of=first.id)
+        enqueue(session, workspace_id="T0001", key="a:u2", kind="alert_update", channel=ALICE, reply=message("v3"), now=clock.now(), update_of=first.id)
     for _ in range(2):
         result = send_due(rt.sessions, client, clock.now())
-        assert (result.sent, result.failed, result.deferred) == (0, 0, 1)
+        assert (result.sent, result.failed, result.deferred) == (0, 0, 2)  # each waiting edit counted
         update_row = rows(rt)[1]
         assert (update_row.attempts, update_row.last_error, update_row.claimed_at) == (0, None, None)
         assert update_row.next_attempt_at == clock.now() + timedelta(minutes=1)
