@@ -40,23 +40,21 @@ def created(slack, db, amount: str, score: int):
 
 
 @pytest.mark.parametrize(
-    "amount, grade",
-    [("999999", "B"), ("100万", "A"), ("1000001", "A")],  # score 70: high intent
+    "amount, score, grade",
+    [
+        ("999999", 70, "B"),  # high intent: A from exactly high_value (100万)
+        ("100万", 70, "A"),
+        ("1000001", 70, "A"),
+        ("199999", 40, "C"),  # medium intent: B from exactly medium_value (20万)
+        ("20万", 40, "B"),
+        ("200001", 40, "B"),
+    ],
 )
-def test_high_value_starts_exactly_at_high_value(slack, db, amount, grade):
-    """A deal of exactly high_value (100万) with high intent is graded A; one yuan less is B."""
-    deal = created(slack, db, amount, 70)
-    assert (deal.score, deal.grade) == (70, grade)
-
-
-@pytest.mark.parametrize(
-    "amount, grade",
-    [("199999", "C"), ("20万", "B"), ("200001", "B")],  # score 40: medium intent
-)
-def test_medium_value_starts_exactly_at_medium_value(slack, db, amount, grade):
-    """A deal of exactly medium_value (20万) with medium intent is graded B; one yuan less is C."""
-    deal = created(slack, db, amount, 40)
-    assert (deal.score, deal.grade) == (40, grade)
+def test_value_grades_start_exactly_at_their_amounts(slack, db, amount, score, grade):
+    """A deal of exactly high_value (with high intent) or medium_value (with medium intent) gets the
+    higher grade; one yuan less does not."""
+    deal = created(slack, db, amount, score)
+    assert (deal.score, deal.grade) == (score, grade)
 
 
 @pytest.mark.parametrize("score, grade", [(69, "B"), (70, "A"), (72, "A")])
