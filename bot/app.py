@@ -29,6 +29,7 @@ from bot.core.runtime import Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.team.members import Actor, load_actor
 from handlers import register_listeners, replays
+from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
 THROTTLE_LIMIT = 10  # requests one person may make ...
@@ -163,9 +164,11 @@ def create_app(
     watch_engine(rt.sessions.kw["bind"])
 
     @app.middleware
-    def attach_actor(context: BoltContext, next):  # noqa: A002 - Bolt's name
+    def attach_actor(context: BoltContext, body: dict, next):  # noqa: A002 - Bolt's name
         """The runtime and the acting member, for every listener (a failure takes the error path);
-        a person over the limit, or a request that waited too long, is turned away first."""
+        a person over the limit, or a request that waited too long, is turned away first. The
+        member is read with the request key's record, in one statement (``context["arrival"]``, for
+        handlers.replays)."""
         context["rt"] = rt
         context["fetch_profile"] = fetch_profile
         context["after_answer"] = after_answer
@@ -175,7 +178,9 @@ def create_app(
             refusal = gate(throttle, who)
             if refusal:
                 raise Refused(refusal)
-            context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile)
+            with rt.peeking() as connection:
+                context["arrival"] = arrived = requests.arrival(connection, context.team_id, context.user_id, replays.request_key(body))
+            context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile, arrived=arrived)
             throttle.remember(who, context["actor"])
         return next()
 

@@ -3,10 +3,10 @@
 double click on Submit sends a form twice, a proxy may replay a click. Every copy carries the same
 key: the trigger id of a command or a click, the view id of a form, the event id of an event.
 
-``guard`` (a global middleware, after Bolt's signature check and the actor) looks the key up: a key
-already done is answered as the first was (the same card for a command; for a form, the modal
-closes and the message the first sent is sent again; a click or an event, nothing more), and the
-listener does not run. Otherwise it names the key for bot.core.runtime, which records it in the
+``guard`` (a global middleware, after Bolt's signature check and the actor, whose read brought the
+key's record along) looks the key up: a key already done is answered as the first was (the same
+card for a command; for a form, the modal closes and the message the first sent is sent again; a
+click or an event, nothing more), and the listener does not run. Otherwise it names the key for bot.core.runtime, which records it in the
 transaction of the first change. ``remember`` keeps the first answer with it; ``repeat`` answers a
 copy that raced the first and lost at commit.
 """
@@ -55,14 +55,15 @@ def guard(context: BoltContext, body: dict, request: BoltRequest, client: WebCli
     key, workspace_id = request_key(body), context.team_id
     if handling is None or not key or not workspace_id:
         return next()
-    with rt.reading() as session:  # never waits behind SQLite's writers
-        done = requests.find(session, workspace_id, key)
-        answer = done.answer if done is not None else None
-    if done is None:
+    arrived = context.get("arrival")  # read with the actor (bot.app), for a request from a person
+    if arrived is None or arrived.key != key:
+        with rt.peeking() as connection:  # never waits behind SQLite's writers
+            arrived = requests.find(connection, workspace_id, key)
+    if not arrived.done:
         handling.workspace_id, handling.key = workspace_id, key
         return next()
     log.info("%s: %s of %s, done before: answered as the first was, nothing done again", workspace_id, _retry(request), key)
-    return _answer(answer, body, client, context)
+    return _answer(arrived.answer, body, client, context)
 
 
 def _answer(answer: dict | None, body: dict, client: WebClient, context: BoltContext) -> BoltResponse:
@@ -86,9 +87,8 @@ def repeat(body: dict, context: BoltContext, client: WebClient) -> BoltResponse:
     handling = rt.current()
     answer = None
     if handling is not None and handling.key:
-        with rt.reading() as session:  # never waits behind SQLite's writers
-            done = requests.find(session, handling.workspace_id, handling.key)
-            answer = done.answer if done is not None else None
+        with rt.peeking() as connection:  # never waits behind SQLite's writers
+            answer = requests.find(connection, handling.workspace_id, handling.key).answer
         log.info("%s: %s arrived twice at once: done once", handling.workspace_id, handling.key)
     return _answer(answer, body, client, context)
 
@@ -97,10 +97,12 @@ def remember(rt: Runtime, handling: Handling, request: BoltRequest, response: Bo
     """After a request whose change was recorded: keep its answer for the copies that may follow."""
     if not handling.recorded or response.status != 200 or request.context.get("failed"):
         return  # a copy then gets the plain answer for its kind
+    if not (request.body.get("command") or request.body.get("type") == "view_submission"):
+        return  # a click's or an event's answer is empty: a copy gets that plain answer anyway
     content_type = (response.headers.get("content-type") or [None])[0]
     answer = {"status": response.status, "body": response.body, "content_type": content_type, "private": request.context.get("private_reply")}
     try:
-        with rt.transaction() as session:
-            requests.keep_answer(session, handling.workspace_id, handling.key, answer)
+        with rt.writing() as connection:
+            requests.keep_answer(connection, handling.workspace_id, handling.key, answer)
     except Exception:  # the change is committed; a repeat then gets the plain answer for its kind
         log.exception("could not keep the answer to %s", handling.key)

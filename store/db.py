@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -100,9 +100,13 @@ def wrote(session: Session) -> bool:
     return bool(session.info.get("wrote"))
 
 
+def read_only(engine: Engine) -> Engine:
+    """The engine for work that only reads (a list, a card): never queued behind SQLite's writers."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def read_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for work that only reads (a list, a card): never queued behind SQLite's writers."""
-    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    return sessionmaker(read_only(engine), expire_on_commit=False)
 
 
 @contextmanager
@@ -111,6 +115,13 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     unit that may write waits its turn in the file's ``WriterQueue`` first."""
     with _writer_turn(sessions.kw["bind"]), sessions() as session, session.begin():
         yield session
+
+
+@contextmanager
+def core_transaction(engine: Engine) -> Iterator[Connection]:
+    """``transaction`` on a Core connection, for a statement or two on a hot path (no ORM session)."""
+    with _writer_turn(engine), engine.begin() as connection:
+        yield connection
 
 
 LOCK_WAIT = 30.0  # seconds a thread waits for its process's turn, as long as SQLite's own busy timeout

@@ -3,10 +3,11 @@ the page it shows."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, case, func, literal, or_, select, text, update
+from sqlalchemy import Row, Select, bindparam, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
@@ -31,6 +32,7 @@ SEARCH_MIN = 3  # characters a text search needs to use the search index (trigra
 
 
 SEARCH_CAP = 2000  # the newest matches a search (SQLite) considers: its page is the newest 20, its count stops at 100
+_SEARCH = text("SELECT rowid FROM opportunities_search WHERE opportunities_search MATCH :phrase ORDER BY rowid DESC LIMIT :cap")
 
 
 def _matches(session: Session, f: DealFilter, cap: int = SEARCH_CAP) -> list[int] | None:
@@ -41,41 +43,104 @@ def _matches(session: Session, f: DealFilter, cap: int = SEARCH_CAP) -> list[int
     if not f.text or len(f.text) < SEARCH_MIN or session.get_bind().dialect.name != "sqlite":
         return None
     phrase = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
-    found = text("SELECT rowid FROM opportunities_search WHERE opportunities_search MATCH :phrase ORDER BY rowid DESC LIMIT :cap")
-    return list(session.scalars(found, {"phrase": phrase, "cap": cap}))
+    return list(session.connection().execute(_SEARCH, {"phrase": phrase, "cap": cap}).scalars())
+
+
+# A list's statements are built once for each shape of filter (which of its fields are set) with
+# the values as parameters: building a statement and its cache key costs ten times what SQLite
+# takes to run it, on every request.
+Shape = tuple[bool, bool, bool, bool, bool, int, bool, bool, str | None]
+
+
+def _shape(f: DealFilter, matched: list[int] | None) -> Shape:
+    text_kind = None if not f.text else "matched" if matched is not None else "like"
+    quiet = len(f.quiet_since or ())
+    return (
+        f.owner_ids is not None,
+        bool(f.stage),
+        bool(f.overdue_on),
+        bool(f.grade),
+        bool(f.touch_due_by),
+        quiet,
+        bool(f.close_from),
+        bool(f.close_to),
+        text_kind,
+    )
+
+
+def _params(f: DealFilter, matched: list[int] | None) -> dict:
+    values = {
+        "ws": f.workspace_id,
+        "statuses": list(f.statuses),
+        "owners": list(f.owner_ids or ()),
+        "stage": f.stage,
+        "overdue": f.overdue_on,
+        "grade": f.grade,
+        "touch": f.touch_due_by,
+        "close_from": f.close_from,
+        "close_to": f.close_to,
+        "matched": matched or [],
+    }
+    for i, (stage, at) in enumerate(f.quiet_since or ()):
+        values[f"quiet_stage_{i}"], values[f"quiet_at_{i}"] = stage, at
+    if f.text:
+        values["pattern"] = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return values
+
+
+@functools.lru_cache(maxsize=512)
+def _conditions(shape: Shape) -> tuple:
+    owners, stage, overdue, grade, touch, quiet, close_from, close_to, text_kind = shape
+    where = [Opportunity.workspace_id == bindparam("ws"), Opportunity.status.in_(bindparam("statuses", expanding=True))]
+    if owners:
+        where.append(Opportunity.owner_id.in_(bindparam("owners", expanding=True)))
+    if stage:
+        where.append(Opportunity.stage == bindparam("stage"))
+    if overdue:
+        where.append(or_(Opportunity.next_step_due < bindparam("overdue"), Opportunity.expected_close < bindparam("overdue")))
+    if grade:
+        where.append(Opportunity.grade == bindparam("grade"))
+    if touch:
+        where.append(Opportunity.next_touch_due <= bindparam("touch"))
+    if quiet:
+        stages = [bindparam(f"quiet_stage_{i}") for i in range(quiet)]
+        cutoff = case(*((Opportunity.stage == stages[i], bindparam(f"quiet_at_{i}", type_=UTCDateTime())) for i in range(quiet)))
+        where += [Opportunity.stage.in_(stages), Opportunity.last_activity_at < cutoff]
+    if close_from:
+        where.append(Opportunity.expected_close >= bindparam("close_from"))
+    if close_to:
+        where.append(Opportunity.expected_close <= bindparam("close_to"))
+    if text_kind == "matched":
+        where.append(Opportunity.id.in_(bindparam("matched", expanding=True)))
+    elif text_kind == "like":
+        pattern = bindparam("pattern")
+        where.append(or_(*(column.ilike(pattern, escape="\\") for column in (Opportunity.title, Opportunity.account, Opportunity.contact))))
+    return tuple(where)
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(shape: Shape, kind: str) -> Select:
+    """One of a list's statements for a filter of ``shape``: a page of ids (``newest``, ``dated``,
+    ``undated``: the three orders a list walks), or its count (``count``, ``capped``)."""
+    where = _conditions(shape)
+    page = bindparam("limit")
+    if kind == "newest":
+        return select(Opportunity.id).where(*where).order_by(Opportunity.number.desc()).limit(page)
+    if kind == "dated":
+        return (
+            select(Opportunity.id).where(*where, Opportunity.expected_close.is_not(None)).order_by(Opportunity.expected_close, Opportunity.number).limit(page)
+        )
+    if kind == "undated":
+        return select(Opportunity.id).where(*where, Opportunity.expected_close.is_(None)).order_by(Opportunity.number).limit(page)
+    if kind == "count":
+        return select(func.count()).select_from(Opportunity).where(*where)  # count(*): the index alone answers
+    capped = select(Opportunity.id).where(*where).limit(page).subquery()
+    return select(func.count()).select_from(capped)
 
 
 def _where(query: Select, f: DealFilter, matched: list[int] | None) -> Select:
-    query = query.where(Opportunity.workspace_id == f.workspace_id, Opportunity.status.in_(f.statuses))
-    if f.owner_ids is not None:
-        query = query.where(Opportunity.owner_id.in_(f.owner_ids))
-    if f.stage:
-        query = query.where(Opportunity.stage == f.stage)
-    if f.overdue_on:
-        query = query.where(or_(Opportunity.next_step_due < f.overdue_on, Opportunity.expected_close < f.overdue_on))
-    if f.grade:
-        query = query.where(Opportunity.grade == f.grade)
-    if f.touch_due_by:
-        query = query.where(Opportunity.next_touch_due <= f.touch_due_by)
-    if f.quiet_since:
-        cutoffs = {stage: literal(at, UTCDateTime()) for stage, at in f.quiet_since}
-        query = query.where(Opportunity.stage.in_(cutoffs), Opportunity.last_activity_at < case(cutoffs, value=Opportunity.stage))
-    if f.close_from:
-        query = query.where(Opportunity.expected_close >= f.close_from)
-    if f.close_to:
-        query = query.where(Opportunity.expected_close <= f.close_to)
-    if f.text and matched is not None:
-        query = query.where(Opportunity.id.in_(matched))
-    elif f.text:
-        pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                Opportunity.title.ilike(pattern, escape="\\"),
-                Opportunity.account.ilike(pattern, escape="\\"),
-                Opportunity.contact.ilike(pattern, escape="\\"),
-            )
-        )
-    return query
+    """``query`` limited to the deals ``f`` matches, its values inlined (a statement run rarely)."""
+    return query.where(*_conditions(_shape(f, matched))).params(_params(f, matched))
 
 
 # what a list shows of each deal (bot.blocks.views.DealLine): plain columns, no ORM objects
@@ -94,6 +159,7 @@ LINE_COLUMNS = (
     Opportunity.probability_override,
     Member.slack_user_id.label("owner"),
 )
+_LINES = select(Opportunity.id, *LINE_COLUMNS).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -111,27 +177,22 @@ def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: b
     """One page of matching deals, in an order the list indexes give directly: by close date (deals
     without one last), then number; or newest first. Owners are joined for the page's rows only."""
     matched = _matches(session, f)
+    shape, params = _shape(f, matched), _params(f, matched)
+    run = session.connection().execute  # Core: rows, no ORM objects (a third less time a statement)
     if newest_first:
-        ids = list(session.scalars(_where(select(Opportunity.id), f, matched).order_by(Opportunity.number.desc()).limit(limit)))
+        ids = list(run(_statement(shape, "newest"), {**params, "limit": limit}).scalars())
     else:
-        dated = _where(select(Opportunity.id), f, matched).where(Opportunity.expected_close.is_not(None))
-        ids = list(session.scalars(dated.order_by(Opportunity.expected_close, Opportunity.number).limit(limit)))
+        ids = list(run(_statement(shape, "dated"), {**params, "limit": limit}).scalars())
         if len(ids) < limit:
-            undated = _where(select(Opportunity.id), f, matched).where(Opportunity.expected_close.is_(None))
-            ids += session.scalars(undated.order_by(Opportunity.number).limit(limit - len(ids)))
+            ids += run(_statement(shape, "undated"), {**params, "limit": limit - len(ids)}).scalars()
     # the page's rows with their owners: the join is made for these rows only, after the LIMIT
-    lines = select(Opportunity.id, *LINE_COLUMNS).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(ids))
-    rows = {row.id: row for row in session.execute(lines)} if ids else {}
-    total, more_than = _count(session, f, count_limit, matched)
+    rows = {row.id: row for row in run(_LINES, {"ids": ids})} if ids else {}
+    if count_limit is None:
+        total, more_than = run(_statement(shape, "count"), params).scalar() or 0, False
+    else:
+        found = run(_statement(shape, "capped"), {**params, "limit": count_limit + 1}).scalar() or 0
+        total, more_than = min(found, count_limit), found > count_limit
     return Page([rows[i] for i in ids], total, more_than)
-
-
-def _count(session: Session, f: DealFilter, limit: int | None, matched: list[int] | None) -> tuple[int, bool]:
-    if limit is None:
-        return session.scalar(_where(select(func.count()).select_from(Opportunity), f, matched)) or 0, False  # count(*): the index alone answers
-    capped = _where(select(Opportunity.id), f, matched).limit(limit + 1).subquery()
-    found = session.scalar(select(func.count()).select_from(capped)) or 0
-    return min(found, limit), found > limit
 
 
 def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tuple[Opportunity, str]]:
@@ -141,23 +202,24 @@ def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tu
     return [tuple(row) for row in session.execute(query.order_by(Opportunity.number).limit(limit)).unique().all()]
 
 
+_BY_NUMBER = select(Opportunity).where(Opportunity.workspace_id == bindparam("ws"), Opportunity.number == bindparam("number"))
+_BY_NUMBER_LOCKED = _BY_NUMBER.with_for_update(of=Opportunity)
+_BY_REQUEST_KEY = select(Opportunity).where(Opportunity.workspace_id == bindparam("ws"), Opportunity.request_key == bindparam("key"))
+_NEXT_NUMBER = update(Workspace).where(Workspace.id == bindparam("ws")).values(next_number=Workspace.next_number + 1).returning(Workspace.next_number)
+
+
 def deal_by_number(session: Session, workspace_id: str, number: int, *, for_update: bool = False) -> Opportunity | None:
-    query = select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.number == number)
-    if for_update:
-        query = query.with_for_update(of=Opportunity)
-    return session.scalars(query).unique().one_or_none()
+    query = _BY_NUMBER_LOCKED if for_update else _BY_NUMBER
+    return session.scalars(query, {"ws": workspace_id, "number": number}).unique().one_or_none()
 
 
 def deal_by_request_key(session: Session, workspace_id: str, request_key: str) -> Opportunity | None:
-    return session.scalars(select(Opportunity).where(Opportunity.workspace_id == workspace_id, Opportunity.request_key == request_key)).unique().one_or_none()
+    return session.scalars(_BY_REQUEST_KEY, {"ws": workspace_id, "key": request_key}).unique().one_or_none()
 
 
 def next_deal_number(session: Session, workspace_id: str) -> int:
     """Atomically take the workspace's next short number (#42); the row lock serialises takers."""
-    taken = session.execute(
-        update(Workspace).where(Workspace.id == workspace_id).values(next_number=Workspace.next_number + 1).returning(Workspace.next_number)
-    ).scalar_one()
-    return taken - 1
+    return session.execute(_NEXT_NUMBER, {"ws": workspace_id}).scalar_one() - 1
 
 
 def deal_events(session: Session, opportunity_id: int, *, limit: int) -> tuple[list[Event], int]:

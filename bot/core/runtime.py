@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,7 +25,7 @@ from bot.core.config import Config
 from bot.core.dates import DateReader
 from bot.core.errors import Conflict, Replayed
 from store import requests
-from store.db import read_sessions, transaction, wrote
+from store.db import core_transaction, read_sessions, transaction, wrote
 
 
 @dataclass
@@ -53,10 +54,26 @@ class Runtime:
         """A unit of work that mostly reads (a card, a list, a search): on SQLite it begins without
         the write lock, so it never waits behind a writer; a rare write in it (a person seen for
         the first time in a filter) takes the lock then."""
+        with transaction(self._read_sessions()) as session:
+            yield session
+
+    def _read_sessions(self) -> sessionmaker[Session]:
         if self._reads is None:
             self._reads = read_sessions(self.sessions.kw["bind"])
-        with transaction(self._reads) as session:
-            yield session
+        return self._reads
+
+    @contextmanager
+    def peeking(self) -> Iterator[Connection]:
+        """``reading`` on a Core connection, for the statements every request runs (no ORM session)."""
+        with self._read_sessions().kw["bind"].connect() as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction on a Core connection, for a statement on a hot path (no ORM session,
+        and no request key recorded: use ``transaction`` for a request's change)."""
+        with core_transaction(self.sessions.kw["bind"]) as connection:
+            yield connection
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -8,7 +8,7 @@ from dataclasses import fields
 from sqlalchemy.orm import Session, object_session
 
 from bot.blocks.views import DealLine, DealView, EventView
-from bot.deals.winprob import TOTAL
+from bot.deals.winprob import TOTAL, model_read
 from store.models import Event, Opportunity, WinStat
 
 _SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals")
@@ -36,6 +36,9 @@ def closed_deals(session: Session | None, workspace_id: str) -> int:
     """How many closed deals the win model has counted (read once per transaction)."""
     if session is None:
         return 0
+    model = model_read(session, workspace_id)  # read already by a change's reassessment
+    if model is not None:
+        return model.closed
     cache = session.info.setdefault("closed_deals", {})
     if workspace_id not in cache:
         row = session.get(WinStat, (workspace_id, TOTAL, ""))

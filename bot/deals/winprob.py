@@ -89,9 +89,12 @@ class WinModel:
         return min(0.99, max(0.01, 1 / (1 + math.exp(-logit))))
 
 
+_MODEL = select(WinStat.feature, WinStat.value, WinStat.won, WinStat.lost).where(WinStat.workspace_id == bindparam("ws"))
+
+
 def load_model(session: Session, workspace_id: str) -> WinModel:
     model = WinModel()
-    for row in session.execute(select(WinStat.feature, WinStat.value, WinStat.won, WinStat.lost).where(WinStat.workspace_id == workspace_id)):
+    for row in session.execute(_MODEL, {"ws": workspace_id}):
         if row.feature == TOTAL:
             model.won, model.lost = row.won, row.lost
         else:
@@ -105,6 +108,11 @@ def cached_model(session: Session, workspace_id: str) -> WinModel:
     if workspace_id not in cache:
         cache[workspace_id] = load_model(session, workspace_id)
     return cache[workspace_id]
+
+
+def model_read(session: Session, workspace_id: str) -> WinModel | None:
+    """The model if this session has read it already, else None."""
+    return session.info.get("win_models", {}).get(workspace_id)
 
 
 def _forget(session: Session, workspace_id: str) -> None:

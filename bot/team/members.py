@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,9 @@ from bot.core.clock import Clock
 from bot.core.config import LANGUAGES, Config
 from bot.core.runtime import Runtime
 from bot.core.text import clean
+from store import requests
 from store.models import Member, Workspace
+from store.requests import Arrival
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,8 @@ def _first_sight(session: Session, workspace_id: str, slack_user_id: str, clock:
         return _member(session, workspace_id, slack_user_id)
 
 
-def actor_for(member: Member, config: Config, *, lang: str | None = None) -> Actor:
+def actor_for(member: Member | Row, config: Config, *, lang: str | None = None) -> Actor:
+    """The Actor of a member: its ORM object, or a row of its columns (``store.requests.arrival``)."""
     return Actor(
         member_id=member.id,
         workspace_id=member.workspace_id,
@@ -146,13 +149,18 @@ def local_now(clock: Clock, actor: Actor) -> datetime:
     return clock.now().astimezone(actor.tz)
 
 
-def load_actor(rt: Runtime, *, workspace_id: str, slack_user_id: str, fetch_profile: ProfileFetcher, lang: str | None = None) -> Actor:
-    """The acting member: one read when known and fresh; created on first sight (its profile read
-    from Slack) or refreshed weekly in a short write transaction."""
-    with rt.reading() as session:
-        member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == slack_user_id)).one_or_none()
-        if member is not None and member.profile_fetched_at is not None and rt.clock.now() - member.profile_fetched_at <= PROFILE_MAX_AGE:
-            return actor_for(member, rt.config, lang=lang)
+def load_actor(
+    rt: Runtime, *, workspace_id: str, slack_user_id: str, fetch_profile: ProfileFetcher, lang: str | None = None, arrived: Arrival | None = None
+) -> Actor:
+    """The acting member: one read when known and fresh (``arrived``, when the request's arrival was
+    looked up already, is that read); created on first sight (its profile read from Slack) or
+    refreshed weekly in a short write transaction."""
+    if arrived is None:
+        with rt.peeking() as connection:
+            arrived = requests.arrival(connection, workspace_id, slack_user_id, None)
+    member = arrived.member
+    if member is not None and member.profile_fetched_at is not None and rt.clock.now() - member.profile_fetched_at <= PROFILE_MAX_AGE:
+        return actor_for(member, rt.config, lang=lang)
     with rt.transaction() as session:
         member = ensure_member(session, workspace_id=workspace_id, slack_user_id=slack_user_id, clock=rt.clock, fetch_profile=fetch_profile)
         return actor_for(member, rt.config, lang=lang)
