@@ -15,7 +15,8 @@ def t(lang: str, key: str, **params) -> str:
     zh, en = MESSAGES[key]
     if lang == "zh":
         return zh.format(**params)
-    return ONE_DAYS.sub(r"\1 day", en.format(**params))  # "every 1 days" -> "every 1 day"
+    text = en.format(**params)
+    return ONE_DAYS.sub(r"\1 day", text) if "1 days" in text else text  # "every 1 days" -> "every 1 day"
 
 
 ONE_DAYS = re.compile(r"(?<![\d.])(1) days\b")
