@@ -43,7 +43,7 @@ def _matches(session: Session, f: DealFilter, cap: int = SEARCH_CAP) -> list[int
     if not f.text or len(f.text) < SEARCH_MIN or session.get_bind().dialect.name != "sqlite":
         return None
     phrase = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
-    return list(session.connection().execute(_SEARCH, {"phrase": phrase, "cap": cap}).scalars())
+    return session.connection().execute(_SEARCH, {"phrase": phrase, "cap": cap}).scalars().all()
 
 
 # A list's statements are built once for each shape of filter (which of its fields are set) with
@@ -180,13 +180,13 @@ def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: b
     shape, params = _shape(f, matched), _params(f, matched)
     run = session.connection().execute  # Core: rows, no ORM objects (a third less time a statement)
     if newest_first:
-        ids = list(run(_statement(shape, "newest"), {**params, "limit": limit}).scalars())
+        ids = run(_statement(shape, "newest"), {**params, "limit": limit}).scalars().all()  # all(): one fetch, not one a row
     else:
-        ids = list(run(_statement(shape, "dated"), {**params, "limit": limit}).scalars())
+        ids = run(_statement(shape, "dated"), {**params, "limit": limit}).scalars().all()
         if len(ids) < limit:
-            ids += run(_statement(shape, "undated"), {**params, "limit": limit - len(ids)}).scalars()
+            ids += run(_statement(shape, "undated"), {**params, "limit": limit - len(ids)}).scalars().all()
     # the page's rows with their owners: the join is made for these rows only, after the LIMIT
-    rows = {row.id: row for row in run(_LINES, {"ids": ids})} if ids else {}
+    rows = {row.id: row for row in run(_LINES, {"ids": ids}).all()} if ids else {}
     if count_limit is None:
         total, more_than = run(_statement(shape, "count"), params).scalar() or 0, False
     else:
