@@ -119,13 +119,14 @@ class OppApp(App):
         super().__init__(**kwargs)
         self.rt = rt
         self.after_answer = after_answer
+        self.kept = replays.AnswerKeeper(rt)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with serving(current()) as info, self.rt.handling() as handling:
             info.surface = surface_of(req.body or {})
             response = super().dispatch(req)
         if handling.recorded:
-            self.after_answer.submit(replays.remember, self.rt, handling, req, response)
+            self.after_answer.submit(replays.remember, self.kept, handling, req, response)
         return response
 
     def error(self, func):
@@ -172,6 +173,7 @@ def create_app(
         context["rt"] = rt
         context["fetch_profile"] = fetch_profile
         context["after_answer"] = after_answer
+        context["kept"] = app.kept
         if context.user_id and context.team_id:
             who = (context.team_id, context.user_id)
             context["actor"] = throttle.actor(who)  # until loaded: for a refusal's or failure's language

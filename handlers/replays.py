@@ -7,14 +7,16 @@ key: the trigger id of a command or a click, the view id of a form, the event id
 key's record along) looks the key up: a key already done is answered as the first was (the same
 card for a command; for a form, the modal closes and the message the first sent is sent again; a
 click or an event, nothing more), and the listener does not run. Otherwise it names the key for bot.core.runtime, which records it in the
-transaction of the first change. ``remember`` keeps the first answer with it; ``repeat`` answers a
-copy that raced the first and lost at commit.
+transaction of the first change. ``remember`` keeps the first answer (``AnswerKeeper``); ``repeat``
+answers a copy that raced the first and lost at commit.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -63,7 +65,7 @@ def guard(context: BoltContext, body: dict, request: BoltRequest, client: WebCli
         handling.workspace_id, handling.key = workspace_id, key
         return next()
     log.info("%s: %s of %s, done before: answered as the first was, nothing done again", workspace_id, _retry(request), key)
-    return _answer(arrived.answer, body, client, context)
+    return _answer(arrived.answer or context["kept"].answer(workspace_id, key), body, client, context)
 
 
 def _answer(answer: dict | None, body: dict, client: WebClient, context: BoltContext) -> BoltResponse:
@@ -87,13 +89,61 @@ def repeat(body: dict, context: BoltContext, client: WebClient) -> BoltResponse:
     handling = rt.current()
     answer = None
     if handling is not None and handling.key:
-        with rt.peeking() as connection:  # never waits behind SQLite's writers
-            answer = requests.find(connection, handling.workspace_id, handling.key).answer
+        answer = context["kept"].answer(handling.workspace_id, handling.key)
+        if answer is None:
+            with rt.peeking() as connection:  # never waits behind SQLite's writers
+                answer = requests.find(connection, handling.workspace_id, handling.key).answer
         log.info("%s: %s arrived twice at once: done once", handling.workspace_id, handling.key)
     return _answer(answer, body, client, context)
 
 
-def remember(rt: Runtime, handling: Handling, request: BoltRequest, response: BoltResponse) -> None:
+class AnswerKeeper:
+    """The first answers of requests that changed something, kept for the copies that may follow:
+    in this process at once (a copy that reaches it is answered from memory), and in the database
+    for copies that reach another process. Writes are grouped: while one thread writes, answers
+    that arrive meanwhile wait for it and go in the next statement together (one transaction for
+    many, so with requests in flight a change costs one write transaction, not two). A copy that
+    reaches another process before its answer is written gets the plain answer for its kind."""
+
+    MEMORY = 2000  # answers kept in memory, the newest
+
+    def __init__(self, rt: Runtime):
+        self.rt = rt
+        self._lock = threading.Lock()
+        self._recent: OrderedDict[tuple[str, str], dict] = OrderedDict()
+        self._pending: list[dict] = []
+        self._writing = False
+
+    def keep(self, workspace_id: str, key: str, answer: dict) -> None:
+        with self._lock:
+            self._recent[(workspace_id, key)] = answer
+            while len(self._recent) > self.MEMORY:
+                self._recent.popitem(last=False)
+            self._pending.append({"w": workspace_id, "k": key, "answer": answer})
+            if self._writing:
+                return  # the thread writing now takes it next
+            self._writing = True
+        self._write()
+
+    def answer(self, workspace_id: str, key: str) -> dict | None:
+        with self._lock:
+            return self._recent.get((workspace_id, key))
+
+    def _write(self) -> None:
+        while True:
+            with self._lock:
+                rows, self._pending = self._pending, []
+                if not rows:
+                    self._writing = False
+                    return
+            try:
+                with self.rt.writing() as connection:
+                    requests.keep_answers(connection, rows)
+            except Exception:  # the changes are committed; a copy in another process then gets the plain answer
+                log.exception("could not keep the answers to %s", ", ".join(row["k"] for row in rows))
+
+
+def remember(keeper: AnswerKeeper, handling: Handling, request: BoltRequest, response: BoltResponse) -> None:
     """After a request whose change was recorded: keep its answer for the copies that may follow."""
     if not handling.recorded or response.status != 200 or request.context.get("failed"):
         return  # a copy then gets the plain answer for its kind
@@ -101,8 +151,4 @@ def remember(rt: Runtime, handling: Handling, request: BoltRequest, response: Bo
         return  # a click's or an event's answer is empty: a copy gets that plain answer anyway
     content_type = (response.headers.get("content-type") or [None])[0]
     answer = {"status": response.status, "body": response.body, "content_type": content_type, "private": request.context.get("private_reply")}
-    try:
-        with rt.writing() as connection:
-            requests.keep_answer(connection, handling.workspace_id, handling.key, answer)
-    except Exception:  # the change is committed; a repeat then gets the plain answer for its kind
-        log.exception("could not keep the answer to %s", handling.key)
+    keeper.keep(handling.workspace_id, handling.key, answer)

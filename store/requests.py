@@ -70,8 +70,9 @@ def find(connection: Connection, workspace_id: str, key: str) -> Arrival:
     return arrival(connection, workspace_id, None, key)
 
 
-def keep_answer(connection: Connection, workspace_id: str, key: str, answer: dict) -> None:
-    connection.execute(_KEEP, {"w": workspace_id, "k": key, "answer": answer})
+def keep_answers(connection: Connection, rows: list[dict]) -> None:
+    """The first answers of keys recorded before: rows of ``w`` (workspace), ``k`` (key), ``answer``."""
+    connection.execute(_KEEP, rows)
 
 
 def forget_before(session: Session, before: datetime) -> int:

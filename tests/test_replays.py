@@ -3,8 +3,12 @@ Submit, a click that arrives again. Each is done once, and the repeat is answere
 
 from __future__ import annotations
 
+import threading
+import time
+
 from sqlalchemy import select
 
+from bot.console.slack_api import TEAM_ID
 from store.models import Activity, Event, Opportunity, ProcessedRequest
 from tests.test_assignment import run_together
 from tests.test_modals import opened
@@ -117,3 +121,53 @@ def test_a_form_saved_whose_answer_failed_is_not_saved_again_nor_answered_with_t
     assert (second.status, second.body) == (200, "")  # the modal closes: it was saved
     with db.rt.sessions() as s:
         assert s.scalars(select(Activity.text)).all() == ["Called the CFO"]
+
+
+def test_a_copy_that_reaches_another_process_gets_the_first_answer_from_the_database(slack, rt, fake):
+    from tests.conftest import SlackClient
+
+    request = slack.command_request("alice", "new Acme ERP 50万")
+    first = slack.send(request)
+    other_process = SlackClient(rt, fake)  # an app of its own: nothing of the first's in memory
+    second = other_process.send(request)
+    assert "Created #1" in first.text and second.body == first.body
+    with rt.sessions() as s:
+        assert s.scalars(select(ProcessedRequest.answer)).one()["body"] == first.body
+
+
+def test_answers_kept_while_one_is_being_written_go_in_together(slack, rt):
+    """With requests in flight a change costs one write transaction: answers that arrive while one
+    waits for SQLite's writer lock are written with the next, in one statement."""
+    from sqlalchemy import event
+
+    from handlers.replays import AnswerKeeper
+
+    for n in (1, 2, 3):
+        slack.command("alice", f"new Deal {n}")  # three keys recorded
+    with rt.sessions() as s:
+        keys = s.scalars(select(ProcessedRequest.key).order_by(ProcessedRequest.id)).all()
+    keeper, updates = AnswerKeeper(rt), []
+    engine = rt.sessions.kw["bind"]
+    listener = lambda _conn, _cur, statement, params, _ctx, many: (
+        updates.append((many, len(params) if many else 1)) if "UPDATE processed" in statement else None
+    )  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with rt.writing() as connection:  # another writer holds SQLite's lock (PostgreSQL: the rows'): the first keep waits for it
+            connection.execute(select(ProcessedRequest.id).with_for_update())
+            waiting = threading.Thread(target=keeper.keep, args=(TEAM_ID, keys[0], {"n": 1}))
+            waiting.start()
+            for _ in range(10_000):  # until that thread has taken its answer and waits to write it
+                if keeper._writing and not keeper._pending:  # noqa: SLF001
+                    break
+                time.sleep(0.001)
+            keeper.keep(TEAM_ID, keys[1], {"n": 2})  # returns at once: the writing thread takes them
+            keeper.keep(TEAM_ID, keys[2], {"n": 3})
+            assert keeper.answer(TEAM_ID, keys[2]) == {"n": 3}  # in memory already
+        waiting.join(timeout=10)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert updates == [(False, 1), (True, 2)]
+    with rt.sessions() as s:
+        stored = dict(s.execute(select(ProcessedRequest.key, ProcessedRequest.answer)).all())
+    assert [stored[k] for k in keys] == [{"n": 1}, {"n": 2}, {"n": 3}]
