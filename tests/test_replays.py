@@ -148,9 +148,11 @@ def test_answers_kept_while_one_is_being_written_go_in_together(slack, rt):
         keys = s.scalars(select(ProcessedRequest.key).order_by(ProcessedRequest.id)).all()
     keeper, updates = AnswerKeeper(rt), []
     engine = rt.sessions.kw["bind"]
-    listener = lambda _conn, _cur, statement, params, _ctx, many: (
-        updates.append((many, len(params) if many else 1)) if "UPDATE processed" in statement else None
-    )  # noqa: E731
+
+    def listener(_conn, _cursor, statement, params, _context, many):
+        if "UPDATE processed" in statement:
+            updates.append((many, len(params) if many else 1))
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         with rt.writing() as connection:  # another writer holds SQLite's lock (PostgreSQL: the rows'): the first keep waits for it
