@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, settings)
     except ConfigError as exc:
-        print(f"oppbot: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():
+            print(f"oppbot: {line}", file=sys.stderr)
         return 2
 
 

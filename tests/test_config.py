@@ -95,3 +95,97 @@ def test_reasons_match_whole_words_in_english_and_prefixes_in_chinese():
     assert (reason.key, note) == ("competitor", "低价抢单")
     reason, note = config.find_reason("No budget this year", won=False)
     assert (reason.key, note) == ("no_budget", "this year")
+
+
+# --- unknown keys and people: every table is checked, every fault is named at once --------------
+
+TEAM = '[[team]]\nuser = "U0BOB"\nrole = "manager"\n\n[[team]]\nuser = "U0LI"\nrole = "ae"\nmanager = "U0BOB"\n'
+
+
+def config_file(tmp_path, extra: str = "", edit=lambda text: text) -> Path:
+    """The shipped config.toml with ``edit`` applied and ``extra`` appended, written to tmp_path."""
+    path = tmp_path / "config.toml"
+    path.write_text(edit((ROOT / "config.toml").read_text(encoding="utf-8")) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def faults(path) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    return str(err.value).splitlines()
+
+
+def test_a_misspelt_key_in_a_team_entry_is_named_with_the_nearest_key(tmp_path):
+    path = config_file(tmp_path, TEAM + "capacty = 20\n")
+    assert faults(path) == [f"{path}: team[1].capacty: unknown key; did you mean `capacity`?"]
+
+
+def test_a_misspelt_key_in_a_rule_is_named_with_what_it_leaves_missing(tmp_path):
+    path = config_file(tmp_path, TEAM + '\n[[assignment.rules]]\nname = "华东"\nstrategey = "round_robin"\npeople = ["U0LI"]\n')
+    assert faults(path) == [
+        f"{path}: assignment.rules[0].strategey: unknown key; did you mean `strategy`?",
+        f"{path}: assignment.rules[0].strategy: is required",
+    ]
+
+
+def test_a_misspelt_alerts_key_is_named_with_the_nearest_key(tmp_path):
+    path = config_file(tmp_path, edit=lambda text: text.replace('quiet_start = "20:00"', 'quiet_strat = "20:00"'))
+    assert faults(path) == [f"{path}: alerts.quiet_strat: unknown key; did you mean `quiet_start`?"]
+
+
+def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
+    def edit(text):
+        text = text.replace("targets = { month = 5000000", "targets = { monthly = 5000000")
+        text = text.replace(
+            '{ key = "planned", name = { zh = "有预算计划", en = "Planned" }, points = 0.6 }',
+            '{ key = "planned", name = { zh = "有预算计划", en = "Planned" }, pionts = 0.6, points = 0.6 }',
+        )
+        return text.replace("cadence_days = { A = 1, B = 7, C = 30 }", "cadence_days = { A = 1, B = 7, C = 30, c = 30 }")
+
+    path = config_file(tmp_path, edit=edit)
+    assert faults(path) == [
+        f"{path}: qualification.criteria[0].choices[1].pionts: unknown key; did you mean `points`?",
+        f"{path}: grading.cadence_days.c: unknown key; did you mean `C`?",
+        f"{path}: digest.targets.monthly: unknown key; did you mean `month`?",
+    ]
+
+
+def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
+    path = config_file(tmp_path, "[risks]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
+    assert faults(path) == [
+        f"{path}: risks: unknown key (known: alerts, assignment, channels, digest, grading, probability, qualification, reasons, stages, tag_rules, team, workspace)",
+        f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
+    ]
+
+
+def test_people_the_config_names_must_be_in_the_team(tmp_path):
+    rule = '\n[[assignment.rules]]\nname = "华东"\nstrategy = "round_robin"\npeople = ["U0LI", "U0NOBODY"]\n'
+    path = config_file(
+        tmp_path,
+        TEAM.replace('"U0BOB"\n', '"U0BOSS"\n', 1) + rule,
+        edit=lambda text: text.replace('# pool_manager = "U0MANAGER1"', 'pool_manager = "U0MANAGER1"'),
+    )
+    assert faults(path) == [
+        f'{path}: team[1].manager: U0BOB is not in [[team]]; fix the id, add a [[team]] entry with user = "U0BOB", or remove the manager',
+        f'{path}: assignment.rules[0].people: U0NOBODY is not in [[team]]; fix the id, add a [[team]] entry with user = "U0NOBODY", or take them out of the rule',
+        f'{path}: assignment.pool_manager: U0MANAGER1 is not in [[team]]; fix the id, add a [[team]] entry with user = "U0MANAGER1", or remove pool_manager (the admins are told instead)',
+    ]
+    assert load_config(config_file(tmp_path, TEAM + rule.replace(', "U0NOBODY"', ""))).assignment.rules[0].people == ("U0LI",)
+
+
+def test_cli_names_every_fault_at_once_and_stops(tmp_path, monkeypatch, capsys):
+    path = config_file(
+        tmp_path,
+        TEAM + "capacty = 20\n",
+        edit=lambda text: text.replace('[workspace]\nlanguage = "zh"', '[workspace]\nlanguage = "zh"\nlangauge = "en"').replace(
+            "stall_days = 14", "stall_days = 0"
+        ),
+    )
+    monkeypatch.setenv("OPPBOT_CONFIG", str(path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    assert main(["worker"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"oppbot: {path}: workspace.langauge: unknown key; did you mean `language`?",
+        f"oppbot: {path}: team[1].capacty: unknown key; did you mean `capacity`?",
+        f"oppbot: {path}: stages[4].stall_days: must be a whole number of days >= 1, got 0",
+    ]

@@ -1,25 +1,50 @@
 """Checking config.toml's values one by one: ``Checker`` reads a string, a choice, a number, a
-list of roles, a Slack user id or a local time out of a table, and stops at the first fault with a
-ConfigError of one line naming the file, the key and what is wrong.
+list of roles, a Slack user id or a local time out of a table, and checks a table's keys against the
+known ones. Faults that leave the rest readable (an unknown key, a person not in the team) are
+noted and reading goes on; a value that cannot be read stops it. Either way the ConfigError names
+every fault found, one line each: the file, the key and what is wrong.
 """
 
 from __future__ import annotations
+
+from difflib import get_close_matches
 
 from bot.core.config_model import LANGUAGES, ROLES
 
 
 class ConfigError(Exception):
-    """Raised with a single human-readable line: file: key: what is wrong."""
+    """Raised with human-readable lines, one per fault: file: key: what is wrong."""
 
 
 class Checker:
-    """Reads typed values out of one file's tables; the first fault stops with ConfigError."""
+    """Reads typed values out of one file's tables, collecting its faults; ``fail`` stops at once
+    (with the faults noted so far), ``note`` goes on, ``done`` stops if anything was noted."""
 
     def __init__(self, path: str):
         self.path = path
+        self.faults: list[str] = []
+
+    def note(self, key: str, problem: str) -> None:
+        self.faults.append(f"{self.path}: {key}: {problem}")
 
     def fail(self, key: str, problem: str):
-        raise ConfigError(f"{self.path}: {key}: {problem}")
+        self.note(key, problem)
+        raise ConfigError("\n".join(self.faults))
+
+    def done(self) -> None:
+        if self.faults:
+            raise ConfigError("\n".join(self.faults))
+
+    def keys(self, raw: dict, where: str, known) -> None:
+        """Note each key of the table ``raw`` (at ``where``; "" for the top) that is not ``known``,
+        with the nearest known key (ignoring case), or else all of them."""
+        by_lower = {name.lower(): name for name in known}
+        for key in raw:
+            if key in known:
+                continue
+            nearest = [by_lower[name] for name in get_close_matches(key.lower(), list(by_lower), n=1)]
+            hint = f"; did you mean `{nearest[0]}`?" if nearest else f" (known: {', '.join(sorted(known))})"
+            self.note(f"{where}.{key}" if where else key, f"unknown key{hint}")
 
     def table(self, raw: dict, key: str) -> dict:
         value = raw.get(key, {})

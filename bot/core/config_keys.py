@@ -1,0 +1,58 @@
+"""The keys config.toml may have, table by table, and the check that every key written is one of
+them: a misspelt key would otherwise be ignored silently and its default used instead.
+
+``KNOWN`` mirrors the file's shape: a dict is a table (its keys, each with the shape of its value,
+None for a plain value), a one-item list is an array of tables of that shape. ``check_keys`` walks
+a parsed file along it and notes every unknown key on the Checker, with the nearest known key.
+"""
+
+from __future__ import annotations
+
+from bot.core.config_checks import Checker
+from bot.core.config_model import GRADES, LANGUAGES
+
+
+def _plain(*keys: str) -> dict[str, None]:
+    return dict.fromkeys(keys)
+
+
+NAMES = _plain(*LANGUAGES)
+
+KNOWN: dict = {
+    "workspace": _plain("language", "timezone", "currency", "admins"),
+    "channels": _plain("assignments", "alerts", "digest"),
+    "stages": [{**_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed"), "name": NAMES}],
+    "reasons": {kind: [{"key": None, "name": NAMES}] for kind in ("won", "lost")},
+    "qualification": {
+        **_plain("threshold", "gate_stage", "high_intent", "low_intent"),
+        "criteria": [{"key": None, "name": NAMES, "weight": None, "choices": [{"key": None, "name": NAMES, "points": None}]}],
+    },
+    "grading": {**_plain("high_value", "medium_value"), "cadence_days": _plain(*GRADES)},
+    "tag_rules": [_plain("tag", "min_score", "max_score", "grades", "min_stage")],
+    "probability": _plain("min_closed", "min_examples"),
+    "digest": {
+        **_plain("daily_time", "brief_time", "weekly_day", "working_days", "skip_non_working_days", "deliver", "managers", "top", "commit_from"),
+        "targets": _plain("month", "quarter"),
+    },
+    "alerts": _plain("channel_min_amount", "channel_grades", "escalate_after_days", "quiet_start", "quiet_end", "working_days", "bundle_time", "snooze_days"),
+    "team": [_plain("user", "role", "manager", "regions", "industries", "capacity")],
+    "assignment": {
+        **_plain("offer_hours", "pool_return_days", "pool_manager", "default_strategy"),
+        "rules": [_plain("name", "strategy", "region", "industry", "source", "tag", "min_amount", "max_amount", "people", "role")],
+    },
+}
+
+
+def check_keys(check: Checker, raw: dict, shape: dict = KNOWN, where: str = "") -> None:
+    """Note every key of ``raw`` (and of the tables inside it) that ``shape`` does not know.
+    A value of the wrong type is left for the value checks to name."""
+    check.keys(raw, where, shape)
+    for key, inner in shape.items():
+        value = raw.get(key)
+        path = f"{where}.{key}" if where else key
+        if isinstance(inner, dict) and isinstance(value, dict):
+            check_keys(check, value, inner, path)
+        elif isinstance(inner, list) and isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    check_keys(check, item, inner[0], f"{path}[{i}]")
