@@ -79,6 +79,18 @@ def split_next_step(text: str) -> tuple[str, str | None, str | None]:
     return " ".join(words[:i]), " ".join(step_words) or None, due
 
 
+OVERRIDE = re.compile(r"(?:(?:^|(?<=\s))override|破例)\s*[:：]", re.IGNORECASE)
+
+
+def split_override(text: str) -> tuple[str, str | None]:
+    """ "product override: signed, entered late" -> ("product", "signed, entered late"); the
+    reason is "" when the word has none, None when there is no override."""
+    match = OVERRIDE.search(text)
+    if not match:
+        return text, None
+    return text[: match.start()].strip(), text[match.end() :].strip()
+
+
 def take_answers(req: Request, text: str) -> tuple[dict[str, str], str]:
     """Pull `criterion:choice` words (budget:approved) out of ``text``; returns them and the rest."""
     criteria = {c.key: c for c in req.rt.config.qualification.criteria}

@@ -19,7 +19,7 @@ from bot.deals import opportunities
 from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
-from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, take_answers
+from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
 from handlers.forms import read_deal_form, read_log_form, read_meta, values_of
 from handlers.risks import flag_risk
 from handlers.slack_io import open_modal, saved
@@ -99,6 +99,7 @@ def cmd_log(req: Request, rest: str) -> Reply:
 def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
     number, text = parse_number(rest, "won" if won else "lost")
     config = req.rt.config
+    text, override = split_override(text) if won else (text, None)
     reason, note = None, text or None
     if text:
         found = config.find_reason(text, won=won)
@@ -107,7 +108,9 @@ def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
         elif not won:
             raise BadInput("unknown_lost_reason", value=clip(text, QUOTE_LIMIT))
     with req.rt.transaction() as session:
-        opp = opportunities.close(session, actor=req.actor, number=number, won=won, reason=reason, note=note, config=req.rt.config, clock=req.rt.clock)
+        opp = opportunities.close(
+            session, actor=req.actor, number=number, won=won, reason=reason, note=note, override=override, config=config, clock=req.rt.clock
+        )
         view = deal_view(opp)
     if won:
         return card(req, view, t(req.lang, "won", number=number))

@@ -195,6 +195,8 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, "ev_activity", kind=t(lang, f"kind_{event.field}"), new=clip(new, 200))
     elif event.kind in ("stage", "status"):
         what = t(lang, f"ev_{event.kind}", old=old, new=new)
+    elif event.kind == "override":
+        what = t(lang, "ev_override", old=old, new=clip(new, 200))
     else:
         what = t(lang, "ev_updated", field=_event_field(event.field or "", config, lang), old=clip(old, 200), new=clip(new, 200))
     return clip(f"`{when}` {who} {what}", 900)

@@ -15,6 +15,7 @@ LIMITS = {
     "need": 500,
     "timing": 500,
     "reason": 500,
+    "override": 500,
     "activity": 3000,
 }
 ACTIVITY_KINDS = ("note", "call", "meeting", "email", "visit")

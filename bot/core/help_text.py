@@ -10,7 +10,7 @@ HELP = {
 • `/opp find Acme` 按名称/客户/联系人查找（含已关闭）
 • `/opp move 42 方案提交` 推进阶段
 • `/opp log 42 电话沟通预算 next 发报价 by 周五` 记录跟进并设置下一步
-• `/opp won 42 [原因]` 赢单 · `/opp lost 42 价格 [说明]` 输单
+• `/opp won 42 [原因]` 赢单（评分不够时经理可破例：`/opp 赢单 42 破例: 原因`）· `/opp lost 42 价格 [说明]` 输单
 • `/opp history 42` 变更历史
 • `/opp qualify 42 budget:approved need:urgent` 资格评估（BANT 等，评分 0-100，决定 A/B/C 评级和跟进频率）
 • `/opp grade 42 A|auto` 经理固定评级 · `/opp prob 42 60%|clear` 手动赢单概率 · `/opp tag 42 +高意向 -易流失`
@@ -29,7 +29,7 @@ HELP = {
 • `/opp find Acme` search titles, accounts and contacts (closed deals too)
 • `/opp move 42 proposal` move to a stage
 • `/opp log 42 called the CFO next send quote by friday` log activity and set the next step
-• `/opp won 42 [reason]` · `/opp lost 42 price [note]`
+• `/opp won 42 [reason]` (below the qualification threshold a manager may `/opp won 42 override: why`) · `/opp lost 42 price [note]`
 • `/opp history 42` every change, newest first
 • `/opp qualify 42 budget:approved need:urgent` answer the qualification criteria (score 0-100 sets grade A/B/C and follow-up cadence)
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`

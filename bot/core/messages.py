@@ -97,6 +97,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "#{number} 资格评分 {score} 分，低于 {threshold} 分，还不能推进到「{gate_name}」之后。还差：{gaps_text}。用 `/opp 评估 {number} budget:approved …` 或编辑表单补充评估。",
         "#{number} scores {score}, below the {threshold} needed to move past {gate_name}. Missing: {gaps_text}. Answer the criteria with `/opp qualify {number} budget:approved …` or in the edit form.",
     ),
+    "not_qualified_to_win": (
+        "#{number} 资格评分 {score} 分，低于 {threshold} 分，还不能标记为赢单。还差：{gaps_text}。用 `/opp 评估 {number} budget:approved …` 补充评估；经理或管理员可以破例并写明原因，例如 `/opp 赢单 {number} 破例: 客户已签约，补录`。",
+        "#{number} scores {score}, below the {threshold} needed to be marked won. Missing: {gaps_text}. Answer the criteria with `/opp qualify {number} budget:approved …`; a manager or an admin can override with a reason, e.g. `/opp won {number} override: contract signed, entered late`.",
+    ),
+    "override_not_allowed": (
+        "只有经理或管理员可以破例把 #{number} 标记为赢单（资格评分 {score} 分，低于 {threshold} 分），什么都没有修改。请先补充评估（`/opp 评估 {number} …`），或请经理处理。",
+        "Only a manager or an admin can override the qualification gate to mark #{number} won (it scores {score}, below {threshold}); nothing was changed. Answer the criteria with `/opp qualify {number} …`, or ask your manager.",
+    ),
+    "override_reason_required": (
+        "破例需要写明原因，例如 `/opp 赢单 {number} 破例: 客户已签约，补录`。",
+        "An override needs a reason, e.g. `/opp won {number} override: contract signed, entered late`.",
+    ),
     "unknown_choice": (
         "「{value}」不是「{criterion_name}」的选项。可选：{choices}。例如 `/opp 评估 42 budget:approved need:urgent`。",
         "“{value}” is not an answer for {criterion_name}. Answers: {choices}. Example: `/opp qualify 42 budget:approved need:urgent`.",
@@ -174,6 +186,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_won_reason": ("赢单原因", "Won reason"),
     "field_lost_reason": ("输单原因", "Lost reason"),
     "field_reason": ("原因", "Reason"),
+    "field_override": ("破例原因", "Override reason"),
     "field_activity": ("跟进内容", "Activity"),
     "field_text": ("跟进内容", "Activity"),
     "field_kind": ("类型", "Type"),
@@ -197,6 +210,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev_stage": ("把阶段从 {old} 推进到 {new}", "moved the stage from {old} to {new}"),
     "ev_status": ("把状态从 {old} 改为 {new}", "changed the status from {old} to {new}"),
     "ev_activity": ("记录了{kind}：{new}", "logged a {kind}: {new}"),
+    "ev_override": ("破例标记赢单（资格评分 {old}）：{new}", "overrode the qualification gate to mark it won (score {old}): {new}"),
     "kind_note": ("备注", "note"),
     "kind_call": ("电话", "call"),
     "kind_meeting": ("会议", "meeting"),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.core.clock import Clock
 from bot.core.config import GRADES, Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
-from bot.core.errors import BadInput, Conflict, NotFound
+from bot.core.errors import BadInput, Conflict, NotFound, PermissionDenied
 from bot.core.text import clean, clean_optional
 from bot.deals import permissions, qualification, winprob
 from bot.team import assignment
@@ -297,13 +297,14 @@ def move_stage(session: Session, *, actor: Actor, number: int, stage: str, confi
     return opp
 
 
-def _not_qualified(config: Config, answers: dict, *, number: int) -> BadInput:
-    """ "#42 scores 35 of the 60 needed to move past 需求确认; missing: Need 0/25, ..."."""
+def _not_qualified(config: Config, answers: dict, *, number: int, key: str = "not_qualified") -> BadInput:
+    """ "#42 scores 35 of the 60 needed to move past 需求确认; missing: Need 0/25, ..." (``key``
+    "not_qualified_to_win": "... needed to be marked won ...")."""
     q = config.qualification
     total, parts = qualification.score(q, answers or {})
     gaps = qualification.missing(q, parts)[:4]
     return BadInput(
-        "not_qualified",
+        key,
         field="stage",
         number=number,
         score=total,
@@ -376,8 +377,11 @@ def close(
     note: str | None,
     config: Config,
     clock: Clock,
+    override: str | None = None,
 ) -> Opportunity:
-    """Mark a deal won or lost. A lost deal needs a reason (a configured reason key)."""
+    """Mark a deal won or lost. A lost deal needs a reason (a configured reason key). A deal below
+    the qualification threshold is marked won only with ``override``, a manager's reason, which
+    is an event of its own; where the gate doesn't apply, an override's words join the note."""
     opp = get(session, actor=actor, number=number, for_update=True)
     permissions.require(actor, "close", opp, config)
     _require_open(opp)
@@ -385,9 +389,15 @@ def close(
         raise BadInput("lost_reason_required", number=number)
     if reason and reason not in {r.key for r in (config.won_reasons if won else config.lost_reasons)}:  # a menu's value is not trusted
         raise BadInput("unknown_lost_reason", value=clean(reason)[:80])
-    note = clean_optional(note)
-    _check_text({"reason": note or ""})
+    note, override = clean_optional(note), clean_optional(override)
+    override = override.strip() if override is not None else None
+    _check_text({"reason": note or "", "override": override or ""})
+    gate = _win_gate(opp, actor, config, override) if won else None
+    if gate is None and override:
+        note = f"{note} {override}" if note else override
     now = clock.now()
+    if gate is not None:
+        _record(session, opp, actor, now, "override", "qualification", gate, override)
     status = "won" if won else "lost"
     _record(session, opp, actor, now, "status", "status", opp.status, status)
     opp.status = status
@@ -404,6 +414,22 @@ def close(
     session.flush()
     winprob.record_close(session, opp)  # the learned probability counts it at once
     return opp
+
+
+def _win_gate(opp: Opportunity, actor: Actor, config: Config, override: str | None) -> str | None:
+    """None when the deal may be marked won as it is; "35/60" (its score of the threshold) when a
+    manager overrides the gate with a reason. Otherwise refused, saying why."""
+    q = config.qualification
+    total = qualification.score(q, opp.qualification or {})[0]
+    if not qualification.blocks_win(config, total):
+        return None
+    if override is None:
+        raise _not_qualified(config, opp.qualification, number=opp.number, key="not_qualified_to_win")
+    if not permissions.allowed(actor, "override", opp, config):
+        raise PermissionDenied("override_not_allowed", number=opp.number, score=total, threshold=q.threshold)
+    if not override:
+        raise BadInput("override_reason_required", field="override", number=opp.number)
+    return f"{total}/{q.threshold}"
 
 
 def pin_grade(session: Session, *, actor: Actor, number: int, grade: str | None, config: Config, clock: Clock) -> Opportunity:

@@ -15,6 +15,7 @@ The rule, by how the acting person relates to the deal:
 | log (an activity) | yes | yes | yes | no | yes |
 | assign, reassign (change the owner) | owner hands it over | yes | no | no | yes |
 | grade (pin the grade) | no | yes | no | no | yes |
+| override (mark won below the qualification threshold) | a manager's own deal | yes | no | no | yes |
 | claim (from the pool) | pooled deals only: bdr, ae, manager (capacity permitting) | | | | yes |
 
 A deal in the public pool is nobody's own: its manager line is its last owner's, and any manager
@@ -32,7 +33,7 @@ from bot.core.errors import PermissionDenied
 from bot.team.members import Actor, role_of
 from store.models import Opportunity
 
-ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "claim")
+ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "override", "claim")
 CHANGES = ("edit", "move", "close")
 CLAIMERS = ("bdr", "ae", "manager")
 
@@ -68,6 +69,8 @@ def allowed(actor: Actor, action: str, opp: Opportunity, config: Config | None =
         return team or (opp.pooled_at is None and actor.member_id == opp.owner_id)
     if action == "grade":
         return team
+    if action == "override":  # the gate gives way to a manager: the owner's, or one who owns the deal
+        return team or (is_own(actor, opp) and role_of(actor) == "manager")
     if action in CHANGES:
         return is_own(actor, opp) or team
     # log

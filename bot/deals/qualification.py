@@ -100,6 +100,11 @@ def blocks_move(config: Config, score_: int, target_stage: str) -> bool:
     return score_ < q.threshold and config.stage_index(target_stage) > config.stage_index(q.gate_stage)
 
 
+def blocks_win(config: Config, score_: int) -> bool:
+    """A deal below the threshold may not be marked won (unless a manager overrides the gate)."""
+    return score_ < config.qualification.threshold
+
+
 def missing(q: Qualification, parts: tuple[Part, ...]) -> list[Part]:
     """Criteria not yet at full marks, biggest gap first: what to work on to qualify."""
     return sorted((p for p in parts if p.earned < p.weight), key=lambda p: p.earned - p.weight)
