@@ -5,7 +5,7 @@ offer, the decline form, and the pool's Claim buttons."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -73,9 +73,14 @@ def cmd_team(req: Request, rest: str) -> Reply:
     return lines_reply(t(lang, "team_title", count=len(lines)), lines)
 
 
+LOAD_DAYS = 30  # offers counted in `/opp team load`
+
+
 def team_load(req: Request) -> Reply:
-    """Open deals, amount and overdue count per person against capacity (SQL aggregates)."""
+    """Per person: open deals held against capacity, amount, overdue, the offers of the last 30
+    days and what became of them, and time away (SQL aggregates)."""
     lang = req.lang
+    now = req.rt.clock.now()
     today = local_now(req.rt.clock, req.actor).date()
     ws = req.actor.workspace_id
     with req.rt.transaction() as session:
@@ -83,24 +88,32 @@ def team_load(req: Request) -> Reply:
         people = [m for m in roster.people(session, ws) if m.role not in ("admin",) or m.capacity]
         stats = roster.load(session, ws, today)
         counts = rules.open_counts(session, ws)
-        lines = []
-        for m in sorted(people, key=lambda m: -counts.get(m.id, 0)):
-            _, amount, overdue = stats.get(m.id, (0, 0, 0))
-            held = counts.get(m.id, 0)
-            full = m.capacity is not None and held >= m.capacity
-            lines.append(
-                t(
-                    lang,
-                    "team_load_line",
-                    user=m.slack_user_id,
-                    open=held,
-                    amount=fmt_money(amount, req.rt.config.currency, lang),
-                    overdue=overdue,
-                    capacity=m.capacity if m.capacity is not None else t(lang, "team_no_cap"),
-                    full=t(lang, "team_full") if full else "",
-                )
-            )
-    return lines_reply(t(lang, "team_load_title"), lines)
+        made = roster.offer_counts(session, ws, now - timedelta(days=LOAD_DAYS))
+        lines = [
+            _load_line(req, m, counts.get(m.id, 0), stats.get(m.id, (0, 0, 0)), made.get(m.id, (0, 0, 0, 0)), today)
+            for m in sorted(people, key=lambda m: -counts.get(m.id, 0))
+        ]
+    return lines_reply(t(lang, "team_load_title", days=LOAD_DAYS), lines)
+
+
+def _load_line(req: Request, m: Member, held: int, stats: tuple, made: tuple[int, int, int, int], today: date) -> str:
+    lang = req.lang
+    _, amount, overdue = stats
+    offered, accepted, declined, expired = made
+    if m.capacity is None:
+        load = t(lang, "team_load_held_nocap", open=held)
+    else:
+        load = t(lang, "team_load_held", open=held, capacity=m.capacity) + (t(lang, "team_full") if held >= m.capacity else "")
+    return t(
+        lang,
+        "team_load_line",
+        user=m.slack_user_id,
+        load=load,
+        amount=fmt_money(amount, req.rt.config.currency, lang),
+        overdue=overdue,
+        offers=t(lang, "team_load_offers", offered=offered, accepted=accepted, declined=declined, expired=expired),
+        away=t(lang, "team_away", day=fmt_day(m.away_until)) if m.away_until and m.away_until >= today else "",
+    )
 
 
 def _mentioned(req: Request, text: str, session) -> tuple[Member, str]:

@@ -394,7 +394,7 @@ def test_team_commands_show_and_change_people(slack, rt, db, team_of):
     assert "<@U0BOB> · BDR · manager <@U0ALICE> · 华东/华南 · 0/5" in listing
     assert "away until 2026-12-10" in listing
     load = slack.command("boss", "team load").text
-    assert "<@U0ALICE> · 1 open · ¥100,000 · 0 overdue / no limit" in load  # money as every card shows it
+    assert "<@U0ALICE> · 1 open (no limit) · ¥100,000 · 0 overdue · offered 0: 0 accepted, 0 declined, 0 expired" in load  # money as every card shows it
     assert "¥10万" in slack.command("li", "团队 负载").text
     assert "团队" in slack.command("li", "团队").text
 
@@ -445,7 +445,7 @@ def test_responsible_deals_fill_capacity_when_the_rules_assign(slack, rt, db, tm
     assert (result.pooled, result.assigned) == (1, {})
     assert db.deal(2).pooled_at is not None
     load = slack.command("alice", "team load").text
-    assert "<@U0BOB> · 1 open" in load, load
+    assert "<@U0BOB> · 1 of 1 open · full" in load, load
 
 
 def test_the_responsible_person_is_kept_into_a_next_stage_of_the_same_role(slack, rt, db):
@@ -517,7 +517,7 @@ def test_a_deal_nobody_can_take_goes_to_the_pool_naming_the_rule(slack, rt, team
     east_deal(rt, team_of)
     slack.command("boss", "assign 1 auto")
     assert owner_of(rt, 1) is None
-    said = "#1 Acme 进入公海：规则「华东制造」没有可分配的人（都在休假或已满）"
+    said = "#1 Acme 进入公海：规则「华东制造」没有可分配的人（都在休假、已满或不负责该区域/行业）"
     assert outbox(rt, "#sales-assign") == [said]
     assert outbox(rt, "U0MGR") == [said]
 

@@ -88,7 +88,7 @@ def test_a_declined_offer_keeps_the_reason_and_tells_the_channel_and_the_person(
     offer_events = [(e.kind, e.old, e.new) for e in db.events(2) if e.field == "offer"]
     assert offer_events == [("assigned", "offered", "declined: " + reason[:400])]
     assert f"<@U0LI> 拒绝了 #2（{reason[:199]}…）" in outbox(rt, "#sales-assign")
-    assert slack.fake.last("chat.postMessage").args["text"] == "你拒绝了 #2，已转给下一位。"
+    assert slack.fake.last("chat.postMessage").args["text"] == "你拒绝了 #2，没有其他可分配的人，已退回公海。"
 
 
 def test_a_reason_is_clipped_for_the_channel_only_past_200_characters():

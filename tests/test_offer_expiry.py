@@ -56,7 +56,7 @@ def test_the_manager_of_whoever_let_an_offer_expire_hears_it_in_the_teams_langua
     offered(rt, team_of, "A&B <ERP>")
     rt.clock.advance(hours=25)
     assert expire(rt) == 1
-    assert outbox(rt, "U0LEAD") == ["<@U0AE1> 在 24 小时内没有回应 #1 A&amp;B &lt;ERP&gt; 的分配，已重新分配。"]
+    assert outbox(rt, "U0LEAD") == ["<@U0AE1> 在 24 小时内没有回应 #1 A&amp;B &lt;ERP&gt; 的分配，已转给下一位 <@U0AE2>。"]
     assert not any("没有回应" in text for text in outbox(rt, "U0MGR"))
 
 

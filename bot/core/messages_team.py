@@ -36,7 +36,11 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "as_default_rule": ("默认", "default"),
     "as_to_pool": ("#{number} {title} 进入公海：{why}", "#{number} {title} went to the public pool: {why}"),
     "as_why_manual": ("规则「{rule}」为手动分配", "rule '{rule}' assigns by hand"),
-    "as_why_nobody": ("规则「{rule}」没有可分配的人（都在休假或已满）", "nobody is eligible under rule '{rule}' (away or at capacity)"),
+    "as_why_nobody": (
+        "规则「{rule}」没有可分配的人（都在休假、已满或不负责该区域/行业）",
+        "nobody is eligible under rule '{rule}' (away, at capacity or outside their territory)",
+    ),
+    "as_why_passed": ("规则「{rule}」没有其他可分配的人", "nobody else is eligible under rule '{rule}'"),
     "as_why_idle": ("负责人 <@{user}> {days} 天没有跟进", "its owner <@{user}> logged nothing for {days} days"),
     "as_why_released": ("<@{user}> 放弃了它", "<@{user}> gave it up"),
     "as_offer": (
@@ -46,7 +50,15 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "as_accept": ("接受", "Accept"),
     "as_decline": ("拒绝", "Decline"),
     "as_accepted": ("你接受了 #{number}。", "You accepted #{number}."),
-    "as_declined": ("你拒绝了 #{number}，已转给下一位。", "You declined #{number}; it passes to the next person."),
+    "as_declined_next": ("你拒绝了 #{number}，已转给 <@{next}>。", "You declined #{number}; it was offered to <@{next}> next."),
+    "as_declined_pool": (
+        "你拒绝了 #{number}，没有其他可分配的人，已退回公海。",
+        "You declined #{number}; it returned to the public pool (nobody else eligible).",
+    ),
+    "as_declined_moved": (
+        "你拒绝了 #{number}；它已经转给别人或已关闭，没有变动。",
+        "You declined #{number}; it had already moved on or closed, so nothing changed.",
+    ),
     "as_offer_gone": ("这个分配已经处理过了。", "That offer has already been answered or has passed on."),
     "as_decline_title": ("拒绝分配", "Decline"),
     "as_decline_reason": ("原因", "Reason"),
@@ -55,9 +67,17 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "as_cancel": ("取消", "Cancel"),
     "as_channel_post": ("#{number} {title}：{explain}", "#{number} {title}: {explain}"),
     "as_channel_declined": ("<@{user}> 拒绝了 #{number}（{reason}）", "<@{user}> declined #{number} ({reason})"),
-    "as_expired_manager": (
-        "<@{user}> 在 {hours} 小时内没有回应 #{number} {title} 的分配，已重新分配。",
-        "<@{user}> did not answer the offer of #{number} {title} within {hours} hours; it was re-assigned.",
+    "as_expired_next": (
+        "<@{user}> 在 {hours} 小时内没有回应 #{number} {title} 的分配，已转给下一位 <@{next}>。",
+        "<@{user}> did not answer the offer of #{number} {title} within {hours} hours; it was offered to <@{next}> next.",
+    ),
+    "as_expired_pool": (
+        "<@{user}> 在 {hours} 小时内没有回应 #{number} {title} 的分配，没有其他可分配的人，已退回公海。",
+        "<@{user}> did not answer the offer of #{number} {title} within {hours} hours; it returned to the public pool (nobody else eligible).",
+    ),
+    "as_expired_moved": (
+        "<@{user}> 在 {hours} 小时内没有回应 #{number} {title} 的分配；商机已经转给别人或已关闭，没有变动。",
+        "<@{user}> did not answer the offer of #{number} {title} within {hours} hours; the deal had already moved on or closed, so nothing changed.",
     ),
     "as_stage_told_owner": (
         "#{number} {title} 进入「{stage}」，由 <@{user}>（{role}）负责这一阶段。",
@@ -96,10 +116,19 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "team_manager": (" · 经理 <@{user}>", " · manager <@{user}>"),
     "team_away": (" · 休假至 {day}", " · away until {day}"),
     "team_no_cap": ("不限", "no limit"),
-    "team_load_title": ("*团队负载*（进行中 · 金额 · 逾期 / 上限）", "*Workload* (open · amount · overdue / capacity)"),
+    "team_load_title": (
+        "*团队负载*（进行中/上限 · 金额 · 逾期 · 近 {days} 天的分配）",
+        "*Workload* (open of capacity · amount · overdue · offers in the last {days} days)",
+    ),
     "team_load_line": (
-        "<@{user}> · {open} 个 · {amount} · 逾期 {overdue} / {capacity}{full}",
-        "<@{user}> · {open} open · {amount} · {overdue} overdue / {capacity}{full}",
+        "<@{user}> · {load} · {amount} · 逾期 {overdue} · {offers}{away}",
+        "<@{user}> · {load} · {amount} · {overdue} overdue · {offers}{away}",
+    ),
+    "team_load_held": ("进行中 {open}/{capacity}", "{open} of {capacity} open"),
+    "team_load_held_nocap": ("进行中 {open}（不限）", "{open} open (no limit)"),
+    "team_load_offers": (
+        "分配 {offered}：接受 {accepted}、拒绝 {declined}、超时 {expired}",
+        "offered {offered}: {accepted} accepted, {declined} declined, {expired} expired",
     ),
     "team_full": (" · 已满", " · full"),
     "team_set_done": ("已更新 <@{user}>：{changes}", "Updated <@{user}>: {changes}"),

@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply, esc, message
-from bot.core.config import Config
+from bot.core.config import Config, Rule
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.text import clean
 from bot.team.offers import OPEN_OFFER, dm, offer, open_offer, pool_manager_ids, post
-from bot.team.rules import SYSTEM_USER, Decision, decide, role_names
+from bot.team.rules import SYSTEM_USER, Decision, decide, role_names, rule_named
 from store.models import AssignmentOffer, Event, Member, Opportunity, Workspace
 
 # --- writing decisions ------------------------------------------------------------------------
@@ -56,6 +56,9 @@ def to_pool(session: Session, config: Config, opp: Opportunity, why: str, *, by:
         _event(session, opp, by, now, "pool", _slack_id(session, opp.owner_id), "pool")
         opp.pooled_at = now
         opp.updated_at = now
+    if opp.responsible_id is not None:  # a pooled deal is nobody's, for every stage
+        _event(session, opp, by, now, "responsible", _slack_id(session, opp.responsible_id), None)
+        opp.responsible_id = None
     lang = config.language
     text = t(lang, "as_to_pool", number=opp.number, title=esc(opp.title), why=why)
     key = f"pool:{opp.id}:{now.isoformat()}"
@@ -64,15 +67,22 @@ def to_pool(session: Session, config: Config, opp: Opportunity, why: str, *, by:
         dm(session, opp.workspace_id, user, f"{key}:{user}", message(text), now)
 
 
-def assign_owner(session: Session, config: Config, opp: Opportunity, *, by: int, now: datetime, exclude: Iterable[int] = ()) -> Decision:
-    """Give the deal an owner by the rules (with an offer), or put it in the public pool."""
+def _why_pooled(config: Config, decision: Decision, passed_on: bool) -> str:
+    key = "as_why_manual" if decision.why == "manual" else "as_why_passed" if passed_on else "as_why_nobody"
+    name = t(config.language, "as_default_rule") if decision.rule.name == "default" else decision.rule.name
+    return t(config.language, key, rule=esc(name))
+
+
+def assign_owner(
+    session: Session, config: Config, opp: Opportunity, *, by: int, now: datetime, exclude: Iterable[int] = (), rule: Rule | None = None
+) -> Decision:
+    """Give the deal an owner by the rules (with an offer), or put it in the public pool; ``rule``
+    and ``exclude`` when an offer passes on within its rule."""
     exclude = list(exclude)
     today = now.astimezone(config.tz).date()
-    decision = decide(session, config, opp, role=None, today=today, exclude=exclude)
+    decision = decide(session, config, opp, role=None, today=today, exclude=exclude, rule=rule)
     if decision.chosen is None:
-        name = decision.rule.name
-        why = t(config.language, "as_why_manual" if decision.why == "manual" else "as_why_nobody", rule=esc(name))
-        to_pool(session, config, opp, why, by=by, now=now)
+        to_pool(session, config, opp, _why_pooled(config, decision, bool(exclude)), by=by, now=now)
         return decision
     old = _slack_id(session, opp.owner_id) if opp.pooled_at is None else "pool"
     _event(session, opp, by, now, "owner", old, decision.chosen.slack_user_id)
@@ -137,29 +147,34 @@ def _withdraw(session: Session, opp: Opportunity, kind: str, now: datetime) -> N
 
 
 def pass_on(session: Session, config: Config, made: AssignmentOffer, status: str, *, by: int, now: datetime, reason: str | None = None) -> Decision | None:
-    """The offer was declined or expired: mark it and hand the deal to the next candidate."""
+    """The offer was declined or expired: mark it (an event) and hand the deal to the next eligible
+    person of the offer's rule, else to the public pool. Returns the decision, or None when the
+    deal had moved on already (closed, or given to someone else) and nothing changed."""
     made.status = status
     made.reason = reason
     made.answered_at = now
+    new = f"declined: {reason[:400]}" if status == "declined" and reason else status
+    session.add(Event(opportunity_id=made.opportunity_id, actor_id=by, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=new))
     opp = session.get(Opportunity, made.opportunity_id, with_for_update={"of": Opportunity})
-    if opp is None or opp.status != "open":
+    if opp is None or opp.status != "open" or opp.pooled_at is not None:
         return None
     passed = [*made.passed_over, made.member_id]
     if made.kind == "owner":
-        if opp.owner_id != made.member_id or opp.pooled_at is not None:
+        if opp.owner_id != made.member_id:
             return None  # someone already moved it on
-        decision = assign_owner(session, config, opp, by=by, now=now, exclude=passed)
-        return decision
+        return assign_owner(session, config, opp, by=by, now=now, exclude=passed, rule=rule_named(config, made.rule, opp))
     if opp.responsible_id != made.member_id:
         return None
-    stage = config.stage(opp.stage)
-    decision = decide(session, config, opp, role=stage.owner_role, today=now.astimezone(config.tz).date(), exclude=passed)
-    old = _slack_id(session, made.member_id)
-    if decision.chosen is None:
-        _event(session, opp, by, now, "responsible", old, None)
-        opp.responsible_id = None
+    role = config.stage(opp.stage).owner_role
+    decision = decide(session, config, opp, role=role, today=now.astimezone(config.tz).date(), exclude=passed, rule=rule_named(config, made.rule, opp, role))
+    if decision.chosen is None:  # nobody else: the deal goes to the pool, nobody is responsible
+        owner = _slack_id(session, opp.owner_id)
+        why = _why_pooled(config, decision, True)
+        to_pool(session, config, opp, why, by=by, now=now)
+        text = t(config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)
+        dm(session, opp.workspace_id, owner, f"pool-returned:{opp.id}:{now.isoformat()}", message(text), now)
         return decision
-    _event(session, opp, by, now, "responsible", old, decision.chosen.slack_user_id)
+    _event(session, opp, by, now, "responsible", _slack_id(session, made.member_id), decision.chosen.slack_user_id)
     opp.responsible_id = decision.chosen.member_id
     offer(session, config, opp, decision, kind="responsible", now=now, passed_over=passed)
     return decision
@@ -190,7 +205,8 @@ def accept(rt, actor, offer_id: int) -> Reply:
 
 
 def decline(rt, actor, offer_id: int, reason: str) -> Reply:
-    """Decline with a reason: the deal passes to the next candidate (or the pool)."""
+    """Decline with a reason: the deal passes to the next eligible person (or the pool), and the
+    person who declined reads which."""
     reason = clean(reason or "").strip()
     if not reason:
         raise BadInput("as_decline_need_reason", field="reason")
@@ -200,20 +216,23 @@ def decline(rt, actor, offer_id: int, reason: str) -> Reply:
         if made is None or made.status != OPEN_OFFER or made.member_id != actor.member_id:
             return message(t(actor.lang, "as_offer_gone"))
         opp = session.get(Opportunity, made.opportunity_id)
-        session.add(
-            Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=f"declined: {reason[:400]}")
-        )
-        post(
-            session,
-            rt.config,
-            opp.workspace_id,
-            f"offer-declined:{made.id}",
-            t(rt.config.language, "as_channel_declined", user=actor.slack_user_id, number=opp.number, reason=esc(clip_reason(reason))),
-            now,
-        )
-        pass_on(session, rt.config, made, "declined", by=actor.member_id, now=now, reason=reason[:500])
         number = opp.number
-    return message(t(actor.lang, "as_declined", number=number))
+        said = t(rt.config.language, "as_channel_declined", user=actor.slack_user_id, number=number, reason=esc(clip_reason(reason)))
+        post(session, rt.config, opp.workspace_id, f"offer-declined:{made.id}", said, now)
+        decision = pass_on(session, rt.config, made, "declined", by=actor.member_id, now=now, reason=reason[:500])
+    return message(t(actor.lang, "as_declined_" + outcome(decision), number=number, next=_next(decision)))
+
+
+def outcome(decision: Decision | None) -> str:
+    """What became of a deal whose offer passed on: "next" (offered to someone), "pool", "moved"
+    (it had moved on already; nothing changed)."""
+    if decision is None:
+        return "moved"
+    return "next" if decision.chosen is not None else "pool"
+
+
+def _next(decision: Decision | None) -> str | None:
+    return decision.chosen.slack_user_id if decision is not None and decision.chosen is not None else None
 
 
 def clip_reason(reason: str) -> str:
@@ -221,8 +240,9 @@ def clip_reason(reason: str) -> str:
 
 
 def expire_offers(rt, now: datetime) -> int:
-    """Offers nobody answered in time pass to the next person; the assignee's manager (else the
-    pool manager) is told. One transaction per offer; returns how many expired."""
+    """Offers nobody answered in time pass to the next eligible person (else the pool); the
+    assignee's manager (else the pool manager) reads which. One transaction per offer; returns how
+    many expired."""
     with rt.transaction() as session:
         ids = session.scalars(
             select(AssignmentOffer.id).where(AssignmentOffer.status == OPEN_OFFER, AssignmentOffer.expires_at <= now).order_by(AssignmentOffer.id)
@@ -230,17 +250,28 @@ def expire_offers(rt, now: datetime) -> int:
     done = 0
     for offer_id in ids:
         with rt.transaction() as session:
-            made = open_offer(session, offer_id, for_update=True)
-            if made is None or made.status != OPEN_OFFER or made.expires_at > now:
-                continue
-            opp = session.get(Opportunity, made.opportunity_id)
-            system = system_member(session, made.workspace_id, now)
-            pass_on(session, rt.config, made, "expired", by=system.id, now=now)
-            member = session.get(Member, made.member_id)
-            lang = rt.config.language
-            text = t(lang, "as_expired_manager", user=member.slack_user_id, hours=rt.config.assignment.offer_hours, number=opp.number, title=esc(opp.title))
-            manager = session.get(Member, member.manager_id) if member.manager_id else None
-            for user in [manager.slack_user_id] if manager else pool_manager_ids(session, rt.config, made.workspace_id):
-                dm(session, made.workspace_id, user, f"offer-expired:{made.id}:{user}", message(text), now)
-            done += 1
+            done += _expire(session, rt.config, offer_id, now)
     return done
+
+
+def _expire(session: Session, config: Config, offer_id: int, now: datetime) -> int:
+    made = open_offer(session, offer_id, for_update=True)
+    if made is None or made.status != OPEN_OFFER or made.expires_at > now:
+        return 0
+    opp = session.get(Opportunity, made.opportunity_id)
+    system = system_member(session, made.workspace_id, now)
+    decision = pass_on(session, config, made, "expired", by=system.id, now=now)
+    member = session.get(Member, made.member_id)
+    text = t(
+        config.language,
+        "as_expired_" + outcome(decision),
+        user=member.slack_user_id,
+        hours=config.assignment.offer_hours,
+        number=opp.number,
+        title=esc(opp.title),
+        next=_next(decision),
+    )
+    manager = session.get(Member, member.manager_id) if member.manager_id else None
+    for user in [manager.slack_user_id] if manager else pool_manager_ids(session, config, made.workspace_id):
+        dm(session, made.workspace_id, user, f"offer-expired:{made.id}:{user}", message(text), now)
+    return 1

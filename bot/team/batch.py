@@ -46,7 +46,7 @@ def _decide_all(
             cursor = cursor_for(session, opp.workspace_id, rule.name) if rule.strategy == "round_robin" else None
             pools[rule.name] = (rule, people, cursor)
         rule, people, cursor = pools[rule.name]
-        chosen = pick(rule.strategy, eligible(people, today), cursor.last_member_id if cursor else None)
+        chosen = pick(rule.strategy, eligible(people, today, deal=opp), cursor.last_member_id if cursor else None)
         if chosen is not None:
             chosen.open += 1
             if cursor is not None:

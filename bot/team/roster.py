@@ -1,6 +1,6 @@
 """The team: the members config.toml seeds ([[team]]: role, manager, regions, industries,
-capacity) and how a start reconciles them, the people of a workspace, and each person's load (open
-deals, amount, overdue) by one SQL aggregate.
+capacity) and how a start reconciles them, the people of a workspace, each person's load (open
+deals, amount, overdue) and what became of the offers made to them, each by one SQL aggregate.
 
 The seed: config seeds a person once; after that Slack-side changes (`/opp team set`) win unless
 the config entry itself changes. Each person keeps the entry as last applied (``seed_applied``);
@@ -14,10 +14,10 @@ is kept, and logged.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, func, or_, select
+from sqlalchemy import Integer, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.core.clock import Clock
@@ -27,7 +27,7 @@ from bot.core.runtime import Runtime
 from bot.team.assignment import SYSTEM_USER
 from bot.team.changes import as_text, assign, value_of
 from bot.team.members import ProfileFetcher, ensure_member
-from store.models import Member, MemberEvent, Opportunity, Workspace
+from store.models import AssignmentOffer, Member, MemberEvent, Opportunity, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -144,3 +144,18 @@ def load(session: Session, workspace_id: str, today: date) -> dict[int, tuple[in
         .group_by(Opportunity.owner_id)
     ).all()
     return {owner: (n, amount, overdue or 0) for owner, n, amount, overdue in rows}
+
+
+OFFER_OUTCOMES = ("accepted", "declined", "expired")
+
+
+def offer_counts(session: Session, workspace_id: str, since: datetime) -> dict[int, tuple[int, int, int, int]]:
+    """Per person, the offers made to them since ``since``: (offered, accepted, declined, expired),
+    counted by the database."""
+    outcomes = [func.sum(case((AssignmentOffer.status == status, 1), else_=0)) for status in OFFER_OUTCOMES]
+    rows = session.execute(
+        select(AssignmentOffer.member_id, func.count(AssignmentOffer.id), *outcomes)
+        .where(AssignmentOffer.workspace_id == workspace_id, AssignmentOffer.created_at >= since)
+        .group_by(AssignmentOffer.member_id)
+    ).all()
+    return {member_id: (offered, accepted or 0, declined or 0, expired or 0) for member_id, offered, accepted, declined, expired in rows}

@@ -35,12 +35,19 @@ class Candidate:
     away_until: date | None
     open: int = 0
     manager_id: int | None = None
+    regions: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
 
     def away(self, today: date) -> bool:
         return self.away_until is not None and self.away_until >= today
 
     def full(self) -> bool:
         return self.capacity is not None and self.open >= self.capacity
+
+    def covers(self, deal) -> bool:
+        """The deal is in this person's territory: each of their regions and industries, when
+        they have some, includes the deal's (a deal without a region or industry fits anyone)."""
+        return _within(self.regions, getattr(deal, "region", None)) and _within(self.industries, getattr(deal, "industry", None))
 
     def load(self) -> float:
         return self.open / (self.capacity or UNLIMITED) if self.capacity != 0 else float("inf")
@@ -61,6 +68,10 @@ class Decision:
 
 def _norm(value) -> str:
     return (value or "").strip().lower()
+
+
+def _within(territory: Iterable[str], value) -> bool:
+    return not territory or not _norm(value) or _norm(value) in {_norm(v) for v in territory}
 
 
 def matches(rule: Rule, *, region=None, industry=None, source=None, amount=None, tags=()) -> bool:
@@ -94,10 +105,11 @@ def rule_for(config: Config, opp, role: str | None = None) -> Rule:
     return default_rule(config, role or "ae")
 
 
-def eligible(candidates: Iterable[Candidate], today: date, exclude: Iterable[int] = ()) -> list[Candidate]:
-    """Who may get a deal now: not away, below capacity, not passed over already."""
+def eligible(candidates: Iterable[Candidate], today: date, exclude: Iterable[int] = (), deal=None) -> list[Candidate]:
+    """Who may get a deal now: not away, below capacity, not passed over already, and (given the
+    deal) covering its region and industry. One deal or many (bot.team.batch), the same test."""
     skip = set(exclude)
-    return [c for c in candidates if c.member_id not in skip and not c.away(today) and not c.full()]
+    return [c for c in candidates if c.member_id not in skip and not c.away(today) and not c.full() and (deal is None or c.covers(deal))]
 
 
 def pick(strategy: str, people: list[Candidate], last_member_id: int | None = None) -> Candidate | None:
@@ -174,7 +186,20 @@ def candidates(session: Session, workspace_id: str, rule: Rule, role: str | None
         query = query.where(Member.role.in_(role_names(role)))
     members = session.scalars(query.order_by(Member.id)).all()
     counts = open_counts(session, workspace_id, [m.id for m in members])
-    return [Candidate(m.id, m.slack_user_id, "ae" if m.role == "rep" else m.role, m.capacity, m.away_until, counts.get(m.id, 0), m.manager_id) for m in members]
+    return [
+        Candidate(
+            m.id,
+            m.slack_user_id,
+            "ae" if m.role == "rep" else m.role,
+            m.capacity,
+            m.away_until,
+            counts.get(m.id, 0),
+            m.manager_id,
+            tuple(m.regions or ()),
+            tuple(m.industries or ()),
+        )
+        for m in members
+    ]
 
 
 def role_names(role: str) -> tuple[str, ...]:
@@ -192,17 +217,30 @@ def cursor_for(session: Session, workspace_id: str, rule: str, *, lock: bool = T
     return cursor
 
 
-def decide(session: Session, config: Config, opp: Opportunity, *, role: str | None, today: date, exclude: Iterable[int] = ()) -> Decision:
+def rule_named(config: Config, name: str | None, opp, role: str | None = None) -> Rule:
+    """The rule an earlier offer was made under, to pass the deal on within it; the deal's rule
+    now if config no longer has it."""
+    for rule in config.assignment.rules:
+        if rule.name == name:
+            return rule
+    if name == "default":
+        return default_rule(config, role or "ae")
+    return rule_for(config, opp, role)
+
+
+def decide(
+    session: Session, config: Config, opp: Opportunity, *, role: str | None, today: date, exclude: Iterable[int] = (), rule: Rule | None = None
+) -> Decision:
+    """The person for the deal under ``rule`` (by default the deal's first matching rule)."""
     with session.no_autoflush:  # the deal's own change is written once, with the caller's
-        return _decide(session, config, opp, role=role, today=today, exclude=exclude)
+        return _decide(session, opp, rule or rule_for(config, opp, role), role=role, today=today, exclude=exclude)
 
 
-def _decide(session: Session, config: Config, opp: Opportunity, *, role: str | None, today: date, exclude: Iterable[int] = ()) -> Decision:
-    rule = rule_for(config, opp, role)
+def _decide(session: Session, opp: Opportunity, rule: Rule, *, role: str | None, today: date, exclude: Iterable[int] = ()) -> Decision:
     if rule.strategy == "manual":
         return Decision(rule, None, "manual")
     people = candidates(session, opp.workspace_id, rule, role)
-    pool = eligible(people, today, exclude)
+    pool = eligible(people, today, exclude, opp)
     cursor = cursor_for(session, opp.workspace_id, rule.name) if rule.strategy == "round_robin" else None
     chosen = pick(rule.strategy, pool, cursor.last_member_id if cursor else None)
     if chosen is None:
