@@ -149,6 +149,19 @@ def _read_setting(req: Request, key: str, value: str, session):
     raise BadInput("team_set_help")
 
 
+def _setting_text(lang: str, field: str, value) -> str:
+    """One setting as the person reads it back: "角色：BDR" / "role: BDR"."""
+    if field == "role":
+        shown = _role_name(lang, value)
+    elif field in ("regions", "industries"):
+        shown = ("、" if lang == "zh" else ", ").join(esc(clip(v, QUOTE_LIMIT)) for v in value)
+    elif field == "capacity":
+        shown = str(value) if value is not None else t(lang, "team_no_cap")
+    else:  # manager
+        shown = f"<@{value.slack_user_id}>" if value is not None else "—"
+    return t(lang, "team_set_" + field, value=shown)
+
+
 def team_set(req: Request, text: str) -> Reply:
     """`/opp team set @li role:ae region:华东,华南 industry:制造 capacity:25 manager:@boss`: who may
     change whom, and the record of it, are bot.team.changes'."""
@@ -161,12 +174,12 @@ def team_set(req: Request, text: str) -> Reply:
             if not sep or not value:
                 raise BadInput("team_set_help")
             settings.append(_read_setting(req, key.lower(), value, session))
-            shown.append(f"{key.lower()}={esc(clip(value, QUOTE_LIMIT))}")
+            shown.append(_setting_text(req.lang, *settings[-1]))
         if not settings:
             raise BadInput("team_set_help")
         changes.change(session, actor=req.actor, member=member, changes=settings, config=req.rt.config, now=req.rt.clock.now())
         user = member.slack_user_id
-    return message(t(req.lang, "team_set_done", user=user, changes=", ".join(shown)))
+    return message(t(req.lang, "team_set_done", user=user, changes=("，" if req.lang == "zh" else ", ").join(shown)))
 
 
 def team_away(req: Request, text: str) -> Reply:

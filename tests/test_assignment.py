@@ -385,7 +385,7 @@ def test_team_commands_show_and_change_people(slack, rt, db, team_of):
     assert "Only a manager or an admin can change the team" in refused.text
     slack.command("boss", "show 1")
     done = slack.command("boss", "team set <@U0BOB|bob> role:bdr region:华东,华南 capacity:5 manager:<@U0ALICE|alice>")
-    assert "Updated <@U0BOB>: role=bdr, region=华东,华南, capacity=5, manager=" in done.text
+    assert "Updated <@U0BOB>: role BDR, regions 华东, 华南, capacity 5, manager <@U0ALICE>" in done.text  # no internal key
     bob = db.member("U0BOB")
     assert (bob.role, bob.regions, bob.capacity, bob.manager_id) == ("bdr", ["华东", "华南"], 5, db.member("U0ALICE").id)
     assert "<@U0ALICE> is away until 2026-12-10" in slack.command("alice", "team away <@U0ALICE|alice> until 12月10日").text

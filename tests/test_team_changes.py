@@ -41,8 +41,8 @@ def alice_manages_li(slack, db):
     """An admin (boss) makes alice a manager with li reporting to her; bob reports to nobody."""
     for who in ("alice", "bob", "li"):
         slack.command(who, "show 1")  # they have used the app
-    assert "Updated <@U0ALICE>: role=manager" in slack.command("boss", f"team set {ALICE} role:manager").text
-    assert "Updated <@U0LI>: manager=" in slack.command("boss", f"team set {LI} manager:{ALICE}").text
+    assert "Updated <@U0ALICE>: role manager" in slack.command("boss", f"team set {ALICE} role:manager").text
+    assert "Updated <@U0LI>: manager <@U0ALICE>" in slack.command("boss", f"team set {LI} manager:{ALICE}").text
     assert role_and_manager(db, "U0ALICE") == ("manager", None)
     assert role_and_manager(db, "U0LI") == ("ae", "U0ALICE")
 
@@ -81,7 +81,7 @@ def test_only_admins_grant_manager_or_admin(slack, db, alice_manages_li):
         assert "Only an admin can make someone a manager or an admin" in answer.text
         assert db.member("U0LI").role == "ae"
     # a role below her own, for someone who reports to her: fine, and recorded
-    assert "Updated <@U0LI>: role=bdr, capacity=5" in slack.command("alice", f"team set {LI} role:bdr capacity:5").text
+    assert "Updated <@U0LI>: role BDR, capacity 5" in slack.command("alice", f"team set {LI} role:bdr capacity:5").text
     assert (db.member("U0LI").role, db.member("U0LI").capacity) == ("bdr", 5)
     # in Chinese, in li's language
     answer = slack.command("li", f"团队 设置 {LI} role:admin")
@@ -93,7 +93,7 @@ def test_the_team_commands_in_chinese(slack, db, alice_manages_li):
     answer = slack.command("li", f"团队 设置 {BOB} 角色:bdr")
     assert "只有经理或管理员可以修改团队设置" in answer.text and db.member("U0BOB").role == "ae"
     answer = slack.command("boss", f"团队 设置 {LI} 角色:bdr 区域:华东 行业:制造 上限:25 经理:{ALICE}")
-    assert "已更新 <@U0LI>：角色=bdr" in answer.text
+    assert "已更新 <@U0LI>：角色 商机开发" in answer.text
     li = db.member("U0LI")
     assert (li.role, li.regions, li.industries, li.capacity) == ("bdr", ["华东"], ["制造"], 25)
     assert "<@U0LI> 休假至 2026-12-10" in slack.command("li", f"团队 休假 {LI} 到 12月10日").text
@@ -154,7 +154,7 @@ def test_a_demotion_made_in_slack_survives_a_restart(rt, fake, db):
     slack = SlackClient(rt, fake)
     assert "<@U0BOB> · manager" in slack.command("boss", "team").text
     assert role_and_manager(db, "U0LI") == ("ae", "U0BOB")
-    assert "Updated <@U0BOB>: role=ae" in slack.command("boss", f"team set {BOB} role:ae").text
+    assert "Updated <@U0BOB>: role account manager" in slack.command("boss", f"team set {BOB} role:ae").text
     earlier = rt.config
     rt.config = replace(rt.config)  # the process restarts with the same config.toml
     restarted = SlackClient(rt, fake)
@@ -218,3 +218,11 @@ def test_a_person_set_up_in_slack_before_config_named_them_is_kept(rt, fake, db,
     slack.command("boss", "team")
     assert (db.member("U0BOB").role, db.member("U0BOB").capacity) == ("bdr", 12)
     assert "U0BOB: capacity 3 -> 12 (config changed)" in caplog.text
+
+
+def test_a_team_change_is_read_back_in_words_not_keys(slack, db):
+    for who in ("alice", "bob"):
+        slack.command(who, "show 1")
+    done = slack.command("boss", "团队 set <@U0BOB|bob> 角色:bdr 区域:华东,华南 容量:不限")
+    assert "已更新 <@U0BOB>：角色 商机开发，区域 华东、华南，容量 不限" in done.text
+    assert "=" not in done.text and "capacity" not in done.text

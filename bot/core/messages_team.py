@@ -132,6 +132,11 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "team_full": (" · 已满", " · full"),
     "team_set_done": ("已更新 <@{user}>：{changes}", "Updated <@{user}>: {changes}"),
+    "team_set_role": ("角色 {value}", "role {value}"),
+    "team_set_regions": ("区域 {value}", "regions {value}"),
+    "team_set_industries": ("行业 {value}", "industries {value}"),
+    "team_set_capacity": ("容量 {value}", "capacity {value}"),
+    "team_set_manager": ("经理 {value}", "manager {value}"),
     "team_set_help": (
         "用法：`/opp team set @某人 role:ae region:华东 industry:制造 capacity:25 manager:@经理`（角色：bdr、ae、support、manager、admin）。",
         "Usage: `/opp team set @someone role:ae region:East industry:manufacturing capacity:25 manager:@boss` (roles: bdr, ae, support, manager, admin).",
