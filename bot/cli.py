@@ -253,7 +253,9 @@ def cmd_import(args, settings: Settings) -> int:
     result = import_deals(rt, rows, workspace_id=team)
     first, last = result.numbers
     given = ", ".join(f"{user} {n}" for user, n in sorted(result.assigned.items(), key=lambda kv: -kv[1])) or "nobody"
-    print(f"imported {result.created} deals (#{first}–#{last}); assigned by the rules: {given}; to the public pool: {result.pooled}")
+    print(
+        f"imported {result.created} deals (#{first}–#{last}); assigned by the rules: {given}; to the public pool: {result.pooled}; possible duplicates recorded: {result.duplicates}"
+    )
     return 0
 
 

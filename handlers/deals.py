@@ -4,18 +4,22 @@ Each listener reads what Slack sent, calls one deal service and answers with a c
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import forms
-from bot.blocks.deals import deal_list, history
+from bot.blocks.deals import deal_list, duplicate_choice, history
 from bot.blocks.errors import error_text
 from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput, UserError
 from bot.core.i18n import field_label, t
 from bot.core.runtime import Runtime
-from bot.deals import opportunities
+from bot.core.text import clean
+from bot.deals import merging, opportunities
 from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
@@ -33,13 +37,44 @@ def cmd_new(req: Request, rest: str) -> Reply | Modal:
     if not rest:
         meta = forms.FormMeta(channel=req.channel)
         return Modal(forms.deal_modal(req.rt.config, req.lang, owner=req.actor.slack_user_id, meta=meta))
-    answers, rest = take_answers(req, rest)
-    with req.rt.transaction() as session:
-        deal = read_inline_deal(req, rest, session)
-        deal.qualification = answers or None
-        opp, _ = opportunities.create(session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock)
-        view = deal_view(opp)
+    return new_deal(req, rest, mode=merging.ASK)
+
+
+def new_deal(req: Request, text: str, *, mode: str, request_key: str | None = None) -> Reply:
+    """Create the deal ``text`` describes; one that looks like open deals is not created unless
+    ``mode`` says the person chose Create anyway: the answer lists them to choose from."""
+    answers, rest = take_answers(req, text)
+    try:
+        with req.rt.transaction() as session:
+            deal = read_inline_deal(req, rest, session)
+            deal.qualification = answers or None
+            opp, created, others = merging.create(
+                session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock, mode=mode, request_key=request_key
+            )
+            view = deal_view(opp)
+    except merging.DuplicateFound as found:
+        numbers = ",".join(str(m.number) for m in found.matches)
+        return duplicate_choice(found.matches, req.lang, f"{req.lang}|{numbers}|{text}")
+    if not created:
+        return card(req, view, t(req.lang, "already_created", number=view.number))
+    if others:
+        return card(req, view, t(req.lang, "created_anyway", number=view.number, others=", ".join(f"#{n}" for n in others)))
     return card(req, view, t(req.lang, "created", number=view.number))
+
+
+MERGE = re.compile(r"^#?(\d+)\s*(?:into|to|->|→|=>|到|并入|合并到|至)?\s*#?(\d+)$", re.IGNORECASE)
+
+
+def cmd_merge(req: Request, rest: str) -> Reply:
+    """`/opp merge 12 into 15` (`/opp 合并 12 到 15`): #12 is merged into #15."""
+    match = MERGE.match(rest.strip())
+    if not match:
+        raise BadInput("need_merge_numbers")
+    source, target = int(match.group(1)), int(match.group(2))
+    with req.rt.transaction() as session:
+        opp = merging.merge(session, actor=req.actor, source=source, target=target, clock=req.rt.clock, config=req.rt.config)
+        view = deal_view(opp)
+    return card(req, view, t(req.lang, "merged", source=source, target=target))
 
 
 def cmd_show(req: Request, rest: str) -> Reply:
@@ -163,6 +198,7 @@ SUBCOMMANDS = {
     "won": lambda req, rest: cmd_close(req, rest, won=True),
     "lost": lambda req, rest: cmd_close(req, rest, won=False),
     "history": cmd_history,
+    "merge": cmd_merge,
 }
 
 
@@ -184,6 +220,21 @@ def on_open(ack: Ack, action: dict, body: dict, context: BoltContext, respond: R
     ack()
     reply = show(request_of(context, body), value_number(action.get("value")))
     respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+def on_create_anyway(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    """Create anyway under a duplicate warning: "<lang>|<matched numbers>|<the typed text>". The
+    same button clicked twice (or a click Slack sends again) creates one deal."""
+    ack()
+    lang, numbers, text = (action.get("value") or "").split("|", 2) if (action.get("value") or "").count("|") >= 2 else ("", "", "")
+    if not text.strip():
+        raise BadInput("form_unreadable")
+    if lang in ("zh", "en"):
+        context["actor"] = replace(context["actor"], lang=lang)
+    req = request_of(context, body)
+    key = f"duplicate:{req.actor.slack_user_id}:{numbers}:{text}"
+    reply = new_deal(req, clean(text).strip(), mode=merging.CONFIRMED, request_key=key)
+    respond(replace_original=True, **reply.payload())
 
 
 def on_history(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
@@ -237,7 +288,7 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
             ).id
         if creating:
             key = f"view:{view['id']}" if view.get("id") else None  # a repeated submission of one form saves once
-            opp, created = opportunities.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, request_key=key)
+            opp, created = _create_from_form(session, actor, deal, rt, key)
             headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
         else:
             opp, changed = opportunities.update(
@@ -248,6 +299,16 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
         view_of_deal = deal_view(opp)
     ack()
     saved(client, context, card_for(rt, actor, view_of_deal, headline), meta.channel)
+
+
+def _create_from_form(session, actor: Actor, deal, rt: Runtime, key: str | None):
+    """The new-deal form's deal; one that looks like open deals is sent back to the form, naming them."""
+    try:
+        opp, created, _ = merging.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, mode=merging.ASK, request_key=key)
+    except merging.DuplicateFound as found:
+        names = ", ".join(f"#{m.number} {clip(m.title, 60)}" for m in found.matches)
+        raise BadInput("duplicate_form", field="title", matches=names) from None
+    return opp, created
 
 
 def on_log_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -269,6 +330,7 @@ def register(app: App) -> None:
     app.action(Action.DEAL_MOVE)(on_move)
     app.action(Action.DEAL_OPEN)(on_open)
     app.action(Action.DEAL_HISTORY)(on_history)
+    app.action(Action.DEAL_CREATE_ANYWAY)(on_create_anyway)
     app.action(Action.DEAL_EDIT)(on_edit)
     app.action(Action.DEAL_LOG)(on_log)
     app.action(Action.DEAL_RISK)(on_risk)

@@ -28,6 +28,7 @@ ALIASES_OF = {
     "won": ("won", "win", "赢单", "成交"),
     "lost": ("lost", "lose", "输单"),
     "history": ("history", "历史"),
+    "merge": ("merge", "合并"),
     "qualify": ("qualify", "bant", "评估"),
     "grade": ("grade", "评级"),
     "prob": ("prob", "probability", "概率"),

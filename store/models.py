@@ -117,7 +117,8 @@ class Member(Base):
 
 
 class Opportunity(Base):
-    """A deal (商机). Never deleted: ``status`` is open, won, lost or deleted."""
+    """A deal (商机). Never deleted: ``status`` is open, won, lost, merged (into another deal)
+    or deleted."""
 
     __tablename__ = "opportunities"
     __table_args__ = (
@@ -133,6 +134,7 @@ class Opportunity(Base):
         Index("ix_opportunities_ws_grade", "workspace_id", "status", "grade"),
         Index("ix_opportunities_ws_pooled", "workspace_id", "pooled_at"),
         Index("ix_opportunities_responsible_status", "responsible_id", "status"),
+        Index("ix_opportunities_ws_account_key", "workspace_id", "account_key", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,6 +142,8 @@ class Opportunity(Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     account: Mapped[str | None] = mapped_column(String(200))
+    # the account as compared for duplicates (bot.deals.duplicates.account_key), kept with it
+    account_key: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str] = mapped_column(String(3))

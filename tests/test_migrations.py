@@ -92,3 +92,29 @@ def test_head_is_reachable_from_an_empty_database(tmp_path):
     with empty_engine(tmp_path) as engine:
         command.upgrade(alembic_config(engine), "head")
         assert current_revision(engine) == head_revision(engine)
+
+
+def test_the_duplicates_migration_fills_each_deals_account_key_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE opportunities SET account = '苏州恒通有限公司' WHERE number = 1"))
+            conn.execute(text("UPDATE opportunities SET account = 'Acme Co., Ltd.' WHERE number = 3"))
+        command.upgrade(config, "0007")
+        before = deals(engine)
+
+        command.upgrade(config, "0008")
+        assert deals(engine) == before
+        assert "ix_opportunities_ws_account_key" in indexes(engine)
+        with engine.connect() as conn:
+            keys = conn.execute(text("SELECT number, account_key FROM opportunities ORDER BY number")).all()
+        assert [tuple(k) for k in keys] == [(1, "苏州恒通"), (2, None), (3, "acme")]
+
+        command.downgrade(config, "0007")
+        assert deals(engine) == before
+        assert "account_key" not in {c["name"] for c in inspect(engine).get_columns("opportunities")}
+        with Session(engine) as session:  # the search index of 0007 still works
+            found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
+            assert [o.number for o in found.deals] == [3]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.console.slack_api import TEAM_ID
 from bot.core.errors import PermissionDenied
-from bot.deals import opportunities
+from bot.deals import merging, opportunities
 from bot.deals.opportunities import DealInput
 from bot.team.members import actor_for, ensure_workspace
 from store.models import Event, Member, Opportunity
@@ -28,7 +28,7 @@ PEOPLE = {
     "other_manager": "manager",  # a manager, but not the owner's
     "admin": "admin",
 }
-ACTIONS = ("view", "create", "edit", "move", "close", "log", "assign", "grade")
+ACTIONS = ("view", "create", "edit", "move", "close", "log", "assign", "grade", "merge")
 ALLOWED = {
     "owner": {"view", "create", "edit", "move", "close", "log", "assign"},
     "responsible": {"view", "create", "edit", "move", "close", "log"},
@@ -97,6 +97,10 @@ def attempt(rt, actor, action: str, target) -> None:
             opportunities.update(s, actor=actor, number=1, changes=DealInput(owner_id=target.member_id), config=c, clock=k)
         elif action == "grade":
             opportunities.pin_grade(s, actor=actor, number=1, grade="A", config=c, clock=k)
+        elif action == "merge":  # into a second deal of the same owner
+            owner_id = opportunities.get(s, actor=actor, number=1).owner_id
+            opportunities.create(s, actor=actor, deal=DealInput(title="Acme ERP II", owner_id=owner_id), config=c, clock=k)
+            merging.merge(s, actor=actor, source=1, target=2, clock=k, config=c)
 
 
 def snapshot(rt):
@@ -126,7 +130,7 @@ def test_the_permission_matrix(rt, world, who, action):
         with pytest.raises(PermissionDenied) as refused:
             attempt(rt, world[who], action, world["other_ae"])
         assert snapshot(rt) == before  # nothing changed
-        assert refused.value.key in ("not_allowed", "assign_not_allowed", "grade_not_allowed")
+        assert refused.value.key in ("not_allowed", "assign_not_allowed", "grade_not_allowed", "merge_not_allowed")
 
 
 def test_a_pooled_deal_is_nobodys_own_but_any_manager_may_assign_it(rt, world):

@@ -195,6 +195,8 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, "ev_activity", kind=t(lang, f"kind_{event.field}"), new=clip(new, 200))
     elif event.kind in ("stage", "status"):
         what = t(lang, f"ev_{event.kind}", old=old, new=new)
+    elif event.kind in ("duplicate_confirmed", "duplicate_found", "merged"):
+        what = t(lang, f"ev_{event.kind}_{event.field}", new=clip(new, 200))
     elif event.kind == "override":
         what = t(lang, "ev_override", old=old, new=clip(new, 200))
     else:
@@ -227,6 +229,26 @@ def _event_value(event: EventView, value: str | None, config: Config, lang: str)
     if criterion and criterion.choice(value):
         return criterion.choice(value).name(lang)
     return esc(value)
+
+
+BUTTON_VALUE_LIMIT = 2000  # characters of a button's value
+
+
+def duplicate_choice(matches, lang: str, create_value: str | None) -> Reply:
+    """The answer to a new deal that looks like open ones (each with .number, .title, .owner):
+    each match with an Open button, then Create anyway carrying ``create_value`` (left out when
+    there is none or it is too long for a button)."""
+    headline = t(lang, "duplicate_found")
+    blocks = [section(headline)]
+    for m in matches:
+        line = t(lang, "duplicate_line", number=m.number, title=esc(clip(m.title, 200)), owner=m.owner)
+        blocks.append(section(line, button(t(lang, "duplicate_open", number=m.number), Action.DEAL_OPEN, str(m.number))))
+    if create_value and len(create_value) <= BUTTON_VALUE_LIMIT:
+        blocks.append(context(t(lang, "duplicate_choice")))
+        blocks.append({"type": "actions", "elements": [button(t(lang, "duplicate_create"), Action.DEAL_CREATE_ANYWAY, create_value, "danger")]})
+    else:
+        blocks.append(context(t(lang, "duplicate_too_long")))
+    return Reply(headline, blocks)
 
 
 def help_reply(config: Config, lang: str) -> Reply:

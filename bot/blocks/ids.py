@@ -16,6 +16,7 @@ class Action(StrEnum):
     DEAL_RISK = "deal_risk"
     DEAL_EDIT = "deal_edit"
     DEAL_LOG = "deal_log"
+    DEAL_CREATE_ANYWAY = "deal_create_anyway"
     ALERT_LOG = "alert_log"
     ALERT_REASSIGN = "alert_reassign"
     ALERT_LOST = "alert_lost"

@@ -140,10 +140,19 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         alerts=_alerts(check, raw),
         team=_team(check, raw),
         assignment=_assignment(check, raw),
+        duplicate_check=_duplicate_check(check, raw),
     )
     _people_in_team(check, config.team, config.assignment)
     check.done()
     return config
+
+
+def _duplicate_check(check: Checker, raw: dict) -> bool:
+    ws = raw.get("workspace")
+    value = ws.get("duplicate_check", True) if isinstance(ws, dict) else True
+    if not isinstance(value, bool):
+        check.fail("workspace.duplicate_check", "must be true or false")
+    return value is not False
 
 
 def _workspace(check: Checker, raw: dict) -> tuple[str, str, str, tuple[str, ...]]:

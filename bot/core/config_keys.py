@@ -19,7 +19,7 @@ def _plain(*keys: str) -> dict[str, None]:
 NAMES = _plain(*LANGUAGES)
 
 KNOWN: dict = {
-    "workspace": _plain("language", "timezone", "currency", "admins"),
+    "workspace": _plain("language", "timezone", "currency", "admins", "duplicate_check"),
     "channels": _plain("assignments", "alerts", "digest"),
     "stages": [{**_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed"), "name": NAMES}],
     "reasons": {kind: [{"key": None, "name": NAMES}] for kind in ("won", "lost")},

@@ -200,6 +200,7 @@ class Config:
     alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
     team: tuple[TeamSeed, ...] = ()
     assignment: AssignmentSettings = field(default_factory=lambda: AssignmentSettings())
+    duplicate_check: bool = True  # new deals are checked against open ones (撞单)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -12,6 +12,7 @@ HELP = {
 • `/opp log 42 电话沟通预算 next 发报价 by 周五` 记录跟进并设置下一步
 • `/opp won 42 [原因]` 赢单（评分不够时经理可破例：`/opp 赢单 42 破例: 原因`）· `/opp lost 42 价格 [说明]` 输单
 • `/opp history 42` 变更历史
+• `/opp merge 12 into 15`（`/opp 合并 12 到 15`）撞单合并：把 #12 的记录并入 #15（经理）
 • `/opp qualify 42 budget:approved need:urgent` 资格评估（BANT 等，评分 0-100，决定 A/B/C 评级和跟进频率）
 • `/opp grade 42 A|auto` 经理固定评级 · `/opp prob 42 60%|clear` 手动赢单概率 · `/opp tag 42 +高意向 -易流失`
 • `/opp list due` 到期要跟进的 · `/opp list grade:A`
@@ -31,6 +32,7 @@ HELP = {
 • `/opp log 42 called the CFO next send quote by friday` log activity and set the next step
 • `/opp won 42 [reason]` (below the qualification threshold a manager may `/opp won 42 override: why`) · `/opp lost 42 price [note]`
 • `/opp history 42` every change, newest first
+• `/opp merge 12 into 15` a duplicate merged: #12's history moves to #15 (managers)
 • `/opp qualify 42 budget:approved need:urgent` answer the qualification criteria (score 0-100 sets grade A/B/C and follow-up cadence)
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`
 • `/opp list due` deals due for a touch · `/opp list grade:A`

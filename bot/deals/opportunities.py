@@ -16,7 +16,7 @@ from bot.core.config import GRADES, Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from bot.core.errors import BadInput, Conflict, NotFound, PermissionDenied
 from bot.core.text import clean, clean_optional
-from bot.deals import permissions, qualification, winprob
+from bot.deals import duplicates, permissions, qualification, winprob
 from bot.team import assignment
 from bot.team.members import Actor
 from store import queries
@@ -72,6 +72,11 @@ def storable_key(request_key: str) -> str:
     if len(request_key) <= REQUEST_KEY_LIMIT and request_key.isascii() and request_key.isprintable():
         return request_key
     return "sha256:" + hashlib.sha256(request_key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def find_by_request_key(session: Session, actor: Actor, request_key: str) -> Opportunity | None:
+    """The deal a request with this key created before, if any."""
+    return queries.deal_by_request_key(session, actor.workspace_id, storable_key(request_key))
 
 
 def _check_text(values: dict) -> None:
@@ -219,6 +224,7 @@ def create(
         score=0,
         grade="C",
         request_key=request_key,
+        account_key=duplicates.account_key(values.get("account")),
         created_at=now,
         updated_at=now,
         last_activity_at=now,
@@ -271,6 +277,7 @@ def update(
             _record(session, opp, actor, now, "updated", name, old, value)
         setattr(opp, name, value)
         changed.append(name)
+    opp.account_key = duplicates.account_key(opp.account)
     if new_stage and new_stage != opp.stage:
         _require_open(opp)
         _move(session, opp, actor, new_stage, config, now)

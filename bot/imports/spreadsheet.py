@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.core.dates import UnreadableDate
 from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.runtime import Runtime
-from bot.deals import opportunities
+from bot.deals import merging
 from bot.deals.opportunities import LIMITS, DealInput
 from bot.team import assignment, batch
 from bot.team.members import actor_for, ensure_member
@@ -68,6 +68,7 @@ class Result:
     assigned: dict[str, int] = field(default_factory=dict)  # Slack id -> deals given by the rules
     pooled: int = 0
     numbers: tuple[int, int] | None = None
+    duplicates: int = 0  # deals that look like open deals already there (each recorded on the deal)
 
 
 def read_rows(rt: Runtime, path: Path) -> list[Row]:
@@ -162,11 +163,12 @@ def import_deals(rt: Runtime, rows: list[Row], *, workspace_id: str) -> Result:
             for slack_id in {r.owner for r in rows if r.owner}
         }
         unowned: list[Opportunity] = []
-        numbers = []
+        numbers, duplicates = [], 0
         for row in rows:
             row.deal.owner_id = owners.get(row.owner) if row.owner else None
-            opp, _ = opportunities.create(session, actor=importer, deal=row.deal, config=rt.config, clock=rt.clock)
+            opp, _, others = merging.create(session, actor=importer, deal=row.deal, config=rt.config, clock=rt.clock, mode=merging.RECORD)
             numbers.append(opp.number)
+            duplicates += bool(others)
             if not row.owner:
                 unowned.append(opp)
         given = batch.assign_batch(session, rt.config, unowned, by=importer.member_id, now=now) if unowned else {}
@@ -176,4 +178,5 @@ def import_deals(rt: Runtime, rows: list[Row], *, workspace_id: str) -> Result:
         assigned={ids[m]: n for m, n in given.items()},
         pooled=len(unowned) - sum(given.values()),
         numbers=(min(numbers), max(numbers)),
+        duplicates=duplicates,
     )

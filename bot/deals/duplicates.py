@@ -1,0 +1,107 @@
+"""Duplicate deals (撞单): what makes two deals the same customer or the same deal, and finding the
+open deals a new one would duplicate.
+
+An account is compared by its key: NFKC (full-width letters and digits become half-width),
+casefolded, with spaces and punctuation gone and company suffixes (有限公司, 股份有限公司, Co.,
+Ltd., Inc. …) cut off the end, so 苏州恒通有限公司, ＳＵＺＨＯＵ hengtong and "Suzhou Hengtong Co., Ltd."
+are each the same as their plain name. Titles are compared the same way but only for similarity
+(difflib's ratio of at least ``SIMILAR``). The stored ``account_key`` column, indexed, lets the
+database find same-account deals; titles are compared here among the workspace's newest open deals
+(at most ``TITLE_CANDIDATES``)."""
+
+from __future__ import annotations
+
+import unicodedata
+from difflib import SequenceMatcher
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Opportunity
+
+SIMILAR = 0.85
+TITLE_CANDIDATES = 500  # the newest open deals whose titles a new title is compared with
+MATCH_LIMIT = 5  # matches shown
+KEY_LIMIT = 200  # the column's width
+
+# longest first, compared after normalising (so "Co., Ltd." is "coltd")
+SUFFIXES = tuple(
+    sorted(
+        {
+            "股份有限公司",
+            "有限责任公司",
+            "集团有限公司",
+            "集团股份有限公司",
+            "有限公司",
+            "集团公司",
+            "集团",
+            "公司",
+            "coltd",
+            "colimited",
+            "companylimited",
+            "corporation",
+            "company",
+            "limited",
+            "ltd",
+            "inc",
+            "incorporated",
+            "corp",
+            "llc",
+            "gmbh",
+            "plc",
+            "co",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+
+
+def _squash(text: str) -> str:
+    """NFKC, casefolded, letters and digits only (spaces, punctuation and symbols dropped)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
+
+
+def account_key(account: str | None) -> str | None:
+    """The account as compared: ``None`` when nothing of a name is left."""
+    key = _squash(account or "")
+    cut = True
+    while cut:  # the longest suffix first, again and again (苏州恒通集团有限公司); never the whole name
+        cut = False
+        suffix = next((s for s in SUFFIXES if key.endswith(s)), None)
+        if suffix is not None and len(key) > len(suffix):
+            key, cut = key[: -len(suffix)], True
+    return key[:KEY_LIMIT] or None
+
+
+def title_key(title: str | None) -> str:
+    return _squash(title or "")
+
+
+def similar_titles(a: str | None, b: str | None) -> bool:
+    """Whether two titles name very nearly the same thing (after normalising)."""
+    ka, kb = title_key(a), title_key(b)
+    if not ka or not kb:
+        return False
+    return ka == kb or SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= SIMILAR
+
+
+def find(session: Session, workspace_id: str, *, account: str | None, title: str | None, exclude_id: int | None = None) -> list[Opportunity]:
+    """Open deals of the workspace with the same account or a very similar title, oldest first
+    (at most ``MATCH_LIMIT``)."""
+    where = [Opportunity.workspace_id == workspace_id, Opportunity.status == "open"]
+    if exclude_id is not None:
+        where.append(Opportunity.id != exclude_id)
+    ids: set[int] = set()
+    key = account_key(account)
+    if key:
+        same = select(Opportunity.id).where(*where, Opportunity.account_key == key).order_by(Opportunity.number).limit(MATCH_LIMIT)
+        ids.update(session.scalars(same))
+    if title_key(title):
+        newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
+        ids.update(row.id for row in session.execute(newest) if similar_titles(title, row.title))
+    if not ids:
+        return []
+    matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)
+    return list(session.scalars(matches).unique())
