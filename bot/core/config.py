@@ -36,6 +36,7 @@ from bot.core.config_model import (
     Named,
     Qualification,
     Reason,
+    RiskSettings,
     Rule,
     Stage,
     TagRule,
@@ -60,6 +61,7 @@ __all__ = [
     "Named",
     "Qualification",
     "Reason",
+    "RiskSettings",
     "Rule",
     "Settings",
     "Stage",
@@ -138,6 +140,7 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         channels=channels,
         digest=_digest(check, raw, stage_keys),
         alerts=_alerts(check, raw),
+        risks=RiskSettings(silent_days=check.number(check.table(raw, "risks"), "risks.silent_days", RiskSettings.silent_days, low=1, high=365)),
         team=_team(check, raw),
         assignment=_assignment(check, raw),
     )
