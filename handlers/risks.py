@@ -40,7 +40,7 @@ def flag_risk(req: Request, number: int, kind: str, *, note: str | None, clearin
     if kind not in RISK_KINDS:
         raise BadInput("need_risk", kinds=_kinds(req.lang))
     with req.rt.transaction() as session:
-        risks.flag(session, actor=req.actor, number=number, kind=kind, note=note, clearing=clearing, now=req.rt.clock.now())
+        risks.flag(session, actor=req.actor, number=number, kind=kind, note=note, clearing=clearing, config=req.rt.config, now=req.rt.clock.now())
     label = t(req.lang, "risk_" + kind.replace("-", "_")) + (f" — {esc(clip(note, 200))}" if note and not clearing else "")
     return message(t(req.lang, "risk_cleared" if clearing else "risk_raised", number=number, risk=label))
 

@@ -7,10 +7,10 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, bindparam, case, func, or_, select, text, update
+from sqlalchemy import Row, Select, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from store.models import Event, Member, Opportunity, UTCDateTime, Workspace
+from store.models import Event, Member, Opportunity, Risk, UTCDateTime, Workspace
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,8 @@ LINE_COLUMNS = (
     Opportunity.win_probability,
     Opportunity.probability_override,
     Member.slack_user_id.label("owner"),
+    # an open risk flag: one probe of ix_risks_opportunity per row of the page
+    exists().where(Risk.opportunity_id == Opportunity.id, Risk.cleared_at.is_(None)).label("at_risk"),
 )
 _LINES = select(Opportunity.id, *LINE_COLUMNS).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(bindparam("ids", expanding=True)))
 

@@ -151,11 +151,17 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 
 
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
-    path = config_file(tmp_path, "[risks]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
+    path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: risks: unknown key (known: alerts, assignment, channels, digest, grading, probability, qualification, reasons, stages, tag_rules, team, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, digest, grading, probability, qualification, reasons, risks, stages, tag_rules, team, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
+
+
+def test_silent_days_is_read_and_checked(tmp_path):
+    assert load_config(config_file(tmp_path, "", edit=lambda text: text.replace("silent_days = 14", "silent_days = 21"))).risks.silent_days == 21
+    path = config_file(tmp_path, "", edit=lambda text: text.replace("silent_days = 14", "silent_days = 0"))
+    assert [f for f in faults(path) if "risks.silent_days" in f]
 
 
 def test_people_the_config_names_must_be_in_the_team(tmp_path):

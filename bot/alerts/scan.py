@@ -7,7 +7,8 @@ only the matching rows):
 - ``follow_up``: the grade's cadence passed with no touch (``next_touch_due`` in the past);
 - ``next_step_overdue``: the next step's due date has passed (team timezone);
 - ``close_passed``: the expected close date has passed while the deal is open;
-- ``risk``: a risk flag (``/opp risk``) is open.
+- ``risk``: a risk flag (``/opp risk``, or 客户沉默 which the scan flags itself first:
+  bot.deals.risk_watch) is open.
 
 ``scan`` opens an Alert per new (deal, condition) — at most one open, a partial unique index says
 so — and clears alerts whose condition went away, in the caller's transaction, queuing the Slack
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, alert_message, bundle_message, condition_name, why_text
 from bot.core.config import Config
+from bot.deals import risk_watch
 from bot.delivery import outbox
 from bot.team.members import language_of
 from store.models import Alert, Event, Member, Opportunity, OutboxMessage, Risk, Workspace
@@ -53,6 +55,7 @@ class ScanResult:
     cleared: int = 0
     notified: int = 0
     escalated: int = 0
+    silent: int = 0  # 客户沉默 flags raised by this scan
     pending: int = 0  # open alerts not yet announced (outside working time)
     lines: list[str] = field(default_factory=list)  # for `oppbot scan --dry-run`
 
@@ -104,6 +107,8 @@ def workspaces(session: Session) -> list[str]:
 def scan(session: Session, *, config: Config, workspace_id: str, now: datetime, dry_run: bool = False) -> ScanResult:
     """Bring the open alerts in line with the conditions that hold now; queue what must be said."""
     result = ScanResult()
+    if not dry_run:  # 客户沉默 first, so its flags are found below in the same scan
+        result.silent = risk_watch.flag_silent(session, config=config, workspace_id=workspace_id, now=now)
     findings = {(f.opportunity_id, f.condition): f for f in detect(session, config=config, workspace_id=workspace_id, now=now)}
     open_rows = session.execute(
         select(Alert.id, Alert.opportunity_id, Alert.condition).where(Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action
-from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, mrkdwn, option, plain, stage_name
+from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, mrkdwn, option, plain, risks_text, stage_name
 from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.money import format_amount
@@ -113,6 +113,35 @@ def bundle_message(views: list[AlertView], config: Config, lang: str) -> Reply:
     if len(views) > len(shown):
         blocks.append({"type": "context", "elements": [mrkdwn(t(lang, "list_more", more=len(views) - len(shown)))]})
     return Reply(title, blocks)
+
+
+@dataclass(frozen=True)
+class RiskNews:
+    """A flag just raised on a deal, as its owner's manager is told of it."""
+
+    number: int
+    title: str
+    amount: Decimal | None
+    currency: str
+    grade: str
+    owner: str  # Slack user id
+    kind: str
+    note: str | None
+    raised_by: str | None  # Slack user id; None: the app flagged it (客户沉默)
+    silent_days: int = 0
+
+
+def risk_news_message(news: RiskNews, config: Config, lang: str) -> Reply:
+    """The manager's DM: 🔴 which deal, which risk, who flagged it, and a button to open the deal."""
+    risk = risks_text(((news.kind, news.note),), lang, 1000)
+    line = t(lang, "risk_news", owner=news.owner, number=news.number, title=esc(clip(news.title, 150)), risk=risk)
+    amount = format_amount(news.amount, news.currency, lang) if news.amount is not None else t(lang, "none")
+    who = t(lang, "risk_news_by", who=news.raised_by) if news.raised_by else t(lang, "risk_news_auto", days=news.silent_days)
+    blocks: list[dict] = [
+        {"type": "section", "text": mrkdwn(clip(line, SECTION_LIMIT)), "accessory": button(f"#{news.number}", Action.DEAL_OPEN, str(news.number))},
+        {"type": "context", "elements": [mrkdwn(clip(f"{who} · {amount} · {t(lang, 'risk_news_grade', grade=news.grade)}", SECTION_LIMIT))]},
+    ]
+    return Reply(clip(line, 3000), blocks)
 
 
 def reminder_message(text: str, number: int | None, title: str | None, lang: str) -> Reply:

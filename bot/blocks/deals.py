@@ -6,7 +6,24 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.blocks.ids import Action
-from bot.blocks.kit import FIELD_LIMIT, SECTION_LIMIT, Reply, button, clip, context, esc, fmt_date, fmt_money, mrkdwn, option, plain, section, stage_name
+from bot.blocks.kit import (
+    FIELD_LIMIT,
+    SECTION_LIMIT,
+    Reply,
+    button,
+    clip,
+    context,
+    esc,
+    fmt_date,
+    fmt_money,
+    mrkdwn,
+    option,
+    plain,
+    risk_name,
+    risks_text,
+    section,
+    stage_name,
+)
 from bot.blocks.views import DealLine, DealView, EventView
 from bot.core.config import Config
 from bot.core.help_text import HELP
@@ -45,6 +62,8 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
     if headline:
         blocks.append(section(headline))
     blocks.append(section(heading + (f"\n{who}" if who else "")))
+    if view.risks:
+        blocks.append(section(t(lang, "card_risks", risks=risks_text(view.risks, lang))))
     if view.status == "open":
         facts += [
             (field_label(lang, "grade"), grade_line(view, config, lang)),
@@ -146,7 +165,7 @@ def deal_list(views: list[DealLine], total: int, config: Config, lang: str, now:
     blocks = [section(f"*{title}*")]
     today = now.date()
     for view in views:
-        line = f"*#{view.number}* {esc(clip(view.title, 150))}"
+        line = ("🔴 " if view.at_risk and view.status == "open" else "") + f"*#{view.number}* {esc(clip(view.title, 150))}"
         if view.account:
             line += f" — {esc(clip(view.account, 100))}"
         facts = [status_label(view, config, lang), fmt_amount(view, lang), f"<@{view.owner}>"]
@@ -197,6 +216,10 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, f"ev_{event.kind}", old=old, new=new)
     elif event.kind in ("duplicate_confirmed", "duplicate_found", "merged"):
         what = t(lang, f"ev_{event.kind}_{event.field}", new=clip(new, 200))
+    elif event.kind == "risk" and event.field:
+        cleared = event.new == "cleared"
+        note = "" if cleared or event.new in (None, event.field) else f" — {esc(clip(event.new, 200))}"
+        what = t(lang, "ev_risk_cleared" if cleared else "ev_risk_raised", risk=risk_name(event.field, lang) + note)
     elif event.kind == "override":
         what = t(lang, "ev_override", old=old, new=clip(new, 200))
     else:

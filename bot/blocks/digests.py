@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.ids import Action
-from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date, option, stage_name
+from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date, option, risk_name, stage_name
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
 from bot.core.config import Config
 from bot.core.i18n import t
@@ -48,6 +48,8 @@ def item_line(item: Item, config: Config, lang: str, *, day_key: str | None = No
         line += " · " + t(lang, day_key, day=fmt_date(item.day, lang))
     if now is not None and item.since is not None:
         line += " · " + t(lang, "dg_item_quiet", days=max(0, (now - item.since).days))
+    if item.risks:
+        line += " · 🔴 " + ", ".join(risk_name(kind, lang) for kind in item.risks)
     return line
 
 
@@ -153,6 +155,11 @@ def rep_table(page: Page, reps: list[RepRow], *, detailed: bool = False, config:
     page.section("\n".join(lines))
 
 
+def alert_counts(alerts: dict[str, int], lang: str) -> str:
+    """ "停滞 2, 风险 1": open alerts by condition, by name."""
+    return ", ".join(f"{t(lang, 'cond_' + k)} {v}" for k, v in sorted(alerts.items()))
+
+
 def day_label(day: date, lang: str) -> str:
     return fmt_date(day, lang)
 
@@ -166,6 +173,7 @@ class Daily:
     start: datetime
     end: datetime
     changes: object
+    risks: ItemList  # open deals with an open risk flag
     stalled: ItemList
     overdue: ItemList
     alerts: dict[str, int]
@@ -204,9 +212,12 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
         item_list(page, t(lang, "dg_lost"), c.lost, config, "/opp list all status:lost")
     page.divider()
     alerts = sum(d.alerts.values())
-    page.section(t(lang, "dg_attention", stalled=d.stalled.total, overdue=d.overdue.total, unanswered=d.unanswered, alerts=alerts))
+    attention = t(lang, "dg_attention", risks=d.risks.total, stalled=d.stalled.total, overdue=d.overdue.total, unanswered=d.unanswered, alerts=alerts)
+    page.section(attention)
     if alerts:
-        page.context(t(lang, "dg_alerts_by", parts=", ".join(f"{esc(k)} {v}" for k, v in sorted(d.alerts.items()))))
+        page.context(t(lang, "dg_alerts_by", parts=alert_counts(d.alerts, lang)))
+    if d.risks.total:
+        item_list(page, t(lang, "dg_risks", total=d.risks.total), d.risks, config, "/opp list all")
     if d.stalled.total:
         item_list(page, t(lang, "dg_stalled", total=d.stalled.total), d.stalled, config, "/opp list all stalled", now=d.end)
     if d.overdue.total:
@@ -340,6 +351,8 @@ class Home:
     alerts: dict[str, int] | None = None
     reps: list[RepRow] | None = None
     brief: bool = False
+    risks: ItemList | None = None  # the person's own deals with an open risk flag
+    team_risks: ItemList | None = None  # a manager's: the team's
 
 
 def _deal_menu(item: Item, lang: str) -> dict:
@@ -371,6 +384,8 @@ def home(h: Home, config: Config, lang: str) -> dict:
     )
     page.context(t(lang, "hm_updated", when=h.now.strftime("%Y-%m-%d %H:%M")))
     page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
+    if h.risks is not None and h.risks.total:
+        _home_list(page, t(lang, "dg_risks", total=h.risks.total), h.risks, config, "/opp list")
     _home_list(page, t(lang, "dg_due_today", total=h.due.total), h.due, config, "/opp list", day_key="dg_item_due")
     _home_list(page, t(lang, "dg_overdue", total=h.overdue.total), h.overdue, config, "/opp list overdue", day_key="dg_item_due")
     _home_list(page, t(lang, "dg_stalled", total=h.stalled.total), h.stalled, config, "/opp list stalled", now=h.now)
@@ -380,10 +395,12 @@ def home(h: Home, config: Config, lang: str) -> dict:
         page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(h.team_pipeline or [], config, lang)]))
         if h.month and h.quarter:
             forecast_section(page, h.month, h.quarter, config)
+        if h.team_risks is not None:
+            _home_list(page, t(lang, "dg_risks", total=h.team_risks.total), h.team_risks, config, "/opp list team")
         alerts = h.alerts or {}
         text = t(lang, "hm_alerts", count=sum(alerts.values()))
         if alerts:
-            text += "\n" + ", ".join(f"{esc(k)} {v}" for k, v in sorted(alerts.items()))
+            text += "\n" + alert_counts(alerts, lang)
         page.section(text)
         rep_table(page, h.reps or [])
     return {"type": "home", "blocks": page.done()}

@@ -28,6 +28,16 @@ def esc(text: str | None) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def risk_name(kind: str, lang: str) -> str:
+    """A risk flag's name (客户沉默, Champion left ...), never its key."""
+    return t(lang, "risk_" + kind.replace("-", "_"))
+
+
+def risks_text(risks: tuple[tuple[str, str | None], ...], lang: str, note_limit: int = 300) -> str:
+    """Open flags as one line: "客户沉默; 竞争对手介入 — 对方报价更低"."""
+    return "; ".join(risk_name(kind, lang) + (f" — {esc(clip(note, note_limit))}" if note else "") for kind, note in risks)
+
+
 def clip(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, the cut marked with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

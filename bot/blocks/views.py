@@ -52,6 +52,7 @@ class DealView:
     probability_override: float | None
     auto_tags: tuple[str, ...]
     closed_deals: int  # closed deals the workspace's win model has learned from
+    risks: tuple[tuple[str, str | None], ...] = ()  # open risk flags, oldest first: (kind, note)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class DealLine:
     win_probability: float | None
     probability_override: float | None
     owner: str  # Slack user id
+    at_risk: bool = False  # a risk flag is open on it
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class Item:
     owner_name: str = ""
     day: date | None = None  # the date that put it on the list (due, close)
     since: datetime | None = None  # last activity (stalled lists)
+    risks: tuple[str, ...] = ()  # kinds of its open risk flags (at-risk lists)
 
 
 @dataclass

@@ -35,6 +35,7 @@ KNOWN: dict = {
         "targets": _plain("month", "quarter"),
     },
     "alerts": _plain("channel_min_amount", "channel_grades", "escalate_after_days", "quiet_start", "quiet_end", "working_days", "bundle_time", "snooze_days"),
+    "risks": _plain("silent_days"),
     "team": [_plain("user", "role", "manager", "regions", "industries", "capacity")],
     "assignment": {
         **_plain("offer_hours", "pool_return_days", "pool_manager", "default_strategy"),

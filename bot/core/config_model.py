@@ -184,6 +184,16 @@ class AssignmentSettings:
     rules: tuple[Rule, ...] = ()
 
 
+# --- [risks]: risk flags the worker raises itself ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """[risks] in config.toml."""
+
+    silent_days: int = 14  # 客户沉默: flagged after this many days with no call, meeting, visit or email
+
+
 @dataclass(frozen=True)
 class Config:
     path: str
@@ -198,6 +208,7 @@ class Config:
     channels: dict[str, str] = field(default_factory=dict)
     digest: DigestSettings = field(default_factory=DigestSettings)
     alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
+    risks: RiskSettings = field(default_factory=lambda: RiskSettings())
     team: tuple[TeamSeed, ...] = ()
     assignment: AssignmentSettings = field(default_factory=lambda: AssignmentSettings())
     duplicate_check: bool = True  # new deals are checked against open ones (撞单)

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core.config import Config
 from bot.core.text import clean, clean_optional
-from bot.deals import opportunities
+from bot.deals import opportunities, risk_watch
 from bot.team.members import Actor
 from store.models import Event, Reminder, Risk
 
@@ -27,8 +28,9 @@ NOTE_LIMIT = 500
 REMINDER_LIMIT = 1000
 
 
-def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: bool, now: datetime) -> None:
-    """Raise (or clear) a risk flag on a deal: a Risk row and an event; the worker alerts on it."""
+def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: bool, config: Config, now: datetime) -> None:
+    """Raise (or clear) a risk flag on a deal: a Risk row and an event; the worker alerts on it, and
+    a flag raised goes to the owner's manager at once (bot.deals.risk_watch)."""
     opp = opportunities.get(session, actor=actor, number=number, for_update=True)
     opportunities.require_change(actor, opp)
     note = clean_optional(note)
@@ -38,7 +40,9 @@ def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: 
             risk.cleared_at = now
         session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old="open", new="cleared"))
     else:
-        session.add(Risk(opportunity_id=opp.id, kind=kind, note=note, raised_by_id=actor.member_id, raised_at=now))
+        risk = Risk(opportunity_id=opp.id, kind=kind, note=note, raised_by_id=actor.member_id, raised_at=now)
+        session.add(risk)
+        risk_watch.tell_manager(session, config, opp, risk, now)
         session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old=None, new=note or kind))
 
 

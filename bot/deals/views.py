@@ -8,10 +8,11 @@ from dataclasses import fields
 from sqlalchemy.orm import Session, object_session
 
 from bot.blocks.views import DealLine, DealView, EventView
+from bot.deals.risk_watch import open_risks
 from bot.deals.winprob import TOTAL, model_read
 from store.models import Event, Opportunity, WinStat
 
-_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals")
+_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals", "risks")
 
 
 def deal_view(opp: Opportunity) -> DealView:
@@ -23,6 +24,7 @@ def deal_view(opp: Opportunity) -> DealView:
         auto_tags=tuple(opp.auto_tags or ()),
         qualification=dict(opp.qualification or {}),
         closed_deals=closed_deals(object_session(opp), opp.workspace_id),
+        risks=open_risks(object_session(opp), opp.id) if opp.status == "open" else (),
         **values,
     )
 

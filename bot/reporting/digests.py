@@ -227,6 +227,7 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         start=start,
         end=end,
         changes=changes,
+        risks=metrics.at_risk(session, workspace_id, top),
         stalled=metrics.stalled(session, config, workspace_id, end, top, total=opened.stalled),
         overdue=metrics.overdue(session, workspace_id, day, top, total=opened.overdue),
         alerts=metrics.open_alerts(session, workspace_id),

@@ -1,6 +1,6 @@
-"""The App Home tab's figures: a rep's pipeline by stage and what is due today, overdue and stalled;
+"""The App Home tab's figures: a rep's pipeline by stage, their deals with an open risk flag and what is due today, overdue and stalled;
 a manager (role manager or admin, a workspace admin, or listed in [digest].managers) also gets the
-team's pipeline, the forecast, the alerts waiting and the per-rep table. Every figure is an SQL
+team's pipeline, the deals at risk, the forecast, the alerts waiting and the per-rep table. Every figure is an SQL
 aggregate (bot.reporting.metrics); bot.blocks.digests draws the tab."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def home_view(rt: Runtime, actor: Actor) -> dict:
             manager=manager,
             now=now,
             pipeline=metrics.pipeline(session, config, ws, mine),
+            risks=metrics.at_risk(session, ws, items, mine),
             due=metrics.due_on(session, ws, today, items, mine),
             overdue=metrics.overdue(session, ws, today, items, mine),
             stalled=metrics.stalled(session, config, ws, rt.clock.now(), items, mine),
@@ -46,5 +47,6 @@ def home_view(rt: Runtime, actor: Actor) -> dict:
             h.month = metrics.forecast(session, config, ws, month_of(team_day, tz), config.digest.month_target)
             h.quarter = metrics.forecast(session, config, ws, quarter_of(team_day, tz), config.digest.quarter_target)
             h.alerts = metrics.open_alerts(session, ws)
+            h.team_risks = metrics.at_risk(session, ws, items)
             h.reps = metrics.reps(session, config, ws, week.start, rt.clock.now(), team_day)  # this week so far
     return digests.home(h, config, actor.lang)

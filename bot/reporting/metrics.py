@@ -9,17 +9,18 @@ its amount times its win probability, or the stage's default probability when it
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
 from bot.core.config import Config
 from bot.core.periods import Period, month_of
-from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, UTCDateTime
+from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, Risk, UTCDateTime
 
 CENT = Decimal("0.01")
 
@@ -159,6 +160,26 @@ def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> It
     return items(
         session, [*open_where(workspace_id, owner_ids), overdue_condition(today)], [first_due, Opportunity.number], top, day_column=first_due, total=total
     )
+
+
+def at_risk(session, workspace_id, top, owner_ids=None) -> ItemList:
+    """Open deals with an open risk flag, biggest first, each with its flags' kinds."""
+    flagged = exists().where(Risk.opportunity_id == Opportunity.id, Risk.cleared_at.is_(None))
+    found = items(session, [*open_where(workspace_id, owner_ids), flagged], [Opportunity.amount.desc().nulls_last(), Opportunity.number], top)
+    if not found.items:
+        return found
+    kinds: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(Opportunity.number, Risk.kind)
+        .join(Risk, Risk.opportunity_id == Opportunity.id)
+        .where(Opportunity.workspace_id == workspace_id, Opportunity.number.in_([i.number for i in found.items]), Risk.cleared_at.is_(None))
+        .order_by(Risk.id)
+    )
+    for number, kind in rows:
+        if kind not in kinds[number]:
+            kinds[number].append(kind)
+    found.items = [replace(i, risks=tuple(kinds[i.number])) for i in found.items]
+    return found
 
 
 def due_on(session, workspace_id, day, top, owner_ids=None) -> ItemList:
