@@ -57,6 +57,8 @@ def test_titles_are_similar_only_when_very_nearly_the_same():
     assert similar_titles("Acme ERP rollout", "ACME ERP Roll-out")
     assert not similar_titles("苏州恒通 WMS", "无锡恒通 WMS")  # 5 of 7: ratio 0.71
     assert not similar_titles("Acme ERP", "Acme CRM")
+    assert not similar_titles("Acme ERP rollout phase 1", "Acme ERP rollout phase 2")  # only the numbers differ: ratio 0.95
+    assert not similar_titles("恒通 2025 年度续约", "恒通 2026 年度续约")
     assert not similar_titles("", "") and not similar_titles(None, "x")
 
 

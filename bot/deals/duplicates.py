@@ -5,12 +5,13 @@ An account is compared by its key: NFKC (full-width letters and digits become ha
 casefolded, with spaces and punctuation gone and company suffixes (有限公司, 股份有限公司, Co.,
 Ltd., Inc. …) cut off the end, so 苏州恒通有限公司, ＳＵＺＨＯＵ hengtong and "Suzhou Hengtong Co., Ltd."
 are each the same as their plain name. Titles are compared the same way but only for similarity
-(difflib's ratio of at least ``SIMILAR``). The stored ``account_key`` column, indexed, lets the
+(difflib's ratio of at least ``SIMILAR``; titles that differ only in their numbers are different deals). The stored ``account_key`` column, indexed, lets the
 database find same-account deals; titles are compared here among the workspace's newest open deals
 (at most ``TITLE_CANDIDATES``)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from difflib import SequenceMatcher
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from store.models import Opportunity
 
 SIMILAR = 0.85
+_DIGITS = re.compile(r"\d+")
 TITLE_CANDIDATES = 500  # the newest open deals whose titles a new title is compared with
 MATCH_LIMIT = 5  # matches shown
 KEY_LIMIT = 200  # the column's width
@@ -84,6 +86,8 @@ def similar_titles(a: str | None, b: str | None) -> bool:
     ka, kb = title_key(a), title_key(b)
     if not ka or not kb:
         return False
+    if ka != kb and _DIGITS.sub("#", ka) == _DIGITS.sub("#", kb):
+        return False  # only their numbers differ: phase 1 and phase 2, the 2025 and the 2026 renewal
     return ka == kb or SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= SIMILAR
 
 
