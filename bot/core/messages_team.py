@@ -107,6 +107,14 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "pool_already_claimed": ("#{number} 已经被 <@{user}> 认领了。", "#{number} was already claimed by <@{user}>."),
     "pool_not_in_pool": ("#{number} 不在公海里（负责人 <@{user}>）。", "#{number} is not in the public pool (owner <@{user}>)."),
     "pool_post_claimed": ("<@{user}> 从公海认领了 #{number} {title}", "<@{user}> claimed #{number} {title} from the public pool"),
+    # the deal's history (bot.blocks.deals)
+    "ev_assigned_pool": ("把商机退回公海（原负责人 <@{old}>）", "moved it to the public pool (it was <@{old}>'s)"),
+    "ev_assigned_claim": ("从公海认领了商机", "claimed it from the public pool"),
+    "ev_assigned_owner": ("从公海分配给 <@{new}>", "gave it from the public pool to <@{new}>"),
+    "ev_pool_warned": ("提醒负责人：{new} 将退回公海", "warned the owner it returns to the public pool on {new}"),
+    "ev_pool_keep_asked": ("申请保留，请 <@{new}> 批准", "asked <@{new}> to let them keep it"),
+    "ev_pool_keep_approved": ("同意 <@{new}> 保留，回收计时重新开始", "let <@{new}> keep it; the pool's clock starts again"),
+    "ev_pool_keep_declined": ("没有同意 <@{new}> 保留", "declined <@{new}>'s request to keep it"),
     "pool_warn_dm": (
         "#{number} {title} 已 {days} 天没有客户跟进（电话、会议、拜访或邮件），将于 {day} 退回公海。记录一次跟进即可保留，或申请保留。",
         "#{number} {title} has had no call, meeting, visit or email for {days} days and returns to the public pool on {day}."
