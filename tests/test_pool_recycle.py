@@ -111,7 +111,7 @@ def test_a_deal_claimed_from_the_pool_starts_a_new_period(slack, rt, db):
     assert job(rt) == 0
     rt.clock.advance(days=1, hours=1)
     assert job(rt) == 1
-    assert texts(rt, "U0BOB")[-1].startswith("#1 Old has had no call")
+    assert texts(rt, "U0BOB")[-1].startswith("#1 Old returns to the public pool on 2026-12-23")
 
 
 def test_a_deal_due_but_never_warned_is_warned_first(slack, rt, db):
@@ -132,8 +132,8 @@ def test_the_warning_tells_the_owner_when_and_offers_log_and_keep_in_english(sla
     job(rt)
     [warning] = dms(rt, "U0ALICE")
     assert warning.text == (
-        "#1 A&amp;B &lt;ERP&gt; has had no call, meeting, visit or email for 14 days and returns to the public pool on 2026-12-09."
-        " Log one to keep it, or ask to keep it."
+        "#1 A&amp;B &lt;ERP&gt; returns to the public pool on 2026-12-09: deals go back after 14 days without a call, meeting, visit"
+        " or email. Log one to keep it, or ask to keep it."
     )
     assert buttons(warning) == [("Log activity", Action.DEAL_LOG, "1"), ("Keep", Action.POOL_KEEP, f"1:{token(db, 1)}")]
 
@@ -143,7 +143,9 @@ def test_the_warning_in_chinese(slack, rt, db):
     rt.clock.advance(days=11, hours=1)
     job(rt)
     [warning] = dms(rt, "U0LI")
-    assert warning.text == "#1 华东制造 MES 升级 已 14 天没有客户跟进（电话、会议、拜访或邮件），将于 2026-12-09 退回公海。记录一次跟进即可保留，或申请保留。"
+    assert (
+        warning.text == "#1 华东制造 MES 升级 将于 2026-12-09 退回公海：14 天没有客户跟进（电话、会议、拜访或邮件）即退回。记录一次跟进即可保留，或申请保留。"
+    )
     assert [b[0] for b in buttons(warning)] == ["记录跟进", "申请保留"]
 
 

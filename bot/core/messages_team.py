@@ -116,8 +116,8 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "ev_pool_keep_approved": ("同意 <@{new}> 保留，回收计时重新开始", "let <@{new}> keep it; the pool's clock starts again"),
     "ev_pool_keep_declined": ("没有同意 <@{new}> 保留", "declined <@{new}>'s request to keep it"),
     "pool_warn_dm": (
-        "#{number} {title} 已 {days} 天没有客户跟进（电话、会议、拜访或邮件），将于 {day} 退回公海。记录一次跟进即可保留，或申请保留。",
-        "#{number} {title} has had no call, meeting, visit or email for {days} days and returns to the public pool on {day}."
+        "#{number} {title} 将于 {day} 退回公海：{days} 天没有客户跟进（电话、会议、拜访或邮件）即退回。记录一次跟进即可保留，或申请保留。",
+        "#{number} {title} returns to the public pool on {day}: deals go back after {days} days without a call, meeting, visit or email."
         " Log one to keep it, or ask to keep it.",
     ),
     "pool_log": ("记录跟进", "Log activity"),
