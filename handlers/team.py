@@ -17,7 +17,7 @@ from bot.blocks.team import claim_button, decline_modal, lines_reply
 from bot.core.config import ROLES
 from bot.core.errors import BadInput
 from bot.core.i18n import t
-from bot.deals import opportunities, permissions, pool
+from bot.deals import opportunities, permissions, pool, recycle
 from bot.deals.views import deal_view
 from bot.team import assignment, changes, offers, roster, rules
 from bot.team.members import local_now
@@ -347,8 +347,44 @@ def on_claim(ack: Ack, action: dict, body: dict, context: BoltContext, respond: 
     respond(response_type="ephemeral", replace_original=False, **reply.payload())
 
 
+def _keep_value(action: dict) -> tuple[int, str]:
+    number, _, token = str(action.get("value") or "").partition(":")
+    return value_number(number), token
+
+
+def on_keep(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    """The owner's Keep on a return warning: their manager is asked."""
+    ack()
+    rt, actor = context["rt"], context["actor"]
+    number, token = _keep_value(action)
+    with rt.transaction() as session:
+        reply = recycle.ask_keep(session, config=rt.config, actor=actor, number=number, token=token, now=rt.clock.now())
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+def _answer_keep(context: BoltContext, action: dict, respond: Respond, approve: bool) -> None:
+    rt, actor = context["rt"], context["actor"]
+    number, token = _keep_value(action)
+    with rt.transaction() as session:
+        reply = recycle.answer_keep(session, config=rt.config, actor=actor, number=number, token=token, approve=approve, now=rt.clock.now())
+    respond(response_type="ephemeral", replace_original=False, **reply.payload())
+
+
+def on_keep_approve(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    _answer_keep(context, action, respond, True)
+
+
+def on_keep_decline(ack: Ack, action: dict, context: BoltContext, respond: Respond) -> None:
+    ack()
+    _answer_keep(context, action, respond, False)
+
+
 def register(app: App) -> None:
     app.action(Action.OFFER_ACCEPT)(on_accept)
     app.action(Action.OFFER_DECLINE)(on_decline)
     app.action(Action.POOL_CLAIM)(on_claim)
+    app.action(Action.POOL_KEEP)(on_keep)
+    app.action(Action.POOL_KEEP_APPROVE)(on_keep_approve)
+    app.action(Action.POOL_KEEP_DECLINE)(on_keep_decline)
     app.view(Form.OFFER_DECLINE)(on_decline_form)

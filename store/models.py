@@ -186,6 +186,11 @@ class Opportunity(Base):
     # owner_id keeps its last owner (or creator) for the record.
     responsible_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", name="fk_opportunities_responsible"))
     pooled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the pool's clock (bot.deals.recycle): a deal returns after its grade's days without a customer
+    # touch since the later of its last touch and pool_clock_at (its owner got it, or was allowed to
+    # keep it); pool_warned_at: when its owner was last warned.
+    pool_clock_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pool_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
     responsible: Mapped[Member | None] = relationship(foreign_keys=[responsible_id], lazy="joined")

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.console.slack_api import TEAM_ID
 from bot.core.config import AssignmentSettings, ConfigError, Rule, parse_config
 from bot.core.errors import Conflict, UserError
-from bot.deals import opportunities, pool
+from bot.deals import opportunities, pool, recycle
 from bot.deals.opportunities import DealInput
 from bot.team import assignment, batch, rules
 from bot.team.members import actor_for, ensure_workspace
@@ -279,9 +279,11 @@ def test_idle_deals_return_to_the_pool_and_are_claimed_from_it(slack, rt, db, te
     slack.command("alice", "new Quiet deal 10万")
     slack.command("bob", "new Busy deal 10万")
     rt.clock.advance(days=10)
-    slack.command("bob", "log 2 still talking")
-    rt.clock.advance(days=5)
-    assert pool.return_idle_deals(rt, rt.clock.now()) == 1
+    slack.command("bob", "log 2 call: still talking")
+    rt.clock.advance(days=1, hours=1)
+    assert recycle.warn_idle_deals(rt, rt.clock.now()) == 1  # alice's, due in three days
+    rt.clock.advance(days=3)
+    assert recycle.return_idle_deals(rt, rt.clock.now()) == 1
     assert db.deal(1).pooled_at is not None and db.deal(2).pooled_at is None
     with rt.sessions() as s:
         told = {m.channel: m.text for m in s.scalars(select(OutboxMessage))}
@@ -405,7 +407,10 @@ def test_the_worker_job_passes_on_idle_deals_and_stale_offers(slack, rt, db, tea
     slack.command("alice", "new Quiet deal 10万")
     assert worker.assignments(rt, None, rt.clock.now()) == 0
     rt.clock.advance(days=15)
-    assert worker.assignments(rt, None, rt.clock.now()) == 1
+    assert worker.assignments(rt, None, rt.clock.now()) == 1  # the warning
+    assert db.deal(1).pooled_at is None
+    rt.clock.advance(days=3)
+    assert worker.assignments(rt, None, rt.clock.now()) == 1  # the return
     assert db.deal(1).pooled_at is not None
 
 

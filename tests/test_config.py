@@ -153,7 +153,7 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
     path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: hazards: unknown key (known: alerts, assignment, channels, digest, grading, probability, qualification, reasons, risks, stages, tag_rules, team, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, digest, grading, pool, probability, qualification, reasons, risks, stages, tag_rules, team, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
 
@@ -194,4 +194,49 @@ def test_cli_names_every_fault_at_once_and_stops(tmp_path, monkeypatch, capsys):
         f"oppbot: {path}: workspace.langauge: unknown key; did you mean `language`?",
         f"oppbot: {path}: team[1].capacty: unknown key; did you mean `capacity`?",
         f"oppbot: {path}: stages[4].stall_days: must be a whole number of days >= 1, got 0",
+    ]
+
+
+# --- [pool] -----------------------------------------------------------------------------------------
+
+
+def test_the_shipped_pool_rules(tmp_path):
+    """As shipped: grade A never returns, B and C after 14 days; 价格谈判 and later never."""
+    pool = load_config(config_file(tmp_path)).pool
+    assert (pool.return_days, pool.exempt_from_stage, pool.warn_days, pool.daily_claims, pool.reclaim_after_days) == (
+        {"A": 0, "B": 14, "C": 14},
+        "negotiation",
+        3,
+        5,
+        7,
+    )
+
+
+def test_a_grade_the_pool_does_not_list_takes_pool_return_days(tmp_path):
+    def edit(text):
+        return text.replace("return_days = { A = 0, B = 14, C = 14 }", "return_days = { B = 30 }").replace("pool_return_days = 14", "pool_return_days = 9")
+
+    assert load_config(config_file(tmp_path, edit=edit)).pool.return_days == {"A": 9, "B": 30, "C": 9}
+
+
+def test_pool_mistakes_are_named(tmp_path):
+    def edit(text):
+        return (
+            text.replace('exempt_from_stage = "negotiation"', 'exempt_from_stage = "haggling"')
+            .replace("return_days = { A = 0, B = 14, C = 14 }", "return_days = { A = -1, D = 3 }")
+            .replace("warn_days = 3", "warn_day = 3")
+        )
+
+    path = config_file(tmp_path, edit=edit)
+    assert faults(path) == [
+        f"{path}: pool.warn_day: unknown key; did you mean `warn_days`?",
+        f"{path}: pool.return_days.D: unknown key (known: A, B, C)",
+        f"{path}: pool.return_days.A: must be a whole number from 0 to 365, got -1",
+    ]
+
+
+def test_a_pool_exempt_stage_must_be_a_stage(tmp_path):
+    path = config_file(tmp_path, edit=lambda text: text.replace('exempt_from_stage = "negotiation"', 'exempt_from_stage = "haggling"'))
+    assert faults(path) == [
+        f"{path}: pool.exempt_from_stage: must be a stage key (lead, contacted, needs, proposal, tech_review, negotiation, contract), got 'haggling'"
     ]

@@ -118,3 +118,27 @@ def test_the_duplicates_migration_fills_each_deals_account_key_and_downgrades(tm
         with Session(engine) as session:  # the search index of 0007 still works
             found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
             assert [o.number for o in found.deals] == [3]
+
+
+def test_the_pool_clock_migration_starts_open_deals_clocks_at_their_last_activity_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE opportunities SET status = 'won' WHERE number = 2"))
+        command.upgrade(config, "0008")
+        before = deals(engine)
+
+        command.upgrade(config, "0009")
+        assert deals(engine) == before
+        with engine.connect() as conn:
+            clocks = conn.execute(text("SELECT number, pool_clock_at IS NOT NULL, pool_warned_at FROM opportunities ORDER BY number")).all()
+        assert [tuple(c) for c in clocks] == [(1, True, None), (2, False, None), (3, True, None)]
+
+        command.downgrade(config, "0008")
+        assert deals(engine) == before
+        assert not {"pool_clock_at", "pool_warned_at"} & {c["name"] for c in inspect(engine).get_columns("opportunities")}
+        with Session(engine) as session:  # the search index of 0007 still works
+            found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
+            assert [o.number for o in found.deals] == [3]

@@ -222,9 +222,23 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, "ev_risk_cleared" if cleared else "ev_risk_raised", risk=risk_name(event.field, lang) + note)
     elif event.kind == "override":
         what = t(lang, "ev_override", old=old, new=clip(new, 200))
+    elif _pool_event(event):
+        what = _pool_event(event)(lang)
     else:
         what = t(lang, "ev_updated", field=_event_field(event.field or "", config, lang), old=clip(old, 200), new=clip(new, 200))
     return clip(f"`{when}` {who} {what}", 900)
+
+
+POOL_EVENTS = {("pool", field) for field in ("warned", "keep_asked", "keep_approved", "keep_declined")} | {("assigned", "pool"), ("assigned", "claim")}
+
+
+def _pool_event(event: EventView):
+    """Moves into and out of the public pool, its warnings and Keep requests: a renderer, or None."""
+    key = (event.kind, event.field)
+    if key not in POOL_EVENTS and not (key == ("assigned", "owner") and event.old == "pool"):
+        return None
+    old, new = esc(event.old or ""), esc(event.new or "")
+    return lambda lang: t(lang, f"ev_{event.kind}_{event.field}", old=old, new=new)
 
 
 def _criterion(field: str, config: Config):

@@ -78,3 +78,20 @@ def lines_reply(title: str, lines: list[str], buttons: list[dict] | None = None)
 
 def claim_button(number: int, lang: str) -> dict:
     return button(f"{t(lang, 'pool_claim')} #{number}", Action.POOL_CLAIM, str(number))
+
+
+def pool_warning_message(text: str, number: int, token: str, lang: str) -> Reply:
+    """The owner's warning that a deal returns to the pool, with Log activity and Keep."""
+    value = f"{number}:{token}"
+    buttons = [button(t(lang, "pool_log"), Action.DEAL_LOG, str(number), "primary"), button(t(lang, "pool_keep"), Action.POOL_KEEP, value)]
+    return Reply(text, [section(text), {"type": "actions", "block_id": f"pool_warn_{number}", "elements": buttons}])
+
+
+def keep_request_message(text: str, number: int, token: str, lang: str) -> Reply:
+    """The manager's DM asking to let the owner keep a deal, with Approve and Decline."""
+    value = f"{number}:{token}"
+    buttons = [
+        button(t(lang, "pool_keep_approve"), Action.POOL_KEEP_APPROVE, value, "primary"),
+        button(t(lang, "pool_keep_decline"), Action.POOL_KEEP_DECLINE, value, "danger"),
+    ]
+    return Reply(text, [section(text), {"type": "actions", "block_id": f"pool_keep_{number}", "elements": buttons}])

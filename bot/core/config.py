@@ -42,6 +42,7 @@ from bot.core.config_model import (
     TagRule,
     TeamSeed,
 )
+from bot.core.config_pool import parse_pool
 
 # The public entry point for configuration: the model's names are imported from here.
 __all__ = [
@@ -142,7 +143,8 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         alerts=_alerts(check, raw),
         risks=RiskSettings(silent_days=check.number(check.table(raw, "risks"), "risks.silent_days", RiskSettings.silent_days, low=1, high=365)),
         team=_team(check, raw),
-        assignment=_assignment(check, raw),
+        assignment=(assignment := _assignment(check, raw)),
+        pool=parse_pool(check, raw, stage_keys, assignment.pool_return_days),
         duplicate_check=_duplicate_check(check, raw),
     )
     _people_in_team(check, config.team, config.assignment)

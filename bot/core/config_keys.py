@@ -36,6 +36,7 @@ KNOWN: dict = {
     },
     "alerts": _plain("channel_min_amount", "channel_grades", "escalate_after_days", "quiet_start", "quiet_end", "working_days", "bundle_time", "snooze_days"),
     "risks": _plain("silent_days"),
+    "pool": {**_plain("exempt_from_stage", "warn_days", "daily_claims", "reclaim_after_days"), "return_days": _plain(*GRADES)},
     "team": [_plain("user", "role", "manager", "regions", "industries", "capacity")],
     "assignment": {
         **_plain("offer_hours", "pool_return_days", "pool_manager", "default_strategy"),

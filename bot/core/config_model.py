@@ -184,6 +184,22 @@ class AssignmentSettings:
     rules: tuple[Rule, ...] = ()
 
 
+# --- [pool]: when deals return to the public pool, the warning before, and claiming ------------
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """[pool] in config.toml (bot.deals.recycle, bot.deals.pool)."""
+
+    # days without a customer touch (call, meeting, visit, email) before a deal of each grade
+    # returns; 0: never. A grade not given takes assignment.pool_return_days.
+    return_days: dict[str, int] = field(default_factory=lambda: {"A": 0, "B": 14, "C": 14})
+    exempt_from_stage: str | None = None  # deals in this stage or a later one never return
+    warn_days: int = 3  # the owner is warned this many days before; a deal returns only once warned
+    daily_claims: int = 0  # claims a person may make a day (workspace time zone); 0: no limit
+    reclaim_after_days: int = 0  # days before a deal's previous owner may claim it back; 0: at once
+
+
 # --- [risks]: risk flags the worker raises itself ------------------------------------------------
 
 
@@ -211,6 +227,7 @@ class Config:
     risks: RiskSettings = field(default_factory=lambda: RiskSettings())
     team: tuple[TeamSeed, ...] = ()
     assignment: AssignmentSettings = field(default_factory=lambda: AssignmentSettings())
+    pool: PoolSettings = field(default_factory=lambda: PoolSettings())
     duplicate_check: bool = True  # new deals are checked against open ones (撞单)
 
     @property

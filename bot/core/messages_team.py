@@ -41,7 +41,7 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
         "nobody is eligible under rule '{rule}' (away, at capacity or outside their territory)",
     ),
     "as_why_passed": ("规则「{rule}」没有其他可分配的人", "nobody else is eligible under rule '{rule}'"),
-    "as_why_idle": ("负责人 <@{user}> {days} 天没有跟进", "its owner <@{user}> logged nothing for {days} days"),
+    "as_why_idle": ("负责人 <@{user}> {days} 天没有客户跟进", "its owner <@{user}> logged no call, meeting, visit or email for {days} days"),
     "as_why_released": ("<@{user}> 放弃了它", "<@{user}> gave it up"),
     "as_offer": (
         "*#{number} {title}* 分配给了你（{role}）。{explain}。请在 {hours} 小时内接受或拒绝。",
@@ -107,6 +107,53 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "pool_already_claimed": ("#{number} 已经被 <@{user}> 认领了。", "#{number} was already claimed by <@{user}>."),
     "pool_not_in_pool": ("#{number} 不在公海里（负责人 <@{user}>）。", "#{number} is not in the public pool (owner <@{user}>)."),
     "pool_post_claimed": ("<@{user}> 从公海认领了 #{number} {title}", "<@{user}> claimed #{number} {title} from the public pool"),
+    # the deal's history (bot.blocks.deals)
+    "ev_assigned_pool": ("把商机退回公海（原负责人 <@{old}>）", "moved it to the public pool (it was <@{old}>'s)"),
+    "ev_assigned_claim": ("从公海认领了商机", "claimed it from the public pool"),
+    "ev_assigned_owner": ("从公海分配给 <@{new}>", "gave it from the public pool to <@{new}>"),
+    "ev_pool_warned": ("提醒负责人：{new} 将退回公海", "warned the owner it returns to the public pool on {new}"),
+    "ev_pool_keep_asked": ("申请保留，请 <@{new}> 批准", "asked <@{new}> to let them keep it"),
+    "ev_pool_keep_approved": ("同意 <@{new}> 保留，回收计时重新开始", "let <@{new}> keep it; the pool's clock starts again"),
+    "ev_pool_keep_declined": ("没有同意 <@{new}> 保留", "declined <@{new}>'s request to keep it"),
+    "pool_warn_dm": (
+        "#{number} {title} 将于 {day} 退回公海：{days} 天没有客户跟进（电话、会议、拜访或邮件）即退回。记录一次跟进即可保留，或申请保留。",
+        "#{number} {title} returns to the public pool on {day}: deals go back after {days} days without a call, meeting, visit or email."
+        " Log one to keep it, or ask to keep it.",
+    ),
+    "pool_log": ("记录跟进", "Log activity"),
+    "pool_keep": ("申请保留", "Keep"),
+    "pool_keep_approve": ("同意保留", "Approve"),
+    "pool_keep_decline": ("不同意", "Decline"),
+    "pool_keep_ask": (
+        "<@{user}> 申请保留 #{number} {title}（{grade} 级）；否则它将于 {day} 退回公海。",
+        "<@{user}> asks to keep #{number} {title} (grade {grade}); otherwise it returns to the public pool on {day}.",
+    ),
+    "pool_keep_asked": ("已请 <@{user}> 批准你保留 #{number}。", "Asked <@{user}> to let you keep #{number}."),
+    "pool_keep_no_manager": (
+        "你没有设置上级，无法申请保留 #{number}；记录一次客户跟进（电话、会议、拜访或邮件）即可保留。",
+        "You have no manager to ask, so #{number} can't be kept that way; log a call, meeting, visit or email to keep it.",
+    ),
+    "pool_keep_not_owner": ("只有负责人 <@{user}> 可以申请保留 #{number}。", "Only the owner <@{user}> can ask to keep #{number}."),
+    "pool_keep_not_manager": ("只有 <@{user}> 的上级可以批准保留 #{number}。", "Only <@{user}>'s manager can answer the request to keep #{number}."),
+    "pool_keep_stale": ("#{number} 的保留申请已处理，或已不再需要。", "The request to keep #{number} was already answered or is no longer needed."),
+    "pool_keep_approved": ("已同意 <@{user}> 保留 #{number}。", "You let <@{user}> keep #{number}."),
+    "pool_keep_declined": ("已拒绝 <@{user}> 保留 #{number} 的申请。", "You declined <@{user}>'s request to keep #{number}."),
+    "pool_keep_approved_dm": (
+        "<@{user}> 同意你保留 #{number} {title}：回收计时重新开始，{days} 天内没有客户跟进才会再退回公海。",
+        "<@{user}> let you keep #{number} {title}: the clock starts again, it returns only after {days} days without a customer touch.",
+    ),
+    "pool_keep_declined_dm": (
+        "<@{user}> 没有同意保留 #{number} {title}；除非你记录一次客户跟进，它将于 {day} 退回公海。",
+        "<@{user}> declined keeping #{number} {title}; unless you log a customer touch, it returns to the public pool on {day}.",
+    ),
+    "pool_daily_limit": (
+        "你今天已认领 {count} 个商机，达到每日上限 {limit} 个，明天再来认领。",
+        "You have claimed {count} deals today, the daily limit of {limit}; claim again tomorrow.",
+    ),
+    "pool_reclaim_wait": (
+        "#{number} 是从你手上退回公海的，{day} 起你才能再次认领。",
+        "#{number} returned to the public pool from you; you can claim it back from {day}.",
+    ),
     "pool_returned_dm": ("#{number} {title} 已退回公海：{why}。", "#{number} {title} went back to the public pool: {why}."),
     "team_title": ("*团队*（{count} 人）", "*Team* ({count})"),
     "team_line": (

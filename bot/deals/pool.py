@@ -1,6 +1,7 @@
-"""Who holds a deal: the public pool (公海) of deals nobody owns, atomic claims from it, the worker's
-job that returns deals whose owner logged nothing for ``assignment.pool_return_days``, and a
-hand-over from one person to another (`/opp assign`, an alert's Reassign)."""
+"""Who holds a deal: the public pool (公海) of deals nobody owns, atomic claims from it (within
+``pool.daily_claims`` a day, and not by a deal's previous owner for ``pool.reclaim_after_days``
+after it returned from them), and a hand-over from one person to another (`/opp assign`, an
+alert's Reassign). Deals return to the pool by bot.deals.recycle."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.core.i18n import t
 from bot.core.runtime import Runtime
 from bot.deals import opportunities, permissions
 from bot.deals.opportunities import DealInput
-from bot.team import assignment, offers, rules
+from bot.team import offers, rules
 from bot.team.members import Actor
 from store.models import AssignmentOffer, Event, Member, Opportunity
 
@@ -43,21 +44,32 @@ def claim(session: Session, *, actor: Actor, number: int, config, now: datetime)
             return opp
         raise Conflict("pool_already_claimed" if _claimed_since(session, opp) else "pool_not_in_pool", number=number, user=opp.owner.slack_user_id)
     permissions.require(actor, "claim", opp, config)
+    _cooling_off(session, actor, opp, config, now)
     me = session.scalars(select(Member).where(Member.id == actor.member_id).with_for_update()).one()
     conditions = [Opportunity.id == opp.id, Opportunity.pooled_at.is_not(None), Opportunity.status == "open"]
     if me.capacity is not None:
         conditions.append(rules.held_count(actor.workspace_id, me.id) < me.capacity)
+    if config.pool.daily_claims:
+        conditions.append(_claims_today(me.id, config, now) < config.pool.daily_claims)
     won = session.execute(
         update(Opportunity)
         .where(*conditions)
-        .values(owner_id=actor.member_id, pooled_at=None, responsible_id=None, updated_at=now, last_activity_at=now, version=Opportunity.version + 1)
+        .values(
+            owner_id=actor.member_id,
+            pooled_at=None,
+            responsible_id=None,
+            updated_at=now,
+            last_activity_at=now,
+            pool_clock_at=now,
+            pool_warned_at=None,
+            version=Opportunity.version + 1,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
         session.expire(opp)
         if opp.pooled_at is not None and opp.status == "open":  # still in the pool: the claimer is full
-            held = rules.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
-            raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
+            _refuse_full(session, actor, me, config, now)
         owner = session.scalar(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id).where(Opportunity.id == opp.id))
         raise Conflict("pool_already_claimed", number=number, user=owner)
     session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="claim", old="pool", new=actor.slack_user_id))
@@ -79,41 +91,41 @@ def claim(session: Session, *, actor: Actor, number: int, config, now: datetime)
     return opp
 
 
+def _day_start(config, now: datetime) -> datetime:
+    local = now.astimezone(config.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _claims_today(member_id: int, config, now: datetime):
+    """How many deals the member claimed since midnight (workspace time), as a subquery."""
+    claimed = select(func.count(Event.id)).where(Event.actor_id == member_id, Event.kind == "assigned", Event.field == "claim")
+    return claimed.where(Event.at >= _day_start(config, now)).scalar_subquery()
+
+
+def _refuse_full(session: Session, actor: Actor, me: Member, config, now: datetime) -> None:
+    """Why a claim of a deal still in the pool did not go through: the daily limit, or capacity."""
+    limit = config.pool.daily_claims
+    count = session.scalar(select(_claims_today(me.id, config, now))) if limit else 0
+    if limit and count >= limit:
+        raise BadInput("pool_daily_limit", count=count, limit=limit)
+    held = rules.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
+    raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
+
+
+def _cooling_off(session: Session, actor: Actor, opp: Opportunity, config, now: datetime) -> None:
+    """The person the deal last returned from may not claim it back for ``pool.reclaim_after_days``."""
+    days = config.pool.reclaim_after_days
+    last = session.scalars(
+        select(Event).where(Event.opportunity_id == opp.id, Event.kind == "assigned", Event.field == "pool").order_by(Event.id.desc()).limit(1)
+    ).first()
+    if days and last is not None and last.old == actor.slack_user_id and last.at > now - timedelta(days=days):
+        day = (last.at + timedelta(days=days)).astimezone(config.tz).date().isoformat()
+        raise BadInput("pool_reclaim_wait", number=opp.number, day=day)
+
+
 def _claimed_since(session: Session, opp: Opportunity) -> bool:
     last = session.scalars(select(Event.field).where(Event.opportunity_id == opp.id, Event.kind == "assigned").order_by(Event.id.desc()).limit(1)).first()
     return last == "claim"
-
-
-def return_idle_deals(rt, now: datetime) -> int:
-    """Deals whose owner logged no activity for ``pool_return_days`` go back to the public pool,
-    announced to the channel, the owner and the pool manager. Returns how many."""
-    days = rt.config.assignment.pool_return_days
-    cutoff = now - timedelta(days=days)
-    with rt.transaction() as session:
-        ids = session.scalars(
-            select(Opportunity.id).where(Opportunity.status == "open", Opportunity.pooled_at.is_(None), Opportunity.last_activity_at < cutoff)
-        ).all()
-    returned = 0
-    for deal_id in ids:
-        with rt.transaction() as session:
-            opp = session.get(Opportunity, deal_id, with_for_update={"of": Opportunity})
-            if opp is None or opp.status != "open" or opp.pooled_at is not None or opp.last_activity_at >= cutoff:
-                continue
-            system = assignment.system_member(session, opp.workspace_id, now)
-            owner = opp.owner.slack_user_id
-            why = t(rt.config.language, "as_why_idle", user=owner, days=days)
-            assignment.to_pool(session, rt.config, opp, why, by=system.id, now=now)
-            opp.responsible_id = None
-            offers.dm(
-                session,
-                opp.workspace_id,
-                owner,
-                f"pool-returned:{opp.id}:{now.isoformat()}",
-                message(t(rt.config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)),
-                now,
-            )
-            returned += 1
-    return returned
 
 
 def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, member: Member) -> Opportunity:
@@ -125,6 +137,7 @@ def hand_over(session: Session, *, rt: Runtime, actor: Actor, opp: Opportunity, 
     old = opp.owner.slack_user_id if opp.pooled_at is None else None  # None: from the public pool
     opp, _ = opportunities.update(session, actor=actor, number=number, changes=DealInput(owner_id=member.id), config=config, clock=rt.clock)
     opp.pooled_at = None
+    opp.pool_clock_at, opp.pool_warned_at = rt.clock.now(), None
     session.execute(
         update(AssignmentOffer)
         .where(

@@ -64,7 +64,7 @@ def tell_manager(session: Session, config: Config, opp: Opportunity, risk: Risk,
     return True
 
 
-def _last_touch():
+def last_touch():
     """The time of the deal's last customer touch (a correlated subquery), else its creation."""
     touched = (
         select(func.max(Activity.created_at))
@@ -77,7 +77,7 @@ def _last_touch():
 
 def silent_deals(session: Session, config: Config, workspace_id: str, now: datetime) -> list[int]:
     """Ids of the open, owned deals silent for ``risks.silent_days`` whose silence is not flagged yet."""
-    since = _last_touch()
+    since = last_touch()
     flagged = exists().where(Risk.opportunity_id == Opportunity.id, Risk.kind == SILENT, or_(Risk.cleared_at.is_(None), Risk.raised_at >= since))
     cutoff = now - timedelta(days=config.risks.silent_days)
     query = select(Opportunity.id).where(

@@ -88,6 +88,7 @@ def assign_owner(
     _event(session, opp, by, now, "owner", old, decision.chosen.slack_user_id)
     opp.owner_id = decision.chosen.member_id
     opp.pooled_at = None
+    opp.pool_clock_at, opp.pool_warned_at = now, None  # the pool's clock starts for the new owner
     opp.updated_at = now
     offer(session, config, opp, decision, kind="owner", now=now, passed_over=exclude)
     return decision

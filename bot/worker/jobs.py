@@ -15,7 +15,7 @@ from bot.alerts import scan as watch
 from bot.blocks.alerts import reminder_message
 from bot.core.runtime import Runtime
 from bot.deals import winprob
-from bot.deals.pool import return_idle_deals
+from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
 from bot.reporting import digests as digest
 from bot.team.assignment import expire_offers
@@ -93,8 +93,9 @@ def daily_bundles(rt: Runtime, client: WebClient | None, now: datetime) -> int:
 
 
 def assignments(rt: Runtime, client: WebClient | None, now: datetime) -> int:
-    """Unanswered assignment offers pass on; deals idle too long go back to the public pool."""
-    return expire_offers(rt, now) + return_idle_deals(rt, now)
+    """Unanswered assignment offers pass on; owners of deals about to return to the public pool are
+    warned; deals idle too long (and warned) go back to it."""
+    return expire_offers(rt, now) + return_idle_deals(rt, now) + warn_idle_deals(rt, now)
 
 
 def forget_requests(rt: Runtime, client: WebClient | None, now: datetime) -> int:
