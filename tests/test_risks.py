@@ -180,3 +180,21 @@ def test_a_logged_call_keeps_a_deal_from_going_silent(slack, rt, run, clock):
     clock.advance(days=1)
     run()
     assert open_flags(rt) == []
+
+
+def test_the_manager_digest_lists_deals_going_back_to_the_pool_within_a_week(slack, rt, client, fake, clock):
+    """Grade C returns after 14 days without a customer touch: on day 8 a quiet C deal is due
+    within 7 days and listed; a grade A deal and one in negotiation never return."""
+    slack.command("alice", "new Quiet one 10万")
+    slack.command("alice", "new Big one 150万")
+    slack.command("boss", "grade 2 A")
+    slack.command("alice", "new Haggling 10万 stage negotiation")
+    slack.command("alice", "new Fresh one 10万")
+    clock.set(clock.now().replace(hour=9, minute=30) + timedelta(days=8))
+    slack.command("alice", "log 4 call: they want a demo")  # a customer touch on day 8: due back on day 22
+    assert send_due_digests(rt) >= 1
+    send_outbox(rt, client, rt.clock.now())
+    text = payload_text([p for p in posts(fake) if p.args["channel"] == BOSS][-1].args)
+    returning = text[text.index("*Back to the public pool within 7 days* (1)") :]  # boss has used the app: his own English
+    assert "*#1* Quiet one" in returning
+    assert not any(f"*#{n}*" in returning for n in (2, 3, 4))

@@ -174,6 +174,7 @@ class Daily:
     end: datetime
     changes: object
     risks: ItemList  # open deals with an open risk flag
+    returning: ItemList  # deals due back in the public pool within 7 days
     stalled: ItemList
     overdue: ItemList
     alerts: dict[str, int]
@@ -222,6 +223,8 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
         item_list(page, t(lang, "dg_stalled", total=d.stalled.total), d.stalled, config, "/opp list all stalled", now=d.end)
     if d.overdue.total:
         item_list(page, t(lang, "dg_overdue", total=d.overdue.total), d.overdue, config, "/opp list all overdue", day_key="dg_item_due")
+    if d.returning.total:
+        item_list(page, t(lang, "dg_returning", total=d.returning.total), d.returning, config, "/opp list all")
     page.divider()
     item_list(
         page,

@@ -306,6 +306,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dg_alerts_by": ("待处理提醒：{parts}", "Alerts waiting: {parts}"),
     "dg_stalled": ("*停滞*（{total}）", "*Stalled* ({total})"),
     "dg_overdue": ("*逾期*（{total}）", "*Overdue* ({total})"),
+    "dg_returning": ("*7 天内将退回公海*（{total}）", "*Back to the public pool within 7 days* ({total})"),
     "dg_due_today": ("*今天到期*（{total}）", "*Due today* ({total})"),
     "dg_closing": ("*本周预计成交*（{total}，{amount}，加权 {weighted}）", "*Closing this week* ({total}, {amount}, weighted {weighted})"),
     "dg_closing_short": ("*本周预计成交*（{total}）", "*Closing this week* ({total})"),

@@ -42,8 +42,9 @@ def exempt_stages(config: Config) -> list[str]:
     return [] if first is None else [s.key for s in config.stages[config.stage_index(first) :]]
 
 
-def _due_at(config: Config, moment: datetime):
-    """The deals that would be due to return at ``moment``."""
+def due_at(config: Config, moment: datetime):
+    """The deals that would be due to return at ``moment`` (a condition; also the manager's digest's
+    "returning within 7 days")."""
     touched, clock = last_touch(), _clock()
     by_grade = [
         and_(Opportunity.grade == grade, touched < moment - timedelta(days=days), clock < moment - timedelta(days=days))
@@ -62,13 +63,13 @@ def _warned_this_period():
 
 
 def _to_warn(config: Config, now: datetime):
-    return and_(_due_at(config, now + timedelta(days=config.pool.warn_days)), ~_warned_this_period())
+    return and_(due_at(config, now + timedelta(days=config.pool.warn_days)), ~_warned_this_period())
 
 
 def _to_return(config: Config, now: datetime):
     if config.pool.warn_days == 0:
-        return _due_at(config, now)
-    return and_(_due_at(config, now), _warned_this_period(), Opportunity.pool_warned_at <= now - timedelta(days=config.pool.warn_days))
+        return due_at(config, now)
+    return and_(due_at(config, now), _warned_this_period(), Opportunity.pool_warned_at <= now - timedelta(days=config.pool.warn_days))
 
 
 def _ids(rt, condition) -> list[int]:

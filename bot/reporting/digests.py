@@ -26,14 +26,16 @@ from bot.blocks.deals import Reply
 from bot.blocks.views import Changes, Forecast, Funnel, RepRow
 from bot.core.config import WEEKDAYS, Config
 from bot.core.periods import month_of, quarter_of, week_of
+from bot.deals import recycle
 from bot.delivery.outbox import enqueue
 from bot.reporting import metrics, summaries
 from bot.team.members import language_of
-from store.models import DigestRun, Member, Workspace
+from store.models import DigestRun, Member, Opportunity, Workspace
 
 log = logging.getLogger(__name__)
 
 KINDS = ("daily", "weekly", "brief")
+RETURNING_WITHIN = timedelta(days=7)  # the daily digest lists the deals due back in the public pool within this
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         end=end,
         changes=changes,
         risks=metrics.at_risk(session, workspace_id, top),
+        returning=metrics.items(session, [Opportunity.workspace_id == workspace_id, recycle.due_at(config, end + RETURNING_WITHIN)], [Opportunity.number], top),
         stalled=metrics.stalled(session, config, workspace_id, end, top, total=opened.stalled),
         overdue=metrics.overdue(session, workspace_id, day, top, total=opened.overdue),
         alerts=metrics.open_alerts(session, workspace_id),
