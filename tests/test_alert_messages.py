@@ -8,13 +8,16 @@ import re
 from collections import Counter
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from bot.alerts import scan as watch
 from bot.demo.pipeline import load_demo
 from bot.worker.jobs import tick
+from store.models import Member
 from tests import test_alerts as base
 from tests.conftest import SHANGHAI, payload_text
 from tests.slackcheck import assert_valid_message
-from tests.test_alerts import ALICE, BOB, at, dms, edit, member, open_alerts, posts, to_channel
+from tests.test_alerts import ALICE, BOB, CHANNEL, at, dms, edit, member, open_alerts, posts, to_channel
 
 client, run, deal = base.client, base.run, base.deal  # the fixtures of the alert tests
 
@@ -116,3 +119,39 @@ def test_monday_morning_on_the_demo_pipeline_is_one_message_per_deal_and_reader(
             assert len(deals) == len(set(deals)), reader
     assert preview[-1].endswith(", ".join(f"{who} {n}" for who, n in sorted(Counter(p.args["channel"] for p in sent).items())))
     assert int(preview[-1].split()[0]) == len(sent)
+
+
+def said(answer) -> str:
+    """The reply's text (the first line: its blocks say the same)."""
+    return answer.text.split("\n")[0]
+
+
+def test_a_rep_chooses_how_they_hear_about_their_own_deals(slack, rt, clock, deal, run):
+    assert said(slack.command("alice", "alerts bundle")) == "OK: your deal alerts come as one DM each working day at 09:00."
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [bundle] = run()  # 10:00: past the bundle time, so the day's bundle instead of a DM per deal
+    assert bundle.args["channel"] == ALICE and bundle.args["text"] == "Today's deal alerts (1)"
+
+    answer = slack.command("alice", "提醒设置 静音 3天")  # typed in Chinese: answered in Chinese
+    assert said(answer) == "好的：2026-11-28 (周六) 10:00 之前不再私信你商机提醒。"
+    assert said(slack.command("alice", "alerts dm")) == "OK: you get one DM per deal when your deals need attention."
+    edit(rt, 1, next_step="send quote", next_step_due=date(2026, 11, 24))
+    clock.advance(hours=1)
+    assert run() == []  # muted
+    assert said(slack.command("alice", "alerts unmute")) == "OK: unmuted; alert DMs are back on."
+    edit(rt, 1, amount=900_000)
+    clock.advance(days=1)
+    slack.command("boss", "risk 1 competitor")
+    assert [p.args["channel"] for p in run()] == [ALICE, CHANNEL]
+
+    assert said(slack.command("alice", "提醒设置 频道")) == "好的：不再私信你商机提醒；大额或 A 级商机仍会发到提醒频道。"
+    assert said(slack.command("alice", "alerts dm-only")) == "OK: alerts about your deals come by DM only, never in a channel."
+    with rt.sessions() as session:
+        assert session.scalars(select(Member.alert_mode).where(Member.slack_user_id == ALICE)).one() == "dm_only"
+
+
+def test_an_alert_preference_that_cannot_be_read_shows_how_to_say_it(slack):
+    answer = slack.command("alice", "alerts mute forever")
+    assert "Say how you want deal alerts" in answer.text and "`/opp alerts bundle`" in answer.text
+    assert "例如：`/opp 提醒设置 汇总`" in slack.command("alice", "提醒设置 静音 100天").text  # at most 90 days
+    assert "Reminder" not in slack.command("alice", "alerts").text  # `alerts` is not `remind`
