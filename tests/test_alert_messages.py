@@ -145,6 +145,9 @@ def test_a_rep_chooses_how_they_hear_about_their_own_deals(slack, rt, clock, dea
     assert [p.args["channel"] for p in run()] == [ALICE, CHANNEL]
 
     assert said(slack.command("alice", "提醒设置 频道")) == "好的：不再私信你商机提醒；大额或 A 级商机仍会发到提醒频道。"
+    slack.command("alice", "new Initech 120万")
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    assert [p.args["text"] for p in run()] == ["🔴 #2 Initech：预计成交日已过"]  # the channel only
     assert said(slack.command("alice", "alerts dm-only")) == "OK: alerts about your deals come by DM only, never in a channel."
     with rt.sessions() as session:
         assert session.scalars(select(Member.alert_mode).where(Member.slack_user_id == ALICE)).one() == "dm_only"
