@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="scan open deals for alerts now")
     scan.add_argument("--dry-run", action="store_true", help="print what would be alerted and why; change and send nothing")
+    scan.add_argument("--at", metavar="ISO_DATETIME", help="scan as of this moment, e.g. 2026-12-07T09:05 (team timezone unless it carries an offset)")
 
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"], help="upgrade: migrate to the latest schema; current: show the revision")
@@ -203,7 +204,7 @@ def cmd_scan(args, settings: Settings) -> int:
     from bot.app import build_runtime
 
     rt = build_runtime(settings)
-    now = rt.clock.now()
+    now = _moment(args.at, rt.config.tz) if args.at else rt.clock.now()
     total = 0
     with rt.sessions() as session:
         ids = watch.workspaces(session)
@@ -218,12 +219,23 @@ def cmd_scan(args, settings: Settings) -> int:
                 continue
             for line in result.lines:
                 print(f"{workspace_id}: {line}")
-            total += len(result.lines)
+            total += len(result.opened)
             if result.cleared:
                 print(f"{workspace_id}: {result.cleared} open alert(s) would clear")
     if args.dry_run:
         print(f"{total} new alert(s) would be raised; nothing was changed or sent")
     return 0
+
+
+def _moment(text: str, tz):
+    """``--at``: an ISO date and time; without an offset it is read on the team's clock."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"--at: not an ISO date and time: {text!r} (e.g. 2026-12-07T09:05)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def cmd_import(args, settings: Settings) -> int:

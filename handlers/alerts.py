@@ -1,16 +1,65 @@
 """The buttons on an alert (bot.alerts.actions does the work): the clicked copy is replaced at once
-with the updated alert; a refusal is said to the clicker alone."""
+with the updated alert; a refusal is said to the clicker alone. And ``/opp alerts`` (提醒设置): how
+a person hears about their own deals (bot.alerts.preferences)."""
 
 from __future__ import annotations
+
+import re
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.alerts import actions
+from bot.alerts import actions, preferences
 from bot.blocks import forms
+from bot.blocks.alerts import when_text
 from bot.blocks.ids import ALERT_SNOOZE, Action
-from handlers.args import channel_of, chosen, chosen_user, value_number
+from bot.blocks.kit import Reply, message
+from bot.core.errors import BadInput
+from bot.core.i18n import t
+from handlers.args import Request, channel_of, chosen, chosen_user, value_number
 from handlers.slack_io import open_modal
+
+# --- /opp alerts ----------------------------------------------------------------------------------
+
+MODE_OF = {
+    "dm": "each",
+    "each": "each",
+    "私信": "each",
+    "bundle": "bundle",
+    "daily": "bundle",
+    "汇总": "bundle",
+    "每日汇总": "bundle",
+    "channel": "channel",
+    "频道": "channel",
+    "dm-only": "dm_only",
+    "dm_only": "dm_only",
+    "仅私信": "dm_only",
+}
+MUTE_WORDS = ("mute", "静音")
+UNMUTE_WORDS = ("unmute", "取消静音")
+DAYS = re.compile(r"^(\d{1,3})\s*(d|days?|天)?$", re.IGNORECASE)
+
+
+def cmd_alerts(req: Request, rest: str) -> Reply:
+    """``/opp alerts dm|bundle|channel|dm-only|mute 3d|unmute`` — the person's own alert preference."""
+    word, _, arg = rest.partition(" ")
+    word = word.lower()
+    if word in MODE_OF and not arg.strip():
+        mode = MODE_OF[word]
+        preferences.set_mode(req.rt, req.actor, mode)
+        return message(t(req.lang, f"alert_pref_{mode}", time=req.rt.config.alerts.bundle_time))
+    if word in UNMUTE_WORDS and not arg.strip():
+        preferences.mute(req.rt, req.actor, 0)
+        return message(t(req.lang, "alert_pref_unmuted"))
+    days = DAYS.match(arg.strip())
+    if word in MUTE_WORDS and days and 1 <= int(days.group(1)) <= preferences.MAX_MUTE_DAYS:
+        until = preferences.mute(req.rt, req.actor, int(days.group(1)))
+        return message(t(req.lang, "alert_pref_muted", until=when_text(until.astimezone(req.rt.config.tz), req.lang)))
+    raise BadInput("need_alert_pref", limit=preferences.MAX_MUTE_DAYS)
+
+
+SUBCOMMANDS = {"alerts": cmd_alerts}
+
 
 # --- listeners ------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import deals, qualify, reports, risks, team
+from handlers import alerts, deals, qualify, reports, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -36,6 +36,7 @@ ALIASES_OF = {
     "help": ("help", "帮助", "?", "？"),
     "risk": ("risk", "风险"),
     "remind": ("remind", "reminder", "提醒"),
+    "alerts": ("alerts", "alert", "提醒设置", "通知设置"),
     "report": ("report", "reports", "报表", "报告"),
     "export": ("export", "导出"),
     "brief": ("brief", "早报"),
@@ -52,6 +53,7 @@ SUBCOMMANDS = {
     **deals.SUBCOMMANDS,
     **qualify.SUBCOMMANDS,
     **risks.SUBCOMMANDS,
+    **alerts.SUBCOMMANDS,
     **reports.SUBCOMMANDS,
     **team.SUBCOMMANDS,
 }

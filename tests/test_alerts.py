@@ -192,7 +192,9 @@ def test_big_deals_and_grade_a_deals_also_go_to_the_alerts_channel(rt, clock, de
     edit(rt, 3, expected_close=date(2026, 11, 20), grade="A")  # grade A
     posts = run()
     assert len(dms(posts, ALICE)) == 1 and len(dms(posts, BOB)) == 2
-    assert sorted(p.args["text"].split("：")[0] for p in to_channel(posts)) == ["⚠️ #2 Initech", "⚠️ #3 Umbrella"]  # in the workspace's language
+    # in the workspace's language; 🔴 for the big overdue deal, ⚠️ for the rest
+    assert sorted(p.args["text"].split("：")[0] for p in to_channel(posts)) == ["⚠️ #3 Umbrella", "🔴 #2 Initech"]
+    assert [p.args["text"] for p in dms(posts, ALICE)] == ["⚠️ #1 Acme ERP: Close date passed"]
     for post in posts:
         assert_valid_message({"text": post.args["text"], "blocks": post.args["blocks"]})
 
@@ -321,7 +323,10 @@ def test_a_dry_run_says_what_would_be_alerted_and_why_and_changes_nothing(rt, cl
     with rt.transaction() as session:
         result = watch.scan(session, config=rt.config, workspace_id="T0001", now=clock.now(), dry_run=True)
     assert result.lines == [
-        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 5 days ago and the deal is still open -> dm U0ALICE, channel #deal-alerts (now)"
+        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 5 days ago and the deal is still open",
+        "-> dm U0ALICE post #1: Close date passed",
+        "-> channel #deal-alerts post #1: Close date passed",
+        "2 messages; per recipient: #deal-alerts 1, U0ALICE 1",
     ]
     assert open_alerts(rt) == []
     with rt.sessions() as session:
@@ -374,12 +379,14 @@ def test_a_dry_run_lists_each_finding_in_order_and_says_who_hears_and_when(rt, c
     edit(rt, 1, expected_close=date(2026, 11, 20))
     member(rt, ALICE, muted_until=clock.now() + timedelta(days=30))
     at(clock, "2026-12-06T10:00")  # Sunday, stalled by now
-    waits = "-> nobody (at the next working hour)"
     assert dry_run(rt, clock) == [
-        f"#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 16 days ago and the deal is still open {waits}",
-        f"#1 Acme ERP: Risk — Competitor involved — they quoted 20% lower {waits}",
-        f"#1 Acme ERP: Stalled — no activity for 13 days (Proposal allows 10) {waits}",
+        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 16 days ago and the deal is still open",
+        "#1 Acme ERP: Risk — Competitor involved — they quoted 20% lower",
+        "#1 Acme ERP: Stalled — no activity for 13 days (Proposal allows 10)",
+        "nothing is sent at Sun 2026-12-06 10:00: outside working time; alerts wait for the next working hour",
     ]
+    at(clock, "2026-12-07T10:00")  # Monday: alice is muted and the deal is small, so nobody hears
+    assert dry_run(rt, clock)[-1] == "0 messages; per recipient: nobody"
     assert open_alerts(rt) == []
 
 
@@ -387,7 +394,10 @@ def test_a_dry_run_does_not_route_an_alert_to_whoever_caused_it(rt, clock, deal,
     """The dry run leaves out the owner who set the next step's due date after it had passed, as the scan would."""
     clock.advance(days=1)
     slack.command("alice", "log 1 called them next send quote by 2026-11-25")
-    assert dry_run(rt, clock) == ["#1 Acme ERP: Next step overdue — next step “send quote” was due Wed 2026-11-25; 1 day overdue -> nobody (now)"]
+    assert dry_run(rt, clock) == [
+        "#1 Acme ERP: Next step overdue — next step “send quote” was due Wed 2026-11-25; 1 day overdue",
+        "0 messages; per recipient: nobody",
+    ]
 
 
 def test_every_copy_of_an_alert_shows_the_last_of_two_actions_taken_in_the_same_instant(rt, clock, deal, run, slack, fake):

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -313,3 +314,23 @@ def test_entry_point_with_piped_stdin(tmp_path):
     assert f"alice> /opp new Test deal 5万\nCreated #{n}" in result.stdout
     assert f"*#{n}* Test deal" in reply_to(result.stdout, "alice> /opp list")
     assert "Traceback" not in result.stderr
+
+
+def test_scan_dry_run_at_monday_morning_lists_each_message_and_the_count_per_recipient(env, console, clock, capsys):
+    """`oppbot scan --dry-run --at`: the demo pipeline on Monday 09:05 — one line per message, then the messages per recipient."""
+    from bot.cli import main
+
+    console("/opp list", demo=True)
+    capsys.readouterr()
+    assert main(["scan", "--dry-run", "--at", "2026-11-30T09:05"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    messages = [line.split(": ", 1)[1] for line in lines if ": -> " in line]
+    assert messages, lines
+    dms = Counter((m.split()[2], m.split()[4]) for m in messages if m.startswith("-> dm "))
+    posts = Counter(m.split()[4] for m in messages if m.startswith("-> channel "))
+    assert all(n == 1 for n in dms.values()) and all(n == 1 for n in posts.values())  # one message per deal and reader
+    [summary] = [line for line in lines if "messages; per recipient:" in line]
+    assert summary.split(": ", 1)[1].startswith(f"{len(messages)} messages; per recipient: ")
+    assert lines[-1] == f"{len([line for line in lines if ' — ' in line])} new alert(s) would be raised; nothing was changed or sent"
+    assert main(["scan", "--dry-run", "--at", "2026-11-29T09:05"]) == 0  # a Sunday
+    assert "nothing is sent at Sun 2026-11-29 09:05: outside working time" in capsys.readouterr().out

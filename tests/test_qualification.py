@@ -89,3 +89,14 @@ def test_grade_thresholds_are_inclusive(config, amount, score, grade):
 def test_tag_rule_score_bounds_are_inclusive(config, score, stage, tags):
     """A tag rule's min_score and max_score both include the bound itself."""
     assert qual.rule_tags(config, score_=score, grade_="B", stage=stage) == tags
+
+
+def test_the_next_touch_never_falls_on_a_non_working_day(config):
+    friday = datetime(2026, 11, 27, 2, tzinfo=UTC)  # Fri 10:00 in Shanghai
+    a = qual.assess(config, answers=ANSWERS_FULL, amount=Decimal(3_000_000), strategic=False, stage="proposal", last_activity_at=friday)
+    assert a.grade == "A" and a.next_touch_due == friday + timedelta(days=3)  # Saturday rolls to Monday, same hour
+    b = qual.assess(config, answers={}, amount=Decimal(3_000_000), strategic=False, stage="proposal", last_activity_at=friday, pinned_grade="B")
+    assert b.next_touch_due == friday + timedelta(days=7)  # a Friday stays
+    saturday_eve = datetime(2026, 11, 27, 17, tzinfo=UTC)  # Sat 01:00 in Shanghai, Friday in UTC: the team's day counts
+    c = qual.assess(config, answers=ANSWERS_FULL, amount=Decimal(3_000_000), strategic=False, stage="proposal", last_activity_at=saturday_eve)
+    assert c.next_touch_due == saturday_eve + timedelta(days=2)  # Sunday rolls to Monday

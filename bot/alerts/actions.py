@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.alerts.scan import alert_view, update_alert_messages
+from sqlalchemy import select
+
+from bot.alerts.notices import deal_view, update_messages
 from bot.blocks.alerts import alert_message
 from bot.blocks.kit import Reply
 from bot.core.errors import NotFound
@@ -24,13 +26,22 @@ def _open_alert(session, actor: Actor, alert_id: int) -> tuple[Alert, Opportunit
     return alert, session.get(Opportunity, alert.opportunity_id)
 
 
+def _deal_alerts(session, alert: Alert) -> list[Alert]:
+    """An alert's message stands for its deal: a button acts on every open alert of the deal."""
+    return list(session.scalars(select(Alert).where(Alert.opportunity_id == alert.opportunity_id, Alert.cleared_at.is_(None))))
+
+
 def _acted(session, rt: Runtime, actor: Actor, alert: Alert, action: str, tag: str) -> Reply:
-    """Record the action on the alert, queue the update of its copies; the alert as it now reads."""
+    """Record the action on the deal's alerts, queue the update of its messages; the message as it now reads."""
     now = rt.clock.now()
-    alert.acted_at, alert.acted_by_id, alert.action = now, actor.member_id, action
+    for one in _deal_alerts(session, alert) or [alert]:
+        one.acted_at, one.acted_by_id, one.action = now, actor.member_id, action
+        if alert.snoozed_until is not None:
+            one.snoozed_until = alert.snoozed_until
     session.flush()
-    update_alert_messages(session, rt.config, alert, now, tag)
-    return alert_message(alert_view(session, rt.config, alert, actor.lang), rt.config, actor.lang)
+    opp = session.get(Opportunity, alert.opportunity_id)
+    update_messages(session, rt.config, opp, now, tag=tag)
+    return alert_message(deal_view(session, rt.config, opp, actor.lang), rt.config, actor.lang)
 
 
 def snooze(rt: Runtime, actor: Actor, alert_id: int, days: int) -> Reply:

@@ -16,10 +16,11 @@ from bot.core.money import format_amount
 
 @dataclass(frozen=True)
 class AlertView:
-    """An alert as shown to people, taken inside the transaction."""
+    """The alerts open on one deal, as shown to people, taken inside the transaction: one message
+    per deal and reader lists every open condition."""
 
-    alert_id: int
-    condition: str
+    alert_id: int  # the deal's first open alert: the buttons act on the deal's alerts through it
+    items: tuple[tuple[str, dict], ...]  # (condition, parameters of its "why_" sentence, dates as date objects)
     number: int
     title: str
     amount: Decimal | None
@@ -27,7 +28,7 @@ class AlertView:
     stage: str
     grade: str
     owner: str  # Slack user id
-    why: dict  # the parameters of the condition's "why_" sentence, dates as date objects
+    severity: str = "warn"  # high (🔴) | warn (⚠️) | info (no sign)
     acted: tuple[str, dict] | None = None  # (i18n key, params) of the last action taken on it
     escalated_to: str | None = None
     escalated_days: int = 0
@@ -39,9 +40,12 @@ def condition_name(condition: str, lang: str) -> str:
     return t(lang, f"cond_{condition}")
 
 
-def why_text(view: AlertView, config: Config, lang: str) -> str:
+SIGNS = {"high": "🔴 ", "warn": "⚠️ ", "info": ""}
+
+
+def why_text(condition: str, why: dict, config: Config, lang: str) -> str:
     params = {}
-    for key, value in view.why.items():
+    for key, value in why.items():
         if isinstance(value, date):
             params[key] = fmt_date(value, lang)
         elif key == "stage":
@@ -52,20 +56,34 @@ def why_text(view: AlertView, config: Config, lang: str) -> str:
             params[key] = esc(clip(value, 300))
         else:
             params[key] = value
-    if view.condition == "risk":
-        params["risks"] = "; ".join(
-            t(lang, f"risk_{kind.replace('-', '_')}") + (f" — {esc(clip(note, 300))}" if note else "") for kind, note in view.why["risks"]
-        )
-    return t(lang, f"why_{view.condition}", **params)
+    if condition == "risk":
+        params["risks"] = "; ".join(t(lang, f"risk_{kind.replace('-', '_')}") + (f" — {esc(clip(note, 300))}" if note else "") for kind, note in why["risks"])
+    if why.get("days") == 0 and condition != "stalled":
+        return t(lang, f"why_{condition}_today", **params)
+    return t(lang, f"why_{condition}", **params)
+
+
+def conditions_text(view: AlertView, lang: str) -> str:
+    return t(lang, "alert_list_sep").join(condition_name(c, lang) for c, _ in view.items)
+
+
+def reasons_text(view: AlertView, config: Config, lang: str) -> str:
+    """One line per open condition: its name and why."""
+    return "\n".join(f"• *{condition_name(c, lang)}*: {why_text(c, why, config, lang)}" for c, why in view.items)
+
+
+def alert_title(view: AlertView, lang: str) -> str:
+    sign = "" if view.cleared else SIGNS.get(view.severity, "")
+    return t(lang, "alert_title", sign=sign, number=view.number, title=esc(clip(view.title, 150)), conditions=conditions_text(view, lang))
 
 
 def alert_message(view: AlertView, config: Config, lang: str) -> Reply:
-    title = t(lang, "alert_title", number=view.number, title=esc(clip(view.title, 150)), condition=condition_name(view.condition, lang))
+    title = alert_title(view, lang)
     facts = [stage_name(config, view.stage, lang)]
     if view.amount is not None:
         facts.append(format_amount(view.amount, view.currency, lang))
     facts.append(f"{view.grade}")
-    body = f"*{title}*\n{why_text(view, config, lang)}\n{t(lang, 'alert_whose_move', owner=view.owner)} · {' · '.join(facts)}"
+    body = f"*{title}*\n{reasons_text(view, config, lang)}\n{t(lang, 'alert_whose_move', owner=view.owner)} · {' · '.join(facts)}"
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(clip(body, SECTION_LIMIT))}]
     notes = []
     if view.escalated_to:
@@ -79,7 +97,7 @@ def alert_message(view: AlertView, config: Config, lang: str) -> Reply:
         blocks.append({"type": "context", "elements": [mrkdwn(clip(" · ".join(notes), SECTION_LIMIT))]})
     if view.open and not view.cleared:
         blocks.append(alert_actions(view, config, lang))
-    text = clip(title + " — " + why_text(view, config, lang), 3000)
+    text = clip(title, 3000)
     return Reply(text, blocks)
 
 
@@ -102,7 +120,7 @@ def bundle_message(views: list[AlertView], config: Config, lang: str) -> Reply:
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(f"*{title}*")}]
     shown = views[:45]
     for view in shown:
-        line = f"*#{view.number}* {esc(clip(view.title, 120))} — {condition_name(view.condition, lang)}: {why_text(view, config, lang)}"
+        line = f"*{alert_title(view, lang)}*\n{reasons_text(view, config, lang)}"
         blocks.append(
             {
                 "type": "section",

@@ -16,10 +16,10 @@ HELP = {
 • `/opp qualify 42 budget:approved need:urgent` 资格评估（BANT 等，评分 0-100，决定 A/B/C 评级和跟进频率）
 • `/opp grade 42 A|auto` 经理固定评级 · `/opp prob 42 60%|clear` 手动赢单概率 · `/opp tag 42 +高意向 -易流失`
 • `/opp list due` 到期要跟进的 · `/opp list grade:A`
-• `/opp risk 42 competitor [说明]` 标记风险（`/opp risk 42 clear competitor` 解除）· `/opp remind 42 明天上午10点 给CFO打电话` 定时提醒
+• `/opp risk 42 competitor [说明]` 标记风险（`/opp risk 42 clear competitor` 解除）· `/opp remind 42 明天上午10点 给CFO打电话` 定时提醒 · `/opp 提醒设置 私信|汇总|频道|静音 3天` 我的商机提醒怎么收
 • `/opp team` 团队 · `/opp team load` 负载 · `/opp who 42` 谁负责 · `/opp assign 42 @li` 分配 · `/opp reassign 42 @li` 转交 · `/opp pool` 公海 · `/opp claim 42` 认领
 • `/opp report funnel|forecast|reps|losses|cycle|trend [this-month]` 报表 · `/opp export [筛选]` 导出 CSV · `/opp list stalled` 停滞的 · `/opp brief on|off` 早报
-中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 阶段：{stages}
 金额：`50万` `3.5亿` `50k` `1.2M` `¥300,000` `$20k` `300000 CNY`；日期：`下周五` `月底` `下个月初` `12月10日` `end of quarter`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -36,10 +36,10 @@ HELP = {
 • `/opp qualify 42 budget:approved need:urgent` answer the qualification criteria (score 0-100 sets grade A/B/C and follow-up cadence)
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`
 • `/opp list due` deals due for a touch · `/opp list grade:A`
-• `/opp risk 42 competitor [note]` flag a risk (`/opp risk 42 clear competitor` clears it) · `/opp remind 42 tomorrow 10am call the CFO` a reminder
+• `/opp risk 42 competitor [note]` flag a risk (`/opp risk 42 clear competitor` clears it) · `/opp remind 42 tomorrow 10am call the CFO` a reminder · `/opp alerts dm|bundle|channel|mute 3d` how I hear about my deals
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
 • `/opp report funnel|forecast|reps|losses|cycle|trend [this-month]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
-Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

@@ -241,7 +241,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "why_next_step_overdue": ("下一步「{step}」应在 {due} 完成，已逾期 {days} 天", "next step “{step}” was due {due}; {days} days overdue"),
     "why_close_passed": ("预计成交日 {due} 已过 {days} 天，商机仍未关闭", "expected close {due} passed {days} days ago and the deal is still open"),
     "why_risk": ("{risks}", "{risks}"),
-    "alert_title": ("⚠️ #{number} {title}：{condition}", "⚠️ #{number} {title}: {condition}"),
+    "why_follow_up_today": ("{grade} 级商机应在 {due} 前跟进，今天到期", "grade {grade} deals need a touch by {due}; due today"),
+    "why_next_step_overdue_today": ("下一步「{step}」应在 {due} 完成，今天到期", "next step “{step}” was due {due}; due today"),
+    "why_close_passed_today": ("预计成交日 {due} 就是今天，商机仍未关闭", "expected close {due} is today and the deal is still open"),
+    "alert_title": ("{sign}#{number} {title}：{conditions}", "{sign}#{number} {title}: {conditions}"),
+    "alert_list_sep": ("、", ", "),
+    "alert_pref_each": ("好的：你的商机有提醒时，每个商机私信你一条消息。", "OK: you get one DM per deal when your deals need attention."),
+    "alert_pref_bundle": ("好的：你的商机提醒每个工作日 {time} 汇总成一条私信。", "OK: your deal alerts come as one DM each working day at {time}."),
+    "alert_pref_channel": (
+        "好的：不再私信你商机提醒；大额或 A 级商机仍会发到提醒频道。",
+        "OK: no alert DMs; big and grade-A deals still go to the alerts channel.",
+    ),
+    "alert_pref_dm_only": ("好的：你的商机提醒只私信你，不发到频道。", "OK: alerts about your deals come by DM only, never in a channel."),
+    "alert_pref_muted": ("好的：{until} 之前不再私信你商机提醒。", "OK: no alert DMs until {until}."),
+    "alert_pref_unmuted": ("好的：已取消静音，商机提醒照常私信你。", "OK: unmuted; alert DMs are back on."),
+    "need_alert_pref": (
+        "请说明怎么接收商机提醒：`私信`（每个商机一条）、`汇总`（每天一条）、`频道`、`仅私信`、`静音 3天`（最多 {limit} 天）或 `取消静音`。"
+        "例如：`/opp 提醒设置 汇总`",
+        "Say how you want deal alerts: `dm` (one per deal), `bundle` (one a day), `channel`, `dm-only`, `mute 3d` (at most {limit} days) "
+        "or `unmute`. For example: `/opp alerts bundle`",
+    ),
     "alert_whose_move": ("轮到 <@{owner}> 处理", "<@{owner}>'s move"),
     "alert_escalated": ("⏫ 升级给 <@{manager}>：这个提醒 {days} 天没有人处理。", "⏫ Escalated to <@{manager}>: nobody acted on this alert for {days} days."),
     "alert_acted_snooze": ("<@{who}> 暂停提醒 {days} 天", "<@{who}> snoozed this for {days} days"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.config import Config, Qualification
+from bot.core.config import WEEKDAYS, Config, Qualification
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,16 @@ def grade(q: Qualification, *, amount, strategic: bool, score_: int) -> str:
     return "C"
 
 
-def next_touch(q: Qualification, grade_: str, last_activity_at: datetime) -> datetime:
-    return last_activity_at + timedelta(days=q.cadence_days[grade_])
+def next_touch(config: Config, grade_: str, last_activity_at: datetime) -> datetime:
+    """When the grade's cadence wants the next touch: never on a non-working day ([alerts]
+    working_days, team timezone) — such a day rolls to the next working day, same time of day."""
+    due = (last_activity_at + timedelta(days=config.qualification.cadence_days[grade_])).astimezone(config.tz)
+    working = set(config.alerts.working_days)
+    for _ in range(7):
+        if WEEKDAYS[due.weekday()] in working:
+            break
+        due += timedelta(days=1)
+    return due
 
 
 def rule_tags(config: Config, *, score_: int, grade_: str, stage: str) -> tuple[str, ...]:
@@ -89,7 +97,7 @@ def assess(config: Config, *, answers: dict, amount, strategic: bool, stage: str
         score=total,
         parts=parts,
         grade=grade_,
-        next_touch_due=next_touch(q, grade_, last_activity_at),
+        next_touch_due=next_touch(config, grade_, last_activity_at),
         auto_tags=rule_tags(config, score_=total, grade_=grade_, stage=stage),
     )
 
