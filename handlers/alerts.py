@@ -22,9 +22,11 @@ from handlers.slack_io import open_modal
 # --- /opp alerts ----------------------------------------------------------------------------------
 
 MODE_OF = {
-    "dm": "each",
-    "each": "each",
-    "私信": "each",
+    "default": "each",
+    "默认": "each",
+    "dm": "dm",
+    "each": "dm",
+    "私信": "dm",
     "bundle": "bundle",
     "daily": "bundle",
     "汇总": "bundle",
@@ -41,7 +43,7 @@ DAYS = re.compile(r"^(\d{1,3})\s*(d|days?|天)?$", re.IGNORECASE)
 
 
 def cmd_alerts(req: Request, rest: str) -> Reply:
-    """``/opp alerts dm|bundle|channel|dm-only|mute 3d|unmute`` — the person's own alert preference."""
+    """``/opp alerts default|dm|bundle|channel|dm-only|mute 3d|unmute`` — the person's own alert preference."""
     word, _, arg = rest.partition(" ")
     word = word.lower()
     if word in MODE_OF and not arg.strip():

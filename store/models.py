@@ -98,8 +98,10 @@ class Member(Base):
     locale: Mapped[str | None] = mapped_column(String(16))
     profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # how this person wants alerts: "each" (DM per alert), "dm_only" (never in channels), "bundle"
-    # (one daily DM); muted until a time; the morning brief on or off
+    # how this person wants alerts: "each" (the default: a DM per deal, one DM listing them when
+    # several deals need attention in one scan), "dm" (always a DM per deal), "dm_only" (as the
+    # default, never in channels), "bundle" (one daily DM), "channel"; muted until a time; the
+    # morning brief on or off
     alert_mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     brief_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -96,7 +96,7 @@ def demo_monday(rt, clock):
     at(clock, "2026-11-30T09:05")  # Monday, 09:05 team time
 
 
-def test_monday_morning_on_the_demo_pipeline_is_one_message_per_deal_and_reader(rt, clock, client, fake):
+def test_monday_morning_on_the_demo_pipeline_is_at_most_one_dm_per_rep(rt, clock, client, fake):
     demo_monday(rt, clock)
     member(rt, BOB, alert_mode="bundle")
     with rt.transaction() as session:
@@ -111,14 +111,67 @@ def test_monday_morning_on_the_demo_pipeline_is_one_message_per_deal_and_reader(
         per_reader.setdefault(post.args["channel"], []).append(numbers)
         assert_valid_message({"text": post.args["text"], "blocks": post.args["blocks"]})
         assert "_" not in post.args["text"]  # no internal key (close_passed...) reaches a person
-    assert len(per_reader.get(BOB, [])) <= 1  # bob chose the daily bundle
+    reps = {reader: messages for reader, messages in per_reader.items() if reader.startswith("U")}
+    assert {reader: len(messages) for reader, messages in reps.items()} == dict.fromkeys(reps, 1)  # the default too: one DM each
+    assert len(reps[ALICE][0]) > 1  # alice has several deals due: one DM lists them
     for reader, messages in per_reader.items():
-        if reader != BOB:  # one message per deal, each about one deal
-            assert all(len(m) == 1 for m in messages), (reader, [p.args["text"] for p in sent if p.args["channel"] == reader])
-            deals = [next(iter(m)) for m in messages]
-            assert len(deals) == len(set(deals)), reader
-    assert preview[-1].endswith(", ".join(f"{who} {n}" for who, n in sorted(Counter(p.args["channel"] for p in sent).items())))
-    assert int(preview[-1].split()[0]) == len(sent)
+        if reader not in reps:  # the alerts channel: one post per deal, each about one deal
+            assert all(len(m) == 1 for m in messages), reader
+            assert len(messages) == len({next(iter(m)) for m in messages}), reader
+    counts = dict(Counter(p.args["channel"] for p in sent))
+    assert preview[-1] == f"{len(sent)} messages; per recipient: " + ", ".join(f"{who} {n}" for who, n in sorted(counts.items()))
+
+
+def test_several_deals_due_at_once_are_one_dm_most_pressing_first(slack, rt, clock, deal, run):
+    for n in range(2, 8):
+        slack.command("alice", f"new Deal {n} {n * 10}万")
+    for n in range(1, 8):
+        edit(rt, n, expected_close=date(2026, 11, 20))
+    edit(rt, 6, amount=900_000)  # 🔴, the biggest
+    with rt.transaction() as session:
+        lines = watch.scan(session, config=rt.config, workspace_id="T0001", now=clock.now(), dry_run=True).lines
+    sent = run()
+    [dm] = dms(sent, ALICE)
+    assert dm.args["text"] == "7 of your deals need attention"
+    shown = re.findall(r"#(\d+) ", payload_text(dm.args))
+    assert shown[:5] == ["6", "7", "5", "4", "3"]  # red first, then the biggest
+    assert "and 2 more — `/opp list`" in payload_text(dm.args)
+    assert f"-> dm {ALICE} post one DM about 7 deals: #6: Close date passed; #7: " in "\n".join(lines)
+    assert len(sent) == len(to_channel(sent)) + 1
+    assert lines[-1] == f"{len(sent)} messages; per recipient: {CHANNEL} {len(to_channel(sent))}, {ALICE} 1"
+    assert_valid_message({"text": dm.args["text"], "blocks": dm.args["blocks"]})
+
+
+def test_several_deals_read_in_chinese(slack, rt, clock, deal, run):
+    member(rt, ALICE, locale="zh-CN")
+    for n in range(2, 8):
+        slack.command("alice", f"new Deal {n} {n * 10}万")
+        edit(rt, n, expected_close=date(2026, 11, 20))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [dm] = dms(run(), ALICE)
+    assert dm.args["text"] == "你有 7 个商机需要处理"
+    assert "还有 2 个 — `/opp 列表`" in payload_text(dm.args)
+
+
+def test_one_deal_alone_keeps_its_own_dm_updated_in_place(slack, rt, clock, deal, run, fake):
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [dm] = dms(run(), ALICE)
+    assert dm.args["text"] == "⚠️ #1 Acme ERP: Close date passed"
+    at(clock, "2026-12-07T10:00")  # now stalled too: the same DM says so
+    before = len(updates(fake))
+    assert run() == []
+    [changed] = updates(fake)[before:]
+    assert changed.args["ts"] == dm.response["ts"]
+    assert changed.args["text"] == "⚠️ #1 Acme ERP: Close date passed, Stalled"
+
+
+def test_dm_keeps_one_dm_per_deal(slack, rt, clock, deal, run):
+    assert said(slack.command("alice", "alerts dm")) == "OK: you get one DM per deal when your deals need attention."
+    slack.command("alice", "new Initech 30万")
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    assert sorted(p.args["text"] for p in dms(run(), ALICE)) == ["⚠️ #1 Acme ERP: Close date passed", "⚠️ #2 Initech: Close date passed"]
+    assert said(slack.command("alice", "alerts default")).startswith("OK: back to the default")
 
 
 def said(answer) -> str:

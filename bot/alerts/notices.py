@@ -216,9 +216,34 @@ def update_messages(session: Session, config: Config, opp: Opportunity, now: dat
     return len(originals)
 
 
-def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Alert], since: dict[str, datetime | None], now: datetime) -> int:
+def plan(session: Session, config: Config, deals: dict[int, dict[str, datetime | None]], now: datetime) -> tuple[list[tuple], dict[str, list[int]]]:
+    """Who hears what when a scan announces new conditions on ``deals`` (deal id -> {condition:
+    since}): every message, as (deal id, target, channel or user id, update of the episode's message?),
+    and the people whose new DMs are folded into one. A person on the default mode (``each``, or
+    ``dm_only``) whose DMs would be new posts about several deals gets one DM listing them instead
+    (bundled: user id -> deal ids, most pressing first); a single deal keeps its own DM, updated in
+    place later; ``dm`` always gets one DM per deal."""
+    sends, folded = [], {}
+    for oid, since in sorted(deals.items()):
+        opp = session.get(Opportunity, oid)
+        live = {m.channel for m in episode_messages(session, oid, now)}
+        for target, channel, _ in routes(session, config, opp, since, now):
+            sends.append((oid, target, channel, channel in live))
+            if target == "dm" and channel not in live and opp.owner.alert_mode != "dm":
+                folded.setdefault(channel, []).append((pressing(config, opp, since), oid))
+    bundled = {ch: [oid for _, oid in sorted(deals_)] for ch, deals_ in folded.items() if len(deals_) > 1}
+    return [s for s in sends if not (s[1] == "dm" and not s[3] and s[2] in bundled)], bundled
+
+
+def pressing(config: Config, opp: Opportunity, conditions) -> tuple:
+    """Most pressing first: 🔴 before ⚠️, then the biggest amount, then the deal number."""
+    return (severity(config, opp, conditions) != "high", -(opp.amount or 0), opp.number)
+
+
+def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Alert], since: dict[str, datetime | None], now: datetime, held=()) -> int:
     """Announce newly found conditions of one deal: each reader's message of the episode is updated
-    to list them, or, for a reader without one, posted. Returns the messages posted."""
+    to list them, or, for a reader without one, posted — unless the reader is in ``held`` (their
+    DMs of this scan go out as one, see ``plan``). Returns the messages posted."""
     live = {m.channel: m for m in episode_messages(session, opp.id, now)}
     for alert in alerts:
         alert.notified_at = now
@@ -227,6 +252,8 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
     for target, channel, lang in routes(session, config, opp, {a.condition: since.get(a.condition) for a in alerts}, now):
         if channel in live:
             updated.append(live[channel])
+            continue
+        if target == "dm" and channel in held:
             continue
         message = outbox.enqueue(
             session,
@@ -342,3 +369,20 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
         )
         sent += 1
     return sent
+
+
+def send_bundled(session: Session, config: Config, workspace_id: str, bundled: dict[str, list[int]], now: datetime) -> int:
+    """One DM per person of ``plan``'s bundled: their deals of this scan, most pressing first."""
+    for channel, oids in sorted(bundled.items()):
+        lang = _reader_language(session, config, workspace_id, channel)
+        views = [deal_view(session, config, session.get(Opportunity, oid), lang) for oid in oids]
+        outbox.enqueue(
+            session,
+            workspace_id=workspace_id,
+            key=f"bundle:{channel}:{int(now.timestamp())}",
+            kind="alert_bundle",
+            channel=channel,
+            reply=bundle_message(views, config, lang, burst=True),
+            now=now,
+        )
+    return len(bundled)

@@ -1,6 +1,8 @@
-"""How a person wants to hear about their own deals' alerts (``/opp alerts``): one DM per deal
-(``each``), one DM a day (``bundle``), the alerts channel only (``channel``), DMs but never a
-channel (``dm_only``); and a mute for some days. Each change is recorded as a member event."""
+"""How a person wants to hear about their own deals' alerts (``/opp alerts``): the default
+(``each``: a DM per deal, or one DM listing them when several deals need attention in one scan),
+always one DM per deal (``dm``), one DM a day (``bundle``), the alerts channel only (``channel``),
+DMs as by default but never a channel (``dm_only``); and a mute for some days. Each change is
+recorded as a member event."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from bot.team.changes import assign
 from bot.team.members import Actor
 from store.models import Member
 
-MODES = ("each", "bundle", "channel", "dm_only")
+MODES = ("each", "dm", "bundle", "channel", "dm_only")
 MAX_MUTE_DAYS = 90
 
 

@@ -1,6 +1,7 @@
 """What a scan at a given moment would send, without changing or sending anything (`oppbot scan
 --dry-run --at ...`): one line per message — recipient, DM or channel, posted or updated, the deals
-and their conditions — then one line counting messages per recipient."""
+and their conditions (one line for a DM about several deals, bot.alerts.notices.plan) — then one
+line counting messages per recipient."""
 
 from __future__ import annotations
 
@@ -57,14 +58,15 @@ def preview(session: Session, config: Config, workspace_id: str, findings: dict,
     if not config.alerts.working_time(local):
         return [*lines, f"nothing is sent at {local:%a %Y-%m-%d %H:%M}: outside working time; alerts wait for the next working hour"]
     sent: Counter[str] = Counter()
-    for oid, conditions in announced.items():
-        opp = session.get(Opportunity, oid)
-        live = {m.channel for m in notices.episode_messages(session, oid, now)}
-        since = {c: findings[(oid, c)].since for c in conditions}
-        for target, channel, _ in notices.routes(session, config, opp, since, now):
-            verb = "update" if channel in live else "post"
-            lines.append(f"-> {target} {channel} {verb} #{opp.number}: {_names(conditions)}")
-            sent[channel] += 1
+    sends, bundled = notices.plan(session, config, {oid: {c: findings[(oid, c)].since for c in cs} for oid, cs in announced.items()}, now)
+    for oid, target, channel, update in sends:
+        verb = "update" if update else "post"
+        lines.append(f"-> {target} {channel} {verb} #{session.get(Opportunity, oid).number}: {_names(announced[oid])}")
+        sent[channel] += 1
+    for channel, oids in sorted(bundled.items()):
+        shown = "; ".join(f"#{session.get(Opportunity, oid).number}: {_names(announced[oid])}" for oid in oids)
+        lines.append(f"-> dm {channel} post one DM about {len(oids)} deals: {shown}")
+        sent[channel] += 1
     lines += _bundles(session, config, workspace_id, announced, now, sent)
     total = sum(sent.values())
     per = ", ".join(f"{who} {n}" for who, n in sorted(sent.items())) or "nobody"

@@ -18,7 +18,8 @@ and clear (bot.alerts.notices). Messages go out only in working time (working da
 hours, team timezone); an alert found outside it waits, unannounced, for the first scan in working
 time. Routing: the owner by DM (unless muted, bundled daily or channel-only), the alerts channel
 for big or grade-A deals (unless the owner chose DM-only); nobody hears about a condition their
-own change caused. An alert nobody acted on for ``alerts.escalate_after_days`` goes to the owner's
+own change caused. Someone on the default mode whose DMs of one scan would be about several deals
+gets one DM listing them, most pressing first (bot.alerts.notices.plan). An alert nobody acted on for ``alerts.escalate_after_days`` goes to the owner's
 manager. A snoozed alert is quiet until the snooze ends, then announced again if its condition
 still holds.
 """
@@ -132,10 +133,12 @@ def scan(session: Session, *, config: Config, workspace_id: str, now: datetime, 
     by_deal: dict[int, list[Alert]] = {}
     for alert in session.scalars(select(Alert).where(*unannounced).order_by(Alert.id)):
         by_deal.setdefault(alert.opportunity_id, []).append(alert)
+    since = {oid: {a.condition: f.since if (f := findings.get((oid, a.condition))) else None for a in alerts} for oid, alerts in by_deal.items()}
+    _, bundled = notices.plan(session, config, since, now)
     for oid, alerts in sorted(by_deal.items()):
-        since = {a.condition: f.since if (f := findings.get((oid, a.condition))) else None for a in alerts}
-        notices.announce(session, config, session.get(Opportunity, oid), alerts, since, now)
+        notices.announce(session, config, session.get(Opportunity, oid), alerts, since[oid], now, held=bundled)
         result.notified += len(alerts)
+    notices.send_bundled(session, config, workspace_id, bundled, now)
     result.escalated = notices.escalate(session, config, workspace_id, findings, now)
     return result
 

@@ -41,6 +41,7 @@ def condition_name(condition: str, lang: str) -> str:
 
 
 SIGNS = {"high": "🔴 ", "warn": "⚠️ ", "info": ""}
+BURST_TOP = 5  # deals listed in one DM about several deals; the rest are counted
 
 
 def why_text(condition: str, why: dict, config: Config, lang: str) -> str:
@@ -115,10 +116,12 @@ def alert_actions(view: AlertView, config: Config, lang: str) -> dict:
     return {"type": "actions", "block_id": f"alert_{aid}", "elements": elements}
 
 
-def bundle_message(views: list[AlertView], config: Config, lang: str) -> Reply:
-    title = t(lang, "alert_bundle_title", count=len(views))
+def bundle_message(views: list[AlertView], config: Config, lang: str, *, burst: bool = False) -> Reply:
+    """The daily bundle (deal by deal), or, ``burst``, the one DM about several deals that need
+    attention at once: the top ``BURST_TOP`` first, then "and N more" with the command to see them."""
+    title = t(lang, "alert_burst_title" if burst else "alert_bundle_title", count=len(views))
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(f"*{title}*")}]
-    shown = views[:45]
+    shown = views[: BURST_TOP if burst else 45]
     for view in shown:
         line = f"*{alert_title(view, lang)}*\n{reasons_text(view, config, lang)}"
         blocks.append(
@@ -129,7 +132,8 @@ def bundle_message(views: list[AlertView], config: Config, lang: str) -> Reply:
             }
         )
     if len(views) > len(shown):
-        blocks.append({"type": "context", "elements": [mrkdwn(t(lang, "list_more", more=len(views) - len(shown)))]})
+        more = t(lang, "alert_burst_more" if burst else "list_more", more=len(views) - len(shown))
+        blocks.append({"type": "context", "elements": [mrkdwn(more)]})
     return Reply(title, blocks)
 
 

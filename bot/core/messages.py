@@ -246,7 +246,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "why_close_passed_today": ("预计成交日 {due} 就是今天，商机仍未关闭", "expected close {due} is today and the deal is still open"),
     "alert_title": ("{sign}#{number} {title}：{conditions}", "{sign}#{number} {title}: {conditions}"),
     "alert_list_sep": ("、", ", "),
-    "alert_pref_each": ("好的：你的商机有提醒时，每个商机私信你一条消息。", "OK: you get one DM per deal when your deals need attention."),
+    "alert_pref_dm": ("好的：你的商机有提醒时，每个商机私信你一条消息。", "OK: you get one DM per deal when your deals need attention."),
+    "alert_pref_each": (
+        "好的：恢复默认：一个商机有提醒时单独私信你；同时有几个商机时合并成一条私信。",
+        "OK: back to the default: a DM about a deal that needs attention, or one DM listing them when several do at once.",
+    ),
     "alert_pref_bundle": ("好的：你的商机提醒每个工作日 {time} 汇总成一条私信。", "OK: your deal alerts come as one DM each working day at {time}."),
     "alert_pref_channel": (
         "好的：不再私信你商机提醒；大额或 A 级商机仍会发到提醒频道。",
@@ -256,9 +260,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert_pref_muted": ("好的：{until} 之前不再私信你商机提醒。", "OK: no alert DMs until {until}."),
     "alert_pref_unmuted": ("好的：已取消静音，商机提醒照常私信你。", "OK: unmuted; alert DMs are back on."),
     "need_alert_pref": (
-        "请说明怎么接收商机提醒：`私信`（每个商机一条）、`汇总`（每天一条）、`频道`、`仅私信`、`静音 3天`（最多 {limit} 天）或 `取消静音`。"
+        "请说明怎么接收商机提醒：`默认`、`私信`（每个商机一条）、`汇总`（每天一条）、`频道`、`仅私信`、`静音 3天`（最多 {limit} 天）或 `取消静音`。"
         "例如：`/opp 提醒设置 汇总`",
-        "Say how you want deal alerts: `dm` (one per deal), `bundle` (one a day), `channel`, `dm-only`, `mute 3d` (at most {limit} days) "
+        "Say how you want deal alerts: `default`, `dm` (one per deal), `bundle` (one a day), `channel`, `dm-only`, `mute 3d` (at most {limit} days) "
         "or `unmute`. For example: `/opp alerts bundle`",
     ),
     "alert_whose_move": ("轮到 <@{owner}> 处理", "<@{owner}>'s move"),
@@ -269,6 +273,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert_acted_lost": ("<@{who}> 标记为输单（{reason}）", "<@{who}> marked the deal lost ({reason})"),
     "alert_cleared": ("✅ 已解决", "✅ Resolved"),
     "alert_bundle_title": ("今日商机提醒（{count} 条）", "Today's deal alerts ({count})"),
+    "alert_burst_title": ("你有 {count} 个商机需要处理", "{count} of your deals need attention"),
+    "alert_burst_more": ("还有 {more} 个 — `/opp 列表`", "and {more} more — `/opp list`"),
     "btn_snooze": ("暂停 {days} 天", "Snooze {days}d"),
     "placeholder_reassign": ("转给…", "Reassign to…"),
     "placeholder_mark_lost": ("标记输单…", "Mark lost…"),
