@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.reporting.digests import send_due_digests
-from bot.worker import scan_all, send_outbox
-from bot.worker.sender import sender_client
+from bot.worker import send_outbox
 from store.models import Member, Opportunity, Risk
+from tests import test_alerts
 from tests.conftest import USERS, payload_text
 from tests.slackcheck import assert_valid_message
 from tests.test_home import open_home, text_of
@@ -19,27 +18,7 @@ from tests.test_home import open_home, text_of
 ALICE, BOB, BOSS = (USERS[n]["user_id"] for n in ("alice", "bob", "boss"))
 
 
-@pytest.fixture
-def client(fake):
-    return sender_client("xoxb-test", fake.api_url, retries=0)
-
-
-def posts(fake):
-    return [c for c in fake.calls("chat.postMessage") if not c.failed]
-
-
-@pytest.fixture
-def run(rt, client, fake):
-    """One worker pass at the clock's time: scan, then send. Returns the messages posted."""
-
-    def go():
-        now = rt.clock.now()
-        before = len(posts(fake))
-        scan_all(rt, client, now)
-        send_outbox(rt, client, now)
-        return posts(fake)[before:]
-
-    return go
+client, posts, run = test_alerts.client, test_alerts.posts, test_alerts.run  # the worker's pass: scan, bundles, send
 
 
 def manager_of_alice_is_bob(rt):
