@@ -211,3 +211,22 @@ def test_an_alert_preference_that_cannot_be_read_shows_how_to_say_it(slack):
     assert "Say how you want deal alerts" in answer.text and "`/opp alerts bundle`" in answer.text
     assert "例如：`/opp 提醒设置 汇总`" in slack.command("alice", "提醒设置 静音 100天").text  # at most 90 days
     assert "Reminder" not in slack.command("alice", "alerts").text  # `alerts` is not `remind`
+
+
+def test_messages_posted_before_one_message_per_deal_are_still_updated_and_resolved(slack, rt, clock, deal, run, fake):
+    """An upgrade finds alert messages keyed the old way (``alert:<alert id>:<round>:<target>``, one
+    per condition): they belong to their deal and are updated like the new ones."""
+    from store.models import Alert, OutboxMessage
+
+    edit(rt, 1, amount=900_000, expected_close=date(2026, 11, 20))
+    first = {p.args["channel"]: p.response["ts"] for p in run()}
+    with rt.transaction() as session:  # as the previous version wrote them
+        alert_id = session.scalars(select(Alert.id).where(Alert.condition == "close_passed")).one()
+        for n, message in enumerate(session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("deal:%")))):
+            message.key = f"alert:{alert_id}:0:target{n}"
+    edit(rt, 1, expected_close=date(2026, 12, 31))  # the condition clears
+    before = len(updates(fake))
+    assert run() == []  # nothing posted anew
+    resolved = updates(fake)[before:]
+    assert sorted(u.args["ts"] for u in resolved) == sorted(first.values())
+    assert all("Resolved" in payload_text(u.args) or "已解决" in payload_text(u.args) for u in resolved)

@@ -16,7 +16,7 @@ import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, alert_message, bundle_message
@@ -179,10 +179,15 @@ def episode_messages(session: Session, opportunity_id: int, now: datetime, *, in
     start = episode_start(session, opportunity_id, now, include_now=include_now)
     if start is None:
         return []
+    # messages posted before alerts were one message per deal carry ``alert:<alert id>:…`` (an
+    # escalation note ``alert:<id>:escalate:…``): they are the deal's messages too, so an upgrade
+    # leaves none of them unresolved
+    alerts = session.scalars(select(Alert.id).where(Alert.opportunity_id == opportunity_id, Alert.notified_at >= start)).all()
+    legacy = and_(or_(*(OutboxMessage.key.like(f"alert:{a}:%") for a in alerts)), OutboxMessage.key.not_like("%:escalate:%")) if alerts else false()
     return list(
         session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.key.like(f"deal:{opportunity_id}:%"), OutboxMessage.update_of.is_(None), OutboxMessage.created_at >= start)
+            .where(or_(OutboxMessage.key.like(f"deal:{opportunity_id}:%"), legacy), OutboxMessage.update_of.is_(None), OutboxMessage.created_at >= start)
             .order_by(OutboxMessage.id)
         )
     )
