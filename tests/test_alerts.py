@@ -214,7 +214,7 @@ def test_a_muted_member_gets_no_dms_until_the_mute_ends(rt, clock, deal, run):
 
 
 def test_a_member_who_chose_the_daily_bundle_gets_one_dm_a_day(rt, clock, deal, run, slack):
-    slack.command("alice", "new Second deal 1万")
+    slack.command("alice", "new Second deal 20万")
     member(rt, ALICE, alert_mode="bundle")
     at(clock, "2026-11-25T08:30")
     edit(rt, 1, expected_close=date(2026, 11, 20))
@@ -225,6 +225,7 @@ def test_a_member_who_chose_the_daily_bundle_gets_one_dm_a_day(rt, clock, deal, 
     assert bundle.args["channel"] == ALICE
     text = payload_text(bundle.args)
     assert "Today's deal alerts (2)" in text and "#1" in text and "#2" in text
+    assert text.index("#2 Second deal") < text.index("#1 Acme ERP"), text  # most pressing first: #2 (20万) is bigger than #1 (5万)
     at(clock, "2026-11-25T15:00")
     assert run() == []
 

@@ -330,15 +330,21 @@ def bundle_due(config: Config, now: datetime) -> datetime | None:
 
 
 def bundle_views(session: Session, config: Config, member: Member, since: datetime, lang: str) -> list[AlertView]:
-    """The member's deals with alerts announced since ``since``: one view per deal, each listing all its open conditions."""
+    """The member's deals with alerts announced since ``since``, most pressing first: one view per
+    deal, each listing all its open conditions."""
     alerts = session.scalars(
         select(Alert)
         .join(Opportunity, Opportunity.id == Alert.opportunity_id)
         .where(Opportunity.owner_id == member.id, Alert.cleared_at.is_(None), Alert.notified_at > since, Alert.snoozed_until.is_(None))
         .order_by(Alert.opportunity_id, Alert.id)
     ).all()
-    deals = sorted({a.opportunity_id for a in alerts if not caused_by(session, member.id, a.opportunity_id, a.condition, a.opened_at)})
-    return [deal_view(session, config, session.get(Opportunity, oid), lang) for oid in deals]
+    conditions: dict[int, dict[str, datetime]] = {}
+    for a in alerts:
+        if not caused_by(session, member.id, a.opportunity_id, a.condition, a.opened_at):
+            conditions.setdefault(a.opportunity_id, {})[a.condition] = a.opened_at
+    deals = {oid: session.get(Opportunity, oid) for oid in conditions}
+    ordered = sorted(deals, key=lambda oid: pressing(config, deals[oid], conditions[oid]))  # most pressing first
+    return [deal_view(session, config, deals[oid], lang) for oid in ordered]
 
 
 def bundle_members(session: Session, workspace_id: str, now: datetime) -> list[Member]:
