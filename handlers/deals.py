@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.blocks import forms
 from bot.blocks.deals import deal_list, duplicate_choice, history
 from bot.blocks.errors import error_text
+from bot.blocks.forms import DUPLICATE_OK
 from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput, UserError
@@ -24,7 +25,7 @@ from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
-from handlers.forms import read_deal_form, read_log_form, read_meta, values_of
+from handlers.forms import form_ticked, read_deal_form, read_log_form, read_meta, values_of
 from handlers.risks import flag_risk
 from handlers.slack_io import open_modal, saved
 from store.queries import DealFilter, search_deals
@@ -288,7 +289,7 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
             ).id
         if creating:
             key = f"view:{view['id']}" if view.get("id") else None  # a repeated submission of one form saves once
-            opp, created = _create_from_form(session, actor, deal, rt, key)
+            opp, created = _create_from_form(session, actor, deal, rt, key, anyway=form_ticked(values_of(view), DUPLICATE_OK))
             headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
         else:
             opp, changed = opportunities.update(
@@ -301,10 +302,12 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
     saved(client, context, card_for(rt, actor, view_of_deal, headline), meta.channel)
 
 
-def _create_from_form(session, actor: Actor, deal, rt: Runtime, key: str | None):
-    """The new-deal form's deal; one that looks like open deals is sent back to the form, naming them."""
+def _create_from_form(session, actor: Actor, deal, rt: Runtime, key: str | None, *, anyway: bool):
+    """The new-deal form's deal; one that looks like open deals is sent back to the form, naming them,
+    unless its Create anyway box is ticked (then created, recorded and the other owners told)."""
+    mode = merging.CONFIRMED if anyway else merging.ASK
     try:
-        opp, created, _ = merging.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, mode=merging.ASK, request_key=key)
+        opp, created, _ = merging.create(session, actor=actor, deal=deal, config=rt.config, clock=rt.clock, mode=mode, request_key=key)
     except merging.DuplicateFound as found:
         names = ", ".join(f"#{m.number} {clip(m.title, 60)}" for m in found.matches)
         raise BadInput("duplicate_form", field="title", matches=names) from None

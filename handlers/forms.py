@@ -77,9 +77,14 @@ def read_deal_form(values: dict, *, config: Config, today: date) -> tuple[DealIn
         owner = None
     answers = {c.key: _selected(values, f"q_{c.key}") for c in config.qualification.criteria}
     deal.qualification = {key: choice for key, choice in answers.items() if choice}
-    chosen = (values.get("strategic") or {}).get("strategic", {}).get("selected_options")
-    deal.strategic = bool(chosen)
+    deal.strategic = form_ticked(values, "strategic")
     return deal, errors, owner
+
+
+def form_ticked(values: dict, name: str) -> bool:
+    """Whether the form's checkbox ``name`` (block and action id) has an option ticked."""
+    chosen = ((values.get(name) or {}).get(name) or {}).get("selected_options")
+    return bool(chosen) and isinstance(chosen, list)
 
 
 def read_log_form(values: dict, *, today: date) -> tuple[str, str, str | None, date | None]:

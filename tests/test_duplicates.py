@@ -12,6 +12,7 @@ from bot.console.slack_api import TEAM_ID
 from bot.deals.duplicates import account_key, similar_titles
 from bot.imports.spreadsheet import import_deals, read_rows
 from store.models import Activity, Event, Opportunity, OutboxMessage, Risk
+from tests.slackcheck import assert_valid_view
 from tests.test_commands import ephemeral, refused
 from tests.test_permissions import set_role
 
@@ -147,6 +148,21 @@ def test_the_new_deal_form_names_the_duplicates_inline(slack, db):
     assert body["response_action"] == "errors" and list(body["errors"]) == ["title"]
     assert "#1 苏州恒通 WMS" in body["errors"]["title"] and "仍然创建" in body["errors"]["title"]
     assert db.count(Opportunity) == 1
+
+
+def test_the_new_deal_form_creates_anyway_when_its_box_is_ticked(slack, db, rt):
+    slack.command("alice", "new 苏州恒通 WMS 客户 苏州恒通")
+    slack.command("li", "新建")
+    view = slack.opened_view()
+    assert_valid_view(view)
+    answer = slack.submit("li", view, {"title": "恒通二期", "account": "苏州恒通有限公司", "duplicate_ok": True}, view_id="V0DUP")
+    assert answer.status == 200 and answer.body == ""  # saved: the modal closes
+    assert [d.title for d in db.deals()] == ["苏州恒通 WMS", "恒通二期"]
+    assert [(e.kind, e.new) for e in db.events(2) if e.kind.startswith("duplicate")] == [("duplicate_confirmed", "#1")]
+    told = [channel for channel, _ in dms(rt)]
+    assert told.count("U0ALICE") == 1  # the other deal's owner, once
+    slack.submit("li", view, {"title": "恒通二期", "account": "苏州恒通有限公司", "duplicate_ok": True}, view_id="V0DUP")  # a double submit
+    assert db.count(Opportunity) == 2 and [channel for channel, _ in dms(rt)].count("U0ALICE") == 1
 
 
 # --- imports -------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class FormMeta:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})
 
 
+DUPLICATE_OK = "duplicate_ok"  # the new-deal form's "create it anyway" box
+
+
 def deal_modal(config: Config, lang: str, *, owner: str, meta: FormMeta, deal: DealView | None = None) -> dict:
     """The new-deal form, or the edit form prefilled from ``deal``."""
     blocks = [_text_input("title", lang, deal and deal.title, optional=False)]
@@ -67,6 +70,9 @@ def deal_modal(config: Config, lang: str, *, owner: str, meta: FormMeta, deal: D
     blocks.append(_input("strategic", lang, checkbox))
     blocks += [_text_input(name, lang, deal and getattr(deal, name)) for name in BANT_FIELDS]
     blocks.append(_text_input("tags", lang, deal and ", ".join(deal.tags) or None, hint=t(lang, "hint_tags"), max_length=400))
+    if deal is None:  # a new deal that looks like an open one (撞单) is sent back unless this is ticked
+        anyway = {"text": plain(t(lang, "duplicate_anyway_option")), "description": plain(t(lang, "duplicate_anyway_detail")), "value": "yes"}
+        blocks.append(_input(DUPLICATE_OK, lang, {"type": "checkboxes", "action_id": DUPLICATE_OK, "options": [anyway]}))
     title = t(lang, "modal_edit", number=deal.number) if deal else t(lang, "modal_new")
     return _modal(Form.EDIT_DEAL if deal else Form.NEW_DEAL, title, blocks, meta, lang)
 

@@ -20,9 +20,15 @@ DUPLICATE_MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate_open": ("打开 #{number}", "Open #{number}"),
     "duplicate_create": ("仍然创建", "Create anyway"),
     "duplicate_form": (
-        "可能撞单：{matches}。请在标题或客户名里写明区别；确实要创建，请用 `/opp new …` 并点「仍然创建」。",
-        "Possible duplicate of {matches}. Make the title or account say what is different; to create it anyway use `/opp new …` and choose Create anyway.",
+        "可能撞单：{matches}。请在标题或客户名里写明区别；确实是另一个商机，请勾选表单底部的「仍然创建」再提交。",
+        "Possible duplicate of {matches}. Make the title or account say what is different; if it really is another deal, tick Create anyway at the bottom of the form and submit again.",
     ),
+    "duplicate_anyway_option": ("仍然创建：这是另一个商机", "Create anyway: this is another deal"),
+    "duplicate_anyway_detail": (
+        "只在提示撞单后勾选；会记录，并通知对方负责人和经理",
+        "Tick after a duplicate warning: recorded; their owner and manager are told",
+    ),
+    "field_duplicate_ok": ("撞单", "Duplicates"),
     "duplicate_told": (
         "<@{creator}> 新建了 #{number} {title}，与你关注的 {others} 可能撞单，对方确认仍然创建。需要时可用 `/opp merge {number} into …` 合并。",
         "<@{creator}> created #{number} {title}, a possible duplicate of {others}, and confirmed it is another deal. A manager can merge them with `/opp merge {number} into …`.",
