@@ -279,6 +279,7 @@ class OutboxMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     blocks: Mapped[list | None] = mapped_column(JSON)
     update_of: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))  # chat.update of that message
+    thread_of: Mapped[int | None] = mapped_column(Integer)  # a reply in the thread of that row's message (also shown in the channel)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -55,6 +55,8 @@ def test_one_message_per_deal_lists_every_condition_and_is_updated_in_place(slac
     fresh = run()  # the customer has been silent for 14 days by now: the app flags it, a new episode
     assert sorted(p.args["text"] for p in fresh) == ["🔴 #1 Acme ERP: Risk", "🔴 #1 Acme ERP：风险"]
     assert not {p.response["ts"] for p in fresh} & set(first.values())
+    [reply] = [p for p in fresh if p.args.get("thread_ts")]  # the channel's: in the deal's thread, shown in the channel too
+    assert (reply.args["thread_ts"], reply.args["reply_broadcast"], reply.args["text"]) == (first[CHANNEL], True, "🔴 #1 Acme ERP：风险")
     resolved = updates(fake)[before:]
     assert open_alerts(rt) == [(1, "risk")]
     assert {u.args["text"] for u in resolved} == {"#1 Acme ERP: Close date passed, Stalled", "#1 Acme ERP：预计成交日已过、停滞"}  # no sign once resolved

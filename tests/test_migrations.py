@@ -142,3 +142,18 @@ def test_the_pool_clock_migration_starts_open_deals_clocks_at_their_last_activit
         with Session(engine) as session:  # the search index of 0007 still works
             found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
             assert [o.number for o in found.deals] == [3]
+
+
+def test_the_outbox_threads_migration_adds_a_column_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0009")
+        before = deals(engine)
+        command.upgrade(config, "0010")
+        assert deals(engine) == before
+        assert "thread_of" in {c["name"] for c in inspect(engine).get_columns("outbox")}
+        command.downgrade(config, "0009")
+        assert deals(engine) == before
+        assert "thread_of" not in {c["name"] for c in inspect(engine).get_columns("outbox")}

@@ -448,3 +448,26 @@ def test_a_connection_error_is_an_unknown_outcome_looked_for_before_posting_agai
     assert send_due(rt.sessions, client, clock.now()).sent == 1
     assert [c.args["channel"] for c in fake.calls("conversations.history")] == ["D" + ALICE]  # looked first
     assert in_conversation(fake, ALICE) == {key: 1}
+
+
+def test_a_thread_reply_waits_for_the_post_that_starts_its_thread_then_replies_in_it(rt, fake, client, clock):
+    """A deal's later alert in a channel replies in the thread of its first post, also shown in the
+    channel (so the history look-up before a repeat finds it); while that first post is not out,
+    the reply waits a minute, no attempt counted."""
+    with rt.transaction() as session:
+        first = enqueue(session, workspace_id="T0001", key="a", kind="alert", channel="#deal-alerts", reply=message("v1"), now=clock.now())
+        enqueue(session, workspace_id="T0001", key="b", kind="alert", channel="#deal-alerts", reply=message("again"), now=clock.now(), thread_of=first.id)
+    fake.fail("chat.postMessage", status=400, error="channel_not_found")  # the first post fails once, for sure
+    result = send_due(rt.sessions, client, clock.now())
+    assert (result.sent, result.failed, result.deferred) == (0, 1, 1)
+    assert rows(rt)[1].attempts == 0
+    clock.advance(minutes=5)
+    send_due(rt.sessions, client, clock.now())
+    anchor, reply = [c for c in fake.calls("chat.postMessage") if not c.failed]
+    assert (reply.args["channel"], reply.args["thread_ts"], reply.args["reply_broadcast"], reply.args["text"]) == (
+        anchor.response["channel"],
+        anchor.response["ts"],
+        True,
+        "again",
+    )
+    assert "thread_ts" not in anchor.args

@@ -193,6 +193,18 @@ def episode_messages(session: Session, opportunity_id: int, now: datetime, *, in
     )
 
 
+def first_post(session: Session, opportunity_id: int, channel: str) -> int | None:
+    """The deal's first post in a channel (its thread: later episodes reply in it), if any."""
+    return session.scalar(
+        select(func.min(OutboxMessage.id)).where(
+            OutboxMessage.key.like(f"deal:{opportunity_id}:%"),
+            OutboxMessage.channel == channel,
+            OutboxMessage.update_of.is_(None),
+            OutboxMessage.thread_of.is_(None),
+        )
+    )
+
+
 def _reader_language(session: Session, config: Config, workspace_id: str, channel: str) -> str:
     if channel[:1] in ("U", "W"):
         member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == channel)).first()
@@ -268,6 +280,7 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
             channel=channel,
             reply=alert_message(deal_view(session, config, opp, lang), config, lang),
             now=now,
+            thread_of=None if target == "dm" else first_post(session, opp.id, channel),
         )
         posted += 1
         for alert in alerts:

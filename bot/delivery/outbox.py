@@ -23,6 +23,7 @@ def enqueue(
     now: datetime,
     not_before: datetime | None = None,
     update_of: int | None = None,
+    thread_of: int | None = None,
 ) -> OutboxMessage:
     """Queue ``reply`` for ``channel`` (a channel, or a user id for a DM). ``key`` identifies the
     message: queuing the same key twice queues it once and returns the first."""
@@ -37,6 +38,7 @@ def enqueue(
         text=reply.text,
         blocks=reply.blocks,
         update_of=update_of,
+        thread_of=thread_of,
         created_at=now,
         next_attempt_at=not_before or now,
         attempts=0,

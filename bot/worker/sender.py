@@ -82,6 +82,7 @@ class _Claimed:
     attempts: int
     created_at: datetime
     look_first: bool  # an earlier post may have reached Slack: look in the history before posting
+    thread_of: int | None = None  # a reply in the thread of that row's message
 
 
 def backoff(attempts: int) -> timedelta:
@@ -125,7 +126,9 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         ).rowcount
         if taken != 1:
             return None
-        return _Claimed(row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, row.created_at, look_first=interrupted or unknown)
+        return _Claimed(
+            row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, row.created_at, interrupted or unknown, row.thread_of
+        )
 
 
 def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, *, limit: int = 200) -> SendResult:
@@ -144,8 +147,26 @@ def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, 
     return result
 
 
+def _thread(sessions: sessionmaker[Session], msg: _Claimed) -> dict | None:
+    """Where a reply goes: the channel and ts of the message that starts its thread ({} for a
+    message of its own; None while that one is not out yet). A reply is also shown in the channel
+    (reply_broadcast), so the history look-up before a repeat finds it as it finds any post."""
+    if msg.thread_of is None:
+        return {}
+    with sessions() as session:
+        anchor = session.get(OutboxMessage, msg.thread_of)
+        if anchor is None or anchor.sent_at is None:
+            return None if anchor is not None else {}
+        return {"channel": anchor.slack_channel, "thread_ts": anchor.slack_ts, "reply_broadcast": True}
+
+
 def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
     """Post a new message, after looking for it in the conversation if an earlier try may have posted it."""
+    thread = _thread(sessions, msg)
+    if thread is None:  # its thread's first message is not out yet: try again shortly
+        _release(sessions, msg.id, now + timedelta(minutes=1), None, count=False)
+        result.deferred += 1
+        return
     posted = None
     try:
         posted = _already_posted(client, msg) if msg.look_first else None
@@ -157,7 +178,7 @@ def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, 
     else:
         try:
             response = client.chat_postMessage(
-                channel=msg.channel,
+                **{"channel": msg.channel, **thread},
                 text=msg.text,
                 blocks=msg.blocks,
                 metadata={"event_type": EVENT_TYPE, "event_payload": {"key": msg.key}},
