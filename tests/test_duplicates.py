@@ -231,3 +231,18 @@ def test_the_button_value_is_the_typed_text(slack):
     slack.command("alice", "new Acme ERP account Acme")
     value = create_button(slack.command("bob", "new Acme ERP budget:approved account Acme"))["value"]
     assert value == "en|1|Acme ERP budget:approved account Acme"
+
+
+def test_the_migrations_frozen_account_key_agrees_with_todays_rule():
+    """Migration 0008 keeps its own copy of the rule (a migration must not change with the code):
+    today the two agree."""
+    import importlib.util
+
+    from store.db import MIGRATIONS
+
+    path = next((MIGRATIONS / "versions").glob("0008_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0008", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    names = ["苏州恒通有限公司", "ＳＵＺＨＯＵ hengtong", "Suzhou Hengtong Co., Ltd.", "苏州恒通集团有限公司", "有限公司", "Globex Inc.", "", None]
+    assert [migration.account_key(n) for n in names] == [account_key(n) for n in names]
