@@ -93,48 +93,53 @@ def return_day(config: Config, warned_at: datetime) -> str:
     return (warned_at + timedelta(days=config.pool.warn_days)).astimezone(config.tz).date().isoformat()
 
 
+def _each_due(rt, condition, act) -> int:
+    """``act(session, deal)`` on each deal meeting ``condition``, each in its own transaction with
+    the deal locked and checked again (someone may have acted since it was listed). Returns how many."""
+    done = 0
+    for deal_id in _ids(rt, condition):
+        with rt.transaction() as session:
+            opp = _locked(session, deal_id, condition)
+            if opp is not None:
+                act(session, opp)
+                done += 1
+    return done
+
+
 def warn_idle_deals(rt, now: datetime) -> int:
     """DM each owner whose deal returns in ``warn_days``, once a period. Returns how many."""
     config = rt.config
     if config.pool.warn_days == 0:
         return 0
-    warned = 0
-    for deal_id in _ids(rt, _to_warn(config, now)):
-        with rt.transaction() as session:
-            opp = _locked(session, deal_id, _to_warn(config, now))
-            if opp is None:
-                continue
-            opp.pool_warned_at = now
-            system = assignment.system_member(session, opp.workspace_id, now)
-            day = return_day(config, now)
-            session.add(Event(opportunity_id=opp.id, actor_id=system.id, at=now, kind="pool", field="warned", old=None, new=day))
-            lang = language_of(opp.owner, config)
-            text = t(lang, "pool_warn_dm", number=opp.number, title=esc(opp.title), day=day, days=config.pool.return_days[opp.grade])
-            reply = pool_warning_message(text, opp.number, token_of(opp), lang)
-            offers.dm(session, opp.workspace_id, opp.owner.slack_user_id, f"pool-warn:{opp.id}:{now.isoformat()}", reply, now)
-            warned += 1
-    return warned
+
+    def warn(session: Session, opp: Opportunity) -> None:
+        opp.pool_warned_at = now
+        system = assignment.system_member(session, opp.workspace_id, now)
+        day = return_day(config, now)
+        session.add(Event(opportunity_id=opp.id, actor_id=system.id, at=now, kind="pool", field="warned", old=None, new=day))
+        lang = language_of(opp.owner, config)
+        text = t(lang, "pool_warn_dm", number=opp.number, title=esc(opp.title), day=day, days=config.pool.return_days[opp.grade])
+        reply = pool_warning_message(text, opp.number, token_of(opp), lang)
+        offers.dm(session, opp.workspace_id, opp.owner.slack_user_id, f"pool-warn:{opp.id}:{now.isoformat()}", reply, now)
+
+    return _each_due(rt, _to_warn(config, now), warn)
 
 
 def return_idle_deals(rt, now: datetime) -> int:
     """Deals due (and warned) go back to the public pool, announced to the channel, the owner and
     the pool manager. Returns how many."""
     config = rt.config
-    returned = 0
-    for deal_id in _ids(rt, _to_return(config, now)):
-        with rt.transaction() as session:
-            opp = _locked(session, deal_id, _to_return(config, now))
-            if opp is None:
-                continue
-            system = assignment.system_member(session, opp.workspace_id, now)
-            owner = opp.owner.slack_user_id
-            why = t(config.language, "as_why_idle", user=owner, days=config.pool.return_days[opp.grade])
-            assignment.to_pool(session, config, opp, why, by=system.id, now=now)
-            opp.responsible_id = None
-            text = t(config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)
-            offers.dm(session, opp.workspace_id, owner, f"pool-returned:{opp.id}:{now.isoformat()}", message(text), now)
-            returned += 1
-    return returned
+
+    def give_back(session: Session, opp: Opportunity) -> None:
+        system = assignment.system_member(session, opp.workspace_id, now)
+        owner = opp.owner.slack_user_id
+        why = t(config.language, "as_why_idle", user=owner, days=config.pool.return_days[opp.grade])
+        assignment.to_pool(session, config, opp, why, by=system.id, now=now)
+        opp.responsible_id = None
+        text = t(config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)
+        offers.dm(session, opp.workspace_id, owner, f"pool-returned:{opp.id}:{now.isoformat()}", message(text), now)
+
+    return _each_due(rt, _to_return(config, now), give_back)
 
 
 def _warned_deal(session: Session, actor: Actor, number: int, token: str) -> Opportunity:
