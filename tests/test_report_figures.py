@@ -274,3 +274,44 @@ def test_unanswered_offers_counts_only_offers_still_waiting_in_this_workspace(rt
     with rt.sessions() as s:
         assert metrics.unanswered_offers(s, TEAM_ID) == 3
         assert metrics.unanswered_offers(s, "T0NOBODY") == 0
+
+
+@pytest.mark.parametrize("status", ["won", "lost"])
+def test_closed_lists_the_deals_closed_from_the_periods_first_instant_to_just_before_its_end(rt, world, status):
+    """The digest's won and lost lists: deals of that status closed in [start, end) of this
+    workspace, biggest first then by number; the count and amount are the ones given."""
+    e, period = Expect(rt.config, world), month_of(TODAY, rt.config.tz)
+    expected = [d for d in e.g.deals if d["status"] == status and period.start <= d["closed_at"] < period.end]
+    assert any(d["closed_at"] == period.start for d in expected)
+    with rt.sessions() as s:
+        found = metrics.closed(s, TEAM_ID, status, period.start, period.end, 50, total=7, amount={"EUR": Decimal(2)})
+    order = sorted(expected, key=lambda d: (d["amount"] is None, -(d["amount"] or 0), d["number"]))
+    assert [i.number for i in found.items] == [d["number"] for d in order]
+    assert (found.total, found.amount) == (7, {"EUR": Decimal(2)})
+    with rt.sessions() as s:
+        assert [i.number for i in metrics.closed(s, TEAM_ID, status, period.start, period.end, 2, total=7, amount={}).items] == [d["number"] for d in order[:2]]
+
+
+def test_open_alerts_counts_this_workspaces_uncleared_alerts_per_condition(rt, world):
+    """Alerts not yet cleared, per condition, of this workspace only (the digest's and Home's count)."""
+    from collections import Counter
+
+    from store.models import Alert
+
+    with rt.sessions() as s:
+        before = {ws: Counter(metrics.open_alerts(s, ws)) for ws in (TEAM_ID, OTHER)}
+    added = (
+        (TEAM_ID, 1, "stalled", None),
+        (TEAM_ID, 2, "stalled", None),
+        (TEAM_ID, 3, "close_passed", None),
+        (TEAM_ID, 3, "stalled", NOW),
+        (TEAM_ID, 4, "overdue", NOW),
+        (OTHER, 100_001, "stalled", None),
+        (OTHER, 100_002, "risky", None),
+    )
+    with rt.sessions.begin() as s:
+        for ws, deal, condition, cleared in added:
+            s.add(Alert(workspace_id=ws, opportunity_id=deal, condition=condition, opened_at=NOW, cleared_at=cleared))
+    with rt.sessions() as s:
+        assert metrics.open_alerts(s, TEAM_ID) == dict(before[TEAM_ID] + Counter({"stalled": 2, "close_passed": 1}))
+        assert metrics.open_alerts(s, OTHER) == dict(before[OTHER] + Counter({"stalled": 1, "risky": 1}))

@@ -204,11 +204,11 @@ def closing(session, workspace_id, period: Period, top, owner_ids=None, total=No
     return found
 
 
-def closed(session, workspace_id, status: str, start: datetime, end: datetime, top, owner_ids=None, total=None, amount=None) -> ItemList:
-    where = [*owned_where(workspace_id, owner_ids), Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
-    found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, with_amount=amount is None, total=total)
-    if amount is not None:
-        found.amount = amount
+def closed(session, workspace_id, status: str, start: datetime, end: datetime, top, *, total: int, amount: Money) -> ItemList:
+    """The deals ``status`` (won or lost) in [start, end), biggest first; their count and amount are already known."""
+    where = [Opportunity.workspace_id == workspace_id, Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
+    found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, total=total)
+    found.amount = amount
     return found
 
 
@@ -217,10 +217,9 @@ def unanswered_offers(session, workspace_id) -> int:
     return session.scalar(select(func.count(AssignmentOffer.id)).where(AssignmentOffer.workspace_id == workspace_id, AssignmentOffer.status == "offered")) or 0
 
 
-def open_alerts(session, workspace_id, owner_ids=None) -> dict[str, int]:
+def open_alerts(session, workspace_id) -> dict[str, int]:
+    """The workspace's alerts not yet cleared, counted per condition."""
     query = select(Alert.condition, func.count(Alert.id)).where(Alert.workspace_id == workspace_id, Alert.cleared_at.is_(None))
-    if owner_ids is not None:
-        query = query.join(Opportunity, Opportunity.id == Alert.opportunity_id).where(Opportunity.owner_id.in_(owner_ids))
     return dict(session.execute(query.group_by(Alert.condition)).all())
 
 
