@@ -63,7 +63,7 @@ def to_pool(session: Session, config: Config, opp: Opportunity, why: str, *, by:
     text = t(lang, "as_to_pool", number=opp.number, title=esc(opp.title), why=why)
     key = f"pool:{opp.id}:{now.isoformat()}"
     post(session, config, opp.workspace_id, key, text, now)
-    for user in pool_manager_ids(session, config, opp.workspace_id):
+    for user in pool_manager_ids(config):
         dm(session, opp.workspace_id, user, f"{key}:{user}", message(text), now)
 
 
@@ -120,7 +120,7 @@ def _stage_entered(session: Session, opp: Opportunity, *, actor, config: Config,
             opp.responsible_id = None
         if decision.considered:  # people of that role exist but none can take it: tell the pool manager
             why = t(config.language, "as_why_nobody", rule=esc(decision.rule.name))
-            for user in pool_manager_ids(session, config, opp.workspace_id):
+            for user in pool_manager_ids(config):
                 dm(session, opp.workspace_id, user, f"resp-none:{opp.id}:{now.isoformat()}:{user}", message(f"#{opp.number} {esc(opp.title)}: {why}"), now)
         return
     _event(session, opp, actor.member_id, now, "responsible", _slack_id(session, old), decision.chosen.slack_user_id)
@@ -273,6 +273,6 @@ def _expire(session: Session, config: Config, offer_id: int, now: datetime) -> i
         next=_next(decision),
     )
     manager = session.get(Member, member.manager_id) if member.manager_id else None
-    for user in [manager.slack_user_id] if manager else pool_manager_ids(session, config, made.workspace_id):
+    for user in [manager.slack_user_id] if manager else pool_manager_ids(config):
         dm(session, made.workspace_id, user, f"offer-expired:{made.id}:{user}", message(text), now)
     return 1

@@ -25,7 +25,8 @@ def _channel(config: Config) -> str | None:
     return config.channels.get("assignments")
 
 
-def pool_manager_ids(session: Session, config: Config, workspace_id: str) -> list[str]:
+def pool_manager_ids(config: Config) -> list[str]:
+    """Who hears about deals nobody took: the pool manager when one is set, else the admins."""
     if config.assignment.pool_manager:
         return [config.assignment.pool_manager]
     return list(config.admins)
