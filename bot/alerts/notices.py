@@ -349,12 +349,11 @@ def bundle_views(session: Session, config: Config, member: Member, since: dateti
         select(Alert)
         .join(Opportunity, Opportunity.id == Alert.opportunity_id)
         .where(Opportunity.owner_id == member.id, Alert.cleared_at.is_(None), Alert.notified_at > since, Alert.snoozed_until.is_(None))
-        .order_by(Alert.opportunity_id, Alert.id)
     ).all()
-    conditions: dict[int, dict[str, datetime]] = {}
+    conditions: dict[int, set[str]] = {}
     for a in alerts:
         if not caused_by(session, member.id, a.opportunity_id, a.condition, a.opened_at):
-            conditions.setdefault(a.opportunity_id, {})[a.condition] = a.opened_at
+            conditions.setdefault(a.opportunity_id, set()).add(a.condition)
     deals = {oid: session.get(Opportunity, oid) for oid in conditions}
     ordered = sorted(deals, key=lambda oid: pressing(config, deals[oid], conditions[oid]))  # most pressing first
     return [deal_view(session, config, deals[oid], lang) for oid in ordered]

@@ -151,8 +151,9 @@ def _warned_deal(session: Session, actor: Actor, number: int, token: str) -> Opp
 
 
 def _answered(session: Session, opp: Opportunity) -> bool:
-    fields = ("keep_approved", "keep_declined")
-    found = select(Event.id).where(Event.opportunity_id == opp.id, Event.kind == "pool", Event.field.in_(fields), Event.at >= opp.pool_warned_at)
+    """The manager already declined a keep for this warning (an approval ends the warning itself:
+    its token no longer matches)."""
+    found = select(Event.id).where(Event.opportunity_id == opp.id, Event.kind == "pool", Event.field == "keep_declined", Event.at >= opp.pool_warned_at)
     return session.scalar(found.limit(1)) is not None
 
 
