@@ -105,9 +105,10 @@ def _claims_today(member_id: int, config, now: datetime):
 def _refuse_full(session: Session, actor: Actor, me: Member, config, now: datetime) -> None:
     """Why a claim of a deal still in the pool did not go through: the daily limit, or capacity."""
     limit = config.pool.daily_claims
-    count = session.scalar(select(_claims_today(me.id, config, now))) if limit else 0
-    if limit and count >= limit:
-        raise BadInput("pool_daily_limit", count=count, limit=limit)
+    if limit:
+        count = session.scalar(select(_claims_today(me.id, config, now)))
+        if count >= limit:
+            raise BadInput("pool_daily_limit", count=count, limit=limit)
     held = rules.open_counts(session, actor.workspace_id, [me.id]).get(me.id, 0)
     raise BadInput("as_at_capacity", user=actor.slack_user_id, open=held, capacity=me.capacity)
 

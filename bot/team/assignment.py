@@ -154,7 +154,7 @@ def pass_on(session: Session, config: Config, made: AssignmentOffer, status: str
     made.status = status
     made.reason = reason
     made.answered_at = now
-    new = f"declined: {reason[:400]}" if status == "declined" and reason else status
+    new = f"declined: {reason[:400]}" if reason else status  # a decline always has its reason; an expiry has none
     session.add(Event(opportunity_id=made.opportunity_id, actor_id=by, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=new))
     opp = session.get(Opportunity, made.opportunity_id, with_for_update={"of": Opportunity})
     if opp is None or opp.status != "open" or opp.pooled_at is not None:

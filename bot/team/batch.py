@@ -52,7 +52,7 @@ def _decide_all(
             if cursor is not None:
                 cursor.last_member_id = chosen.member_id
             given[chosen.member_id] = given.get(chosen.member_id, 0) + 1
-        chosen_for.append((opp, Decision(rule, chosen, None if chosen else ("manual" if rule.strategy == "manual" else "nobody"))))
+        chosen_for.append((opp, Decision(rule, chosen)))  # nobody chosen: the pool (why is not reported per deal here)
     ids = {c.member_id: c.slack_user_id for _, people, _ in pools.values() for c in people}
     return chosen_for, given, ids
 
