@@ -1,0 +1,203 @@
+"""On PostgreSQL, the row locks that make a second transaction wait for the first and then act on
+what it committed: an offer's row (accept, decline and the worker's expiry each lock it before
+reading its status), a deal's row while an answered offer passes it on, and a deal's row while the
+worker decides to return it to the public pool. Each test holds the first transaction open (its
+locks held) and checks the second was blocked until it committed."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+from bot.core.errors import PermissionDenied
+from bot.core.i18n import t
+from bot.deals import opportunities, recycle
+from bot.team import assignment
+from store.db import wrote
+from store.models import AssignmentOffer, Event
+from tests import test_assignment, test_pool
+from tests.test_assignment import actor_for_slack, events_of, owner_of
+from tests.test_offer_expiry import offered, statuses
+from tests.test_pool_return import warned_and_due
+
+team_of = test_assignment.team_of  # account managers U0AE1..U0AE5 under U0MGR; the rule offers to U0AE1, then U0AE2
+postgres_only = test_pool.postgres_only  # skips on SQLite, which has one writer at a time
+
+pytestmark = pytest.mark.usefixtures("postgres_only")
+
+
+class HeldOpen:
+    """The runtime the first side is given: its first transaction that writes, its work done, waits
+    before committing (its locks held) until the test releases it; ``hold()`` may be called earlier,
+    inside the work, to wait there instead."""
+
+    def __init__(self, rt):
+        self._rt = rt
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self._rt, name)
+
+    def hold(self) -> None:
+        if not self.holding.is_set():
+            self.holding.set()
+            assert self.release.wait(30)
+
+    @contextmanager
+    def transaction(self):
+        with self._rt.transaction() as session:
+            yield session
+            session.flush()
+            if wrote(session):
+                self.hold()
+
+
+def contend(rt, first, second, *, held: HeldOpen | None = None) -> dict:
+    """``first(held)`` runs until it holds its transaction open; ``second(rt)`` then runs in another
+    thread, and must still be waiting a second later (``blocked``); then the first commits. The
+    results (or the exceptions raised) are ``first`` and ``second``."""
+    held = held or HeldOpen(rt)
+    out: dict = {}
+
+    def run(name, job, arg):
+        try:
+            out[name] = job(arg)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            out[name] = exc
+        finally:
+            held.holding.set()
+
+    holder = threading.Thread(target=run, args=("first", first, held))
+    holder.start()
+    assert held.holding.wait(30) and "first" not in out, out
+    waiter = threading.Thread(target=run, args=("second", second, rt))
+    waiter.start()
+    waiter.join(timeout=1.0)
+    out["blocked"] = waiter.is_alive()
+    held.release.set()
+    holder.join(30)
+    waiter.join(30)
+    assert not holder.is_alive() and not waiter.is_alive()
+    return out
+
+
+def text_of(reply) -> str:
+    return reply.text if hasattr(reply, "text") else reply
+
+
+def offer_events(rt) -> list[str]:
+    with rt.sessions() as s:
+        return list(s.scalars(select(Event.new).where(Event.kind == "assigned", Event.field == "offer").order_by(Event.id)))
+
+
+def owners(rt, number: int) -> list[tuple[str, str]]:
+    return [(e.old, e.new) for e in events_of(rt, number) if e.kind == "assigned" and e.field == "owner"]
+
+
+def offers_made(rt) -> int:
+    with rt.sessions() as s:
+        return len(s.scalars(select(AssignmentOffer.id)).all())
+
+
+# --- the offer's row: accept, decline, expiry ---------------------------------------------------
+
+
+def test_an_accept_at_the_moment_the_offer_expires_waits_and_is_refused_and_the_deal_passes_on_once(rt, team_of):
+    """The worker's expiry holds U0AE1's expired offer (and has passed the deal to U0AE2); U0AE1's
+    Accept at that moment waits for the offer's lock, then reads that it is no longer open."""
+    made = offered(rt, team_of)
+    rt.clock.advance(hours=25)
+    ae1 = actor_for_slack(rt, "U0AE1")
+
+    out = contend(rt, lambda held: assignment.expire_offers(held, rt.clock.now()), lambda rt: assignment.accept(rt, ae1, made))
+    assert out["blocked"] and out["first"] == 1, out
+    assert text_of(out["second"]) == t(ae1.lang, "as_offer_gone"), out
+    assert statuses(rt) == ["expired", "offered"] and offers_made(rt) == 2  # one new offer, to U0AE2
+    assert offer_events(rt) == ["expired"]
+    assert owner_of(rt, 1) == "U0AE2" and owners(rt, 1)[1:] == [("U0AE1", "U0AE2")]
+
+
+def test_a_decline_while_an_accept_holds_the_offer_waits_and_is_refused_and_the_accepter_keeps_the_deal(rt, team_of):
+    """U0AE1's Accept holds the offer; a Decline of the same offer (a second click) waits, then is
+    refused, and nothing passes on."""
+    made = offered(rt, team_of)
+    ae1 = actor_for_slack(rt, "U0AE1")
+
+    out = contend(rt, lambda held: assignment.accept(held, ae1, made), lambda rt: assignment.decline(rt, ae1, made, "too busy"))
+    assert out["blocked"] and "#1" in text_of(out["first"]), out
+    assert text_of(out["second"]) == t(ae1.lang, "as_offer_gone"), out
+    assert statuses(rt) == ["accepted"] and offer_events(rt) == ["accepted"]
+    assert owner_of(rt, 1) == "U0AE1" and owners(rt, 1)[1:] == []
+
+
+def test_the_expiry_while_an_accept_holds_the_offer_waits_and_leaves_the_deal_with_the_accepter(rt, team_of):
+    """The job listed U0AE1's offer as expired; U0AE1's Accept holds it; the job's expiry waits for
+    the offer's lock, then finds it answered and passes nothing on."""
+    made = offered(rt, team_of)
+    rt.clock.advance(hours=25)
+    ae1 = actor_for_slack(rt, "U0AE1")
+
+    out = contend(rt, lambda held: assignment.accept(held, ae1, made), lambda rt: assignment.expire_offers(rt, rt.clock.now()))
+    assert out["blocked"] and "#1" in text_of(out["first"]), out
+    assert out["second"] == 0, out
+    assert statuses(rt) == ["accepted"] and offer_events(rt) == ["accepted"]
+    assert owner_of(rt, 1) == "U0AE1" and owners(rt, 1)[1:] == []
+
+
+# --- the deal's row while an offer passes it on ----------------------------------------------------
+
+
+def test_a_log_on_a_deal_being_passed_on_waits_for_the_pass_on_and_then_sees_the_new_owner(rt, team_of, monkeypatch):
+    """U0AE1 declines; while the pass-on, the deal locked, is choosing the next person, U0AE1 logs a
+    call on the deal: the log waits for the deal's lock, then finds the deal is U0AE2's and is
+    refused, and the decline is not undone by the log's change."""
+    made = offered(rt, team_of)
+    ae1 = actor_for_slack(rt, "U0AE1")
+    held = HeldOpen(rt)
+    choose = assignment.decide
+
+    def decide_while_held(*args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            held.hold()  # inside pass_on, after it locked the deal: the log starts now
+        return choose(*args, **kwargs)
+
+    monkeypatch.setattr(assignment, "decide", decide_while_held)
+
+    def log_call(rt):
+        with rt.transaction() as s:
+            opportunities.log_activity(s, actor=ae1, number=1, text="called them", kind="call", config=rt.config, clock=rt.clock)
+        return "logged"
+
+    out = contend(rt, lambda held: assignment.decline(held, ae1, made, "too busy"), log_call, held=held)
+    assert out["blocked"], out
+    assert "#1" in text_of(out["first"]), out
+    assert isinstance(out["second"], PermissionDenied), out
+    assert statuses(rt) == ["declined", "offered"] and owner_of(rt, 1) == "U0AE2"
+    assert owners(rt, 1)[1:] == [("U0AE1", "U0AE2")]
+
+
+# --- the deal's row while the worker returns it to the pool -----------------------------------------
+
+
+def test_a_return_to_the_pool_waits_for_the_owners_call_and_then_keeps_the_deal(slack, rt, db):
+    """alice's deal is warned and due; she logs a call, her transaction still open (the deal locked),
+    as the worker returns idle deals: the job listed the deal, waits for its lock, then checks again,
+    finds the call, and leaves the deal with her."""
+    slack.command("alice", "new Quiet 10万")
+    warned_and_due(rt)
+    alice = actor_for_slack(rt, "U0ALICE")
+
+    def log_call(held):
+        with held.transaction() as s:
+            opportunities.log_activity(s, actor=alice, number=1, text="called the buyer", kind="call", config=held.config, clock=held.clock)
+        return "logged"
+
+    out = contend(rt, log_call, lambda rt: recycle.return_idle_deals(rt, rt.clock.now()))
+    assert out["blocked"] and out["first"] == "logged", out
+    assert out["second"] == 0, out
+    deal = db.deal(1)
+    assert (deal.pooled_at, deal.owner.slack_user_id) == (None, "U0ALICE")
+    assert [e.field for e in db.events(1) if e.field == "pool"] == []
