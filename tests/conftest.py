@@ -366,3 +366,10 @@ class Db:
 @pytest.fixture
 def db(rt):
     return Db(rt)
+
+
+@pytest.fixture
+def postgres_only(rt):
+    """Skips the test on SQLite: row locks are PostgreSQL's (SQLite has one writer at a time)."""
+    if rt.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL only (SQLite has one writer at a time)")

@@ -4,14 +4,11 @@ PostgreSQL the row locks that make a second claim wait for the first."""
 
 from __future__ import annotations
 
-import threading
-
-import pytest
 from sqlalchemy import func, select
 
-from bot.core.errors import UserError
 from bot.deals import permissions, pool
 from store.models import AssignmentOffer, Event, Member, Opportunity
+from tests.contention import contend
 from tests.test_assignment import actor_for_slack
 from tests.test_permissions import set_role
 
@@ -123,51 +120,15 @@ def test_an_edit_form_opened_before_a_claim_cannot_overwrite_it(slack, rt, db, f
 # --- PostgreSQL: real row locks ------------------------------------------------------------------
 
 
-def claim_held_open(rt, slack_id: str, number: int, claimed: threading.Event, release: threading.Event, out: dict) -> None:
-    """Claim in a transaction that stays open (its locks held) until ``release`` is set."""
-    try:
+def claim_by(slack_id: str, number: int):
+    """A claim of deal ``number`` by ``slack_id``, for ``contend``: "claimed", or the refusal raised."""
+
+    def claim(rt):
         with rt.transaction() as s:
             pool.claim(s, actor=actor_for_slack(rt, slack_id), number=number, config=rt.config, now=rt.clock.now())
-            claimed.set()
-            assert release.wait(30)
-        out["first"] = "claimed"
-    except Exception as exc:  # noqa: BLE001 - reported by the test
-        out["first"] = exc
-        claimed.set()
+        return "claimed"
 
-
-def claim_now(rt, slack_id: str, number: int, out: dict) -> None:
-    try:
-        with rt.transaction() as s:
-            pool.claim(s, actor=actor_for_slack(rt, slack_id), number=number, config=rt.config, now=rt.clock.now())
-        out["second"] = "claimed"
-    except UserError as exc:
-        out["second"] = exc
-    except Exception as exc:  # noqa: BLE001 - reported by the test
-        out["second"] = exc
-
-
-def contend(rt, first: tuple[str, int], second: tuple[str, int]) -> dict:
-    """The first claim holds its transaction open; the second must wait for it to commit."""
-    claimed, release, out = threading.Event(), threading.Event(), {}
-    holder = threading.Thread(target=claim_held_open, args=(rt, *first, claimed, release, out))
-    holder.start()
-    assert claimed.wait(30) and "first" not in out, out
-    waiter = threading.Thread(target=claim_now, args=(rt, *second, out))
-    waiter.start()
-    waiter.join(timeout=1.0)
-    out["blocked"] = waiter.is_alive()
-    release.set()
-    holder.join(30)
-    waiter.join(30)
-    assert not holder.is_alive() and not waiter.is_alive()
-    return out
-
-
-@pytest.fixture
-def postgres_only(rt):
-    if rt.sessions.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("row locks: PostgreSQL only (SQLite has one writer at a time)")
+    return claim
 
 
 def test_a_second_claimer_of_the_same_deal_waits_for_the_first_and_is_refused(slack, rt, db, postgres_only):
@@ -176,7 +137,7 @@ def test_a_second_claimer_of_the_same_deal_waits_for_the_first_and_is_refused(sl
     slack.command("bob", "show 1")
     slack.command("nyc", "show 1")
     pooled(rt, 1)
-    out = contend(rt, ("U0BOB", 1), ("U0NYC", 1))
+    out = contend(rt, claim_by("U0BOB", 1), claim_by("U0NYC", 1))
     assert out["blocked"] and out["first"] == "claimed", out
     assert getattr(out["second"], "key", None) == "pool_already_claimed", out
     assert db.deal(1).owner.slack_user_id == "U0BOB"
@@ -192,7 +153,7 @@ def test_a_second_claim_by_a_full_claimer_waits_on_their_member_row_and_is_refus
     pooled(rt, 1, 2)
     with rt.transaction() as s:
         s.scalars(select(Member).where(Member.slack_user_id == "U0BOB")).one().capacity = 1
-    out = contend(rt, ("U0BOB", 1), ("U0BOB", 2))
+    out = contend(rt, claim_by("U0BOB", 1), claim_by("U0BOB", 2))
     assert out["blocked"] and out["first"] == "claimed", out
     assert getattr(out["second"], "key", None) == "as_at_capacity", out
     assert [d.pooled_at is None for d in db.deals()] == [True, False]
