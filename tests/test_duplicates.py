@@ -63,6 +63,19 @@ def test_titles_are_similar_only_when_very_nearly_the_same():
     assert not similar_titles("", "") and not similar_titles(None, "x")
 
 
+def test_titles_exactly_at_the_similarity_threshold_are_similar():
+    """17 of 20 characters in common is a ratio of exactly 0.85: similar; 16 of 20 is not."""
+    assert similar_titles("abcdefghijklmnopqrst", "abcdefghijklmnopqxyz")
+    assert not similar_titles("abcdefghijklmnopqrst", "abcdefghijklmnopwxyz")
+
+
+def test_long_titles_are_compared_character_by_character():
+    """Titles of 200 characters (the field's limit) that differ in one: similar. difflib's
+    autojunk would treat every character that repeats in a long text as junk and find nothing."""
+    long = "abcdefghij" * 20
+    assert similar_titles(long, "x" + long[1:]) and similar_titles(long, long[:100] + "x" + long[101:])
+
+
 # --- /opp new ------------------------------------------------------------------------------------
 
 

@@ -362,10 +362,8 @@ def _closed_by_stage(session, workspace_id, start: datetime, end: datetime):
 def _conversion(config, forward, backward, closed_rows) -> tuple[list[tuple[str, int, int]], int, int, Money]:
     """Per stage, the deals that moved on (forward or won from it) out of all that left it; and
     the deals won, lost and the amount won."""
-    moved = defaultdict(int, dict(forward))
-    left = defaultdict(int)
-    for stage, count in forward:
-        left[stage] += count
+    moved = defaultdict(int, dict(forward))  # one row per stage
+    left = defaultdict(int, dict(forward))
     for stage, count in backward:
         left[stage] += count
     won = lost = 0
