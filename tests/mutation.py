@@ -6,17 +6,29 @@ survivors (mutants judged in tests/mutation_equivalent.toml are counted under 'e
     .venv-mutants/bin/python -m tests.mutation [--survivors]
     .venv-mutants/bin/python -m tests.mutation --names [module path]   # the survivors' names, to run again:
     ./dev mutants $(.venv-mutants/bin/python -m tests.mutation --names bot/deals/pool.py)
+
+After a whole run, keep it (``--save``: mutants-previous/), change code and tests, then run again
+only what could have changed: the survivors of functions left as they were and every mutant of the
+functions changed since (``--rerun`` prints those names and globs). mutmut keeps no earlier result
+in a new run, so the report takes a mutant's result from the kept run when the new run did not
+run it and its function is unchanged.
+
+    .venv-mutants/bin/python -m tests.mutation --save
+    ./dev mutants $(.venv-mutants/bin/python -m tests.mutation --rerun)
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import shutil
 import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PREVIOUS = ROOT / "mutants-previous"  # a whole run kept by --save
 TARGET = 0.90
 
 # mutmut's exit codes of a mutant's test run
@@ -39,9 +51,82 @@ def modules() -> list[str]:
     return config["tool"]["mutmut"]["paths_to_mutate"]
 
 
-def results(module: str) -> dict[str, int | None]:
-    meta = ROOT / "mutants" / (module + ".meta")
+def _codes(base: Path, module: str) -> dict[str, int | None]:
+    meta = base / (module + ".meta")
     return json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+
+
+def function_of(name: str) -> str:
+    """bot.deals.pool.x_claim__mutmut_3 -> x_claim (xǁClassǁmethod for a method)."""
+    return name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[1]
+
+
+def bodies(source: str, *, mutated: bool) -> dict[str, str]:
+    """Each function's body (the lines after its ``def``), by mutmut's name for it: from a mutants
+    file (its ``x_name__mutmut_orig``), or from the module itself (``name`` is ``x_name``, a
+    method ``xǁClassǁname``)."""
+    lines = source.splitlines()
+
+    def body(node) -> str:
+        return "\n".join(lines[node.body[0].lineno - 1 : node.end_lineno])
+
+    tree = ast.parse(source)
+    if mutated:
+        return {n.name.removesuffix("__mutmut_orig"): body(n) for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.endswith("__mutmut_orig")}
+    found = {}
+    for node in tree.body:  # mutmut leaves decorated functions and classes alone
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.decorator_list:
+            found[f"x_{node.name}"] = body(node)
+        elif isinstance(node, ast.ClassDef) and not node.decorator_list:
+            for method in node.body:
+                if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) and not method.decorator_list:
+                    found[f"xǁ{node.name}ǁ{method.name}"] = body(method)
+    return found
+
+
+def unchanged(module: str) -> set[str]:
+    """The functions of ``module`` whose code is the same now as in the kept run."""
+    kept = PREVIOUS / module
+    if not kept.exists():
+        return set()
+    before = bodies(kept.read_text(encoding="utf-8"), mutated=True)
+    now = bodies((ROOT / module).read_text(encoding="utf-8"), mutated=False)
+    return {f for f, body in before.items() if now.get(f) == body}
+
+
+def results(module: str) -> dict[str, int | None]:
+    """Each mutant's exit code: this run's, else the kept run's when its function is unchanged."""
+    codes = _codes(ROOT / "mutants", module)
+    if PREVIOUS.exists():
+        same, kept = unchanged(module), _codes(PREVIOUS, module)
+        for name, code in codes.items():
+            if code is None and function_of(name) in same:
+                codes[name] = kept.get(name)
+    return codes
+
+
+def save() -> None:
+    """Keep the last run (its results and mutated sources) in mutants-previous/."""
+    shutil.rmtree(PREVIOUS, ignore_errors=True)
+    for module in modules():
+        for suffix in ("", ".meta"):
+            source = ROOT / "mutants" / (module + suffix)
+            if source.exists():
+                (PREVIOUS / module).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, PREVIOUS / (module + suffix))
+
+
+def rerun(known: dict[str, str]) -> list[str]:
+    """Against the kept run: its survivors in unchanged functions, and a glob for every mutant of
+    each function changed or added since."""
+    out = []
+    for module in modules():
+        same, kept = unchanged(module), _codes(PREVIOUS, module)
+        out += [n for n, c in kept.items() if function_of(n) in same and kind(c) in ("survived", "no tests", "not run") and n not in known]
+        prefix = module.removesuffix(".py").replace("/", ".")
+        now = bodies((ROOT / module).read_text(encoding="utf-8"), mutated=False)
+        out += [f"{prefix}.{f}__mutmut_*" for f in sorted(now) if f not in same]
+    return out
 
 
 def kind(code: int | None) -> str:
@@ -62,6 +147,12 @@ def survivors(module: str, known: dict[str, str]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     known = equivalents()
+    if argv[:1] == ["--save"]:
+        save()
+        return 0
+    if argv[:1] == ["--rerun"]:
+        print("\n".join(rerun(known)))
+        return 0
     if argv[:1] == ["--names"]:
         print("\n".join(name for module in (argv[1:] or modules()) for name in survivors(module, known)))
         return 0
