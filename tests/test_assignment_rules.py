@@ -109,3 +109,17 @@ def test_a_decline_sent_after_the_offer_was_answered_changes_nothing(slack, rt, 
     assert slack.fake.last("chat.postMessage").args["text"] == "That offer has already been answered or has passed on."
     assert [o.status for o in offers_made(rt)] == ["accepted"]
     assert (owner_of(rt, 2), [e.new for e in db.events(2) if e.field == "offer"]) == ("U0LI", ["accepted"])
+
+
+def test_an_offer_names_the_assignees_role_and_why_and_the_channel_reads_the_teams_language(slack, rt, db):
+    """nyc (who reads English) is offered responsibility for #1 as sales support: the DM names
+    that role and carries the offer's explanation; the assignments channel reads the offer in the
+    team's language, Chinese."""
+    slack.command("alice", "new Acme 10万 stage proposal")
+    slack.command("nyc", "show 1")
+    set_role(rt, "U0NYC", "support")
+    slack.command("alice", "move 1 tech_review")
+    (made,) = offers_made(rt)
+    assert made.explanation
+    assert outbox(rt, "U0NYC") == [f"*#1 Acme* 分配给了你（销售支持）。{made.explanation}。请在 24 小时内接受或拒绝。"]
+    assert outbox(rt, "#sales-assign") == [f"#1 Acme：{made.explanation}"]

@@ -1,0 +1,84 @@
+"""Which open deals a new one is said to duplicate (撞单): at most five, the oldest by deal number
+whatever order the rows were stored in, and titles compared only among the 500 newest open deals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import insert, update
+
+from bot.console.slack_api import TEAM_ID
+from bot.deals.duplicates import MATCH_LIMIT, TITLE_CANDIDATES, account_key
+from store.models import Opportunity, Workspace
+
+pytestmark = pytest.mark.duplicates
+
+
+def stored(rt, db, deals: list[tuple[int, str, str | None]]) -> None:
+    """alice's open deals (number, title, account) written straight into the table in the order
+    given (so row order need not be number order); the workspace numbers on after the highest."""
+    owner = db.member("U0ALICE").id
+    now = rt.clock.now()
+    rows = [
+        dict(
+            workspace_id=TEAM_ID,
+            number=number,
+            title=title,
+            account=account,
+            account_key=account_key(account),
+            currency="CNY",
+            stage="lead",
+            status="open",
+            owner_id=owner,
+            creator_id=owner,
+            tags=[],
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            stage_entered_at=now,
+        )
+        for number, title, account in deals
+    ]
+    with rt.transaction() as s:
+        s.execute(insert(Opportunity), rows)
+        s.execute(update(Workspace).where(Workspace.id == TEAM_ID).values(next_number=max(n for n, _, _ in deals) + 1))
+
+
+def listed(answer: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\*#(\d+)\*", answer)]
+
+
+def test_at_most_five_same_account_deals_are_listed_the_oldest_first(slack, rt, db):
+    """Seven open deals of one customer, stored newest number first: a new deal for that customer
+    lists #2 to #6 (the five oldest, in order), not the seven nor the last stored."""
+    slack.command("alice", "help")
+    stored(rt, db, [(n, f"Project {chr(ord('A') + n)}{n * 7919}", "Suzhou Hengtong") for n in range(8, 1, -1)])
+    answer = slack.command("alice", "new Scanners account Suzhou Hengtong Co., Ltd.").text
+    assert "Possible duplicate" in answer
+    assert MATCH_LIMIT == 5 and listed(answer) == [2, 3, 4, 5, 6]
+
+
+def test_same_account_and_similar_title_matches_are_listed_together_the_oldest_first(slack, rt, db):
+    """Six same-customer deals stored newest first and an older one with a similar title: the
+    similar title, #1, and the four oldest of the customer's, #2 to #5, are listed."""
+    slack.command("alice", "help")
+    stored(
+        rt,
+        db,
+        [(n, f"Project {chr(ord('A') + n)}{n * 7919}", "Suzhou Hengtong") for n in range(7, 1, -1)] + [(1, "Hengtong warehouse scanners", "Wuxi Huaguang")],
+    )
+    answer = slack.command("alice", "new Hengtong warehouse scanner account Suzhou Hengtong").text
+    assert listed(answer) == [1, 2, 3, 4, 5]
+
+
+def test_a_similar_title_older_than_the_newest_500_open_deals_is_not_found(slack, rt, db):
+    """#1 has the same title but 500 newer open deals came after it: the new deal is created
+    without asking. With one deal fewer in between, #1 is found."""
+    slack.command("alice", "help")
+    stored(rt, db, [(1, "Hengtong warehouse scanners", None)] + [(n, f"Filler {n * 7919}", None) for n in range(2, TITLE_CANDIDATES + 2)])
+    assert TITLE_CANDIDATES == 500
+    assert "Created #502" in slack.command("alice", "new Hengtong warehouse scanners").text
+    slack.command("alice", "lost 502 price")
+    slack.command("alice", "lost 501 price")  # now #1 is among the 500 newest open deals
+    assert listed(slack.command("alice", "new Hengtong warehouse scanners").text) == [1]
