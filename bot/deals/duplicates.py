@@ -91,12 +91,10 @@ def similar_titles(a: str | None, b: str | None) -> bool:
     return ka == kb or SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= SIMILAR
 
 
-def find(session: Session, workspace_id: str, *, account: str | None, title: str | None, exclude_id: int | None = None) -> list[Opportunity]:
+def find(session: Session, workspace_id: str, *, account: str | None, title: str | None) -> list[Opportunity]:
     """Open deals of the workspace with the same account or a very similar title, oldest first
     (at most ``MATCH_LIMIT``)."""
     where = [Opportunity.workspace_id == workspace_id, Opportunity.status == "open"]
-    if exclude_id is not None:
-        where.append(Opportunity.id != exclude_id)
     ids: set[int] = set()
     key = account_key(account)
     if key:
