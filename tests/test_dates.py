@@ -301,6 +301,10 @@ def test_user_timezone_decides_the_day(reader, text, in_shanghai, in_new_york):
         "in 20 years",
         "3000-01-01",
         "in 99999999999 days",
+        # dates in languages the team does not use: refused, not guessed
+        "lunes",
+        "demain",
+        "5 de marzo",
     ],
 )
 def test_unreadable_date(reader, text):
