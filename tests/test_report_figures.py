@@ -315,3 +315,21 @@ def test_open_alerts_counts_this_workspaces_uncleared_alerts_per_condition(rt, w
     with rt.sessions() as s:
         assert metrics.open_alerts(s, TEAM_ID) == dict(before[TEAM_ID] + Counter({"stalled": 2, "close_passed": 1}))
         assert metrics.open_alerts(s, OTHER) == dict(before[OTHER] + Counter({"stalled": 1, "risky": 1}))
+
+
+def test_a_stage_no_longer_configured_ranks_before_every_stage(rt, slack, clock):
+    """A deal moved out of a stage since removed from the configuration has advanced; one moved
+    into such a stage has not."""
+    from sqlalchemy import select
+
+    from store.models import Event, Opportunity
+
+    assert "#1" in slack.command("alice", "new Acme ERP 5万 stage proposal").text
+    now = clock.now()
+    with rt.transaction() as session:
+        opp = session.scalars(select(Opportunity)).unique().one()
+        for old, new in (("retired", "proposal"), ("lead", "retired")):
+            session.add(Event(opportunity_id=opp.id, actor_id=opp.owner_id, at=now, kind="stage", field="stage", old=old, new=new))
+    with rt.sessions() as session:
+        [row] = metrics.reps(session, rt.config, TEAM_ID, now - timedelta(hours=1), now + timedelta(hours=1), TODAY)
+    assert row.advanced == 1
