@@ -86,12 +86,10 @@ def _acted(session: Session, config: Config, opp: Opportunity, alerts: list[Aler
     return f"alert_acted_{kind}", params
 
 
-def deal_view(session: Session, config: Config, opp: Opportunity, lang: str | None = None, alerts: list[Alert] | None = None) -> AlertView:
+def deal_view(session: Session, config: Config, opp: Opportunity, lang: str | None = None) -> AlertView:
     """The deal's message: every condition open on it (or, once all have cleared, the last ones)."""
     lang = lang or config.language
-    cleared = False
-    if alerts is None:
-        alerts, cleared = _shown(session, opp)
+    alerts, cleared = _shown(session, opp)
     escalated = any(a.escalated_at for a in alerts)
     manager = opp.owner.manager
     return AlertView(
