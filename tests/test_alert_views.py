@@ -40,6 +40,29 @@ def test_a_condition_opening_after_a_snooze_is_shown_without_the_snoozed_one(rt,
     assert (conditions(v), v.cleared) == (["next_step_overdue"], False)
 
 
+def test_the_owners_dm_after_a_snooze_lists_the_new_condition_without_the_snoozed_one(rt, clock, deal, run, slack, fake):
+    """Alice snoozes her DM about #1's passed close date; its next step then falls overdue: her DM is
+    updated in place to list the next step only, while another deal's open alert stays out of it."""
+    assert "#2" in slack.command("alice", "new Globex 5万 stage proposal").text
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [dm] = run()
+    assert dm.args["text"] == "⚠️ #1 Acme ERP: Close date passed"
+    assert slack.click("alice", "alert_snooze_3", f"{alert_id(rt)}:3", ephemeral=False).status == 200
+    assert run() == []
+    clock.advance(hours=1)
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    [other] = run()
+    assert other.args["text"] == "⚠️ #2 Globex: Close date passed"
+    clock.advance(hours=1)
+    edit(rt, 1, next_step="send quote", next_step_due=date(2026, 11, 24))
+    before = len(updates(fake))
+    assert run() == []
+    [changed] = updates(fake)[before:]
+    assert changed.args["ts"] == dm.response["ts"]
+    assert changed.args["text"] == "⚠️ #1 Acme ERP: Next step overdue"
+    assert "Close date" not in payload_text(changed.args) and "snoozed" not in payload_text(changed.args)
+
+
 def test_a_snoozed_alert_is_still_shown_and_not_as_resolved(rt, clock, deal, run, slack):
     """With every alert snoozed the message lists them and keeps its sign: nothing has cleared."""
     edit(rt, 1, expected_close=date(2026, 11, 20))

@@ -237,6 +237,16 @@ def test_nobody_is_alerted_about_their_own_change(rt, clock, deal, run, slack):
     assert open_alerts(rt) == [(1, "next_step_overdue")] and posts == []
 
 
+def test_a_date_set_just_after_midnight_counts_as_set_after_it_had_passed(rt, clock, deal, run, slack):
+    """At 00:30 on Thursday (team time: the day has begun) alice sets a next step due Wednesday:
+    her own doing, so the 10:00 scan tells her nothing."""
+    at(clock, "2026-11-26T00:30")
+    slack.command("alice", "log 1 called them next send quote by 2026-11-25")
+    at(clock, "2026-11-26T10:00")
+    posts = run()
+    assert open_alerts(rt) == [(1, "next_step_overdue")] and posts == []
+
+
 # --- acting on an alert ---------------------------------------------------------------------------
 
 
