@@ -340,7 +340,7 @@ def bundle_due(config: Config, now: datetime) -> datetime | None:
     return at
 
 
-def bundle_views(session: Session, config: Config, member: Member, since: datetime, lang: str) -> list[AlertView]:
+def bundle_views(session: Session, config: Config, member: Member, since: datetime) -> list[AlertView]:
     """The member's deals with alerts announced since ``since``, most pressing first: one view per
     deal, each listing all its open conditions."""
     alerts = session.scalars(
@@ -354,7 +354,7 @@ def bundle_views(session: Session, config: Config, member: Member, since: dateti
             conditions.setdefault(a.opportunity_id, set()).add(a.condition)
     deals = {oid: session.get(Opportunity, oid) for oid in conditions}
     ordered = sorted(deals, key=lambda oid: pressing(config, deals[oid], conditions[oid]))  # most pressing first
-    return [deal_view(session, config, deals[oid], lang) for oid in ordered]
+    return [deal_view(session, config, deals[oid]) for oid in ordered]  # the bundle shows no action lines: no reader's language needed
 
 
 def bundle_members(session: Session, workspace_id: str, now: datetime) -> list[Member]:
@@ -376,7 +376,7 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
     sent = 0
     for member in bundle_members(session, workspace_id, now):
         lang = language_of(member, config)
-        views = bundle_views(session, config, member, at - timedelta(days=1), lang)
+        views = bundle_views(session, config, member, at - timedelta(days=1))
         if not views:
             continue
         outbox.enqueue(

@@ -80,7 +80,7 @@ def _bundles(session: Session, config: Config, workspace_id: str, announced: dic
         return []
     lines = []
     for member in notices.bundle_members(session, workspace_id, now):
-        deals = {v.number: [c for c, _ in v.items] for v in notices.bundle_views(session, config, member, at - timedelta(days=1), "en")}
+        deals = {v.number: [c for c, _ in v.items] for v in notices.bundle_views(session, config, member, at - timedelta(days=1))}
         for oid, conditions in announced.items():
             opp = session.get(Opportunity, oid)
             if opp.owner_id == member.id:
