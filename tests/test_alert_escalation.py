@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.slack_api import TEAM_ID
+from bot.core.i18n import t
 from bot.worker import daily_bundles, scan_all, send_outbox
 from store.models import Alert, OutboxMessage, Workspace
 from tests import test_alerts as base
@@ -168,3 +169,14 @@ def test_an_alert_someone_started_acting_on_is_not_escalated(rt, clock, deal, ti
     clock.advance(days=2)
     results, sent = tick()
     assert escalated(results) == [0] and dms(sent, BOB) == []
+
+
+def test_one_dm_about_several_deals_is_in_the_workspaces_language_for_a_member_without_a_locale(rt, clock, deal, tick, slack):
+    """Alice has no Slack locale; two of her deals need attention in one scan: one DM lists both,
+    in the workspace's language (Chinese)."""
+    slack.command("alice", "new Second deal 5万")
+    member(rt, ALICE, locale=None)
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    _, sent = tick()
+    assert [p.args["text"] for p in sent] == [t("zh", "alert_burst_title", count=2)]
