@@ -255,15 +255,15 @@ def pressing(config: Config, opp: Opportunity, conditions) -> tuple:
     return (severity(config, opp, conditions) != "high", -(opp.amount or 0), opp.number)
 
 
-def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Alert], since: dict[str, datetime | None], now: datetime, held=()) -> int:
+def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Alert], since: dict[str, datetime | None], now: datetime, held=()) -> None:
     """Announce newly found conditions of one deal: each reader's message of the episode is updated
     to list them, or, for a reader without one, posted — unless the reader is in ``held`` (their
-    DMs of this scan go out as one, see ``plan``). Returns the messages posted."""
+    DMs of this scan go out as one, see ``plan``)."""
     live = {m.channel: m for m in episode_messages(session, opp.id, now)}
     for alert in alerts:
         alert.notified_at = now
     session.flush()
-    posted, updated = 0, []
+    updated = []
     for target, channel, lang in routes(session, config, opp, {a.condition: since.get(a.condition) for a in alerts}, now):
         if channel in live:
             updated.append(live[channel])
@@ -280,12 +280,10 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
             now=now,
             thread_of=None if target == "dm" else first_post(session, opp.id, channel),
         )
-        posted += 1
         for alert in alerts:
             alert.outbox_id = alert.outbox_id or message.id
     if updated:
         update_messages(session, config, opp, now, tag="new", originals=updated)
-    return posted
 
 
 def escalate(session: Session, config: Config, workspace_id: str, findings: dict, now: datetime) -> int:
