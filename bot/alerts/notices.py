@@ -394,7 +394,7 @@ def send_bundled(session: Session, config: Config, workspace_id: str, bundled: d
     """One DM per person of ``plan``'s bundled: their deals of this scan, most pressing first."""
     for channel, oids in sorted(bundled.items()):
         lang = _reader_language(session, config, workspace_id, channel)
-        views = [deal_view(session, config, session.get(Opportunity, oid), lang) for oid in oids]
+        views = [deal_view(session, config, session.get(Opportunity, oid)) for oid in oids]  # no action lines in a bundle
         outbox.enqueue(
             session,
             workspace_id=workspace_id,
