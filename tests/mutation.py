@@ -106,19 +106,26 @@ def results(module: str) -> dict[str, int | None]:
 
 
 def save() -> None:
-    """Keep the last run (its results and mutated sources) in mutants-previous/."""
-    shutil.rmtree(PREVIOUS, ignore_errors=True)
+    """Keep the last run in mutants-previous/: its mutated sources, and each mutant's result as the
+    report reads it (this run's, else the one kept before it when its function is unchanged), so a
+    run stopped before its end can be continued by another."""
+    kept = {}
     for module in modules():
-        for suffix in ("", ".meta"):
-            source = ROOT / "mutants" / (module + suffix)
-            if source.exists():
-                (PREVIOUS / module).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(source, PREVIOUS / (module + suffix))
+        meta = ROOT / "mutants" / (module + ".meta")
+        if meta.exists():
+            data = json.loads(meta.read_text())
+            data["exit_code_by_key"] = results(module)
+            kept[module] = ((ROOT / "mutants" / module).read_text(encoding="utf-8"), data)
+    shutil.rmtree(PREVIOUS, ignore_errors=True)
+    for module, (source, data) in kept.items():
+        (PREVIOUS / module).parent.mkdir(parents=True, exist_ok=True)
+        (PREVIOUS / module).write_text(source, encoding="utf-8")
+        (PREVIOUS / (module + ".meta")).write_text(json.dumps(data), encoding="utf-8")
 
 
 def rerun(known: dict[str, str]) -> list[str]:
-    """Against the kept run: its survivors in unchanged functions, and a glob for every mutant of
-    each function changed or added since."""
+    """Against the kept run: its survivors and the mutants it did not reach in unchanged functions,
+    and a glob for every mutant of each function changed or added since."""
     out = []
     for module in modules():
         same, kept = unchanged(module), _codes(PREVIOUS, module)
