@@ -102,3 +102,19 @@ def test_someone_back_from_leave_today_in_the_teams_time_zone_becomes_responsibl
     clock.advance(hours=-3)
     slack.command("alice", "move 1 tech_review")
     assert db.deal(1).responsible.slack_user_id == "U0LI"
+
+
+def test_when_everyone_of_the_stages_role_is_away_the_admin_is_told_why_in_the_teams_language(slack, rt, db):
+    """Li, the only sales support, is on leave: moving the deal into Technical review leaves nobody
+    responsible, and the admin (no pool manager is set) gets one DM naming the deal and the rule
+    nobody could be found under, in the team's language."""
+    slack.command("alice", "new Acme ERP 10万 stage proposal")
+    slack.command("li", "show 1")
+    set_role(rt, "U0LI", "support")
+    with rt.transaction() as s:
+        s.scalars(select(Member).where(Member.slack_user_id == "U0LI")).one().away_until = date(2026, 12, 31)
+    slack.command("alice", "move 1 tech_review")
+    assert (db.deal(1).stage, db.deal(1).responsible_id) == ("tech_review", None)
+    with rt.sessions() as s:
+        told = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "U0ADMIN", OutboxMessage.key.like("resp-none:%"))).all()
+    assert [m.text for m in told] == ["#1 Acme ERP: 规则「默认」没有可分配的人（都在休假、已满或不负责该区域/行业）"]

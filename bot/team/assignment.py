@@ -119,7 +119,7 @@ def _stage_entered(session: Session, opp: Opportunity, *, actor, config: Config,
             _event(session, opp, actor.member_id, now, "responsible", _slack_id(session, old), None)
             opp.responsible_id = None
         if decision.considered:  # people of that role exist but none can take it: tell the pool manager
-            why = t(config.language, "as_why_nobody", rule=esc(decision.rule.name))
+            why = _why_pooled(config, decision, False)  # the default rule by its name in the team's language
             for user in pool_manager_ids(config):
                 dm(session, opp.workspace_id, user, f"resp-none:{opp.id}:{now.isoformat()}:{user}", message(f"#{opp.number} {esc(opp.title)}: {why}"), now)
         return
