@@ -462,6 +462,13 @@ def test_a_picked_date_within_reach_is_saved(slack, db):
     assert (str(db.deal(1).expected_close), str(db.deal(1).next_step_due)) == ("2036-11-01", "2017-01-01")
 
 
+def test_a_picked_date_exactly_ten_years_away_is_within_reach(slack, db):
+    """Today is 2026-11-25: 3,653 days either way (2036-11-25 and 2016-11-24) are the last days allowed."""
+    slack.command("alice", "new")
+    slack.submit("alice", slack.opened_view(), {"title": "Acme", "expected_close": "2036-11-25", "next_step_due": "2016-11-24"})
+    assert (str(db.deal(1).expected_close), str(db.deal(1).next_step_due)) == ("2036-11-25", "2016-11-24")
+
+
 def test_the_edit_and_log_forms_refuse_a_far_date_too(slack, db, acme):
     slack.command("alice", "edit 1")
     before = snapshot(db)

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -314,9 +314,17 @@ def test_unreadable_date(reader, text):
     assert str(info.value) == f"cannot read a date from {text!r}"
 
 
-def test_naive_now_is_rejected(reader):
-    with pytest.raises(ValueError, match="timezone-aware"):
-        reader.read("tomorrow", now=datetime(2026, 11, 25, 15, 0))
+class _NoOffset(tzinfo):
+    """A time zone that does not know its offset: ``now`` in it is as good as naive."""
+
+    def utcoffset(self, dt):
+        return None
+
+
+@pytest.mark.parametrize("tz", [None, _NoOffset()])
+def test_naive_now_is_rejected(reader, tz):
+    with pytest.raises(ValueError, match="^now must be timezone-aware$"):
+        reader.read("tomorrow", now=datetime(2026, 11, 25, 15, 0, tzinfo=tz))
 
 
 def test_languages_are_kept():

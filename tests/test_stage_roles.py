@@ -118,3 +118,16 @@ def test_when_everyone_of_the_stages_role_is_away_the_admin_is_told_why_in_the_t
     with rt.sessions() as s:
         told = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "U0ADMIN", OutboxMessage.key.like("resp-none:%"))).all()
     assert [m.text for m in told] == ["#1 Acme ERP: 规则「默认」没有可分配的人（都在休假、已满或不负责该区域/行业）"]
+
+
+def test_the_owner_is_told_who_is_responsible_for_the_new_stage_in_the_teams_language(slack, rt, db):
+    """Alice (an account manager) moves her deal into Technical review: li (sales support) becomes
+    responsible, and alice gets one DM saying so, in the team's language (Chinese)."""
+    slack.command("alice", "new Acme ERP 10万 stage proposal")
+    slack.command("li", "show 1")
+    set_role(rt, "U0LI", "support")
+    slack.command("alice", "move 1 tech_review")
+    assert db.deal(1).responsible.slack_user_id == "U0LI"
+    with rt.sessions() as s:
+        told = s.scalars(select(OutboxMessage).where(OutboxMessage.channel == "U0ALICE", OutboxMessage.key.like("stage-owner:%"))).all()
+    assert [m.text for m in told] == ["#1 Acme ERP 进入「技术交流」，由 <@U0LI>（销售支持）负责这一阶段。"]
