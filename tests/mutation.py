@@ -84,25 +84,30 @@ def bodies(source: str, *, mutated: bool) -> dict[str, str]:
     return found
 
 
+def _functions(path: Path, *, mutated: bool) -> dict[str, str]:
+    return bodies(path.read_text(encoding="utf-8"), mutated=mutated) if path.exists() else {}
+
+
 def unchanged(module: str) -> set[str]:
     """The functions of ``module`` whose code is the same now as in the kept run."""
-    kept = PREVIOUS / module
-    if not kept.exists():
-        return set()
-    before = bodies(kept.read_text(encoding="utf-8"), mutated=True)
-    now = bodies((ROOT / module).read_text(encoding="utf-8"), mutated=False)
+    before = _functions(PREVIOUS / module, mutated=True)
+    now = _functions(ROOT / module, mutated=False)
     return {f for f, body in before.items() if now.get(f) == body}
 
 
 def results(module: str) -> dict[str, int | None]:
-    """Each mutant's exit code: this run's, else the kept run's when its function is unchanged."""
+    """Each mutant's exit code for the code as it is now: the last run's, else the kept run's when
+    the function is the same in both; None ("not run") for a function changed since it was run."""
+    tested = _functions(ROOT / "mutants" / module, mutated=True)  # the code the last run mutated
     codes = _codes(ROOT / "mutants", module)
     if PREVIOUS.exists():
-        same, kept = unchanged(module), _codes(PREVIOUS, module)
+        before, kept = _functions(PREVIOUS / module, mutated=True), _codes(PREVIOUS, module)
         for name, code in codes.items():
-            if code is None and function_of(name) in same:
+            function = function_of(name)
+            if code is None and function in before and before[function] == tested.get(function):
                 codes[name] = kept.get(name)
-    return codes
+    now = _functions(ROOT / module, mutated=False)
+    return {name: code if now.get(function_of(name)) == tested.get(function_of(name)) else None for name, code in codes.items()}
 
 
 def save() -> None:
@@ -164,7 +169,7 @@ def main(argv: list[str]) -> int:
         print("\n".join(name for module in (argv[1:] or modules()) for name in survivors(module, known)))
         return 0
     short = []
-    print(f"{'module':<30} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'equiv.':>6} {'score':>6}")
+    print(f"{'module':<30} {'mutants':>7} {'killed':>7} {'survived':>8} {'no tests':>8} {'equiv.':>6} {'not run':>7} {'score':>6}")
     for module in modules():
         codes = results(module)
         counts = Counter(kind(code) for name, code in codes.items() if name not in known)
@@ -173,9 +178,10 @@ def main(argv: list[str]) -> int:
         score = (counts["killed"] + counts["timeout"]) / judged if judged else None
         shown = f"{score:.0%}" if score is not None else "—"
         print(
-            f"{module:<30} {len(codes):>7} {counts['killed'] + counts['timeout']:>7} {counts['survived']:>8} {counts['no tests']:>8} {equivalent:>6} {shown:>6}"
+            f"{module:<30} {len(codes):>7} {counts['killed'] + counts['timeout']:>7} {counts['survived']:>8} {counts['no tests']:>8} {equivalent:>6}"
+            f" {counts['not run']:>7} {shown:>6}"
         )
-        if score is None or score < TARGET:
+        if score is None or score < TARGET or counts["not run"]:
             short.append(module)
         if "--survivors" in argv:
             for name in survivors(module, known):
