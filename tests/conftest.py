@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -373,3 +374,14 @@ def postgres_only(rt):
     """Skips the test on SQLite: row locks are PostgreSQL's (SQLite has one writer at a time)."""
     if rt.sessions.kw["bind"].dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL only (SQLite has one writer at a time)")
+
+
+@pytest.fixture
+def machine_in_utc(monkeypatch):
+    """The machine's own time zone is UTC (as on a server), whatever this one's is, so it differs
+    from the team's (Shanghai, 8 hours ahead): code that used the machine's zone would show it."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -6,7 +6,6 @@ worker's own job and the injected clock, with the server's own clock on UTC."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,16 +19,6 @@ from tests.test_pool_recycle import dms, job, make_manager, texts
 
 LIMIT_EN = "You have claimed {count} deals today, the daily limit of {limit}; claim again tomorrow."
 WAIT_EN = "#{n} returned to the public pool from you; you can claim it back from {day}."
-
-
-@pytest.fixture
-def server_on_utc(monkeypatch):
-    """The server's own timezone is UTC (Shanghai is 8 hours ahead), whatever this machine's is."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def local(*parts: int) -> datetime:
@@ -177,7 +166,7 @@ def test_the_wait_ends_exactly_seven_days_after_the_return(slack, rt, db, clock)
 # --- days shown on the team's calendar -------------------------------------------------------------
 
 
-def test_the_warning_and_the_wait_name_the_teams_local_day(slack, rt, db, clock, server_on_utc):
+def test_the_warning_and_the_wait_name_the_teams_local_day(slack, rt, db, clock, machine_in_utc):
     """Warned at 04:00 on 12-07 in Shanghai (still 12-06 in UTC): the DM says the deal returns on
     2026-12-10, the local day three days on (UTC would say 12-09). It returns at 04:00 on 12-10
     (20:00 UTC on 12-09); alice is told she may claim it back from 2026-12-17, not 12-16."""
@@ -194,7 +183,7 @@ def test_the_warning_and_the_wait_name_the_teams_local_day(slack, rt, db, clock,
     assert WAIT_EN.format(n=1, day="2026-12-17") in claim(slack, "alice", 1)
 
 
-def test_the_keep_request_names_the_teams_local_return_day(slack, rt, db, clock, server_on_utc):
+def test_the_keep_request_names_the_teams_local_return_day(slack, rt, db, clock, machine_in_utc):
     """The manager asked to let alice keep the deal warned at 04:00 Shanghai reads the local
     return day, 2026-12-10."""
     deals(slack, "alice", 1)

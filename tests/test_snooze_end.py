@@ -8,31 +8,16 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from bot.worker import daily_bundles, scan_all, send_outbox
 from store.models import Alert, Workspace
+from tests import test_alert_escalation
 from tests import test_alerts as base
 from tests.conftest import payload_text
-from tests.test_alerts import ALICE, BOB, alert_id, at, dms, edit, member, posts, updates
+from tests.test_alerts import ALICE, BOB, alert_id, at, dms, edit, member, updates
 
 client, deal = base.client, base.deal  # the fixtures of the alert tests
-
-
-@pytest.fixture
-def tick(rt, client, fake):
-    """One worker pass at the clock's time: (the scan results, one per workspace; the messages posted)."""
-
-    def go():
-        now = rt.clock.now()
-        before = len(posts(fake))
-        results = scan_all(rt, client, now)
-        daily_bundles(rt, client, now)
-        send_outbox(rt, client, now)
-        return results, posts(fake)[before:]
-
-    return go
+tick = test_alert_escalation.tick  # one worker pass
 
 
 def the_alert(rt) -> Alert:

@@ -5,10 +5,8 @@ day someone is back from leave is the team's day. Through signed /opp commands; 
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from store.models import AssignmentOffer, Member, OutboxMessage
@@ -79,16 +77,6 @@ def test_with_nobody_of_the_new_role_the_responsible_person_is_removed_in_the_de
     assert offers(rt) == [("responsible", "withdrawn", "U0LI")]
     history = slack.command("alice", "history 1").text
     assert "`2026-11-25 11:00` <@U0ALICE> changed responsible from U0LI to —" in history, history
-
-
-@pytest.fixture
-def machine_in_utc(monkeypatch):
-    """The machine's own time zone is UTC (as on a server), so it differs from the team's."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_someone_back_from_leave_today_in_the_teams_time_zone_becomes_responsible(slack, rt, db, clock, machine_in_utc):
