@@ -128,6 +128,8 @@ def test_looks_like_amount(token, expected):
     [
         ("500000", "CNY", "zh", "¥50万"),
         ("123456", "CNY", "zh", "¥12.35万"),
+        ("123450", "CNY", "zh", "¥12.35万"),  # half of the last shown digit rounds up (not to even)
+        ("1234500000", "CNY", "zh", "¥12.35亿"),
         ("10000", "CNY", "zh", "¥1万"),
         ("350000000", "CNY", "zh", "¥3.5亿"),
         ("120000000", "CNY", "zh", "¥1.2亿"),
