@@ -24,6 +24,15 @@ def pool(rt, *, warn_days: int | None = None, grade_c: int | None = None) -> Non
     rt.config = replace(rt.config, pool=settings)
 
 
+def returns_only_a_second_later(rt, db, number: int = 1) -> None:
+    """At the clock's moment the job leaves deal ``number`` alone; one second later it returns it."""
+    assert job(rt) == 0
+    assert not pooled(db, number)
+    rt.clock.advance(seconds=1)
+    assert job(rt) == 1
+    assert pooled(db, number)
+
+
 def test_a_deal_touched_exactly_return_days_ago_is_not_due_until_a_moment_later(slack, rt, db):
     """A call logged a day after creation: 14 days after the call to the second the deal stays,
     a second later it returns (the pool clock, from creation, is older)."""
@@ -32,11 +41,7 @@ def test_a_deal_touched_exactly_return_days_ago_is_not_due_until_a_moment_later(
     rt.clock.advance(days=1)
     slack.command("alice", "log 1 call: still thinking")
     rt.clock.advance(days=14)
-    assert job(rt) == 0
-    assert not pooled(db, 1)
-    rt.clock.advance(seconds=1)
-    assert job(rt) == 1
-    assert pooled(db, 1)
+    returns_only_a_second_later(rt, db)
 
 
 def test_a_deal_claimed_exactly_return_days_ago_is_not_due_until_a_moment_later(slack, rt, db):
@@ -50,21 +55,14 @@ def test_a_deal_claimed_exactly_return_days_ago_is_not_due_until_a_moment_later(
     slack.command("bob", "claim 1")
     assert db.deal(1).owner.slack_user_id == "U0BOB"
     rt.clock.advance(days=14)
-    assert job(rt) == 0
-    assert not pooled(db, 1)
-    rt.clock.advance(seconds=1)
-    assert job(rt) == 1
-    assert pooled(db, 1)
+    returns_only_a_second_later(rt, db)
 
 
 def test_a_grade_configured_with_one_day_returns_after_one_day(slack, rt, db):
     pool(rt, warn_days=0, grade_c=1)
     slack.command("alice", "new Quiet 10万")
     rt.clock.advance(days=1)
-    assert job(rt) == 0
-    rt.clock.advance(seconds=1)
-    assert job(rt) == 1
-    assert pooled(db, 1)
+    returns_only_a_second_later(rt, db)
     assert texts(rt, "U0ALICE") == [RETURNED.format(days=1)]
 
 
@@ -111,11 +109,7 @@ def test_a_deal_returns_only_once_its_warning_is_exactly_warn_days_old(slack, rt
     assert job(rt) == 1
     assert job(rt) == 0
     rt.clock.advance(days=3, seconds=-1)
-    assert job(rt) == 0
-    assert not pooled(db, 1)
-    rt.clock.advance(seconds=1)
-    assert job(rt) == 1
-    assert pooled(db, 1)
+    returns_only_a_second_later(rt, db)
 
 
 def test_a_warning_given_the_moment_a_deal_is_created_counts(slack, rt, db):

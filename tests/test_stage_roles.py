@@ -27,6 +27,16 @@ def offers(rt) -> list[tuple[str, str, str]]:
         return [tuple(r) for r in rows]
 
 
+def li_responsible_for_a_bdrs_deal(slack, rt, db) -> None:
+    """Alice (a BDR) creates deal #1 and moves it into Technical review: li (sales support) is responsible."""
+    slack.command("alice", "new Acme ERP 10万 stage lead")
+    slack.command("li", "show 1")
+    set_role(rt, "U0LI", "support")
+    set_role(rt, "U0ALICE", "bdr")
+    slack.command("alice", "move 1 tech_review")
+    assert db.deal(1).responsible.slack_user_id == "U0LI"
+
+
 def test_a_legacy_rep_owner_stays_responsible_in_account_manager_stages(slack, rt, db):
     """Alice's role is the old name "rep": moving her deal into Needs confirmed (an account
     manager's stage) leaves her responsible; no account manager is chosen, offered or told."""
@@ -45,12 +55,7 @@ def test_a_legacy_rep_owner_stays_responsible_in_account_manager_stages(slack, r
 def test_a_responsible_person_of_another_role_is_replaced_by_one_of_the_new_stages_role(slack, rt, db):
     """A BDR's deal in Technical review has li (sales support) responsible; moved to Needs
     confirmed (an account manager's stage) bob, an account manager, takes over from li."""
-    slack.command("alice", "new Acme ERP 10万 stage lead")
-    slack.command("li", "show 1")
-    set_role(rt, "U0LI", "support")
-    set_role(rt, "U0ALICE", "bdr")
-    slack.command("alice", "move 1 tech_review")
-    assert db.deal(1).responsible.slack_user_id == "U0LI"
+    li_responsible_for_a_bdrs_deal(slack, rt, db)
     slack.command("bob", "show 1")
     slack.command("alice", "move 1 needs")
     assert db.deal(1).responsible.slack_user_id == "U0BOB"
@@ -62,12 +67,7 @@ def test_with_nobody_of_the_new_role_the_responsible_person_is_removed_in_the_de
     """Li (sales support) is responsible; the deal moves to an account manager's stage and there
     is no account manager: li is no longer responsible, li's offer is withdrawn, and the deal's
     history records alice removing li at that moment."""
-    slack.command("alice", "new Acme ERP 10万 stage lead")
-    slack.command("li", "show 1")
-    set_role(rt, "U0LI", "support")
-    set_role(rt, "U0ALICE", "bdr")
-    slack.command("alice", "move 1 tech_review")
-    assert db.deal(1).responsible.slack_user_id == "U0LI"
+    li_responsible_for_a_bdrs_deal(slack, rt, db)
     clock.advance(hours=1)
     slack.command("alice", "move 1 needs")
     deal = db.deal(1)
