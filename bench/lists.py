@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import logging
 import random
 import statistics
@@ -68,9 +69,12 @@ def main() -> None:
 
 
 def caller(app, slack: SlackRequests, fake: FakeSlack):
+    sent = itertools.count()
+
     def call(user: str, text: str) -> float:
+        # a trigger id of its own: requests with the same one are copies, answered from the first
         signed = slack.command(
-            user_id=user, user_name=user, channel_id="C0BENCH", channel_name="bench", text=text, response_url=fake.response_url(), trigger_id="t"
+            user_id=user, user_name=user, channel_id="C0BENCH", channel_name="bench", text=text, response_url=fake.response_url(), trigger_id=f"t.{next(sent)}"
         )
         body = signed.body.encode()
         environ = {
