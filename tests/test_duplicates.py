@@ -64,9 +64,12 @@ def test_titles_are_similar_only_when_very_nearly_the_same():
 
 
 def test_titles_exactly_at_the_similarity_threshold_are_similar():
-    """17 of 20 characters in common is a ratio of exactly 0.85: similar; 16 of 20 is not."""
+    """17 of 20 characters in common is a ratio of exactly 0.85: similar; 16 of 20 is not. So is a
+    title of 17 characters inside one of 23 (2 × 17 / 40); inside one of 24 it is not."""
     assert similar_titles("abcdefghijklmnopqrst", "abcdefghijklmnopqxyz")
     assert not similar_titles("abcdefghijklmnopqrst", "abcdefghijklmnopwxyz")
+    assert similar_titles("abcdefghijklmnopq", "abcdefghijklmnopqrstuvw") and similar_titles("abcdefghijklmnopqrstuvw", "abcdefghijklmnopq")
+    assert not similar_titles("abcdefghijklmnopq", "abcdefghijklmnopqrstuvwx")
 
 
 def test_long_titles_are_compared_character_by_character():

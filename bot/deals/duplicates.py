@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,18 +79,35 @@ def account_key(account: str | None) -> str | None:
     return key[:KEY_LIMIT] or None
 
 
+@lru_cache(maxsize=TITLE_CANDIDATES * 8)  # a new deal's title is compared with the same newest ones each time
 def title_key(title: str | None) -> str:
     return _squash(title or "")
 
 
 def similar_titles(a: str | None, b: str | None) -> bool:
     """Whether two titles name very nearly the same thing (after normalising)."""
-    ka, kb = title_key(a), title_key(b)
-    if not ka or not kb:
-        return False
-    if ka != kb and _DIGITS.sub("#", ka) == _DIGITS.sub("#", kb):
-        return False  # only their numbers differ: phase 1 and phase 2, the 2025 and the 2026 renewal
-    return ka == kb or SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= SIMILAR
+    return _like(title_key(a))(title_key(b))
+
+
+def _like(wanted: str) -> Callable[[str], bool]:
+    """The test of whether a title key is similar to ``wanted``, with what it needs of ``wanted``
+    worked out once (difflib keeps what it learns of its second sequence, as get_close_matches)."""
+    matcher = SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(wanted)
+    numbered = _DIGITS.sub("#", wanted)
+
+    def like(key: str) -> bool:
+        if not wanted or not key:
+            return False
+        if key == wanted:
+            return True
+        if _DIGITS.sub("#", key) == numbered:
+            return False  # only their numbers differ: phase 1 and phase 2, the 2025 and the 2026 renewal
+        matcher.set_seq1(key)
+        # each bound is at least the next one: most titles are ruled out by their lengths or letters
+        return matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
+
+    return like
 
 
 def find(session: Session, workspace_id: str, *, account: str | None, title: str | None) -> list[Opportunity]:
@@ -100,9 +119,11 @@ def find(session: Session, workspace_id: str, *, account: str | None, title: str
     if key:
         same = select(Opportunity.id).where(*where, Opportunity.account_key == key).order_by(Opportunity.number).limit(MATCH_LIMIT)
         ids.update(session.scalars(same))
-    if title_key(title):
+    wanted = title_key(title)
+    if wanted:
+        like = _like(wanted)
         newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
-        ids.update(row.id for row in session.execute(newest) if similar_titles(title, row.title))
+        ids.update(row.id for row in session.execute(newest) if like(title_key(row.title)))
     if not ids:
         return []
     matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)
