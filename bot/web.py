@@ -267,6 +267,7 @@ class Server(BaseApplication):
             "bind": f"0.0.0.0:{port}",
             "workers": workers,
             "worker_class": "asgi",  # an event loop reads requests: a slow client pins no thread
+            "asgi_loop": "auto",  # uvloop (a dependency where it runs), else asyncio's own
             "worker_connections": 1000,  # open connections per process, idle or slow ones included
             "keepalive": 5,
             "timeout": 30,  # a worker silent this long is restarted; also the longest wait for more body
