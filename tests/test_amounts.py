@@ -40,6 +40,18 @@ from bot.core.money import UnreadableAmount, format_amount, looks_like_amount, p
         ("  50k  ", "50000", "USD"),
         ("0.5", "0.50", "USD"),
         ("999999999999999.99", "999999999999999.99", "USD"),
+        ("五十万", "500000", "USD"),
+        ("一百二十万", "1200000", "USD"),
+        ("两百万", "2000000", "USD"),
+        ("三千五百万", "35000000", "USD"),
+        ("1.5千万", "15000000", "USD"),
+        ("2百万", "2000000", "USD"),
+        ("十万元", "100000", "CNY"),
+        ("五万美元", "50000", "USD"),
+        ("¥十二万五", "125000", "CNY"),
+        ("壹佰万元", "1000000", "CNY"),
+        ("两千", "2000", "USD"),
+        ("三百", "300", "USD"),
     ],
 )
 def test_parse_amount(text, amount, currency):
@@ -80,6 +92,10 @@ def test_result_is_quantized_to_cents():
         "1000000000000000",
         "999999999999999.999",
         "10000000亿",
+        "一期",
+        "十万八千里",
+        "五十万元人民币",
+        "零",
     ],
 )
 def test_unreadable_amount(text):
@@ -117,6 +133,13 @@ def test_unreadable_amount(text):
         ("-500", False),
         ("", False),
         ("50 万", False),
+        ("五十万", True),
+        ("十万元", True),
+        ("两千", True),  # as 2000 is
+        ("二十", False),  # as 20 is not
+        ("三百", False),
+        ("二〇二六", False),  # a year, as 2026 is
+        ("一期", False),
     ],
 )
 def test_looks_like_amount(token, expected):

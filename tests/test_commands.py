@@ -233,6 +233,13 @@ AMOUNTS = (
     ("USD 20k", "20000", "USD"),
     ("5万美元", "50000", "USD"),
     ("amount 1,234.50", "1234.50", "CNY"),
+    ("五十万", "500000", "CNY"),
+    ("一百二十万", "1200000", "CNY"),
+    ("两百万", "2000000", "CNY"),
+    ("三千五百万", "35000000", "CNY"),
+    ("1.5千万", "15000000", "CNY"),
+    ("十万元", "100000", "CNY"),
+    ("五万美元", "50000", "USD"),
 )
 
 
@@ -241,6 +248,15 @@ def test_new_inline_amount_forms(slack, db):
         assert f"Created #{number}" in ephemeral(slack.command("alice", f"new X {amount}"))
         deal = db.deal(number)
         assert (deal.title, deal.amount, deal.currency) == ("X", Decimal(value), currency), amount
+
+
+def test_new_in_chinese_reads_an_amount_in_chinese_numerals(slack, db):
+    answer = ephemeral(slack.command("li", "新建 苏州恒通 WMS 五十万 close 月底"))
+    deal = db.deal(1)
+    assert (deal.title, deal.amount, deal.currency, deal.expected_close) == ("苏州恒通 WMS", Decimal("500000"), "CNY", date(2026, 11, 30))
+    assert "*金额*\n¥50万" in answer
+    slack.command("li", "新建 恒通二期 二十")  # a small number is part of the title, as 20 is
+    assert (db.deal(2).title, db.deal(2).amount) == ("恒通二期 二十", None)
 
 
 # The clock: Wednesday 2026-11-25 10:00 in Shanghai.

@@ -3,7 +3,8 @@
 Understands plain numbers (``50000``, ``1,234.50``), unit suffixes
 (``50k``, ``1.2M``, ``2bn``, ``50万``, ``50w``, ``3.5亿``), currency symbols
 (``¥ ￥ $ € £``), ISO codes before or after the number (``USD 20k``,
-``300000CNY``) and Chinese currency words (``50万元``, ``5万美元``).
+``300000CNY``), Chinese currency words (``50万元``, ``5万美元``) and Chinese numerals
+(``五十万``, ``一百二十万``, ``两百万``, ``三千五百万``, ``十万元``, ``1.5千万``; cn2an reads them).
 Full-width characters are folded to their ASCII forms first.
 """
 
@@ -13,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+import cn2an
 
 __all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount"]
 
@@ -24,6 +27,8 @@ _YI = Decimal(100_000_000)
 _UNITS: dict[str, Decimal] = {
     "k": Decimal(1_000),
     "千": Decimal(1_000),
+    "百万": Decimal(1_000_000),
+    "千万": Decimal(10_000_000),
     "m": Decimal(1_000_000),
     "b": Decimal(1_000_000_000),
     "bn": Decimal(1_000_000_000),
@@ -73,6 +78,14 @@ _PATTERN = re.compile(
 
 _SYMBOL_FOR = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
 
+# A number written in Chinese numerals (五十万, 一百二十万, 十万): at least one numeral, then numerals,
+# their units (十 百 千 万 亿, and the financial forms) or digits. Digits with a unit alone (50万,
+# 1.5千万) are read by _PATTERN.
+_CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_CN_UNITS = "十拾百佰千仟万萬亿億"
+_CN_NUMBER = re.compile(rf"[\d.]*[{_CN_DIGITS}十拾][\d.{_CN_DIGITS}{_CN_UNITS}]*")
+_CN_MONEY_UNITS = "千仟万萬亿億"  # a numeral with one of these reads as money, as 50万 does
+
 
 class UnreadableAmount(ValueError):
     """The text could not be read as a positive money amount."""
@@ -90,8 +103,22 @@ class _Reading:
     plain_integer: bool  # only digits, no separators, decimals, unit or currency
 
 
+def _arabic(text: str) -> tuple[str, bool]:
+    """``text`` with a number in Chinese numerals written in digits, and whether it carried a unit
+    of money's size (千, 万, 亿). Raises UnreadableAmount when the numerals don't make a number."""
+    found = _CN_NUMBER.search(text)
+    if found is None:
+        return text, False
+    try:
+        value = cn2an.cn2an(found.group(), "smart")
+    except (ValueError, KeyError):
+        raise UnreadableAmount(text) from None
+    sized = any(ch in _CN_MONEY_UNITS for ch in found.group())
+    return text[: found.start()] + str(value) + text[found.end() :], sized
+
+
 def _read(text: str) -> _Reading:
-    folded = unicodedata.normalize("NFKC", text).strip()
+    folded, sized = _arabic(unicodedata.normalize("NFKC", text).strip())
     match = _PATTERN.fullmatch(folded)
     if match is None:
         raise UnreadableAmount(text)
@@ -120,8 +147,8 @@ def _read(text: str) -> _Reading:
     return _Reading(
         amount=amount,
         currency=currency,
-        has_unit=unit is not None,
-        plain_integer=currency is None and unit is None and match["number"].isdigit(),
+        has_unit=unit is not None or sized,
+        plain_integer=currency is None and unit is None and not sized and match["number"].isdigit(),
     )
 
 
