@@ -88,6 +88,15 @@ def read_date(req: Request, text: str) -> date:
         raise BadInput("unreadable_date", value=clip(text, QUOTE_LIMIT)) from None
 
 
+def is_date(req: Request, text: str) -> bool:
+    """Whether ``text`` reads as a date (``read_date`` would take it)."""
+    try:
+        read_date(req, text)
+    except BadInput:
+        return False
+    return True
+
+
 def read_member(req: Request, text: str, session) -> int:
     match = MENTION.match(text.strip())
     if not match:

@@ -5,6 +5,7 @@ step after "next"/"下一步", `criterion:choice` answers, and list filters (`mi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,7 +17,7 @@ from bot.core.periods import month_of, quarter_of, week_of
 from bot.deals.opportunities import DealInput
 from bot.reporting.metrics import stall_cutoffs
 from bot.team.members import local_now, team_member_ids
-from handlers.args import QUOTE_LIMIT, Request, find_stage, read_amount, read_date, read_member
+from handlers.args import QUOTE_LIMIT, Request, find_stage, is_date, read_amount, read_date, read_member
 from store.queries import DealFilter
 
 # Words that start a field in `/opp new ...` (also as `word:value`). Everything before the first
@@ -62,21 +63,40 @@ KIND_PREFIX = re.compile(r"^(note|call|meeting|email|visit|备注|电话|会议|
 KIND_WORDS = {"备注": "note", "电话": "call", "会议": "meeting", "邮件": "email", "拜访": "visit"}
 
 
-def split_next_step(text: str) -> tuple[str, str | None, str | None]:
-    """ "called CFO next send quote by friday" -> ("called CFO", "send quote", "friday")."""
-    words = text.split()
+# "下一步：发方案" and "见了CIO，下一步发方案" are "… 下一步 发方案"; "next: send quote" is "next send quote"
+NEXT_MARK = re.compile(r"[，,；;。]?\s*下一步\s*[:：]?\s*|(?:(?<=\s)|^)next\s*[:：]\s*", re.IGNORECASE)
+# "下周二前发方案": a date, then 前 / 之前 / 以前, then the step (or the date and 前 after the step)
+DUE_BEFORE = re.compile(r"^(?P<due>.+?)(?:之前|以前|前)(?P<step>.*)$")
+
+
+def split_next_step(text: str, is_date: Callable[[str], bool]) -> tuple[str, str | None, str | None]:
+    """ "called CFO next send quote by friday" -> ("called CFO", "send quote", "friday");
+    "见了CIO 下一步：下周二前发方案" -> ("见了CIO", "发方案", "下周二")."""
+    words = NEXT_MARK.sub(lambda m: " 下一步 " if "下一步" in m.group() else " next ", text).split()
     starts = [i for i, w in enumerate(words) if w.lower() in ("next", "下一步") and i > 0]
     if not starts:
         return text, None, None
     i = starts[-1]
-    step_words = words[i + 1 :]
-    due = None
+    step, due = split_due(words[i + 1 :], is_date)
+    return " ".join(words[:i]), step, due
+
+
+def split_due(step_words: list[str], is_date: Callable[[str], bool]) -> tuple[str | None, str | None]:
+    """A next step and its due date: after a due word ("send quote by friday", "发方案 截止 周五"),
+    or in the Chinese way, a date and 前 before the step or after it ("周三前提交报价",
+    "提交报价 周三之前")."""
     dues = [j for j, w in enumerate(step_words) if w.lower() in DUE_WORDS]
     if dues:
         j = dues[-1]
-        due = " ".join(step_words[j + 1 :]) or None
-        step_words = step_words[:j]
-    return " ".join(words[:i]), " ".join(step_words) or None, due
+        return " ".join(step_words[:j]) or None, " ".join(step_words[j + 1 :]) or None
+    if step_words:
+        first = DUE_BEFORE.match(step_words[0])
+        if first and is_date(first["due"]):
+            return " ".join([first["step"], *step_words[1:]]).strip() or None, first["due"]
+        last = DUE_BEFORE.match(step_words[-1])
+        if last and not last["step"] and len(step_words) > 1 and is_date(last["due"]):
+            return " ".join(step_words[:-1]), last["due"]
+    return " ".join(step_words) or None, None
 
 
 OVERRIDE = re.compile(r"(?:(?:^|(?<=\s))override|破例)\s*[:：]", re.IGNORECASE)
@@ -162,6 +182,11 @@ def names_currency(text: str) -> bool:
 def read_inline_deal(req: Request, text: str, session) -> DealInput:
     parts = split_fields(text)
     title_words = parts.pop("title")
+    if "next_step" in parts and "next_step_due" not in parts:  # 下一步：周五前发方案
+        step, due = split_due(parts["next_step"], lambda words: is_date(req, words))
+        parts["next_step"] = [step] if step else []
+        if due:
+            parts["next_step_due"] = [due]
     deal = DealInput()
     if "amount" not in parts:
         amount = take_amount(title_words)

@@ -23,7 +23,7 @@ from bot.core.text import clean
 from bot.deals import merging, opportunities
 from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
-from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, parse_number, read_date, request_of, value_number
+from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
 from handlers.forms import form_ticked, read_deal_form, read_log_form, read_meta, values_of
 from handlers.risks import flag_risk
@@ -122,7 +122,7 @@ def cmd_log(req: Request, rest: str) -> Reply:
     if match:
         word = match.group(1).lower()
         kind, text = KIND_WORDS.get(word, word), text[match.end() :]
-    text, next_step, due_text = split_next_step(text)
+    text, next_step, due_text = split_next_step(text, lambda words: is_date(req, words))
     due = read_date(req, due_text) if due_text else None
     with req.rt.transaction() as session:
         opp = opportunities.log_activity(

@@ -482,6 +482,27 @@ def test_log_in_chinese_with_a_kind(slack, db):
     assert (activity.kind, activity.text) == ("call", "沟通了预算")
 
 
+# The clock: Wednesday 2026-11-25. (what follows 跟进 1, the activity's kind and text, the next step, its due date)
+CHINESE_NEXT_STEPS = (
+    ("拜访：见了CIO 下一步：下周二前发方案", "visit", "见了CIO", "发方案", date(2026, 12, 1)),
+    ("打了电话 下一步 周四前提交最终报价", "note", "打了电话", "提交最终报价", date(2026, 11, 26)),
+    ("电话：沟通了预算，下一步：发报价 下周五之前", "call", "沟通了预算", "发报价", date(2026, 12, 4)),
+    ("见了CIO下一步发方案", "note", "见了CIO", "发方案", date(2026, 11, 27)),  # no date: the one before stays
+    ("会议：演示 下一步: 提前准备报价", "meeting", "演示", "提前准备报价", date(2026, 11, 27)),  # 提 is no date: 前 is part of the step
+)
+
+
+@pytest.mark.parametrize("text, kind, activity, step, due", CHINESE_NEXT_STEPS)
+def test_log_in_chinese_reads_the_next_step_and_its_date_as_people_type_them(slack, db, text, kind, activity, step, due):
+    slack.command("li", "新建 恒通 WMS 五十万 下一步：周五前约演示")
+    assert (db.deal(1).next_step, db.deal(1).next_step_due) == ("约演示", date(2026, 11, 27))
+    assert "已记录 #1 的跟进" in ephemeral(slack.command("li", f"跟进 1 {text}"))
+    deal = db.deal(1)
+    assert (deal.next_step, deal.next_step_due) == (step, due)
+    with db.rt.sessions() as s:
+        assert [(a.kind, a.text) for a in s.scalars(select(Activity))] == [(kind, activity)]
+
+
 def test_log_without_a_next_step_keeps_the_current_one(slack, db):
     slack.command("alice", "new Acme ERP 50万 next demo by friday")
     slack.command("alice", "log 1 meeting: went through the demo script")
