@@ -219,8 +219,17 @@ LIST_WORDS = {
     "stalled": ("stalled", "停滞"),
 }
 LIST_WORD = {alias: name for name, aliases in LIST_WORDS.items() for alias in aliases}
-CLOSING = ("this-week", "next-week", "this-month", "next-month", "this-quarter")
+# closing periods, as `closing:this-month` or `成交:本月`, and alone as a word (`本季度`, `this-month`)
+CLOSING = {
+    "this-week": ("this-week", "本周", "这周"),
+    "next-week": ("next-week", "下周"),
+    "this-month": ("this-month", "本月", "这个月"),
+    "next-month": ("next-month", "下月", "下个月"),
+    "this-quarter": ("this-quarter", "本季度", "本季", "这个季度"),
+}
+CLOSING_OF = {alias: name for name, aliases in CLOSING.items() for alias in aliases}
 STATUSES = {"open": ("open",), "won": ("won",), "lost": ("lost",), "closed": ("won", "lost"), "all": ("open", "won", "lost")}
+STATUSES.update({"进行中": STATUSES["open"], "赢单": STATUSES["won"], "输单": STATUSES["lost"], "已关闭": STATUSES["closed"], "全部": STATUSES["all"]})
 
 
 @dataclass
@@ -238,6 +247,7 @@ class _ListQuery:
     close_from: date | None = None
     close_to: date | None = None
     quiet_since: tuple[tuple[str, datetime], ...] | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # region, industry, source
     free: list[str] = field(default_factory=list)
 
 
@@ -263,6 +273,7 @@ def read_filters(req: Request, text: str, session) -> DealFilter:
         grade=asked.grade,
         touch_due_by=asked.touch_due,
         quiet_since=asked.quiet_since,
+        **asked.labels,
     )
 
 
@@ -273,6 +284,8 @@ def _read_word(req: Request, asked: _ListQuery, word: str, session) -> None:
     key_l = key.lower()
     if not sep and key_l in LIST_WORD:
         _read_list_word(req, asked, LIST_WORD[key_l])
+    elif not sep and key_l in CLOSING_OF:
+        asked.close_from, asked.close_to = period(CLOSING_OF[key_l], asked.today)
     elif sep and key_l in FILTER_READERS:
         FILTER_READERS[key_l](req, asked, value, word, session)
     elif sep and key_l.isascii() and key_l.isalpha() and not value.startswith("//"):
@@ -307,9 +320,9 @@ def _read_owner(req: Request, asked: _ListQuery, value: str, word: str, session)
 
 
 def _read_closing(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
-    if value.lower() not in CLOSING:
+    if value.lower() not in CLOSING_OF:
         raise _bad_filter(word)
-    asked.close_from, asked.close_to = period(value.lower(), asked.today)
+    asked.close_from, asked.close_to = period(CLOSING_OF[value.lower()], asked.today)
 
 
 def _read_grade(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
@@ -324,13 +337,27 @@ def _read_status(req: Request, asked: _ListQuery, value: str, word: str, session
     asked.statuses = STATUSES[value.lower()]
 
 
+def _label_reader(name: str):
+    """The reader of a text field filtered by its whole value (`region:华东`, `source:expo`)."""
+
+    def read(req: Request, asked: _ListQuery, value: str, word: str, session) -> None:
+        if not value.strip():
+            raise _bad_filter(word)
+        asked.labels[name] = value.strip()
+
+    return read
+
+
 # `word:value` filters of `/opp list`, each with the function that reads its value
 FILTER_WORDS = (
     (("stage", "阶段"), _read_stage),
     (("owner", "负责人"), _read_owner),
-    (("closing", "成交"), _read_closing),
-    (("grade", "评级"), _read_grade),
+    (("closing", "成交", "成交日", "预计成交"), _read_closing),
+    (("grade", "评级", "等级"), _read_grade),
     (("status", "状态"), _read_status),
+    (("region", "区域", "地区"), _label_reader("region")),
+    (("industry", "行业"), _label_reader("industry")),
+    (("source", "来源"), _label_reader("source")),
 )
 FILTER_READERS = {word: reader for words, reader in FILTER_WORDS for word in words}
 

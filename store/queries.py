@@ -26,6 +26,9 @@ class DealFilter:
     grade: str | None = None
     touch_due_by: datetime | None = None  # next touch due at or before this moment
     quiet_since: tuple[tuple[str, datetime], ...] | None = None  # stalled: (stage, no activity since) pairs
+    region: str | None = None  # these three: the same text, in any case
+    industry: str | None = None
+    source: str | None = None
 
 
 SEARCH_MIN = 3  # characters a text search needs to use the search index (trigrams); shorter ones scan
@@ -49,7 +52,8 @@ def _matches(session: Session, f: DealFilter, cap: int = SEARCH_CAP) -> list[int
 # A list's statements are built once for each shape of filter (which of its fields are set) with
 # the values as parameters: building a statement and its cache key costs ten times what SQLite
 # takes to run it, on every request.
-Shape = tuple[bool, bool, bool, bool, bool, int, bool, bool, str | None]
+Shape = tuple[bool, bool, bool, bool, bool, int, bool, bool, str | None, tuple[str, ...]]
+LABELS = ("region", "industry", "source")  # text fields a list filters on by their whole value
 
 
 def _shape(f: DealFilter, matched: list[int] | None) -> Shape:
@@ -65,6 +69,7 @@ def _shape(f: DealFilter, matched: list[int] | None) -> Shape:
         bool(f.close_from),
         bool(f.close_to),
         text_kind,
+        tuple(name for name in LABELS if getattr(f, name)),
     )
 
 
@@ -80,6 +85,7 @@ def _params(f: DealFilter, matched: list[int] | None) -> dict:
         "close_from": f.close_from,
         "close_to": f.close_to,
         "matched": matched or [],
+        **{name: getattr(f, name).lower() for name in LABELS if getattr(f, name)},
     }
     for i, (stage, at) in enumerate(f.quiet_since or ()):
         values[f"quiet_stage_{i}"], values[f"quiet_at_{i}"] = stage, at
@@ -90,7 +96,7 @@ def _params(f: DealFilter, matched: list[int] | None) -> dict:
 
 @functools.lru_cache(maxsize=512)
 def _conditions(shape: Shape) -> tuple:
-    owners, stage, overdue, grade, touch, quiet, close_from, close_to, text_kind = shape
+    owners, stage, overdue, grade, touch, quiet, close_from, close_to, text_kind, labels = shape
     where = [Opportunity.workspace_id == bindparam("ws"), Opportunity.status.in_(bindparam("statuses", expanding=True))]
     if owners:
         where.append(Opportunity.owner_id.in_(bindparam("owners", expanding=True)))
@@ -110,6 +116,8 @@ def _conditions(shape: Shape) -> tuple:
         where.append(Opportunity.expected_close >= bindparam("close_from"))
     if close_to:
         where.append(Opportunity.expected_close <= bindparam("close_to"))
+    for name in labels:
+        where.append(func.lower(getattr(Opportunity, name)) == bindparam(name))
     if text_kind == "matched":
         where.append(Opportunity.id.in_(bindparam("matched", expanding=True)))
     elif text_kind == "like":

@@ -347,6 +347,16 @@ LIST_FILTERS = (
     ("Acme", [1]),
     ("all Acme", [1, 5]),
     ("all status:all Acme", [1, 4, 5]),
+    # the clock: Wednesday 2026-11-25; #2 closes on Friday the 27th, #1 on Friday 4 December
+    ("本周", [2]),
+    ("this-week", [2]),
+    ("全部 下周", [1]),
+    ("本月", [2]),
+    ("成交:本月", [2]),
+    ("成交日:下个月", [1]),
+    ("本季度", [2, 1]),
+    ("状态:赢单", [4]),
+    ("全部 状态:全部 Acme", [1, 4, 5]),
 )
 
 
@@ -359,6 +369,28 @@ def test_list_filters(slack, db, pipeline):
         buttons = [b["accessory"] for b in reply.json["blocks"] if b.get("accessory")]
         assert [(b["action_id"], b["value"]) for b in buttons] == [("deal_open", str(n)) for n in numbers], query
     assert state(db) == before
+
+
+LABEL_FILTERS = (
+    ("区域:华东", [1]),
+    ("region:east", [2]),
+    ("地区：华南", [3]),
+    ("行业:制造", [1]),
+    ("industry:Manufacturing", [2]),
+    ("来源:展会", [1]),
+    ("source:EXPO", [2]),
+    ("区域:华东 行业:制造 来源:展会", [1]),
+    ("区域:华东 来源:expo", []),
+    ("region:华北", []),
+)
+
+
+@pytest.mark.parametrize("query, numbers", LABEL_FILTERS)
+def test_list_filters_by_region_industry_and_source_in_either_language(slack, db, query, numbers):
+    slack.command("alice", "new Acme ERP 50万 region 华东 industry 制造 source 展会")
+    slack.command("alice", "new Globex CRM 20万 region East industry manufacturing source expo")
+    slack.command("alice", "新建 恒通 WMS 10万 区域 华南")
+    assert listed(slack.command("alice", f"list {query}")) == numbers
 
 
 def test_list_overdue(slack, db, clock):
@@ -645,6 +677,8 @@ def test_bad_list_filters(slack, db, fake, one_deal):
     refused(slack, db, fake, "alice", "list status:pending", "Couldn't use the filter “status:pending”")
     refused(slack, db, fake, "alice", "list colour:red", "Couldn't use the filter “colour:red”")
     refused(slack, db, fake, "alice", "list owner:bob", "“bob” is not a Slack user")
+    refused(slack, db, fake, "alice", "list region:", "Couldn't use the filter “region:”")
+    refused(slack, db, fake, "li", "列表 成交:明年", "看不懂筛选条件「成交:明年」。可以用：`我的`、`团队`")
 
 
 def test_a_5000_character_title_is_refused(slack, db, fake, one_deal):

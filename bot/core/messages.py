@@ -67,8 +67,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conflict": ("这个商机刚被别人修改了，请重试。", "That deal was changed by someone else at the same moment; please try again."),
     "unknown_subcommand": ("没有「{value}」这个命令。输入 `/opp help` 查看全部命令。", "There is no `/opp {value}` command. Type `/opp help` to see them all."),
     "bad_filter": (
-        "看不懂筛选条件「{value}」。可以用：`mine`、`team`、`stage:proposal`、`owner:@某人`、`overdue`、`closing:this-week`、`status:won`，或直接输入关键词。",
-        "Couldn't use the filter “{value}”. Filters: `mine`, `team`, `stage:proposal`, `owner:@someone`, `overdue`, `closing:this-week`, `status:won`, or any text.",
+        "看不懂筛选条件「{value}」。可以用：`我的`、`团队`、`全部`、`逾期`、`停滞`、`本周`、`本月`、`本季度`、`阶段:方案提交`、`负责人:@某人`、`状态:赢单`、`等级:A`、`区域:华东`、`行业:制造`、`来源:展会`，或直接输入关键词。",
+        "Couldn't use the filter “{value}”. Filters: `mine`, `team`, `all`, `overdue`, `stalled`, `closing:this-week` (or `this-month`, `this-quarter`), `stage:proposal`, `owner:@someone`, `status:won`, `grade:A`, `region:East`, `industry:manufacturing`, `source:expo`, or any text.",
     ),
     "need_find_text": ("请给出要查找的内容，例如 `/opp find Acme`。", "Say what to look for, e.g. `/opp find Acme`."),
     "input_too_long": ("输入太长了（{length} 个字符），最多 {limit} 个字符。", "That is too long ({length} characters); the most is {limit}."),
@@ -201,7 +201,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list_title": ("商机列表（{shown}/{total}）", "Deals ({shown} of {total})"),
     "list_empty": ("没有符合条件的商机。试试 `/opp list team` 或 `/opp new`。", "No deals match. Try `/opp list team` or create one with `/opp new`."),
     "list_more": (
-        "还有 {more} 个未显示，请加筛选条件缩小范围，例如 `stage:proposal` 或 `closing:this-week`。",
+        "还有 {more} 个未显示，请加筛选条件缩小范围，例如 `阶段:方案提交` 或 `本周`。",
         "{more} more not shown; narrow it with a filter such as `stage:proposal` or `closing:this-week`.",
     ),
     "history_title": ("#{number} 的变更历史（最新在前）", "History of #{number} (newest first)"),
