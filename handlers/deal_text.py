@@ -112,18 +112,20 @@ def split_override(text: str) -> tuple[str, str | None]:
 
 
 def take_answers(req: Request, text: str) -> tuple[dict[str, str], str]:
-    """Pull `criterion:choice` words (budget:approved) out of ``text``; returns them and the rest."""
-    criteria = {c.key: c for c in req.rt.config.qualification.criteria}
+    """Pull `criterion:choice` words (budget:approved, 预算:已批准) out of ``text``; returns them,
+    by key, and the rest."""
+    qualification = req.rt.config.qualification
     answers, rest = {}, []
     for word in text.split():
-        key, sep, value = word.replace("：", ":").partition(":")
-        if sep and key.lower() in criteria:
-            criterion = criteria[key.lower()]
-            if criterion.choice(value.lower()) is None:
-                raise BadInput("unknown_choice", criterion=criterion.key, value=clip(value, QUOTE_LIMIT))
-            answers[criterion.key] = value.lower()
-        else:
+        name, sep, value = word.replace("：", ":").partition(":")
+        criterion = qualification.criterion(name) if sep else None
+        if criterion is None:
             rest.append(word)
+            continue
+        choice = criterion.read(value)
+        if choice is None:
+            raise BadInput("unknown_choice", criterion=criterion.key, value=clip(value, QUOTE_LIMIT))
+        answers[criterion.key] = choice.key
     return answers, " ".join(rest)
 
 

@@ -70,6 +70,31 @@ def test_bad_answers_are_refused_with_the_choices(slack, db):
     assert db.deal(1).qualification == {}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "评估 1 预算:已批准 决策人:已接触 需求:明确",  # names as configured, 已接触 the only choice holding it
+        "评估 1 预算：已批准 决策人：已接触决策人 需求：明确",  # full-width colons, whole names
+        "qualify 1 Budget:approved authority:DECISION_MAKER need:Clear",  # keys and English names, any case
+        "评估 1 budget:已批准 Authority:decision 需求:clear",  # "decision" is in one name only
+    ],
+)
+def test_answers_by_chinese_or_english_names_store_the_same_keys(slack, db, text):
+    slack.command("li", "新建 试点 50万")
+    answer = slack.command("li", text).text
+    assert db.deal(1).qualification == {"budget": "approved", "authority": "decision_maker", "need": "clear"}, answer
+
+
+def test_a_wrong_answer_in_chinese_lists_the_choices_by_their_chinese_names(slack, db):
+    slack.command("li", "新建 试点 5万")
+    answer = slack.command("li", "评估 1 预算:很多").text
+    assert "「很多」不是「预算」的选项。可选：`已批准`、`有预算计划`、`未知`。例如 `/opp 评估 42 预算:已批准 需求:紧迫`。" in answer
+    assert "approved" not in answer and "budget" not in answer
+    assert "「接触」不是「决策人」的选项" in slack.command("li", "评估 1 决策人:接触").text  # in two names: which one?
+    assert "评估项：`预算`、`决策人`" in slack.command("li", "评估 1").text
+    assert db.deal(1).qualification == {}
+
+
 def test_the_form_asks_each_criterion_and_saving_recomputes_in_one_transaction(slack, db, fake):
     slack.command("alice", "new Pilot 300万")
     slack.command("alice", "edit 1")

@@ -26,18 +26,22 @@ def error_text(err: UserError, config: Config, lang: str) -> str:
     return t(lang, err.key, **params)
 
 
+def _typed(item, lang: str) -> str:
+    """How a criterion or a choice is typed, for a reader of ``lang``: its Chinese name for a
+    Chinese reader (预算:已批准 works), its key and name otherwise (`approved` Approved)."""
+    return f"`{item.name(lang)}`" if lang == "zh" else f"`{item.key}` {item.name(lang)}"
+
+
 def _criteria_params(err: UserError, config: Config, lang: str) -> dict:
     criteria = {c.key: c for c in config.qualification.criteria}
-    params = {"criteria": ", ".join(f"`{k}` {c.name(lang)}" for k, c in criteria.items())}
+    separator = "、" if lang == "zh" else ", "
+    params = {"criteria": separator.join(_typed(c, lang) for c in criteria.values())}
     if "gaps" in err.params:
         params["gaps_text"] = ", ".join(f"{criteria[k].name(lang)} {earned}/{weight}" for k, earned, weight in err.params["gaps"])
     if "criterion" in err.params:
         criterion = criteria.get(err.params["criterion"])
         params["criterion_name"] = criterion.name(lang) if criterion else esc(err.params["criterion"])
-        if criterion:
-            params["choices"] = ", ".join(f"`{c.key}` {c.name(lang)}" for c in criterion.choices)
-        else:
-            params["choices"] = ", ".join(f"`{k}`" for k in criteria)
+        params["choices"] = separator.join(_typed(c, lang) for c in (criterion.choices if criterion else criteria.values()))
     return params
 
 

@@ -58,6 +58,24 @@ class Criterion(Named):
     def choice(self, key: str | None) -> Choice | None:
         return next((c for c in self.choices if c.key == key), None)
 
+    def read(self, text: str) -> Choice | None:
+        """The choice a person typed: its key or a name in either language (any case, spaces
+        ignored), else the one choice whose name holds the text (已接触 for 已接触决策人)."""
+        return _named(self.choices, text)
+
+
+def _named(items, text: str):
+    """The item of ``items`` (each with ``key`` and ``names``) that ``text`` names exactly, else
+    the only one with a name holding it (two letters or more), else None."""
+    typed = "".join(text.split()).casefold()
+    if not typed:
+        return None
+    for item in items:
+        if typed in ("".join(label.split()).casefold() for label in (item.key, *item.names.values())):
+            return item
+    holding = [item for item in items if len(typed) >= 2 and any(typed in "".join(n.split()).casefold() for n in item.names.values())]
+    return holding[0] if len(holding) == 1 else None
+
 
 @dataclass(frozen=True)
 class TagRule:
@@ -81,6 +99,10 @@ class Qualification:
     tag_rules: tuple[TagRule, ...]
     min_closed: int  # closed deals needed before win probability is learned
     min_examples: int  # a feature value seen fewer times is ignored
+
+    def criterion(self, text: str) -> Criterion | None:
+        """The criterion a person typed, by key or by name in either language (预算, Budget)."""
+        return _named(self.criteria, text)
 
 
 GRADES = ("A", "B", "C")

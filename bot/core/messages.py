@@ -111,11 +111,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "An override needs a reason, e.g. `/opp won {number} override: contract signed, entered late`.",
     ),
     "unknown_choice": (
-        "「{value}」不是「{criterion_name}」的选项。可选：{choices}。例如 `/opp 评估 42 budget:approved need:urgent`。",
+        "「{value}」不是「{criterion_name}」的选项。可选：{choices}。例如 `/opp 评估 42 预算:已批准 需求:紧迫`。",
         "“{value}” is not an answer for {criterion_name}. Answers: {choices}. Example: `/opp qualify 42 budget:approved need:urgent`.",
     ),
     "need_answers": (
-        "请给出评估项，例如 `/opp 评估 42 budget:approved authority:decision_maker`。评估项：{criteria}。",
+        "请给出评估项，例如 `/opp 评估 42 预算:已批准 决策人:已接触`。评估项：{criteria}。",
         "Give answers, e.g. `/opp qualify 42 budget:approved authority:decision_maker`. Criteria: {criteria}.",
     ),
     "grade_not_allowed": ("只有经理或管理员可以固定 #{number} 的评级。", "Only a manager or an admin can pin the grade of #{number}."),
