@@ -141,8 +141,8 @@ def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
         found = config.find_reason(text, won=won)
         if found:
             reason, note = found[0].key, found[1] or None
-        elif not won:
-            raise BadInput("unknown_lost_reason", value=clip(text, QUOTE_LIMIT))
+        else:
+            raise BadInput("unknown_won_reason" if won else "unknown_lost_reason", value=clip(text, QUOTE_LIMIT))
     with req.rt.transaction() as session:
         opp = opportunities.close(
             session, actor=req.actor, number=number, won=won, reason=reason, note=note, override=override, config=config, clock=req.rt.clock

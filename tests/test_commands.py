@@ -580,13 +580,40 @@ def test_lost_by_chinese_reason_name(slack, db):
     assert (db.deal(1).status, db.deal(1).lost_reason) == ("lost", "competitor")
 
 
+@pytest.mark.parametrize(
+    "text, reason, note",
+    [
+        ("赢单 1 关系", "relationship", None),  # part of 客户关系, the only reason holding it
+        ("赢单 1 客户关系 老客户转介绍", "relationship", "老客户转介绍"),
+        ("赢单 1 价格优势", "price", None),
+        ("won 1 Product fit, beat the incumbent", "product", "beat the incumbent"),
+        ("赢单 1 服务", "service", None),
+    ],
+)
+def test_won_by_a_reason_in_either_language(slack, db, text, reason, note):
+    slack.command("li", "新建 恒通 WMS 50万")
+    slack.command("li", text)
+    assert (db.deal(1).status, db.deal(1).won_reason) == ("won", reason)
+    with db.rt.sessions() as s:
+        assert [a.text for a in s.scalars(select(Activity))] == ([note] if note else [])
+
+
+def test_a_win_with_an_unknown_reason_is_refused_with_the_reasons(slack, db, fake):
+    slack.command("li", "新建 恒通 WMS 50万")
+    answer = refused(slack, db, fake, "li", "赢单 1 运气", "没有「运气」这个赢单原因。可选：`价格优势`、`产品匹配`、`客户关系`、`服务能力`。")
+    assert "relationship" not in answer
+    answer = refused(slack, db, fake, "alice", "won 1 luck", "“luck” is not a reason for a win. Reasons: `price` Price, `product` Product fit")
+    assert db.deal(1).status == "open"
+
+
 def test_lost_needs_a_configured_reason(slack, db, fake):
     slack.command("alice", "new Acme ERP 50万")
     answer = refused(slack, db, fake, "alice", "lost 1", "Say why it was lost, e.g. `/opp lost 1 price`.")
     assert "`no_budget` No budget" in answer
     answer = refused(slack, db, fake, "alice", "lost 1 bad weather", "“bad weather” is not a loss reason.")
     assert "`competitor` Competitor" in answer
-    refused(slack, db, fake, "alice", "输单 1 天气不好", "没有「天气不好」这个输单原因")
+    answer = refused(slack, db, fake, "alice", "输单 1 天气不好", "没有「天气不好」这个输单原因。可选：`价格`、`竞争对手`、`无预算`")
+    assert "no_budget" not in answer
     assert db.deal(1).status == "open"
 
 

@@ -12,8 +12,8 @@ from bot.core.i18n import field_label, t
 def error_text(err: UserError, config: Config, lang: str) -> str:
     """The sentence that explains ``err``, with the stages, reasons or criteria it refers to."""
     params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
-    params.setdefault("stages", ", ".join(f"`{s.key}` {s.name(lang)}" for s in config.stages))
-    params.setdefault("reasons", ", ".join(f"`{r.key}` {r.name(lang)}" for r in config.lost_reasons))
+    params.setdefault("stages", _listed(config.stages, lang))
+    params.setdefault("reasons", _listed(config.won_reasons if err.key == "unknown_won_reason" else config.lost_reasons, lang))
     if "name" in err.params:
         params["name_label"] = field_label(lang, err.params["name"])
     if "status" in err.params:
@@ -27,21 +27,24 @@ def error_text(err: UserError, config: Config, lang: str) -> str:
 
 
 def _typed(item, lang: str) -> str:
-    """How a criterion or a choice is typed, for a reader of ``lang``: its Chinese name for a
-    Chinese reader (预算:已批准 works), its key and name otherwise (`approved` Approved)."""
+    """How a stage, reason, criterion or choice is typed, for a reader of ``lang``: its Chinese
+    name for a Chinese reader (预算:已批准 works), its key and name otherwise (`approved` Approved)."""
     return f"`{item.name(lang)}`" if lang == "zh" else f"`{item.key}` {item.name(lang)}"
+
+
+def _listed(items, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(_typed(item, lang) for item in items)
 
 
 def _criteria_params(err: UserError, config: Config, lang: str) -> dict:
     criteria = {c.key: c for c in config.qualification.criteria}
-    separator = "、" if lang == "zh" else ", "
-    params = {"criteria": separator.join(_typed(c, lang) for c in criteria.values())}
+    params = {"criteria": _listed(criteria.values(), lang)}
     if "gaps" in err.params:
         params["gaps_text"] = ", ".join(f"{criteria[k].name(lang)} {earned}/{weight}" for k, earned, weight in err.params["gaps"])
     if "criterion" in err.params:
         criterion = criteria.get(err.params["criterion"])
         params["criterion_name"] = criterion.name(lang) if criterion else esc(err.params["criterion"])
-        params["choices"] = separator.join(_typed(c, lang) for c in (criterion.choices if criterion else criteria.values()))
+        params["choices"] = _listed(criterion.choices if criterion else criteria.values(), lang)
     return params
 
 

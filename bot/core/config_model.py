@@ -287,7 +287,9 @@ class Config:
                 boundary = not label.isascii() or not rest or not (rest[0].isalnum() or rest[0] == "_")
                 if lowered.startswith(label.lower()) and boundary:
                     candidates.append((len(label), reason))
-        if not candidates:
-            return None
+        if not candidates:  # a part of one name only: 关系 for 客户关系
+            first, _, rest = text.strip().partition(" ")
+            reason = _named(reasons, first)
+            return (reason, rest.strip()) if reason else None
         length, reason = max(candidates, key=lambda c: c[0])
         return reason, text.strip()[length:].strip(" :：,，-")

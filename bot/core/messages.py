@@ -55,8 +55,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "请写明输单原因，例如 `/opp lost {number} 价格`。可选：{reasons}。",
         "Say why it was lost, e.g. `/opp lost {number} price`. Reasons: {reasons}.",
     ),
+    "unknown_won_reason": (
+        "没有「{value}」这个赢单原因。可选：{reasons}。原因后面可以加说明，例如 `/opp 赢单 42 客户关系 老客户转介绍`。",
+        "“{value}” is not a reason for a win. Reasons: {reasons}. You can add a note after it, e.g. `/opp won 42 relationship referred by an old customer`.",
+    ),
     "unknown_lost_reason": (
-        "没有「{value}」这个输单原因。可选：{reasons}。原因后面可以加说明，例如 `/opp lost 42 竞争对手 对方低价`。",
+        "没有「{value}」这个输单原因。可选：{reasons}。原因后面可以加说明，例如 `/opp 输单 42 竞争对手 对方低价`。",
         "“{value}” is not a loss reason. Reasons: {reasons}. You can add a note after it, e.g. `/opp lost 42 competitor undercut on price`.",
     ),
     "not_allowed": ("你不能修改 #{number}：只有{who}或管理员可以修改。", "You can't change #{number}: only {who} or an admin can."),
