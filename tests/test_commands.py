@@ -106,11 +106,34 @@ def test_bare_opp_and_help_list_every_command_with_an_example(slack, db):
 def test_help_in_chinese_for_a_chinese_user_or_a_chinese_subcommand(slack, who, text):
     answer = ephemeral(slack.command(who, text))
     assert "oppbot 商机助手" in answer
-    assert "`/opp move 42 方案提交` 推进阶段" in answer
+    assert "`/opp 推进 42 方案提交` 推进阶段" in answer
     for word in CHINESE:
         assert word in answer
-    assert "线索 `lead` → 初步接触 `contacted`" in answer
+    assert "线索 → 初步接触 → 需求确认" in answer
+    examples = re.findall(r"`/opp ([^`]*)`", answer)
+    assert len(examples) > 20
+    for example in examples:  # only Chinese examples: no English command or keyword (names of things may be)
+        assert not re.search(r"[a-z]{3,}", example), example
     assert "manage deals" not in answer
+
+
+def test_the_chinese_helps_examples_do_what_it_says(slack, db):
+    """The examples of `/opp 帮助` are run as typed (42 being deal #1)."""
+    slack.command("li", "新建 恒通 WMS 项目 五十万 成交日 下周五 阶段 方案提交 客户 苏州恒通 联系人 王经理 来源 展会 行业 制造 区域 华东 下一步：周五前发方案")
+    deal = db.deal(1)
+    assert (deal.title, deal.amount, deal.expected_close, deal.stage) == ("恒通 WMS 项目", Decimal("500000"), date(2026, 12, 4), "proposal")
+    assert (deal.account, deal.contact, deal.source, deal.industry, deal.region) == ("苏州恒通", "王经理", "展会", "制造", "华东")
+    assert (deal.next_step, deal.next_step_due) == ("发方案", date(2026, 11, 27))
+    for query in ("阶段:方案提交", "本周", "本季度", "区域:华东", "行业:制造", "来源:展会", "恒通"):
+        assert listed(slack.command("li", f"列表 {query}")) == ([] if query == "本周" else [1]), query
+    slack.command("li", "跟进 1 电话：沟通了预算 下一步：周五前发报价")
+    assert db.deal(1).next_step == "发报价"
+    slack.command("li", "评估 1 预算:已批准 需求:紧迫")
+    assert db.deal(1).qualification == {"budget": "approved", "need": "urgent"}
+    slack.command("li", "风险 1 竞争对手 对方报价更低")
+    assert "竞争对手" in slack.command("li", "查看 1").text
+    slack.command("li", "赢单 1 客户关系")
+    assert (db.deal(1).status, db.deal(1).won_reason) == ("won", "relationship")
 
 
 # Each subcommand and its Chinese alias, run on deal #1 (English) and #2 (Chinese):
@@ -125,7 +148,7 @@ SUBCOMMANDS = {
     "won": ("赢单", "{n}", "🎉 #{n} won!", "🎉 #{n} 赢单！"),
     "lost": ("输单", "{n} price", "#{n} marked lost (Price).", "#{n} 已标记为输单（价格）。"),
     "history": ("历史", "{n}", "History of #{n} (newest first)", "#{n} 的变更历史（最新在前）"),
-    "help": ("帮助", "", "Commands work in English or Chinese", "命令可用中文或英文"),
+    "help": ("帮助", "", "Commands work in English or Chinese", "英文命令也能用"),
 }
 EFFECTS = {
     "new": lambda d, events: (d.title, d.amount, d.creator.slack_user_id) == ("Globex rollout", Decimal("300000"), "U0ALICE"),

@@ -289,6 +289,7 @@ def duplicate_choice(matches, lang: str, create_value: str | None) -> Reply:
 
 
 def help_reply(config: Config, lang: str) -> Reply:
-    stages = " → ".join(f"{s.name(lang)} `{s.key}`" for s in config.stages)
+    # a Chinese reader types a stage by its name (推进 42 方案提交); an English one sees what to type
+    stages = " → ".join(s.name(lang) if lang == "zh" else f"{s.name(lang)} `{s.key}`" for s in config.stages)
     text = HELP[lang].format(stages=stages)
     return Reply(text.splitlines()[0].replace("*", ""), [section(clip(text, SECTION_LIMIT))])
