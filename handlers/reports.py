@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.blocks.ids import Action
 from bot.blocks.kit import Reply, clip, message, section
 from bot.core.errors import BadInput
-from bot.core.i18n import t
+from bot.core.i18n import t, zone_name
 from bot.reporting.digests import BRIEF_WORDS, set_brief
 from bot.reporting.export import deals_csv
 from bot.reporting.reports import REPORT_OF, REPORTS, FileReply, Upload, build
@@ -47,7 +47,7 @@ def cmd_brief(req: Request, rest: str) -> Reply:
     if not word:
         return message(t(req.lang, "br_status", state=t(req.lang, "br_state_on" if on else "br_state_off")))
     if on:
-        return message(t(req.lang, "br_on", time=req.rt.config.digest.brief_time, tz=req.rt.config.timezone))
+        return message(t(req.lang, "br_on", time=req.rt.config.digest.brief_time, tz=zone_name(req.lang, req.rt.config.timezone, req.rt.clock.now())))
     return message(t(req.lang, "br_off"))
 
 

@@ -133,11 +133,16 @@ SET_KEYS = {
 }
 
 
+# a role by its key or its name in either language (ae, 客户经理, account manager)
+ROLE_OF = {"".join(label.split()).lower(): role for role in ROLES for label in (role, *(_role_name(lang, role) for lang in ("zh", "en")))}
+
+
 def _read_setting(req: Request, key: str, value: str, session):
     """One ``key:value`` of `/opp team set`, read: (field, value); anything else is the usage."""
     field = SET_KEYS.get(key)
-    if field == "role" and value.lower() in ROLES:
-        return field, value.lower()
+    role = ROLE_OF.get("".join(value.split()).lower())
+    if field == "role" and role:
+        return field, role
     if field in ("regions", "industries"):
         return field, [v for v in re.split(r"[,，、]", value) if v]
     if field == "capacity" and value.lower() in ("none", "不限", "-"):
@@ -232,7 +237,8 @@ def cmd_who(req: Request, rest: str) -> Reply:
                 who = t(lang, "who_next_same", user=opp.owner.slack_user_id)
             else:
                 rule = rules.rule_for(config, opp, nxt.owner_role)
-                who = t(lang, "who_next_rules") + f" ({esc(rule.name)})"
+                # a rule the team named is shown by its name; the built-in one needs none
+                who = t(lang, "who_next_rules") + ("" if rules.is_default(rule) else f"（{esc(rule.name)}）" if lang == "zh" else f" ({esc(rule.name)})")
             lines.append(t(lang, "who_next", stage=nxt.name(lang), role=_role_name(lang, nxt.owner_role), who=who))
         else:
             lines.append(t(lang, "who_last_stage"))

@@ -717,7 +717,7 @@ def test_empty_or_missing_text(slack, db, fake, one_deal):
 
 def test_unknown_subcommand(slack, db, fake, one_deal):
     refused(slack, db, fake, "alice", "frobnicate 1 2", "There is no `/opp frobnicate` command.", "`/opp help`")
-    refused(slack, db, fake, "alice", "删除 1", "没有「删除」这个命令。输入 `/opp help` 查看全部命令。")
+    refused(slack, db, fake, "alice", "删除 1", "没有「删除」这个命令。输入 `/opp 帮助` 查看全部命令。")
     answer = refused(slack, db, fake, "alice", "x" * 500, "There is no `/opp xxx")
     assert len(answer) < 400  # the value is quoted, not echoed whole
 

@@ -119,7 +119,7 @@ def test_the_morning_brief_is_turned_on_and_off_from_home_and_by_command(slack, 
     assert "Turn off morning brief" in text_of(refreshed)
     assert "Morning brief off" in slack.command("alice", "brief off").text
     assert not db.member("U0ALICE").brief_enabled
-    assert "已开启早报：每个工作日 08:30" in slack.command("li", "早报 开").text
+    assert "已开启早报：每个工作日北京时间 08:30" in slack.command("li", "早报 开").text
     assert db.member("U0LI").brief_enabled
     assert "Your morning brief is off" in slack.command("alice", "brief").text
     assert "isn't on or off" in slack.command("alice", "brief maybe").text

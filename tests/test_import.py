@@ -152,8 +152,8 @@ def test_least_loaded_batch_fills_people_to_capacity_and_pools_the_rest(rt, tmp_
         owners = [None if d.pooled_at else d.owner.slack_user_id for d in deals]
     assert owners == ["U0AE1", "U0AE2", "U0AE1", "U0AE2", None]
     messages = told(rt)
-    assert messages["U0AE2"] == ["按分配规则，2 个新商机分配给了你，用 `/opp list` 查看。"]
-    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp list` 查看。"]
+    assert messages["U0AE2"] == ["按分配规则，2 个新商机分配给了你，用 `/opp 列表` 查看。"]
+    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp 列表` 查看。"]
     assert messages["#sales-assign"][-1] == "批量分配 4 个商机：<@U0AE2> 2, <@U0AE1> 1；进入公海 1 个"
 
 
@@ -202,7 +202,7 @@ def test_a_batch_with_nobody_to_give_to_says_so_and_each_import_is_announced(rt,
         clock.advance(hours=1)
         run_import(rt, tmp_path, f"title\n{title}\n")
     messages = told(rt)
-    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp list` 查看。"] * 2 and "U0AE2" not in messages
+    assert messages["U0AE1"] == ["按分配规则，1 个新商机分配给了你，用 `/opp 列表` 查看。"] * 2 and "U0AE2" not in messages
     assert messages["#sales-assign"][1:] == ["批量分配 1 个商机：<@U0AE1> 1；进入公海 0 个"] * 2
 
 

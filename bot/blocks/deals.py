@@ -265,7 +265,9 @@ def _event_value(event: EventView, value: str | None, config: Config, lang: str)
     criterion = _criterion(event.field or "", config)
     if criterion and criterion.choice(value):
         return criterion.choice(value).name(lang)
-    return esc(value)
+    reasons = {"won_reason": config.won_reasons, "lost_reason": config.lost_reasons}.get(event.field or "")
+    reason = next((r for r in reasons or () if r.key == value), None)
+    return reason.name(lang) if reason else esc(value)
 
 
 BUTTON_VALUE_LIMIT = 2000  # characters of a button's value

@@ -7,6 +7,8 @@ in the parameters. Parameters that carry user text are escaped for mrkdwn by the
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.messages import MESSAGES
 
@@ -25,3 +27,19 @@ ONE_DAYS = re.compile(r"(?<![\d.])(1) days\b")
 def field_label(lang: str, name: str) -> str:
     key = f"field_{name}"
     return t(lang, key) if key in MESSAGES else name
+
+
+BEIJING = timedelta(hours=8)
+
+
+def zone_name(lang: str, timezone: str, now: datetime) -> str:
+    """A time zone as its reader knows it: 北京时间 (or UTC−5, UTC+5:30) for a Chinese reader, the
+    zone's name (Asia/Shanghai) for an English one."""
+    if lang != "zh":
+        return timezone
+    offset = now.astimezone(ZoneInfo(timezone)).utcoffset() or timedelta(0)
+    if offset == BEIJING:
+        return "北京时间"
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "−"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")

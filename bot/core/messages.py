@@ -10,7 +10,7 @@ from bot.core.messages_team import TEAM_MESSAGES
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a user can fix
     "deal_not_found": (
-        "找不到商机 #{number}。用 `/opp list` 或 `/opp find 关键词` 查找编号。",
+        "找不到商机 #{number}。用 `/opp 列表` 或 `/opp 查找 关键词` 查找编号。",
         "There is no deal #{number}. Use `/opp list`, or `/opp find` with a word from its title, to find its number.",
     ),
     "need_number": ("请给出商机编号，例如 `/opp {sub} 42`。", "Give a deal number, e.g. `/opp {sub} 42`."),
@@ -19,7 +19,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{value}” is not a deal number; numbers look like `42` or `#42`, e.g. `/opp {sub} 42`.",
     ),
     "unknown_stage": (
-        "没有「{value}」这个阶段。可选：{stages}。例如 `/opp move 42 proposal`。",
+        "没有「{value}」这个阶段。可选：{stages}。例如 `/opp 推进 42 方案提交`。",
         "There is no stage “{value}”. Stages: {stages}. Example: `/opp move 42 proposal`.",
     ),
     "need_stage": (
@@ -41,18 +41,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{value} is more than ten years from today; pick a date between {earliest} and {latest}.",
     ),
     "title_required": (
-        "请给商机起个名字，例如 `/opp new Acme ERP 项目 50万 close 下周五`。",
+        "请给商机起个名字，例如 `/opp 新建 恒通 ERP 项目 五十万 成交日 下周五`。",
         "Give the deal a title, e.g. `/opp new Acme ERP rollout 50万 close next friday`.",
     ),
     "too_long": ("「{name_label}」太长了（{length} 个字符），最多 {limit} 个字符。", "“{name_label}” is too long ({length} characters); keep it to {limit}."),
     "bad_tags": ("标签最多 {max_tags} 个，每个不超过 {max_length} 个字符。", "At most {max_tags} tags of up to {max_length} characters each."),
     "activity_required": (
-        "请写下跟进内容，例如 `/opp log 42 电话沟通了预算 next 发报价 by 周五`。",
+        "请写下跟进内容，例如 `/opp 跟进 42 电话沟通了预算 下一步：周五前发报价`。",
         "Say what happened, e.g. `/opp log 42 called the CFO next send quote by friday`.",
     ),
     "bad_activity_kind": ("跟进类型「{kind}」不存在。可选：{kinds}。", "Unknown activity type “{kind}”. Types: {kinds}."),
     "lost_reason_required": (
-        "请写明输单原因，例如 `/opp lost {number} 价格`。可选：{reasons}。",
+        "请写明输单原因，例如 `/opp 输单 {number} 价格`。可选：{reasons}。",
         "Say why it was lost, e.g. `/opp lost {number} price`. Reasons: {reasons}.",
     ),
     "unknown_won_reason": (
@@ -65,20 +65,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "not_allowed": ("你不能修改 #{number}：只有{who}或管理员可以修改。", "You can't change #{number}: only {who} or an admin can."),
     "stale_edit": (
-        "有人刚刚修改了 #{number}，你的修改没有保存。请重新打开再改（`/opp edit {number}`）。",
+        "有人刚刚修改了 #{number}，你的修改没有保存。请重新打开再改（`/opp 编辑 {number}`）。",
         "Someone changed #{number} while you were editing; your change was not saved. Reload it with `/opp edit {number}` and try again.",
     ),
     "conflict": ("这个商机刚被别人修改了，请重试。", "That deal was changed by someone else at the same moment; please try again."),
-    "unknown_subcommand": ("没有「{value}」这个命令。输入 `/opp help` 查看全部命令。", "There is no `/opp {value}` command. Type `/opp help` to see them all."),
+    "unknown_subcommand": ("没有「{value}」这个命令。输入 `/opp 帮助` 查看全部命令。", "There is no `/opp {value}` command. Type `/opp help` to see them all."),
     "bad_filter": (
         "看不懂筛选条件「{value}」。可以用：`我的`、`团队`、`全部`、`逾期`、`停滞`、`本周`、`本月`、`本季度`、`阶段:方案提交`、`负责人:@某人`、`状态:赢单`、`等级:A`、`区域:华东`、`行业:制造`、`来源:展会`，或直接输入关键词。",
         "Couldn't use the filter “{value}”. Filters: `mine`, `team`, `all`, `overdue`, `stalled`, `closing:this-week` (or `this-month`, `this-quarter`), `stage:proposal`, `owner:@someone`, `status:won`, `grade:A`, `region:East`, `industry:manufacturing`, `source:expo`, or any text.",
     ),
-    "need_find_text": ("请给出要查找的内容，例如 `/opp find Acme`。", "Say what to look for, e.g. `/opp find Acme`."),
+    "need_find_text": ("请给出要查找的内容，例如 `/opp 查找 恒通`。", "Say what to look for, e.g. `/opp find Acme`."),
     "input_too_long": ("输入太长了（{length} 个字符），最多 {limit} 个字符。", "That is too long ({length} characters); the most is {limit}."),
     "bad_user": ("「{value}」不是 Slack 用户，请用 @ 提及，例如 `owner:@li`。", "“{value}” is not a Slack user; mention them with @, e.g. `owner:@li`."),
     "form_unreadable": (
-        "这个表单已无法读取，什么都没有保存。请关闭后重新打开，例如 `/opp edit 42`。",
+        "这个表单已无法读取，什么都没有保存。请关闭后重新打开，例如 `/opp 编辑 42`。",
         "This form can no longer be read, so nothing was saved. Close it and open it again, e.g. with `/opp edit 42`.",
     ),
     "internal_error": (
@@ -99,11 +99,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # qualification, grade and probability
     "not_qualified": (
-        "#{number} 资格评分 {score} 分，低于 {threshold} 分，还不能推进到「{gate_name}」之后。还差：{gaps_text}。用 `/opp 评估 {number} budget:approved …` 或编辑表单补充评估。",
+        "#{number} 资格评分 {score} 分，低于 {threshold} 分，还不能推进到「{gate_name}」之后。还差：{gaps_text}。用 `/opp 评估 {number} 预算:已批准 …` 或编辑表单补充评估。",
         "#{number} scores {score}, below the {threshold} needed to move past {gate_name}. Missing: {gaps_text}. Answer the criteria with `/opp qualify {number} budget:approved …` or in the edit form.",
     ),
     "not_qualified_to_win": (
-        "#{number} 资格评分 {score} 分，低于 {threshold} 分，还不能标记为赢单。还差：{gaps_text}。用 `/opp 评估 {number} budget:approved …` 补充评估；经理或管理员可以破例并写明原因，例如 `/opp 赢单 {number} 破例: 客户已签约，补录`。",
+        "#{number} 资格评分 {score} 分，低于 {threshold} 分，还不能标记为赢单。还差：{gaps_text}。用 `/opp 评估 {number} 预算:已批准 …` 补充评估；经理或管理员可以破例并写明原因，例如 `/opp 赢单 {number} 破例: 客户已签约，补录`。",
         "#{number} scores {score}, below the {threshold} needed to be marked won. Missing: {gaps_text}. Answer the criteria with `/opp qualify {number} budget:approved …`; a manager or an admin can override with a reason, e.g. `/opp won {number} override: contract signed, entered late`.",
     ),
     "override_not_allowed": (
@@ -203,7 +203,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "btn_edit": ("编辑", "Edit"),
     "btn_history": ("历史", "History"),
     "list_title": ("商机列表（{shown}/{total}）", "Deals ({shown} of {total})"),
-    "list_empty": ("没有符合条件的商机。试试 `/opp list team` 或 `/opp new`。", "No deals match. Try `/opp list team` or create one with `/opp new`."),
+    "list_empty": ("没有符合条件的商机。试试 `/opp 列表 团队` 或 `/opp 新建`。", "No deals match. Try `/opp list team` or create one with `/opp new`."),
     "list_more": (
         "还有 {more} 个未显示，请加筛选条件缩小范围，例如 `阶段:方案提交` 或 `本周`。",
         "{more} more not shown; narrow it with a filter such as `stage:proposal` or `closing:this-week`.",
@@ -291,7 +291,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "risk_raised": ("已为 #{number} 标记风险：{risk}", "Flagged a risk on #{number}: {risk}"),
     "risk_cleared": ("已清除 #{number} 的风险：{risk}", "Cleared the risk on #{number}: {risk}"),
     "need_risk": (
-        "请给出风险类型，例如 `/opp risk 42 competitor 对方报价更低`。可选：{kinds}；清除用 `/opp risk 42 clear competitor`。",
+        "请给出风险类型，例如 `/opp 风险 42 竞争对手 对方报价更低`。可选：{kinds}；清除用 `/opp 风险 42 解除 竞争对手`。",
         "Say which risk, e.g. `/opp risk 42 competitor they quoted lower`. Risks: {kinds}; clear one with `/opp risk 42 clear competitor`.",
     ),
     "risk_news": ("🔴 <@{owner}> 的商机 *#{number} {title}* 有风险：{risk}", "🔴 Risk on <@{owner}>'s deal *#{number} {title}*: {risk}"),
@@ -305,11 +305,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reminder_set": ("好的，{when} 提醒你：{text}", "OK, I'll remind you {when}: {text}"),
     "reminder_due": ("⏰ 提醒：{text}", "⏰ Reminder: {text}"),
     "reminder_past": (
-        "「{value}」已经过去了，请给一个将来的时间，例如 `/opp remind 42 明天上午10点 给CFO打电话`。",
+        "「{value}」已经过去了，请给一个将来的时间，例如 `/opp 提醒 42 明天上午10点 给CFO打电话`。",
         "“{value}” is in the past; give a time to come, e.g. `/opp remind 42 tomorrow 10am call the CFO`.",
     ),
     "need_reminder": (
-        "请给出时间和内容，例如 `/opp remind 42 明天上午10点 给CFO打电话`。",
+        "请给出时间和内容，例如 `/opp 提醒 42 明天上午10点 给CFO打电话`。",
         "Give a time and what to remind, e.g. `/opp remind 42 tomorrow 10am call the CFO`.",
     ),
     "unreadable_when": (
@@ -354,8 +354,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dg_this_quarter": ("本季度（{name}）", "This quarter ({name})"),
     "dg_reps": ("*按人员*（进行中 · 推进 · 跟进 · 逾期）", "*By rep* (open · advanced · activities · overdue)"),
     "dg_rep_line": ("{who}：{open} · {advanced} · {activities} · {overdue}", "{who}: {open} · {advanced} · {activities} · {overdue}"),
-    "dg_reps_more": ("还有 {more} 人未列出 — `/opp report reps`", "{more} more not shown — `/opp report reps`"),
-    "dg_truncated": ("内容太长，其余部分未显示 — 用 `/opp report funnel` 查看详情。", "Too long to show in full — see `/opp report funnel` for the rest."),
+    "dg_reps_more": ("还有 {more} 人未列出 — `/opp 报表 人员`", "{more} more not shown — `/opp report reps`"),
+    "dg_truncated": ("内容太长，其余部分未显示 — 用 `/opp 报表 漏斗` 查看详情。", "Too long to show in full — see `/opp report funnel` for the rest."),
     "dg_fallback_daily": (
         "销售日报 {day}：新建 {new}，赢单 {won}，停滞 {stalled}，逾期 {overdue}",
         "Daily digest {day}: {new} new, {won} won, {stalled} stalled, {overdue} overdue",
@@ -397,7 +397,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rp_no_losses": ("这段时间没有输单。", "No deals lost in this period."),
     "rp_unknown": (
-        "没有「{value}」这个报表。可选：`funnel`、`forecast`、`reps`、`losses`、`cycle`、`trend`，例如 `/opp report funnel this-month`。",
+        "没有「{value}」这个报表。可选：`funnel`、`forecast`、`reps`、`losses`、`cycle`、`trend`，例如 `/opp 报表 漏斗 本月`。",
         "There is no “{value}” report. Reports: `funnel`, `forecast`, `reps`, `losses`, `cycle`, `trend`, e.g. `/opp report funnel this-month`.",
     ),
     "rp_bad_period": (
@@ -420,16 +420,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hm_team": ("*团队*", "*Team*"),
     "hm_alerts": ("*待处理提醒*：{count}", "*Alerts waiting*: {count}"),
     "br_on": (
-        "已开启早报：每个工作日 {time}（{tz}）私信你今天到期、逾期、停滞和本周成交的商机。`/opp brief off` 关闭。",
+        "已开启早报：每个工作日{tz} {time} 私信你今天到期、逾期、停滞和本周成交的商机。`/opp 早报 关` 关闭。",
         "Morning brief on: every working day at {time} ({tz}) a DM with your deals due today, overdue, stalled and closing this week. `/opp brief off` turns it off.",
     ),
-    "br_off": ("已关闭早报。`/opp brief on` 重新开启。", "Morning brief off. `/opp brief on` turns it back on."),
+    "br_off": ("已关闭早报。`/opp 早报 开` 重新开启。", "Morning brief off. `/opp brief on` turns it back on."),
     "br_status": (
-        "早报现在是{state}。用 `/opp brief on` 或 `/opp brief off` 切换。",
+        "早报现在是{state}。用 `/opp 早报 开` 或 `/opp 早报 关` 切换。",
         "Your morning brief is {state}. Use `/opp brief on` or `/opp brief off`.",
     ),
     "bad_brief": (
-        "看不懂「{value}」。用 `/opp brief on` 开启早报，`/opp brief off` 关闭。",
+        "看不懂「{value}」。用 `/opp 早报 开` 开启早报，`/opp 早报 关` 关闭。",
         "“{value}” isn't on or off: use `/opp brief on` or `/opp brief off`.",
     ),
     "br_state_on": ("开启的", "on"),

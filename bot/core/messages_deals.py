@@ -30,7 +30,7 @@ DUPLICATE_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field_duplicate_ok": ("撞单", "Duplicates"),
     "duplicate_told": (
-        "<@{creator}> 新建了 #{number} {title}，与你关注的 {others} 可能撞单，对方确认仍然创建。需要时可用 `/opp merge {number} into …` 合并。",
+        "<@{creator}> 新建了 #{number} {title}，与你关注的 {others} 可能撞单，对方确认仍然创建。需要时可用 `/opp 合并 {number} 到 …` 合并。",
         "<@{creator}> created #{number} {title}, a possible duplicate of {others}, and confirmed it is another deal. A manager can merge them with `/opp merge {number} into …`.",
     ),
     "created_anyway": (

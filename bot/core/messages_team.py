@@ -93,7 +93,7 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
         "<@{by}> 把公海里的 #{number} {title} 分配给了 <@{user}>",
         "<@{by}> gave #{number} {title} from the public pool to <@{user}>",
     ),
-    "as_need_user": ("请 @ 要分配的人，例如 `/opp assign 42 @li`。", "Mention who gets it, e.g. `/opp assign 42 @li`."),
+    "as_need_user": ("请 @ 要分配的人，例如 `/opp 分配 42 @li`。", "Mention who gets it, e.g. `/opp assign 42 @li`."),
     "as_already_owner": ("<@{user}> 已经是 #{number} 的负责人。", "<@{user}> already owns #{number}."),
     "as_at_capacity": (
         "<@{user}> 已有 {open} 个进行中的商机，达到上限 {capacity}。",
@@ -185,18 +185,18 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "team_set_capacity": ("容量 {value}", "capacity {value}"),
     "team_set_manager": ("经理 {value}", "manager {value}"),
     "team_set_help": (
-        "用法：`/opp team set @某人 role:ae region:华东 industry:制造 capacity:25 manager:@经理`（角色：bdr、ae、support、manager、admin）。",
+        "用法：`/opp 团队 设置 @某人 角色:客户经理 区域:华东 行业:制造 容量:25 经理:@某人`（角色：商机开发、客户经理、销售支持、经理、管理员）。",
         "Usage: `/opp team set @someone role:ae region:East industry:manufacturing capacity:25 manager:@boss` (roles: bdr, ae, support, manager, admin).",
     ),
     "team_away_done": ("<@{user}> 休假至 {day}，期间不会分配新商机。", "<@{user}> is away until {day}; no new deals go to them meanwhile."),
     "team_back": ("<@{user}> 已回来，可以分配商机。", "<@{user}> is back and can be assigned deals."),
     "team_away_help": (
-        "用法：`/opp team away @某人 until 12月10日`，或 `/opp team away @某人 back`。",
+        "用法：`/opp 团队 休假 @某人 到 12月10日`，或 `/opp 团队 休假 @某人 回来`。",
         "Usage: `/opp team away @someone until Dec 10`, or `/opp team away @someone back`.",
     ),
     "who_title": ("*#{number} {title}* · {stage}", "*#{number} {title}* · {stage}"),
     "who_owner": ("负责人（商机）：{owner}", "Owner: {owner}"),
-    "who_pooled": ("在公海中（无人负责），用 `/opp claim {number}` 认领", "in the public pool (nobody), `/opp claim {number}` to take it"),
+    "who_pooled": ("在公海中（无人负责），用 `/opp 认领 {number}` 认领", "in the public pool (nobody), `/opp claim {number}` to take it"),
     "who_responsible": ("本阶段负责（R，{role}）：<@{user}>", "Responsible now (R, {role}): <@{user}>"),
     "who_consulted": ("咨询（C）：{people}", "Consulted (C): {people}"),
     "who_informed": ("知会（I）：{people}", "Informed (I): {people}"),
@@ -206,7 +206,7 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "who_last_stage": ("这是最后一个阶段。", "This is the last stage."),
     "who_none": ("—", "—"),
     "as_batch_dm": (
-        "按分配规则，{count} 个新商机分配给了你，用 `/opp list` 查看。",
+        "按分配规则，{count} 个新商机分配给了你，用 `/opp 列表` 查看。",
         "{count} new deals were assigned to you by the rules; see them with `/opp list`.",
     ),
     "as_batch_post": ("批量分配 {count} 个商机：{people}；进入公海 {pooled} 个", "Assigned {count} deals: {people}; {pooled} to the public pool"),
@@ -216,7 +216,7 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
         "You can't change your own role or manager; another admin can.",
     ),
     "team_own_settings": (
-        "不能修改自己的团队设置，请你的经理或管理员修改（休假可以自己设：`/opp team away @你 until 12月10日`）。",
+        "不能修改自己的团队设置，请你的经理或管理员修改（休假可以自己设：`/opp 团队 休假 @你 到 12月10日`）。",
         "You can't change your own team settings; your manager or an admin can (your time away you set yourself: `/opp team away @you until Dec 10`).",
     ),
     "team_not_your_report": (
@@ -232,7 +232,7 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
         "<@{user}> is a manager or an admin: only an admin can change the role of a manager or an admin.",
     ),
     "team_not_a_manager": (
-        "<@{user}> 不是经理，不能管理别人。先由管理员设置：`/opp team set @某人 role:manager`。",
+        "<@{user}> 不是经理，不能管理别人。先由管理员设置：`/opp 团队 设置 @某人 角色:经理`。",
         "<@{user}> is not a manager, so can't be anyone's manager; an admin can make them one first: `/opp team set @someone role:manager`.",
     ),
     "team_self_manager": ("<@{user}> 不能做自己的经理。", "<@{user}> can't be their own manager."),

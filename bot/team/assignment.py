@@ -21,7 +21,7 @@ from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.text import clean
 from bot.team.offers import OPEN_OFFER, dm, offer, open_offer, pool_manager_ids, post
-from bot.team.rules import SYSTEM_USER, Decision, decide, role_names, rule_named
+from bot.team.rules import SYSTEM_USER, Decision, decide, is_default, role_names, rule_named
 from store.models import AssignmentOffer, Event, Member, Opportunity, Workspace
 
 # --- writing decisions ------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def to_pool(session: Session, config: Config, opp: Opportunity, why: str, *, by:
 
 def _why_pooled(config: Config, decision: Decision, passed_on: bool) -> str:
     key = "as_why_manual" if decision.why == "manual" else "as_why_passed" if passed_on else "as_why_nobody"
-    name = t(config.language, "as_default_rule") if decision.rule.name == "default" else decision.rule.name
+    name = t(config.language, "as_default_rule") if is_default(decision.rule) else decision.rule.name
     return t(config.language, key, rule=esc(name))
 
 

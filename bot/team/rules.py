@@ -91,8 +91,15 @@ def matches(rule: Rule, *, region=None, industry=None, source=None, amount=None,
     return True
 
 
+DEFAULT_RULE = "default"  # the name of the rule used when none of the configured ones matches
+
+
 def default_rule(config: Config, role: str) -> Rule:
-    return Rule(name="default", strategy=config.assignment.default_strategy, role=role)
+    return Rule(name=DEFAULT_RULE, strategy=config.assignment.default_strategy, role=role)
+
+
+def is_default(rule: Rule) -> bool:
+    return rule.name == DEFAULT_RULE
 
 
 def rule_for(config: Config, opp, role: str | None = None) -> Rule:
@@ -130,7 +137,7 @@ def pick(strategy: str, people: list[Candidate], last_member_id: int | None = No
 def explain(decision: Decision, lang: str) -> str:
     """ "assigned to @li by rule '华东制造' — round robin, 7 of 20 open" (after the assignment)."""
     c = decision.chosen
-    rule = t(lang, "as_default_rule") if decision.rule.name == "default" else decision.rule.name
+    rule = t(lang, "as_default_rule") if is_default(decision.rule) else decision.rule.name
     strategy = t(lang, "strategy_" + decision.rule.strategy)
     if c.capacity is None:
         return t(lang, "as_explain_nocap", rule=esc(rule), user=c.slack_user_id, strategy=strategy, open=c.open)
