@@ -621,6 +621,13 @@ def test_won_by_a_reason_in_either_language(slack, db, text, reason, note):
         assert [a.text for a in s.scalars(select(Activity))] == ([note] if note else [])
 
 
+def test_a_closed_deal_says_so_in_plain_chinese(slack, db, fake):
+    slack.command("li", "新建 恒通 WMS 50万")
+    slack.command("li", "赢单 1")
+    refused(slack, db, fake, "li", "推进 1 方案提交", "#1 已赢单，不能再推进或关闭。")
+    refused(slack, db, fake, "li", "输单 1 价格", "#1 已赢单，不能再推进或关闭。")
+
+
 def test_a_win_with_an_unknown_reason_is_refused_with_the_reasons(slack, db, fake):
     slack.command("li", "新建 恒通 WMS 50万")
     answer = refused(slack, db, fake, "li", "赢单 1 运气", "没有「运气」这个赢单原因。可选：`价格优势`、`产品匹配`、`客户关系`、`服务能力`。")

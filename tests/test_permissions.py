@@ -155,7 +155,7 @@ def test_refusals_name_who_may(rt, world):
     )
     with pytest.raises(PermissionDenied) as refused:
         attempt(rt, world["other_ae"], "assign", world["other_ae"])
-    assert error_text(refused.value, rt.config, "zh") == "你不能分配 #1：只有负责人 <@U0OWNER>、其经理 <@U0MGR>或管理员可以分配。"
+    assert error_text(refused.value, rt.config, "zh") == "你不能分配 #1：只有负责人 <@U0OWNER>、其经理 <@U0MGR> 或管理员可以分配。"
 
 
 def test_a_refusal_on_a_pooled_deal_names_any_manager_but_a_refused_claim_does_not(rt, world):

@@ -112,7 +112,7 @@ def test_bob_may_not_change_alices_deal_by_command(slack, db, fake, acme, text):
     before = state(db)
     answer = slack.command("bob", text)
     assert answer.json["response_type"] == "ephemeral"
-    expected = "你不能修改 #1：只有负责人 <@U0ALICE>或管理员可以修改。" if "推进" in text else LOG_NOT_ALLOWED if "log" in text else NOT_ALLOWED
+    expected = "你不能修改 #1：只有负责人 <@U0ALICE> 或管理员可以修改。" if "推进" in text else LOG_NOT_ALLOWED if "log" in text else NOT_ALLOWED
     assert answer.json["text"] == "⚠️ " + expected
     assert state(db) == before
     assert fake.calls("views.open") == []

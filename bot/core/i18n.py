@@ -16,12 +16,17 @@ from bot.core.messages import MESSAGES
 def t(lang: str, key: str, **params) -> str:
     zh, en = MESSAGES[key]
     if lang == "zh":
-        return zh.format(**params)
+        text = zh.format(**params)
+        return _MENTION.sub(lambda m: MENTION_BY_CJK.sub(" ", m.group()), text) if "<@" in text else text
     text = en.format(**params)
     return ONE_DAYS.sub(r"\1 day", text) if "1 days" in text else text  # "every 1 days" -> "every 1 day"
 
 
 ONE_DAYS = re.compile(r"(?<![\d.])(1) days\b")
+_MENTION = re.compile(r"[\u4e00-\u9fff]?<@[^>]+>[\u4e00-\u9fff]?")
+# a mention set off from Chinese text by a space each side, as Chinese typesetting sets off Latin
+# words: "由 @alice 负责", not "由@alice负责"
+MENTION_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff])(?=<@)|(?<=>)(?=[\u4e00-\u9fff])")
 
 
 def field_label(lang: str, name: str) -> str:

@@ -27,7 +27,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Give the stage to move to, e.g. `/opp move 42 proposal`. Stages: {stages}.",
     ),
     "already_in_stage": ("#{number} 已经在这个阶段了。", "#{number} is already in that stage."),
-    "deal_closed": ("#{number} 已经{status_name}，不能再推进或关闭。", "#{number} is already {status_name}; it can't be moved or closed again."),
+    "deal_closed": ("#{number} {status_name}，不能再推进或关闭。", "#{number} is already {status_name}; it can't be moved or closed again."),
     "unreadable_amount": (
         "看不懂金额「{value}」。可以这样写：`50万`、`3.5亿`、`50k`、`¥300,000`、`$20k`、`300000 CNY`。",
         "Couldn't read the amount “{value}”. Try `50000`, `50k`, `1.2M`, `50万`, `¥300,000`, `$20k` or `300000 CNY`.",

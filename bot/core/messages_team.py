@@ -200,7 +200,7 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "who_responsible": ("本阶段负责（R，{role}）：<@{user}>", "Responsible now (R, {role}): <@{user}>"),
     "who_consulted": ("咨询（C）：{people}", "Consulted (C): {people}"),
     "who_informed": ("知会（I）：{people}", "Informed (I): {people}"),
-    "who_next": ("下一阶段「{stage}」由 {role} 负责：{who}", "Next stage, {stage}, is the {role}'s: {who}"),
+    "who_next": ("下一阶段「{stage}」由{role}负责：{who}", "Next stage, {stage}, is the {role}'s: {who}"),
     "who_next_same": ("仍是 <@{user}>", "still <@{user}>"),
     "who_next_rules": ("按分配规则指定", "chosen by the assignment rules"),
     "who_last_stage": ("这是最后一个阶段。", "This is the last stage."),
