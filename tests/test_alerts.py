@@ -112,7 +112,7 @@ def test_a_deal_without_activity_for_longer_than_its_stage_allows_is_stalled(rt,
     "values, condition, words",
     [
         (dict(next_step="send quote", next_step_due=date(2026, 11, 24)), "next_step_overdue", "next step “send quote” was due"),
-        (dict(expected_close=date(2026, 11, 20)), "close_passed", "expected close Fri 2026-11-20 passed 5 days ago"),
+        (dict(expected_close=date(2026, 11, 20)), "close_passed", "close date Fri 2026-11-20 passed 5 days ago"),
         (dict(next_touch_due=datetime(2026, 11, 24, 9, tzinfo=SHANGHAI)), "follow_up", "need a touch by"),
     ],
 )
@@ -334,7 +334,7 @@ def test_a_dry_run_says_what_would_be_alerted_and_why_and_changes_nothing(rt, cl
     with rt.transaction() as session:
         result = watch.scan(session, config=rt.config, workspace_id="T0001", now=clock.now(), dry_run=True)
     assert result.lines == [
-        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 5 days ago and the deal is still open",
+        "#1 Acme ERP: Close date passed — close date Fri 2026-11-20 passed 5 days ago and the deal is still open",
         "-> dm U0ALICE post #1: Close date passed",
         "-> channel #deal-alerts post #1: Close date passed",
         "2 messages; per recipient: #deal-alerts 1, U0ALICE 1",
@@ -391,7 +391,7 @@ def test_a_dry_run_lists_each_finding_in_order_and_says_who_hears_and_when(rt, c
     member(rt, ALICE, muted_until=clock.now() + timedelta(days=30))
     at(clock, "2026-12-06T10:00")  # Sunday, stalled by now
     assert dry_run(rt, clock) == [
-        "#1 Acme ERP: Close date passed — expected close Fri 2026-11-20 passed 16 days ago and the deal is still open",
+        "#1 Acme ERP: Close date passed — close date Fri 2026-11-20 passed 16 days ago and the deal is still open",
         "#1 Acme ERP: Risk — Competitor involved — they quoted 20% lower",
         "#1 Acme ERP: Stalled — no activity for 13 days (Proposal allows 10)",
         "nothing is sent at Sun 2026-12-06 10:00: outside working time; alerts wait for the next working hour",

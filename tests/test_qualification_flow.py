@@ -215,6 +215,6 @@ def test_learned_probability_is_shown_once_enough_deals_have_closed(slack, db, r
 
 def test_lists_show_grade_score_and_probability_in_both_languages(slack):
     slack.command("alice", "new Big 300万 " + FULL)
-    assert "grade A · score 100 · 5% to win" in slack.command("alice", "list").text
+    assert "grade A · score 100 · win probability 5%" in slack.command("alice", "list").text
     slack.command("li", "新建 大单 300万 " + FULL)
-    assert "A 级 · 100 分 · 赢率 5%" in slack.command("li", "列表").text
+    assert "A 级 · 100 分 · 赢单概率 5%" in slack.command("li", "列表").text

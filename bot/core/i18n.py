@@ -1,24 +1,27 @@
 """Every sentence oppbot says, in Chinese and English. ``t(lang, key, **params)``.
 
 The texts themselves are the tables of bot.core.messages; this module picks the language and fills
-in the parameters. Parameters that carry user text are escaped for mrkdwn by the caller
+in the parameters, and the glossary's terms (``{g_win_probability}``, bot.core.glossary). Parameters that carry user text are escaped for mrkdwn by the caller
 (bot.blocks.kit.esc)."""
 
 from __future__ import annotations
 
 import re
+from collections import ChainMap
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.glossary import PARAMS
 from bot.core.messages import MESSAGES
 
 
 def t(lang: str, key: str, **params) -> str:
     zh, en = MESSAGES[key]
+    values = ChainMap(params, PARAMS["zh" if lang == "zh" else "en"])  # {g_…}: the glossary's terms
     if lang == "zh":
-        text = zh.format(**params)
+        text = zh.format_map(values)
         return _MENTION.sub(lambda m: MENTION_BY_CJK.sub(" ", m.group()), text) if "<@" in text else text
-    text = en.format(**params)
+    text = en.format_map(values)
     return ONE_DAYS.sub(r"\1 day", text) if "1 days" in text else text  # "every 1 days" -> "every 1 day"
 
 
