@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 
 _lock = threading.Lock()  # pyplot keeps global state; draw one chart at a time
-_cjk: bool | None = None
+_font_ready = False
 
 
 def _plt():
@@ -18,24 +19,23 @@ def _plt():
     return plt
 
 
-def has_cjk_font() -> bool:
-    """Whether a font that can draw Chinese is installed (else charts are labelled in English)."""
-    global _cjk
-    if _cjk is None:
+FONT = Path(__file__).with_name("fonts") / "OppbotCJKSans-Regular.otf"  # Noto Sans CJK SC, GB 2312 (fonts/OFL.txt)
+FONT_FAMILY = "Oppbot CJK Sans"
+
+
+def use_cjk_font() -> None:
+    """Draw every label with the bundled font, which has Chinese as well as Latin letters: a chart
+    reads the same on any server, whatever fonts it has."""
+    global _font_ready
+    if not _font_ready:
+        import matplotlib
         from matplotlib import font_manager
 
-        names = {f.name for f in font_manager.fontManager.ttflist}
-        found = [
-            n
-            for n in ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC")
-            if n in names
-        ]
-        _cjk = bool(found)
-        if found:
-            import matplotlib
-
-            matplotlib.rcParams["font.sans-serif"] = [found[0], *matplotlib.rcParams["font.sans-serif"]]
-    return _cjk
+        font_manager.fontManager.addfont(str(FONT))
+        matplotlib.rcParams["font.family"] = "sans-serif"
+        matplotlib.rcParams["font.sans-serif"] = [FONT_FAMILY, *matplotlib.rcParams["font.sans-serif"]]
+        matplotlib.rcParams["axes.unicode_minus"] = False  # the font's hyphen, not U+2212 (not in GB 2312)
+        _font_ready = True
 
 
 def _png(fig) -> bytes:
@@ -49,7 +49,7 @@ def funnel(title: str, stages: list[tuple[str, int, float]]) -> bytes:
     the count and amount."""
     with _lock:
         plt = _plt()
-        has_cjk_font()
+        use_cjk_font()
         fig, ax = plt.subplots(figsize=(7, 0.55 * len(stages) + 1.2))
         try:
             labels = [s for s, _, _ in stages][::-1]
@@ -73,7 +73,7 @@ def forecast(title: str, months: list[tuple[str, float, float, float]], target: 
     """Per month: won, committed and weighted bars, and the target as a line."""
     with _lock:
         plt = _plt()
-        has_cjk_font()
+        use_cjk_font()
         fig, ax = plt.subplots(figsize=(8, 4))
         try:
             xs = range(len(months))
@@ -98,7 +98,7 @@ def trend(title: str, points: list[tuple[str, float, int]]) -> bytes:
     """The open pipeline over time: amount as a line, the number of deals as bars behind it."""
     with _lock:
         plt = _plt()
-        has_cjk_font()
+        use_cjk_font()
         fig, ax = plt.subplots(figsize=(8, 4))
         try:
             xs = list(range(len(points)))

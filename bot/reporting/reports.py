@@ -98,11 +98,6 @@ class Sheet:
     now: datetime
     page: Page
 
-    @property
-    def chart_lang(self) -> str:
-        """Charts in Chinese only where a CJK font is installed."""
-        return self.lang if self.lang == "en" or charts.has_cjk_font() else "en"
-
 
 def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: bool, shared_by: str | None = None) -> FileReply:
     """Report ``name`` over the period ``period_text`` names (default: this month, this quarter for
@@ -137,8 +132,8 @@ def _funnel(s: Sheet) -> Upload:
     s.page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(rows, config, lang)]))
     s.page.section("\n".join(funnel_lines(this, prev, config, lang)))
     keys = {st.key for st in config.stages}
-    stages = [(config.stage(r.stage).name(s.chart_lang) if r.stage in keys else r.stage, r.count, float(r.amount.get(config.currency, 0))) for r in rows]
-    chart_title = t(s.chart_lang, "rp_title_funnel", period=period_label(s.period, lang)) + f" ({config.currency})"
+    stages = [(config.stage(r.stage).name(s.lang) if r.stage in keys else r.stage, r.count, float(r.amount.get(config.currency, 0))) for r in rows]
+    chart_title = t(s.lang, "rp_title_funnel", period=period_label(s.period, lang)) + f" ({config.currency})"
     return Upload(f"funnel-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.funnel(chart_title, stages))
 
 
@@ -151,8 +146,8 @@ def _forecast(s: Sheet) -> Upload:
     s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, f"{f.period.first:%Y-%m}", config, lang) for f in months)]))
     cur = config.currency
     bars = [(f"{f.period.first:%Y-%m}", float(f.won.get(cur, 0)), float(f.committed.get(cur, 0)), float(f.weighted.get(cur, 0))) for f in months]
-    labels = tuple(_word(s.chart_lang, k) for k in ("won", "committed", "weighted", "target"))
-    chart_title = t(s.chart_lang, "rp_by_month").strip("*") + f" ({cur})"
+    labels = tuple(_word(s.lang, k) for k in ("won", "committed", "weighted", "target"))
+    chart_title = t(s.lang, "rp_by_month").strip("*") + f" ({cur})"
     month_target = config.digest.month_target
     return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, bars, month_target, labels))
 
@@ -176,7 +171,7 @@ def _trend(s: Sheet) -> Upload:
     cur = config.currency
     lines = [f"`{p.at.astimezone(tz):%Y-%m-%d}`  {p.count} · {format_amount(p.amount, cur, lang)}" for p in points]
     s.page.section("\n".join([t(lang, "rp_trend_head", weeks=TREND_WEEKS), *lines]))
-    chart_title = t(s.chart_lang, "rp_title_trend", period=period_label(s.period, lang)) + f" ({cur})"
+    chart_title = t(s.lang, "rp_title_trend", period=period_label(s.period, lang)) + f" ({cur})"
     series = [(f"{p.at.astimezone(tz):%m-%d}", float(p.amount), p.count) for p in points]
     return Upload(f"trend-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.trend(chart_title, series))
 
