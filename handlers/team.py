@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.blocks.digests import fmt_total
 from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, clip, esc, fmt_day, fmt_money, message, stage_name
 from bot.blocks.team import claim_button, decline_modal, lines_reply
@@ -90,7 +91,7 @@ def team_load(req: Request) -> Reply:
         counts = rules.open_counts(session, ws)
         made = roster.offer_counts(session, ws, now - timedelta(days=LOAD_DAYS))
         lines = [
-            _load_line(req, m, counts.get(m.id, 0), stats.get(m.id, (0, 0, 0)), made.get(m.id, (0, 0, 0, 0)), today)
+            _load_line(req, m, counts.get(m.id, 0), stats.get(m.id, (0, {}, 0)), made.get(m.id, (0, 0, 0, 0)), today)
             for m in sorted(people, key=lambda m: -counts.get(m.id, 0))
         ]
     return lines_reply(t(lang, "team_load_title", days=LOAD_DAYS), lines)
@@ -109,7 +110,7 @@ def _load_line(req: Request, m: Member, held: int, stats: tuple, made: tuple[int
         "team_load_line",
         user=m.slack_user_id,
         load=load,
-        amount=fmt_money(amount, req.rt.config.currency, lang),
+        amount=fmt_total(amount, req.rt.config, lang),
         overdue=overdue,
         offers=t(lang, "team_load_offers", offered=offered, accepted=accepted, declined=declined, expired=expired),
         away=t(lang, "team_away", day=fmt_day(m.away_until)) if m.away_until and m.away_until >= today else "",

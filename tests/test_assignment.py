@@ -396,7 +396,7 @@ def test_team_commands_show_and_change_people(slack, rt, db, team_of):
     assert "<@U0BOB> · BDR · manager <@U0ALICE> · 华东/华南 · 0/5" in listing
     assert "away until 2026-12-10" in listing
     load = slack.command("boss", "team load").text
-    assert "<@U0ALICE> · 1 open (no limit) · ¥100,000 · 0 overdue · offered 0: 0 accepted, 0 declined, 0 expired" in load  # money as every card shows it
+    assert "<@U0ALICE> · 1 open (no limit) · ¥100k · 0 overdue · offered 0: 0 accepted, 0 declined, 0 expired" in load  # money as every card shows it
     assert "¥10万" in slack.command("li", "团队 负载").text
     assert "团队" in slack.command("li", "团队").text
 

@@ -49,9 +49,9 @@ def test_a_chinese_chart_has_no_glyph_missing(slack, fake, pipeline, report, cap
 
 
 def test_chinese_labels_draw_without_falling_back(config):
-    stages = [(s.name("zh"), 3, 1_200_000.0) for s in config.stages]
+    stages = [(s.name("zh"), 3, "¥120万") for s in config.stages]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        charts.funnel("漏斗报表 · 2026-11（人民币）", stages)
-        charts.trend("管道趋势", [("11-02", 3_000_000.0, 12), ("11-09", 3_500_000.0, 14)])
+        charts.funnel("漏斗报表 · 2026-11", stages, ["62%"] * (len(stages) - 1), "条宽：各阶段进行中的商机数")
+        charts.trend("管道趋势", ["11-02", "11-09"], [12, 14], [("CNY", [3_000_000.0, 3_500_000.0])], ("管道金额", "进行中商机数"), "zh")
     assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []

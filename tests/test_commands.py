@@ -212,7 +212,7 @@ def test_new_inline_reads_title_amount_close_date_and_stage(slack, db):
     assert deal.owner.slack_user_id == deal.creator.slack_user_id == "U0ALICE"
     assert [(e.kind, e.new) for e in db.events(1)] == [("created", "#1 Acme ERP rollout")]
     assert answer.startswith("Created #1 — #1 Acme ERP rollout")
-    for shown in ("*#1 Acme ERP rollout*", "*Amount*\n¥500,000", "*Close date*\nFri 2026-12-04", "*Stage*\nProposal", "*Owner*\n<@U0ALICE>"):
+    for shown in ("*#1 Acme ERP rollout*", "*Amount*\n¥500k", "*Close date*\nFri 2026-12-04", "*Stage*\nProposal", "*Owner*\n<@U0ALICE>"):
         assert shown in answer
     actions = reply_actions(slack.command("alice", "show 1"))
     assert [e["action_id"] for e in actions] == ["deal_move", "deal_log", "deal_edit", "deal_history", "deal_risk"]

@@ -2,6 +2,7 @@
 the file, the key and the fault."""
 
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,11 @@ def broken(change):
         (lambda d: d.update(stages=[]), "stages", "at least one"),
         (lambda d: d["reasons"].update(lost=[]), "reasons.lost", "non-empty list"),
         (lambda d: d["channels"].update(alerts=""), "channels.alerts", "channel name"),
+        (lambda d: d.update(currencies={"rates": {"usd": 7}}), "currencies.rates.usd", "3-letter ISO code"),
+        (lambda d: d.update(currencies={"rates": {"CNY": 1}}), "currencies.rates.CNY", "the workspace currency itself"),
+        (lambda d: d.update(currencies={"rates": {"USD": 0}}), "currencies.rates.USD", "a number above 0 (what 1 USD is worth in CNY)"),
+        (lambda d: d.update(currencies={"rates": {"USD": "7.2"}}), "currencies.rates.USD", "got '7.2'"),
+        (lambda d: d.update(currencies={"rates": 7}), "currencies.rates", "must be a table"),
     ],
 )
 def test_each_fault_is_named(change, key, fault):
@@ -58,6 +64,12 @@ def test_each_fault_is_named(change, key, fault):
     assert message.startswith(f"team.toml: {key}: "), message
     assert fault in message
     assert "\n" not in message
+
+
+def test_exchange_rates_are_read_as_decimals():
+    config = parse_config(broken(lambda d: d.update(currencies={"rates": {"USD": 7.2, "EUR": 8}})), "team.toml")
+    assert config.rates == {"USD": Decimal("7.2"), "EUR": Decimal("8")}
+    assert parse_config(raw(), "team.toml").rates == {}
 
 
 def test_unreadable_file_and_missing_file(tmp_path):
@@ -153,7 +165,7 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
     path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: hazards: unknown key (known: alerts, assignment, channels, digest, grading, pool, probability, qualification, reasons, risks, stages, tag_rules, team, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, grading, pool, probability, qualification, reasons, risks, stages, tag_rules, team, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
 

@@ -107,7 +107,7 @@ def test_readme_session(env, console):
     assert f"Created #{n}" in created
     assert f"*#{n} Acme ERP rollout*" in created
     assert "Stage: Proposal (0 days in stage)" in created
-    assert "Amount: ¥500,000" in created
+    assert "Amount: ¥500k" in created
     assert "Owner: @alice" in created
     assert "[Move to…: Lead | Contacted | Needs confirmed | Technical review | Negotiation | Contract] [Log activity] [Edit] [History]" in created
 

@@ -44,7 +44,7 @@ def test_a_rep_sees_their_pipeline_and_their_day(slack, db):
     view = open_home(slack, "alice")
     text = text_of(view)
     assert "My deals" in text and "Team dashboard" not in text
-    assert "Proposal: 1 · ¥500,000" in text and "Lead: 1 · ¥200,000" in text
+    assert "Proposal: 1 · ¥500k" in text and "Lead: 1 · ¥200k" in text
     assert "*Due today* (1)" in text and "#1* Acme ERP" in text
     assert "*Overdue* (1)" in text and "#2* Globex" in text
     assert "Bob's deal" not in text
@@ -63,7 +63,7 @@ def test_a_manager_sees_the_team_forecast_alerts_and_reps(slack, rt):
     assert "Team dashboard" in text
     open_count = sum(1 for d in g.deals if d["status"] == "open")
     assert f"Total: {open_count} ·" in text
-    assert "This month (2026-11)" in text and "target ¥5,000,000" in text
+    assert "This month (2026-11)" in text and "target ¥5M" in text
     assert "*Alerts waiting*: 2" in text
     assert "*By rep*" in text and "• @rep1: " in text
 
@@ -130,7 +130,7 @@ def test_the_home_tab_is_redrawn_after_the_user_saves_a_form(slack, db):
     slack.submit("alice", slack.opened_view(), {"title": "Fresh from the form", "amount": "5万"})
     published = slack.fake.last("views.publish").args
     assert published["user_id"] == "U0ALICE"
-    assert "Lead: 1 · ¥50,000" in str(published["view"]["blocks"])  # the new deal counts
+    assert "Lead: 1 · ¥50k" in str(published["view"]["blocks"])  # the new deal counts
     slack.fake.fail("views.publish", error="not_enabled")  # Slack refuses: the save still stands
     slack.command("alice", "edit 1")
     answer = slack.submit("alice", slack.opened_view(), {"title": "Renamed"})

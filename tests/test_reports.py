@@ -154,10 +154,14 @@ def test_pipeline_trend_matches_an_independent_count_and_comes_with_a_chart(slac
     for weeks_back in (0, 5, 11):
         end = now - timedelta(weeks=weeks_back)
         live = [d for d in pipeline.deals if d["created_at"] <= end and (d["closed_at"] is None or d["closed_at"] > end)]
-        amount = sum((Decimal(str(d["amount"])) for d in live if d["currency"] == "CNY" and d["amount"] is not None), Decimal(0))
+        amounts = {}
+        for d in live:
+            if d["amount"] is not None:
+                amounts[d["currency"]] = amounts.get(d["currency"], Decimal(0)) + Decimal(str(d["amount"]))
         with rt.sessions() as session:
             [point] = metrics.pipeline_trend(session, rt.config, TEAM_ID, [end])
-        assert (point.count, point.amount) == (len(live), amount.quantize(Decimal("0.01")))
+        assert (point.count, point.amount) == (len(live), {c: a.quantize(Decimal("0.01")) for c, a in amounts.items() if a})
+        assert weeks_back or set(point.amount) == {"CNY", "USD"}  # each currency counted, neither dropped
         assert f"`{end.astimezone(rt.config.tz):%Y-%m-%d}`  {len(live)} ·" in text
     [(_, _, content)] = uploads(fake)
     assert content.startswith(b"\x89PNG")

@@ -248,7 +248,7 @@ def test_team_load_counts_offers_of_the_last_30_days_and_time_away(slack, rt, te
     set_member(rt, "U0AE3", away_until=date(2027, 3, 1))
     load = slack.command("boss", "team load").text
     assert "*Workload* (open of capacity · amount · overdue · offers in the last 30 days)" in load
-    assert "<@U0AE1> · 2 of 20 open · ¥600,000 · 0 overdue · offered 4: 1 accepted, 1 declined, 1 expired\n" in load + "\n", load
+    assert "<@U0AE1> · 2 of 20 open · ¥600k · 0 overdue · offered 4: 1 accepted, 1 declined, 1 expired\n" in load + "\n", load
     assert "<@U0AE2> · 0 of 20 open · ¥0 · 0 overdue · offered 0: 0 accepted, 0 declined, 0 expired\n" in load + "\n", load
     assert "<@U0AE3> · 0 of 20 open · ¥0 · 0 overdue · offered 0: 0 accepted, 0 declined, 0 expired · away until 2027-03-01" in load
     zh = slack.command("li", "团队 负载").text

@@ -13,7 +13,7 @@ from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
 from bot.core.config import Config
 from bot.core.i18n import t
-from bot.core.money import format_amount
+from bot.core.money import format_amount, total_in
 
 REP_ROWS = 40  # rows of the per-rep table before "N more"
 
@@ -21,9 +21,13 @@ REP_ROWS = 40  # rows of the per-rep table before "N more"
 # --- formatting --------------------------------------------------------------------------------
 
 
-def fmt_money(value: Money, config: Config, lang: str) -> str:
-    if not value:
-        return format_amount(Decimal(0), config.currency, lang)
+def fmt_total(value: Money, config: Config, lang: str) -> str:
+    """A total: in the workspace currency when every currency in it has a rate ([currencies]),
+    else each currency's part, the workspace currency first (¥150万 + $12万): never two
+    currencies added as one, none left out."""
+    total = total_in(value, config.currency, config.rates)
+    if total is not None:
+        return format_amount(total, config.currency, lang)
     order = sorted(value, key=lambda c: (c != config.currency, c))
     return " + ".join(format_amount(value[c], c, lang) for c in order)
 
@@ -70,8 +74,8 @@ def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]
             "dg_stage_line",
             stage=esc(stage_name(config, r.stage, lang)),
             count=r.count,
-            amount=fmt_money(r.amount, config, lang),
-            weighted=fmt_money(r.weighted, config, lang),
+            amount=fmt_total(r.amount, config, lang),
+            weighted=fmt_total(r.weighted, config, lang),
         )
         for r in rows
     ]
@@ -87,8 +91,8 @@ def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]
             lang,
             "dg_pipeline_total",
             count=sum(r.count for r in rows),
-            amount=fmt_money(total_amount, config, lang),
-            weighted=fmt_money(total_weighted, config, lang),
+            amount=fmt_total(total_amount, config, lang),
+            weighted=fmt_total(total_weighted, config, lang),
         )
         + "*"
     )
@@ -98,14 +102,19 @@ def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]
 def forecast_line(f: Forecast, label: str, config: Config, lang: str) -> str:
     target = ""
     if f.target:
-        target = t(lang, "dg_target", target=format_amount(Decimal(str(f.target)), config.currency, lang), pct=pct(f.attainment(config.currency)))
+        shown = format_amount(Decimal(str(f.target)), config.currency, lang)
+        unrated = sorted({*f.won, *f.committed} - {config.currency, *config.rates})
+        if unrated:  # a share of part of the amount would mislead: say why there is none
+            target = t(lang, "dg_target_no_rate", target=shown, codes="、".join(unrated) if lang == "zh" else ", ".join(unrated))
+        else:
+            target = t(lang, "dg_target", target=shown, pct=pct(f.attainment(config.currency, config.rates)))
     return "• " + t(
         lang,
         "dg_forecast_line",
         label=label,
-        won=fmt_money(f.won, config, lang),
-        committed=fmt_money(f.committed, config, lang),
-        weighted=fmt_money(f.weighted, config, lang),
+        won=fmt_total(f.won, config, lang),
+        committed=fmt_total(f.committed, config, lang),
+        weighted=fmt_total(f.weighted, config, lang),
         target=target,
     )
 
@@ -139,7 +148,7 @@ def rep_table(page: Page, reps: list[RepRow], *, detailed: bool = False, config:
                 activities=r.activities,
                 overdue=r.overdue,
                 won=r.won,
-                won_amount=fmt_money(r.won_amount, config, lang),
+                won_amount=fmt_total(r.won_amount, config, lang),
             )
             for r in shown
         ]
@@ -198,12 +207,12 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
             lang,
             "dg_changes_line",
             new=c.new,
-            new_amount=fmt_money(c.new_amount, config, lang),
+            new_amount=fmt_total(c.new_amount, config, lang),
             advanced=c.advanced,
             won=c.won.total,
-            won_amount=fmt_money(c.won.amount, config, lang),
+            won_amount=fmt_total(c.won.amount, config, lang),
             lost=c.lost.total,
-            lost_amount=fmt_money(c.lost.amount, config, lang),
+            lost_amount=fmt_total(c.lost.amount, config, lang),
             owners=c.owner_changes,
         )
     )
@@ -228,7 +237,7 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
     page.divider()
     item_list(
         page,
-        t(lang, "dg_closing", total=d.closing.total, amount=fmt_money(d.closing.amount, config, lang), weighted=fmt_money(d.closing_weighted, config, lang)),
+        t(lang, "dg_closing", total=d.closing.total, amount=fmt_total(d.closing.amount, config, lang), weighted=fmt_total(d.closing_weighted, config, lang)),
         d.closing,
         config,
         "/opp list all closing:this-week",
@@ -268,8 +277,8 @@ def funnel_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> l
             lang,
             "dg_new_pipeline",
             count=f.new,
-            amount=fmt_money(f.new_amount, config, lang),
-            prev=_prev(lang, f"{prev.new} · {fmt_money(prev.new_amount, config, lang)}") if prev else "",
+            amount=fmt_total(f.new_amount, config, lang),
+            prev=_prev(lang, f"{prev.new} · {fmt_total(prev.new_amount, config, lang)}") if prev else "",
         )
     )
     return lines
@@ -292,7 +301,7 @@ def loss_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> lis
     lines = [t(lang, "dg_losses")]
     for reason, count, amount in f.losses:
         p = _prev(lang, str(prev_counts.get(reason, 0))) if prev else ""
-        lines.append("• " + t(lang, "dg_loss_line", reason=esc(names.get(reason, reason)), count=count, amount=fmt_money(amount, config, lang), prev=p))
+        lines.append("• " + t(lang, "dg_loss_line", reason=esc(names.get(reason, reason)), count=count, amount=fmt_total(amount, config, lang), prev=p))
     if not f.losses:
         lines.append(t(lang, "rp_no_losses"))
     return lines

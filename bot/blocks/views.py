@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.core.money import total_in
 from bot.core.periods import Period
 
 Money = dict[str, Decimal]  # currency -> amount
@@ -129,11 +130,14 @@ class Forecast:
     committed: Money  # open deals in the committed stages expected to close in the period
     target: float
 
-    def attainment(self, currency: str) -> float | None:
-        """(won + committed) / target, in the workspace currency."""
+    def attainment(self, currency: str, rates: dict[str, Decimal]) -> float | None:
+        """(won + committed) / target, in the workspace currency; None without a target, or when
+        an amount is in a currency with no rate (a share of part of it would mislead)."""
         if not self.target:
             return None
-        return float(self.won.get(currency, 0) + self.committed.get(currency, 0)) / self.target
+        reached = {c: self.won.get(c, 0) + self.committed.get(c, 0) for c in {*self.won, *self.committed}}
+        total = total_in(reached, currency, rates)
+        return None if total is None else float(total) / self.target
 
 
 @dataclass
@@ -181,4 +185,4 @@ class Funnel:
 class TrendPoint:
     at: datetime  # end of the week
     count: int
-    amount: Decimal  # in the workspace currency
+    amount: Money  # per currency

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -146,10 +147,33 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         assignment=(assignment := _assignment(check, raw)),
         pool=parse_pool(check, raw, stage_keys, assignment.pool_return_days),
         duplicate_check=_duplicate_check(check, raw),
+        rates=_rates(check, raw, currency),
     )
     _people_in_team(check, config.team, config.assignment)
     check.done()
     return config
+
+
+RATE_LIMIT = 1_000_000  # a rate above this is a typo (IDR to CNY is 0.00045, CNY to VND 3,500)
+
+
+def _rates(check: Checker, raw: dict, currency: str) -> dict[str, Decimal]:
+    """[currencies] rates = { USD = 7.2 }: one unit of each currency in the workspace currency."""
+    rates = check.table(raw, "currencies").get("rates", {})
+    if not isinstance(rates, dict):
+        check.fail("currencies.rates", "must be a table of ISO codes and numbers, e.g. { USD = 7.2, EUR = 7.8 }")
+    out = {}
+    for code, rate in rates.items():
+        where = f"currencies.rates.{code}"
+        if not (len(code) == 3 and code.isalpha() and code.isupper()):
+            check.fail(where, "must be a 3-letter ISO code such as USD")
+        elif code == currency:
+            check.fail(where, f"is the workspace currency itself ({currency}); leave it out")
+        elif isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate < RATE_LIMIT:
+            check.fail(where, f"must be a number above 0 (what 1 {code} is worth in {currency}), got {rate!r}")
+        else:
+            out[code] = Decimal(str(rate))
+    return out
 
 
 def _duplicate_check(check: Checker, raw: dict) -> bool:

@@ -20,6 +20,7 @@ NAMES = _plain(*LANGUAGES)
 
 KNOWN: dict = {
     "workspace": _plain("language", "timezone", "currency", "admins", "duplicate_check"),
+    "currencies": _plain("rates"),
     "channels": _plain("assignments", "alerts", "digest"),
     "stages": [{**_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed"), "name": NAMES}],
     "reasons": {kind: [{"key": None, "name": NAMES}] for kind in ("won", "lost")},

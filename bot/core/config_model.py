@@ -9,6 +9,7 @@ file is bot.core.config's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("zh", "en")
@@ -251,6 +252,9 @@ class Config:
     assignment: AssignmentSettings = field(default_factory=lambda: AssignmentSettings())
     pool: PoolSettings = field(default_factory=lambda: PoolSettings())
     duplicate_check: bool = True  # new deals are checked against open ones (撞单)
+    # [currencies] rates: what one unit of each other currency is worth in ``currency``; with a
+    # rate for every currency in a total, the total is shown in ``currency`` alone
+    rates: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
-__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount"]
+__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount", "total_in"]
 
 _CENT = Decimal("0.01")
 _LIMIT = Decimal(10) ** 15
@@ -195,11 +195,28 @@ def _cents(value: Decimal) -> str:
     return text[:-3] if text.endswith(".00") else text
 
 
-def format_amount(amount: Decimal, currency: str, lang: str) -> str:
-    """Display an amount for humans.
+_ENGLISH_UNITS = ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(1000), "k"))
 
-    ``lang`` starting with "zh" uses 万/亿 (``¥50万``, ``¥12.35万``,
-    ``¥3.5亿``); anything else uses grouped digits (``$1,234.50``, ``$20,000``).
+
+def _in_units(value: Decimal) -> str:
+    """``value`` in the largest of k, M, B it reaches (999,999.99 is 1M once rounded, not 1,000k);
+    below 10,000 as it is ($9,999.50), as Chinese counts in 万 from 10,000 on."""
+    if value < _WAN:
+        return _cents(value)
+    for i, (size, unit) in enumerate(_ENGLISH_UNITS):
+        if value >= size:
+            scaled = (value / size).quantize(_CENT, rounding=ROUND_HALF_UP)
+            if scaled >= 1000 and i > 0:
+                size, unit = _ENGLISH_UNITS[i - 1]
+                scaled = (value / size).quantize(_CENT, rounding=ROUND_HALF_UP)
+            return _number(scaled) + unit
+    return _cents(value)
+
+
+def format_amount(amount: Decimal, currency: str, lang: str) -> str:
+    """Display an amount for humans, as each language counts: ``lang`` starting with "zh" in 万
+    and 亿 (``¥50万``, ``¥12.35万``, ``¥3.5亿``), anything else in thousands, millions and billions
+    (``$120k``, ``¥1.85M``, ``$2.5B``); below 10,000, the amount itself (``$9,950``, ``¥12.50``).
     """
     code = currency.upper()
     prefix = _SYMBOL_FOR.get(code, f"{code} ")
@@ -212,6 +229,22 @@ def format_amount(amount: Decimal, currency: str, lang: str) -> str:
             body = _number(value / _YI) + "亿"
         else:
             body = _number(wan) + "万"
-    else:
+    elif lang.lower().startswith("zh"):
         body = _cents(value)
+    else:
+        body = _in_units(value)
     return f"{sign}{prefix}{body}"
+
+
+def total_in(amounts: dict[str, Decimal], currency: str, rates: dict[str, Decimal]) -> Decimal | None:
+    """The sum of ``amounts`` ({currency: amount}) in ``currency``, each other currency at its
+    rate (what one unit is worth in ``currency``); None when one of them has no rate."""
+    total = Decimal(0)
+    for code, amount in amounts.items():
+        if code == currency:
+            total += amount
+        elif code in rates:
+            total += amount * rates[code]
+        else:
+            return None
+    return total.quantize(_CENT, rounding=ROUND_HALF_UP)

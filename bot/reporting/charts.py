@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import threading
+from decimal import Decimal
 from pathlib import Path
+
+from bot.core.money import format_amount
 
 _lock = threading.Lock()  # pyplot keeps global state; draw one chart at a time
 _font_ready = False
@@ -44,75 +47,104 @@ def _png(fig) -> bytes:
     return out.getvalue()
 
 
-def funnel(title: str, stages: list[tuple[str, int, float]]) -> bytes:
-    """Open deals per stage as a funnel of horizontal bars (first stage on top), labelled with
-    the count and amount."""
+Panel = tuple[str, list[float]]  # a currency and its amounts, one per point on the x axis
+
+
+def _amount_axis(ax, currency: str, lang: str) -> None:
+    """Amounts as the reader counts them (¥500万, $1.2M), named by their currency."""
+    ax.yaxis.set_major_formatter(lambda v, _: format_amount(Decimal(str(v)), currency, lang) if v >= 0 else "")
+    ax.set_ylabel(currency)
+
+
+def _plain(ax, *sides: str) -> None:
+    for side in sides:
+        ax.spines[side].set_visible(False)
+
+
+def funnel(title: str, stages: list[tuple[str, int, str]], conversions: list[str | None], note: str) -> bytes:
+    """Open deals per stage as a funnel: bars as wide as each stage's number of deals, centred,
+    the first stage on top, each labelled with its count and amount; between two stages, the
+    share of deals that moved on from the upper one in the period (``conversions``, one fewer
+    than the stages; None where none left it), explained by ``note`` under the chart."""
     with _lock:
         plt = _plt()
         use_cjk_font()
-        fig, ax = plt.subplots(figsize=(7, 0.55 * len(stages) + 1.2))
+        fig, ax = plt.subplots(figsize=(7.5, 0.62 * len(stages) + 1.2))
         try:
-            labels = [s for s, _, _ in stages][::-1]
-            counts = [c for _, c, _ in stages][::-1]
-            amounts = [a for _, _, a in stages][::-1]
-            widest = max(counts or [1]) or 1
-            lefts = [(widest - c) / 2 for c in counts]
-            ax.barh(labels, counts, left=lefts, color="#2b7bb9")
-            for i, (c, a) in enumerate(zip(counts, amounts, strict=True)):
-                ax.text(widest / 2, i, f"{c}  ·  {a:,.0f}", ha="center", va="center", color="white" if c > widest * 0.3 else "black", fontsize=9)
+            widest = max([c for _, c, _ in stages] or [1]) or 1
+            for i, (_name, count, amount) in enumerate(stages):
+                width = max(count, widest * 0.04)  # an empty stage still shows where it is
+                ax.barh(-i, width, left=(widest - width) / 2, height=0.72, color="#2b7bb9" if count else "#c6dbef")
+                inside = count > widest * 0.35
+                ax.text(widest / 2, -i, f"{count} · {amount}", ha="center", va="center", fontsize=9, color="white" if inside else "black")
+            for i, rate in enumerate(conversions):
+                if rate is not None:
+                    ax.text(widest * 1.02, -i - 0.5, f"↓ {rate}", ha="left", va="center", fontsize=8, color="#555555")
+            ax.set_yticks([-i for i in range(len(stages))], [name for name, _, _ in stages])
+            ax.set_xlim(0, widest * 1.16)
             ax.set_xticks([])
+            ax.set_xlabel(note, fontsize=8, color="#555555")
             ax.set_title(title)
-            for side in ("top", "right", "bottom"):
-                ax.spines[side].set_visible(False)
+            _plain(ax, "top", "right", "bottom")
             return _png(fig)
         finally:
             plt.close(fig)
 
 
-def forecast(title: str, months: list[tuple[str, float, float, float]], target: float, labels: tuple[str, str, str, str]) -> bytes:
-    """Per month: won, committed and weighted bars, and the target as a line."""
+def forecast(
+    title: str, months: list[str], panels: list[tuple[str, list[tuple[float, float, float]], float]], labels: tuple[str, str, str, str], lang: str
+) -> bytes:
+    """Per month: won, committed and weighted bars against the target line, one panel per
+    currency (one alone when amounts are converted to the workspace currency); a panel's
+    target is 0 where it has none."""
     with _lock:
         plt = _plt()
         use_cjk_font()
-        fig, ax = plt.subplots(figsize=(8, 4))
+        fig, axes = plt.subplots(len(panels), 1, figsize=(8, 3.6 * len(panels)), squeeze=False)
         try:
-            xs = range(len(months))
+            xs = list(range(len(months)))
             width = 0.27
-            ax.bar([x - width for x in xs], [m[1] for m in months], width, label=labels[0], color="#2e8b57")
-            ax.bar(list(xs), [m[2] for m in months], width, label=labels[1], color="#2b7bb9")
-            ax.bar([x + width for x in xs], [m[3] for m in months], width, label=labels[2], color="#9ecae1")
-            if target:
-                ax.axhline(target, color="#d62728", linestyle="--", linewidth=1, label=labels[3])
-            ax.set_xticks(list(xs), [m[0] for m in months])
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-            ax.set_title(title)
-            ax.legend(fontsize=8)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
+            for (currency, bars, target), [ax] in zip(panels, axes, strict=True):
+                ax.bar([x - width for x in xs], [b[0] for b in bars], width, label=labels[0], color="#2e8b57")
+                ax.bar(xs, [b[1] for b in bars], width, label=labels[1], color="#2b7bb9")
+                ax.bar([x + width for x in xs], [b[2] for b in bars], width, label=labels[2], color="#9ecae1")
+                if target:
+                    ax.axhline(target, color="#d62728", linestyle="--", linewidth=1, label=labels[3])
+                ax.set_xticks(xs, months)
+                _amount_axis(ax, currency, lang)
+                ax.legend(fontsize=8, loc="upper right")
+                _plain(ax, "top", "right")
+            axes[0][0].set_title(title)
+            fig.tight_layout()
             return _png(fig)
         finally:
             plt.close(fig)
 
 
-def trend(title: str, points: list[tuple[str, float, int]]) -> bytes:
-    """The open pipeline over time: amount as a line, the number of deals as bars behind it."""
+def trend(title: str, weeks: list[str], counts: list[int], panels: list[Panel], labels: tuple[str, str], lang: str) -> bytes:
+    """The open pipeline week by week: its amount as a line (one panel per currency, one alone
+    when converted), the number of open deals as bars behind the first panel."""
     with _lock:
         plt = _plt()
         use_cjk_font()
-        fig, ax = plt.subplots(figsize=(8, 4))
+        fig, axes = plt.subplots(len(panels), 1, figsize=(8, 3.8 * len(panels)), squeeze=False, sharex=True)
         try:
-            xs = list(range(len(points)))
-            counts = ax.twinx()
-            counts.bar(xs, [p[2] for p in points], color="#dbe9f6", zorder=0)
-            counts.set_ylabel("#")
-            ax.set_zorder(counts.get_zorder() + 1)
-            ax.patch.set_visible(False)
-            ax.plot(xs, [p[1] for p in points], marker="o", color="#2b7bb9")
-            ax.set_xticks(xs, [p[0] for p in points], rotation=45, fontsize=8)
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
-            ax.set_title(title)
-            for side in ("top",):
-                ax.spines[side].set_visible(False)
+            xs = list(range(len(weeks)))
+            for n, ((currency, amounts), [ax]) in enumerate(zip(panels, axes, strict=True)):
+                handles = ax.plot(xs, amounts, marker="o", color="#2b7bb9", label=f"{labels[0]} ({currency})")
+                _amount_axis(ax, currency, lang)
+                if n == 0:
+                    behind = ax.twinx()
+                    handles += [behind.bar(xs, counts, color="#dbe9f6", label=labels[1])]
+                    behind.set_ylabel(labels[1])
+                    ax.set_zorder(behind.get_zorder() + 1)
+                    ax.patch.set_visible(False)
+                    _plain(behind, "top")
+                ax.legend(handles=handles, fontsize=8, loc="upper left")
+                _plain(ax, "top")
+            axes[-1][0].set_xticks(xs, weeks, rotation=45, fontsize=8)
+            axes[0][0].set_title(title)
+            fig.tight_layout()
             return _png(fig)
         finally:
             plt.close(fig)

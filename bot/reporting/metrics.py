@@ -444,11 +444,14 @@ def forecast_by_month(session, config, workspace_id, first: date, months: int, t
 
 def pipeline_trend(session: Session, config: Config, workspace_id: str, ends: list[datetime]) -> list[TrendPoint]:
     """The open pipeline as it stood at each moment in ``ends`` (deals created by then and not
-    closed by then), in one pass over the workspace's deals: a COUNT and a SUM per moment."""
+    closed by then), in one pass over the workspace's deals: a COUNT and a SUM per moment, for
+    each currency."""
     columns = []
     for i, end in enumerate(ends):
         was_open = and_(Opportunity.created_at <= end, or_(Opportunity.closed_at.is_(None), Opportunity.closed_at > end))
         columns.append(func.sum(case((was_open, 1), else_=0)).label(f"n{i}"))
-        columns.append(func.sum(case((and_(was_open, Opportunity.currency == config.currency), Opportunity.amount), else_=0)).label(f"a{i}"))
-    row = session.execute(select(*columns).where(Opportunity.workspace_id == workspace_id, Opportunity.status != "deleted")).one()
-    return [TrendPoint(end, int(row[2 * i] or 0), Decimal(str(row[2 * i + 1] or 0)).quantize(CENT)) for i, end in enumerate(ends)]
+        columns.append(func.sum(case((was_open, Opportunity.amount), else_=0)).label(f"a{i}"))
+    rows = session.execute(
+        select(Opportunity.currency, *columns).where(Opportunity.workspace_id == workspace_id, Opportunity.status != "deleted").group_by(Opportunity.currency)
+    ).all()
+    return [TrendPoint(end, sum(int(row[1 + 2 * i] or 0) for row in rows), money((row[0], row[2 + 2 * i]) for row in rows)) for i, end in enumerate(ends)]

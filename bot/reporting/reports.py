@@ -13,14 +13,15 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.digests import forecast_line, funnel_lines, loss_lines, pipeline_lines, rep_table, stage_time_lines
+from bot.blocks.digests import fmt_total, forecast_line, funnel_lines, loss_lines, pct, pipeline_lines, rep_table, stage_time_lines
 from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip
+from bot.blocks.views import Money
 from bot.core.config import Config
 from bot.core.dates import REACH_YEARS
 from bot.core.errors import BadInput
 from bot.core.i18n import t
-from bot.core.money import format_amount
+from bot.core.money import total_in
 from bot.core.periods import Period, month_of, quarter_of, week_of
 from bot.core.runtime import Runtime
 from bot.reporting import charts, metrics
@@ -131,10 +132,25 @@ def _funnel(s: Sheet) -> Upload:
     prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous())
     s.page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(rows, config, lang)]))
     s.page.section("\n".join(funnel_lines(this, prev, config, lang)))
-    keys = {st.key for st in config.stages}
-    stages = [(config.stage(r.stage).name(s.lang) if r.stage in keys else r.stage, r.count, float(r.amount.get(config.currency, 0))) for r in rows]
-    chart_title = t(s.lang, "rp_title_funnel", period=period_label(s.period, lang)) + f" ({config.currency})"
-    return Upload(f"funnel-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.funnel(chart_title, stages))
+    by_stage = {r.stage: r for r in rows}
+    stages = [
+        (st.name(lang), by_stage[st.key].count if st.key in by_stage else 0, fmt_total(by_stage[st.key].amount if st.key in by_stage else {}, config, lang))
+        for st in config.stages
+    ]
+    moved = {stage: (n, left) for stage, n, left in this.conversion}
+    conversions = [pct(moved[st.key][0] / moved[st.key][1]) if moved.get(st.key, (0, 0))[1] else None for st in config.stages[:-1]]
+    chart_title = t(lang, "rp_title_funnel", period=period_label(s.period, lang))
+    return Upload(f"funnel-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.funnel(chart_title, stages, conversions, t(lang, "rp_funnel_note")))
+
+
+def _panels(values: list[Money], config: Config) -> list[tuple[str, list[float]]]:
+    """The amounts to draw: one series in the workspace currency when every currency has a rate,
+    else one per currency (the workspace currency first), so no amount is dropped or mixed."""
+    converted = [total_in(v, config.currency, config.rates) for v in values]
+    if all(c is not None for c in converted):
+        return [(config.currency, [float(c) for c in converted])]
+    currencies = sorted({c for v in values for c in v} | {config.currency}, key=lambda c: (c != config.currency, c))
+    return [(c, [float(v.get(c, 0)) for v in values]) for c in currencies]
 
 
 def _forecast(s: Sheet) -> Upload:
@@ -144,12 +160,24 @@ def _forecast(s: Sheet) -> Upload:
     months = metrics.forecast_by_month(s.session, config, s.workspace_id, period.first, FORECAST_MONTHS, config.tz)
     s.page.section("\n".join([t(lang, "dg_forecast"), forecast_line(main, period_label(period, lang), config, lang)]))
     s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, f"{f.period.first:%Y-%m}", config, lang) for f in months)]))
-    cur = config.currency
-    bars = [(f"{f.period.first:%Y-%m}", float(f.won.get(cur, 0)), float(f.committed.get(cur, 0)), float(f.weighted.get(cur, 0))) for f in months]
-    labels = tuple(_word(s.lang, k) for k in ("won", "committed", "weighted", "target"))
-    chart_title = t(s.lang, "rp_by_month").strip("*") + f" ({cur})"
-    month_target = config.digest.month_target
-    return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, bars, month_target, labels))
+    won, committed, weighted = (_panels([getattr(f, part) for f in months], config) for part in ("won", "committed", "weighted"))
+    bars = [
+        (currency, list(zip(w, c, g, strict=True)), config.digest.month_target if currency == config.currency else 0.0)
+        for (currency, w), (_, c), (_, g) in zip(*_aligned(won, committed, weighted), strict=True)
+    ]
+    labels = tuple(_word(lang, k) for k in ("won", "committed", "weighted", "target"))
+    chart_title = t(lang, "rp_by_month").strip("*")
+    month_names = [f"{f.period.first:%Y-%m}" for f in months]
+    return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, month_names, bars, labels, lang))
+
+
+def _aligned(*panel_sets: list[tuple[str, list[float]]]) -> list[list[tuple[str, list[float]]]]:
+    """Panel sets over the same currencies (a currency missing from one set is zeros there)."""
+    currencies = []
+    for panels in panel_sets:
+        currencies += [c for c, _ in panels if c not in currencies]
+    width = len(panel_sets[0][0][1])
+    return [[(c, dict(panels).get(c, [0.0] * width)) for c in currencies] for panels in panel_sets]
 
 
 def _reps(s: Sheet) -> None:
@@ -168,12 +196,13 @@ def _trend(s: Sheet) -> Upload:
     last = min(s.period.end, s.now)  # up to now, or to the end of a past period
     ends = [last - timedelta(weeks=k) for k in range(TREND_WEEKS - 1, -1, -1)]
     points = metrics.pipeline_trend(s.session, config, s.workspace_id, ends)
-    cur = config.currency
-    lines = [f"`{p.at.astimezone(tz):%Y-%m-%d}`  {p.count} · {format_amount(p.amount, cur, lang)}" for p in points]
+    lines = [t(lang, "rp_trend_line", day=f"{p.at.astimezone(tz):%Y-%m-%d}", count=p.count, amount=fmt_total(p.amount, config, lang)) for p in points]
     s.page.section("\n".join([t(lang, "rp_trend_head", weeks=TREND_WEEKS), *lines]))
-    chart_title = t(s.lang, "rp_title_trend", period=period_label(s.period, lang)) + f" ({cur})"
-    series = [(f"{p.at.astimezone(tz):%m-%d}", float(p.amount), p.count) for p in points]
-    return Upload(f"trend-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.trend(chart_title, series))
+    chart_title = t(lang, "rp_title_trend", period=period_label(s.period, lang))
+    weeks = [f"{p.at.astimezone(tz):%m-%d}" for p in points]
+    panels = _panels([p.amount for p in points], config)
+    labels = (t(lang, "rp_trend_amount"), t(lang, "rp_trend_count"))
+    return Upload(f"trend-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.trend(chart_title, weeks, [p.count for p in points], panels, labels, lang))
 
 
 def _cycle(s: Sheet) -> None:

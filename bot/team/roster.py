@@ -130,20 +130,27 @@ def people(session: Session, workspace_id: str) -> list[Member]:
     ).all()
 
 
-def load(session: Session, workspace_id: str, today: date) -> dict[int, tuple[int, Decimal, int]]:
-    """Per owner: open deals outside the pool, their amount, and how many are overdue."""
+def load(session: Session, workspace_id: str, today: date) -> dict[int, tuple[int, dict[str, Decimal], int]]:
+    """Per owner: open deals outside the pool, their amount per currency, and how many are overdue."""
     late = or_(Opportunity.next_step_due < today, Opportunity.expected_close < today)
     rows = session.execute(
         select(
             Opportunity.owner_id,
+            Opportunity.currency,
             func.count(Opportunity.id),
-            func.coalesce(func.sum(Opportunity.amount), 0),
+            func.sum(Opportunity.amount),
             func.sum(func.cast(late, Integer())),
         )
         .where(Opportunity.workspace_id == workspace_id, Opportunity.status == "open", Opportunity.pooled_at.is_(None))
-        .group_by(Opportunity.owner_id)
+        .group_by(Opportunity.owner_id, Opportunity.currency)
     ).all()
-    return {owner: (n, amount, overdue or 0) for owner, n, amount, overdue in rows}
+    out: dict[int, tuple[int, dict[str, Decimal], int]] = {}
+    for owner, currency, n, amount, overdue in rows:
+        held, amounts, late_ones = out.get(owner, (0, {}, 0))
+        if amount:
+            amounts = {**amounts, currency: amounts.get(currency, Decimal(0)) + Decimal(str(amount))}
+        out[owner] = (held + n, amounts, late_ones + (overdue or 0))
+    return out
 
 
 OFFER_OUTCOMES = ("accepted", "declined", "expired")
