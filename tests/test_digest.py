@@ -461,6 +461,22 @@ def test_needs_attention_counts_unanswered_assignments_and_open_alerts(rt, data)
     assert "未答复的分配 2 个 · 待处理提醒 2 条" in payload_text(digest_render.daily(facts, rt.config, "zh").payload())
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_daily_digest_reads_in_a_managers_order(rt, data, lang):
+    """What needs action first (at risk, stalled, overdue), then what changed, what closes this
+    week and the pipeline."""
+    with rt.sessions() as session:
+        facts = digest.daily_facts(session, rt.config, TEAM_ID, DAY)
+    text = payload_text(digest_render.daily(facts, rt.config, lang).payload())
+    heads = (
+        ("*Needs attention*", "*Stalled*", "*Since the last digest*", "*Pipeline by stage*")
+        if lang == "en"
+        else ("*需要关注*", "*停滞*", "*自上次日报以来*", "*管道（按阶段）*")
+    )
+    places = [text.index(h) for h in heads]
+    assert places == sorted(places), text
+
+
 def test_digests_and_reports_print_in_the_terminal(rt, data, tmp_path):
     from bot.console.printing import print_digest, print_report
 

@@ -135,3 +135,27 @@ def test_the_home_tab_is_redrawn_after_the_user_saves_a_form(slack, db):
     slack.command("alice", "edit 1")
     answer = slack.submit("alice", slack.opened_view(), {"title": "Renamed"})
     assert answer.body == "" and db.deal(1).title == "Renamed"
+
+
+def test_a_managers_home_puts_the_teams_deals_needing_action_first_then_the_pipeline_then_their_own(slack, rt):
+    slack.command("alice", "new Acme ERP 50万 stage proposal close 2026-11-20")  # overdue
+    slack.command("bob", "new Globex 20万")
+    slack.command("boss", "risk 2 competitor")
+    text = text_of(open_home(slack, "boss"))
+    order = [
+        text.index(part)
+        for part in (
+            "*Team*" if "*Team*" in text else "Team\n",
+            "*🔴 At risk*",
+            "*Overdue*",
+            "*Alerts waiting*",
+            "*Pipeline by stage*",
+            "*By rep*",
+            "My deals",
+            "*My pipeline*",
+        )
+    ]
+    assert order == sorted(order), text
+    assert "Proposal: 1 ·" in text and "Negotiation:" not in text  # stages with no deal are left out
+    rep = text_of(open_home(slack, "bob"))
+    assert rep.index("*Due today*") < rep.index("*My pipeline*") and "Team dashboard" not in rep

@@ -78,6 +78,7 @@ def pipeline_lines(rows: list[StageRow], config: Config, lang: str) -> list[str]
             weighted=fmt_total(r.weighted, config, lang),
         )
         for r in rows
+        if r.count  # an empty stage says nothing
     ]
     total_amount, total_weighted = {}, {}
     for r in rows:
@@ -197,8 +198,24 @@ class Daily:
 
 
 def daily(d: Daily, config: Config, lang: str) -> Reply:
+    """The daily digest, what needs action first (at risk, stalled, overdue, due back in the pool),
+    then what changed since the last one, what closes this week, and the pipeline."""
     page = Page(lang)
     page.header(t(lang, "dg_daily_title", day=day_label(d.day, lang)))
+    alerts = sum(d.alerts.values())
+    attention = t(lang, "dg_attention", risks=d.risks.total, stalled=d.stalled.total, overdue=d.overdue.total, unanswered=d.unanswered, alerts=alerts)
+    page.section(attention)
+    if alerts:
+        page.context(t(lang, "dg_alerts_by", parts=alert_counts(d.alerts, lang)))
+    if d.risks.total:
+        item_list(page, t(lang, "dg_risks", total=d.risks.total), d.risks, config, "/opp list all")
+    if d.stalled.total:
+        item_list(page, t(lang, "dg_stalled", total=d.stalled.total), d.stalled, config, "/opp list all stalled", now=d.end)
+    if d.overdue.total:
+        item_list(page, t(lang, "dg_overdue", total=d.overdue.total), d.overdue, config, "/opp list all overdue", day_key="dg_item_due")
+    if d.returning.total:
+        item_list(page, t(lang, "dg_returning", total=d.returning.total), d.returning, config, "/opp list all")
+    page.divider()
     c = d.changes
     page.section(
         t(lang, "dg_changes")
@@ -220,20 +237,6 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
         item_list(page, t(lang, "dg_won"), c.won, config, "/opp list all status:won")
     if c.lost.total:
         item_list(page, t(lang, "dg_lost"), c.lost, config, "/opp list all status:lost")
-    page.divider()
-    alerts = sum(d.alerts.values())
-    attention = t(lang, "dg_attention", risks=d.risks.total, stalled=d.stalled.total, overdue=d.overdue.total, unanswered=d.unanswered, alerts=alerts)
-    page.section(attention)
-    if alerts:
-        page.context(t(lang, "dg_alerts_by", parts=alert_counts(d.alerts, lang)))
-    if d.risks.total:
-        item_list(page, t(lang, "dg_risks", total=d.risks.total), d.risks, config, "/opp list all")
-    if d.stalled.total:
-        item_list(page, t(lang, "dg_stalled", total=d.stalled.total), d.stalled, config, "/opp list all stalled", now=d.end)
-    if d.overdue.total:
-        item_list(page, t(lang, "dg_overdue", total=d.overdue.total), d.overdue, config, "/opp list all overdue", day_key="dg_item_due")
-    if d.returning.total:
-        item_list(page, t(lang, "dg_returning", total=d.returning.total), d.returning, config, "/opp list all")
     page.divider()
     item_list(
         page,
@@ -364,12 +367,28 @@ class Home:
     reps: list[RepRow] | None = None
     brief: bool = False
     risks: ItemList | None = None  # the person's own deals with an open risk flag
+    returning: ItemList | None = None  # the person's own deals due back in the public pool soon
     team_risks: ItemList | None = None  # a manager's: the team's
+    team_stalled: ItemList | None = None
+    team_overdue: ItemList | None = None
+    team_returning: ItemList | None = None
 
 
 def _deal_menu(item: Item, lang: str) -> dict:
     options = [option(f"{t(lang, 'hm_open')} #{item.number}", f"open:{item.number}"), option(t(lang, "hm_log"), f"log:{item.number}")]
     return {"type": "overflow", "action_id": Action.HOME_DEAL, "options": options}
+
+
+def _needs_action(page: Page, config: Config, lang: str, risks, stalled, overdue, returning, *, now, scope: str) -> None:
+    """The team's deals that need someone to act, most pressing first; lists with nothing in them are left out."""
+    if risks is not None and risks.total:
+        _home_list(page, t(lang, "dg_risks", total=risks.total), risks, config, scope)
+    if stalled is not None and stalled.total:
+        _home_list(page, t(lang, "dg_stalled", total=stalled.total), stalled, config, scope + " stalled", now=now)
+    if overdue is not None and overdue.total:
+        _home_list(page, t(lang, "dg_overdue", total=overdue.total), overdue, config, scope + " overdue", day_key="dg_item_due")
+    if returning is not None and returning.total:
+        _home_list(page, t(lang, "dg_returning", total=returning.total), returning, config, scope)
 
 
 def _home_list(page: Page, title: str, items: ItemList, config: Config, more_command: str, *, day_key=None, now=None) -> None:
@@ -384,7 +403,9 @@ def _home_list(page: Page, title: str, items: ItemList, config: Config, more_com
 
 
 def home(h: Home, config: Config, lang: str) -> dict:
-    """The Home tab view: the person's own day, and for a manager the team's pipeline too."""
+    """The Home tab view, what needs action first: for a manager the team's deals at risk, stalled,
+    overdue and due back in the pool, the alerts waiting, then its pipeline, forecast and reps;
+    then the person's own deals in the same order, and their pipeline."""
     page = Page(lang, limit=HOME_BLOCKS)
     page.header(t(lang, "hm_title_manager" if h.manager else "hm_title_rep"))
     page.actions(
@@ -395,24 +416,26 @@ def home(h: Home, config: Config, lang: str) -> dict:
         block_id="home_actions",
     )
     page.context(t(lang, "hm_updated", when=h.now.strftime("%Y-%m-%d %H:%M")))
-    page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
-    if h.risks is not None and h.risks.total:
-        _home_list(page, t(lang, "dg_risks", total=h.risks.total), h.risks, config, "/opp list")
-    _home_list(page, t(lang, "dg_due_today", total=h.due.total), h.due, config, "/opp list", day_key="dg_item_due")
-    _home_list(page, t(lang, "dg_overdue", total=h.overdue.total), h.overdue, config, "/opp list overdue", day_key="dg_item_due")
-    _home_list(page, t(lang, "dg_stalled", total=h.stalled.total), h.stalled, config, "/opp list stalled", now=h.now)
     if h.manager:
-        page.divider()
         page.header(t(lang, "hm_team").strip("*"))
-        page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(h.team_pipeline or [], config, lang)]))
-        if h.month and h.quarter:
-            forecast_section(page, h.month, h.quarter, config)
-        if h.team_risks is not None:
-            _home_list(page, t(lang, "dg_risks", total=h.team_risks.total), h.team_risks, config, "/opp list team")
+        _needs_action(page, config, lang, h.team_risks, h.team_stalled, h.team_overdue, h.team_returning, now=h.now, scope="/opp list team")
         alerts = h.alerts or {}
         text = t(lang, "hm_alerts", count=sum(alerts.values()))
         if alerts:
             text += "\n" + alert_counts(alerts, lang)
         page.section(text)
+        page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(h.team_pipeline or [], config, lang)]))
+        if h.month and h.quarter:
+            forecast_section(page, h.month, h.quarter, config)
         rep_table(page, h.reps or [])
+        page.divider()
+        page.header(t(lang, "hm_title_rep"))
+    if h.risks is not None and h.risks.total:
+        _home_list(page, t(lang, "dg_risks", total=h.risks.total), h.risks, config, "/opp list")
+    _home_list(page, t(lang, "dg_due_today", total=h.due.total), h.due, config, "/opp list", day_key="dg_item_due")
+    _home_list(page, t(lang, "dg_overdue", total=h.overdue.total), h.overdue, config, "/opp list overdue", day_key="dg_item_due")
+    _home_list(page, t(lang, "dg_stalled", total=h.stalled.total), h.stalled, config, "/opp list stalled", now=h.now)
+    if h.returning is not None and h.returning.total:
+        _home_list(page, t(lang, "dg_returning", total=h.returning.total), h.returning, config, "/opp list")
+    page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
     return {"type": "home", "blocks": page.done()}

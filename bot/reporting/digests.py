@@ -51,6 +51,14 @@ class Due:
     member_id: int | None = None  # the brief's owner
 
 
+def returning(session, config, workspace_id: str, now, top: int, owner_ids=None):
+    """The deals due back in the public pool within ``RETURNING_WITHIN`` of ``now`` (``owner_ids``'s only, if given)."""
+    where = [Opportunity.workspace_id == workspace_id, recycle.due_at(config, now + RETURNING_WITHIN)]
+    if owner_ids is not None:
+        where.append(Opportunity.owner_id.in_(owner_ids))
+    return metrics.items(session, where, [Opportunity.number], top)
+
+
 def send_time(config: Config, day: date, hhmm: str) -> datetime:
     """``hhmm`` on local ``day`` in the team's timezone, as an aware datetime (DST-correct)."""
     hour, minute = (int(x) for x in hhmm.split(":"))
@@ -230,7 +238,7 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         end=end,
         changes=changes,
         risks=metrics.at_risk(session, workspace_id, top),
-        returning=metrics.items(session, [Opportunity.workspace_id == workspace_id, recycle.due_at(config, end + RETURNING_WITHIN)], [Opportunity.number], top),
+        returning=returning(session, config, workspace_id, end, top),
         stalled=metrics.stalled(session, config, workspace_id, end, top, total=opened.stalled),
         overdue=metrics.overdue(session, workspace_id, day, top, total=opened.overdue),
         alerts=metrics.open_alerts(session, workspace_id),

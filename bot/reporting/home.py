@@ -1,6 +1,7 @@
-"""The App Home tab's figures: a rep's pipeline by stage, their deals with an open risk flag and what is due today, overdue and stalled;
-a manager (role manager or admin, a workspace admin, or listed in [digest].managers) also gets the
-team's pipeline, the deals at risk, the forecast, the alerts waiting and the per-rep table. Every figure is an SQL
+"""The App Home tab's figures: a rep's deals with an open risk flag, due today, overdue, stalled and due
+back in the pool, and their pipeline by stage; a manager (role manager or admin, a workspace admin,
+or listed in [digest].managers) first gets the team's: the same lists, the alerts waiting, the
+pipeline, the forecast and the per-rep table. Every figure is an SQL
 aggregate (bot.reporting.metrics); bot.blocks.digests draws the tab."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from bot.blocks import digests
 from bot.core.periods import month_of, quarter_of, week_of
 from bot.core.runtime import Runtime
 from bot.reporting import metrics
+from bot.reporting.digests import returning
 from bot.team.members import Actor, local_now
 from store.models import Member
 
@@ -37,6 +39,7 @@ def home_view(rt: Runtime, actor: Actor) -> dict:
             due=metrics.due_on(session, ws, today, items, mine),
             overdue=metrics.overdue(session, ws, today, items, mine),
             stalled=metrics.stalled(session, config, ws, rt.clock.now(), items, mine),
+            returning=returning(session, config, ws, rt.clock.now(), items, mine),
             brief=bool(session.scalar(select(Member.brief_enabled).where(Member.id == actor.member_id))),
         )
         if manager:
@@ -48,5 +51,8 @@ def home_view(rt: Runtime, actor: Actor) -> dict:
             h.quarter = metrics.forecast(session, config, ws, quarter_of(team_day, tz), config.digest.quarter_target)
             h.alerts = metrics.open_alerts(session, ws)
             h.team_risks = metrics.at_risk(session, ws, items)
+            h.team_stalled = metrics.stalled(session, config, ws, rt.clock.now(), items)
+            h.team_overdue = metrics.overdue(session, ws, team_day, items)
+            h.team_returning = returning(session, config, ws, rt.clock.now(), items)
             h.reps = metrics.reps(session, config, ws, week.start, rt.clock.now(), team_day)  # this week so far
     return digests.home(h, config, actor.lang)
