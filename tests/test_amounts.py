@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.money import UnreadableAmount, format_amount, looks_like_amount, parse_amount
+from bot.core.money import UnreadableAmount, exact_amount, format_amount, looks_like_amount, parse_amount
 
 
 @pytest.mark.parametrize(
@@ -229,3 +229,11 @@ def test_qian_is_a_thousand(text, amount, currency):
 def test_format_zero_and_amounts_below_one(amount, currency, lang, expected):
     """0 shows as a bare 0 with no sign or cents; amounts below 1 keep their cents."""
     assert format_amount(Decimal(amount), currency, lang) == expected
+
+
+@pytest.mark.parametrize(
+    "amount, currency, text", [("500000", "CNY", "¥500000"), ("123456.78", "USD", "$123456.78"), ("5000", "JPY", "JPY 5000"), ("0.5", "EUR", "€0.50")]
+)
+def test_an_amount_to_edit_keeps_every_digit_and_reads_back_the_same(amount, currency, text):
+    assert exact_amount(Decimal(amount), currency) == text
+    assert parse_amount(text, default_currency="CNY") == (Decimal(amount), currency)

@@ -13,7 +13,7 @@ from bot.blocks.views import DealView
 from bot.core.config import Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS
 from bot.core.i18n import field_label, t
-from bot.core.money import format_amount
+from bot.core.money import exact_amount
 
 TEXT_FIELDS = ("title", "account", "contact", "source", "industry", "region")
 BANT_FIELDS = ("budget", "authority", "need", "timing")
@@ -38,7 +38,7 @@ def deal_modal(config: Config, lang: str, *, owner: str, meta: FormMeta, deal: D
     """The new-deal form, or the edit form prefilled from ``deal``."""
     blocks = [_text_input("title", lang, deal and deal.title, optional=False)]
     blocks += [_text_input(name, lang, deal and getattr(deal, name)) for name in ("account", "contact")]
-    amount = deal and deal.amount is not None and format_amount(deal.amount, deal.currency, "en").replace(",", "")
+    amount = deal and deal.amount is not None and exact_amount(deal.amount, deal.currency)
     blocks.append(_text_input("amount", lang, amount or None, hint=t(lang, "hint_amount"), max_length=40))
     current_stage = deal.stage if deal else config.stages[0].key
     stage_options = [option(s.name(lang), s.key) for s in config.stages]

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
-__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount", "total_in"]
+__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount", "exact_amount", "total_in"]
 
 _CENT = Decimal("0.01")
 _LIMIT = Decimal(10) ** 15
@@ -234,6 +234,13 @@ def format_amount(amount: Decimal, currency: str, lang: str) -> str:
     else:
         body = _in_units(value)
     return f"{sign}{prefix}{body}"
+
+
+def exact_amount(amount: Decimal, currency: str) -> str:
+    """An amount to be edited: every digit, no grouping (``¥500000``, ``$123456.78``); it reads
+    back as the same amount."""
+    code = currency.upper()
+    return _SYMBOL_FOR.get(code, f"{code} ") + _cents(Decimal(amount)).replace(",", "")
 
 
 def total_in(amounts: dict[str, Decimal], currency: str, rates: dict[str, Decimal]) -> Decimal | None:
