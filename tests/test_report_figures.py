@@ -208,9 +208,12 @@ def test_pipeline_trend_counts_deals_created_by_each_moment_and_not_yet_closed(r
         points = metrics.pipeline_trend(session, rt.config, TEAM_ID, ends)
     for point, end in zip(points, ends, strict=True):
         live = [d for d in e.g.deals if d["status"] != "deleted" and d["created_at"] <= end and (d["closed_at"] is None or d["closed_at"] > end)]
-        amount = sum((d["amount"] for d in live if d["currency"] == rt.config.currency and d["amount"] is not None), Decimal(0))
-        assert (point.at, point.count, point.amount) == (end, len(live), amount)
-    assert len({p.amount for p in points}) == 3
+        amounts = {}
+        for d in live:
+            if d["amount"] is not None:
+                amounts[d["currency"]] = amounts.get(d["currency"], Decimal(0)) + d["amount"]
+        assert (point.at, point.count, point.amount) == (end, len(live), {c: a for c, a in amounts.items() if a})
+    assert len({tuple(sorted(p.amount.items())) for p in points}) == 3
 
 
 @pytest.mark.parametrize("owner_ids", [None, (1,)])
