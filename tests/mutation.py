@@ -7,7 +7,7 @@ survivors (mutants judged in tests/mutation_equivalent.toml are counted under 'e
     .venv-mutants/bin/python -m tests.mutation --names [module path]   # the survivors' names, to run again:
     ./dev mutants $(.venv-mutants/bin/python -m tests.mutation --names bot/deals/pool.py)
 
-After a whole run, keep it (``--save``: mutants-previous/), change code and tests, then run again
+After a whole run, keep it (``--save``: tests/mutation_results.json, in git), change code and tests, then run again
 only what could have changed: the survivors of functions left as they were and every mutant of the
 functions changed since (``--rerun`` prints those names and globs). mutmut keeps no earlier result
 in a new run, so the report takes a mutant's result from the kept run when the new run did not
@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import ast
 import json
-import shutil
 import sys
 import tomllib
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PREVIOUS = ROOT / "mutants-previous"  # a whole run kept by --save
+KEPT = ROOT / "tests" / "mutation_results.json"  # the last runs' results, kept by --save (in git)
 TARGET = 0.90
 
 # mutmut's exit codes of a mutant's test run
@@ -88,9 +87,14 @@ def _functions(path: Path, *, mutated: bool) -> dict[str, str]:
     return bodies(path.read_text(encoding="utf-8"), mutated=mutated) if path.exists() else {}
 
 
+def _kept() -> dict:
+    """{module: {"bodies": {function: body as run}, "codes": {mutant: exit code}}} of the kept runs."""
+    return json.loads(KEPT.read_text(encoding="utf-8")) if KEPT.exists() else {}
+
+
 def unchanged(module: str) -> set[str]:
     """The functions of ``module`` whose code is the same now as in the kept run."""
-    before = _functions(PREVIOUS / module, mutated=True)
+    before = _kept().get(module, {}).get("bodies", {})
     now = _functions(ROOT / module, mutated=False)
     return {f for f, body in before.items() if now.get(f) == body}
 
@@ -100,32 +104,27 @@ def results(module: str) -> dict[str, int | None]:
     the function is the same in both; None ("not run") for a function changed since it was run."""
     tested = _functions(ROOT / "mutants" / module, mutated=True)  # the code the last run mutated
     codes = _codes(ROOT / "mutants", module)
-    if PREVIOUS.exists():
-        before, kept = _functions(PREVIOUS / module, mutated=True), _codes(PREVIOUS, module)
-        for name, code in codes.items():
-            function = function_of(name)
-            if code is None and function in before and before[function] == tested.get(function):
-                codes[name] = kept.get(name)
+    previous = _kept().get(module, {})
+    before, kept = previous.get("bodies", {}), previous.get("codes", {})
+    if not codes:  # no run here since: the kept one, as it was run
+        tested, codes = before, dict(kept)
+    for name, code in codes.items():
+        function = function_of(name)
+        if code is None and function in before and before[function] == tested.get(function):
+            codes[name] = kept.get(name)
     now = _functions(ROOT / module, mutated=False)
     return {name: code if now.get(function_of(name)) == tested.get(function_of(name)) else None for name, code in codes.items()}
 
 
 def save() -> None:
-    """Keep the last run in mutants-previous/: its mutated sources, and each mutant's result as the
-    report reads it (this run's, else the one kept before it when its function is unchanged), so a
-    run stopped before its end can be continued by another."""
-    kept = {}
+    """Keep the last run in tests/mutation_results.json (in git, so the next run, on any machine,
+    can continue from it): the code of each function as it was mutated and each mutant's result
+    as the report reads it (this run's, else the one kept before when its function is unchanged)."""
+    kept = _kept()
     for module in modules():
-        meta = ROOT / "mutants" / (module + ".meta")
-        if meta.exists():
-            data = json.loads(meta.read_text())
-            data["exit_code_by_key"] = results(module)
-            kept[module] = ((ROOT / "mutants" / module).read_text(encoding="utf-8"), data)
-    shutil.rmtree(PREVIOUS, ignore_errors=True)
-    for module, (source, data) in kept.items():
-        (PREVIOUS / module).parent.mkdir(parents=True, exist_ok=True)
-        (PREVIOUS / module).write_text(source, encoding="utf-8")
-        (PREVIOUS / (module + ".meta")).write_text(json.dumps(data), encoding="utf-8")
+        if (ROOT / "mutants" / (module + ".meta")).exists():
+            kept[module] = {"bodies": _functions(ROOT / "mutants" / module, mutated=True), "codes": results(module)}
+    KEPT.write_text(json.dumps(kept, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def rerun(known: dict[str, str]) -> list[str]:
@@ -133,7 +132,7 @@ def rerun(known: dict[str, str]) -> list[str]:
     and a glob for every mutant of each function changed or added since."""
     out = []
     for module in modules():
-        same, kept = unchanged(module), _codes(PREVIOUS, module)
+        same, kept = unchanged(module), _kept().get(module, {}).get("codes", {})
         out += [n for n, c in kept.items() if function_of(n) in same and kind(c) in ("survived", "no tests", "not run") and n not in known]
         prefix = module.removesuffix(".py").replace("/", ".")
         now = bodies((ROOT / module).read_text(encoding="utf-8"), mutated=False)
