@@ -45,8 +45,8 @@ def test_a_rep_sees_their_pipeline_and_their_day(slack, db):
     text = text_of(view)
     assert "My deals" in text and "Team dashboard" not in text
     assert "Proposal: 1 · ¥500k" in text and "Lead: 1 · ¥200k" in text
-    assert "*Due today* (1)" in text and "#1* Acme ERP" in text
-    assert "*Overdue* (1)" in text and "#2* Globex" in text
+    assert "*Due today* (1)" in text and "• *#1* Acme ERP — ¥500k · @alice · due Wed 2026-11-25" in text
+    assert "*Overdue* (1)" in text and "• *#2* Globex — ¥200k · @alice · due Fri 2026-11-20" in text  # the day it was due
     assert "Bob's deal" not in text
     assert "New deal" in text
 

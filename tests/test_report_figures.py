@@ -336,3 +336,9 @@ def test_a_stage_no_longer_configured_ranks_before_every_stage(rt, slack, clock)
     with rt.sessions() as session:
         [row] = metrics.reps(session, rt.config, TEAM_ID, now - timedelta(hours=1), now + timedelta(hours=1), TODAY)
     assert row.advanced == 1
+
+
+def test_a_sum_of_money_rounds_half_a_cent_up():
+    """Half a cent rounds up (¥0.025 is ¥0.03), not to the even cent (¥0.02)."""
+    assert metrics.money([("CNY", Decimal("0.025")), ("USD", Decimal("0.035"))]) == {"CNY": Decimal("0.03"), "USD": Decimal("0.04")}
+    assert metrics.money([("CNY", Decimal("0.005"))]) == {"CNY": Decimal("0.01")}
