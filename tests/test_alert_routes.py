@@ -1,0 +1,49 @@
+"""Who hears about a deal's conditions, at the edges of the rules: the channel's amount threshold
+and grades, a mute that ends now, and what the message says of the deal (its stage, amount and
+grade). The clock is fixed (Wednesday 2026-11-25 10:00); nothing sleeps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from tests import test_alerts as base
+from tests.conftest import payload_text
+from tests.test_alerts import ALICE, dms, edit, member, to_channel
+
+client, run, deal = base.client, base.run, base.deal  # the fixtures of the alert tests
+
+
+def test_a_deal_at_exactly_the_channels_amount_goes_to_the_channel_and_is_red(rt, deal, run):
+    edit(rt, 1, amount=Decimal(rt.config.alerts.channel_min_amount), expected_close=date(2026, 11, 20))
+    sent = run()
+    [post] = to_channel(sent)
+    assert post.args["text"] == "🔴 #1 Acme ERP：预计成交日已过"
+    assert "轮到 <@U0ALICE> 处理 · 方案提交 · ¥50万 · C" in payload_text(post.args)  # its stage, amount and grade
+
+
+def test_a_deal_a_cent_below_it_stays_out_of_the_channel_and_is_a_warning(rt, deal, run):
+    edit(rt, 1, amount=Decimal(rt.config.alerts.channel_min_amount) - Decimal("0.01"), expected_close=date(2026, 11, 20))
+    sent = run()
+    assert to_channel(sent) == []
+    assert [p.args["text"] for p in dms(sent, ALICE)] == ["⚠️ #1 Acme ERP: Close date passed"]
+
+
+def test_a_small_deal_of_a_channel_grade_goes_to_the_channel(rt, deal, run):
+    rt.config = replace(rt.config, alerts=replace(rt.config.alerts, channel_grades=("C",)))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [post] = to_channel(run())
+    assert "¥5万 · C" in payload_text(post.args)
+
+
+def test_a_mute_that_ends_now_no_longer_holds_the_dm(rt, clock, deal, run):
+    member(rt, ALICE, muted_until=clock.now())
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    assert [p.args["text"] for p in dms(run(), ALICE)] == ["⚠️ #1 Acme ERP: Close date passed"]
+
+
+def test_a_mute_that_ends_a_minute_from_now_still_holds_it(rt, clock, deal, run):
+    member(rt, ALICE, muted_until=clock.now() + timedelta(minutes=1))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    assert dms(run(), ALICE) == []
