@@ -47,3 +47,50 @@ def test_a_mute_that_ends_a_minute_from_now_still_holds_it(rt, clock, deal, run)
     member(rt, ALICE, muted_until=clock.now() + timedelta(minutes=1))
     edit(rt, 1, expected_close=date(2026, 11, 20))
     assert dms(run(), ALICE) == []
+
+
+# --- whose doing: a condition a person caused themself is not sent to them -----------------------
+
+
+def risk_dms(sent):
+    return sorted(p.args["text"] for p in dms(sent, ALICE))
+
+
+def test_a_risk_someone_else_raised_is_sent_even_when_the_owner_raised_one_on_another_deal_since(slack, rt, deal, run):
+    slack.command("alice", "new Second deal 20万")
+    slack.command("boss", "risk 1 competitor")
+    slack.command("alice", "risk 2 budget-cut")  # her own flag, raised after boss's, on another deal
+    assert risk_dms(run()) == ["⚠️ #1 Acme ERP: Risk"]
+
+
+def test_the_newest_open_flag_decides_whose_doing_a_risk_is(slack, rt, deal, run):
+    slack.command("alice", "risk 1 budget-cut")
+    slack.command("boss", "risk 1 competitor")  # the newest: boss's
+    assert risk_dms(run()) == ["⚠️ #1 Acme ERP: Risk"]
+
+
+def test_a_flag_cleared_since_does_not_count(slack, rt, deal, run):
+    slack.command("boss", "risk 1 competitor")
+    slack.command("alice", "risk 1 budget-cut")
+    slack.command("alice", "risk 1 clear budget-cut")  # the newest flag, hers, is cleared: boss's is the open one
+    assert risk_dms(run()) == ["⚠️ #1 Acme ERP: Risk"]
+
+
+def test_the_owners_own_newest_flag_is_not_sent_to_them(slack, rt, deal, run):
+    slack.command("boss", "risk 1 competitor")
+    slack.command("alice", "risk 1 budget-cut")
+    assert risk_dms(run()) == []
+
+
+def test_a_passed_date_is_the_doing_of_whoever_last_set_it_on_that_deal(slack, rt, clock, deal, run):
+    """Thursday: boss, then alice, set #1's next step due on days past (alice's is the last: her
+    doing, not sent to her); boss then sets #2's, after her, and logs a call on #1 (not a change of
+    its date): #2 is sent to her, #1 is not."""
+    slack.command("alice", "new Second deal 20万")
+    clock.advance(days=1)
+    slack.command("boss", "log 1 called next check in by 2026-11-24")
+    slack.command("alice", "log 1 called next check in by 2026-11-25")
+    slack.command("boss", "log 2 called next check in by 2026-11-25")
+    slack.command("boss", "log 1 called their CFO too")
+    sent = run()
+    assert [p.args["text"] for p in dms(sent, ALICE)] == ["⚠️ #2 Second deal: Next step overdue"]
