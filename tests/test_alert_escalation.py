@@ -180,3 +180,42 @@ def test_one_dm_about_several_deals_is_in_the_workspaces_language_for_a_member_w
     edit(rt, 2, expected_close=date(2026, 11, 20))
     _, sent = tick()
     assert [p.args["text"] for p in sent] == [t("zh", "alert_burst_title", count=2)]
+
+
+def test_two_deals_escalated_at_once_are_counted_two_and_written_down_by_kind(rt, clock, deal, tick, slack):
+    """Two of alice's deals nobody acted on for two days: the scan counts 2; the outbox holds her DM
+    about both and the escalations under the kinds an operator looks them up by."""
+    member(rt, ALICE, manager_id=member(rt, BOB))
+    slack.command("alice", "new Second deal 20万")
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    edit(rt, 2, expected_close=date(2026, 11, 20))
+    tick()
+    clock.advance(days=2)
+    results, sent = tick()
+    assert escalated(results) == [2]
+    with rt.sessions() as session:
+        kinds = {key.split(":")[0]: kind for key, kind in session.execute(select(OutboxMessage.key, OutboxMessage.kind))}
+    assert kinds == {"bundle": "alert_bundle", "escalate": "alert"}
+
+
+def test_an_escalation_note_is_in_the_managers_language(rt, clock, deal, tick, slack):
+    """li manages alice; Slack told us no locale for li: the note is in the workspace's language
+    (Chinese), the deal's view in it too."""
+    member(rt, ALICE, manager_id=member(rt, USERS["li"]["user_id"], locale=None))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    tick()
+    clock.advance(days=2)
+    _, sent = tick()
+    [note] = [p for p in sent if p.args["channel"] == USERS["li"]["user_id"]]
+    assert "预计成交日已过" in payload_text(note.args) and "Close date passed" not in payload_text(note.args)
+
+
+def test_a_deals_own_message_and_its_updates_are_written_down_by_kind(rt, clock, deal, tick):
+    edit(rt, 1, expected_close=date(2026, 11, 20), amount=1_200_000)  # to alice and to the channel
+    tick()
+    clock.advance(hours=1)
+    edit(rt, 1, next_step="send the quote", next_step_due=date(2026, 11, 21))  # a second condition: both messages updated
+    tick()
+    with rt.sessions() as session:
+        kinds = {key.split(":")[0]: kind for key, kind in session.execute(select(OutboxMessage.key, OutboxMessage.kind))}
+    assert kinds == {"deal": "alert", "update": "alert_update"}
