@@ -94,3 +94,27 @@ def test_a_passed_date_is_the_doing_of_whoever_last_set_it_on_that_deal(slack, r
     slack.command("boss", "log 1 called their CFO too")
     sent = run()
     assert [p.args["text"] for p in dms(sent, ALICE)] == ["⚠️ #2 Second deal: Next step overdue"]
+
+
+def test_the_risk_line_lists_only_this_deals_open_flags(slack, rt, deal, run):
+    slack.command("alice", "new Second deal 20万")
+    slack.command("boss", "risk 2 budget-cut their budget moved to next year")
+    slack.command("boss", "risk 1 champion-left the CIO resigned")
+    slack.command("boss", "risk 1 competitor")
+    slack.command("boss", "risk 1 clear competitor")
+    [dm] = dms(run(), ALICE)  # both deals, one DM
+    text = payload_text(dm.args)
+    first = text[text.index("*⚠️ #1 Acme ERP: Risk*") :].split("*⚠️ #2")[0]
+    assert "Champion left — the CIO resigned" in first
+    assert "Budget cut" not in first and "Competitor" not in first  # #2's flag, and the one cleared
+
+
+def test_a_deals_message_says_when_it_was_escalated_and_to_whom(rt, clock, deal, run, slack):
+    member(rt, ALICE, manager_id=member(rt, "U0BOB"))
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    [dm] = run()
+    assert "Escalated" not in payload_text(dm.args)
+    clock.advance(days=2)
+    assert [p.args["channel"] for p in run()] == ["U0BOB"]  # the note to bob; alice's DM is edited
+    [edited] = [u for u in base.updates(slack.fake) if u.args["ts"] == dm.response["ts"]]
+    assert "⏫ Escalated to <@U0BOB>: nobody acted on this alert for 2 days." in payload_text(edited.args)
