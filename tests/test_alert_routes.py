@@ -118,3 +118,12 @@ def test_a_deals_message_says_when_it_was_escalated_and_to_whom(rt, clock, deal,
     assert [p.args["channel"] for p in run()] == ["U0BOB"]  # the note to bob; alice's DM is edited
     [edited] = [u for u in base.updates(slack.fake) if u.args["ts"] == dm.response["ts"]]
     assert "⏫ Escalated to <@U0BOB>: nobody acted on this alert for 2 days." in payload_text(edited.args)
+
+
+def test_a_deal_marked_lost_from_its_alert_shows_no_more_buttons(rt, clock, deal, run, slack):
+    edit(rt, 1, expected_close=date(2026, 11, 20))
+    run()
+    slack.click("alice", "alert_lost", selected=f"{base.alert_id(rt)}:price", ephemeral=False)
+    answer = slack.responses()[-1]
+    assert "marked the deal lost (Price)" in payload_text(answer)
+    assert [b for b in answer["blocks"] if b["type"] == "actions"] == []  # nothing left to act on
