@@ -79,9 +79,12 @@ def account_key(account: str | None) -> str | None:
     return key[:KEY_LIMIT] or None
 
 
-@lru_cache(maxsize=TITLE_CANDIDATES * 8)  # a new deal's title is compared with the same newest ones each time
 def title_key(title: str | None) -> str:
     return _squash(title or "")
+
+
+# a new deal's title is compared with the same newest ones each time: their keys are kept
+_stored_title_key = lru_cache(maxsize=TITLE_CANDIDATES * 8)(title_key)
 
 
 def similar_titles(a: str | None, b: str | None) -> bool:
@@ -123,7 +126,7 @@ def find(session: Session, workspace_id: str, *, account: str | None, title: str
     if wanted:
         like = _like(wanted)
         newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
-        ids.update(row.id for row in session.execute(newest) if like(title_key(row.title)))
+        ids.update(row.id for row in session.execute(newest) if like(_stored_title_key(row.title)))
     if not ids:
         return []
     matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)
