@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -89,28 +88,29 @@ _stored_title_key = lru_cache(maxsize=TITLE_CANDIDATES * 8)(title_key)
 
 def similar_titles(a: str | None, b: str | None) -> bool:
     """Whether two titles name very nearly the same thing (after normalising)."""
-    return _like(title_key(a))(title_key(b))
+    wanted = title_key(a)
+    return _like(_matcher(wanted), wanted, _DIGITS.sub("#", wanted), title_key(b))
 
 
-def _like(wanted: str) -> Callable[[str], bool]:
-    """The test of whether a title key is similar to ``wanted``, with what it needs of ``wanted``
-    worked out once (difflib keeps what it learns of its second sequence, as get_close_matches)."""
+def _matcher(wanted: str) -> SequenceMatcher:
+    """A matcher for comparing titles with ``wanted``: difflib keeps what it learns of its second
+    sequence, so comparing many titles with one costs that once (as get_close_matches does)."""
     matcher = SequenceMatcher(None, autojunk=False)
     matcher.set_seq2(wanted)
-    numbered = _DIGITS.sub("#", wanted)
+    return matcher
 
-    def like(key: str) -> bool:
-        if not wanted or not key:
-            return False
-        if key == wanted:
-            return True
-        if _DIGITS.sub("#", key) == numbered:
-            return False  # only their numbers differ: phase 1 and phase 2, the 2025 and the 2026 renewal
-        matcher.set_seq1(key)
-        # each bound is at least the next one: most titles are ruled out by their lengths or letters
-        return matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
-    return like
+def _like(matcher: SequenceMatcher, wanted: str, numbered: str, key: str) -> bool:
+    """Whether the title key ``key`` is similar to ``wanted`` (``numbered``: it with its numbers as #)."""
+    if not wanted or not key:
+        return False
+    if key == wanted:
+        return True
+    if _DIGITS.sub("#", key) == numbered:
+        return False  # only their numbers differ: phase 1 and phase 2, the 2025 and the 2026 renewal
+    matcher.set_seq1(key)
+    # each bound is at least the next one: most titles are ruled out by their lengths or letters
+    return matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
 def find(session: Session, workspace_id: str, *, account: str | None, title: str | None) -> list[Opportunity]:
@@ -124,9 +124,9 @@ def find(session: Session, workspace_id: str, *, account: str | None, title: str
         ids.update(session.scalars(same))
     wanted = title_key(title)
     if wanted:
-        like = _like(wanted)
+        matcher, numbered = _matcher(wanted), _DIGITS.sub("#", wanted)
         newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
-        ids.update(row.id for row in session.execute(newest) if like(_stored_title_key(row.title)))
+        ids.update(row.id for row in session.execute(newest) if _like(matcher, wanted, numbered, _stored_title_key(row.title)))
     if not ids:
         return []
     matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)
