@@ -1,6 +1,5 @@
-"""The amount rules at their edges, each test named in plain ASCII (mutation testing selects tests
-by id): Chinese numerals, units from k to B with the promotion at 1,000 of a unit, and totals
-converted at exchange rates."""
+"""The amount rules at their edges: Chinese numerals, units from k to B with the move up a unit at
+1,000 of it, and totals converted at exchange rates."""
 
 from __future__ import annotations
 
