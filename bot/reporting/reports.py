@@ -160,24 +160,16 @@ def _forecast(s: Sheet) -> Upload:
     months = metrics.forecast_by_month(s.session, config, s.workspace_id, period.first, FORECAST_MONTHS, config.tz)
     s.page.section("\n".join([t(lang, "dg_forecast"), forecast_line(main, period_label(period, lang), config, lang)]))
     s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, f"{f.period.first:%Y-%m}", config, lang) for f in months)]))
-    won, committed, weighted = (_panels([getattr(f, part) for f in months], config) for part in ("won", "committed", "weighted"))
+    # one decision for the three series: converted together, or each currency a panel of its own
+    panels = _panels([part for f in months for part in (f.won, f.committed, f.weighted)], config)
     bars = [
-        (currency, list(zip(w, c, g, strict=True)), config.digest.month_target if currency == config.currency else 0.0)
-        for (currency, w), (_, c), (_, g) in zip(*_aligned(won, committed, weighted), strict=True)
+        (currency, list(zip(values[0::3], values[1::3], values[2::3], strict=True)), config.digest.month_target if currency == config.currency else 0.0)
+        for currency, values in panels
     ]
     labels = tuple(_word(lang, k) for k in ("won", "committed", "weighted", "target"))
     chart_title = t(lang, "rp_by_month").strip("*")
     month_names = [f"{f.period.first:%Y-%m}" for f in months]
     return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, month_names, bars, labels, lang))
-
-
-def _aligned(*panel_sets: list[tuple[str, list[float]]]) -> list[list[tuple[str, list[float]]]]:
-    """Panel sets over the same currencies (a currency missing from one set is zeros there)."""
-    currencies = []
-    for panels in panel_sets:
-        currencies += [c for c, _ in panels if c not in currencies]
-    width = len(panel_sets[0][0][1])
-    return [[(c, dict(panels).get(c, [0.0] * width)) for c in currencies] for panels in panel_sets]
 
 
 def _reps(s: Sheet) -> None:
