@@ -17,6 +17,7 @@ How a request travels, and why a slow or huge one cannot stall the others:
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import logging
 import os
@@ -290,4 +291,8 @@ class Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Callable:
+        # what the master built (the app, its modules, caches) is frozen out of the collector's
+        # scans before the workers fork: they share those pages and never walk them
+        gc.collect()
+        gc.freeze()
         return self.application

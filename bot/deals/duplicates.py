@@ -82,14 +82,20 @@ def title_key(title: str | None) -> str:
     return _squash(title or "")
 
 
+def _keys(title: str | None) -> tuple[str, str]:
+    """A title's key, and the key with its numbers as ``#``."""
+    key = title_key(title)
+    return key, _DIGITS.sub("#", key)
+
+
 # a new deal's title is compared with the same newest ones each time: their keys are kept
-_stored_title_key = lru_cache(maxsize=TITLE_CANDIDATES * 8)(title_key)
+_stored_keys = lru_cache(maxsize=TITLE_CANDIDATES * 8)(_keys)
 
 
 def similar_titles(a: str | None, b: str | None) -> bool:
     """Whether two titles name very nearly the same thing (after normalising)."""
-    wanted = title_key(a)
-    return _like(_matcher(wanted), wanted, _DIGITS.sub("#", wanted), title_key(b))
+    wanted, numbered = _keys(a)
+    return _like(_matcher(wanted), wanted, numbered, *_keys(b))
 
 
 def _matcher(wanted: str) -> SequenceMatcher:
@@ -100,17 +106,21 @@ def _matcher(wanted: str) -> SequenceMatcher:
     return matcher
 
 
-def _like(matcher: SequenceMatcher, wanted: str, numbered: str, key: str) -> bool:
-    """Whether the title key ``key`` is similar to ``wanted`` (``numbered``: it with its numbers as #)."""
+def _like(matcher: SequenceMatcher, wanted: str, numbered: str, key: str, key_numbered: str) -> bool:
+    """Whether the title key ``key`` is similar to ``wanted`` (``numbered``, ``key_numbered``: the
+    keys with their numbers as #)."""
     if not wanted or not key:
         return False
     if key == wanted:
         return True
-    if _DIGITS.sub("#", key) == numbered:
+    # each bound is at least the next one: most titles are ruled out by their lengths (difflib's
+    # real_quick_ratio, computed here without handing the matcher the title) or their letters
+    if 2.0 * min(len(key), len(wanted)) / (len(key) + len(wanted)) < SIMILAR:
+        return False
+    if key_numbered == numbered:
         return False  # only their numbers differ: phase 1 and phase 2, the 2025 and the 2026 renewal
     matcher.set_seq1(key)
-    # each bound is at least the next one: most titles are ruled out by their lengths or letters
-    return matcher.real_quick_ratio() >= SIMILAR and matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
+    return matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
 def find(session: Session, workspace_id: str, *, account: str | None, title: str | None) -> list[Opportunity]:
@@ -122,11 +132,13 @@ def find(session: Session, workspace_id: str, *, account: str | None, title: str
     if key:
         same = select(Opportunity.id).where(*where, Opportunity.account_key == key).order_by(Opportunity.number).limit(MATCH_LIMIT)
         ids.update(session.scalars(same))
-    wanted = title_key(title)
+    wanted, numbered = _keys(title)
     if wanted:
-        matcher, numbered = _matcher(wanted), _DIGITS.sub("#", wanted)
+        matcher = _matcher(wanted)
         newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
-        ids.update(row.id for row in session.execute(newest) if _like(matcher, wanted, numbered, _stored_title_key(row.title)))
+        session.flush()  # the rows are read on the connection (plain tuples, no ORM loading): changes first
+        rows = session.connection().execute(newest).all()
+        ids.update(deal_id for deal_id, stored in rows if _like(matcher, wanted, numbered, *_stored_keys(stored)))
     if not ids:
         return []
     matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)
