@@ -92,6 +92,7 @@ class Member(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str | None] = mapped_column(String(200))  # from users.info (users:read.email), for imports
     role: Mapped[str] = mapped_column(String(32), default="ae")
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -137,6 +138,7 @@ class Opportunity(Base):
         Index("ix_opportunities_ws_pooled", "workspace_id", "pooled_at"),
         Index("ix_opportunities_responsible_status", "responsible_id", "status"),
         Index("ix_opportunities_ws_account_key", "workspace_id", "account_key", "status"),
+        Index("uq_opportunities_external_id", "workspace_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -167,6 +169,8 @@ class Opportunity(Base):
     won_reason: Mapped[str | None] = mapped_column(String(500))
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     request_key: Mapped[str | None] = mapped_column(String(100))
+    # the deal's id in the system it was imported from (a re-import updates the same deal)
+    external_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())

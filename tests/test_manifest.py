@@ -69,3 +69,17 @@ def test_the_ids_are_the_ones_the_blocks_use():
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot" / "blocks").rglob("*.py") if p.name != "ids.py")
     literal = re.findall(r'"action_id": "([a-z_]+)"', source)
     assert not [a for a in literal if a in {x.value for x in Action}], "use bot.blocks.ids, not a string literal"
+
+
+def test_peoples_emails_are_read_with_their_profiles(slack, rt):
+    """An import names owners by email: users.info gives it with users:read.email, and the
+    member row keeps it."""
+    from sqlalchemy import select
+
+    from store.models import Member
+
+    assert "users:read.email" in MANIFEST["oauth_config"]["scopes"]["bot"]
+    slack.command("alice", "list")
+    with rt.sessions() as s:
+        emails = {m.slack_user_id: m.email for m in s.scalars(select(Member))}
+    assert emails["U0ALICE"] == "alice@example.com", emails

@@ -157,3 +157,31 @@ def test_the_outbox_threads_migration_adds_a_column_and_downgrades(tmp_path):
         command.downgrade(config, "0009")
         assert deals(engine) == before
         assert "thread_of" not in {c["name"] for c in inspect(engine).get_columns("outbox")}
+
+
+def test_the_imported_history_migration_adds_external_ids_and_emails_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0010")
+        before = deals(engine)
+        command.upgrade(config, "0011")
+        assert deals(engine) == before
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE opportunities SET external_id = '006A' WHERE number = 1"))
+            conn.execute(text("UPDATE members SET email = 'li@example.com'"))
+        try:  # one deal per external id in a workspace
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE opportunities SET external_id = '006A' WHERE number = 2"))
+        except Exception as exc:
+            assert "unique" in str(exc).lower() or "duplicate" in str(exc).lower()
+        else:
+            raise AssertionError("two deals took one external id")
+        command.downgrade(config, "0010")
+        assert deals(engine) == before
+        assert "external_id" not in {c["name"] for c in inspect(engine).get_columns("opportunities")}
+        assert "email" not in {c["name"] for c in inspect(engine).get_columns("members")}
+        with Session(engine) as session:  # the search index of 0007 still works
+            found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
+            assert [o.number for o in found.deals] == [3]

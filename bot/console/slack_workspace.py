@@ -144,6 +144,7 @@ def _user_json(user: _User, include_locale: bool) -> dict:
             "real_name": user.real_name,
             "display_name_normalized": user.name,
             "real_name_normalized": user.real_name,
+            "email": f"{user.name}@example.com",  # given with the users:read.email scope
             "team": TEAM_ID,
         },
     }

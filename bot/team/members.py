@@ -81,6 +81,7 @@ def ensure_member(
         if profile:
             name = (profile.get("profile") or {}).get("display_name") or profile.get("real_name") or profile.get("name") or slack_user_id
             member.display_name = clean(name)[:200]
+            member.email = clean((profile.get("profile") or {}).get("email") or "")[:200] or member.email  # with users:read.email
             member.timezone = profile.get("tz") or member.timezone
             member.locale = profile.get("locale") or member.locale
             member.profile_fetched_at = now
