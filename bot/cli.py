@@ -1,4 +1,4 @@
-"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, init."""
+"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, export, init."""
 
 from __future__ import annotations
 
@@ -88,9 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast, trend) to this file")
     report.add_argument("--print", action="store_true", required=True, help="print it as text")
 
-    imp = sub.add_parser("import", help="import deals from a CSV file (the columns /opp export writes); all or nothing")
-    imp.add_argument("file", help="CSV file, UTF-8; a header row with at least a title column")
+    imp = sub.add_parser(
+        "import", help="import deals with their history from a CSV or .xlsx file (the columns oppbot export writes, or another CRM's); all or nothing"
+    )
+    imp.add_argument("file", help="CSV (UTF-8, UTF-16, GB18030/GBK …) or .xlsx; a header row with at least a title column")
     imp.add_argument("--team", help="workspace (team) id; default: the only one in the database")
+    imp.add_argument("--from", dest="source", choices=["salesforce", "hubspot"], help="the file is that system's opportunity (deal) export")
+    imp.add_argument("--map", metavar="MAP.toml", help="names of columns, stages and owners in the file: [columns], [stages], [owners]")
+    imp.add_argument("--date-format", choices=["dmy", "mdy"], help="how dates like 03/01/2017 are written: day first or month first")
+    imp.add_argument("--sheet", help="the .xlsx sheet to read (default: the first)")
+    imp.add_argument("--encoding", help="the CSV's encoding, when it isn't recognised (e.g. gb18030, utf-16)")
+    imp.add_argument("--dry-run", action="store_true", help="check everything and say what would happen; change nothing")
+
+    exp = sub.add_parser("export", help="write every deal (open, won and lost) as CSV, in the columns oppbot import reads")
+    exp.add_argument("file", help="where to write it; - for standard output")
+    exp.add_argument("--team", help="workspace (team) id; default: the only one in the database")
 
     sub.add_parser("init", help="write a commented config.toml to edit into the current directory (never overwrites one)")
     return parser
@@ -239,36 +251,70 @@ def _moment(text: str, tz):
 
 
 def cmd_import(args, settings: Settings) -> int:
-    from bot.alerts import scan as watch
     from bot.app import build_runtime
-    from bot.imports.spreadsheet import BadImport, import_deals, read_rows
+    from bot.imports.importing import BadImport, Options, import_file, report_lines
 
     rt = build_runtime(settings)
-    team = args.team
+    team = args.team or _only_team(rt, "import")
     if team is None:
-        with rt.sessions() as session:
-            teams = watch.workspaces(session)
-        if len(teams) != 1:
-            print(
-                "oppbot: import: give --team T… (the database has "
-                + (f"{len(teams)} workspaces: {', '.join(teams)})" if teams else "no workspace yet: use /opp once in Slack first)"),
-                file=sys.stderr,
-            )
-            return 2
-        team = teams[0]
+        return 2
+    options = Options(
+        team,
+        source=args.source,
+        mapping=Path(args.map) if args.map else None,
+        date_format=args.date_format,
+        sheet=args.sheet,
+        encoding=args.encoding,
+        dry_run=args.dry_run,
+    )
     try:
-        rows = read_rows(rt, Path(args.file))
+        report = import_file(rt, Path(args.file), options)
     except BadImport as exc:
         for problem in exc.problems:
             print(f"oppbot: import: {problem}", file=sys.stderr)
         return 1
-    result = import_deals(rt, rows, workspace_id=team)
-    first, last = result.numbers
-    given = ", ".join(f"{user} {n}" for user, n in sorted(result.assigned.items(), key=lambda kv: -kv[1])) or "nobody"
-    print(
-        f"imported {result.created} deals (#{first}–#{last}); assigned by the rules: {given}; to the public pool: {result.pooled}; possible duplicates recorded: {result.duplicates}"
-    )
+    print("\n".join(report_lines(report, Path(args.file))))
     return 0
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from bot.app import build_runtime
+    from bot.reporting.export import csv_lines
+    from store.queries import DealFilter
+
+    rt = build_runtime(settings)
+    team = args.team or _only_team(rt, "export")
+    if team is None:
+        return 2
+    every = DealFilter(workspace_id=team, statuses=("open", "won", "lost"))
+    with rt.reading() as session:
+        out = sys.stdout if args.file == "-" else open(args.file, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        count = -1  # the header is a line too
+        try:
+            for line in csv_lines(session, every, rt.config, limit=None):
+                out.write(line)
+                count += 1
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    print(f"exported {count} deals", file=sys.stderr)
+    return 0
+
+
+def _only_team(rt, command: str) -> str | None:
+    """The database's one workspace; None (and a message) when there are none or several."""
+    from bot.alerts import scan as watch
+
+    with rt.sessions() as session:
+        teams = watch.workspaces(session)
+    if len(teams) == 1:
+        return teams[0]
+    print(
+        f"oppbot: {command}: give --team T… (the database has "
+        + (f"{len(teams)} workspaces: {', '.join(teams)})" if teams else "no workspace yet: use /opp once in Slack first)"),
+        file=sys.stderr,
+    )
+    return None
 
 
 def cmd_db(args, settings: Settings) -> int:
@@ -308,6 +354,7 @@ def cmd_report(args, settings: Settings) -> int:
 
 COMMANDS = {
     "import": cmd_import,
+    "export": cmd_export,
     "web": cmd_web,
     "socket": cmd_socket,
     "console": cmd_console,

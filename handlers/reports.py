@@ -30,7 +30,7 @@ def cmd_report(req: Request, rest: str) -> FileReply:
 
 def cmd_export(req: Request, rest: str) -> FileReply:
     with req.rt.transaction() as session:
-        count, data = deals_csv(session, read_filters(req, rest, session))
+        count, data = deals_csv(session, read_filters(req, rest, session), req.rt.config)
     if not count:
         return FileReply(t(req.lang, "ex_empty"), [section(t(req.lang, "ex_empty"))])
     today = local_now(req.rt.clock, req.actor).date()

@@ -440,13 +440,13 @@ def test_responsible_deals_fill_a_claimers_capacity(slack, rt, db):
 
 def test_responsible_deals_fill_capacity_when_the_rules_assign(slack, rt, db, tmp_path):
     """The rules' load counts responsible deals: a person full with them gets no imported deal."""
-    from bot.imports.spreadsheet import import_deals, read_rows
+    from tests.test_import import imported
 
     slack.command("bob", "show 1")
     deal_with_responsible(slack, rt, "U0BOB", capacity=1)
     path = tmp_path / "deals.csv"
     path.write_text("title,amount\nImported,10万\n", encoding="utf-8")
-    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    result = imported(rt, path)
     assert (result.pooled, result.assigned) == (1, {})
     assert db.deal(2).pooled_at is not None
     load = slack.command("alice", "team load").text

@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.blocks.ids import Action
-from bot.console.slack_api import TEAM_ID
 from bot.deals.duplicates import account_key, similar_titles
-from bot.imports.spreadsheet import import_deals, read_rows
 from store.models import Activity, Event, Opportunity, OutboxMessage, Risk
 from tests.slackcheck import assert_valid_view
 from tests.test_commands import ephemeral, refused
+from tests.test_import import imported
 from tests.test_permissions import set_role
 
 pytestmark = pytest.mark.duplicates
@@ -188,8 +187,8 @@ def test_an_import_records_duplicates_and_counts_them(slack, db, rt, tmp_path):
     slack.command("alice", "new 苏州恒通 WMS 客户 苏州恒通")
     path = tmp_path / "deals.csv"
     path.write_text("title,account,owner\n恒通二期,苏州恒通有限公司,U0BOB\n无锡华光 MES,无锡华光,U0BOB\nGlobex CRM,Globex,U0BOB\n", encoding="utf-8")
-    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
-    assert (result.created, result.duplicates) == (3, 1)
+    result = imported(rt, path)
+    assert (sum(result.created.values()), result.duplicates) == (3, 1)
     assert [(e.kind, e.new) for e in db.events(2) if e.kind.startswith("duplicate")] == [("duplicate_found", "#1")]
     assert not any(e.kind.startswith("duplicate") for n in (3, 4) for e in db.events(n))
     assert dms(rt) == [] or all(channel != "U0ALICE" for channel, _ in dms(rt))  # imports tell nobody of duplicates

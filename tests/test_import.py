@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from bot.console.slack_api import TEAM_ID
-from bot.imports.spreadsheet import BadImport, import_deals, read_rows
+from bot.imports.importing import BadImport, Options, Progress, import_file
 from store.models import AssignmentOffer, Event, Member, Opportunity, OutboxMessage
 
 GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,tags,status
@@ -15,6 +15,21 @@ GOOD = """\ufeffnumber,title,account,amount,currency,stage,expected_close,owner,
 ,Globex CRM,Globex,20000,USD,lead,月底,,,open
 ,Initech 云迁移,Initech,3.5亿,,需求确认,下周五,,,open
 """
+
+
+def imported(rt, path, **options):
+    """What importing ``path`` into the test workspace did (progress lines kept out of the output)."""
+    import io
+
+    return import_file(rt, path, Options(TEAM_ID, **options), Progress(io.StringIO())).summary
+
+
+def problems_of(rt, path, **options) -> list[str]:
+    try:
+        imported(rt, path, **options)
+    except BadImport as exc:
+        return exc.problems
+    raise AssertionError("the file was imported")
 
 
 def aes(rt, *ids):
@@ -30,8 +45,8 @@ def test_a_good_file_creates_every_deal_and_the_rules_share_out_the_ownerless_on
     aes(rt, "U0AE1", "U0AE2")
     path = tmp_path / "deals.csv"
     path.write_text(GOOD, encoding="utf-8")
-    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
-    assert (result.created, result.numbers, result.pooled) == (3, (1, 3), 0)
+    result = imported(rt, path)
+    assert (result.created, result.numbers, result.pooled) == ({"open": 3}, (1, 3), 0)
     assert sorted(result.assigned.values()) == [1, 1]  # round robin: two people, one each
     assert set(result.assigned) <= {"U0AE1", "U0AE2", "U0BOB"}
     with rt.sessions() as s:
@@ -41,35 +56,33 @@ def test_a_good_file_creates_every_deal_and_the_rules_share_out_the_ownerless_on
         assert (deals[3].stage, str(deals[3].expected_close), deals[3].amount) == ("needs", "2026-12-04", 350_000_000)
         assert all(o.score == 0 and o.grade in "ABC" for o in deals.values())  # assessed like any new deal
         kinds = {(e.opportunity_id, e.kind) for e in s.scalars(select(Event))}
-        assert {(o.id, "created") for o in deals.values()} <= kinds
+        imports = {(e.opportunity_id, e.field, e.new) for e in s.scalars(select(Event).where(Event.kind == "imported"))}
+        assert imports == {(o.id, "created", "deals.csv") for o in deals.values()}  # the import, not a made-up history
+        assert not any(k == "created" for _, k in kinds)
         assert any(k == "assigned" for _, k in kinds)
         told = {m.channel for m in s.scalars(select(OutboxMessage))}
         assert set(result.assigned) <= told  # one summary DM each
 
 
 def test_one_bad_row_stops_the_import_and_says_what_is_wrong(rt, tmp_path):
+    aes(rt, "U0AE1")
     path = tmp_path / "bad.csv"
     path.write_text("title,amount,stage,expected_close,owner\nFine,5万,lead,,\n,lots,nowhere,someday,li\n", encoding="utf-8")
-    try:
-        read_rows(rt, path)
-    except BadImport as exc:
-        problems = exc.problems
-    else:
-        raise AssertionError("the bad file was accepted")
+    problems = problems_of(rt, path)
     assert "row 3: title: is empty; every deal needs a title" in problems
-    assert "row 3: amount: can't read 'lots' (e.g. 500000, 50万, $20k)" in problems
-    assert any(p.startswith("row 3: stage: no stage 'nowhere'") for p in problems)
+    assert "row 3: amount: can't read 'lots' as an amount (e.g. 500000, 50万, $20k, 0)" in problems
+    assert any(p.startswith("stage: 'nowhere' (row 3) is no stage here") for p in problems), problems
     assert any(p.startswith("row 3: expected_close: can't read 'someday'") for p in problems)
-    assert any(p.startswith("row 3: owner: 'li' is not a Slack user id") for p in problems)
     assert problems[-1] == "nothing was imported"
     with rt.sessions() as s:
         assert s.scalars(select(Opportunity.id)).all() == []
 
     path.write_text("name,amount\nx,1\n", encoding="utf-8")
-    try:
-        read_rows(rt, path)
-    except BadImport as exc:
-        assert "needs a header row with a title column" in exc.problems[0] and "unknown column 'name'" in exc.problems[1]
+    problems = problems_of(rt, path)
+    assert "needs a header row with a title column" in problems[0] and "unknown column 'name'" in problems[1]
+
+    path.write_text("title,owner\nX,li\n", encoding="utf-8")  # nobody called li: named once, with the rows
+    assert problems_of(rt, path)[0].startswith("owner: 'li' (row 2) is nobody here (by Slack id, email or display name)")
 
 
 def test_the_command_line(tmp_path, monkeypatch, capsys):
@@ -81,7 +94,13 @@ def test_the_command_line(tmp_path, monkeypatch, capsys):
     path.write_text(GOOD, encoding="utf-8")
     assert main(["import", str(path)]) == 2  # no workspace yet: which one?
     assert "give --team" in capsys.readouterr().err
-    assert main(["import", str(path), "--team", "T0001"]) == 0
+    assert main(["import", str(path), "--team", "T0001"]) == 1  # no such workspace: refused, not made
+    assert "no workspace 'T0001' here (none yet: use /opp once in Slack first)" in capsys.readouterr().err
+    from bot.app import build_runtime
+    from bot.core.config import Settings
+
+    aes(build_runtime(Settings.from_env()), "U0BOB")  # the workspace, as someone's first /opp makes it
+    assert main(["import", str(path), "--team", TEAM_ID]) == 0
     out = capsys.readouterr().out
     assert "imported 3 deals (#1–#3)" in out and "assigned by the rules: U0BOB 2; to the public pool: 0" in out  # bob is the only ae
     (tmp_path / "bad.csv").write_text("title,amount\nX,lots\n", encoding="utf-8")
@@ -99,8 +118,8 @@ def test_the_batch_writes_each_imported_deals_owner_offer_and_event_to_the_datab
     aes(rt, "U0AE1", "U0AE2")
     path = tmp_path / "deals.csv"
     path.write_text(OWNERLESS, encoding="utf-8")
-    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
-    assert result.created == 4
+    result = imported(rt, path)
+    assert result.created == {"open": 4}
     with rt.sessions() as s:
         people = dict(s.execute(select(Member.id, Member.slack_user_id).where(Member.slack_user_id.in_(["U0AE1", "U0AE2"]))).all())
         deals = list(s.scalars(select(Opportunity).order_by(Opportunity.number)).unique())
@@ -129,7 +148,7 @@ def batch_team(rt, *, strategy: str = "round_robin", capacity: int | None = None
 def run_import(rt, tmp_path, text: str):
     path = tmp_path / "deals.csv"
     path.write_text(text, encoding="utf-8")
-    return import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    return imported(rt, path)
 
 
 def told(rt) -> dict[str, list[str]]:

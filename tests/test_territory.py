@@ -11,13 +11,12 @@ from datetime import date
 from sqlalchemy import func, select
 
 from bot import worker
-from bot.console.slack_api import TEAM_ID
 from bot.core.config import Rule
-from bot.imports.spreadsheet import import_deals, read_rows
 from bot.team import assignment
 from store.models import AssignmentOffer, Member, Opportunity
 from tests import test_assignment
 from tests.test_assignment import actor_for_slack, east_deal, outbox, owner_of, set_member
+from tests.test_import import imported
 from tests.test_permissions import set_role
 
 team_of = test_assignment.team_of  # U0AE1..U0AE5 under U0MGR (U0AE5 away), rule 华东制造: U0AE1, U0AE2
@@ -89,7 +88,7 @@ def test_an_import_follows_territory_as_one_deal_does(rt, team_of, tmp_path):
     set_member(rt, "U0AE1", regions=["华北"])
     path = tmp_path / "deals.csv"
     path.write_text("title,amount,region,industry\nOne,30万,华东,制造\nTwo,30万,华东,制造\nThree,30万,华东,制造\n", encoding="utf-8")
-    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    result = imported(rt, path)
     assert result.pooled == 0
     assert [owner_of(rt, n) for n in (1, 2, 3)] == ["U0AE2", "U0AE2", "U0AE2"]
 
@@ -99,7 +98,7 @@ def test_an_import_with_nobody_in_territory_pools_the_deal(rt, team_of, tmp_path
         set_member(rt, who, regions=["华北"])
     path = tmp_path / "deals.csv"
     path.write_text("title,amount,region,industry\nOne,30万,华东,制造\n", encoding="utf-8")
-    result = import_deals(rt, read_rows(rt, path), workspace_id=TEAM_ID)
+    result = imported(rt, path)
     assert (result.pooled, result.assigned) == (1, {})
     assert owner_of(rt, 1) is None
 

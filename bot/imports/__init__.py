@@ -1,1 +1,2 @@
-"""Bringing deals in from a spreadsheet (`oppbot import deals.csv`), all rows checked first."""
+"""Bringing deals in from other systems with their history (`oppbot import`): CSV in any common
+encoding or .xlsx, oppbot's own columns or another CRM's export, every row checked first."""
