@@ -126,6 +126,15 @@ def test_closed_deals_and_other_titles_are_not_duplicates(slack, db):
     assert "已创建 #3" in slack.command("li", "新建 无锡华光 MES 客户 无锡华光").text
 
 
+def test_titles_that_differ_only_in_numbers_or_in_order_are_other_deals(slack, db):
+    """Through `/opp new`: phase 2 of a project is a deal of its own, and so is a title with the
+    same letters in another order (as many letters in common, in no common run)."""
+    slack.command("alice", "new Acme ERP rollout phase 1")
+    assert slack.command("li", "new Acme ERP rollout phase 2").text.startswith("已创建 #2")  # li reads Chinese
+    slack.command("alice", "new abcdefghijklmnop")
+    assert slack.command("li", "new ponmlkjihgfedcba").text.startswith("已创建 #4")
+
+
 def test_create_anyway_records_it_and_tells_the_owner_and_manager_once(slack, db, fake, rt):
     team(slack, rt)
     slack.command("alice", "new 苏州恒通 WMS 客户 苏州恒通")

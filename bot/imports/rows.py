@@ -80,12 +80,13 @@ class RowReader:
         tags = [cells[i] for i, name in self.fields.items() if name == "tags" and i < len(cells) and cells[i] not in (None, "")]
         if not given:
             return None
-        row, flags = Checked(line), {}
+        row, flags = Checked(line), {"failed": set()}
         for name, cell in given.items():
             try:
                 self._read(row, flags, name, cell)
             except read.BadValue as bad:
                 self.problems.cells.append((line, name, str(bad)))
+                flags["failed"].add(name)
         if len(tags) > 1:
             self._read(row, flags, "tags", ",".join(str(t) for t in tags))
         if "amount" in flags:  # its own currency sign wins, else the currency column, else the workspace's
@@ -243,7 +244,8 @@ class RowReader:
         if "closed_at" not in f and f.get("expected_close") is not None:
             f["closed_at"] = datetime.combine(f["expected_close"], time(0), self.config.tz).astimezone(UTC)
         if f.get("closed_at") is None:
-            self.problems.cells.append((line, "closed_at", f"a {status} deal needs the day it closed"))
+            if not flags["failed"] & {"closed_at", "close_date", "expected_close"}:  # else already said
+                self.problems.cells.append((line, "closed_at", f"a {status} deal needs the day it closed"))
         elif f["closed_at"] > self.now:
             self.problems.cells.append((line, "closed_at", f"{f['closed_at']:%Y-%m-%d} is in the future"))
         elif f.get("created_at") is not None and f["created_at"] > f["closed_at"]:

@@ -61,6 +61,7 @@ COMPARED = (
     "qualification",
     "grade",  # given only when the file pins it
 )
+WORKED = "worked out"  # in a change: the columns worked out again (score, grade …), apart from the file's
 
 
 @dataclass
@@ -187,7 +188,7 @@ def _existing(session: Session, workspace_id: str, rows: list[Checked]) -> dict[
     for part in _chunks(list(numbers)):
         query = select(*columns).where(Opportunity.workspace_id == workspace_id, Opportunity.number.in_(part), Opportunity.external_id.is_(None))
         for row in session.execute(query):
-            found[numbers[row.number]] = row._asdict()
+            found[numbers[row.number]] = row._asdict() | {"own_id": True}
     return found
 
 
@@ -266,6 +267,8 @@ def _new_values(config: Config, row: Checked, owner_id: int | None, importer_id:
 def _changes(config: Config, stored: dict, row: Checked, owner_id: int | None) -> dict:
     """The columns the row changes on ``stored`` (its worked-out ones included), or {}."""
     given = dict(row.fields)
+    if stored.get("own_id"):  # oppbot:<workspace>:<number>, as this workspace's export names its deal
+        given.pop("external_id", None)
     if owner_id is not None:
         given["owner_id"] = owner_id
     if "qualification" in given:  # the answers the file gives, over the ones it doesn't
@@ -277,7 +280,8 @@ def _changes(config: Config, stored: dict, row: Checked, owner_id: int | None) -
         return {}
     merged = {**stored, **changes}
     closed = {"won": 1.0, "lost": 0.0}.get(merged["status"])
-    return changes | _assessed(config, merged) | ({"win_probability": closed} if closed is not None else {})
+    worked = {k: v for k, v in _assessed(config, merged).items() if k not in changes}
+    return changes | {WORKED: worked} | ({"win_probability": closed} if closed is not None else {})
 
 
 def _insert(
@@ -340,7 +344,8 @@ def _update(session: Session, changed: list[tuple[dict, dict]], *, importer: int
     table = Opportunity.__table__
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for stored, values in changed:
-        groups[tuple(sorted(values))].append({"b_id": stored["id"], "b_version": stored["version"] + 1, **{f"b_{k}": v for k, v in values.items()}})
+        row = {k: v for k, v in values.items() if k != WORKED} | values[WORKED]
+        groups[tuple(sorted(row))].append({"b_id": stored["id"], "b_version": stored["version"] + 1, **{f"b_{k}": v for k, v in row.items()}})
     for names, params in groups.items():
         statement = (
             update(table)
