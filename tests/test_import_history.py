@@ -358,3 +358,13 @@ def test_export_writes_every_deal_of_a_filter_in_number_order(rt, tmp_path):
         ("A-2", "lost", "2017-04-14T16:00:00+00:00"),
         ("A-4", "lost", "2017-01-09T16:00:00+00:00"),
     ]
+
+
+def test_imported_deals_are_found_by_search_and_so_are_the_ones_made_after(slack, rt, tmp_path):
+    """On SQLite the import indexes its deals in one statement and puts the per-deal trigger back."""
+    slack.command("alice", "help")
+    imported(rt, write(tmp_path, HISTORY))
+    assert "Initech Cloud" in slack.command("alice", "find Initech").text
+    assert "Globex CRM" in slack.command("alice", "find Globex").text
+    slack.command("alice", "new Contoso rollout 5万")
+    assert "Contoso rollout" in slack.command("alice", "find Contoso").text

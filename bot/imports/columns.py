@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from bot.core.config import Config
@@ -193,6 +194,7 @@ class Mapping:
     owners: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)  # a file repeats its statuses, stages and owners
 def fold(text: str) -> str:
     """A header or a value as compared: case, spaces and underscores aside."""
     return re.sub(r"[\s_]+", " ", str(text)).strip().casefold()

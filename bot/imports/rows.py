@@ -73,6 +73,9 @@ class RowReader:
         self.criteria = {qualification_column(c.key): c for c in config.qualification.criteria}
         self.problems = Problems()
         self.readers = self._readers()
+        self.answers: dict[tuple[str, object], str] = {}  # a file repeats a few words: each is read once
+        self.stages: dict[str, tuple[dict, dict]] = {}
+        self.reasons: dict[tuple[str, bool], str] = {}
 
     def check(self, line: int, cells: list) -> Checked | None:
         """The row read, or None for an empty row; its problems go to ``self.problems``."""
@@ -175,10 +178,13 @@ class RowReader:
 
     def _answer(self, row: Checked, _flags: dict, name: str, cell) -> None:
         criterion = self.criteria[name]
-        choice = criterion.read(str(cell))
-        if choice is None:
-            raise read.BadValue(f"{cell!r} is not an answer to {criterion.key} ({', '.join(c.key for c in criterion.choices)})")
-        row.fields.setdefault("qualification", {})[criterion.key] = choice.key
+        key = self.answers.get((name, cell))
+        if key is None:
+            choice = criterion.read(str(cell))
+            if choice is None:
+                raise read.BadValue(f"{cell!r} is not an answer to {criterion.key} ({', '.join(c.key for c in criterion.choices)})")
+            key = self.answers[(name, cell)] = choice.key
+        row.fields.setdefault("qualification", {})[criterion.key] = key
 
     def _day(self, cell) -> date:
         try:
@@ -190,16 +196,21 @@ class RowReader:
                 raise read.BadValue(f"can't read {cell!r} as a date (e.g. 2017-03-01, 2017/3/1, 2017年3月1日)") from None
 
     def _stage(self, row: Checked, flags: dict, text: str) -> None:
+        known = self.stages.get(text)
+        if known is not None:  # the stages a file names are few: each is worked out once
+            flags.update(known[0])
+            row.fields.update(known[1])
+            return
         target = self.mapping.stages.get(fold(text))
         status = STATUS_WORDS.get(fold(target or text))
         if status in ("won", "lost"):
-            flags["stage_status"] = status
-            return
-        stage = self.config.find_stage(target or text)
-        if stage is None:
+            self.stages[text] = ({"stage_status": status}, {})
+        elif (stage := self.config.find_stage(target or text)) is not None:
+            self.stages[text] = ({}, {"stage": stage.key})
+        else:
             self.problems.unmapped[("stage", text)].append(row.line)
             return
-        row.fields["stage"] = stage.key
+        self._stage(row, flags, text)
 
     def _tags(self, text: str) -> list[str]:
         tags = list(dict.fromkeys(t.strip() for t in re.split(r"[,，;；]", clean(text)) if t.strip()))
@@ -209,6 +220,11 @@ class RowReader:
 
     def _reason(self, text: str, *, won: bool) -> str:
         """A configured reason's key when the text names one; else the text as written."""
+        if (text, won) not in self.reasons:
+            self.reasons[(text, won)] = self._find_reason(text, won=won)
+        return self.reasons[(text, won)]
+
+    def _find_reason(self, text: str, *, won: bool) -> str:
         text = clean(text).strip()
         found = self.config.find_reason(text, won=won)
         if found is not None and not found[1]:

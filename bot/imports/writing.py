@@ -12,8 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.config import Config
@@ -23,6 +24,7 @@ from bot.imports.rows import Checked, Problems
 from bot.reporting.export import OWN_ID
 from bot.team import assignment, batch
 from bot.team.members import actor_for
+from store import queries
 from store.models import Event, Member, Opportunity, Workspace
 
 CHUNK = 5000  # rows a statement writes (and ids an IN list holds)
@@ -197,6 +199,10 @@ def _chunks(items: list) -> Iterable[list]:
         yield items[start : start + CHUNK]
 
 
+# accounts and answers repeat across a file's rows: their keys and scores are worked out once
+_account_key = lru_cache(maxsize=65536)(duplicates.account_key)
+
+
 def _assessed(config: Config, values: dict) -> dict:
     """Score, grade, next touch and rule tags for ``values`` (a whole deal's columns)."""
     a = qualification.assess(
@@ -213,7 +219,7 @@ def _assessed(config: Config, values: dict) -> dict:
         "grade": a.grade,
         "next_touch_due": a.next_touch_due if values["status"] == "open" else None,
         "auto_tags": list(a.auto_tags),
-        "account_key": duplicates.account_key(values["account"]),
+        "account_key": _account_key(values["account"]),
     }
 
 
@@ -292,25 +298,30 @@ def _insert(
     if not new:
         return {}
     _number(session, workspace_id, new)
-    table = Opportunity.__table__
-    events = Event.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids: dict[int, int] = {}
+    with queries.bulk_insert(session):
+        _insert_chunks(session, workspace_id, new, ids, importer=importer, file_name=file_name, now=now, progress=progress)
+    return ids
+
+
+def _insert_chunks(
+    session: Session, workspace_id: str, new: list[dict], ids: dict[int, int], *, importer: int, file_name: str, now: datetime, progress
+) -> None:
+    table = Opportunity.__table__
     for start in range(0, len(new), CHUNK):
         part = new[start : start + CHUNK]
         for values in part:
             values["owner_id"] = values["owner_id"] or importer  # the rules give the open ones away below
-        got = session.execute(statement, part).scalars().all()
-        ids.update((start + i, deal_id) for i, deal_id in enumerate(got))
-        session.execute(
-            insert(events),
-            [
-                {"opportunity_id": deal_id, "actor_id": importer, "at": now, "kind": "imported", "field": "created", "old": None, "new": file_name}
-                for deal_id in got
-            ],
-        )
+        queries.insert_rows(session, table, part)  # no RETURNING: SQLite would insert one row a statement
+        numbers = {v["number"]: start + i for i, v in enumerate(part)}
+        got = session.execute(select(table.c.number, table.c.id).where(table.c.workspace_id == workspace_id, table.c.number.in_(list(numbers))))
+        ids.update((numbers[number], deal_id) for number, deal_id in got)
+        events = [
+            {"opportunity_id": ids[start + i], "actor_id": importer, "at": now, "kind": "imported", "field": "created", "old": None, "new": file_name}
+            for i in range(len(part))
+        ]
+        queries.insert_rows(session, Event.__table__, events)
         progress(start + len(part))
-    return ids
 
 
 def _number(session: Session, workspace_id: str, new: list[dict]) -> None:
@@ -367,7 +378,7 @@ def _update(session: Session, changed: list[tuple[dict, dict]], *, importer: int
         for stored, values in changed
     ]
     for part in _chunks(events):
-        session.execute(insert(Event.__table__), part)
+        queries.insert_rows(session, Event.__table__, part)
 
 
 def _mark_duplicates(session: Session, workspace_id: str, new: list[dict], ids: dict[int, int], importer: int, now: datetime) -> int:
@@ -401,7 +412,7 @@ def _mark_duplicates(session: Session, workspace_id: str, new: list[dict], ids: 
         if v["status"] == "open" and seen.get(v["account_key"])
     ]
     for part in _chunks(events):
-        session.execute(insert(Event.__table__), part)
+        queries.insert_rows(session, Event.__table__, part)
     return len(events)
 
 
