@@ -100,8 +100,12 @@ def test_the_command_line(tmp_path, monkeypatch, capsys):
     from bot.core.config import Settings
 
     aes(build_runtime(Settings.from_env()), "U0BOB")  # the workspace, as someone's first /opp makes it
+    assert main(["import", str(path), "--team", TEAM_ID, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "dry run, nothing changed: would be imported 3 deals (#1–#3): created 3 (open 3)" in out, out
     assert main(["import", str(path), "--team", TEAM_ID]) == 0
     out = capsys.readouterr().out
+    assert out.startswith("read deals.csv (CSV, UTF-8): 3 deals\n")
     assert "imported 3 deals (#1–#3)" in out and "assigned by the rules: U0BOB 2; to the public pool: 0" in out  # bob is the only ae
     (tmp_path / "bad.csv").write_text("title,amount\nX,lots\n", encoding="utf-8")
     assert main(["import", str(tmp_path / "bad.csv")]) == 1

@@ -104,14 +104,15 @@ def test_an_excel_workbook_its_first_sheet_or_the_one_named(rt, tmp_path):
     book.active.title = "Notes"
     book.active.append(["nothing here"])
     sheet = book.create_sheet("Deals")
-    sheet.append(["Title", "Amount", "Status", "Created_At", "Closed_At", "Owner"])
-    sheet.append(["Acme ERP", 120000, "won", datetime(2017, 3, 1, 9, 30), date(2017, 6, 30), "U0AE1"])
+    sheet.append(["Title", "Amount", "Status", "Created_At", "Closed_At", "Owner", "External_ID", "Number", "Stage"])
+    sheet.append(["Acme ERP", 120000, "won", datetime(2017, 3, 1, 9, 30), date(2017, 6, 30), "U0AE1", 9001, 12, 3])
     book.save(tmp_path / "deals.xlsx")
     assert problems_of(rt, tmp_path / "deals.xlsx")[0].startswith("deals.xlsx: needs a header row with a title column")  # the first sheet
     assert problems_of(rt, tmp_path / "deals.xlsx", sheet="Other")[0] == "--sheet: no sheet 'Other' in deals.xlsx (sheets: Notes, Deals)"
     imported(rt, tmp_path / "deals.xlsx", sheet="Deals")
     [deal] = deals(rt).values()
     assert (deal.title, deal.amount, deal.status) == ("Acme ERP", Decimal(120000), "won")
+    assert (deal.external_id, deal.number, deal.stage) == ("9001", 12, rt.config.stages[2].key)  # numbers as Excel keeps them
     assert deal.created_at == datetime(2017, 3, 1, 9, 30, tzinfo=rt.config.tz)  # a time of day on the team's clock
 
 

@@ -116,14 +116,14 @@ class RowReader:
             "amount": self._later,
             "close_date": self._later,
             "currency": self._currency,
-            "stage": lambda row, flags, _, cell: self._stage(row, flags, str(cell).strip()),
+            "stage": lambda row, flags, _, cell: self._stage(row, flags, read.cell_text(cell)),
             "status": self._status,
             **dict.fromkeys(HISTORY, self._moment),
             **dict.fromkeys(DAYS, lambda row, _, name, cell: row.fields.__setitem__(name, self._day(cell))),
             "is_closed": self._flag,
             "is_won": self._flag,
             "owner": self._owner,
-            "tags": lambda row, _, name, cell: row.fields.__setitem__(name, self._tags(str(cell))),
+            "tags": lambda row, _, name, cell: row.fields.__setitem__(name, self._tags(read.cell_text(cell))),
             "won_reason": self._reason_field,
             "lost_reason": self._reason_field,
             "probability_override": lambda row, _, name, cell: row.fields.__setitem__(name, read.read_probability(cell)),
@@ -132,13 +132,13 @@ class RowReader:
         }
 
     def _text(self, row: Checked, _flags: dict, name: str, cell) -> None:
-        text, limit = clean(str(cell)).strip(), LIMITS.get(name, EXTERNAL_ID_LIMIT)
+        text, limit = clean(read.cell_text(cell)).strip(), LIMITS.get(name, EXTERNAL_ID_LIMIT)
         if len(text) > limit:
             raise read.BadValue(f"{len(text)} characters; the most is {limit}")
         row.fields[name] = text
 
     def _number(self, row: Checked, _flags: dict, _name: str, cell) -> None:
-        text = str(cell).strip()
+        text = read.cell_text(cell)
         if not text.isdigit() or not 0 < int(text) < 2**31:
             raise read.BadValue(f"{text!r} is not a deal number (1, 2, 3 …)")
         row.number = int(text)
@@ -147,7 +147,7 @@ class RowReader:
         flags[name] = cell  # read once the whole row is: it depends on other columns
 
     def _currency(self, row: Checked, _flags: dict, _name: str, cell) -> None:
-        code = str(cell).strip().upper()
+        code = read.cell_text(cell).upper()
         if not CURRENCY.fullmatch(code):
             raise read.BadValue(f"{cell!r} is not a currency code (CNY, USD, EUR …)")
         row.fields["currency"] = code
@@ -165,13 +165,13 @@ class RowReader:
         flags[name] = read.read_yes_no(cell)
 
     def _owner(self, row: Checked, _flags: dict, _name: str, cell) -> None:
-        row.owner = clean(str(cell)).strip()
+        row.owner = clean(read.cell_text(cell)).strip()
 
     def _reason_field(self, row: Checked, _flags: dict, name: str, cell) -> None:
-        row.fields[name] = self._reason(str(cell), won=name == "won_reason")
+        row.fields[name] = self._reason(read.cell_text(cell), won=name == "won_reason")
 
     def _pinned(self, row: Checked, _flags: dict, _name: str, cell) -> None:
-        grade = str(cell).strip().upper()
+        grade = read.cell_text(cell).upper()
         if grade not in GRADES:
             raise read.BadValue(f"{cell!r} is not a grade ({', '.join(GRADES)})")
         row.fields["grade"], row.fields["grade_pinned"] = grade, True
@@ -180,7 +180,7 @@ class RowReader:
         criterion = self.criteria[name]
         key = self.answers.get((name, cell))
         if key is None:
-            choice = criterion.read(str(cell))
+            choice = criterion.read(read.cell_text(cell))
             if choice is None:
                 raise read.BadValue(f"{cell!r} is not an answer to {criterion.key} ({', '.join(c.key for c in criterion.choices)})")
             key = self.answers[(name, cell)] = choice.key
@@ -191,7 +191,7 @@ class RowReader:
             return read.read_day(cell, self.order)
         except read.BadValue:
             try:  # an open deal's plan may be written as people say it: 月底, 下周五, end of quarter
-                return self.relative_day(str(cell))
+                return self.relative_day(read.cell_text(cell))
             except UnreadableDate:
                 raise read.BadValue(f"can't read {cell!r} as a date (e.g. 2017-03-01, 2017/3/1, 2017年3月1日)") from None
 

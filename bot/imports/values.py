@@ -134,7 +134,7 @@ def _check_year(day: date, text: str) -> None:
 def read_amount(cell, currency: str) -> tuple[Decimal, str]:
     """An amount and its currency (its own sign or code, else ``currency``): ``50万``, ``$20k``,
     ``1,234.50``, a spreadsheet's number, or zero."""
-    text = _number_text(cell)
+    text = cell_text(cell)
     if ZERO.fullmatch(text) and any(ch.isdigit() for ch in text):
         try:  # zero is no amount to parse_amount: read the same text with a one for its currency
             return Decimal(0), parse_amount(re.sub(r"0+(?:\.0+)?", "1", text, count=1), default_currency=currency)[1]
@@ -146,15 +146,18 @@ def read_amount(cell, currency: str) -> tuple[Decimal, str]:
         raise BadValue(f"can't read {text!r} as an amount (e.g. 500000, 50万, $20k, 0)") from None
 
 
-def _number_text(cell) -> str:
+def cell_text(cell) -> str:
+    """A cell as text: a spreadsheet's whole number without ".0" (an id, a year), a day as ISO."""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
+    if isinstance(cell, date):
+        return cell.isoformat()
     return str(cell).strip()
 
 
 def read_probability(cell) -> float:
     """0.35, 35, 35% → 0.35."""
-    text = _number_text(cell).rstrip("%").strip()
+    text = cell_text(cell).rstrip("%").strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -167,7 +170,7 @@ def read_probability(cell) -> float:
 
 
 def read_yes_no(cell) -> bool:
-    text = _number_text(cell).lower()
+    text = cell_text(cell).lower()
     if text in YES:
         return True
     if text in NO:
