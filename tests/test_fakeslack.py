@@ -75,6 +75,7 @@ def test_users_info(fake, client):
         "real_name": "Alice Zhang",
         "display_name_normalized": "alice",
         "real_name_normalized": "Alice Zhang",
+        "email": "alice@example.com",  # as Slack gives it with users:read.email
         "team": "T0001",
     }
     # Like Slack, the locale is only there when asked for.
