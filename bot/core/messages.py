@@ -392,9 +392,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rp_trend_head": ("*过去 {weeks} 周每周末的进行中商机*（数量 · 金额）", "*Open pipeline at the end of each of the last {weeks} weeks* (deals · amount)"),
     "rp_trend_line": ("`{day}`  {count} 个 · {amount}", "`{day}`  {count} · {amount}"),
     "rp_funnel_note": (
-        "条宽：各阶段进行中的商机数 · ↓ 本期离开该阶段的商机中推进的比例",
-        "Width: open deals in each stage · ↓ share of the deals leaving a stage in the period that moved on",
+        "条宽：期末（未结束的时间段为现在）各阶段进行中的商机数 · ↓ 本期离开该阶段的商机中推进的比例",
+        "Width: open deals in each stage at the period's end (now, for a period not over) · ↓ share of the deals leaving a stage in the period that moved on",
     ),
+    "rp_pipeline_at": ("*截至 {day} 日终的管道（按阶段）*", "*Pipeline by stage at the end of {day}*"),
     "rp_trend_amount": ("管道金额", "Pipeline amount"),
     "rp_trend_count": ("进行中商机数", "Open deals"),
     "rp_share": ("分享到频道", "Share to channel"),

@@ -45,10 +45,14 @@ def add(*parts: Money) -> Money:
 # --- SQL building blocks --------------------------------------------------------------------
 
 
+def stage_probability(column, config: Config):
+    """The default win probability of the stage in ``column``."""
+    return case({s.key: s.probability for s in config.stages}, value=column, else_=0.0)
+
+
 def probability(config: Config):
     """The deal's win probability, else its stage's default."""
-    defaults = case({s.key: s.probability for s in config.stages}, value=Opportunity.stage, else_=0.0)
-    return func.coalesce(Opportunity.win_probability, defaults)
+    return func.coalesce(Opportunity.win_probability, stage_probability(Opportunity.stage, config))
 
 
 def weighted_amount(config: Config):
@@ -99,20 +103,47 @@ def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
 # --- queries ----------------------------------------------------------------------------------
 
 
-def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None) -> list[StageRow]:
-    """Open deals by stage, in pipeline order: count, amount and weighted amount."""
-    rows = session.execute(
-        select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
-        .where(*open_where(workspace_id, owner_ids))
-        .group_by(Opportunity.stage, Opportunity.currency)
-    ).all()
+def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None, *, at: datetime | None = None) -> list[StageRow]:
+    """Open deals by stage, in pipeline order: count, amount and weighted amount. With ``at``, the
+    pipeline as it stood at that moment (:func:`pipeline_at`)."""
+    if at is None:
+        query = (
+            select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
+            .where(*open_where(workspace_id, owner_ids))
+            .group_by(Opportunity.stage, Opportunity.currency)
+        )
+    else:
+        query = pipeline_at(config, workspace_id, owner_ids, at)
     by_stage = {s.key: StageRow(s.key) for s in config.stages}
-    for stage, currency, count, amount, weighted in rows:
+    for stage, currency, count, amount, weighted in session.execute(query).all():
         row = by_stage.setdefault(stage, StageRow(stage))
         row.count += count
         row.amount = add(row.amount, money([(currency, amount)]))
         row.weighted = add(row.weighted, money([(currency, weighted)]))
     return list(by_stage.values())
+
+
+def pipeline_at(config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None, at: datetime):
+    """(stage, currency, count, amount, weighted) of the deals open just before ``at``, from the
+    event log: created before it and, if closed (won, lost, merged, deleted), closed at or after
+    it. A deal's stage then is the ``old`` of its first stage change at or after ``at``, else its
+    stage now (an imported deal has no stage changes). Weighted by the stage's probability: a
+    deal's own is today's estimate, or its outcome once closed, neither known then."""
+    moved_later = (
+        select(Event.old)
+        .where(Event.opportunity_id == Opportunity.id, Event.kind == "stage", Event.at >= at)
+        .order_by(Event.at, Event.id)
+        .limit(1)
+        .correlate(Opportunity)
+        .scalar_subquery()
+    )
+    deals = (
+        select(func.coalesce(moved_later, Opportunity.stage).label("stage"), Opportunity.currency, Opportunity.amount)
+        .where(*owned_where(workspace_id, owner_ids), Opportunity.created_at < at, or_(Opportunity.status == "open", Opportunity.closed_at >= at))
+        .subquery()
+    )
+    weighted = deals.c.amount * stage_probability(deals.c.stage, config)
+    return select(deals.c.stage, deals.c.currency, func.count(), func.sum(deals.c.amount), func.sum(weighted)).group_by(deals.c.stage, deals.c.currency)
 
 
 def items(session: Session, where, order, top: int, *, day_column=None, with_amount: bool = False, total: int | None = None) -> ItemList:

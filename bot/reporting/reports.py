@@ -197,11 +197,15 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
 
 
 def _funnel(s: Sheet) -> Upload:
+    """The pipeline by stage as it stood at the period's end (as it is now, for a period not over),
+    then the period's conversion, win rate, cycle and new pipeline against the period before."""
     config, lang = s.config, s.lang
-    rows = metrics.pipeline(s.session, config, s.workspace_id)
+    over = s.period.end <= s.now
+    rows = metrics.pipeline(s.session, config, s.workspace_id, at=s.period.end if over else None)
     this = metrics.funnel(s.session, config, s.workspace_id, s.period)
     prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous())
-    s.page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(rows, config, lang)]))
+    head = t(lang, "rp_pipeline_at", day=s.period.last.isoformat()) if over else t(lang, "dg_pipeline")
+    s.page.section("\n".join([head, *pipeline_lines(rows, config, lang)]))
     s.page.section("\n".join(funnel_lines(this, prev, config, lang)))
     by_stage = {r.stage: r for r in rows}
     stages = [
