@@ -1,6 +1,7 @@
 """Reports over a past period, from the event log and imported history: the funnel's pipeline by
-stage as it stood at the period's end. Against an independent computation over the rows the test
-wrote (tests/test_report_periods.py's 2016-2017 history)."""
+stage as it stood at the period's end, and the time in each stage counting deals that left it by
+closing. Each against an independent computation over the rows the test wrote
+(tests/test_report_periods.py's 2016-2017 history)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks.digests import fmt_total
+from bot.blocks.digests import fmt_days, fmt_total
 from bot.blocks.kit import esc, stage_name
 from bot.console.slack_api import TEAM_ID
 from bot.core.i18n import t
-from bot.core.periods import month_of, quarter_of
+from bot.core.periods import month_of, quarter_of, year_of
 from bot.demo.generated import generate, insert_all
 from bot.reporting import metrics
 from tests.conftest import NOW, SHANGHAI
-from tests.test_report_periods import add_pipeline, build_history
+from tests.test_digest import expected_stage_days
+from tests.test_report_periods import add_deal, add_pipeline, at, build_history
 
 Q2 = quarter_of(date(2017, 4, 1), SHANGHAI)
 MAY = month_of(date(2017, 5, 1), SHANGHAI)
@@ -156,3 +158,43 @@ def test_each_deal_counts_in_the_stage_it_was_in_at_the_end_and_only_if_it_was_o
     assert now != {stage: r.count for stage, r in rows.items()}  # the pipeline now is another one
     answer = slack.command("alice", "report funnel 2017-Q2")
     assert "Needs confirmed: 2 · ¥110k · weighted ¥22k" in answer.text  # 100k + 10k, at 20%
+
+
+# --- time in stage ----------------------------------------------------------------------------------
+
+
+def stage_time_text(g, config, lang: str, period, before) -> str:
+    """The cycle report's time-in-stage section: each stage left in the period or the one before."""
+    inside = lambda p: lambda when: when is not None and p.start <= when < p.end  # noqa: E731
+    this, prev = expected_stage_days(g.events, g.deals, inside(period)), expected_stage_days(g.events, g.deals, inside(before))
+    lines = [t(lang, "dg_stage_time")]
+    for s in config.stages:
+        if s.key in this or s.key in prev:
+            days, was = fmt_days(this.get(s.key), lang), t(lang, "dg_prev", value=fmt_days(prev.get(s.key), lang))
+            lines.append("• " + t(lang, "dg_stage_time_line", stage=esc(s.name(lang)), days=days, prev=was))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "who, command, period", [("alice", "report cycle 2017-Q2", Q2), ("li", "报表 周期 2017年5月", MAY), ("alice", "report cycle 2017", None)]
+)
+def test_time_in_stage_over_a_past_period_counts_the_stages_left_by_moving_on_and_by_closing(slack, rt, history, who, command, period):
+    g, _ = history
+    lang = "zh" if who == "li" else "en"
+    period = period or year_of(date(2017, 1, 1), SHANGHAI)
+    answer = slack.command(who, command)
+    assert section(answer, t(lang, "dg_stage_time")) == stage_time_text(g, rt.config, lang, period, period.previous())
+
+
+def test_a_deal_won_or_lost_in_the_period_left_its_stage_then(slack, rt):
+    """Won in Q2 after 25 days in Contract (since its move there), and an imported deal lost in Q2
+    after 10 days in Proposal (since its stage_entered_at, having no stage changes): both count,
+    beside the moves out of Lead in Q2 (53, 129, 100, 39 and 2 days: 64.6 on average)."""
+    g = generate(rt.config, workspace_id=TEAM_ID, now=NOW, reps=3, deals=0, activities=0)
+    add_pipeline(g)
+    add_deal(g, created=at(2017, 3, 1), stage="proposal", status="lost", closed=at(2017, 6, 20), entered=at(2017, 6, 10), imported=True)
+    with rt.sessions.begin() as session:
+        insert_all(session.connection(), g, workspace_id=TEAM_ID, now=NOW)
+    text = slack.command("alice", "report cycle 2017-Q2").text
+    assert "• Lead: 64.6 days, previous —\n• Proposal: 10.0 days, previous —\n• Contract: 25.0 days, previous —" in text
+    assert "Needs confirmed:" not in text  # moved out of Needs exactly at the quarter's end: the next quarter's

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
@@ -90,6 +90,11 @@ def open_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
     if owner_ids is not None:
         where.append(Opportunity.owner_id.in_(owner_ids))
     return where
+
+
+def closed_where(workspace_id: str, statuses: tuple[str, ...], start: datetime, end: datetime):
+    """WHERE conditions for the workspace's deals closed with one of ``statuses`` in [start, end)."""
+    return [Opportunity.workspace_id == workspace_id, Opportunity.status.in_(statuses), Opportunity.closed_at >= start, Opportunity.closed_at < end]
 
 
 def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
@@ -237,8 +242,7 @@ def closing(session, workspace_id, period: Period, top, owner_ids=None, total=No
 
 def closed(session, workspace_id, status: str, start: datetime, end: datetime, top, *, total: int, amount: Money) -> ItemList:
     """The deals ``status`` (won or lost) in [start, end), biggest first; their count and amount are already known."""
-    where = [Opportunity.workspace_id == workspace_id, Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
-    found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, total=total)
+    found = items(session, closed_where(workspace_id, (status,), start, end), [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, total=total)
     found.amount = amount
     return found
 
@@ -380,12 +384,7 @@ def _closed_by_stage(session, workspace_id, start: datetime, end: datetime):
     """(status, stage, currency, count, amount) of the deals won or lost in the window."""
     return session.execute(
         select(Opportunity.status, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.status.in_(("won", "lost")),
-            Opportunity.closed_at >= start,
-            Opportunity.closed_at < end,
-        )
+        .where(*closed_where(workspace_id, ("won", "lost"), start, end))
         .group_by(Opportunity.status, Opportunity.stage, Opportunity.currency)
     ).all()
 
@@ -413,15 +412,15 @@ def _conversion(config, forward, backward, closed_rows) -> tuple[list[tuple[str,
 def _cycle_days(session, workspace_id, start: datetime, end: datetime):
     """Average days from creation to winning, over the deals won in the window (None if none)."""
     return session.scalar(
-        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(
-            Opportunity.workspace_id == workspace_id, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end
-        )
+        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(*closed_where(workspace_id, ("won",), start, end))
     )
 
 
 def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
-    """Per stage left in the window, the average days spent in it (since the previous stage
-    change, or the deal's creation)."""
+    """Per stage left in the window, the average days spent in it. A deal leaves a stage by a
+    stage change (in it since the previous stage change, or the deal's creation) or by being won
+    or lost (in it since its last stage change, or ``stage_entered_at`` when it has none: an
+    imported deal). One average over both kinds of leaving."""
     earlier = aliased(Event)
     entered = (
         select(func.max(earlier.at))
@@ -429,21 +428,24 @@ def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
         .correlate(Event)
         .scalar_subquery()
     )
-    return dict(
-        session.execute(
-            select(Event.old, func.avg(days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at))))
-            .join(Opportunity, Opportunity.id == Event.opportunity_id)
-            .where(Opportunity.workspace_id == workspace_id, Event.kind == "stage", Event.at >= start, Event.at < end)
-            .group_by(Event.old)
-        ).all()
+    moves = (
+        select(Event.old.label("stage"), days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at)).label("days"))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id, Event.kind == "stage", Event.at >= start, Event.at < end)
     )
+    last_move = select(func.max(Event.at)).where(Event.opportunity_id == Opportunity.id, Event.kind == "stage").correlate(Opportunity).scalar_subquery()
+    closes = select(
+        Opportunity.stage.label("stage"), days_between(session, Opportunity.closed_at, func.coalesce(last_move, Opportunity.stage_entered_at)).label("days")
+    ).where(*closed_where(workspace_id, ("won", "lost"), start, end))
+    spans = union_all(moves, closes).subquery()
+    return dict(session.execute(select(spans.c.stage, func.avg(spans.c.days)).group_by(spans.c.stage)).all())
 
 
 def _losses(session, workspace_id, start: datetime, end: datetime) -> list[tuple[str, int, Money]]:
     """(reason, count, amount) of the deals lost in the window, the most frequent reason first."""
     rows = session.execute(
         select(Opportunity.lost_reason, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(Opportunity.workspace_id == workspace_id, Opportunity.status == "lost", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .where(*closed_where(workspace_id, ("lost",), start, end))
         .group_by(Opportunity.lost_reason, Opportunity.currency)
     ).all()
     losses: dict[str, tuple[int, Money]] = {}
