@@ -1,7 +1,7 @@
 """Reports over a past period, from the event log and imported history: the funnel's pipeline by
-stage as it stood at the period's end, and the time in each stage counting deals that left it by
-closing. Each against an independent computation over the rows the test wrote
-(tests/test_report_periods.py's 2016-2017 history)."""
+stage as it stood at the period's end, the time in each stage counting deals that left it by
+closing, and the per-rep figures over the deals closed in the period. Each against an independent
+computation over the rows the test wrote (tests/test_report_periods.py's 2016-2017 history)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.blocks.digests import fmt_days, fmt_total
+from bot.blocks.digests import fmt_days, fmt_total, person
 from bot.blocks.kit import esc, stage_name
 from bot.console.slack_api import TEAM_ID
 from bot.core.i18n import t
@@ -198,3 +198,53 @@ def test_a_deal_won_or_lost_in_the_period_left_its_stage_then(slack, rt):
     text = slack.command("alice", "report cycle 2017-Q2").text
     assert "• Lead: 64.6 days, previous —\n• Proposal: 10.0 days, previous —\n• Contract: 25.0 days, previous —" in text
     assert "Needs confirmed:" not in text  # moved out of Needs exactly at the quarter's end: the next quarter's
+
+
+# --- per rep ----------------------------------------------------------------------------------------
+
+
+def rep_lines(g, config, lang: str, period) -> list[str]:
+    """Per rep, most open deals first: open and overdue deals now (none overdue: no dates), stage
+    advances in the period, and the deals won in it (by closed_at) with their amount."""
+    rank = {s.key: i for i, s in enumerate(config.stages)}
+    owner_of = {d["id"]: d["owner_id"] for d in g.deals}
+    rows = []
+    for m in g.members:
+        mine = [d for d in g.deals if d["owner_id"] == m["id"]]
+        open_ = sum(1 for d in mine if d["status"] == "open")
+        advanced = sum(
+            1
+            for ev in g.events
+            if ev["kind"] == "stage"
+            and owner_of[ev["opportunity_id"]] == m["id"]
+            and period.start <= ev["at"] < period.end
+            and rank[ev["new"]] > rank[ev["old"]]
+        )
+        won = [d for d in mine if d["status"] == "won" and period.start <= d["closed_at"] < period.end]
+        amount: dict = {}
+        for d in won:
+            amount = add_money(amount, d["currency"], d["amount"])
+        if open_ or advanced or won:
+            rows.append((-open_, m["slack_user_id"], m, open_, advanced, len(won), amount))
+    return [
+        t(
+            lang,
+            "rp_rep_line",
+            who=person(m["slack_user_id"], m["display_name"]),
+            open=o,
+            advanced=a,
+            activities=0,
+            overdue=0,
+            won=w,
+            won_amount=fmt_total(amount, config, lang),
+        )
+        for _, _, m, o, a, w, amount in sorted(rows, key=lambda r: (r[0], r[1]))
+    ]
+
+
+@pytest.mark.parametrize("who, command, period", [("alice", "report reps 2017-Q2", Q2), ("li", "报表 人员 2017年5月", MAY)])
+def test_the_reps_report_of_a_past_period_counts_the_deals_each_rep_won_in_it(slack, rt, history, who, command, period):
+    g, _ = history
+    lang = "zh" if who == "li" else "en"
+    expected = rep_lines(g, rt.config, lang, period)
+    assert section(slack.command(who, command), expected[0]) == "\n".join(expected)

@@ -111,7 +111,13 @@ def add_closes(g: Generated, config) -> None:
         if not imported and stage != "lead":
             move(g, deal, entered, "lead", stage)
     q2 = quarter_of(date(2017, 4, 1), SHANGHAI)
-    for closed, status in ((q2.start, "won"), (q2.end - timedelta(microseconds=1), "won"), (q2.end, "lost"), (q2.start - timedelta(microseconds=1), "won")):
+    for closed, status in (
+        (q2.start, "won"),
+        (q2.end - timedelta(microseconds=1), "won"),
+        (q2.end, "lost"),
+        (q2.end, "won"),
+        (q2.start - timedelta(microseconds=1), "won"),
+    ):
         add_deal(g, created=closed - timedelta(days=30), owner=2, stage="negotiation", status=status, closed=closed, amount=Decimal(7000))
 
 
