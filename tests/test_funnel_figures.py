@@ -15,7 +15,7 @@ from bot.core.periods import month_of
 from bot.demo.generated import generate, insert_all
 from bot.reporting import metrics
 from tests.conftest import NOW
-from tests.test_digest import Expect, assert_money
+from tests.test_digest import Expect, assert_money, expected_stage_days
 from tests.test_report_figures import OTHER, TODAY, add_edges, edge_deal, edge_event, shifted
 
 
@@ -86,23 +86,12 @@ def expected_funnel(e, period, workspace_deals):
         won_here = sum(1 for d in won if d["stage"] == s.key)
         conversion.append((s.key, fwd + won_here, len(out) + sum(1 for d in closed if d["stage"] == s.key)))
     cycle = sum((d["closed_at"] - d["created_at"]).total_seconds() / 86400 for d in won) / len(won) if won else None
-    per_deal = defaultdict(list)
-    for ev in sorted(e.g.events, key=lambda ev: ev["id"]):
-        if ev["kind"] == "stage" and ev["opportunity_id"] in ids:
-            per_deal[ev["opportunity_id"]].append(ev)
-    created = {d["id"]: d["created_at"] for d in workspace_deals}
-    spans = defaultdict(list)
-    for deal_id, evs in per_deal.items():
-        for i, ev in enumerate(evs):
-            if inside(ev["at"]):
-                entered = max((x["at"] for x in evs[:i]), default=created[deal_id])
-                spans[ev["old"]].append((ev["at"] - entered).total_seconds() / 86400)
+    stage_days = expected_stage_days(e.g.events, workspace_deals, inside)
     reasons = defaultdict(list)
     for d in lost:
         reasons[d["lost_reason"] or "other"].append(d)
     losses = sorted(((r, len(ds), e.amount(ds)) for r, ds in reasons.items()), key=lambda x: (-x[1], x[0]))
     new = [d for d in workspace_deals if inside(d["created_at"])]
-    stage_days = {k: sum(v) / len(v) for k, v in spans.items()}
     return conversion, len(won), len(lost), e.amount(won), cycle, stage_days, losses, len(new), e.amount(new)
 
 

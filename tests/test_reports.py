@@ -51,7 +51,7 @@ def test_funnel_report_is_private_with_a_share_button_and_a_chart_in_the_dm(slac
 def test_forecast_report_in_chinese_with_a_chart_by_month(slack, fake, pipeline):
     answer = slack.command("li", "报表 预测 本季度")
     text = answer.text
-    assert "预测报表 · 2026 Q4" in text and "按月预测" in text and "2027-03" in text
+    assert "预测报表 · 2026年第4季度" in text and "按月预测" in text and "2027-03" in text
     assert "目标 ¥1,500万" in text
     [(_, _, content)] = uploads(fake)
     assert content.startswith(b"\x89PNG")

@@ -14,6 +14,7 @@ from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, St
 from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.money import format_amount, total_in
+from bot.core.periods import period_label
 
 REP_ROWS = 40  # rows of the per-rep table before "N more"
 
@@ -122,14 +123,12 @@ def forecast_line(f: Forecast, label: str, config: Config, lang: str) -> str:
 
 def forecast_section(page: Page, month: Forecast, quarter: Forecast, config: Config) -> None:
     lang = page.lang
-    month_name = f"{month.period.first:%Y-%m}"
-    quarter_name = f"{quarter.period.first.year} Q{(quarter.period.first.month - 1) // 3 + 1}"
     page.section(
         "\n".join(
             [
                 t(lang, "dg_forecast"),
-                forecast_line(month, t(lang, "dg_this_month", name=month_name), config, lang),
-                forecast_line(quarter, t(lang, "dg_this_quarter", name=quarter_name), config, lang),
+                forecast_line(month, t(lang, "dg_this_month", name=period_label(month.period, lang)), config, lang),
+                forecast_line(quarter, t(lang, "dg_this_quarter", name=period_label(quarter.period, lang)), config, lang),
             ]
         )
     )

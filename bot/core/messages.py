@@ -381,6 +381,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dg_item_due": ("到期 {day}", "due {day}"),
     "dg_item_close": ("预计成交 {day}", "closing {day}"),
     "dg_item_quiet": ("{days} 天无跟进", "quiet {days} days"),
+    "pd_quarter": ("{year}年第{quarter}季度", "{year} Q{quarter}"),
+    "pd_year": ("{year}年", "{year}"),
     "rp_title_funnel": ("漏斗报表 · {period}", "Funnel · {period}"),
     "rp_title_forecast": ("预测报表 · {period}", "Forecast · {period}"),
     "rp_title_reps": ("人员报表 · {period}", "Reps · {period}"),
@@ -390,9 +392,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rp_trend_head": ("*过去 {weeks} 周每周末的进行中商机*（数量 · 金额）", "*Open pipeline at the end of each of the last {weeks} weeks* (deals · amount)"),
     "rp_trend_line": ("`{day}`  {count} 个 · {amount}", "`{day}`  {count} · {amount}"),
     "rp_funnel_note": (
-        "条宽：各阶段进行中的商机数 · ↓ 本期离开该阶段的商机中推进的比例",
-        "Width: open deals in each stage · ↓ share of the deals leaving a stage in the period that moved on",
+        "条宽：期末（未结束的时间段为现在）各阶段进行中的商机数 · ↓ 本期离开该阶段的商机中推进的比例",
+        "Width: open deals in each stage at the period's end (now, for a period not over) · ↓ share of the deals leaving a stage in the period that moved on",
     ),
+    "rp_pipeline_at": ("*截至 {day} 日终的管道（按阶段）*", "*Pipeline by stage at the end of {day}*"),
     "rp_trend_amount": ("管道金额", "Pipeline amount"),
     "rp_trend_count": ("进行中商机数", "Open deals"),
     "rp_share": ("分享到频道", "Share to channel"),
@@ -409,12 +412,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "There is no “{value}” report. Reports: `funnel`, `forecast`, `reps`, `losses`, `cycle`, `trend`, e.g. `/opp report funnel this-month`.",
     ),
     "rp_bad_period": (
-        "看不懂时间段「{value}」。可以用：`this-week`、`this-month`、`this-quarter` 或 `2026-11`。",
-        "Couldn't read the period “{value}”. Use `this-week`, `this-month`, `this-quarter` or a month such as `2026-11`.",
+        "看不懂时间段「{value}」。可以用：`本周`、`本月`、`本季度`、`今年`（或 `上周`、`上月`、`上季度`、`去年`），"
+        "某年 `2017年`，某季度 `2017年第二季度`（或 `2017-Q2`），某月 `2017年6月`（或 `2017-06`），"
+        "或起止日期 `2017-06-01..2017-06-30`。",
+        "Couldn't read the period “{value}”. Use `this-week`, `this-month`, `this-quarter`, `this-year` (or `last-…`), "
+        "a year such as `2017`, a quarter such as `2017-Q2`, a month such as `2017-06`, "
+        "or days from first to last such as `2017-06-01..2017-06-30`.",
     ),
     "rp_period_out_of_reach": (
         "「{value}」超出范围：报表只看今天前后十年内的月份，例如 `{example}`。",
         "“{value}” is out of reach: reports cover months within ten years of today, e.g. `{example}`.",
+    ),
+    "rp_period_reversed": (
+        "「{value}」的开始日期晚于结束日期：先写开始日期，例如 `{example}`。",
+        "“{value}” ends before it starts: give the first day first, e.g. `{example}`.",
+    ),
+    "rp_period_too_long": (
+        "「{value}」太长：一份报表最多覆盖十年，例如 `{example}`。",
+        "“{value}” is too long: a report covers at most ten years, e.g. `{example}`.",
     ),
     "ex_done": ("已导出 {count} 个商机（CSV）。", "Exported {count} deals as CSV."),
     "ex_empty": ("没有符合条件的商机可导出。", "No deals match; nothing to export."),

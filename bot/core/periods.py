@@ -1,5 +1,6 @@
-"""Calendar spans in the team's timezone: the week, month and quarter a day falls in, the one
-before it, and the UTC instants each spans. Reports, digests and list filters all count by these."""
+"""Calendar spans in the team's timezone: the week, month, quarter and year a day falls in, any run
+of days, the span before each, the UTC instants each spans and its name as a reader sees it.
+Reports, digests and list filters all count by these."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.i18n import t
+
 
 @dataclass(frozen=True)
 class Period:
-    """Local days ``first``..``last`` (inclusive) and the UTC instants they span."""
+    """Local days ``first``..``last`` (inclusive) and the UTC instants they span. ``name`` is the
+    kind of span: week, month, quarter, year, or range (any run of days)."""
 
     name: str
     first: date
@@ -26,14 +30,13 @@ class Period:
         return datetime.combine(self.last + timedelta(days=1), time(0), self.tz)
 
     def previous(self) -> Period:
-        span = (self.last - self.first).days + 1
-        if self.first.day == 1 and (self.last + timedelta(days=1)).day == 1 and span > 7:  # months and quarters
-            months = round(span / 30.4)
-            month = self.first.month - months
-            year = self.first.year + (month - 1) // 12
-            first = date(year, (month - 1) % 12 + 1, 1)
-            return Period(self.name, first, self.first - timedelta(days=1), self.tz)
-        return Period(self.name, self.first - timedelta(days=span), self.first - timedelta(days=1), self.tz)
+        """The span just before, to compare with: the calendar week, month, quarter or year
+        before; for a range, as many days ending the day before it starts."""
+        day_before = self.first - timedelta(days=1)
+        make = CALENDAR.get(self.name)
+        if make is not None:
+            return make(day_before, self.tz)
+        return days(day_before - (self.last - self.first), day_before, self.tz)
 
 
 def week_of(day: date, tz: ZoneInfo) -> Period:
@@ -52,3 +55,41 @@ def quarter_of(day: date, tz: ZoneInfo) -> Period:
     end_month = first.month + 3
     nxt = date(first.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
     return Period("quarter", first, nxt - timedelta(days=1), tz)
+
+
+def year_of(day: date, tz: ZoneInfo) -> Period:
+    return Period("year", date(day.year, 1, 1), date(day.year, 12, 31), tz)
+
+
+def days(first: date, last: date, tz: ZoneInfo) -> Period:
+    """The days ``first``..``last``, inclusive: a range, not a calendar unit."""
+    return Period("range", first, last, tz)
+
+
+# the calendar units, by name: the one a day falls in
+CALENDAR = {"week": week_of, "month": month_of, "quarter": quarter_of, "year": year_of}
+
+
+def quarter_number(day: date) -> int:
+    """1 to 4: the quarter of the year ``day`` is in."""
+    return (day.month - 1) // 3 + 1
+
+
+def whole_months(period: Period) -> int:
+    """How many calendar months the period is made of: 1 for a month, 12 for a year, n for a range
+    from a month's first day to a month's last; 0 when it starts or ends within a month."""
+    if period.first.day != 1 or (period.last + timedelta(days=1)).day != 1:
+        return 0
+    return (period.last.year - period.first.year) * 12 + period.last.month - period.first.month + 1
+
+
+def period_label(period: Period, lang: str) -> str:
+    """The period as titles and digests name it: 2017-06, 2017 Q2 (2017年第2季度), 2017 (2017年),
+    else its first and last day (a week, a range)."""
+    if period.name == "month":
+        return f"{period.first:%Y-%m}"
+    if period.name == "quarter":
+        return t(lang, "pd_quarter", year=period.first.year, quarter=quarter_number(period.first))
+    if period.name == "year":
+        return t(lang, "pd_year", year=period.first.year)
+    return f"{period.first.isoformat()} – {period.last.isoformat()}"

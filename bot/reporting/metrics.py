@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
@@ -45,10 +45,14 @@ def add(*parts: Money) -> Money:
 # --- SQL building blocks --------------------------------------------------------------------
 
 
+def stage_probability(column, config: Config):
+    """The default win probability of the stage in ``column``."""
+    return case({s.key: s.probability for s in config.stages}, value=column, else_=0.0)
+
+
 def probability(config: Config):
     """The deal's win probability, else its stage's default."""
-    defaults = case({s.key: s.probability for s in config.stages}, value=Opportunity.stage, else_=0.0)
-    return func.coalesce(Opportunity.win_probability, defaults)
+    return func.coalesce(Opportunity.win_probability, stage_probability(Opportunity.stage, config))
 
 
 def weighted_amount(config: Config):
@@ -88,6 +92,11 @@ def open_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
     return where
 
 
+def closed_where(workspace_id: str, statuses: tuple[str, ...], start: datetime, end: datetime):
+    """WHERE conditions for the workspace's deals closed with one of ``statuses`` in [start, end)."""
+    return [Opportunity.workspace_id == workspace_id, Opportunity.status.in_(statuses), Opportunity.closed_at >= start, Opportunity.closed_at < end]
+
+
 def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
     """WHERE conditions for the workspace's deals in any status (of ``owner_ids`` when given)."""
     where = [Opportunity.workspace_id == workspace_id]
@@ -99,20 +108,47 @@ def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
 # --- queries ----------------------------------------------------------------------------------
 
 
-def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None) -> list[StageRow]:
-    """Open deals by stage, in pipeline order: count, amount and weighted amount."""
-    rows = session.execute(
-        select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
-        .where(*open_where(workspace_id, owner_ids))
-        .group_by(Opportunity.stage, Opportunity.currency)
-    ).all()
+def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None, *, at: datetime | None = None) -> list[StageRow]:
+    """Open deals by stage, in pipeline order: count, amount and weighted amount. With ``at``, the
+    pipeline as it stood at that moment (:func:`pipeline_at`)."""
+    if at is None:
+        query = (
+            select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
+            .where(*open_where(workspace_id, owner_ids))
+            .group_by(Opportunity.stage, Opportunity.currency)
+        )
+    else:
+        query = pipeline_at(config, workspace_id, owner_ids, at)
     by_stage = {s.key: StageRow(s.key) for s in config.stages}
-    for stage, currency, count, amount, weighted in rows:
+    for stage, currency, count, amount, weighted in session.execute(query).all():
         row = by_stage.setdefault(stage, StageRow(stage))
         row.count += count
         row.amount = add(row.amount, money([(currency, amount)]))
         row.weighted = add(row.weighted, money([(currency, weighted)]))
     return list(by_stage.values())
+
+
+def pipeline_at(config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None, at: datetime):
+    """(stage, currency, count, amount, weighted) of the deals open just before ``at``, from the
+    event log: created before it and, if closed (won, lost, merged, deleted), closed at or after
+    it. A deal's stage then is the ``old`` of its first stage change at or after ``at``, else its
+    stage now (an imported deal has no stage changes). Weighted by the stage's probability: a
+    deal's own is today's estimate, or its outcome once closed, neither known then."""
+    moved_later = (
+        select(Event.old)
+        .where(Event.opportunity_id == Opportunity.id, Event.kind == "stage", Event.at >= at)
+        .order_by(Event.at, Event.id)
+        .limit(1)
+        .correlate(Opportunity)
+        .scalar_subquery()
+    )
+    deals = (
+        select(func.coalesce(moved_later, Opportunity.stage).label("stage"), Opportunity.currency, Opportunity.amount)
+        .where(*owned_where(workspace_id, owner_ids), Opportunity.created_at < at, or_(Opportunity.status == "open", Opportunity.closed_at >= at))
+        .subquery()
+    )
+    weighted = deals.c.amount * stage_probability(deals.c.stage, config)
+    return select(deals.c.stage, deals.c.currency, func.count(), func.sum(deals.c.amount), func.sum(weighted)).group_by(deals.c.stage, deals.c.currency)
 
 
 def items(session: Session, where, order, top: int, *, day_column=None, with_amount: bool = False, total: int | None = None) -> ItemList:
@@ -206,8 +242,7 @@ def closing(session, workspace_id, period: Period, top, owner_ids=None, total=No
 
 def closed(session, workspace_id, status: str, start: datetime, end: datetime, top, *, total: int, amount: Money) -> ItemList:
     """The deals ``status`` (won or lost) in [start, end), biggest first; their count and amount are already known."""
-    where = [Opportunity.workspace_id == workspace_id, Opportunity.status == status, Opportunity.closed_at >= start, Opportunity.closed_at < end]
-    found = items(session, where, [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, total=total)
+    found = items(session, closed_where(workspace_id, (status,), start, end), [Opportunity.amount.desc().nulls_last(), Opportunity.number], top, total=total)
     found.amount = amount
     return found
 
@@ -349,12 +384,7 @@ def _closed_by_stage(session, workspace_id, start: datetime, end: datetime):
     """(status, stage, currency, count, amount) of the deals won or lost in the window."""
     return session.execute(
         select(Opportunity.status, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(
-            Opportunity.workspace_id == workspace_id,
-            Opportunity.status.in_(("won", "lost")),
-            Opportunity.closed_at >= start,
-            Opportunity.closed_at < end,
-        )
+        .where(*closed_where(workspace_id, ("won", "lost"), start, end))
         .group_by(Opportunity.status, Opportunity.stage, Opportunity.currency)
     ).all()
 
@@ -382,15 +412,15 @@ def _conversion(config, forward, backward, closed_rows) -> tuple[list[tuple[str,
 def _cycle_days(session, workspace_id, start: datetime, end: datetime):
     """Average days from creation to winning, over the deals won in the window (None if none)."""
     return session.scalar(
-        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(
-            Opportunity.workspace_id == workspace_id, Opportunity.status == "won", Opportunity.closed_at >= start, Opportunity.closed_at < end
-        )
+        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(*closed_where(workspace_id, ("won",), start, end))
     )
 
 
 def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
-    """Per stage left in the window, the average days spent in it (since the previous stage
-    change, or the deal's creation)."""
+    """Per stage left in the window, the average days spent in it. A deal leaves a stage by a
+    stage change (in it since the previous stage change, or the deal's creation) or by being won
+    or lost (in it since its last stage change, or ``stage_entered_at`` when it has none: an
+    imported deal). One average over both kinds of leaving."""
     earlier = aliased(Event)
     entered = (
         select(func.max(earlier.at))
@@ -398,21 +428,24 @@ def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
         .correlate(Event)
         .scalar_subquery()
     )
-    return dict(
-        session.execute(
-            select(Event.old, func.avg(days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at))))
-            .join(Opportunity, Opportunity.id == Event.opportunity_id)
-            .where(Opportunity.workspace_id == workspace_id, Event.kind == "stage", Event.at >= start, Event.at < end)
-            .group_by(Event.old)
-        ).all()
+    moves = (
+        select(Event.old.label("stage"), days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at)).label("days"))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id, Event.kind == "stage", Event.at >= start, Event.at < end)
     )
+    last_move = select(func.max(Event.at)).where(Event.opportunity_id == Opportunity.id, Event.kind == "stage").correlate(Opportunity).scalar_subquery()
+    closes = select(
+        Opportunity.stage.label("stage"), days_between(session, Opportunity.closed_at, func.coalesce(last_move, Opportunity.stage_entered_at)).label("days")
+    ).where(*closed_where(workspace_id, ("won", "lost"), start, end))
+    spans = union_all(moves, closes).subquery()
+    return dict(session.execute(select(spans.c.stage, func.avg(spans.c.days)).group_by(spans.c.stage)).all())
 
 
 def _losses(session, workspace_id, start: datetime, end: datetime) -> list[tuple[str, int, Money]]:
     """(reason, count, amount) of the deals lost in the window, the most frequent reason first."""
     rows = session.execute(
         select(Opportunity.lost_reason, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(Opportunity.workspace_id == workspace_id, Opportunity.status == "lost", Opportunity.closed_at >= start, Opportunity.closed_at < end)
+        .where(*closed_where(workspace_id, ("lost",), start, end))
         .group_by(Opportunity.lost_reason, Opportunity.currency)
     ).all()
     losses: dict[str, tuple[int, Money]] = {}

@@ -1,12 +1,14 @@
-"""Reports on demand: funnel, forecast, reps, losses, cycle and trend over a period (this-week,
-this-month, this-quarter, last-…, YYYY-MM, 本月 …), each a page of figures (SQL aggregates,
-bot.reporting.metrics) and, for funnel, forecast and trend, a chart image to upload after the answer.
+"""Reports on demand: funnel, forecast, reps, losses, cycle and trend over a period (this-month,
+last-quarter, 2017, 2017-Q2, 2017-06, 2017-06-01..2017-06-30, 本月, 2017年第二季度 …), each a page
+of figures (SQL aggregates, bot.reporting.metrics) and, for funnel, forecast and trend, a chart
+image to upload after the answer.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,11 +20,11 @@ from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip
 from bot.blocks.views import Money
 from bot.core.config import Config
-from bot.core.dates import REACH_YEARS
+from bot.core.dates import REACH_YEARS, within_reach
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.money import total_in
-from bot.core.periods import Period, month_of, quarter_of, week_of
+from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
 from bot.core.runtime import Runtime
 from bot.reporting import charts, metrics
 from bot.team.members import Actor, local_now
@@ -39,8 +41,24 @@ REPORTS = {
 }
 TREND_WEEKS = 12
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
-PERIOD_WORDS = {"本周": "this-week", "本月": "this-month", "本季度": "this-quarter", "上周": "last-week", "上月": "last-month", "上季度": "last-quarter"}
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+PERIOD_WORDS = {
+    "本周": "this-week",
+    "本月": "this-month",
+    "本季度": "this-quarter",
+    "今年": "this-year",
+    "上周": "last-week",
+    "上月": "last-month",
+    "上季度": "last-quarter",
+    "去年": "last-year",
+}
+# a calendar span, spelled the plain way (_plain): 2017, 2017-q2 (2017q2), 2017-06, 2017-06-01..2017-06-30
+CALENDAR_SPAN = re.compile(
+    r"^(?:(?P<year>\d{4})(?:-?q(?P<quarter>[1-4])|-(?P<month>0?[1-9]|1[0-2]))?|(?P<first>\d{4}-\d{2}-\d{2})\.\.(?P<last>\d{4}-\d{2}-\d{2}))$"
+)
+YEAR = re.compile(r"\d{4}")
+ZH_QUARTER = re.compile(r"年(?:第?([1-4一二三四])季度?|q)")  # 2017年第二季度, 2017年第2季度, 2017年二季度, 2017年第二季, 2017年Q2
+ZH_MONTH = re.compile(r"年(\d{1,2})月$")
+QUARTER_DIGITS = str.maketrans("一二三四", "1234")
 FORECAST_MONTHS = 6
 
 
@@ -61,28 +79,81 @@ class FileReply(Reply):
 
 
 def read_period(text: str, today: date, tz, default: str) -> Period:
+    """The period ``text`` names (its first word; ``default`` when there is none): this- or
+    last-week, month, quarter, year (本月, 上季度, 今年 …), or a calendar span: a year `2017`, a
+    quarter `2017-Q2`, a month `2017-06`, days `2017-06-01..2017-06-30`, and the Chinese
+    `2017年`, `2017年第二季度`, `2017年Q2`, `2017年6月`. Refused, saying what works: anything else,
+    a range that ends before it starts, and a span beyond REACH_YEARS of today or longer than that."""
     word = (text.strip().split() or [default])[0]
-    word = PERIOD_WORDS.get(word, word.lower())
-    match = MONTH.match(word)
-    if match and 1 <= int(match.group(2)) <= 12:
-        year, month = int(match.group(1)), int(match.group(2))
-        if abs((year - today.year) * 12 + month - today.month) > REACH_YEARS * 12:  # year 0, 9999: no such month to count in
-            raise BadInput("rp_period_out_of_reach", value=clip(word, 80), example=f"{today:%Y-%m}")
-        return month_of(date(year, month, 1), tz)
+    typed = clip(word, 80)
+    plain = _plain(PERIOD_WORDS.get(word, word))
+    match = CALENDAR_SPAN.match(plain)
+    if match is None:
+        return _relative(plain, today, tz, typed)
+    if any(abs(int(year) - today.year) > REACH_YEARS for year in YEAR.findall(plain)):  # year 0, 9999: no such span to count in
+        raise BadInput("rp_period_out_of_reach", value=typed, example=_example(match, today))
+    try:
+        period = _calendar_span(match, tz)
+    except ValueError:  # a day that does not exist: 2017-02-30
+        raise BadInput("rp_bad_period", value=typed) from None
+    _check_reach(period, today, typed, _example(match, today))
+    return period
+
+
+def _plain(word: str) -> str:
+    """The word as the plain spellings write it: full-width characters as ASCII, lower case, and
+    the Chinese spellings rewritten: 2017年第二季度, 2017年Q2 -> 2017-q2; 2017年6月 -> 2017-6; 2017年 -> 2017."""
+    word = unicodedata.normalize("NFKC", word).lower()
+    word = ZH_QUARTER.sub(lambda m: "-q" + (m[1] or "").translate(QUARTER_DIGITS), word)
+    return ZH_MONTH.sub(r"-\1", word).removesuffix("年")
+
+
+def _relative(word: str, today: date, tz, typed: str) -> Period:
+    """this-week … last-year: the calendar unit today falls in, or the one before."""
     kind, _, unit = word.partition("-")
-    make = {"week": week_of, "month": month_of, "quarter": quarter_of}.get(unit)
+    make = CALENDAR.get(unit)
     if kind not in ("this", "last") or make is None:
-        raise BadInput("rp_bad_period", value=clip(word, 80))
+        raise BadInput("rp_bad_period", value=typed)
     period = make(today, tz)
     return period.previous() if kind == "last" else period
 
 
-def period_label(period: Period, lang: str) -> str:
-    if period.name == "month":
-        return f"{period.first:%Y-%m}"
-    if period.name == "quarter":
-        return f"{period.first.year} Q{(period.first.month - 1) // 3 + 1}"
-    return f"{period.first.isoformat()} – {period.last.isoformat()}"
+def _calendar_span(match: re.Match, tz) -> Period:
+    """The year, quarter, month or run of days a plain spelling names (ValueError for a day that
+    does not exist)."""
+    if match["first"]:
+        return days(date.fromisoformat(match["first"]), date.fromisoformat(match["last"]), tz)
+    year = int(match["year"])
+    if match["quarter"]:
+        return quarter_of(date(year, 3 * int(match["quarter"]) - 2, 1), tz)
+    if match["month"]:
+        return month_of(date(year, int(match["month"]), 1), tz)
+    return year_of(date(year, 1, 1), tz)
+
+
+def _check_reach(period: Period, today: date, typed: str, example: str) -> None:
+    """Refuse a range that ends before it starts, a span with a month more than REACH_YEARS from
+    today's, and a range longer than REACH_YEARS."""
+    if period.first > period.last:
+        raise BadInput("rp_period_reversed", value=typed, example=f"{period.last}..{period.first}")
+    if max(_months_apart(period.first, today), _months_apart(period.last, today)) > REACH_YEARS * 12:
+        raise BadInput("rp_period_out_of_reach", value=typed, example=example)
+    if not within_reach(period.last, period.first):
+        raise BadInput("rp_period_too_long", value=typed, example=example)
+
+
+def _months_apart(day: date, other: date) -> int:
+    return abs((day.year - other.year) * 12 + day.month - other.month)
+
+
+def _example(match: re.Match, today: date) -> str:
+    """A span of the kind typed that is within reach, spelled the plain way: this year, quarter
+    or month, or this month's days so far."""
+    if match["first"]:
+        return f"{today.replace(day=1)}..{today}"
+    if match["quarter"]:
+        return f"{today.year}-Q{quarter_number(today)}"
+    return f"{today:%Y-%m}" if match["month"] else f"{today.year}"
 
 
 @dataclass
@@ -126,11 +197,15 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
 
 
 def _funnel(s: Sheet) -> Upload:
+    """The pipeline by stage as it stood at the period's end (as it is now, for a period not over),
+    then the period's conversion, win rate, cycle and new pipeline against the period before."""
     config, lang = s.config, s.lang
-    rows = metrics.pipeline(s.session, config, s.workspace_id)
+    over = s.period.end <= s.now
+    rows = metrics.pipeline(s.session, config, s.workspace_id, at=s.period.end if over else None)
     this = metrics.funnel(s.session, config, s.workspace_id, s.period)
     prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous())
-    s.page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(rows, config, lang)]))
+    head = t(lang, "rp_pipeline_at", day=s.period.last.isoformat()) if over else t(lang, "dg_pipeline")
+    s.page.section("\n".join([head, *pipeline_lines(rows, config, lang)]))
     s.page.section("\n".join(funnel_lines(this, prev, config, lang)))
     by_stage = {r.stage: r for r in rows}
     stages = [
@@ -153,10 +228,19 @@ def _panels(values: list[Money], config: Config) -> list[tuple[str, list[float]]
     return [(c, [float(v.get(c, 0)) for v in values]) for c in currencies]
 
 
+def _target(period: Period, config: Config) -> float:
+    """The target a period's forecast is measured against: the quarter target for a quarter; for
+    a span of whole months (a month, a year, a range from a month's first day to a month's last)
+    the month target once per month; none for a week or a range that cuts a month, since a share
+    of a month's target would be a guess."""
+    if period.name == "quarter":
+        return config.digest.quarter_target
+    return config.digest.month_target * whole_months(period)
+
+
 def _forecast(s: Sheet) -> Upload:
     config, lang, period = s.config, s.lang, s.period
-    target = config.digest.quarter_target if period.name == "quarter" else config.digest.month_target
-    main = metrics.forecast(s.session, config, s.workspace_id, period, target)
+    main = metrics.forecast(s.session, config, s.workspace_id, period, _target(period, config))
     months = metrics.forecast_by_month(s.session, config, s.workspace_id, period.first, FORECAST_MONTHS, config.tz)
     s.page.section("\n".join([t(lang, "dg_forecast"), forecast_line(main, period_label(period, lang), config, lang)]))
     s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, f"{f.period.first:%Y-%m}", config, lang) for f in months)]))
