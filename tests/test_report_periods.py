@@ -423,6 +423,14 @@ def test_oppbot_report_prints_any_period(cli, history, capsys, args, title, lang
         assert line in out
 
 
+def test_the_trend_of_a_past_year_ends_on_its_last_day(cli, history, capsys):
+    """Each point is named by the day whose end it is: the year's last point is 31 December (the
+    end instant is the next midnight, which named it 1 January before)."""
+    assert cli(["report", "trend", "2017", "--print", "--lang", "en"]) == 0
+    days = [line.split("`")[1] for line in capsys.readouterr().out.splitlines() if line.startswith("`")]
+    assert days[-1] == "2017-12-31" and days[0] == "2017-10-15" and len(days) == 12
+
+
 def test_oppbot_report_refuses_a_period_it_cannot_read(cli, history):
     with pytest.raises(SystemExit, match="Couldn't read the period “2017-Q5”. Use `this-week`"):
         cli(["report", "funnel", "2017-Q5", "--print", "--lang", "en"])

@@ -272,10 +272,13 @@ def _trend(s: Sheet) -> Upload:
     last = min(s.period.end, s.now)  # up to now, or to the end of a past period
     ends = [last - timedelta(weeks=k) for k in range(TREND_WEEKS - 1, -1, -1)]
     points = metrics.pipeline_trend(s.session, config, s.workspace_id, ends)
-    lines = [t(lang, "rp_trend_line", day=f"{p.at.astimezone(tz):%Y-%m-%d}", count=p.count, amount=fmt_total(p.amount, config, lang)) for p in points]
+    days = [(p.at.astimezone(tz) - timedelta(microseconds=1)).date() for p in points]  # the day each point ends: a period's end is the next midnight
+    lines = [
+        t(lang, "rp_trend_line", day=f"{day:%Y-%m-%d}", count=p.count, amount=fmt_total(p.amount, config, lang)) for day, p in zip(days, points, strict=True)
+    ]
     s.page.section("\n".join([t(lang, "rp_trend_head", weeks=TREND_WEEKS), *lines]))
     chart_title = t(lang, "rp_title_trend", period=period_label(s.period, lang))
-    weeks = [f"{p.at.astimezone(tz):%m-%d}" for p in points]
+    weeks = [f"{day:%m-%d}" for day in days]
     panels = _panels([p.amount for p in points], config)
     labels = (t(lang, "rp_trend_amount"), t(lang, "rp_trend_count"))
     return Upload(f"trend-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.trend(chart_title, weeks, [p.count for p in points], panels, labels, lang))
