@@ -240,7 +240,9 @@ JUNE_DAYS_BEFORE = (date(2017, 5, 2), date(2017, 5, 31))  # as many days (30) as
         ("去年", "year", (date(2025, 1, 1), date(2025, 12, 31))),
         ("this-month", "month", (date(2026, 11, 1), date(2026, 11, 30))),
         ("上季度", "quarter", (date(2026, 7, 1), date(2026, 9, 30))),
-        ("2016-11", "month", (date(2016, 11, 1), date(2016, 11, 30))),  # ten years back to the month: within reach
+        ("2016-11", "month", (date(2016, 11, 1), date(2016, 11, 30))),
+        ("1980-Q1", "quarter", (date(1980, 1, 1), date(1980, 3, 31))),  # as far back as imported history goes
+        ("2036-11", "month", (date(2036, 11, 1), date(2036, 11, 30))),  # ten years ahead to the month
         ("2017-01-01..2026-12-31", "range", (date(2017, 1, 1), date(2026, 12, 31))),  # ten years long: not too long
     ],
 )
@@ -358,11 +360,12 @@ def test_a_shared_report_of_a_past_quarter_is_the_same_period(slack, fake, histo
             "“2017-01-01..2027-06-30” is too long: a report covers at most ten years, e.g. `2026-11-01..2026-11-25`.",
         ),
         ("li", "报表 漏斗 2017-01-01..2027-06-30", "「2017-01-01..2027-06-30」太长：一份报表最多覆盖十年，例如 `2026-11-01..2026-11-25`。"),
-        ("alice", "report funnel 2016", "“2016” is out of reach: reports cover months within ten years of today, e.g. `2026`."),
-        ("alice", "report funnel 2016-Q4", "“2016-Q4” is out of reach: reports cover months within ten years of today, e.g. `2026-Q4`."),
-        ("li", "报表 漏斗 2000年第一季度", "「2000年第一季度」超出范围：报表只看今天前后十年内的月份，例如 `2026-Q4`。"),
-        ("li", "报表 漏斗 9999年", "「9999年」超出范围：报表只看今天前后十年内的月份，例如 `2026`。"),
-        ("alice", "report funnel 2016-10-31..2017-01-01", "“2016-10-31..2017-01-01” is out of reach"),
+        ("alice", "report funnel 1979", "“1979” is out of reach: reports cover months from 1980 to ten years from today, e.g. `2026`."),
+        ("alice", "report funnel 1979-Q4", "“1979-Q4” is out of reach: reports cover months from 1980 to ten years from today, e.g. `2026-Q4`."),
+        ("alice", "report funnel 2037-01", "“2037-01” is out of reach"),
+        ("li", "报表 漏斗 1979年第一季度", "「1979年第一季度」超出范围：报表看 1980 年以来、到今天往后十年内的月份，例如 `2026-Q4`。"),
+        ("li", "报表 漏斗 9999年", "「9999年」超出范围：报表看 1980 年以来、到今天往后十年内的月份，例如 `2026`。"),
+        ("alice", "report funnel 1979-12-31..1980-01-02", "“1979-12-31..1980-01-02” is out of reach"),
         ("alice", "report funnel 0000-01-01..0000-01-02", "“0000-01-01..0000-01-02” is out of reach"),
     ],
 )

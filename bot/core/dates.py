@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import dateparser
 
-__all__ = ["UnreadableDate", "DateReader", "REACH_YEARS", "within_reach", "reach"]
+__all__ = ["UnreadableDate", "DateReader", "REACH_YEARS", "HISTORY_START", "within_reach", "reach"]
 
 REACH_YEARS = 10  # a date typed, picked or asked a report of is at most this far from today
+HISTORY_START = date(1980, 1, 1)  # the earliest day an imported deal's history, and so a report, may name
 _MAX_DISTANCE = timedelta(days=3653)  # ten years
 
 

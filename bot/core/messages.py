@@ -420,8 +420,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "or days from first to last such as `2017-06-01..2017-06-30`.",
     ),
     "rp_period_out_of_reach": (
-        "「{value}」超出范围：报表只看今天前后十年内的月份，例如 `{example}`。",
-        "“{value}” is out of reach: reports cover months within ten years of today, e.g. `{example}`.",
+        "「{value}」超出范围：报表看 1980 年以来、到今天往后十年内的月份，例如 `{example}`。",
+        "“{value}” is out of reach: reports cover months from 1980 to ten years from today, e.g. `{example}`.",
     ),
     "rp_period_reversed": (
         "「{value}」的开始日期晚于结束日期：先写开始日期，例如 `{example}`。",

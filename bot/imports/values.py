@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from bot.core.dates import HISTORY_START as EARLIEST
 from bot.core.money import UnreadableAmount, parse_amount
 
 YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -24,7 +25,6 @@ ORDERS = {"dmy": "day first (31/12/2017)", "mdy": "month first (12/31/2017)"}
 ZERO = re.compile(r"[^\d]*0+(?:\.0+)?[^\d]*")
 YES = {"yes", "y", "true", "1", "是", "✓", "x"}
 NO = {"no", "n", "false", "0", "否", ""}
-EARLIEST = date(1980, 1, 1)
 
 
 class BadValue(ValueError):

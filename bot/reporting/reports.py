@@ -20,7 +20,7 @@ from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip
 from bot.blocks.views import Money
 from bot.core.config import Config
-from bot.core.dates import REACH_YEARS, within_reach
+from bot.core.dates import HISTORY_START, REACH_YEARS, within_reach
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.money import total_in
@@ -83,14 +83,15 @@ def read_period(text: str, today: date, tz, default: str) -> Period:
     last-week, month, quarter, year (本月, 上季度, 今年 …), or a calendar span: a year `2017`, a
     quarter `2017-Q2`, a month `2017-06`, days `2017-06-01..2017-06-30`, and the Chinese
     `2017年`, `2017年第二季度`, `2017年Q2`, `2017年6月`. Refused, saying what works: anything else,
-    a range that ends before it starts, and a span beyond REACH_YEARS of today or longer than that."""
+    a range that ends before it starts, a span before HISTORY_START (1980, the history an import
+    keeps) or beyond REACH_YEARS after today, and a range longer than REACH_YEARS."""
     word = (text.strip().split() or [default])[0]
     typed = clip(word, 80)
     plain = _plain(PERIOD_WORDS.get(word, word))
     match = CALENDAR_SPAN.match(plain)
     if match is None:
         return _relative(plain, today, tz, typed)
-    if any(abs(int(year) - today.year) > REACH_YEARS for year in YEAR.findall(plain)):  # year 0, 9999: no such span to count in
+    if any(not HISTORY_START.year <= int(year) <= today.year + REACH_YEARS for year in YEAR.findall(plain)):  # year 0, 9999: nothing to count
         raise BadInput("rp_period_out_of_reach", value=typed, example=_example(match, today))
     try:
         period = _calendar_span(match, tz)
@@ -132,11 +133,11 @@ def _calendar_span(match: re.Match, tz) -> Period:
 
 
 def _check_reach(period: Period, today: date, typed: str, example: str) -> None:
-    """Refuse a range that ends before it starts, a span with a month more than REACH_YEARS from
-    today's, and a range longer than REACH_YEARS."""
+    """Refuse a range that ends before it starts, a span starting before HISTORY_START or with a
+    month more than REACH_YEARS after today's, and a range longer than REACH_YEARS."""
     if period.first > period.last:
         raise BadInput("rp_period_reversed", value=typed, example=f"{period.last}..{period.first}")
-    if max(_months_apart(period.first, today), _months_apart(period.last, today)) > REACH_YEARS * 12:
+    if period.first < HISTORY_START or (period.last > today and _months_apart(period.last, today) > REACH_YEARS * 12):
         raise BadInput("rp_period_out_of_reach", value=typed, example=example)
     if not within_reach(period.last, period.first):
         raise BadInput("rp_period_too_long", value=typed, example=example)
