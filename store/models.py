@@ -139,6 +139,7 @@ class Opportunity(Base):
         Index("ix_opportunities_responsible_status", "responsible_id", "status"),
         Index("ix_opportunities_ws_account_key", "workspace_id", "account_key", "status"),
         Index("uq_opportunities_external_id", "workspace_id", "external_id", unique=True),
+        Index("ix_opportunities_followon_of", "followon_of"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -197,6 +198,11 @@ class Opportunity(Base):
     # keep it); pool_warned_at: when its owner was last warned.
     pool_clock_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pool_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # a follow-on deal (二次商机): the id of the won deal it grew from (no constraint: SQLite adds
+    # the column in place only without one)
+    followon_of: Mapped[int | None] = mapped_column(Integer)
+    # the stage playbook's actions ticked: {stage key: {action key: ISO time ticked}}
+    playbook: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
     responsible: Mapped[Member | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
@@ -339,6 +345,94 @@ class Risk(Base):
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Handover(Base):
+    """A won deal handed over to delivery (交接): who delivers it, what and by when, the checklist
+    ([handover] checklist in config.toml: {step key: ISO time ticked}) and the customer's
+    acceptance (验收). ``progress_at``: the last thing done on it, for the stall alert."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", name="uq_handovers_opportunity"),
+        Index("ix_handovers_open", "accepted_on", "progress_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    delivery_owner_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    scope: Mapped[str | None] = mapped_column(Text)
+    key_dates: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    progress_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PaymentMilestone(Base):
+    """One planned payment (回款节点) of a won deal: an amount (or a share of the deal's amount,
+    kept for display) due on a day; ``received``: what payments have covered of it so far,
+    ``paid_on``: the day it was covered in full."""
+
+    __tablename__ = "payment_milestones"
+    __table_args__ = (
+        Index("ix_payment_milestones_deal", "opportunity_id", "position"),
+        Index("ix_payment_milestones_due", "paid_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    share: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))  # 0.3 for "30%", as planned
+    due_on: Mapped[date] = mapped_column(Date)
+    received: Mapped[Decimal] = mapped_column(Numeric(18, 2), default=Decimal(0))
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Payment(Base):
+    """Money received on a won deal (`/opp pay 42 received 15万 2026-12-20`)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_deal", "opportunity_id", "received_on"), Index("ix_payments_received", "received_on"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    received_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(500))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Review(Base):
+    """The review (复盘) of a won or lost deal: asked for at the close (``status`` asked), then
+    done or skipped; what it teaches is searchable (`/opp lessons`)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("opportunity_id", name="uq_reviews_opportunity"),
+        Index("ix_reviews_status", "status", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    outcome: Mapped[str] = mapped_column(String(10))  # won, lost
+    status: Mapped[str] = mapped_column(String(10))  # asked, done, skipped
+    reason: Mapped[str | None] = mapped_column(String(500))
+    competitor: Mapped[str | None] = mapped_column(String(100))
+    worked: Mapped[str | None] = mapped_column(Text)
+    didnt: Mapped[str | None] = mapped_column(Text)
+    lesson: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Reminder(Base):

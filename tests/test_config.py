@@ -165,7 +165,7 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
     path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, grading, pool, probability, qualification, reasons, risks, stages, tag_rules, team, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, payments, pool, probability, qualification, reasons, review, risks, stages, tag_rules, team, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
 
@@ -252,3 +252,31 @@ def test_a_pool_exempt_stage_must_be_a_stage(tmp_path):
     assert faults(path) == [
         f"{path}: pool.exempt_from_stage: must be a stage key (lead, contacted, needs, proposal, tech_review, negotiation, contract), got 'haggling'"
     ]
+
+
+def test_what_follows_a_close_and_each_stages_playbook_are_read_and_checked(tmp_path):
+    """[handover], [payments], [review], [followon] and a stage's actions, as shipped; a bad value
+    in each is named with what would do."""
+    config = load_config(config_file(tmp_path))
+    assert [s.key for s in config.after.handover_steps] == ["requirements", "scope", "timeline", "acceptance"]
+    assert config.after.handover_steps[3].name("zh") == "客户验收"
+    assert (config.after.handover_stall_days, config.after.payment_roles, config.after.review_remind_days, config.after.revisit_days) == (
+        7,
+        ("finance", "manager"),
+        3,
+        90,
+    )
+    assert [a.name("zh") for a in config.stage("proposal").actions] == ["方案演示", "提交方案书"] and config.stage("lead").actions == ()
+
+    for wrong, right, said in (
+        (
+            'tell_roles = ["finance", "manager"]',
+            'tell_roles = ["cfo"]',
+            "payments.tell_roles: must be a list of roles from bdr, ae, support, delivery, finance, manager, admin, got ['cfo']",
+        ),
+        ("remind_days = 3", "remind_days = 0", "review.remind_days: must be a whole number from 1 to 365, got 0"),
+        ('{ key = "scope", name', '{ key = "Scope", name', "handover.checklist[1].key: must be lower-case letters, digits or _, got 'Scope'"),
+        ('{ key = "demo", name', '{ key = "proposal_sent", name', "stages[3].actions[1].key: duplicate key 'proposal_sent'"),
+    ):
+        path = config_file(tmp_path, edit=lambda text, wrong=wrong, right=right: text.replace(wrong, right))
+        assert faults(path) == [f"{path}: {said}"]

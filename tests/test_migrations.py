@@ -185,3 +185,25 @@ def test_the_imported_history_migration_adds_external_ids_and_emails_and_downgra
         with Session(engine) as session:  # the search index of 0007 still works
             found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
             assert [o.number for o in found.deals] == [3]
+
+
+def test_the_after_the_close_migration_adds_its_tables_and_columns_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0011")
+        before = deals(engine)
+        command.upgrade(config, "0012")
+        assert deals(engine) == before
+        with engine.begin() as conn:  # every deal's playbook starts empty; a follow-on names its deal
+            assert conn.execute(text("SELECT count(*) FROM opportunities WHERE playbook IS NULL")).scalar() == 0
+            conn.execute(text("UPDATE opportunities SET followon_of = (SELECT min(id) FROM opportunities) WHERE number = 3"))
+        assert {"handovers", "payment_milestones", "payments", "reviews"} <= set(inspect(engine).get_table_names())
+        command.downgrade(config, "0011")
+        assert deals(engine) == before
+        assert not {"handovers", "payment_milestones", "payments", "reviews"} & set(inspect(engine).get_table_names())
+        assert not {"followon_of", "playbook"} & {c["name"] for c in inspect(engine).get_columns("opportunities")}
+        with Session(engine) as session:  # the search index of 0007 still works
+            found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
+            assert [o.number for o in found.deals] == [3]

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.config_after import parse_after, parse_steps
 from bot.core.config_checks import Checker, ConfigError
 from bot.core.config_keys import check_keys
 from bot.core.config_model import (
@@ -148,6 +149,7 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         pool=parse_pool(check, raw, stage_keys, assignment.pool_return_days),
         duplicate_check=_duplicate_check(check, raw),
         rates=_rates(check, raw, currency),
+        after=parse_after(check, raw),
     )
     _people_in_team(check, config.team, config.assignment)
     check.done()
@@ -238,7 +240,7 @@ def _stage(check: Checker, item, where: str, earlier: list[Stage]) -> Stage:
     owner_role = check.choice(item, f"{where}.owner_role", ROLES)
     consulted = check.roles(item, f"{where}.consulted")
     informed = check.roles(item, f"{where}.informed")
-    return Stage(key, names, float(probability), stall_days, owner_role, consulted, informed)
+    return Stage(key, names, float(probability), stall_days, owner_role, consulted, informed, parse_steps(check, item, f"{where}.actions"))
 
 
 def _digest(check: Checker, raw: dict, stage_keys: list[str]) -> DigestSettings:

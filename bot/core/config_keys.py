@@ -21,8 +21,8 @@ NAMES = _plain(*LANGUAGES)
 KNOWN: dict = {
     "workspace": _plain("language", "timezone", "currency", "admins", "duplicate_check"),
     "currencies": _plain("rates"),
-    "channels": _plain("assignments", "alerts", "digest"),
-    "stages": [{**_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed"), "name": NAMES}],
+    "channels": _plain("assignments", "alerts", "digest", "delivery"),
+    "stages": [{**_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed"), "name": NAMES, "actions": [{"key": None, "name": NAMES}]}],
     "reasons": {kind: [{"key": None, "name": NAMES}] for kind in ("won", "lost")},
     "qualification": {
         **_plain("threshold", "gate_stage", "high_intent", "low_intent"),
@@ -39,6 +39,10 @@ KNOWN: dict = {
     "risks": _plain("silent_days"),
     "pool": {**_plain("exempt_from_stage", "warn_days", "daily_claims", "reclaim_after_days"), "return_days": _plain(*GRADES)},
     "team": [_plain("user", "role", "manager", "regions", "industries", "capacity")],
+    "handover": {"stall_days": None, "checklist": [{"key": None, "name": NAMES}]},
+    "payments": _plain("tell_roles"),
+    "review": _plain("remind_days"),
+    "followon": _plain("revisit_days"),
     "assignment": {
         **_plain("offer_hours", "pool_return_days", "pool_manager", "default_strategy"),
         "rules": [_plain("name", "strategy", "region", "industry", "source", "tag", "min_amount", "max_amount", "people", "role")],

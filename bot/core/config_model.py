@@ -13,7 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 LANGUAGES = ("zh", "en")
-ROLES = ("bdr", "ae", "support", "manager", "admin")
+ROLES = ("bdr", "ae", "support", "delivery", "finance", "manager", "admin")
 
 
 class Named:
@@ -26,6 +26,14 @@ class Named:
 
 
 @dataclass(frozen=True)
+class Step(Named):
+    """One item of a checklist: a stage's key action (方案演示), a handover's step (需求交接)."""
+
+    key: str
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Stage(Named):
     key: str
     names: dict[str, str]
@@ -34,6 +42,7 @@ class Stage(Named):
     owner_role: str  # the role responsible (R) in this stage
     consulted: tuple[str, ...] = ()  # roles consulted (C)
     informed: tuple[str, ...] = ()  # roles informed (I)
+    actions: tuple[Step, ...] = ()  # the stage's playbook: key actions shown as a checklist on the card
 
 
 @dataclass(frozen=True)
@@ -234,6 +243,17 @@ class RiskSettings:
 
 
 @dataclass(frozen=True)
+class AfterClose:
+    """[handover], [payments], [review] and [followon]: what happens after a deal is won or lost."""
+
+    handover_steps: tuple[Step, ...] = ()  # the handover checklist (需求交接, 实施范围确认 …)
+    handover_stall_days: int = 7  # an open handover with no progress this long alerts like a stalled deal
+    payment_roles: tuple[str, ...] = ("finance", "manager")  # told of an overdue payment besides the owner
+    review_remind_days: int = 3  # a closed deal without a review reminds its owner after this many days
+    revisit_days: int = 90  # a won account's owner is reminded to go back after this many days
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     language: str
@@ -255,6 +275,7 @@ class Config:
     # [currencies] rates: what one unit of each other currency is worth in ``currency``; with a
     # rate for every currency in a total, the total is shown in ``currency`` alone
     rates: dict[str, Decimal] = field(default_factory=dict)
+    after: AfterClose = field(default_factory=AfterClose)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -23,6 +23,8 @@ TEAM_MESSAGES: dict[str, tuple[str, str]] = {
     "role_bdr": ("商机开发", "BDR"),
     "role_ae": ("客户经理", "account manager"),
     "role_support": ("销售支持", "sales support"),
+    "role_delivery": ("交付", "delivery"),
+    "role_finance": ("财务", "finance"),
     "role_manager": ("经理", "manager"),
     "role_admin": ("管理员", "admin"),
     "strategy_round_robin": ("轮流分配", "round robin"),

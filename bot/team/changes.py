@@ -28,7 +28,7 @@ from store.models import Member, MemberEvent
 
 FIELDS = ("role", "manager", "regions", "industries", "capacity", "away_until")
 MANAGER_RANK = 2
-RANKS = {"bdr": 1, "ae": 1, "rep": 1, "support": 1, "manager": MANAGER_RANK, "admin": 3}
+RANKS = {"bdr": 1, "ae": 1, "rep": 1, "support": 1, "delivery": 1, "finance": 1, "manager": MANAGER_RANK, "admin": 3}
 LOOP_LIMIT = 100  # a manager chain longer than this is a loop already
 
 
