@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import alerts, deals, qualify, reports, risks, team
+from handlers import alerts, deals, payments, qualify, reports, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -46,6 +46,7 @@ ALIASES_OF = {
     "reassign": ("reassign", "转交", "改派"),
     "pool": ("pool", "公海"),
     "claim": ("claim", "认领"),
+    "pay": ("pay", "payment", "payments", "回款"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -56,6 +57,7 @@ SUBCOMMANDS = {
     **alerts.SUBCOMMANDS,
     **reports.SUBCOMMANDS,
     **team.SUBCOMMANDS,
+    **payments.SUBCOMMANDS,
 }
 
 

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, alert_message, bundle_message
 from bot.core.config import Config
+from bot.deals import payments
 from bot.delivery import outbox
 from bot.team.members import language_of
 from store.models import Alert, Event, Member, Opportunity, OutboxMessage, Risk
 
-ORDER = ("risk", "close_passed", "next_step_overdue", "follow_up", "stalled")
-URGENT = {"risk", "close_passed", "next_step_overdue", "follow_up"}  # at risk or overdue
+ORDER = ("payment_overdue", "risk", "close_passed", "next_step_overdue", "follow_up", "stalled")
+URGENT = {"payment_overdue", "risk", "close_passed", "next_step_overdue", "follow_up"}  # at risk or overdue
 CAUSED_BY_FIELD = {"next_step_overdue": "next_step_due", "close_passed": "expected_close"}
 
 
@@ -126,6 +127,9 @@ def why(session: Session, config: Config, alert: Alert, opp: Opportunity) -> dic
     if alert.condition == "close_passed":
         due = opp.expected_close or today
         return {"due": due, "days": max(0, (today - due).days)}
+    if alert.condition == "payment_overdue":
+        due, amount = payments.first_overdue(session, opp.id, today)
+        return {"due": due or today, "days": max(0, (today - (due or today)).days), "money": (amount, opp.currency)}
     risks = session.execute(select(Risk.kind, Risk.note).where(Risk.opportunity_id == opp.id, Risk.cleared_at.is_(None)).order_by(Risk.id)).all()
     return {"risks": tuple((kind, note) for kind, note in risks)}
 
@@ -149,7 +153,8 @@ def caused_by(session: Session, member_id: int, opportunity_id: int, condition: 
 def routes(session: Session, config: Config, opp: Opportunity, conditions: dict[str, datetime | None], now: datetime) -> list[tuple[str, str, str]]:
     """Who hears about new conditions on a deal: [(target, channel or user id, language)]. The owner
     by DM (unless muted, bundled daily or channel-only, or every new condition is their own doing);
-    the alerts channel for big or grade-A deals (unless the owner chose DM-only)."""
+    the alerts channel for big or grade-A deals (unless the owner chose DM-only); for an overdue
+    payment also, by DM, finance and the owner's manager (target ``dm:<their id>``)."""
     owner = opp.owner
     out = []
     muted = owner.muted_until is not None and owner.muted_until > now
@@ -159,7 +164,16 @@ def routes(session: Session, config: Config, opp: Opportunity, conditions: dict[
     channel = config.channels.get("alerts")
     if channel and owner.alert_mode != "dm_only" and (big(config, opp) or (opp.grade or "C") in config.alerts.channel_grades):
         out.append(("channel", channel, config.language))
+    if "payment_overdue" in conditions:  # 回款 is also finance's and the managers' business
+        out += [(f"dm:{m.slack_user_id}", m.slack_user_id, language_of(m, config)) for m in _payment_people(session, config, opp) if m.id != owner.id]
     return out
+
+
+def _payment_people(session: Session, config: Config, opp: Opportunity) -> list[Member]:
+    """The members with a role in ``payments.tell_roles`` (a manager only if the owner's), not muted."""
+    roles = set(config.after.payment_roles)
+    people = session.scalars(select(Member).where(Member.workspace_id == opp.workspace_id, Member.role.in_(roles)).order_by(Member.id))
+    return [m for m in people if m.role != "manager" or m.id == opp.owner.manager_id]
 
 
 def episode_start(session: Session, opportunity_id: int, now: datetime, *, include_now: bool = False) -> datetime | None:
@@ -278,7 +292,7 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
             channel=channel,
             reply=alert_message(deal_view(session, config, opp, lang), config, lang),
             now=now,
-            thread_of=None if target == "dm" else first_post(session, opp.id, channel),
+            thread_of=None if target.startswith("dm") else first_post(session, opp.id, channel),
         )
         for alert in alerts:
             alert.outbox_id = alert.outbox_id or message.id

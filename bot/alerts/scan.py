@@ -8,7 +8,9 @@ only the matching rows):
 - ``next_step_overdue``: the next step's due date has passed (team timezone);
 - ``close_passed``: the expected close date has passed while the deal is open;
 - ``risk``: a risk flag (``/opp risk``, or 客户沉默 which the scan flags itself first:
-  bot.deals.risk_watch) is open.
+  bot.deals.risk_watch) is open;
+- ``payment_overdue``: on a *won* deal, a payment milestone (回款) fell due unpaid
+  (bot.deals.payments); its owner hears, and so do the roles in ``payments.tell_roles``.
 
 ``scan`` opens an Alert per new (deal, condition) — at most one open, a partial unique index says
 so — and clears alerts whose condition went away, in the caller's transaction, queuing the Slack
@@ -36,12 +38,12 @@ from bot.alerts import notices
 from bot.alerts.notices import bundle, team_time
 from bot.alerts.preview import preview
 from bot.core.config import Config
-from bot.deals import risk_watch
+from bot.deals import payments, risk_watch
 from store.models import Alert, Opportunity, Risk, Workspace
 
 __all__ = ["CONDITIONS", "Finding", "ScanResult", "bundle", "detect", "scan", "team_time", "workspaces"]
 
-CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk")
+CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk", "payment_overdue")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def detect(session: Session, *, config: Config, workspace_id: str, now: datetime
     )
     for oid, since in session.execute(risks):
         found.append(Finding(oid, "risk", since))
+    for oid, due in payments.overdue_deals(session, workspace_id, today):  # won deals: 回款 past its day
+        found.append(Finding(oid, "payment_overdue", _day_start(config, due + timedelta(days=1))))
     return found
 
 

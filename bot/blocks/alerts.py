@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action
-from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, mrkdwn, option, plain, risks_text, stage_name
+from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, fmt_money, mrkdwn, option, plain, risks_text, stage_name
 from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.money import format_amount
@@ -53,6 +53,8 @@ def why_text(condition: str, why: dict, config: Config, lang: str) -> str:
             params[key] = stage_name(config, value, lang)
         elif key == "risks":
             continue
+        elif key == "money":  # (amount, currency), in the reader's way of counting
+            params["amount"] = fmt_money(*value, lang)
         elif isinstance(value, str):
             params[key] = esc(clip(value, 300))
         else:

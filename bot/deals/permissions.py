@@ -34,7 +34,7 @@ from bot.core.errors import PermissionDenied
 from bot.team.members import Actor, role_of
 from store.models import Opportunity
 
-ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "override", "merge", "claim")
+ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "override", "merge", "claim", "pay")
 CHANGES = ("edit", "move", "close")
 CLAIMERS = ("bdr", "ae", "manager")
 
@@ -74,6 +74,8 @@ def allowed(actor: Actor, action: str, opp: Opportunity, config: Config | None =
         return team or (is_own(actor, opp) and role_of(actor) == "manager")
     if action in CHANGES:
         return is_own(actor, opp) or team
+    if action == "pay":  # 回款: the owner, their managers, and finance
+        return actor.member_id == opp.owner_id or team or role_of(actor) == "finance"
     # log
     return is_own(actor, opp) or team or (config is not None and is_consulted(actor, opp, config))
 
@@ -82,7 +84,7 @@ def require(actor: Actor, action: str, opp: Opportunity, config: Config | None =
     """Raise PermissionDenied, naming who may do it, unless ``actor`` may do ``action`` on ``opp``."""
     if allowed(actor, action, opp, config):
         return
-    if action in ("grade", "claim", "merge"):  # the sentence says who may: managers grade and merge; claimer roles claim pooled deals
+    if action in ("grade", "claim", "merge", "pay"):  # the sentence says who may: managers grade and merge; claimer roles claim; finance collects
         raise PermissionDenied(f"{action}_not_allowed", number=opp.number)
     raise PermissionDenied("assign_not_allowed" if action == "assign" else "not_allowed", number=opp.number, people=who_may(action, opp, config))
 

@@ -1,0 +1,47 @@
+"""The sentences of 回款 (payment plans and payments), in Chinese and English."""
+
+PAYMENT_MESSAGES: dict[str, tuple[str, str]] = {
+    "pay_not_allowed": (
+        "只有 #{number} 的负责人、其经理、财务或管理员可以管理它的回款。",
+        "Only #{number}'s owner, their manager, finance or an admin can manage its payments.",
+    ),
+    "pay_not_won": ("#{number} 还没有赢单：回款计划和收款记录只用于赢单的商机。", "#{number} isn't won: payment plans and payments are for won deals."),
+    "pay_usage": (
+        "用法：`/opp 回款 42` 查看；`/opp 回款 42 计划 30% 2026-12-31, 70% 2027-03-31` 设置计划（比例或金额，加日期）；"
+        "`/opp 回款 42 收到 15万 [日期]` 记录到账。",
+        "Usage: `/opp pay 42` to see it; `/opp pay 42 plan 30% 2026-12-31, 70% 2027-03-31` to set the plan (a share or an amount, and a date); "
+        "`/opp pay 42 received 15万 [date]` to record money in.",
+    ),
+    "pay_bad_part": (
+        "读不懂计划中的「{value}」：每一项写比例或金额，再写日期，例如 `30% 2026-12-31` 或 `15万 下月底`。",
+        "Couldn't read “{value}” in the plan: give each part a share or an amount, then a date, e.g. `30% 2026-12-31` or `150k end of next month`.",
+    ),
+    "pay_plan_size": ("回款计划需要 1 到 {most} 项。", "A payment plan needs 1 to {most} parts."),
+    "pay_share_no_amount": ("这个商机没有金额，计划请写金额而不是比例。", "This deal has no amount: give the plan's parts as amounts, not shares."),
+    "pay_shares_over": ("计划的比例加起来是 {total}%，最多 100%。", "The plan's shares add up to {total}%; at most 100%."),
+    "pay_plan_over": ("计划合计 {total}，超过了商机金额 {amount}。", "The plan adds up to {total}, more than the deal's amount, {amount}."),
+    "pay_amount_zero": ("金额要大于 0。", "An amount must be above 0."),
+    "pay_currency": (
+        "#{number} 以 {deal_currency} 计价，收款请用 {deal_currency}（你写的是 {currency}）。",
+        "#{number} is in {deal_currency}: record payments in {deal_currency} (you gave {currency}).",
+    ),
+    "pay_in_future": ("到账日期 {day} 还没到：请记录已经收到的款项。", "{day} hasn't come yet: record money already received."),
+    "pay_title": ("#{number} {title} · 回款", "#{number} {title} · payments"),
+    "pay_no_plan": (
+        "还没有回款计划：`/opp 回款 {number} 计划 30% 2026-12-31, 70% 2027-03-31`",
+        "No payment plan yet: `/opp pay {number} plan 30% 2026-12-31, 70% 2027-03-31`",
+    ),
+    "pay_milestone_paid": ("✅ {amount}{share} · {due} 到期 · {paid} 收齐", "✅ {amount}{share} · due {due} · paid {paid}"),
+    "pay_milestone_due": ("⏳ {amount}{share} · {due} 到期 · 已收 {received}", "⏳ {amount}{share} · due {due} · {received} received"),
+    "pay_milestone_overdue": (
+        "🔴 {amount}{share} · {due} 到期，已逾期 {days} 天 · 已收 {received}",
+        "🔴 {amount}{share} · due {due}, {days} days overdue · {received} received",
+    ),
+    "pay_totals": ("*已收* {received} · *待收* {outstanding} · *逾期* {overdue}", "*Received* {received} · *to come* {outstanding} · *overdue* {overdue}"),
+    "pay_received_line": ("{day} 收到 {amount}{note}", "{day}: {amount} received{note}"),
+    "pay_planned": ("已设置 #{number} 的回款计划。", "Payment plan set for #{number}."),
+    "pay_recorded": ("已记录 #{number} 收到 {amount}。", "Recorded {amount} received on #{number}."),
+    "cond_payment_overdue": ("回款逾期", "Payment overdue"),
+    "why_payment_overdue_today": ("{due} 到期的回款还有 {amount} 未收", "{amount} due {due} is still to come"),
+    "why_payment_overdue": ("{due} 到期的回款还有 {amount} 未收，已逾期 {days} 天", "{amount} due {due} is still to come; {days} days overdue"),
+}

@@ -1,0 +1,141 @@
+"""回款 through Slack: a won deal's payment plan (shares or amounts, dates as people type them),
+money received matched to the milestones in the order they fall due, who may do it, and the
+overdue alert the worker sends once, to the owner and finance. The clock is fixed; nothing sleeps."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from bot.deals.payments import allocate
+from store.models import Payment, PaymentMilestone
+from tests import test_alerts
+from tests.test_alerts import dms
+from tests.test_permissions import set_role
+
+client, run = test_alerts.client, test_alerts.run  # fixtures: the sender's client, one worker pass
+
+
+def won_deal(slack, who="alice", amount="50万") -> None:
+    slack.command(who, f"new Acme ERP {amount} account Acme")
+    slack.command(who, "won 1")
+
+
+def milestones(rt) -> list[tuple]:
+    with rt.sessions() as s:
+        rows = s.scalars(select(PaymentMilestone).order_by(PaymentMilestone.position))
+        return [(m.amount, m.due_on, m.received, m.paid_on) for m in rows]
+
+
+def test_a_plan_by_shares_then_money_received_fills_the_milestones_in_due_order(slack, rt, db):
+    won_deal(slack)
+    answer = slack.command("alice", "pay 1 plan 30% 2026-12-31, 70% 2027-03-31")
+    assert "Payment plan set for #1." in answer.text
+    assert milestones(rt) == [(Decimal("150000.00"), date(2026, 12, 31), 0, None), (Decimal("350000.00"), date(2027, 3, 31), 0, None)]
+    answer = slack.command("alice", "pay 1 received 20万 2026-11-20")
+    assert "Recorded ¥200k received on #1." in answer.text, answer.text
+    assert milestones(rt) == [
+        (Decimal("150000.00"), date(2026, 12, 31), Decimal("150000.00"), date(2026, 11, 20)),
+        (Decimal("350000.00"), date(2027, 3, 31), Decimal("50000.00"), None),
+    ]
+    assert "*Received* ¥200k · *to come* ¥300k · *overdue* ¥0" in answer.text
+    kinds = [(e.kind, e.new) for e in db.events(1) if e.kind.startswith("payment")]
+    assert kinds == [("payment_plan", "150000.00 CNY 2026-12-31, 350000.00 CNY 2027-03-31"), ("payment", "200000.00 CNY 2026-11-20")]
+
+
+def test_in_chinese_with_amounts_and_dates_as_people_type_them(slack, rt):
+    won_deal(slack, "li", "100万")
+    answer = slack.command("li", "回款 1 计划 40万 下月底，60万 2027-06-30")
+    assert "已设置 #1 的回款计划。" in answer.text
+    assert milestones(rt)[0][:2] == (Decimal("400000.00"), date(2026, 12, 31))
+    answer = slack.command("li", "回款 1 收到 10万")  # today
+    assert "已记录 #1 收到 ¥10万。" in answer.text and "已收 ¥10万" in answer.text
+    assert milestones(rt)[0][2:] == (Decimal("100000.00"), None)
+    assert "⏳ ¥40万 · 2026-12-31 到期 · 已收 ¥10万" in slack.command("li", "回款 1").text
+
+
+def test_a_plan_made_after_money_came_in_is_matched_to_it(slack, rt):
+    won_deal(slack)
+    slack.command("alice", "pay 1 received 10万 2026-11-01")
+    slack.command("alice", "pay 1 plan 10万 2026-11-15, 40万 2027-01-31")
+    assert [m[2:] for m in milestones(rt)] == [(Decimal("100000.00"), date(2026, 11, 1)), (0, None)]
+
+
+@pytest.mark.parametrize(
+    "command, said",
+    [
+        ("pay 1 plan 60% 2026-12-31, 50% 2027-03-31", "The plan's shares add up to 110%; at most 100%."),
+        ("pay 1 plan 30% someday", "Couldn't read the date “someday”"),
+        ("pay 1 plan 2026-12-31", "Couldn't read “2026-12-31” in the plan"),
+        ("pay 1 plan 60万 2026-12-31", "The plan adds up to 600000.00, more than the deal's amount, 500000.00."),
+        ("pay 1 received $5000", "#1 is in CNY: record payments in CNY (you gave USD)."),
+        ("pay 1 received 5万 2026-12-30", "2026-12-30 hasn't come yet: record money already received."),
+        ("pay 1 received lots", "Couldn't read the amount"),
+        ("pay 1 refund 5万", "Usage: `/opp pay 42`"),
+        ("pay 2", "There is no deal #2."),
+    ],
+)
+def test_what_cannot_be_done_is_said_and_nothing_changes(slack, rt, command, said):
+    won_deal(slack)
+    answer = slack.command("alice", command)
+    assert said in answer.text, answer.text
+    with rt.sessions() as s:
+        assert s.scalars(select(PaymentMilestone)).all() == [] and s.scalars(select(Payment)).all() == []
+
+
+def test_only_won_deals_and_only_their_owner_managers_or_finance(slack, rt):
+    slack.command("alice", "new Open deal 5万")
+    assert "#1 isn't won: payment plans and payments are for won deals." in slack.command("alice", "pay 1 plan 100% 2026-12-31").text
+    slack.command("alice", "won 1")
+    assert "Only #1's owner, their manager, finance or an admin can manage its payments." in slack.command("bob", "pay 1 received 1万").text
+    set_role(rt, "U0BOB", "finance")
+    assert "Recorded" in slack.command("bob", "pay 1 received 1万").text
+
+
+def test_an_overdue_milestone_alerts_the_owner_and_finance_once(slack, rt, clock, run):
+    won_deal(slack)
+    slack.command("bob", "help")
+    set_role(rt, "U0BOB", "finance")
+    slack.command("alice", "pay 1 plan 30% 2026-11-30, 70% 2027-03-31")
+    assert dms(run(), "U0ALICE") == []  # not due yet
+    clock.advance(days=7)  # 2 December, 10:00 Shanghai: two days overdue
+    posted = run()
+    to_alice, to_bob = dms(posted, "U0ALICE"), dms(posted, "U0BOB")
+    assert len(to_alice) == 1 and len(to_bob) == 1
+    assert "Payment overdue" in to_alice[0].args["text"]
+    assert "¥150k due" in str(to_alice[0].args["blocks"]) and "2 days overdue" in str(to_alice[0].args["blocks"])
+    clock.advance(hours=2)
+    assert dms(run(), "U0ALICE") == [] and dms(run(), "U0BOB") == []  # never twice
+    slack.command("alice", "pay 1 received 15万 2026-12-02")
+    clock.advance(hours=2)
+    run()
+    with rt.sessions() as s:
+        from store.models import Alert
+
+        assert [(a.condition, a.cleared_at is not None) for a in s.scalars(select(Alert))] == [("payment_overdue", True)]
+
+
+def test_matching_agrees_with_a_plain_running_total_on_generated_plans():
+    """Each milestone receives what the payments so far cover beyond the milestones before it (in
+    due order), computed here from running totals, for 200 generated plans and payments."""
+    rnd = random.Random(9)
+    for _ in range(200):
+        plan = [
+            PaymentMilestone(position=i, amount=Decimal(rnd.randrange(1, 100) * 1000), due_on=date(2026, 1, 1) + timedelta(days=rnd.randrange(400)))
+            for i in range(rnd.randrange(1, 6))
+        ]
+        paid = [
+            Payment(id=i, amount=Decimal(rnd.randrange(1, 120) * 500), received_on=date(2026, 1, 1) + timedelta(days=rnd.randrange(400)))
+            for i in range(rnd.randrange(0, 6))
+        ]
+        allocate(plan, paid)
+        total = sum((p.amount for p in paid), Decimal(0))
+        before = Decimal(0)
+        for m in sorted(plan, key=lambda m: (m.due_on, m.position)):
+            assert m.received == max(Decimal(0), min(m.amount, total - before))
+            assert (m.paid_on is not None) == (total - before >= m.amount)
+            before += m.amount
