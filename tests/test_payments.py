@@ -139,3 +139,85 @@ def test_matching_agrees_with_a_plain_running_total_on_generated_plans():
             assert m.received == max(Decimal(0), min(m.amount, total - before))
             assert (m.paid_on is not None) == (total - before >= m.amount)
             before += m.amount
+
+
+# --- the figures: the payments report, the digest, the forecast ------------------------------------
+
+
+def generated_collections(slack, rnd: random.Random) -> list[dict]:
+    """Eight won deals of alice's and bob's with generated plans and payments, all through /opp;
+    returns what was asked for, for the figures to be worked out again from it."""
+    deals = []
+    for number in range(1, 9):
+        who = ("alice", "bob")[number % 2]
+        amount = rnd.randrange(10, 90) * 10000
+        slack.command(who, f"new Deal {number} {amount}")
+        slack.command(who, f"won {number}")
+        parts, left = [], 100
+        for _ in range(rnd.randrange(1, 4)):
+            share = min(left, rnd.choice([20, 30, 50]))
+            left -= share
+            parts.append((share, date(2026, 10, 1) + timedelta(days=rnd.randrange(120))))
+            if not left:
+                break
+        slack.command(who, f"pay {number} plan " + ", ".join(f"{share}% {day}" for share, day in parts))
+        paid = [(rnd.randrange(1, 30) * 5000, date(2026, 10, 1) + timedelta(days=rnd.randrange(55))) for _ in range(rnd.randrange(0, 3))]
+        for value, day in paid:
+            slack.command(who, f"pay {number} received {value} {day}")
+        deals.append({"owner": who, "amount": Decimal(amount), "parts": parts, "paid": paid})
+    return deals
+
+
+def expected_figures(deals: list[dict], first: date, last: date, today: date) -> tuple[dict, dict]:
+    """Planned, received and overdue by month and by owner, from the plans and payments as given:
+    each milestone gets what the deal's payments cover beyond the milestones due before it."""
+    months: dict[str, list[Decimal]] = {}
+    owners: dict[str, list[Decimal]] = {}
+    for d in deals:
+        milestones = sorted(((d["amount"] * share / 100, day) for share, day in d["parts"]), key=lambda m: m[1])
+        total, before = sum((Decimal(v) for v, _ in d["paid"]), Decimal(0)), Decimal(0)
+        for value, day in milestones:
+            received = max(Decimal(0), min(value, total - before))
+            before += value
+            if first <= day <= last:
+                for key, table in ((f"{day:%Y-%m}", months), (d["owner"], owners)):
+                    row = table.setdefault(key, [Decimal(0)] * 3)
+                    row[0] += value
+                    row[2] += value - received if day < today else 0
+        for value, day in d["paid"]:
+            if first <= day <= last:
+                for key, table in ((f"{day:%Y-%m}", months), (d["owner"], owners)):
+                    table.setdefault(key, [Decimal(0)] * 3)[1] += value
+    return months, owners
+
+
+def test_the_payments_report_by_month_and_rep_agrees_with_the_plans_and_payments_given(slack, rt):
+    from bot.blocks.digests import fmt_total
+
+    deals = generated_collections(slack, random.Random(4))
+    answer = slack.command("alice", "report payments 2026-Q4").text
+    months, owners = expected_figures(deals, date(2026, 10, 1), date(2026, 12, 31), date(2026, 11, 25))
+    money = lambda v: fmt_total({"CNY": v} if v else {}, rt.config, "en")  # noqa: E731
+    for label, (planned, received, overdue) in [*months.items(), *((f"<@{'U0' + o.upper()}>", v) for o, v in owners.items())]:
+        line = f"• {label}: planned {money(planned)} · received {money(received)} · overdue {money(overdue)}"
+        assert line in answer, (line, answer)
+    assert "Payments · 2026 Q4" in answer
+
+
+def test_the_digest_lists_payments_due_this_week_and_overdue_and_the_forecast_the_cash_expected(slack, rt, clock):
+    from bot.reporting.digests import daily_facts
+
+    for who in ("alice",):
+        slack.command(who, "new Acme ERP 50万")
+        slack.command(who, "won 1")
+        slack.command(who, "pay 1 plan 20% 2026-11-20, 30% 2026-11-28, 50% 2026-12-20")
+    with rt.sessions() as s:
+        facts = daily_facts(s, rt.config, "T0001", date(2026, 11, 25))
+    assert (facts.cash.due, facts.cash.overdue) == ({"CNY": Decimal("150000.00")}, {"CNY": Decimal("100000.00")})
+    assert [(n, day) for n, _, day, _ in facts.cash.overdue_items] == [(1, date(2026, 11, 20))]
+    slack.command("alice", "pay 1 received 12万 2026-11-21")  # the first in full, 2万 of the second
+    with rt.sessions() as s:
+        facts = daily_facts(s, rt.config, "T0001", date(2026, 11, 25))
+    assert (facts.cash.due, facts.cash.overdue, facts.cash.overdue_items) == ({"CNY": Decimal("130000.00")}, {}, ())
+    forecast = slack.command("alice", "report forecast 2026-12").text
+    assert "*Cash expected*: ¥250k (falling due in the period, not yet in)" in forecast

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.ids import Action
-from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date, option, risk_name, stage_name
+from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date, fmt_day, option, risk_name, stage_name
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
 from bot.core.config import Config
 from bot.core.i18n import t
@@ -194,6 +194,18 @@ class Daily:
     month: Forecast
     quarter: Forecast
     reps: list[RepRow]
+    cash: object = None  # 回款 falling due this week and overdue (bot.reporting.cash.CashDue)
+
+
+def cash_section(page: Page, due, config: Config) -> None:
+    """回款 in the digest: what falls due this week and what is overdue, with the first deals of each."""
+    lang = page.lang
+    if due is None or not (due.due or due.overdue):
+        return
+    lines = [t(lang, "dg_cash", due=fmt_total(due.due, config, lang), overdue=fmt_total(due.overdue, config, lang))]
+    for key, items in (("dg_cash_overdue_item", due.overdue_items), ("dg_cash_due_item", due.due_items)):
+        lines += [t(lang, key, number=n, title=esc(clip(title, 80)), day=fmt_day(day), amount=fmt_total(left, config, lang)) for n, title, day, left in items]
+    page.section("\n".join(lines))
 
 
 def daily(d: Daily, config: Config, lang: str) -> Reply:
@@ -214,6 +226,7 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
         item_list(page, t(lang, "dg_overdue", total=d.overdue.total), d.overdue, config, "/opp list all overdue", day_key="dg_item_due")
     if d.returning.total:
         item_list(page, t(lang, "dg_returning", total=d.returning.total), d.returning, config, "/opp list all")
+    cash_section(page, d.cash, config)
     page.divider()
     c = d.changes
     page.section(

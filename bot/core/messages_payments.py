@@ -44,4 +44,13 @@ PAYMENT_MESSAGES: dict[str, tuple[str, str]] = {
     "cond_payment_overdue": ("回款逾期", "Payment overdue"),
     "why_payment_overdue_today": ("{due} 到期的回款还有 {amount} 未收", "{amount} due {due} is still to come"),
     "why_payment_overdue": ("{due} 到期的回款还有 {amount} 未收，已逾期 {days} 天", "{amount} due {due} is still to come; {days} days overdue"),
+    "rp_title_payments": ("回款报表 · {period}", "Payments · {period}"),
+    "rp_cash_line": ("• {label}：计划 {planned} · 已收 {received} · 逾期 {overdue}", "• {label}: planned {planned} · received {received} · overdue {overdue}"),
+    "rp_cash_total": ("*合计*", "*Total*"),
+    "rp_cash_by_rep": ("*按负责人*", "*By rep*"),
+    "rp_cash_none": ("这段时间没有到期的回款，也没有收款。", "No payments fell due or came in during this period."),
+    "rp_cash_expected": ("*预计回款*：{amount}（本期到期、尚未收到）", "*Cash expected*: {amount} (falling due in the period, not yet in)"),
+    "dg_cash": ("*回款*：本周到期 {due} · 已逾期 {overdue}", "*Payments*: due this week {due} · overdue {overdue}"),
+    "dg_cash_overdue_item": ("• 🔴 #{number} {title} · {day} 到期 · 待收 {amount}", "• 🔴 #{number} {title} · due {day} · {amount} to come"),
+    "dg_cash_due_item": ("• ⏳ #{number} {title} · {day} 到期 · 待收 {amount}", "• ⏳ #{number} {title} · due {day} · {amount} to come"),
 }

@@ -28,7 +28,7 @@ from bot.core.config import WEEKDAYS, Config
 from bot.core.periods import month_of, quarter_of, week_of
 from bot.deals import recycle
 from bot.delivery.outbox import enqueue
-from bot.reporting import metrics, summaries
+from bot.reporting import cash, metrics, summaries
 from bot.team.members import language_of
 from store.models import DigestRun, Member, Opportunity, Workspace
 
@@ -233,6 +233,7 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         owner_changes=sum(m for _, m in events.values()),
     )
     return digest_render.Daily(
+        cash=cash.due_and_overdue(session, workspace_id, week.first, week.last, day, top),
         day=day,
         start=start,
         end=end,

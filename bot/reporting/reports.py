@@ -26,7 +26,7 @@ from bot.core.i18n import t
 from bot.core.money import total_in
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
 from bot.core.runtime import Runtime
-from bot.reporting import charts, metrics
+from bot.reporting import cash, charts, metrics
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ REPORTS = {
     "losses": ("losses", "loss", "lost", "输单", "输单原因"),
     "cycle": ("cycle", "周期", "成交周期"),
     "trend": ("trend", "趋势", "管道趋势"),
+    "payments": ("payments", "payment", "pay", "cash", "回款"),
 }
 TREND_WEEKS = 12
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
@@ -244,6 +245,9 @@ def _forecast(s: Sheet) -> Upload:
     main = metrics.forecast(s.session, config, s.workspace_id, period, _target(period, config))
     months = metrics.forecast_by_month(s.session, config, s.workspace_id, period.first, FORECAST_MONTHS, config.tz)
     s.page.section("\n".join([t(lang, "dg_forecast"), forecast_line(main, period_label(period, lang), config, lang)]))
+    expected_cash = cash.expected(s.session, s.workspace_id, period)
+    if expected_cash:  # 回款 beside the wins: what the plans say comes in
+        s.page.section(t(lang, "rp_cash_expected", amount=fmt_total(expected_cash, config, lang)))
     s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, f"{f.period.first:%Y-%m}", config, lang) for f in months)]))
     # one decision for the three series: converted together, or each currency a panel of its own
     panels = _panels([part for f in months for part in (f.won, f.committed, f.weighted)], config)
@@ -255,6 +259,29 @@ def _forecast(s: Sheet) -> Upload:
     chart_title = t(lang, "rp_by_month").strip("*")
     month_names = [f"{f.period.first:%Y-%m}" for f in months]
     return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, month_names, bars, labels, lang))
+
+
+def _payments(s: Sheet) -> None:
+    """回款 over the period: planned (falling due), received and overdue, by month and by rep."""
+    config, lang = s.config, s.lang
+    months, reps = cash.collections(s.session, s.workspace_id, s.period, s.today)
+
+    def line(r: cash.CashRow, label: str) -> str:
+        return t(
+            lang,
+            "rp_cash_line",
+            label=label,
+            planned=fmt_total(r.planned, config, lang),
+            received=fmt_total(r.received, config, lang),
+            overdue=fmt_total(r.overdue, config, lang),
+        )
+
+    if not months:
+        s.page.section(t(lang, "rp_cash_none"))
+        return
+    s.page.section("\n".join([t(lang, "rp_cash_total"), line(cash.totals(months), period_label(s.period, lang))]))
+    s.page.section("\n".join([t(lang, "rp_by_month"), *(line(r, r.label) for r in months)]))
+    s.page.section("\n".join([t(lang, "rp_cash_by_rep"), *(line(r, f"<@{r.label}>") for r in reps)]))
 
 
 def _reps(s: Sheet) -> None:
@@ -293,7 +320,7 @@ def _cycle(s: Sheet) -> None:
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
-BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle}
+BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle, "payments": _payments}
 
 
 WORDS = {
