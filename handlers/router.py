@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import alerts, deals, payments, qualify, reports, risks, team
+from handlers import accounts, alerts, deals, payments, qualify, reports, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -47,6 +47,8 @@ ALIASES_OF = {
     "pool": ("pool", "公海"),
     "claim": ("claim", "认领"),
     "pay": ("pay", "payment", "payments", "回款"),
+    "followon": ("followon", "follow-on", "追加", "二次商机"),
+    "account": ("account", "customer", "客户"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -58,6 +60,7 @@ SUBCOMMANDS = {
     **reports.SUBCOMMANDS,
     **team.SUBCOMMANDS,
     **payments.SUBCOMMANDS,
+    **accounts.SUBCOMMANDS,
 }
 
 

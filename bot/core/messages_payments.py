@@ -1,4 +1,5 @@
-"""The sentences of 回款 (payment plans and payments), in Chinese and English."""
+"""The sentences of 回款 (payment plans and payments) and of 二次商机 (follow-on deals and the
+account page), in Chinese and English."""
 
 PAYMENT_MESSAGES: dict[str, tuple[str, str]] = {
     "pay_not_allowed": (
@@ -53,4 +54,25 @@ PAYMENT_MESSAGES: dict[str, tuple[str, str]] = {
     "dg_cash": ("*回款*：本周到期 {due} · 已逾期 {overdue}", "*Payments*: due this week {due} · overdue {overdue}"),
     "dg_cash_overdue_item": ("• 🔴 #{number} {title} · {day} 到期 · 待收 {amount}", "• 🔴 #{number} {title} · due {day} · {amount} to come"),
     "dg_cash_due_item": ("• ⏳ #{number} {title} · {day} 到期 · 待收 {amount}", "• ⏳ #{number} {title} · due {day} · {amount} to come"),
+    "followon_not_won": ("#{number} 还没有赢单：二次商机要从赢单的商机开始。", "#{number} isn't won: a follow-on deal grows from a won one."),
+    "followon_usage": (
+        "用法：`/opp 追加 42 二期扩容 30万`（标题，金额可选）",
+        "Usage: `/opp followon 42 Phase 2 expansion 300k` (a title, and an amount if you have one)",
+    ),
+    "followon_created": ("已创建二次商机 #{number} {title}（来自 #{won}）。", "Created follow-on deal #{number} {title} (from #{won})."),
+    "revisit": (
+        "#{number} {title} 赢单已 {days} 天：回访 {account}，看看有没有二次商机？有的话用 `/opp 追加 {number} <标题> [金额]` 记下来。",
+        "It's been {days} days since #{number} {title} was won: time to go back to {account} for a follow-on? "
+        "`/opp followon {number} <title> [amount]` records one.",
+    ),
+    "account_usage": ("用法：`/opp 客户 <客户名称>`", "Usage: `/opp account <account name>`"),
+    "account_unknown": ("没有客户「{value}」的商机。", "No deals with the account “{value}”."),
+    "account_title": ("客户：{name}（{total} 个商机）", "Account: {name} ({total} deals)"),
+    "account_facts": (
+        "赢单 {won} · 进行中 {open} 个 {pipeline} · 已回款 {received} · 待回款 {outstanding} · 二次商机 {followons} 个（赢单 {followon_won}）",
+        "Won {won} · open {open} ({pipeline}) · received {received} · to collect {outstanding} · follow-ons {followons} (won {followon_won})",
+    ),
+    "account_deal": ("• #{number} {title} · {status} · {amount}", "• #{number} {title} · {status} · {amount}"),
+    "account_followon": ("二次商机", "follow-on"),
+    "account_lesson": ("#{number} 的经验：{lesson}", "lesson from #{number}: {lesson}"),
 }

@@ -28,7 +28,7 @@ from slack_sdk import WebClient
 from bot.core.runtime import Runtime
 from bot.observability import observe_job
 from bot.reporting import digests as digest
-from bot.worker.jobs import assignments, daily_bundles, due_reminders, forget_requests, refresh_probabilities, scan_all, send_outbox
+from bot.worker.jobs import assignments, daily_bundles, due_reminders, forget_requests, refresh_probabilities, revisits, scan_all, send_outbox
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class Worker:
         sched.add_job("bot.worker:job_scan", "interval", minutes=5, id="scan", **common)
         sched.add_job("bot.worker:job_bundles", "interval", minutes=10, id="daily_bundles", **common)
         sched.add_job("bot.worker:job_assignments", "interval", minutes=5, id="assignments", **common)
+        sched.add_job("bot.worker:job_revisits", "interval", minutes=30, id="revisits", **common)
         sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
         sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
@@ -119,6 +120,10 @@ def job_bundles() -> None:
 
 def job_assignments() -> None:
     _WORKER.run_job("assignments", assignments)
+
+
+def job_revisits() -> None:
+    _WORKER.run_job("revisits", revisits)
 
 
 def job_digests() -> None:

@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.alerts import scan as watch
+from bot.blocks.accounts import revisit_message
 from bot.blocks.alerts import reminder_message
 from bot.core.runtime import Runtime
-from bot.deals import winprob
+from bot.deals import followons, winprob
 from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
 from bot.reporting import digests as digest
@@ -104,11 +105,37 @@ def forget_requests(rt: Runtime, client: WebClient | None, now: datetime) -> int
         return requests.forget_before(session, now - REQUEST_MEMORY)
 
 
+def revisits(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Remind won deals' owners, once, to go back for a follow-on (二次商机), in working hours."""
+    if not rt.config.alerts.working_time(now.astimezone(rt.config.tz)):
+        return 0
+    count = 0
+    with rt.sessions() as session:
+        ids = watch.workspaces(session)
+    for workspace_id in ids:
+        with rt.transaction() as session:
+            for opp in followons.due_revisits(session, rt.config, workspace_id, now):
+                lang = language_of(opp.owner, rt.config)
+                reply = revisit_message(opp.number, opp.title, opp.account, rt.config.after.revisit_days, lang)
+                enqueue(
+                    session,
+                    workspace_id=workspace_id,
+                    key=f"{followons.REVISIT_KEY}{opp.id}",
+                    kind="revisit",
+                    channel=opp.owner.slack_user_id,
+                    reply=reply,
+                    now=now,
+                )
+                count += 1
+    return count
+
+
 def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
     assignments(rt, client, now)
     scan_all(rt, client, now)
     due_reminders(rt, client, now)
+    revisits(rt, client, now)
     daily_bundles(rt, client, now)
     digest.send_due_digests(rt, now)
     send_outbox(rt, client, now)
