@@ -16,9 +16,11 @@ HELP = {
 • `/opp 评估 42 预算:已批准 需求:紧迫` 资格评估（BANT 等，评分 0-100，决定 A/B/C 评级和跟进频率）
 • `/opp 评级 42 A` 经理固定评级（`自动` 恢复）· `/opp 概率 42 60%` 手动赢单概率（`清除` 恢复）· `/opp 标签 42 +高意向 -易流失`
 • `/opp 风险 42 竞争对手 对方报价更低` 标记风险（`/opp 风险 42 解除 竞争对手` 解除）· `/opp 提醒 42 明天上午10点 给CFO打电话` 定时提醒 · `/opp 提醒设置 私信|汇总|频道|静音 3天` 我的商机提醒怎么收
+• `/opp 回款 42 计划 30% 2026-12-31, 70% 2027-03-31` 回款计划 · `/opp 回款 42 收到 15万 [日期]` 记录到账 · `/opp 回款 42` 查看
+• `/opp 追加 42 二期扩容 30万` 从赢单商机创建二次商机 · `/opp 客户 苏州恒通` 客户的全部商机、回款和经验
 • `/opp 团队` 团队 · `/opp 团队 负载` 负载 · `/opp 谁负责 42` 谁负责 · `/opp 分配 42 @li` 分配 · `/opp 转交 42 @li` 转交 · `/opp 公海` 公海 · `/opp 认领 42` 认领
-• `/opp 报表 漏斗|预测|人员|输单|周期|趋势 [本月|上季度|2017年|2017年第二季度|2017年6月|2017-06-01..2017-06-30]` 报表 · `/opp 导出 [筛选]` 导出 CSV · `/opp 早报 开|关` 早报
-中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 合并 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+• `/opp 报表 漏斗|预测|人员|输单|周期|趋势|回款 [本月|上季度|2017年|2017年第二季度|2017年6月|2017-06-01..2017-06-30]` 报表 · `/opp 导出 [筛选]` 导出 CSV · `/opp 早报 开|关` 早报
+中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -36,9 +38,11 @@ HELP = {
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`
 • `/opp list due` deals due for a touch · `/opp list grade:A`
 • `/opp risk 42 competitor [note]` flag a risk (`/opp risk 42 clear competitor` clears it) · `/opp remind 42 tomorrow 10am call the CFO` a reminder · `/opp alerts dm|bundle|channel|mute 3d` how I hear about my deals
+• `/opp pay 42 plan 30% 2026-12-31, 70% 2027-03-31` a payment plan · `/opp pay 42 received 150k [date]` money in · `/opp pay 42` where it stands
+• `/opp followon 42 Phase 2 300k` a follow-on deal from a won one · `/opp account Acme` an account's deals, payments and lessons
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
-• `/opp report funnel|forecast|reps|losses|cycle|trend [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
-Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+• `/opp report funnel|forecast|reps|losses|cycle|trend|payments [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
+Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }
