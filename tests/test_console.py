@@ -21,7 +21,7 @@ from bot.console.text import render_blocks
 from bot.core.config import Settings
 from bot.demo.pipeline import SAMPLES
 from store.db import make_engine, make_sessions
-from store.models import Activity, Event, Opportunity
+from store.models import Activity, Event, Opportunity, PaymentMilestone
 from tests.conftest import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +232,28 @@ def test_demo_twice_seeds_once(env, console, clock):
     assert any(o.next_step_due and o.next_step_due < today for o in rows if o.status == "open")
     with env() as s:
         kinds = set(s.scalars(select(Event.kind)))
-    assert {"created", "stage", "activity", "status"} <= kinds  # made through the services
+    assert {"created", "stage", "activity", "status", "payment_plan", "payment"} <= kinds  # made through the services
+
+
+def test_the_demos_won_deals_have_payment_plans_and_the_console_shows_them(env, console):
+    """Each won sample has a plan (30% a week after the win, the rest in two months); the first
+    payment of the one won longest ago came in; `/opp pay N` shows it in the console."""
+    console(demo=True)
+    won = [o for o in deals(env) if o.status == "won"]
+    assert won
+    with env() as s:
+        plans = {
+            o.number: [
+                (m.share, m.paid_on is not None)
+                for m in s.scalars(select(PaymentMilestone).where(PaymentMilestone.opportunity_id == o.id).order_by(PaymentMilestone.position))
+            ]
+            for o in won
+        }
+    assert all([share for share, _ in plan] == [Decimal("0.3000"), Decimal("0.7000")] for plan in plans.values()), plans
+    assert any(plan[0][1] for plan in plans.values())  # a first payment came in
+    first = min(won, key=lambda o: o.closed_at)
+    out = console(f"/opp pay {first.number}")
+    assert "✅" in out and "payments" in out
 
 
 def test_mention_makes_bob_the_owner_and_text_is_escaped(env, console):

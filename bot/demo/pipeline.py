@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from bot.core.clock import FixedClock
 from bot.core.config import Config
 from bot.core.money import parse_amount
 from bot.core.runtime import Runtime
-from bot.deals import opportunities
+from bot.deals import opportunities, payments
 from bot.deals.opportunities import DealInput
+from bot.deals.payments import PlannedPart
 from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
 from store.queries import DealFilter, search_deals
+
+FIRST_PAYMENT_DAYS = 7  # a won sample's first payment falls due a week after the win
 
 # How the cast looks in Slack: (locale, real name). Anyone else is an English speaker.
 PEOPLE = {
@@ -414,13 +418,29 @@ def _steps(sample: Sample, stages: list[str], target: int, at: Callable[[float, 
         steps.append((at(days_ago, 15), 2, ("log", kind, text, sample.next_step if last else None)))
     if sample.outcome:
         steps.append((at(sample.closed, 17), 3, ("close", *sample.outcome)))
+        if sample.outcome[0] == "won" and sample.closed > FIRST_PAYMENT_DAYS:  # the first 30% came in a day early
+            steps.append((at(sample.closed - FIRST_PAYMENT_DAYS + 1, 10), 4, ("paid",)))
     steps.sort(key=lambda s: (s[0], s[1]))
     return steps
 
 
 def _replay(session, config: Config, actor: Actor, number: int, step: tuple, clock: FixedClock, today: date) -> None:
     """One step of ``_steps`` through the deal services: a stage move, a logged note or the close."""
-    if step[0] == "move":
+    if step[0] == "paid":
+        standing = payments.show(session, actor=actor, number=number, config=config, now=clock.now())
+        first = standing.milestones[0]
+        payments.receive(
+            session,
+            actor=actor,
+            number=number,
+            amount=first.amount,
+            currency=first.currency,
+            day=clock.now().astimezone(config.tz).date(),
+            note=None,
+            config=config,
+            now=clock.now(),
+        )
+    elif step[0] == "move":
         opportunities.move_stage(session, actor=actor, number=number, stage=step[1], config=config, clock=clock)
     elif step[0] == "log":
         _, kind, text, next_step = step
@@ -435,3 +455,10 @@ def _replay(session, config: Config, actor: Actor, number: int, step: tuple, clo
         keys = [r.key for r in reasons]
         reason = reason if reason in keys else (keys[-1] if keys and not won else None)
         opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, config=config, clock=clock)
+        if won:  # 回款: 30% a week after the win, the rest in two months
+            closed = clock.now().astimezone(config.tz).date()
+            plan = [
+                PlannedPart(closed + timedelta(days=FIRST_PAYMENT_DAYS), share=Decimal("0.3")),
+                PlannedPart(closed + timedelta(days=60), share=Decimal("0.7")),
+            ]
+            payments.plan(session, actor=actor, number=number, parts=plan, config=config, now=clock.now())
