@@ -19,7 +19,7 @@ from bot.demo.generated import generate, insert_all
 from bot.reporting import metrics
 from tests.conftest import NOW, SHANGHAI
 from tests.test_digest import expected_stage_days
-from tests.test_report_periods import add_deal, add_pipeline, at, build_history
+from tests.test_report_periods import add_deal, add_pipeline, at, build_history, move
 
 Q2 = quarter_of(date(2017, 4, 1), SHANGHAI)
 MAY = month_of(date(2017, 5, 1), SHANGHAI)
@@ -248,3 +248,31 @@ def test_the_reps_report_of_a_past_period_counts_the_deals_each_rep_won_in_it(sl
     lang = "zh" if who == "li" else "en"
     expected = rep_lines(g, rt.config, lang, period)
     assert section(slack.command(who, command), expected[0]) == "\n".join(expected)
+
+
+def test_the_pipeline_at_a_moment_is_the_workspaces_and_the_owners_asked_for(rt):
+    """Deals of another workspace never count, and with owners given only theirs do: two reps'
+    deals open at 2017 Q2's end, one in another workspace too. A deal's first stage change after
+    the end is the earliest in time, whatever order the changes were written in (a merge moves
+    another deal's history over); a stage since taken out of config.toml is still shown, weighted 0."""
+    from sqlalchemy import insert as sql_insert
+
+    from store.models import Opportunity, Workspace
+
+    g = generate(rt.config, workspace_id=TEAM_ID, now=NOW, reps=3, deals=0, activities=0)
+    mine = add_deal(g, created=at(2017, 4, 1), owner=1, stage="proposal")
+    theirs = add_deal(g, created=at(2017, 4, 2), owner=2, stage="proposal")
+    moved = add_deal(g, created=at(2017, 4, 3), owner=1, stage="contract")
+    move(g, moved, at(2017, 9, 1), "negotiation", "contract")  # written first, happened second
+    move(g, moved, at(2017, 8, 1), "needs", "negotiation")
+    retired = add_deal(g, created=at(2017, 4, 4), owner=1, stage="retired")
+    with rt.sessions.begin() as session:
+        insert_all(session.connection(), g, workspace_id=TEAM_ID, now=NOW)
+        session.execute(sql_insert(Workspace), [{"id": "T0OTHER", "next_number": 2, "created_at": NOW}])
+        session.execute(sql_insert(Opportunity), [{**mine, "id": 99, "workspace_id": "T0OTHER", "number": 1}])
+    with rt.sessions() as session:
+        every = {r.stage: r.count for r in metrics.pipeline(session, rt.config, TEAM_ID, at=Q2.end) if r.count}
+        one = {r.stage: r.count for r in metrics.pipeline(session, rt.config, TEAM_ID, (theirs["owner_id"],), at=Q2.end) if r.count}
+        weights = {r.stage: r.weighted for r in metrics.pipeline(session, rt.config, TEAM_ID, at=Q2.end) if r.count}
+    assert (every, one) == ({"proposal": 2, "needs": 1, "retired": 1}, {"proposal": 1})
+    assert weights["retired"] == {} and retired["amount"]
