@@ -260,7 +260,7 @@ def test_marking_lost_from_an_alert_with_a_reason_that_is_not_configured_is_refu
 # --- report periods -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("period", ["0000-01", "0001-01", "9999-12", "2000-01", "2100-06"])
+@pytest.mark.parametrize("period", ["0000-01", "0001-01", "9999-12", "1979-12", "2100-06"])
 def test_a_report_month_out_of_reach_is_refused_with_an_example(slack, caplog, period):
     answer = slack.command("alice", f"report funnel {period}")
     assert answer.status == 200
@@ -278,11 +278,12 @@ def test_a_month_that_does_not_exist_cannot_be_read(slack, caplog, period):
     assert errors_logged(caplog) == []
 
 
-def test_a_month_within_ten_years_is_reported(slack):
+def test_a_month_from_1980_to_ten_years_ahead_is_reported(slack):
+    assert "Funnel · 1980-01" in slack.command("alice", "report funnel 1980-01").text
     assert "Funnel · 2016-11" in slack.command("alice", "report funnel 2016-11").text
     assert "Funnel · 2036-11" in slack.command("alice", "report funnel 2036-11").text
     assert "“2036-12” is out of reach" in slack.command("alice", "report funnel 2036-12").text
-    assert "「0000-01」超出范围：报表只看今天前后十年内的月份，例如 `2026-11`。" in slack.command("li", "报表 漏斗 0000-01").text
+    assert "「0000-01」超出范围：报表看 1980 年以来、到今天往后十年内的月份，例如 `2026-11`。" in slack.command("li", "报表 漏斗 0000-01").text
 
 
 # --- NUL bytes and bidi controls in what people type ------------------------------------------------
