@@ -11,8 +11,6 @@ a new condition starts a new episode, and a new message."""
 
 from __future__ import annotations
 
-import json
-import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -22,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.alerts import AlertView, alert_message, bundle_message
 from bot.core.config import Config
 from bot.delivery import outbox
-from bot.team.members import language_of
+from bot.team.members import language_of, reader_language
 from store.models import Alert, Event, Member, Opportunity, OutboxMessage, Risk
 
 ORDER = ("risk", "close_passed", "next_step_overdue", "follow_up", "stalled")
@@ -203,31 +201,13 @@ def first_post(session: Session, opportunity_id: int, channel: str) -> int | Non
     )
 
 
-def _reader_language(session: Session, config: Config, workspace_id: str, channel: str) -> str:
-    if channel[:1] in ("U", "W"):
-        member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == channel)).first()
-        return language_of(member, config) if member else config.language
-    return config.language
-
-
 def update_messages(session: Session, config: Config, opp: Opportunity, now: datetime, *, tag: str, originals=None) -> int:
     """Queue a chat.update of every message of the deal's episode (DMs, channel post) to show it as it now reads."""
     originals = episode_messages(session, opp.id, now, include_now=True) if originals is None else originals
-    stamp = int(now.timestamp() * 1000)
     for original in originals:
-        lang = _reader_language(session, config, opp.workspace_id, original.channel)
+        lang = reader_language(session, config, opp.workspace_id, original.channel)
         reply = alert_message(deal_view(session, config, opp, lang), config, lang)
-        digest = zlib.crc32(json.dumps([reply.text, reply.blocks], sort_keys=True, default=str).encode())  # the same update once
-        outbox.enqueue(
-            session,
-            workspace_id=opp.workspace_id,
-            key=f"update:{original.id}:{tag}:{stamp}:{digest:08x}",
-            kind="alert_update",
-            channel=original.channel,
-            reply=reply,
-            now=now,
-            update_of=original.id,
-        )
+        outbox.enqueue_update(session, original, reply, kind="alert_update", tag=tag, now=now)  # the same update once
     return len(originals)
 
 
@@ -393,7 +373,7 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
 def send_bundled(session: Session, config: Config, workspace_id: str, bundled: dict[str, list[int]], now: datetime) -> int:
     """One DM per person of ``plan``'s bundled: their deals of this scan, most pressing first."""
     for channel, oids in sorted(bundled.items()):
-        lang = _reader_language(session, config, workspace_id, channel)
+        lang = reader_language(session, config, workspace_id, channel)
         views = [deal_view(session, config, session.get(Opportunity, oid)) for oid in oids]  # no action lines in a bundle
         outbox.enqueue(
             session,

@@ -5,6 +5,7 @@ Pure data; bot.core.i18n looks the texts up and fills them in."""
 from __future__ import annotations
 
 from bot.core.messages_deals import DUPLICATE_MESSAGES
+from bot.core.messages_handover import HANDOVER_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -461,4 +462,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hm_brief_off": ("关闭早报", "Turn off morning brief"),
     **TEAM_MESSAGES,
     **DUPLICATE_MESSAGES,
+    **HANDOVER_MESSAGES,
 }
