@@ -21,9 +21,9 @@ from bot.blocks.alerts import AlertView, alert_message, bundle_message
 from bot.core.config import Config
 from bot.delivery import outbox
 from bot.team.members import language_of, reader_language
-from store.models import Alert, Event, Member, Opportunity, OutboxMessage, Risk
+from store.models import Alert, Event, Handover, Member, Opportunity, OutboxMessage, Risk
 
-ORDER = ("risk", "close_passed", "next_step_overdue", "follow_up", "stalled")
+ORDER = ("risk", "close_passed", "next_step_overdue", "follow_up", "stalled", "handover_stalled")
 URGENT = {"risk", "close_passed", "next_step_overdue", "follow_up"}  # at risk or overdue
 CAUSED_BY_FIELD = {"next_step_overdue": "next_step_due", "close_passed": "expected_close"}
 
@@ -124,6 +124,10 @@ def why(session: Session, config: Config, alert: Alert, opp: Opportunity) -> dic
     if alert.condition == "close_passed":
         due = opp.expected_close or today
         return {"due": due, "days": max(0, (today - due).days)}
+    if alert.condition == "handover_stalled":
+        handover = session.scalars(select(Handover).where(Handover.opportunity_id == opp.id)).one()
+        left = tuple(step.key for step in config.after.handover_steps if step.key not in handover.checklist)
+        return {"days": max(0, (now - handover.progress_at).days), "limit": config.after.handover_stall_days, "steps": left, "number": opp.number}
     risks = session.execute(select(Risk.kind, Risk.note).where(Risk.opportunity_id == opp.id, Risk.cleared_at.is_(None)).order_by(Risk.id)).all()
     return {"risks": tuple((kind, note) for kind, note in risks)}
 
@@ -147,17 +151,37 @@ def caused_by(session: Session, member_id: int, opportunity_id: int, condition: 
 def routes(session: Session, config: Config, opp: Opportunity, conditions: dict[str, datetime | None], now: datetime) -> list[tuple[str, str, str]]:
     """Who hears about new conditions on a deal: [(target, channel or user id, language)]. The owner
     by DM (unless muted, bundled daily or channel-only, or every new condition is their own doing);
-    the alerts channel for big or grade-A deals (unless the owner chose DM-only)."""
+    for a stalled handover, its delivery owner by DM too (on the same terms); the alerts channel
+    for big or grade-A deals (unless the owner chose DM-only), but not about a handover: that is
+    the owner's and the delivery owner's business."""
     owner = opp.owner
     out = []
-    muted = owner.muted_until is not None and owner.muted_until > now
     mine = all(caused_by(session, owner.id, opp.id, c, since) for c, since in conditions.items())
-    if not muted and owner.alert_mode not in ("bundle", "channel") and not mine:
+    if _hears_by_dm(owner, now) and not mine:
         out.append(("dm", owner.slack_user_id, language_of(owner, config)))
+    delivery = delivery_owner(session, opp.id) if "handover_stalled" in conditions else None
+    if delivery is not None and delivery.id != owner.id and _hears_by_dm(delivery, now):
+        out.append(("delivery", delivery.slack_user_id, language_of(delivery, config)))
     channel = config.channels.get("alerts")
-    if channel and owner.alert_mode != "dm_only" and (big(config, opp) or (opp.grade or "C") in config.alerts.channel_grades):
+    if (
+        channel
+        and owner.alert_mode != "dm_only"
+        and "handover_stalled" not in conditions
+        and (big(config, opp) or (opp.grade or "C") in config.alerts.channel_grades)
+    ):
         out.append(("channel", channel, config.language))
     return out
+
+
+def _hears_by_dm(member: Member, now: datetime) -> bool:
+    """Whether ``member`` takes alert DMs now: not muted, and not on the daily bundle or channel only."""
+    muted = member.muted_until is not None and member.muted_until > now
+    return not muted and member.alert_mode not in ("bundle", "channel")
+
+
+def delivery_owner(session: Session, opportunity_id: int) -> Member | None:
+    """Who delivers the won deal (its handover's delivery owner), if anyone."""
+    return session.scalar(select(Member).join(Handover, Handover.delivery_owner_id == Member.id).where(Handover.opportunity_id == opportunity_id))
 
 
 def episode_start(session: Session, opportunity_id: int, now: datetime, *, include_now: bool = False) -> datetime | None:
@@ -258,7 +282,7 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
             channel=channel,
             reply=alert_message(deal_view(session, config, opp, lang), config, lang),
             now=now,
-            thread_of=None if target == "dm" else first_post(session, opp.id, channel),
+            thread_of=first_post(session, opp.id, channel) if target == "channel" else None,
         )
         for alert in alerts:
             alert.outbox_id = alert.outbox_id or message.id

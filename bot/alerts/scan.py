@@ -8,7 +8,9 @@ only the matching rows):
 - ``next_step_overdue``: the next step's due date has passed (team timezone);
 - ``close_passed``: the expected close date has passed while the deal is open;
 - ``risk``: a risk flag (``/opp risk``, or 客户沉默 which the scan flags itself first:
-  bot.deals.risk_watch) is open.
+  bot.deals.risk_watch) is open;
+- ``handover_stalled``: a won deal's handover to delivery is not yet accepted and nothing was
+  ticked on it for ``[handover] stall_days`` (bot.deals.handover); its delivery owner hears too.
 
 ``scan`` opens an Alert per new (deal, condition) — at most one open, a partial unique index says
 so — and clears alerts whose condition went away, in the caller's transaction, queuing the Slack
@@ -37,11 +39,11 @@ from bot.alerts.notices import bundle, team_time
 from bot.alerts.preview import preview
 from bot.core.config import Config
 from bot.deals import risk_watch
-from store.models import Alert, Opportunity, Risk, Workspace
+from store.models import Alert, Handover, Opportunity, Risk, Workspace
 
 __all__ = ["CONDITIONS", "Finding", "ScanResult", "bundle", "detect", "scan", "team_time", "workspaces"]
 
-CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk")
+CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk", "handover_stalled")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,15 @@ def detect(session: Session, *, config: Config, workspace_id: str, now: datetime
     )
     for oid, since in session.execute(risks):
         found.append(Finding(oid, "risk", since))
+
+    stall = timedelta(days=config.after.handover_stall_days)
+    handovers = (
+        select(Handover.opportunity_id, Handover.progress_at)
+        .join(Opportunity, Opportunity.id == Handover.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id, Opportunity.status == "won", Handover.accepted_on.is_(None), Handover.progress_at < now - stall)
+    )
+    for oid, progress in session.execute(handovers):
+        found.append(Finding(oid, "handover_stalled", progress + stall))
     return found
 
 

@@ -76,6 +76,11 @@ HANDOVER_MESSAGES: dict[str, tuple[str, str]] = {
     "ev_handover_changed": ("把交接的{field}从 {old} 改为 {new}", "changed the handover's {field} from {old} to {new}"),
     "ev_handover_step": ("勾选了交接清单的「{step}」", "ticked the handover step “{step}”"),
     "ev_handover_accepted": ("记录客户验收（{new}），交接完成", "recorded the customer's acceptance on {new}, closing the handover"),
+    "cond_handover_stalled": ("交接停滞", "Handover stalled"),
+    "why_handover_stalled": (
+        "交接 {days} 天没有进展（最多 {limit} 天）；未完成：{steps} — `/opp 交接 {number}`",
+        "no progress on the handover for {days} days ({limit} allowed); still to do: {steps} — `/opp handover {number}`",
+    ),
     # --- a stage's key actions (bot.deals.playbook, the deal card, `/opp who`) ---
     "card_playbook": ("*{stage}的关键动作*（{done}/{total}）", "*Key actions in {stage}* ({done} of {total})"),
     "who_playbook": ("{stage}的关键动作（由{role}负责）：", "Key actions in {stage} (the {role}'s):"),
