@@ -3,6 +3,7 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
 
     router   /opp: which subcommand, and the answer (reply, modal, file after the answer)
     deals    /opp new show edit list find move log won lost history; card buttons; deal forms
+    handover /opp handover; the handover form (also after /opp won); a handover message's buttons
     qualify  /opp qualify grade prob tag
     risks    /opp risk remind; the card's Flag-risk menu
     team     /opp team who assign reassign pool claim; offer and pool buttons; decline form
@@ -14,7 +15,7 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
 
 from slack_bolt import App
 
-from handlers import alerts, deals, home, replays, reports, router, team
+from handlers import alerts, deals, handover, home, replays, reports, router, team
 from handlers.errors import on_error
 
 
@@ -22,6 +23,7 @@ def register_listeners(app: App) -> None:
     app.middleware(replays.guard)  # after the app's own middleware: the signature checked, the actor known
     router.register(app)
     deals.register(app)
+    handover.register(app)
     team.register(app)
     alerts.register(app)
     reports.register(app)

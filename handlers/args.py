@@ -24,9 +24,11 @@ NUMBER = re.compile(r"^[#＃]?(\d{1,9})$")
 
 @dataclass(frozen=True)
 class Modal:
-    """Open this view (needs the request's trigger_id)."""
+    """Open this view (needs the request's trigger_id); ``reply``, when given, is shown too (the
+    win that opened the handover form)."""
 
     view: dict
+    reply: Reply | None = None
 
 
 @dataclass

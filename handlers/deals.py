@@ -1,5 +1,6 @@
 """Deals in Slack: `/opp new show edit list find move log won lost history`, the buttons and menus
-on a deal card (move, open, log, edit, history, flag a risk) and the deal and log-activity forms.
+on a deal card (move, open, log, edit, history, flag a risk, tick a key action) and the deal and
+log-activity forms; a win opens the handover form (handlers.handover).
 Each listener reads what Slack sent, calls one deal service and answers with a card."""
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from bot.blocks import forms
 from bot.blocks.deals import deal_list, duplicate_choice, history
 from bot.blocks.errors import error_text
 from bot.blocks.forms import DUPLICATE_OK
-from bot.blocks.ids import Action, Form
+from bot.blocks.ids import PLAYBOOK_TICK, Action, Form
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput, UserError
 from bot.core.i18n import field_label, t
 from bot.core.runtime import Runtime
 from bot.core.text import clean
-from bot.deals import merging, opportunities
+from bot.deals import merging, opportunities, playbook
 from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
+from handlers import handover
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
 from handlers.forms import form_ticked, read_deal_form, read_log_form, read_meta, values_of
@@ -154,6 +156,12 @@ def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
     return card(req, view, t(req.lang, "lost", number=number, reason=reason_name))
 
 
+def cmd_won(req: Request, rest: str) -> Reply | Modal:
+    """`/opp won 42`: the deal is marked won, then its handover form opens with the win said."""
+    reply = cmd_close(req, rest, won=True)
+    return handover.form_after_win(req, parse_number(rest, "won")[0], reply)
+
+
 def cmd_history(req: Request, rest: str) -> Reply:
     number, _ = parse_number(rest, "history")
     return deal_history(req, number)
@@ -196,7 +204,7 @@ SUBCOMMANDS = {
     "find": cmd_find,
     "move": cmd_move,
     "log": cmd_log,
-    "won": lambda req, rest: cmd_close(req, rest, won=True),
+    "won": cmd_won,
     "lost": lambda req, rest: cmd_close(req, rest, won=False),
     "history": cmd_history,
     "merge": cmd_merge,
@@ -215,6 +223,20 @@ def on_move(ack: Ack, action: dict, body: dict, context: BoltContext, respond: R
     if req.rt.config.find_stage(stage) is None:
         raise BadInput("unknown_stage", value=clip(stage, QUOTE_LIMIT))
     respond(replace_original=True, **move(req, value_number(number), stage).payload())
+
+
+def on_playbook(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
+    """A key action ticked on the card ("<number>:<stage>:<action>"): the card is replaced by the
+    ticked one; a refusal is said to the clicker alone and the card stays."""
+    ack()
+    number, _, rest = str(action.get("value") or "").partition(":")
+    stage, _, key = rest.partition(":")
+    req = request_of(context, body)
+    with req.rt.transaction() as session:
+        opp, step = playbook.tick(session, actor=req.actor, number=value_number(number), stage=stage, action=key, config=req.rt.config, now=req.rt.clock.now())
+        view = deal_view(opp)
+    headline = t(req.lang, "playbook_ticked", number=view.number, action=step.name(req.lang))
+    respond(replace_original=True, **card(req, view, headline).payload())
 
 
 def on_open(ack: Ack, action: dict, body: dict, context: BoltContext, respond: Respond) -> None:
@@ -337,6 +359,7 @@ def register(app: App) -> None:
     app.action(Action.DEAL_EDIT)(on_edit)
     app.action(Action.DEAL_LOG)(on_log)
     app.action(Action.DEAL_RISK)(on_risk)
+    app.action(PLAYBOOK_TICK)(on_playbook)
     app.view(Form.NEW_DEAL)(on_deal_form)
     app.view(Form.EDIT_DEAL)(on_deal_form)
     app.view(Form.LOG_ACTIVITY)(on_log_form)

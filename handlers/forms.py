@@ -1,6 +1,6 @@
 """Reading a submitted form back: the deal form's values (with the fields that could not be read,
-for inline errors), the log-activity form, the decline form, and what each form carried in its
-private_metadata. Text comes back cleaned (bot.core.text); a picked date must be a real date
+for inline errors), the log-activity form, the decline form, the handover form, and what each
+form carried in its private_metadata. Text comes back cleaned (bot.core.text); a picked date must be a real date
 within reach of today (bot.core.dates), else it is an inline error, never silently dropped."""
 
 from __future__ import annotations
@@ -71,14 +71,28 @@ def read_deal_form(values: dict, *, config: Config, today: date) -> tuple[DealIn
             errors[name] = (error.key, error.params)
     tags = _value(values, "tags") or ""
     deal.tags = [tag.strip() for tag in tags.replace("，", ",").split(",") if tag.strip()]
-    owner = (values.get("owner") or {}).get("owner", {}).get("selected_user")
-    if owner is not None and not (isinstance(owner, str) and USER_ID.fullmatch(owner)):
-        errors["owner"] = ("bad_user", {"value": clip(str(owner), 40)})
+    try:
+        owner = _user(values, "owner")
+    except BadInput as error:
+        errors["owner"] = (error.key, error.params)
         owner = None
     answers = {c.key: _selected(values, f"q_{c.key}") for c in config.qualification.criteria}
     deal.qualification = {key: choice for key, choice in answers.items() if choice}
     deal.strategic = form_ticked(values, "strategic")
     return deal, errors, owner
+
+
+def read_handover_form(values: dict) -> tuple[str | None, dict[str, str]]:
+    """A handover form's delivery owner (a Slack user id; None when left empty) and its texts."""
+    return _user(values, "delivery_owner"), {name: (_value(values, name) or "").strip() for name in ("scope", "key_dates", "notes")}
+
+
+def _user(values: dict, name: str) -> str | None:
+    """The person picked in the users menu ``name`` (None: nobody); anything but a user id is refused."""
+    user = (values.get(name) or {}).get(name, {}).get("selected_user")
+    if user is not None and not (isinstance(user, str) and USER_ID.fullmatch(user)):
+        raise BadInput("bad_user", field=name, value=clip(str(user), 40))
+    return user
 
 
 def form_ticked(values: dict, name: str) -> bool:

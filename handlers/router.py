@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import accounts, alerts, deals, payments, qualify, reports, risks, team
+from handlers import accounts, alerts, deals, handover, payments, qualify, reports, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -49,6 +49,7 @@ ALIASES_OF = {
     "pay": ("pay", "payment", "payments", "回款"),
     "followon": ("followon", "follow-on", "追加", "二次商机"),
     "account": ("account", "customer", "客户"),
+    "handover": ("handover", "交接"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -61,6 +62,7 @@ SUBCOMMANDS = {
     **team.SUBCOMMANDS,
     **payments.SUBCOMMANDS,
     **accounts.SUBCOMMANDS,
+    **handover.SUBCOMMANDS,
 }
 
 
@@ -85,7 +87,10 @@ def on_opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, res
     req = Request(context["rt"], context["actor"], command.get("channel_id"), context["fetch_profile"])
     outcome = dispatch(req, text)
     if isinstance(outcome, Modal):
-        ack()
+        if outcome.reply:  # said with the form: the win that opened the handover form
+            ack(response_type="ephemeral", **outcome.reply.payload())
+        else:
+            ack()
         open_modal(client, command["trigger_id"], outcome.view, req.lang, respond=respond)
         return
     ack(response_type="ephemeral", **outcome.payload())

@@ -1,6 +1,6 @@
-"""The team in Slack: `/opp team` (list, load, set, away), `/opp who`, `/opp assign` and
-`/opp reassign`, `/opp pool` and `/opp claim`; the Accept and Decline buttons of an assignment
-offer, the decline form, and the pool's Claim buttons."""
+"""The team in Slack: `/opp team` (list, load, set, away), `/opp who` (with the stage's key
+actions), `/opp assign` and `/opp reassign`, `/opp pool` and `/opp claim`; the Accept and Decline
+buttons of an assignment offer, the decline form, and the pool's Claim buttons."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy import select
 
+from bot.blocks.deals import playbook_lines
 from bot.blocks.digests import fmt_total
 from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, clip, esc, fmt_day, fmt_money, message, stage_name
@@ -230,6 +231,9 @@ def cmd_who(req: Request, rest: str) -> Reply:
             lines.append(t(lang, "who_responsible", role=_role_name(lang, stage.owner_role), user=responsible.slack_user_id))
         lines.append(t(lang, "who_consulted", people=of_roles(stage.consulted) if stage.consulted else t(lang, "who_none")))
         lines.append(t(lang, "who_informed", people=of_roles(stage.informed) if stage.informed else t(lang, "who_none")))
+        if stage.actions:  # the stage's playbook: its key actions, ticked or not, and whose they are
+            lines.append(t(lang, "who_playbook", stage=stage.name(lang), role=_role_name(lang, stage.owner_role)))
+            lines.append(playbook_lines(stage, (opp.playbook or {}).get(stage.key, {}), lang))
         index = config.stage_index(opp.stage)
         if index + 1 < len(config.stages):
             nxt = config.stages[index + 1]

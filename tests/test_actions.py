@@ -29,7 +29,8 @@ def response(slack) -> dict:
 
 
 def elements(message: dict) -> list[dict]:
-    return next(b for b in message["blocks"] if b["type"] == "actions")["elements"]
+    """The card's own buttons and menus (not its key actions' buttons)."""
+    return next(b for b in message["blocks"] if b.get("block_id", "").startswith("deal_actions_"))["elements"]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.alerts import notices
 from bot.console.slack_api import TEAM_ID
+from bot.team.members import reader_language
 from store.models import Alert, Member, Opportunity, Workspace
 from tests import test_alerts as base
 from tests.conftest import payload_text
@@ -161,5 +162,5 @@ def test_a_dm_readers_language_is_their_own_in_this_workspace(rt, clock, slack):
         )
     slack.command("alice", "help")
     with rt.transaction() as session:
-        assert notices._reader_language(session, rt.config, TEAM_ID, ALICE) == "en"
-        assert notices._reader_language(session, rt.config, "T0OTHER", ALICE) == "zh"
+        assert reader_language(session, rt.config, TEAM_ID, ALICE) == "en"
+        assert reader_language(session, rt.config, "T0OTHER", ALICE) == "zh"

@@ -220,7 +220,8 @@ def test_new_inline_reads_title_amount_close_date_and_stage(slack, db):
 
 
 def reply_actions(reply) -> list[dict]:
-    return next(b for b in reply.json["blocks"] if b["type"] == "actions")["elements"]
+    """The card's own buttons and menus (not its key actions' buttons)."""
+    return next(b for b in reply.json["blocks"] if b.get("block_id", "").startswith("deal_actions_"))["elements"]
 
 
 def test_new_inline_reads_every_field(slack, db):

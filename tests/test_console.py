@@ -98,6 +98,10 @@ def test_readme_session(env, console):
         f"/opp move {n} negotiation",
         f"/opp log {n} called the CFO next send quote by friday",
         f"/opp won {n}",
+        "@li",  # the handover form: delivery owner, scope, key dates
+        "MES rollout at the Suzhou plant, 3 lines",
+        "kickoff 12月7日, go-live 2027-03-31",
+        "/submit",
         f"/opp history {n}",
         demo=True,
     )
@@ -110,6 +114,7 @@ def test_readme_session(env, console):
     assert "Amount: ¥500k" in created
     assert "Owner: @alice" in created
     assert "[Move to…: Lead | Contacted | Needs confirmed | Technical review | Negotiation | Contract] [Log activity] [Edit] [History]" in created
+    assert "*Key actions in Proposal* (0 of 2)\n⬜ Solution demo\n⬜ Proposal sent\n[✓ Solution demo] [✓ Proposal sent]" in created
 
     listed = reply_to(out, "alice> /opp list")
     assert f"*#{n}* Acme ERP rollout" in listed
@@ -130,11 +135,15 @@ def test_readme_session(env, console):
     assert f"🎉 #{n} won!" in won
     assert "Stage: won · Negotiation" in won
     assert "[Move to…" not in won
+    assert f"── Handover #{n} ──" in won  # the win opens the handover form
+    assert f"#{n} is handed over to delivery: @li delivers it." in won
+    assert "[✓ Requirements handed over] [✓ Scope confirmed] [✓ Key dates agreed] [✓ Customer acceptance] [Edit handover]" in won
 
     history = reply_to(out, f"alice> /opp history {n}")
     assert f"History of #{n} (newest first)" in history
     lines = [line for line in history.splitlines() if line.startswith("`")]
-    assert "@alice changed the status from open to won" in lines[0]
+    assert "@alice handed it over to delivery (@li)" in lines[0]
+    assert "@alice changed the status from open to won" in lines[1]
     assert "@alice created the deal" in lines[-1]
     assert any("moved the stage from Proposal to Negotiation" in line for line in lines)
     assert any("logged a note: called the CFO" in line for line in lines)

@@ -11,8 +11,6 @@ a new condition starts a new episode, and a new message."""
 
 from __future__ import annotations
 
-import json
-import zlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,10 +21,10 @@ from bot.blocks.alerts import AlertView, alert_message, bundle_message
 from bot.core.config import Config
 from bot.deals import payments
 from bot.delivery import outbox
-from bot.team.members import language_of
-from store.models import Alert, Event, Member, Opportunity, OutboxMessage, Risk
+from bot.team.members import language_of, reader_language
+from store.models import Alert, Event, Handover, Member, Opportunity, OutboxMessage, Risk
 
-ORDER = ("payment_overdue", "risk", "close_passed", "next_step_overdue", "follow_up", "stalled")
+ORDER = ("payment_overdue", "risk", "close_passed", "next_step_overdue", "follow_up", "stalled", "handover_stalled")
 URGENT = {"payment_overdue", "risk", "close_passed", "next_step_overdue", "follow_up"}  # at risk or overdue
 CAUSED_BY_FIELD = {"next_step_overdue": "next_step_due", "close_passed": "expected_close"}
 
@@ -130,6 +128,10 @@ def why(session: Session, config: Config, alert: Alert, opp: Opportunity) -> dic
     if alert.condition == "payment_overdue":
         due, amount = payments.first_overdue(session, opp.id, today)
         return {"due": due or today, "days": max(0, (today - (due or today)).days), "money": (amount, opp.currency)}
+    if alert.condition == "handover_stalled":
+        handover = session.scalars(select(Handover).where(Handover.opportunity_id == opp.id)).one()
+        left = tuple(step.key for step in config.after.handover_steps if step.key not in handover.checklist)
+        return {"days": max(0, (now - handover.progress_at).days), "limit": config.after.handover_stall_days, "steps": left, "number": opp.number}
     risks = session.execute(select(Risk.kind, Risk.note).where(Risk.opportunity_id == opp.id, Risk.cleared_at.is_(None)).order_by(Risk.id)).all()
     return {"risks": tuple((kind, note) for kind, note in risks)}
 
@@ -153,24 +155,48 @@ def caused_by(session: Session, member_id: int, opportunity_id: int, condition: 
 def routes(session: Session, config: Config, opp: Opportunity, conditions: dict[str, datetime | None], now: datetime) -> list[tuple[str, str, str]]:
     """Who hears about new conditions on a deal: [(target, channel or user id, language)]. The owner
     by DM (unless muted, bundled daily or channel-only, or every new condition is their own doing);
-    the alerts channel for big or grade-A deals (unless the owner chose DM-only); for an overdue
-    payment also, by DM, finance and the owner's manager (target ``dm:<their id>``)."""
+    for a stalled handover, its delivery owner by DM too (on the same terms); for an overdue payment,
+    by DM, finance and the owner's manager (target ``dm:<their id>``); the alerts channel for big or
+    grade-A deals (unless the owner chose DM-only), but not about a handover: that is the owner's
+    and the delivery owner's business."""
     owner = opp.owner
     out = []
-    muted = owner.muted_until is not None and owner.muted_until > now
     mine = all(caused_by(session, owner.id, opp.id, c, since) for c, since in conditions.items())
-    if not muted and owner.alert_mode not in ("bundle", "channel") and not mine:
+    if _hears_by_dm(owner, now) and not mine:
         out.append(("dm", owner.slack_user_id, language_of(owner, config)))
+    delivery = delivery_owner(session, opp.id) if "handover_stalled" in conditions else None
+    if delivery is not None and delivery.id != owner.id and _hears_by_dm(delivery, now):
+        out.append(("delivery", delivery.slack_user_id, language_of(delivery, config)))
     channel = config.channels.get("alerts")
-    if channel and owner.alert_mode != "dm_only" and (big(config, opp) or (opp.grade or "C") in config.alerts.channel_grades):
+    if (
+        channel
+        and owner.alert_mode != "dm_only"
+        and "handover_stalled" not in conditions
+        and (big(config, opp) or (opp.grade or "C") in config.alerts.channel_grades)
+    ):
         out.append(("channel", channel, config.language))
     if "payment_overdue" in conditions:  # 回款 is also finance's and the managers' business
-        out += [(f"dm:{m.slack_user_id}", m.slack_user_id, language_of(m, config)) for m in _payment_people(session, config, opp) if m.id != owner.id]
+        out += [
+            (f"dm:{m.slack_user_id}", m.slack_user_id, language_of(m, config))
+            for m in _payment_people(session, config, opp)
+            if m.id != owner.id and _hears_by_dm(m, now)
+        ]
     return out
 
 
+def _hears_by_dm(member: Member, now: datetime) -> bool:
+    """Whether ``member`` takes alert DMs now: not muted, and not on the daily bundle or channel only."""
+    muted = member.muted_until is not None and member.muted_until > now
+    return not muted and member.alert_mode not in ("bundle", "channel")
+
+
+def delivery_owner(session: Session, opportunity_id: int) -> Member | None:
+    """Who delivers the won deal (its handover's delivery owner), if anyone."""
+    return session.scalar(select(Member).join(Handover, Handover.delivery_owner_id == Member.id).where(Handover.opportunity_id == opportunity_id))
+
+
 def _payment_people(session: Session, config: Config, opp: Opportunity) -> list[Member]:
-    """The members with a role in ``payments.tell_roles`` (a manager only if the owner's), not muted."""
+    """The members with a role in ``payments.tell_roles`` (a manager only if the owner's) who take alert DMs now."""
     roles = set(config.after.payment_roles)
     people = session.scalars(select(Member).where(Member.workspace_id == opp.workspace_id, Member.role.in_(roles)).order_by(Member.id))
     return [m for m in people if m.role != "manager" or m.id == opp.owner.manager_id]
@@ -217,31 +243,13 @@ def first_post(session: Session, opportunity_id: int, channel: str) -> int | Non
     )
 
 
-def _reader_language(session: Session, config: Config, workspace_id: str, channel: str) -> str:
-    if channel[:1] in ("U", "W"):
-        member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == channel)).first()
-        return language_of(member, config) if member else config.language
-    return config.language
-
-
 def update_messages(session: Session, config: Config, opp: Opportunity, now: datetime, *, tag: str, originals=None) -> int:
     """Queue a chat.update of every message of the deal's episode (DMs, channel post) to show it as it now reads."""
     originals = episode_messages(session, opp.id, now, include_now=True) if originals is None else originals
-    stamp = int(now.timestamp() * 1000)
     for original in originals:
-        lang = _reader_language(session, config, opp.workspace_id, original.channel)
+        lang = reader_language(session, config, opp.workspace_id, original.channel)
         reply = alert_message(deal_view(session, config, opp, lang), config, lang)
-        digest = zlib.crc32(json.dumps([reply.text, reply.blocks], sort_keys=True, default=str).encode())  # the same update once
-        outbox.enqueue(
-            session,
-            workspace_id=opp.workspace_id,
-            key=f"update:{original.id}:{tag}:{stamp}:{digest:08x}",
-            kind="alert_update",
-            channel=original.channel,
-            reply=reply,
-            now=now,
-            update_of=original.id,
-        )
+        outbox.enqueue_update(session, original, reply, kind="alert_update", tag=tag, now=now)  # the same update once
     return len(originals)
 
 
@@ -292,7 +300,7 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
             channel=channel,
             reply=alert_message(deal_view(session, config, opp, lang), config, lang),
             now=now,
-            thread_of=None if target.startswith("dm") else first_post(session, opp.id, channel),
+            thread_of=first_post(session, opp.id, channel) if target == "channel" else None,
         )
         for alert in alerts:
             alert.outbox_id = alert.outbox_id or message.id
@@ -407,7 +415,7 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
 def send_bundled(session: Session, config: Config, workspace_id: str, bundled: dict[str, list[int]], now: datetime) -> int:
     """One DM per person of ``plan``'s bundled: their deals of this scan, most pressing first."""
     for channel, oids in sorted(bundled.items()):
-        lang = _reader_language(session, config, workspace_id, channel)
+        lang = reader_language(session, config, workspace_id, channel)
         views = [deal_view(session, config, session.get(Opportunity, oid)) for oid in oids]  # no action lines in a bundle
         outbox.enqueue(
             session,

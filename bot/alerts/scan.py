@@ -11,6 +11,8 @@ only the matching rows):
   bot.deals.risk_watch) is open;
 - ``payment_overdue``: on a *won* deal, a payment milestone (回款) fell due unpaid
   (bot.deals.payments); its owner hears, and so do the roles in ``payments.tell_roles``.
+- ``handover_stalled``: a won deal's handover to delivery is not yet accepted and nothing was
+  ticked on it for ``[handover] stall_days`` (bot.deals.handover); its delivery owner hears too.
 
 ``scan`` opens an Alert per new (deal, condition) — at most one open, a partial unique index says
 so — and clears alerts whose condition went away, in the caller's transaction, queuing the Slack
@@ -39,11 +41,11 @@ from bot.alerts.notices import bundle, team_time
 from bot.alerts.preview import preview
 from bot.core.config import Config
 from bot.deals import payments, risk_watch
-from store.models import Alert, Opportunity, Risk, Workspace
+from store.models import Alert, Handover, Opportunity, Risk, Workspace
 
 __all__ = ["CONDITIONS", "Finding", "ScanResult", "bundle", "detect", "scan", "team_time", "workspaces"]
 
-CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk", "payment_overdue")
+CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk", "payment_overdue", "handover_stalled")
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,15 @@ def detect(session: Session, *, config: Config, workspace_id: str, now: datetime
         found.append(Finding(oid, "risk", since))
     for oid, due in payments.overdue_deals(session, workspace_id, today):  # won deals: 回款 past its day
         found.append(Finding(oid, "payment_overdue", _day_start(config, due + timedelta(days=1))))
+
+    stall = timedelta(days=config.after.handover_stall_days)
+    handovers = (
+        select(Handover.opportunity_id, Handover.progress_at)
+        .join(Opportunity, Opportunity.id == Handover.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id, Opportunity.status == "won", Handover.accepted_on.is_(None), Handover.progress_at < now - stall)
+    )
+    for oid, progress in session.execute(handovers):
+        found.append(Finding(oid, "handover_stalled", progress + stall))
     return found
 
 

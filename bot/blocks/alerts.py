@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action
-from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, fmt_money, mrkdwn, option, plain, risks_text, stage_name
+from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, fmt_money, mrkdwn, option, plain, risks_text, stage_name, step_name
 from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.money import format_amount
@@ -55,13 +55,15 @@ def why_text(condition: str, why: dict, config: Config, lang: str) -> str:
             continue
         elif key == "money":  # (amount, currency), in the reader's way of counting
             params["amount"] = fmt_money(*value, lang)
+        elif key == "steps":  # a handover's steps still to do, by name
+            params[key] = t(lang, "alert_list_sep").join(esc(step_name(config.after.handover_steps, k, lang)) for k in value) or t(lang, "none")
         elif isinstance(value, str):
             params[key] = esc(clip(value, 300))
         else:
             params[key] = value
     if condition == "risk":
         params["risks"] = "; ".join(t(lang, f"risk_{kind.replace('-', '_')}") + (f" — {esc(clip(note, 300))}" if note else "") for kind, note in why["risks"])
-    if why.get("days") == 0 and condition != "stalled":
+    if why.get("days") == 0 and condition not in ("stalled", "handover_stalled"):  # a stall is never 0 days
         return t(lang, f"why_{condition}_today", **params)
     return t(lang, f"why_{condition}", **params)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.blocks.ids import Action
+from bot.blocks.ids import PLAYBOOK_TICK_PREFIX, Action
 from bot.blocks.kit import (
     FIELD_LIMIT,
     SECTION_LIMIT,
     Reply,
     button,
+    checklist,
     clip,
     context,
     esc,
@@ -23,9 +24,11 @@ from bot.blocks.kit import (
     risks_text,
     section,
     stage_name,
+    step_name,
+    tick_buttons,
 )
 from bot.blocks.views import DealLine, DealView, EventView
-from bot.core.config import Config
+from bot.core.config import Config, Stage
 from bot.core.help_text import HELP
 from bot.core.i18n import field_label, t
 
@@ -88,9 +91,31 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
         extra.append(f"{field_label(lang, 'reason')}: {esc(name)}")
     if extra:
         blocks.append(context(" · ".join(extra)))
+    blocks += playbook_blocks(view, config, lang)
     blocks.append(deal_actions(view, config, lang))
     text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
     return Reply(clip(text, 3000), blocks)
+
+
+def playbook_lines(stage: Stage, ticked: dict, lang: str) -> str:
+    """The stage's key actions as a checklist, ticked ones marked."""
+    return checklist([(action.name(lang), action.key in ticked, None) for action in stage.actions])
+
+
+def playbook_blocks(view: DealView, config: Config, lang: str) -> list[dict]:
+    """An open deal's stage playbook: its key actions as a checklist, and a button to tick each
+    one not yet done (none when the stage has no actions, or is no longer configured)."""
+    stage = next((s for s in config.stages if s.key == view.stage), None)
+    if view.status != "open" or stage is None or not stage.actions:
+        return []
+    ticked = view.playbook.get(stage.key, {})
+    done = sum(1 for action in stage.actions if action.key in ticked)
+    title = t(lang, "card_playbook", stage=stage.name(lang), done=done, total=len(stage.actions))
+    blocks = [section(f"{title}\n{playbook_lines(stage, ticked, lang)}")]
+    todo = [(action.name(lang), f"{view.number}:{stage.key}:{action.key}") for action in stage.actions if action.key not in ticked]
+    if todo:
+        blocks.append({"type": "actions", "block_id": f"playbook_{view.number}", "elements": tick_buttons(PLAYBOOK_TICK_PREFIX, todo, lang)})
+    return blocks
 
 
 def score_line(view: DealView, config: Config, lang: str) -> str:
@@ -222,11 +247,30 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, "ev_risk_cleared" if cleared else "ev_risk_raised", risk=risk_name(event.field, lang) + note)
     elif event.kind == "override":
         what = t(lang, "ev_override", old=old, new=clip(new, 200))
+    elif event.kind in ("handover", "playbook"):
+        what = _after_win_event(event, config, lang)
     elif _pool_event(event):
         what = _pool_event(event)(lang)
     else:
         what = t(lang, "ev_updated", field=_event_field(event.field or "", config, lang), old=clip(old, 200), new=clip(new, 200))
     return clip(f"`{when}` {who} {what}", 900)
+
+
+def _after_win_event(event: EventView, config: Config, lang: str) -> str:
+    """A handover's opening, change, tick or acceptance; a stage's key action ticked."""
+    if event.kind == "playbook":
+        stage = next((s for s in config.stages if s.key == event.field), None)
+        action = step_name(stage.actions if stage else (), event.new or "", lang)
+        return t(lang, "ev_playbook", action=esc(action), stage=stage_name(config, event.field or "", lang))
+    if event.field == "step":
+        return t(lang, "ev_handover_step", step=esc(step_name(config.after.handover_steps, event.new or "", lang)))
+    if event.field == "accepted":
+        return t(lang, "ev_handover_accepted", new=esc(event.new or ""))
+    person = event.field in ("opened", "delivery_owner")
+    old, new = ((f"<@{v}>" if person else esc(clip(v, 200))) if v else t(lang, "none") for v in (event.old, event.new))
+    if event.field == "opened":
+        return t(lang, "ev_handover_opened", new=new)
+    return t(lang, "ev_handover_changed", field=field_label(lang, event.field or ""), old=old, new=new)
 
 
 POOL_EVENTS = {("pool", field) for field in ("warned", "keep_asked", "keep_approved", "keep_declined")} | {("assigned", "pool"), ("assigned", "claim")}

@@ -20,6 +20,8 @@ def error_text(err: UserError, config: Config, lang: str) -> str:
         params["status_name"] = t(lang, "status_" + err.params["status"])
     if "people" in err.params:  # who may do it (bot.deals.permissions.who_may)
         params["who"] = who_text(err.params["people"], lang)
+    if isinstance(err.params.get("steps"), tuple):  # a checklist's steps (a handover's, a stage's key actions)
+        params["steps"] = _listed(err.params["steps"], lang)
     if "gate" in err.params:
         params["gate_name"] = config.stage(err.params["gate"]).name(lang)
     params.update(_criteria_params(err, config, lang))

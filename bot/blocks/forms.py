@@ -1,4 +1,5 @@
-"""Modals: the new/edit deal form and the log-activity form (handlers/forms.py reads them back).
+"""Modals: the new/edit deal form, the log-activity form and a won deal's handover form
+(handlers/forms.py reads them back).
 ``FormMeta`` is what a form carries from opening to submission in its private_metadata."""
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.blocks.ids import Form
-from bot.blocks.kit import clip, option, plain
-from bot.blocks.views import DealView
+from bot.blocks.kit import clip, context, esc, fmt_money, option, plain, section
+from bot.blocks.views import DealView, HandoverView
 from bot.core.config import Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS
 from bot.core.i18n import field_label, t
@@ -109,6 +110,24 @@ def log_modal(lang: str, *, number: int, meta: FormMeta) -> dict:
     return _modal(Form.LOG_ACTIVITY, t(lang, "modal_log", number=number), blocks, meta, lang)
 
 
+def handover_modal(lang: str, *, meta: FormMeta, view: HandoverView) -> dict:
+    """A won deal's handover form: who delivers it (left empty, the assignment rules choose someone
+    with the delivery role; an edit keeps the one there is), the scope, key dates and notes;
+    prefilled from ``view`` when the handover exists."""
+    facts = [fmt_money(view.amount, view.currency, lang), esc(view.account)]
+    blocks = [section(" · ".join([f"*#{view.number} {esc(clip(view.title, 150))}*", *(fact for fact in facts if fact)]))]
+    if not view.exists:
+        blocks.append(context(t(lang, "won_then_handover")))
+    owner = {"type": "users_select", "action_id": "delivery_owner"}
+    if view.delivery_owner:
+        owner["initial_user"] = view.delivery_owner
+    blocks.append(_input("delivery_owner", lang, owner, hint=t(lang, "hint_delivery_owner")))
+    blocks.append(_text_input("scope", lang, view.scope, multiline=True))
+    blocks.append(_text_input("key_dates", lang, view.key_dates, hint=t(lang, "hint_key_dates")))
+    blocks.append(_text_input("notes", lang, view.notes, multiline=True))
+    return _modal(Form.HANDOVER, t(lang, "modal_handover", number=view.number), blocks, meta, lang)
+
+
 def _modal(callback_id: str, title: str, blocks: list[dict], meta: FormMeta, lang: str) -> dict:
     return {
         "type": "modal",
@@ -128,8 +147,12 @@ def _input(name: str, lang: str, element: dict, *, optional: bool = True, hint: 
     return block
 
 
-def _text_input(name: str, lang: str, initial, *, optional: bool = True, hint: str | None = None, max_length: int | None = None) -> dict:
+def _text_input(
+    name: str, lang: str, initial, *, optional: bool = True, hint: str | None = None, max_length: int | None = None, multiline: bool = False
+) -> dict:
     element = {"type": "plain_text_input", "action_id": name, "max_length": max_length or LIMITS.get(name, 500)}
+    if multiline:
+        element["multiline"] = True
     if initial:
         element["initial_value"] = str(initial)
     return _input(name, lang, element, optional=optional, hint=hint)

@@ -30,11 +30,19 @@ class Action(StrEnum):
     HOME_NEW = "home_new"
     HOME_DEAL = "home_deal"
     HOME_BRIEF = "home_brief"
+    HANDOVER_EDIT = "handover_edit"
 
 
 # Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.
 ALERT_SNOOZE_PREFIX = "alert_snooze_"
 ALERT_SNOOZE = re.compile(r"^alert_snooze_\d+$")
+# A checklist's buttons, one per step not yet ticked, numbered in the id for the same reason: a
+# handover's steps (value "<deal number>:<step key>"), a stage's key actions on the card
+# ("<deal number>:<stage key>:<action key>").
+HANDOVER_TICK_PREFIX = "handover_tick_"
+HANDOVER_TICK = re.compile(r"^handover_tick_\d+$")
+PLAYBOOK_TICK_PREFIX = "playbook_tick_"
+PLAYBOOK_TICK = re.compile(r"^playbook_tick_\d+$")
 
 
 class Form(StrEnum):
@@ -44,3 +52,4 @@ class Form(StrEnum):
     EDIT_DEAL = "deal_edit"
     LOG_ACTIVITY = "deal_log"
     OFFER_DECLINE = "offer_decline_form"
+    HANDOVER = "handover_form"

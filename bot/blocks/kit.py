@@ -84,6 +84,20 @@ def option(text: str, value: str) -> dict:
     return {"text": plain(text, PLAIN_LIMIT), "value": value}
 
 
+TICK_BUTTONS = 20  # a checklist's buttons in one actions block (Slack allows 25 elements)
+
+
+def checklist(items: list[tuple[str, bool, str | None]]) -> str:
+    """A checklist, one line per step (name, done, note): "✅ Solution demo — note" or "⬜ Proposal sent"."""
+    return "\n".join(("✅ " if done else "⬜ ") + esc(name) + (f" — {note}" if note else "") for name, done, note in items)
+
+
+def tick_buttons(prefix: str, steps: list[tuple[str, str]], lang: str) -> list[dict]:
+    """A "✓ <name>" button per step (name, value) not yet ticked, numbered after ``prefix`` (an
+    action_id is unique within its block), at most ``TICK_BUTTONS`` of them."""
+    return [button(t(lang, "btn_tick", step=name), f"{prefix}{i}", value) for i, (name, value) in enumerate(steps[:TICK_BUTTONS])]
+
+
 def message(text: str) -> Reply:
     """A one-paragraph reply (confirmations, errors); ``text`` is already mrkdwn-safe."""
     return Reply(clip(text, TEXT_LIMIT), [section(text)])
@@ -117,6 +131,12 @@ def stage_name(config: Config, key: str, lang: str) -> str:
         return config.stage(key).name(lang)
     except KeyError:
         return key
+
+
+def step_name(steps, key: str, lang: str) -> str:
+    """A checklist step's name (a handover step, a stage's key action) by its key; the key itself
+    for one the config no longer has."""
+    return next((step.name(lang) for step in steps if step.key == key), key)
 
 
 class Page:

@@ -54,6 +54,28 @@ class DealView:
     auto_tags: tuple[str, ...]
     closed_deals: int  # closed deals the workspace's win model has learned from
     risks: tuple[tuple[str, str | None], ...] = ()  # open risk flags, oldest first: (kind, note)
+    playbook: dict = field(default_factory=dict)  # key actions ticked: {stage key: {action key: ISO time}}
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    """A won deal's handover to delivery as its messages and form show it: the deal, who delivers
+    it, what and by when, each checklist step ticked (the day, on the team's calendar, and by whom)
+    and the customer's acceptance. ``exists`` is False for the form of a handover not yet made."""
+
+    number: int
+    title: str
+    account: str | None
+    amount: Decimal | None
+    currency: str
+    owner: str  # the deal's owner, Slack user id
+    delivery_owner: str | None = None  # Slack user id
+    scope: str | None = None
+    key_dates: str | None = None
+    notes: str | None = None
+    ticked: dict[str, tuple[date, str | None]] = field(default_factory=dict)  # step key -> (day, who)
+    accepted_on: date | None = None
+    exists: bool = True
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from bot.core.config_model import (
     RiskSettings,
     Rule,
     Stage,
+    Step,
     TagRule,
     TeamSeed,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "Rule",
     "Settings",
     "Stage",
+    "Step",
     "TagRule",
     "TeamSeed",
     "load_config",

@@ -28,6 +28,16 @@ def parse_steps(check: Checker, raw: dict, key: str) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def find_step(steps: tuple[Step, ...], text: str) -> Step | None:
+    """The step ``text`` names: its key, or its name in either language (case and spaces set aside,
+    so `scope`, `Scope confirmed` and `实施范围确认` all find the same step)."""
+    wanted = "".join(text.split()).lower()
+    for step in steps:
+        if wanted in (step.key, *("".join(name.split()).lower() for name in step.names.values())):
+            return step
+    return None
+
+
 def parse_after(check: Checker, raw: dict) -> AfterClose:
     handover = check.table(raw, "handover")
     payments = check.table(raw, "payments")

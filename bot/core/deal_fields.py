@@ -17,6 +17,10 @@ LIMITS = {
     "reason": 500,
     "override": 500,
     "activity": 3000,
+    # a won deal's handover to delivery
+    "scope": 2000,
+    "key_dates": 500,
+    "notes": 2000,
 }
 ACTIVITY_KINDS = ("note", "call", "meeting", "email", "visit")
 MAX_TAGS = 10

@@ -19,6 +19,9 @@ The rule, by how the acting person relates to the deal:
 | merge (a duplicate into another deal; needed on both) | a manager's own deal | yes | no | no | yes |
 | claim (from the pool) | pooled deals only: bdr, ae, manager (capacity permitting) | | | | yes |
 
+A won deal's handover to delivery (its form, a checklist tick, the customer's acceptance) is the
+deal's owner's, its delivery owner's, either one's manager's and the admins' (``may_hand_over``).
+
 A deal in the public pool is nobody's own: its manager line is its last owner's, and any manager
 may assign it. A refusal names who may do it; nothing changes.
 
@@ -32,7 +35,7 @@ from __future__ import annotations
 from bot.core.config import Config
 from bot.core.errors import PermissionDenied
 from bot.team.members import Actor, role_of
-from store.models import Opportunity
+from store.models import Member, Opportunity
 
 ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "override", "merge", "claim", "pay")
 CHANGES = ("edit", "move", "close")
@@ -112,3 +115,24 @@ def who_may(action: str, opp: Opportunity, config: Config | None) -> tuple[tuple
         if consulted:
             people.append(("consulted", ",".join(consulted)))
     return tuple(people)
+
+
+def may_hand_over(actor: Actor, opp: Opportunity, delivery_owner: Member | None) -> bool:
+    """Whether ``actor`` may make or change ``opp``'s handover: they own the deal or deliver it,
+    manage someone who does, or are an admin."""
+    people = [p for p in (opp.owner, delivery_owner) if p is not None]
+    return actor.is_admin or any(actor.member_id in (p.id, p.manager_id) for p in people)
+
+
+def require_hand_over(actor: Actor, opp: Opportunity, delivery_owner: Member | None) -> None:
+    """Raise PermissionDenied, naming who may, unless ``actor`` may change ``opp``'s handover."""
+    if may_hand_over(actor, opp, delivery_owner):
+        return
+    people = [("owner", opp.owner.slack_user_id)]
+    if delivery_owner is not None:
+        people.append(("delivery_owner", delivery_owner.slack_user_id))
+    for person in (opp.owner, delivery_owner):
+        manager = person.manager if person is not None else None
+        if manager is not None and ("manager", manager.slack_user_id) not in people:
+            people.append(("manager", manager.slack_user_id))
+    raise PermissionDenied("handover_not_allowed", number=opp.number, people=tuple(people))

@@ -12,7 +12,7 @@ from bot.deals.risk_watch import open_risks
 from bot.deals.winprob import TOTAL, model_read
 from store.models import Event, Opportunity, WinStat
 
-_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals", "risks")
+_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals", "risks", "playbook")
 
 
 def deal_view(opp: Opportunity) -> DealView:
@@ -25,6 +25,7 @@ def deal_view(opp: Opportunity) -> DealView:
         qualification=dict(opp.qualification or {}),
         closed_deals=closed_deals(object_session(opp), opp.workspace_id),
         risks=open_risks(object_session(opp), opp.id) if opp.status == "open" else (),
+        playbook={stage: dict(ticked) for stage, ticked in (opp.playbook or {}).items()},
         **values,
     )
 

@@ -3,6 +3,8 @@ written here in the same transaction as their cause; the worker's sender (bot.wo
 
 from __future__ import annotations
 
+import json
+import zlib
 from datetime import datetime
 
 from sqlalchemy import select
@@ -46,3 +48,21 @@ def enqueue(
     session.add(message)
     session.flush()
     return message
+
+
+def enqueue_update(session: Session, original: OutboxMessage, reply: Reply, *, kind: str, tag: str, now: datetime) -> OutboxMessage:
+    """Queue a chat.update of ``original`` (a message queued earlier) to read as ``reply``. The key
+    names the original, ``tag`` (what happened), the moment and the content, so the same update
+    is queued once."""
+    stamp = int(now.timestamp() * 1000)
+    digest = zlib.crc32(json.dumps([reply.text, reply.blocks], sort_keys=True, default=str).encode())
+    return enqueue(
+        session,
+        workspace_id=original.workspace_id,
+        key=f"update:{original.id}:{tag}:{stamp}:{digest:08x}",
+        kind=kind,
+        channel=original.channel,
+        reply=reply,
+        now=now,
+        update_of=original.id,
+    )

@@ -125,6 +125,14 @@ def language_of(member: Member, config: Config) -> str:
     return prefix if prefix in LANGUAGES else config.language
 
 
+def reader_language(session: Session, config: Config, workspace_id: str, channel: str) -> str:
+    """The language a message to ``channel`` is written in: a DM's reader's, a channel's the team's."""
+    if channel[:1] in ("U", "W"):
+        member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == channel)).first()
+        return language_of(member, config) if member else config.language
+    return config.language
+
+
 def members_by_slack_id(session: Session, workspace_id: str, slack_user_ids: list[str]) -> dict[str, Member]:
     rows = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id.in_(slack_user_ids)))
     return {m.slack_user_id: m for m in rows}
