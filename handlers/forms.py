@@ -87,6 +87,11 @@ def read_handover_form(values: dict) -> tuple[str | None, dict[str, str]]:
     return _user(values, "delivery_owner"), {name: (_value(values, name) or "").strip() for name in ("scope", "key_dates", "notes")}
 
 
+def read_payment_plan(values: dict) -> str:
+    """The handover form's payment plan as typed ("" when left empty)."""
+    return (_value(values, "payment_plan") or "").strip()
+
+
 def _user(values: dict, name: str) -> str | None:
     """The person picked in the users menu ``name`` (None: nobody); anything but a user id is refused."""
     user = (values.get(name) or {}).get(name, {}).get("selected_user")

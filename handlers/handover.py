@@ -19,11 +19,12 @@ from bot.blocks.views import HandoverView
 from bot.core.config import Step
 from bot.core.errors import BadInput, PermissionDenied
 from bot.core.i18n import field_label, t
-from bot.deals import handover
+from bot.deals import handover, payments
 from bot.deals.handover import HandoverInput
 from bot.team.members import ensure_member, local_now
 from handlers.args import Modal, Request, parse_number, read_date, request_of, value_number
-from handlers.forms import read_handover_form, read_meta, values_of
+from handlers.forms import read_handover_form, read_meta, read_payment_plan, values_of
+from handlers.payments import plan_parts
 from handlers.slack_io import open_modal, saved
 
 DONE_WORDS = ("done", "tick", "完成", "勾选")
@@ -111,7 +112,10 @@ def on_handover_form(ack: Ack, view: dict, client: WebClient, context: BoltConte
     meta = read_meta(view)
     if meta.number is None:
         raise BadInput("form_unreadable")
-    owner, texts = read_handover_form(values_of(view))
+    values = values_of(view)
+    owner, texts = read_handover_form(values)
+    typed_plan = read_payment_plan(values)
+    plan = plan_parts(Request(rt, actor, meta.channel, context["fetch_profile"]), typed_plan, field="payment_plan") if typed_plan else None
     with rt.transaction() as session:
         owner_id = (
             ensure_member(session, workspace_id=actor.workspace_id, slack_user_id=owner, clock=rt.clock, fetch_profile=context["fetch_profile"]).id
@@ -121,6 +125,8 @@ def on_handover_form(ack: Ack, view: dict, client: WebClient, context: BoltConte
         shown, changed = handover.save(
             session, actor=actor, number=meta.number, given=HandoverInput(delivery_owner_id=owner_id, **texts), config=rt.config, now=rt.clock.now()
         )
+        if plan:  # 回款: the plan given with the handover, as `/opp pay 42 plan …` would set it
+            payments.plan(session, actor=actor, number=meta.number, parts=plan, config=rt.config, now=rt.clock.now())
     ack()
     saved(client, context, handover_message(shown, rt.config, actor.lang, headline=saved_headline(actor.lang, shown, changed)), meta.channel)
 

@@ -33,7 +33,7 @@ def cmd_pay(req: Request, rest: str) -> Reply:
             standing = payments.show(session, actor=req.actor, number=number, config=req.rt.config, now=now)
             return payments_card(standing, today, req.lang)
         if word.lower() in PLAN_WORDS:
-            parts = [_part(req, piece) for piece in PART_SPLIT.split(tail) if piece.strip()]
+            parts = plan_parts(req, tail)
             standing = payments.plan(session, actor=req.actor, number=number, parts=parts, config=req.rt.config, now=now)
             return payments_card(standing, today, req.lang, headline=t(req.lang, "pay_planned", number=number))
         if word.lower() in RECEIVED_WORDS:
@@ -46,19 +46,25 @@ def cmd_pay(req: Request, rest: str) -> Reply:
     raise BadInput("pay_usage")
 
 
-def _part(req: Request, piece: str) -> PlannedPart:
+def plan_parts(req: Request, text: str, *, field: str | None = None) -> list[PlannedPart]:
+    """A plan as typed, its parts apart by commas: ``30% 2026-12-31, 70% 2027-03-31``. ``field``:
+    the form field it was typed in, named on a part that can't be read."""
+    return [_part(req, piece, field) for piece in PART_SPLIT.split(text) if piece.strip()]
+
+
+def _part(req: Request, piece: str, field: str | None) -> PlannedPart:
     """``30% 2026-12-31`` or ``15万 下月底``: a share or an amount first, then the day."""
     first, _, day_text = piece.strip().partition(" ")
-    if not day_text.strip():
-        raise BadInput("pay_bad_part", value=clip(piece.strip(), QUOTE_LIMIT))
     share = SHARE.fullmatch(first)
-    due_on = read_date(req, day_text.strip())
+    try:
+        due_on = read_date(req, day_text.strip()) if day_text.strip() else None
+        amount = None if share else read_amount(req, first)[0]
+    except BadInput:
+        due_on = None
+    if due_on is None:
+        raise BadInput("pay_bad_part", value=clip(piece.strip(), QUOTE_LIMIT), field=field)
     if share:
         return PlannedPart(due_on, share=(Decimal(share.group(1)) / 100).quantize(Decimal("0.0001")))
-    try:
-        amount, _currency = read_amount(req, first)
-    except BadInput:
-        raise BadInput("pay_bad_part", value=clip(piece.strip(), QUOTE_LIMIT)) from None
     return PlannedPart(due_on, amount=amount)
 
 

@@ -108,7 +108,13 @@ def test_winning_a_deal_opens_the_handover_form_with_the_win_said(slack, rt, won
     assert json.loads(view["private_metadata"]) == {"channel": "C0SALES", "number": 1}
     assert "*#1 Acme ERP* · ¥500k · Acme Corp" in payload_text({"blocks": view["blocks"]})
     inputs = {b["block_id"]: b["element"]["type"] for b in view["blocks"] if b["type"] == "input"}
-    assert inputs == {"delivery_owner": "users_select", "scope": "plain_text_input", "key_dates": "plain_text_input", "notes": "plain_text_input"}
+    assert inputs == {
+        "delivery_owner": "users_select",
+        "scope": "plain_text_input",
+        "key_dates": "plain_text_input",
+        "notes": "plain_text_input",
+        "payment_plan": "plain_text_input",  # 回款, optional (tests/test_payments.py)
+    }
     assert all(b["optional"] for b in view["blocks"] if b["type"] == "input")
     assert handover_row(rt) is None  # nothing is made until the form is sent
 
@@ -212,6 +218,7 @@ def test_sending_the_form_again_edits_the_same_handover_and_updates_its_messages
         "MES rollout, 3 lines",
         "kickoff 12月7日, go-live 2027-03-31",
         "CIO wants weekly reports",
+        None,  # the payment plan: /opp pay 1 shows it; typed here, it replaces it
     ]
     rt.clock.advance(hours=1)
     slack.submit("alice", view, dict(delivery_owner=BOB, scope="MES rollout, 4 lines", notes=""))

@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from bot.deals.payments import allocate
 from store.models import Payment, PaymentMilestone
-from tests import test_alerts
+from tests import test_alerts, test_handover
 from tests.test_alerts import dms
+from tests.test_handover import LI, handed_over, handover_row
 from tests.test_permissions import set_role
 
 client, run = test_alerts.client, test_alerts.run  # fixtures: the sender's client, one worker pass
+won = test_handover.won  # fixture: #1 won by alice, li in delivery
 
 
 def won_deal(slack, who="alice", amount="50万") -> None:
@@ -69,7 +71,7 @@ def test_a_plan_made_after_money_came_in_is_matched_to_it(slack, rt):
     "command, said",
     [
         ("pay 1 plan 60% 2026-12-31, 50% 2027-03-31", "The plan's shares add up to 110%; at most 100%."),
-        ("pay 1 plan 30% someday", "Couldn't read the date “someday”"),
+        ("pay 1 plan 30% someday", "Couldn't read “30% someday” in the plan"),
         ("pay 1 plan 2026-12-31", "Couldn't read “2026-12-31” in the plan"),
         ("pay 1 plan 60万 2026-12-31", "The plan adds up to 600000.00, more than the deal's amount, 500000.00."),
         ("pay 1 received $5000", "#1 is in CNY: record payments in CNY (you gave USD)."),
@@ -221,3 +223,20 @@ def test_the_digest_lists_payments_due_this_week_and_overdue_and_the_forecast_th
     assert (facts.cash.due, facts.cash.overdue, facts.cash.overdue_items) == ({"CNY": Decimal("130000.00")}, {}, ())
     forecast = slack.command("alice", "report forecast 2026-12").text
     assert "*Cash expected*: ¥250k (falling due in the period, not yet in)" in forecast
+
+
+# --- the plan given with the handover ----------------------------------------------------------------
+
+
+def test_the_handover_form_takes_the_payment_plan(slack, rt, won):
+    handed_over(slack, payment_plan="40% 2026-12-31，60% 2027年2月28日")
+    assert [m[:2] for m in milestones(rt)] == [(Decimal("200000.00"), date(2026, 12, 31)), (Decimal("300000.00"), date(2027, 2, 28))]
+    assert handover_row(rt) is not None
+
+
+def test_a_plan_the_handover_form_cannot_read_is_said_on_its_field_and_nothing_is_saved(slack, rt, won):
+    form_view = slack.opened_view()
+    answer = slack.submit("alice", form_view, dict(delivery_owner=LI, scope="x", payment_plan="30% someday"))
+    assert answer.json["response_action"] == "errors"
+    assert "payment_plan" in answer.json["errors"] and "30% someday" in answer.json["errors"]["payment_plan"]
+    assert handover_row(rt) is None and milestones(rt) == []

@@ -125,6 +125,7 @@ def handover_modal(lang: str, *, meta: FormMeta, view: HandoverView) -> dict:
     blocks.append(_text_input("scope", lang, view.scope, multiline=True))
     blocks.append(_text_input("key_dates", lang, view.key_dates, hint=t(lang, "hint_key_dates")))
     blocks.append(_text_input("notes", lang, view.notes, multiline=True))
+    blocks.append(_text_input("payment_plan", lang, None, hint=t(lang, "hint_payment_plan")))  # 回款 (bot.deals.payments)
     return _modal(Form.HANDOVER, t(lang, "modal_handover", number=view.number), blocks, meta, lang)
 
 

@@ -75,4 +75,6 @@ PAYMENT_MESSAGES: dict[str, tuple[str, str]] = {
     "account_deal": ("• #{number} {title} · {status} · {amount}", "• #{number} {title} · {status} · {amount}"),
     "account_followon": ("二次商机", "follow-on"),
     "account_lesson": ("#{number} 的经验：{lesson}", "lesson from #{number}: {lesson}"),
+    "field_payment_plan": ("回款计划", "Payment plan"),
+    "hint_payment_plan": ("例如 30% 2026-12-31, 70% 2027-03-31（留空则不改）", "e.g. 30% 2026-12-31, 70% 2027-03-31 (leave empty to keep it as it is)"),
 }
