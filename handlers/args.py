@@ -29,6 +29,13 @@ class Modal:
     view: dict
 
 
+@dataclass(frozen=True)
+class ReplyAndModal(Reply):
+    """A reply, and a view to open with the same request's trigger_id."""
+
+    modal: dict | None = None
+
+
 @dataclass
 class Request:
     rt: Runtime

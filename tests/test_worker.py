@@ -362,7 +362,17 @@ def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_lose
     second.renew()
     assert (first.leading, second.leading) == (True, False)
     ids = sorted(job.id for job in first.scheduler.get_jobs(jobstore="db"))
-    assert ids == ["assignments", "daily_bundles", "due_reminders", "forget_requests", "refresh_probabilities", "scan", "send_digests", "send_outbox"]
+    assert ids == [
+        "assignments",
+        "daily_bundles",
+        "due_reminders",
+        "forget_requests",
+        "refresh_probabilities",
+        "review_reminders",
+        "scan",
+        "send_digests",
+        "send_outbox",
+    ]
     assert "db" not in second.scheduler._jobstores
     clock.advance(seconds=60)  # first stopped renewing
     second.renew()

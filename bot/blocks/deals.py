@@ -24,6 +24,7 @@ from bot.blocks.kit import (
     section,
     stage_name,
 )
+from bot.blocks.reviews import lessons_hint, review_buttons
 from bot.blocks.views import DealLine, DealView, EventView
 from bot.core.config import Config
 from bot.core.help_text import HELP
@@ -88,9 +89,20 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
         extra.append(f"{field_label(lang, 'reason')}: {esc(name)}")
     if extra:
         blocks.append(context(" · ".join(extra)))
+    blocks += _review_and_lessons(view, lang)
     blocks.append(deal_actions(view, config, lang))
     text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
     return Reply(clip(text, 3000), blocks)
+
+
+def _review_and_lessons(view: DealView, lang: str) -> list[dict]:
+    """A closed deal's review still asked for; a new or moved deal's lessons from similar deals."""
+    blocks = []
+    if view.status in ("won", "lost") and view.review == "asked":
+        blocks.append(context(t(lang, "rv_card_asked")))
+    if view.lessons:
+        blocks.append(lessons_hint(view.number, view.lessons, lang))
+    return blocks
 
 
 def score_line(view: DealView, config: Config, lang: str) -> str:
@@ -143,6 +155,8 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
         button(t(lang, "btn_edit"), Action.DEAL_EDIT, value),
         button(t(lang, "btn_history"), Action.DEAL_HISTORY, value),
     ]
+    if view.status in ("won", "lost"):
+        elements += review_buttons(view.number, view.review, lang)
     if view.status == "open":
         elements.append(
             {
@@ -222,6 +236,8 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, "ev_risk_cleared" if cleared else "ev_risk_raised", risk=risk_name(event.field, lang) + note)
     elif event.kind == "override":
         what = t(lang, "ev_override", old=old, new=clip(new, 200))
+    elif event.kind == "review":
+        what = t(lang, f"ev_review_{event.field}", new=esc(clip(event.new or "", 200)))
     elif _pool_event(event):
         what = _pool_event(event)(lang)
     else:

@@ -1,5 +1,6 @@
-"""Modals: the new/edit deal form and the log-activity form (handlers/forms.py reads them back).
-``FormMeta`` is what a form carries from opening to submission in its private_metadata."""
+"""Modals: the new/edit deal form, the log-activity form and a closed deal's review form
+(handlers/forms.py reads them back). ``FormMeta`` is what a form carries from opening to
+submission in its private_metadata."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.blocks.ids import Form
-from bot.blocks.kit import clip, option, plain
-from bot.blocks.views import DealView
+from bot.blocks.kit import clip, esc, option, plain, section
+from bot.blocks.views import DealView, ReviewView
 from bot.core.config import Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS
 from bot.core.i18n import field_label, t
@@ -107,6 +108,28 @@ def log_modal(lang: str, *, number: int, meta: FormMeta) -> dict:
         _date_input("next_step_due", lang, None),
     ]
     return _modal(Form.LOG_ACTIVITY, t(lang, "modal_log", number=number), blocks, meta, lang)
+
+
+def review_modal(review: ReviewView, config: Config, lang: str, *, meta: FormMeta) -> dict:
+    """The review (复盘) of a won or lost deal: its reason (a lost deal's is required), the
+    competitor, what worked, what didn't and one lesson, prefilled from what was written before."""
+    reasons = config.won_reasons if review.outcome == "won" else config.lost_reasons
+    heading = t(lang, "rv_form_intro", number=review.number, title=esc(clip(review.title, 200)), outcome=t(lang, f"status_{review.outcome}"))
+    blocks = [section(heading)]
+    if reasons:
+        element = {"type": "static_select", "action_id": "reason", "options": [option(r.name(lang), r.key) for r in reasons]}
+        element["placeholder"] = plain(t(lang, "rv_pick_reason"))
+        chosen = next((r for r in reasons if r.key == review.reason), None)
+        if chosen:
+            element["initial_option"] = option(chosen.name(lang), chosen.key)
+        blocks.append(_input("reason", lang, element, optional=review.outcome == "won"))
+    blocks.append(_text_input("competitor", lang, review.competitor))
+    for name in ("worked", "didnt", "lesson"):
+        element = {"type": "plain_text_input", "action_id": name, "multiline": True, "max_length": LIMITS[name]}
+        if getattr(review, name):
+            element["initial_value"] = getattr(review, name)
+        blocks.append(_input(name, lang, element))
+    return _modal(Form.REVIEW, t(lang, "rv_modal_title", number=review.number), blocks, meta, lang)
 
 
 def _modal(callback_id: str, title: str, blocks: list[dict], meta: FormMeta, lang: str) -> dict:

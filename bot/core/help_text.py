@@ -12,13 +12,15 @@ HELP = {
 • `/opp 跟进 42 电话：沟通了预算 下一步：周五前发报价` 记录跟进并设置下一步
 • `/opp 赢单 42 客户关系` 赢单（评分不够时经理可破例：`/opp 赢单 42 破例: 原因`）· `/opp 输单 42 价格 对方低价` 输单
 • `/opp 历史 42` 变更历史
+• `/opp 复盘 42` 写复盘（赢单、输单后会请你写）· `/opp 复盘 42 跳过` · `/opp 复盘 42 复盘会` 在团队频道发起复盘会（经理）
+• `/opp 经验 价格` 经验库：按关键词、竞争对手、行业或原因找复盘里的经验
 • `/opp 合并 12 到 15` 撞单合并：把 #12 的记录并入 #15（经理）
 • `/opp 评估 42 预算:已批准 需求:紧迫` 资格评估（BANT 等，评分 0-100，决定 A/B/C 评级和跟进频率）
 • `/opp 评级 42 A` 经理固定评级（`自动` 恢复）· `/opp 概率 42 60%` 手动赢单概率（`清除` 恢复）· `/opp 标签 42 +高意向 -易流失`
 • `/opp 风险 42 竞争对手 对方报价更低` 标记风险（`/opp 风险 42 解除 竞争对手` 解除）· `/opp 提醒 42 明天上午10点 给CFO打电话` 定时提醒 · `/opp 提醒设置 私信|汇总|频道|静音 3天` 我的商机提醒怎么收
 • `/opp 团队` 团队 · `/opp 团队 负载` 负载 · `/opp 谁负责 42` 谁负责 · `/opp 分配 42 @li` 分配 · `/opp 转交 42 @li` 转交 · `/opp 公海` 公海 · `/opp 认领 42` 认领
 • `/opp 报表 漏斗|预测|人员|输单|周期|趋势 [本月|上季度|2017年|2017年第二季度|2017年6月|2017-06-01..2017-06-30]` 报表 · `/opp 导出 [筛选]` 导出 CSV · `/opp 早报 开|关` 早报
-中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 合并 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -31,6 +33,8 @@ HELP = {
 • `/opp log 42 called the CFO next send quote by friday` log activity and set the next step
 • `/opp won 42 [reason]` (below the qualification threshold a manager may `/opp won 42 override: why`) · `/opp lost 42 price [note]`
 • `/opp history 42` every change, newest first
+• `/opp review 42` write the review (asked for when a deal is won or lost) · `/opp review 42 skip` · `/opp review 42 meeting` a review meeting in the team channel (managers)
+• `/opp lessons price` the lessons base: reviews' lessons by a word, a competitor, an industry or a reason
 • `/opp merge 12 into 15` a duplicate merged: #12's history moves to #15 (managers)
 • `/opp qualify 42 budget:approved need:urgent` answer the qualification criteria (score 0-100 sets grade A/B/C and follow-up cadence)
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`
@@ -38,7 +42,7 @@ HELP = {
 • `/opp risk 42 competitor [note]` flag a risk (`/opp risk 42 clear competitor` clears it) · `/opp remind 42 tomorrow 10am call the CFO` a reminder · `/opp alerts dm|bundle|channel|mute 3d` how I hear about my deals
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
 • `/opp report funnel|forecast|reps|losses|cycle|trend [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
-Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 历史 复盘 经验 评估 评级 概率 标签 风险 提醒 提醒设置 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

@@ -1,10 +1,12 @@
 """The message tables: every sentence oppbot says, as (Chinese, English) pairs by key, and the
-``/opp help`` text in each language (the sentences about people are in bot.core.messages_team).
+``/opp help`` text in each language (the sentences about people are in bot.core.messages_team,
+about reviews and lessons in bot.core.messages_reviews).
 Pure data; bot.core.i18n looks the texts up and fills them in."""
 
 from __future__ import annotations
 
 from bot.core.messages_deals import DUPLICATE_MESSAGES
+from bot.core.messages_reviews import REVIEW_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -461,4 +463,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hm_brief_off": ("关闭早报", "Turn off morning brief"),
     **TEAM_MESSAGES,
     **DUPLICATE_MESSAGES,
+    **REVIEW_MESSAGES,
 }
