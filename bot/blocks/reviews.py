@@ -99,13 +99,13 @@ def meeting_message(view: MeetingView, config: Config, lang: str) -> Reply:
     review = view.review
     reason = _reason_name(config, view.outcome, review.reason, lang)
     if reason:
-        lines.append(f"*{field_label(lang, 'reason')}*: {esc(reason)}")
+        lines.append(t(lang, "rv_meeting_field", label=field_label(lang, "reason"), value=esc(reason)))
     page = Page(lang)
     page.section(f"*{title}*")
     page.section("\n".join(lines))
     if review.status == "done":
         said = [
-            f"*{field_label(lang, name)}*: {esc(clip(getattr(review, name), QUOTE_CLIP))}"
+            t(lang, "rv_meeting_field", label=field_label(lang, name), value=esc(clip(getattr(review, name), QUOTE_CLIP)))
             for name in ("competitor", "worked", "didnt", "lesson")
             if getattr(review, name)
         ]

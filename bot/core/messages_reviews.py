@@ -74,6 +74,7 @@ REVIEW_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rv_meeting_facts": ("金额 {amount} · 跟进 {activities} 次 · {day} {outcome}", "Amount {amount} · {activities} activities · {outcome} on {day}"),
     "rv_meeting_stages": ("*阶段*：{stages}", "*Stages*: {stages}"),
+    "rv_meeting_field": ("*{label}*：{value}", "*{label}*: {value}"),
     "rv_meeting_no_review": ("复盘还没写（`/opp 复盘 {number}`）。", "The review is not written yet (`/opp review {number}`)."),
     # the deal's history
     "ev_review_done": ("写了复盘：{new}", "wrote the review: {new}"),

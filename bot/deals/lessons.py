@@ -66,13 +66,13 @@ def similar_count(session: Session, opp: Opportunity) -> int:
 
 
 def _like(session: Session, opp: Opportunity) -> list[ColumnElement]:
-    """Other deals' lessons of ``opp``'s industry, or naming a competitor ``opp``'s words name."""
+    """Lessons of ``opp``'s industry, or naming a competitor ``opp``'s words name."""
     words = " ".join(filter(None, (opp.title, opp.account, opp.next_step, *(opp.tags or ()), *(note for _, note in open_risks(session, opp.id))))).lower()
     competitor = func.lower(Review.competitor)
     escaped = func.replace(func.replace(func.replace(competitor, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
     named = and_(func.length(Review.competitor) >= NAMED_MIN, literal(words, String).contains(escaped, escape="\\"))
     industry = func.lower(Opportunity.industry) == opp.industry.strip().lower() if (opp.industry or "").strip() else false()
-    return [*_lessons(opp.workspace_id), Review.opportunity_id != opp.id, or_(industry, named)]
+    return [*_lessons(opp.workspace_id), or_(industry, named)]  # an open deal has no written review of its own
 
 
 def _joined(*columns) -> Select:
