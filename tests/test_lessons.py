@@ -19,11 +19,15 @@ from bot.core.config import Config
 from bot.deals import opportunities, reviews
 from bot.deals.opportunities import DealInput
 from bot.deals.reviews import ReviewInput
+from bot.demo.pipeline import SAMPLES
 from bot.team.members import actor_for, ensure_workspace
 from store.models import Member
+from tests import test_console
 from tests.conftest import USERS, payload_text
 from tests.test_commands import ephemeral
+from tests.test_console import reply_to
 
+env, console = test_console.env, test_console.console  # the console's fixtures: a database of its own, a session on the test clock
 WORDS = ("quote", "Quote", "QUOTE the CFO", "demo", "Pilot", "报价", "演示", "试点", "price", "培训", "100%", "on_site", "1000 seats", "on-site")
 INDUSTRIES = ("Logistics", "logistics", "制造", "Retail", "医疗", None)
 COMPETITORS = ("用友", "Globex", "globex", "Initech", None)
@@ -290,3 +294,23 @@ def test_the_similar_lessons_button_of_a_deal_with_none_says_so(slack, rt):
     assert slack.responses()[-1]["text"] == "还没有与 #1 相似的商机的经验。"
     slack.click("alice", Action.LESSONS_SIMILAR, "9")
     assert slack.responses()[-1]["text"].startswith("⚠️ There is no deal #9.")
+
+
+# --- in the console --------------------------------------------------------------------------------
+
+
+def test_in_the_console_the_demo_has_lessons_and_a_lost_deals_review_is_asked_written_and_found(env, console):
+    n = len(SAMPLES) + 1
+    form = ("", "Globex", "", "The quote came late", "Quote the same week")  # the reason kept, competitor, worked, didn't, the lesson (sends it)
+    searches = ("/opp 经验 globex", "/opp new Conveyor retrofit industry logistics")
+    out = console("/opp lessons quote", "/opp new Warehouse AGVs 80万 industry Logistics", f"/opp lost {n} price", *form, *searches, demo=True)
+    demo = reply_to(out, "alice> /opp lessons quote")
+    assert "Warehouse robotics pilot · lost (Competitor) · competitor Skynet Robotics · Logistics" in demo
+    assert "> Quote within two days of the pilot scope" in demo
+    lost = reply_to(out, f"alice> /opp lost {n} price")
+    assert f"── Review #{n} ──" in lost and "[Write the review] [Skip] [Review meeting]" in lost
+    assert f"Saved the review of #{n}; it is in the lessons base now" in out
+    found = reply_to(out, "alice> /opp 经验 globex")
+    assert "经验库：「globex」（1 条）" in found and f"*#{n}* Warehouse AGVs · 已输单（价格） · 对手 Globex · Logistics" in found
+    assert "> Quote the same week" in found
+    assert "💡 2 lessons from similar deals  [Show lessons]" in reply_to(out, "alice> /opp new Conveyor retrofit")
