@@ -114,8 +114,8 @@ def review_modal(review: ReviewView, config: Config, lang: str, *, meta: FormMet
     """The review (复盘) of a won or lost deal: its reason (a lost deal's is required), the
     competitor, what worked, what didn't and one lesson, prefilled from what was written before."""
     reasons = config.won_reasons if review.outcome == "won" else config.lost_reasons
-    heading = t(lang, "rv_form_intro", number=review.number, title=esc(clip(review.title, 200)), outcome=t(lang, f"status_{review.outcome}"))
-    blocks = [section(heading)]
+    heading = f"*#{review.number} {esc(clip(review.title, 200))}* · {t(lang, f'status_{review.outcome}')}"
+    blocks = [section(f"{heading}\n{t(lang, 'rv_form_intro')}")]
     if reasons:
         element = {"type": "static_select", "action_id": "reason", "options": [option(r.name(lang), r.key) for r in reasons]}
         element["placeholder"] = plain(t(lang, "rv_pick_reason"))

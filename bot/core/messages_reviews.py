@@ -14,10 +14,7 @@ REVIEW_MESSAGES: dict[str, tuple[str, str]] = {
     "rv_skip": ("跳过", "Skip"),
     "rv_meeting": ("发起复盘会", "Review meeting"),
     "rv_modal_title": ("复盘 #{number}", "Review #{number}"),
-    "rv_form_intro": (
-        "*#{number} {title}* · {outcome}\n写下这一单做得好的、不足的和一条经验，下一单用得上。",
-        "*#{number} {title}* · {outcome}\nWhat worked, what didn't, and one lesson the next deal can use.",
-    ),
+    "rv_form_intro": ("写下这一单做得好的、不足的和一条经验，下一单用得上。", "What worked, what didn't, and one lesson the next deal can use."),
     "rv_pick_reason": ("选择原因", "Choose a reason"),
     "field_competitor": ("竞争对手", "Competitor"),
     "field_worked": ("做得好的", "What worked"),
