@@ -53,12 +53,14 @@ def with_review_form(req: Request, reply: Reply, number: int) -> ReplyAndModal:
 
 
 def skip(req: Request, number: int) -> Reply:
+    """Skip deal ``number``'s review (the command's `skip`, the Skip button)."""
     with req.rt.transaction() as session:
         reviews.skip(session, actor=req.actor, number=number, config=req.rt.config, clock=req.rt.clock)
     return message(t(req.lang, "rv_skipped", number=number))
 
 
 def meeting(req: Request, number: int) -> Reply:
+    """Call a review meeting on deal ``number`` (the command's `meeting`, the card's button)."""
     with req.rt.transaction() as session:
         channel = reviews.meeting(session, actor=req.actor, number=number, config=req.rt.config, clock=req.rt.clock)
     return message(t(req.lang, "rv_meeting_posted", number=number, channel=esc(channel)))

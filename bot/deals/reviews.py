@@ -49,6 +49,7 @@ def status_of(session: Session, opportunity_id: int) -> str | None:
 
 
 def _review(session: Session, opp) -> Review | None:
+    """The deal's review row, if one was ever asked."""
     return session.scalars(select(Review).where(Review.opportunity_id == opp.id)).one_or_none()
 
 
@@ -62,6 +63,7 @@ def _closed_deal(session: Session, actor: Actor, number: int, config: Config, *,
 
 
 def close_reason(opp) -> str | None:
+    """The reason the deal was closed with (a won or a lost reason's key)."""
     return opp.won_reason if opp.status == "won" else opp.lost_reason
 
 
