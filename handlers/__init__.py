@@ -9,13 +9,14 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     team     /opp team who assign reassign pool claim; offer and pool buttons; decline form
     alerts   the buttons on an alert
     reports  /opp report export brief; Share to channel
+    reviews  /opp review lessons; review buttons and form; lessons of similar deals
     home     the App Home tab and its buttons
     replays  a request Slack sends twice is done once (the guard every request passes)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, handover, home, replays, reports, router, team
+from handlers import alerts, deals, handover, home, replays, reports, reviews, router, team
 from handlers.errors import on_error
 
 
@@ -27,5 +28,6 @@ def register_listeners(app: App) -> None:
     team.register(app)
     alerts.register(app)
     reports.register(app)
+    reviews.register(app)
     home.register(app)
     app.error(on_error)

@@ -31,6 +31,13 @@ class Modal:
     reply: Reply | None = None
 
 
+@dataclass(frozen=True)
+class ReplyAndModal(Reply):
+    """A reply, and a view to open with the same request's trigger_id."""
+
+    modal: dict | None = None
+
+
 @dataclass
 class Request:
     rt: Runtime

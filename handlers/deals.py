@@ -28,6 +28,7 @@ from handlers import handover
 from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
 from handlers.forms import form_ticked, read_deal_form, read_log_form, read_meta, values_of
+from handlers.reviews import with_review_form
 from handlers.risks import flag_risk
 from handlers.slack_io import open_modal, saved
 from store.queries import DealFilter, search_deals
@@ -54,7 +55,7 @@ def new_deal(req: Request, text: str, *, mode: str, request_key: str | None = No
             opp, created, others = merging.create(
                 session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock, mode=mode, request_key=request_key
             )
-            view = deal_view(opp)
+            view = deal_view(opp, lessons=True)
     except merging.DuplicateFound as found:
         numbers = ",".join(str(m.number) for m in found.matches)
         return duplicate_choice(found.matches, req.lang, f"{req.lang}|{numbers}|{text}")
@@ -113,7 +114,7 @@ def cmd_move(req: Request, rest: str) -> Reply:
 def move(req: Request, number: int, stage: str) -> Reply:
     with req.rt.transaction() as session:
         opp = opportunities.move_stage(session, actor=req.actor, number=number, stage=stage, config=req.rt.config, clock=req.rt.clock)
-        view = deal_view(opp)
+        view = deal_view(opp, lessons=True)
     return card(req, view, t(req.lang, "moved", number=number, stage=req.rt.config.stage(stage).name(req.lang)))
 
 
@@ -153,7 +154,7 @@ def cmd_close(req: Request, rest: str, *, won: bool) -> Reply:
     if won:
         return card(req, view, t(req.lang, "won", number=number))
     reason_name = next(r.name(req.lang) for r in config.lost_reasons if r.key == reason)
-    return card(req, view, t(req.lang, "lost", number=number, reason=reason_name))
+    return with_review_form(req, card(req, view, t(req.lang, "lost", number=number, reason=reason_name)), number)
 
 
 def cmd_won(req: Request, rest: str) -> Reply | Modal:
@@ -313,13 +314,15 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
             key = f"view:{view['id']}" if view.get("id") else None  # a repeated submission of one form saves once
             opp, created = _create_from_form(session, actor, deal, rt, key, anyway=form_ticked(values_of(view), DUPLICATE_OK))
             headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
+            entered = created  # a new deal's card shows lessons from similar deals, as a move's does
         else:
             opp, changed = opportunities.update(
                 session, actor=actor, number=meta.number, changes=deal, config=rt.config, clock=rt.clock, expected_version=meta.version
             )
             labels = ", ".join(field_label(actor.lang, name) for name in changed)
             headline = t(actor.lang, "updated", number=opp.number, fields=labels) if changed else t(actor.lang, "nothing_changed", number=opp.number)
-        view_of_deal = deal_view(opp)
+            entered = "stage" in changed
+        view_of_deal = deal_view(opp, lessons=entered)
     ack()
     saved(client, context, card_for(rt, actor, view_of_deal, headline), meta.channel)
 

@@ -53,7 +53,14 @@ def _json(payload: dict) -> BoltResponse:
 
 
 # Where a form shows an error that is not about one of its fields.
-MAIN_FIELD = {Form.NEW_DEAL: "title", Form.EDIT_DEAL: "title", Form.LOG_ACTIVITY: "text", Form.OFFER_DECLINE: "reason", Form.HANDOVER: "scope"}
+MAIN_FIELD = {
+    Form.NEW_DEAL: "title",
+    Form.EDIT_DEAL: "title",
+    Form.LOG_ACTIVITY: "text",
+    Form.OFFER_DECLINE: "reason",
+    Form.HANDOVER: "scope",
+    Form.REVIEW: "lesson",
+}
 
 
 def form_errors(view: dict, error: Exception, text: str) -> dict:

@@ -1,7 +1,8 @@
 """Reading a submitted form back: the deal form's values (with the fields that could not be read,
-for inline errors), the log-activity form, the decline form, the handover form, and what each
-form carried in its private_metadata. Text comes back cleaned (bot.core.text); a picked date must be a real date
-within reach of today (bot.core.dates), else it is an inline error, never silently dropped."""
+for inline errors), the log-activity form, the review form, the decline form, the handover form,
+and what each form carried in its private_metadata. Text comes back cleaned (bot.core.text); a
+picked date must be a real date within reach of today (bot.core.dates), else it is an inline
+error, never silently dropped."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.core.money import UnreadableAmount, parse_amount
 from bot.core.payloads import USER_ID
 from bot.core.text import clean
 from bot.deals.opportunities import DealInput
+from bot.deals.reviews import TEXTS, ReviewInput
 
 DATE_FIELDS = ("expected_close", "next_step_due")
 PICKED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a datepicker sends
@@ -114,6 +116,12 @@ def read_log_form(values: dict, *, today: date) -> tuple[str, str, str | None, d
         (_value(values, "next_step") or "").strip() or None,
         _date(values, "next_step_due", today),
     )
+
+
+def read_review_form(values: dict) -> ReviewInput:
+    """The review form's reason (None when none is picked) and texts, stripped."""
+    texts = {name: (_value(values, name) or "").strip() or None for name in TEXTS}
+    return ReviewInput(reason=_selected(values, "reason"), texts=texts)
 
 
 def _value(values: dict, name: str) -> str | None:

@@ -1,6 +1,6 @@
 """The `/opp` command: which subcommand a person typed (English or Chinese), handed to the area
-that owns it, and the answer: a reply to show, a modal to open, or a reply with a file to upload
-after the answer. A subcommand typed in Chinese is answered in Chinese."""
+that owns it, and the answer: a reply to show, a modal to open, a reply and a modal, or a reply
+with a file to upload after the answer. A subcommand typed in Chinese is answered in Chinese."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import accounts, alerts, deals, handover, payments, qualify, reports, risks, team
+from handlers import accounts, alerts, deals, handover, payments, qualify, reports, reviews, risks, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -50,6 +50,8 @@ ALIASES_OF = {
     "followon": ("followon", "follow-on", "追加", "二次商机"),
     "account": ("account", "customer", "客户"),
     "handover": ("handover", "交接"),
+    "review": ("review", "复盘"),
+    "lessons": ("lessons", "lesson", "经验", "经验库"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -63,6 +65,7 @@ SUBCOMMANDS = {
     **payments.SUBCOMMANDS,
     **accounts.SUBCOMMANDS,
     **handover.SUBCOMMANDS,
+    **reviews.SUBCOMMANDS,
 }
 
 
@@ -94,6 +97,8 @@ def on_opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, res
         open_modal(client, command["trigger_id"], outcome.view, req.lang, respond=respond)
         return
     ack(response_type="ephemeral", **outcome.payload())
+    if getattr(outcome, "modal", None):  # e.g. a lost deal's review form, with the close's answer
+        open_modal(client, command["trigger_id"], outcome.modal, req.lang, respond=respond)
     # a report's chart, an export's CSV: to the person's DM, after the answer
     upload_later(context, client, getattr(outcome, "upload", None), user=req.actor.slack_user_id)
 

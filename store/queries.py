@@ -136,8 +136,13 @@ def _params(f: DealFilter, matched: list[int] | None) -> dict:
     for i, (stage, at) in enumerate(f.quiet_since or ()):
         values[f"quiet_stage_{i}"], values[f"quiet_at_{i}"] = stage, at
     if f.text:
-        values["pattern"] = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        values["pattern"] = like_pattern(f.text)
     return values
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its % and _ taken as themselves (escaped with \\)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @functools.lru_cache(maxsize=512)

@@ -582,8 +582,9 @@ def test_won(slack, db, clock):
         ("status", "status", "open", "won"),
         ("updated", "won_reason", None, "relationship"),
     ]
-    # closed deals have no Move menu any more
-    assert [e["action_id"] for e in reply_actions(slack.command("alice", "show 1"))] == ["deal_log", "deal_edit", "deal_history"]
+    # closed deals have no Move menu any more; their review is asked for
+    actions = ["deal_log", "deal_edit", "deal_history", "review_write", "review_skip", "review_meeting"]
+    assert [e["action_id"] for e in reply_actions(slack.command("alice", "show 1"))] == actions
 
 
 def test_lost_with_reason_and_note(slack, db):

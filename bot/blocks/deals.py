@@ -27,6 +27,7 @@ from bot.blocks.kit import (
     step_name,
     tick_buttons,
 )
+from bot.blocks.reviews import lessons_hint, review_buttons
 from bot.blocks.views import DealLine, DealView, EventView
 from bot.core.config import Config, Stage
 from bot.core.help_text import HELP
@@ -92,6 +93,7 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
     if extra:
         blocks.append(context(" · ".join(extra)))
     blocks += playbook_blocks(view, config, lang)
+    blocks += _review_and_lessons(view, lang)
     blocks.append(deal_actions(view, config, lang))
     text = (headline + " — " if headline else "") + f"#{view.number} {esc(view.title)}"
     return Reply(clip(text, 3000), blocks)
@@ -115,6 +117,16 @@ def playbook_blocks(view: DealView, config: Config, lang: str) -> list[dict]:
     todo = [(action.name(lang), f"{view.number}:{stage.key}:{action.key}") for action in stage.actions if action.key not in ticked]
     if todo:
         blocks.append({"type": "actions", "block_id": f"playbook_{view.number}", "elements": tick_buttons(PLAYBOOK_TICK_PREFIX, todo, lang)})
+    return blocks
+
+
+def _review_and_lessons(view: DealView, lang: str) -> list[dict]:
+    """A closed deal's review still asked for; a new or moved deal's lessons from similar deals."""
+    blocks = []
+    if view.status in ("won", "lost") and view.review == "asked":
+        blocks.append(context(t(lang, "rv_card_asked")))
+    if view.lessons:
+        blocks.append(lessons_hint(view.number, view.lessons, lang))
     return blocks
 
 
@@ -168,6 +180,8 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
         button(t(lang, "btn_edit"), Action.DEAL_EDIT, value),
         button(t(lang, "btn_history"), Action.DEAL_HISTORY, value),
     ]
+    if view.status in ("won", "lost"):
+        elements += review_buttons(view.number, view.review, lang)
     if view.status == "open":
         elements.append(
             {
@@ -249,6 +263,8 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = t(lang, "ev_override", old=old, new=clip(new, 200))
     elif event.kind in ("handover", "playbook"):
         what = _after_win_event(event, config, lang)
+    elif event.kind == "review":
+        what = t(lang, f"ev_review_{event.field}", new=esc(clip(event.new or "", 200)))
     elif _pool_event(event):
         what = _pool_event(event)(lang)
     else:

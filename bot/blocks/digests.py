@@ -310,15 +310,30 @@ def stage_time_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) 
     return lines
 
 
-def loss_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str) -> list[str]:
+def loss_lines(f: Funnel, prev: Funnel | None, config: Config, lang: str, links: dict[str, str] | None = None) -> list[str]:
+    """The period's loss reasons, the most frequent first; ``links``: what follows each reason's
+    line (the report's way to its lessons)."""
     names = {r.key: r.name(lang) for r in config.lost_reasons}
     prev_counts = {r: n for r, n, _ in prev.losses} if prev else {}
     lines = [t(lang, "dg_losses")]
     for reason, count, amount in f.losses:
         p = _prev(lang, str(prev_counts.get(reason, 0))) if prev else ""
-        lines.append("• " + t(lang, "dg_loss_line", reason=esc(names.get(reason, reason)), count=count, amount=fmt_total(amount, config, lang), prev=p))
+        line = t(lang, "dg_loss_line", reason=esc(names.get(reason, reason)), count=count, amount=fmt_total(amount, config, lang), prev=p)
+        lines.append("• " + line + (f" — {links[reason]}" if links and reason in links else ""))
     if not f.losses:
         lines.append(t(lang, "rp_no_losses"))
+    return lines
+
+
+def competitor_lines(rows: list[tuple[str, int, Money]], links: dict[str, str], config: Config, lang: str) -> list[str]:
+    """The competitors the period's lost deals' reviews name, the most frequent first, each with
+    what follows it in ``links``."""
+    lines = [t(lang, "rp_competitors")]
+    for name, count, amount in rows:
+        line = t(lang, "rp_competitor_line", name=esc(name), count=count, amount=fmt_total(amount, config, lang))
+        lines.append("• " + line + (f" — {links[name]}" if name in links else ""))
+    if not rows:
+        lines.append(t(lang, "rp_no_competitors"))
     return lines
 
 

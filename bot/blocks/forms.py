@@ -1,6 +1,6 @@
-"""Modals: the new/edit deal form, the log-activity form and a won deal's handover form
-(handlers/forms.py reads them back).
-``FormMeta`` is what a form carries from opening to submission in its private_metadata."""
+"""Modals: the new/edit deal form, the log-activity form, a won deal's handover form and a
+closed deal's review form (handlers/forms.py reads them back). ``FormMeta`` is what a form
+carries from opening to submission in its private_metadata."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date
 
 from bot.blocks.ids import Form
 from bot.blocks.kit import clip, context, esc, fmt_money, option, plain, section
-from bot.blocks.views import DealView, HandoverView
+from bot.blocks.views import DealView, HandoverView, ReviewView
 from bot.core.config import Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS
 from bot.core.i18n import field_label, t
@@ -127,6 +127,28 @@ def handover_modal(lang: str, *, meta: FormMeta, view: HandoverView) -> dict:
     blocks.append(_text_input("notes", lang, view.notes, multiline=True))
     blocks.append(_text_input("payment_plan", lang, None, hint=t(lang, "hint_payment_plan")))  # 回款 (bot.deals.payments)
     return _modal(Form.HANDOVER, t(lang, "modal_handover", number=view.number), blocks, meta, lang)
+
+
+def review_modal(review: ReviewView, config: Config, lang: str, *, meta: FormMeta) -> dict:
+    """The review (复盘) of a won or lost deal: its reason (a lost deal's is required), the
+    competitor, what worked, what didn't and one lesson, prefilled from what was written before."""
+    reasons = config.won_reasons if review.outcome == "won" else config.lost_reasons
+    heading = f"*#{review.number} {esc(clip(review.title, 200))}* · {t(lang, f'status_{review.outcome}')}"
+    blocks = [section(f"{heading}\n{t(lang, 'rv_form_intro')}")]
+    if reasons:
+        element = {"type": "static_select", "action_id": "reason", "options": [option(r.name(lang), r.key) for r in reasons]}
+        element["placeholder"] = plain(t(lang, "rv_pick_reason"))
+        chosen = next((r for r in reasons if r.key == review.reason), None)
+        if chosen:
+            element["initial_option"] = option(chosen.name(lang), chosen.key)
+        blocks.append(_input("reason", lang, element, optional=review.outcome == "won"))
+    blocks.append(_text_input("competitor", lang, review.competitor))
+    for name in ("worked", "didnt", "lesson"):
+        element = {"type": "plain_text_input", "action_id": name, "multiline": True, "max_length": LIMITS[name]}
+        if getattr(review, name):
+            element["initial_value"] = getattr(review, name)
+        blocks.append(_input(name, lang, element))
+    return _modal(Form.REVIEW, t(lang, "rv_modal_title", number=review.number), blocks, meta, lang)
 
 
 def _modal(callback_id: str, title: str, blocks: list[dict], meta: FormMeta, lang: str) -> dict:

@@ -54,6 +54,8 @@ class DealView:
     auto_tags: tuple[str, ...]
     closed_deals: int  # closed deals the workspace's win model has learned from
     risks: tuple[tuple[str, str | None], ...] = ()  # open risk flags, oldest first: (kind, note)
+    review: str | None = None  # a won or lost deal's review: asked, done, skipped (None: never asked)
+    lessons: int = 0  # lessons from similar deals, counted when it was created or entered a stage
     playbook: dict = field(default_factory=dict)  # key actions ticked: {stage key: {action key: ISO time}}
 
 
@@ -108,6 +110,52 @@ class EventView:
     field: str | None
     old: str | None
     new: str | None
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """A won or lost deal's review (复盘) as its form shows it; ``status`` None: never asked."""
+
+    number: int
+    title: str
+    outcome: str  # won, lost
+    status: str | None
+    reason: str | None  # a configured reason key: the review's, else the close's
+    competitor: str | None = None
+    worked: str | None = None
+    didnt: str | None = None
+    lesson: str | None = None
+
+
+@dataclass(frozen=True)
+class LessonLine:
+    """One lesson of the lessons base: the review and its deal."""
+
+    number: int
+    title: str
+    outcome: str  # won, lost
+    reason: str | None
+    competitor: str | None
+    industry: str | None
+    lesson: str  # the lesson, else what didn't work, else what worked
+    done_on: date  # the day the review was written, in the team's timezone
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """What a review meeting's post tells the team about a closed deal."""
+
+    number: int
+    title: str
+    outcome: str
+    amount: Decimal | None
+    currency: str
+    owner: str  # Slack user id
+    asked_by: str  # Slack user id
+    stages: tuple[tuple[str, date], ...]  # (stage key, the day it was entered), in order
+    closed_on: date
+    activities: int
+    review: ReviewView
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""What a deal's fields may hold: the longest text each keeps and the kinds of activity. The deal
-service refuses what does not fit; the forms set the same limits on their inputs."""
+"""What a deal's fields (and its review's) may hold: the longest text each keeps and the kinds of
+activity. The services refuse what does not fit; the forms set the same limits on their inputs."""
 
 # Longest text each field keeps; longer input is refused with a message, never cut silently.
 LIMITS = {
@@ -21,6 +21,11 @@ LIMITS = {
     "scope": 2000,
     "key_dates": 500,
     "notes": 2000,
+    # a review (复盘) of a won or lost deal
+    "competitor": 100,
+    "worked": 1000,
+    "didnt": 1000,
+    "lesson": 1000,
 }
 ACTIVITY_KINDS = ("note", "call", "meeting", "email", "visit")
 MAX_TAGS = 10

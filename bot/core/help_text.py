@@ -13,6 +13,8 @@ HELP = {
 • `/opp 赢单 42 客户关系` 赢单（评分不够时经理可破例：`/opp 赢单 42 破例: 原因`）· `/opp 输单 42 价格 对方低价` 输单
 • `/opp 历史 42` 变更历史
 • `/opp 交接 42` 赢单后交接给交付（`完成 实施范围确认` 勾选一步，`验收 [日期]` 客户验收，`编辑` 修改交接单）；卡片上点 ✓ 勾选本阶段的关键动作
+• `/opp 复盘 42` 写复盘（赢单、输单后会请你写）· `/opp 复盘 42 跳过` · `/opp 复盘 42 复盘会` 在团队频道发起复盘会（经理）
+• `/opp 经验 价格` 经验库：按关键词、竞争对手、行业或原因找复盘里的经验
 • `/opp 合并 12 到 15` 撞单合并：把 #12 的记录并入 #15（经理）
 • `/opp 评估 42 预算:已批准 需求:紧迫` 资格评估（BANT 等，评分 0-100，决定 A/B/C 评级和跟进频率）
 • `/opp 评级 42 A` 经理固定评级（`自动` 恢复）· `/opp 概率 42 60%` 手动赢单概率（`清除` 恢复）· `/opp 标签 42 +高意向 -易流失`
@@ -21,7 +23,7 @@ HELP = {
 • `/opp 追加 42 二期扩容 30万` 从赢单商机创建二次商机 · `/opp 客户 苏州恒通` 客户的全部商机、回款和经验
 • `/opp 团队` 团队 · `/opp 团队 负载` 负载 · `/opp 谁负责 42` 谁负责 · `/opp 分配 42 @li` 分配 · `/opp 转交 42 @li` 转交 · `/opp 公海` 公海 · `/opp 认领 42` 认领
 • `/opp 报表 漏斗|预测|人员|输单|周期|趋势|回款 [本月|上季度|2017年|2017年第二季度|2017年6月|2017-06-01..2017-06-30]` 报表 · `/opp 导出 [筛选]` 导出 CSV · `/opp 早报 开|关` 早报
-中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -35,6 +37,8 @@ HELP = {
 • `/opp won 42 [reason]` (below the qualification threshold a manager may `/opp won 42 override: why`) · `/opp lost 42 price [note]`
 • `/opp history 42` every change, newest first
 • `/opp handover 42` a won deal's handover to delivery (`done scope` ticks a step, `accepted [date]` the customer's acceptance, `edit`); ✓ on a card ticks a key action of its stage
+• `/opp review 42` write the review (asked for when a deal is won or lost) · `/opp review 42 skip` · `/opp review 42 meeting` a review meeting in the team channel (managers)
+• `/opp lessons price` the lessons base: reviews' lessons by a word, a competitor, an industry or a reason
 • `/opp merge 12 into 15` a duplicate merged: #12's history moves to #15 (managers)
 • `/opp qualify 42 budget:approved need:urgent` answer the qualification criteria (score 0-100 sets grade A/B/C and follow-up cadence)
 • `/opp grade 42 A|auto` managers pin a grade · `/opp prob 42 60%|clear` override the win probability · `/opp tag 42 +hot -stale`
@@ -44,7 +48,7 @@ HELP = {
 • `/opp followon 42 Phase 2 300k` a follow-on deal from a won one · `/opp account Acme` an account's deals, payments and lessons
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
 • `/opp report funnel|forecast|reps|losses|cycle|trend|payments [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
-Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
+Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

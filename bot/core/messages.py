@@ -1,5 +1,6 @@
 """The message tables: every sentence oppbot says, as (Chinese, English) pairs by key, and the
-``/opp help`` text in each language (the sentences about people are in bot.core.messages_team).
+``/opp help`` text in each language (the sentences about people are in bot.core.messages_team,
+about reviews and lessons in bot.core.messages_reviews).
 Pure data; bot.core.i18n looks the texts up and fills them in."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
+from bot.core.messages_reviews import REVIEW_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -465,4 +467,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **DUPLICATE_MESSAGES,
     **PAYMENT_MESSAGES,
     **HANDOVER_MESSAGES,
+    **REVIEW_MESSAGES,
 }

@@ -20,7 +20,7 @@ from bot.deals import duplicates, permissions, qualification, risk_watch, winpro
 from bot.team import assignment
 from bot.team.members import Actor
 from store import queries
-from store.models import Activity, Event, Member, Opportunity
+from store.models import Activity, Event, Member, Opportunity, Review
 
 
 @dataclass
@@ -421,7 +421,14 @@ def close(
     _reassess(session, opp, actor, config, now)
     session.flush()
     winprob.record_close(session, opp)  # the learned probability counts it at once
+    _ask_review(session, opp, now)
     return opp
+
+
+def _ask_review(session: Session, opp: Opportunity, now) -> None:
+    """A just-closed deal is asked for its review (复盘), prefilled with the close's reason
+    (bot.deals.reviews writes it, skips it, and reminds the owner)."""
+    session.add(Review(opportunity_id=opp.id, outcome=opp.status, status="asked", reason=opp.won_reason or opp.lost_reason, asked_at=now))
 
 
 def _win_gate(opp: Opportunity, actor: Actor, config: Config, override: str | None) -> str | None:

@@ -15,6 +15,7 @@ The rule, by how the acting person relates to the deal:
 | log (an activity) | yes | yes | yes | no | yes |
 | assign, reassign (change the owner) | owner hands it over | yes | no | no | yes |
 | grade (pin the grade) | no | yes | no | no | yes |
+| meeting (call a review meeting on a closed deal) | no | yes | no | no | yes |
 | override (mark won below the qualification threshold) | a manager's own deal | yes | no | no | yes |
 | merge (a duplicate into another deal; needed on both) | a manager's own deal | yes | no | no | yes |
 | claim (from the pool) | pooled deals only: bdr, ae, manager (capacity permitting) | | | | yes |
@@ -37,7 +38,7 @@ from bot.core.errors import PermissionDenied
 from bot.team.members import Actor, role_of
 from store.models import Member, Opportunity
 
-ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "override", "merge", "claim", "pay")
+ACTIONS = ("edit", "move", "close", "log", "assign", "grade", "meeting", "override", "merge", "claim", "pay")
 CHANGES = ("edit", "move", "close")
 CLAIMERS = ("bdr", "ae", "manager")
 
@@ -71,7 +72,7 @@ def allowed(actor: Actor, action: str, opp: Opportunity, config: Config | None =
     team = is_team(actor, opp) or (opp.pooled_at is not None and role_of(actor) == "manager")
     if action == "assign":  # managers; and an owner may hand their own deal over
         return team or (opp.pooled_at is None and actor.member_id == opp.owner_id)
-    if action == "grade":
+    if action in ("grade", "meeting"):  # a manager of the team's deals
         return team
     if action in ("override", "merge"):  # the gate gives way to a manager: the owner's, or one who owns the deal
         return team or (is_own(actor, opp) and role_of(actor) == "manager")
@@ -87,7 +88,13 @@ def require(actor: Actor, action: str, opp: Opportunity, config: Config | None =
     """Raise PermissionDenied, naming who may do it, unless ``actor`` may do ``action`` on ``opp``."""
     if allowed(actor, action, opp, config):
         return
-    if action in ("grade", "claim", "merge", "pay"):  # the sentence says who may: managers grade and merge; claimer roles claim; finance collects
+    if action in (
+        "grade",
+        "meeting",
+        "claim",
+        "merge",
+        "pay",
+    ):  # the sentence says who may: managers grade, call meetings and merge; claimer roles claim; finance collects
         raise PermissionDenied(f"{action}_not_allowed", number=opp.number)
     raise PermissionDenied("assign_not_allowed" if action == "assign" else "not_allowed", number=opp.number, people=who_may(action, opp, config))
 

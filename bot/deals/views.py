@@ -8,23 +8,30 @@ from dataclasses import fields
 from sqlalchemy.orm import Session, object_session
 
 from bot.blocks.views import DealLine, DealView, EventView
+from bot.deals import reviews
+from bot.deals.lessons import similar_count
 from bot.deals.risk_watch import open_risks
 from bot.deals.winprob import TOTAL, model_read
 from store.models import Event, Opportunity, WinStat
 
-_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals", "risks", "playbook")
+_SPECIAL = ("owner", "creator", "tags", "auto_tags", "qualification", "closed_deals", "risks", "playbook", "review", "lessons")
 
 
-def deal_view(opp: Opportunity) -> DealView:
+def deal_view(opp: Opportunity, *, lessons: bool = False) -> DealView:
+    """``opp`` as a card shows it; ``lessons``: with the count of lessons from similar deals (a deal
+    just created or entering a stage)."""
     values = {f.name: getattr(opp, f.name, None) for f in fields(DealView) if f.name not in _SPECIAL}
+    session = object_session(opp)
     return DealView(
         owner=opp.owner.slack_user_id,
         creator=opp.creator.slack_user_id,
         tags=tuple(opp.tags or ()),
         auto_tags=tuple(opp.auto_tags or ()),
         qualification=dict(opp.qualification or {}),
-        closed_deals=closed_deals(object_session(opp), opp.workspace_id),
-        risks=open_risks(object_session(opp), opp.id) if opp.status == "open" else (),
+        closed_deals=closed_deals(session, opp.workspace_id),
+        risks=open_risks(session, opp.id) if opp.status == "open" else (),
+        review=reviews.status_of(session, opp.id) if opp.status in reviews.CLOSED else None,
+        lessons=similar_count(session, opp) if lessons and opp.status == "open" else 0,
         playbook={stage: dict(ticked) for stage, ticked in (opp.playbook or {}).items()},
         **values,
     )

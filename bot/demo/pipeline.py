@@ -1,8 +1,8 @@
 """A small sample pipeline for trying oppbot out (`oppbot console --demo`).
 
-The deals are made through the deal services (create, move, log, close), each step at its own
-moment in the past, so cards, lists and the event log look like a few weeks of real work.
-Nothing is loaded into a workspace that already has deals.
+The deals are made through the deal services (create, move, log, close, review), each step at its
+own moment in the past, so cards, lists, the event log and the lessons base look like a few weeks of
+real work. Nothing is loaded into a workspace that already has deals.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from bot.core.clock import FixedClock
 from bot.core.config import Config
 from bot.core.money import parse_amount
 from bot.core.runtime import Runtime
-from bot.deals import opportunities, payments
+from bot.deals import opportunities, payments, reviews
 from bot.deals.opportunities import DealInput
 from bot.deals.payments import PlannedPart
+from bot.deals.reviews import ReviewInput
 from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
 from store.queries import DealFilter, search_deals
 
@@ -53,6 +54,7 @@ class Sample:
     tags: tuple[str, ...] = ()
     outcome: tuple[str, str, str | None] | None = None  # ("won" | "lost", reason key, note)
     closed: int = 0  # days ago
+    review: tuple[str | None, str | None, str | None, str] | None = None  # (competitor, what worked, what didn't, the lesson), the day after the close
 
 
 def _answers(config: Config, *, advanced: bool) -> dict[str, str]:
@@ -275,6 +277,7 @@ SAMPLES: tuple[Sample, ...] = (
         notes=((75, "visit", "信息科调研"), (20, "meeting", "合同条款确认")),
         outcome=("won", "relationship", None),
         closed=12,
+        review=(None, "老客户推荐，信息科早期就参与", "合同条款谈了三周", "医院项目尽早拉信息科一起定接口范围"),
         source="老客户推荐",
         industry="医疗",
         region="华南",
@@ -293,6 +296,7 @@ SAMPLES: tuple[Sample, ...] = (
         notes=((45, "meeting", "Pilot scope: one warehouse, 20 robots"), (15, "email", "Sent proposal")),
         outcome=("lost", "competitor", "Went with a cheaper local vendor"),
         closed=8,
+        review=("Skynet Robotics", "The pilot scope was clear", "Our quote came a week after theirs", "Quote within two days of the pilot scope"),
         source="outbound",
         industry="Logistics",
     ),
@@ -310,6 +314,7 @@ SAMPLES: tuple[Sample, ...] = (
         notes=((28, "visit", "拜访信息中心"),),
         outcome=("lost", "no_budget", "预算推迟到明年"),
         closed=6,
+        review=(None, "拜访及时", "没有确认预算批复时间", "高校项目先问清预算批复和招标时间"),
         source="招标网",
         industry="教育",
         region="华东",
@@ -406,7 +411,8 @@ def _deal_input(config: Config, sample: Sample, today: date, *, first_stage: str
 
 
 def _steps(sample: Sample, stages: list[str], target: int, at: Callable[[float, int], datetime]) -> list[tuple[datetime, int, tuple]]:
-    """Steps after creation, in time order: stage moves spread evenly, then notes, then closing.
+    """Steps after creation, in time order: stage moves spread evenly, then notes, then closing and
+    the review.
     ``at`` gives the moment of a step from its days ago and hour."""
     steps: list[tuple[datetime, int, tuple]] = []
     span = sample.created - sample.in_stage
@@ -420,12 +426,15 @@ def _steps(sample: Sample, stages: list[str], target: int, at: Callable[[float, 
         steps.append((at(sample.closed, 17), 3, ("close", *sample.outcome)))
         if sample.outcome[0] == "won" and sample.closed > FIRST_PAYMENT_DAYS:  # the first 30% came in a day early
             steps.append((at(sample.closed - FIRST_PAYMENT_DAYS + 1, 10), 4, ("paid",)))
+    if sample.outcome and sample.review:
+        steps.append((at(sample.closed - 1, 10), 4, ("review", sample.outcome[1], *sample.review)))
     steps.sort(key=lambda s: (s[0], s[1]))
     return steps
 
 
 def _replay(session, config: Config, actor: Actor, number: int, step: tuple, clock: FixedClock, today: date) -> None:
-    """One step of ``_steps`` through the deal services: a stage move, a logged note or the close."""
+    """One step of ``_steps`` through the deal services: a stage move, a logged note, the close,
+    its review or a payment."""
     if step[0] == "paid":
         standing = payments.show(session, actor=actor, number=number, config=config, now=clock.now())
         first = standing.milestones[0]
@@ -448,6 +457,9 @@ def _replay(session, config: Config, actor: Actor, number: int, step: tuple, clo
         opportunities.log_activity(
             session, actor=actor, number=number, text=text, kind=kind, next_step=step_text, next_step_due=due, config=config, clock=clock
         )
+    elif step[0] == "review":
+        texts = dict(zip(("competitor", "worked", "didnt", "lesson"), step[2:], strict=True))
+        reviews.submit(session, actor=actor, number=number, given=ReviewInput(reason=step[1], texts=texts), config=config, clock=clock)
     else:
         _, outcome, reason, note = step
         won = outcome == "won"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
 from bot.core.config import Config
 from bot.core.periods import Period, month_of
-from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, Risk, UTCDateTime
+from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, Review, Risk, UTCDateTime
 
 CENT = Decimal("0.01")
 
@@ -448,11 +448,35 @@ def _losses(session, workspace_id, start: datetime, end: datetime) -> list[tuple
         .where(*closed_where(workspace_id, ("lost",), start, end))
         .group_by(Opportunity.lost_reason, Opportunity.currency)
     ).all()
-    losses: dict[str, tuple[int, Money]] = {}
-    for reason, currency, count, amount in rows:
-        n, m = losses.get(reason or "other", (0, {}))
-        losses[reason or "other"] = (n + count, add(m, money([(currency, amount)])))
-    return sorted(((r, n, m) for r, (n, m) in losses.items()), key=lambda x: (-x[1], x[0]))
+    return _ranked((reason or "other", currency, count, amount) for reason, currency, count, amount in rows)
+
+
+def competitor_losses(session, workspace_id: str, start: datetime, end: datetime) -> list[tuple[str, int, Money]]:
+    """(competitor, count, amount) of the deals lost in the window whose review names a competitor,
+    the most frequent first; a competitor is one whatever the case or spaces around it, named as
+    most of its reviews write it (the first such spelling in sort order on a tie)."""
+    name = func.trim(Review.competitor)
+    rows = session.execute(
+        select(func.lower(name), name, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
+        .join(Review, Review.opportunity_id == Opportunity.id)
+        .where(*closed_where(workspace_id, ("lost",), start, end), name != "")
+        .group_by(func.lower(name), name, Opportunity.currency)
+    ).all()
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, spelt, _, count, _ in rows:
+        spellings[key][spelt] += count
+    shown = {key: min(names, key=lambda n: (-names[n], n)) for key, names in spellings.items()}
+    return _ranked((shown[key], currency, count, amount) for key, _, currency, count, amount in rows)
+
+
+def _ranked(rows) -> list[tuple[str, int, Money]]:
+    """(name, count, amount) from (name, currency, count, amount) rows, summed per name, the most
+    frequent first (then by name)."""
+    totals: dict[str, tuple[int, Money]] = {}
+    for name, currency, count, amount in rows:
+        n, m = totals.get(name, (0, {}))
+        totals[name] = (n + count, add(m, money([(currency, amount)])))
+    return sorted(((r, n, m) for r, (n, m) in totals.items()), key=lambda x: (-x[1], x[0]))
 
 
 def _new_deals(session, workspace_id, start: datetime, end: datetime):

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.digests import fmt_total, forecast_line, funnel_lines, loss_lines, pct, pipeline_lines, rep_table, stage_time_lines
+from bot.blocks.digests import competitor_lines, fmt_total, forecast_line, funnel_lines, loss_lines, pct, pipeline_lines, rep_table, stage_time_lines
 from bot.blocks.ids import Action
-from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip
+from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip, esc
 from bot.blocks.views import Money
 from bot.core.config import Config
 from bot.core.dates import HISTORY_START, REACH_YEARS, within_reach
@@ -26,6 +26,7 @@ from bot.core.i18n import t
 from bot.core.money import total_in
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
 from bot.core.runtime import Runtime
+from bot.deals import lessons
 from bot.reporting import cash, charts, metrics
 from bot.team.members import Actor, local_now
 
@@ -61,6 +62,7 @@ ZH_QUARTER = re.compile(r"年(?:第?([1-4一二三四])季度?|q)")  # 2017年�
 ZH_MONTH = re.compile(r"年(\d{1,2})月$")
 QUARTER_DIGITS = str.maketrans("一二三四", "1234")
 FORECAST_MONTHS = 6
+TOP_COMPETITORS = 10  # competitors a losses report lists
 
 
 @dataclass(frozen=True)
@@ -290,9 +292,20 @@ def _reps(s: Sheet) -> None:
 
 
 def _losses(s: Sheet) -> None:
+    """Loss reasons, then the competitors the lost deals' reviews name, each with its lost value
+    and the command that lists its lessons (and how many it finds)."""
     this = metrics.funnel(s.session, s.config, s.workspace_id, s.period)
     prev = metrics.funnel(s.session, s.config, s.workspace_id, s.period.previous())
-    s.page.section("\n".join(loss_lines(this, prev, s.config, s.lang)))
+    names = {r.key: r.name(s.lang) for r in s.config.lost_reasons}
+    links = {reason: _lessons_link(s, names.get(reason, reason)) for reason, _, _ in this.losses}
+    s.page.section("\n".join(loss_lines(this, prev, s.config, s.lang, links)))
+    rivals = metrics.competitor_losses(s.session, s.workspace_id, s.period.start, s.period.end)[:TOP_COMPETITORS]
+    s.page.section("\n".join(competitor_lines(rivals, {name: _lessons_link(s, name) for name, _, _ in rivals}, s.config, s.lang)))
+
+
+def _lessons_link(s: Sheet, word: str) -> str:
+    """ "lessons (3): `/opp lessons Price`": the search for ``word`` and how many lessons it finds."""
+    return t(s.lang, "rp_lessons_link", count=lessons.count(s.session, s.config, s.workspace_id, word), word=esc(word))
 
 
 def _trend(s: Sheet) -> Upload:

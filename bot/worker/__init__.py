@@ -28,7 +28,17 @@ from slack_sdk import WebClient
 from bot.core.runtime import Runtime
 from bot.observability import observe_job
 from bot.reporting import digests as digest
-from bot.worker.jobs import assignments, daily_bundles, due_reminders, forget_requests, refresh_probabilities, revisits, scan_all, send_outbox
+from bot.worker.jobs import (
+    assignments,
+    daily_bundles,
+    due_reminders,
+    forget_requests,
+    refresh_probabilities,
+    review_reminders,
+    revisits,
+    scan_all,
+    send_outbox,
+)
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
 
 log = logging.getLogger(__name__)
@@ -86,6 +96,7 @@ class Worker:
         common = dict(jobstore=JOBSTORE, replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None)
         sched.add_job("bot.worker:job_send", "interval", seconds=20, id="send_outbox", **common)
         sched.add_job("bot.worker:job_reminders", "interval", seconds=30, id="due_reminders", **common)
+        sched.add_job("bot.worker:job_review_reminders", "interval", minutes=10, id="review_reminders", **common)
         sched.add_job("bot.worker:job_scan", "interval", minutes=5, id="scan", **common)
         sched.add_job("bot.worker:job_bundles", "interval", minutes=10, id="daily_bundles", **common)
         sched.add_job("bot.worker:job_assignments", "interval", minutes=5, id="assignments", **common)
@@ -112,6 +123,10 @@ def job_send() -> None:
 
 def job_reminders() -> None:
     _WORKER.run_job("due_reminders", due_reminders)
+
+
+def job_review_reminders() -> None:
+    _WORKER.run_job("review_reminders", review_reminders)
 
 
 def job_bundles() -> None:

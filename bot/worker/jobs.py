@@ -1,7 +1,7 @@
 """What the worker does, each a plain function ``(runtime, client, now)`` that tests call directly
-with a fixed clock: assignments that expire, the alert scan, reminders, the daily bundles,
-digests, the outbox sender, the nightly refresh of win probabilities, and forgetting the keys of
-requests handled long ago. ``tick`` runs one pass."""
+with a fixed clock: assignments that expire, the alert scan, reminders, reviews still missing, the
+daily bundles, digests, the outbox sender, the nightly refresh of win probabilities, and forgetting
+the keys of requests handled long ago. ``tick`` runs one pass."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bot.alerts import scan as watch
 from bot.blocks.accounts import revisit_message
 from bot.blocks.alerts import reminder_message
 from bot.core.runtime import Runtime
-from bot.deals import followons, winprob
+from bot.deals import followons, reviews, winprob
 from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
 from bot.reporting import digests as digest
@@ -67,6 +67,12 @@ def due_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:
             reminder.sent_at = now
             count += 1
     return count
+
+
+def review_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Remind, once, the owner of each deal closed ``[review] remind_days`` ago whose review was
+    neither written nor skipped."""
+    return reviews.remind_due(rt, now)
 
 
 def refresh_probabilities(rt: Runtime, client: WebClient | None, now: datetime) -> int:
@@ -136,6 +142,7 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     scan_all(rt, client, now)
     due_reminders(rt, client, now)
     revisits(rt, client, now)
+    review_reminders(rt, client, now)
     daily_bundles(rt, client, now)
     digest.send_due_digests(rt, now)
     send_outbox(rt, client, now)
