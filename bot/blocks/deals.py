@@ -23,6 +23,7 @@ from bot.blocks.kit import (
     risk_name,
     risks_text,
     section,
+    split_lines,
     stage_name,
     step_name,
     tick_buttons,
@@ -354,4 +355,4 @@ def help_reply(config: Config, lang: str) -> Reply:
     # a Chinese reader types a stage by its name (推进 42 方案提交); an English one sees what to type
     stages = " → ".join(s.name(lang) if lang == "zh" else f"{s.name(lang)} `{s.key}`" for s in config.stages)
     text = HELP[lang].format(stages=stages)
-    return Reply(text.splitlines()[0].replace("*", ""), [section(clip(text, SECTION_LIMIT))])
+    return Reply(text.splitlines()[0].replace("*", ""), [section(chunk) for chunk in split_lines(text)])  # whole, a section per 3,000 characters
