@@ -82,3 +82,18 @@ def test_in_chinese(slack):
     slack.command("li", "赢单 1")
     assert "已创建二次商机 #2 二期（来自 #1）。" in slack.command("li", "追加 1 二期 20万").text
     assert "客户：苏州恒通（2 个商机）" in slack.command("li", "客户 苏州恒通").text
+
+
+def test_the_history_says_what_happened_after_the_win_in_words(slack):
+    """回款 and 二次商机 in a deal's history are sentences, never a field's internal name."""
+    slack.command("alice", "new Acme ERP 50万 account Acme")
+    slack.command("alice", "won 1")
+    slack.command("alice", "pay 1 plan 30% 2026-12-31, 70% 2027-03-31")
+    slack.command("alice", "pay 1 received 10万 2026-11-20")
+    slack.command("alice", "followon 1 Phase 2 5万")
+    first = slack.command("alice", "history 1").text
+    assert "started follow-on deal #2 from it" in first and "recorded money received: 100000.00 CNY 2026-11-20" in first
+    assert "set the payment plan: 150000.00 CNY 2026-12-31, 350000.00 CNY 2027-03-31" in first
+    assert "是赢单商机 #1 的二次商机" in slack.command("li", "历史 2").text
+    for internal in ("followon_of", "changed plan", "changed received", "changed followon"):
+        assert internal not in first

@@ -77,4 +77,8 @@ PAYMENT_MESSAGES: dict[str, tuple[str, str]] = {
     "account_lesson": ("#{number} 的经验：{lesson}", "lesson from #{number}: {lesson}"),
     "field_payment_plan": ("回款计划", "Payment plan"),
     "hint_payment_plan": ("例如 30% 2026-12-31, 70% 2027-03-31（留空则不改）", "e.g. 30% 2026-12-31, 70% 2027-03-31 (leave empty to keep it as it is)"),
+    "ev_payment_plan_plan": ("设置了回款计划：{new}", "set the payment plan: {new}"),
+    "ev_payment_received": ("记录了到账：{new}", "recorded money received: {new}"),
+    "ev_followon_followon": ("由此创建了二次商机 {new}", "started follow-on deal {new} from it"),
+    "ev_followon_followon_of": ("是赢单商机 {new} 的二次商机", "is a follow-on of won deal {new}"),
 }
