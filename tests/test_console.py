@@ -21,7 +21,7 @@ from bot.console.text import render_blocks
 from bot.core.config import Settings
 from bot.demo.pipeline import SAMPLES
 from store.db import make_engine, make_sessions
-from store.models import Activity, Event, Opportunity, PaymentMilestone
+from store.models import Activity, Event, Handover, Opportunity, PaymentMilestone
 from tests.conftest import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,8 +244,8 @@ def test_demo_twice_seeds_once(env, console, clock):
     assert {"created", "stage", "activity", "status", "payment_plan", "payment"} <= kinds  # made through the services
 
 
-def test_the_demos_won_deals_have_payment_plans_and_the_console_shows_them(env, console):
-    """Each won sample has a plan (30% a week after the win, the rest in two months); the first
+def test_the_demos_won_deals_have_payment_plans_and_handovers_and_the_console_shows_them(env, console):
+    """Each won sample was handed over and has a plan (30% a week after the win, the rest in two months); the first
     payment of the one won longest ago came in; `/opp pay N` shows it in the console."""
     console(demo=True)
     won = [o for o in deals(env) if o.status == "won"]
@@ -263,6 +263,10 @@ def test_the_demos_won_deals_have_payment_plans_and_the_console_shows_them(env, 
     first = min(won, key=lambda o: o.closed_at)
     out = console(f"/opp pay {first.number}")
     assert "✅" in out and "payments" in out
+    with env() as s:  # and each was handed over to delivery, its first step ticked
+        handovers = {h.opportunity_id: h.checklist for h in s.scalars(select(Handover))}
+    assert set(handovers) == {o.id for o in won} and all(list(c) == ["requirements"] for c in handovers.values())
+    assert "📦" in console(f"/opp handover {first.number}")
 
 
 def test_mention_makes_bob_the_owner_and_text_is_escaped(env, console):

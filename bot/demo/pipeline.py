@@ -16,7 +16,8 @@ from bot.core.clock import FixedClock
 from bot.core.config import Config
 from bot.core.money import parse_amount
 from bot.core.runtime import Runtime
-from bot.deals import opportunities, payments, reviews
+from bot.deals import handover, opportunities, payments, reviews
+from bot.deals.handover import HandoverInput
 from bot.deals.opportunities import DealInput
 from bot.deals.payments import PlannedPart
 from bot.deals.reviews import ReviewInput
@@ -24,6 +25,7 @@ from bot.team.members import Actor, ProfileFetcher, actor_for, ensure_member
 from store.queries import DealFilter, search_deals
 
 FIRST_PAYMENT_DAYS = 7  # a won sample's first payment falls due a week after the win
+DEMO_HANDOVER = HandoverInput(scope="Rollout as signed: licences, setup, training", key_dates="kickoff in a week, go-live in two months", notes="")
 
 # How the cast looks in Slack: (locale, real name). Anyone else is an English speaker.
 PEOPLE = {
@@ -467,6 +469,12 @@ def _replay(session, config: Config, actor: Actor, number: int, step: tuple, clo
         keys = [r.key for r in reasons]
         reason = reason if reason in keys else (keys[-1] if keys and not won else None)
         opportunities.close(session, actor=actor, number=number, won=won, reason=reason, note=note, config=config, clock=clock)
+        if won:  # handed over to delivery (the rules pick who delivers), its requirements handed over that day
+            closed_on = clock.now().astimezone(config.tz).date()
+            handover.save(session, actor=actor, number=number, given=DEMO_HANDOVER, config=config, now=clock.now())
+            if config.after.handover_steps:
+                first_step = config.after.handover_steps[0].key
+                handover.tick(session, actor=actor, number=number, step_text=first_step, config=config, now=clock.now(), today=closed_on)
         if won:  # 回款: 30% a week after the win, the rest in two months
             closed = clock.now().astimezone(config.tz).date()
             plan = [
