@@ -97,3 +97,48 @@ def test_the_history_says_what_happened_after_the_win_in_words(slack):
     assert "是赢单商机 #1 的二次商机" in slack.command("li", "历史 2").text
     for internal in ("followon_of", "changed plan", "changed received", "changed followon"):
         assert internal not in first
+
+
+def test_follow_on_revenue_and_each_accounts_figures_agree_with_the_deals_made(slack, rt):
+    """Generated deals over three accounts, some won, with follow-ons won, lost or still open and
+    payments: each account page's figures against a plain reckoning of what was asked for."""
+    import random
+
+    from bot.deals.followons import account
+
+    rnd = random.Random(21)
+    made: list[dict] = []
+    for i in range(12):
+        acct = rnd.choice(["Acme", "Globex", "Initech"])
+        amount = rnd.randrange(1, 50) * 10000
+        slack.command("alice", f"new Deal {i} {amount} account {acct}")
+        made.append({"account": acct, "amount": amount, "status": "open", "followon": False, "received": 0})
+        number = len(made)
+        if rnd.random() < 0.6:
+            slack.command("alice", f"won {number}")
+            made[-1]["status"] = "won"
+            if rnd.random() < 0.5:
+                paid = rnd.randrange(1, 10) * 1000
+                slack.command("alice", f"pay {number} received {paid} 2026-11-20")
+                made[-1]["received"] = paid
+            if rnd.random() < 0.7:
+                extra = rnd.randrange(1, 20) * 10000
+                slack.command("alice", f"followon {number} More {i} {extra}")
+                made.append({"account": acct, "amount": extra, "status": "open", "followon": True, "received": 0})
+                outcome = rnd.choice(["won", "lost", "open"])
+                if outcome != "open":
+                    slack.command("alice", f"{outcome} {len(made)}" + (" price" if outcome == "lost" else ""))
+                    made[-1]["status"] = outcome
+    with rt.sessions() as s:
+        for acct in ("Acme", "Globex", "Initech"):
+            mine = [d for d in made if d["account"] == acct]
+            if not mine:
+                continue
+            page = account(s, "T0001", acct)
+            cny = lambda deals: {"CNY": Decimal(sum(d["amount"] for d in deals))} if deals else {}  # noqa: E731
+            won = [d for d in mine if d["status"] == "won"]
+            assert page.total == len(mine)
+            assert page.won == cny(won)
+            assert page.pipeline == (sum(d["status"] == "open" for d in mine), cny([d for d in mine if d["status"] == "open"]))
+            assert page.received == ({"CNY": Decimal(sum(d["received"] for d in mine))} if any(d["received"] for d in mine) else {})
+            assert page.followons == (sum(d["followon"] for d in mine), cny([d for d in won if d["followon"]]))
