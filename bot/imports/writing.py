@@ -21,7 +21,7 @@ from bot.core.config import Config
 from bot.deals import duplicates, qualification, winprob
 from bot.imports.columns import Mapping, fold
 from bot.imports.rows import Checked, Problems
-from bot.reporting.export import OWN_ID
+from bot.reporting.export import HISTORY, OWN_ID
 from bot.team import assignment, batch
 from bot.team.members import actor_for
 from store import queries
@@ -39,10 +39,7 @@ COMPARED = (
     "currency",
     "stage",
     "status",
-    "created_at",
-    "stage_entered_at",
-    "closed_at",
-    "last_activity_at",
+    *HISTORY,
     "expected_close",
     "owner_id",
     "source",
