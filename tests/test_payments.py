@@ -99,9 +99,22 @@ def test_only_won_deals_and_only_their_owner_managers_or_finance(slack, rt):
 
 
 def test_an_overdue_milestone_alerts_the_owner_and_finance_once(slack, rt, clock, run):
+    """The owner, finance and the owner's own manager hear; another manager, and finance of
+    another workspace, do not."""
+    from bot.blocks.kit import fmt_date
+    from store.models import Member, Workspace
+
     won_deal(slack)
-    slack.command("bob", "help")
+    for who in ("bob", "li", "nyc"):
+        slack.command(who, "help")
     set_role(rt, "U0BOB", "finance")
+    set_role(rt, "U0LI", "manager")
+    set_role(rt, "U0NYC", "manager")
+    set_role(rt, "U0ALICE", "ae", manager="U0LI")
+    with rt.transaction() as s:
+        s.add(Workspace(id="T0OTHER", next_number=1, created_at=clock.now()))
+        s.flush()
+        s.add(Member(workspace_id="T0OTHER", slack_user_id="U0ELSEWHERE", display_name="x", role="finance", created_at=clock.now()))
     slack.command("alice", "pay 1 plan 30% 2026-11-30, 70% 2027-03-31")
     assert dms(run(), "U0ALICE") == []  # not due yet
     clock.advance(days=7)  # 2 December, 10:00 Shanghai: two days overdue
@@ -109,7 +122,8 @@ def test_an_overdue_milestone_alerts_the_owner_and_finance_once(slack, rt, clock
     to_alice, to_bob = dms(posted, "U0ALICE"), dms(posted, "U0BOB")
     assert len(to_alice) == 1 and len(to_bob) == 1
     assert "Payment overdue" in to_alice[0].args["text"]
-    assert "¥150k due" in str(to_alice[0].args["blocks"]) and "2 days overdue" in str(to_alice[0].args["blocks"])
+    assert f"¥150k due {fmt_date(date(2026, 11, 30), 'en')}" in str(to_alice[0].args["blocks"]) and "2 days overdue" in str(to_alice[0].args["blocks"])
+    assert len(dms(posted, "U0LI")) == 1 and dms(posted, "U0NYC") == [] and dms(posted, "U0ELSEWHERE") == []
     clock.advance(hours=2)
     assert dms(run(), "U0ALICE") == [] and dms(run(), "U0BOB") == []  # never twice
     slack.command("alice", "pay 1 received 15万 2026-12-02")
