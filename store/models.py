@@ -203,6 +203,8 @@ class Opportunity(Base):
     followon_of: Mapped[int | None] = mapped_column(Integer)
     # the stage playbook's actions ticked: {stage key: {action key: ISO time ticked}}
     playbook: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
+    # commit, best_case, pipeline: the owner's call; none means the stage's default
+    forecast_category: Mapped[str | None] = mapped_column(String(12))
 
     owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
     responsible: Mapped[Member | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
@@ -433,6 +435,85 @@ class Review(Base):
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Target(Base):
+    """A team (``member_id`` none) or personal target for a month (2027-03) or a quarter
+    (2027-Q1) in the workspace currency. Setting it again replaces the row (``replaced_at``) and
+    adds a new one, so the history stays; ``split`` says a personal target came from splitting the
+    team's (even, capacity)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (Index("ix_targets_period", "workspace_id", "period", "replaced_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    period: Mapped[str] = mapped_column(String(10))
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    split: Mapped[str | None] = mapped_column(String(12))
+    set_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ForecastSnapshot(Base):
+    """An owner's forecast for a period as it stood when the period began: amounts per category
+    (commit, best_case, pipeline) and weighted, each {currency: "amount"}; forecast accuracy
+    compares it with what was won."""
+
+    __tablename__ = "forecast_snapshots"
+    __table_args__ = (UniqueConstraint("workspace_id", "period", "owner_id", name="uq_forecast_snapshots_owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
+    period: Mapped[str] = mapped_column(String(10))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    figures: Mapped[dict] = mapped_column(JSON)
+
+
+class SupportRequest(Base):
+    """A question about a deal for the role its stage consults (pre-sales support …), from the
+    card's Ask button or `/opp ask 42 …`; an answer (reply button or logged activity) closes it."""
+
+    __tablename__ = "support_requests"
+    __table_args__ = (
+        Index("ix_support_requests_asked", "workspace_id", "asked_at"),
+        Index("ix_support_requests_deal", "opportunity_id", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    role: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)
+
+
+class MeetingAction(Base):
+    """An action the weekly review meeting (商机评审会) assigned on a deal: it becomes the deal's
+    next step and stays on the agenda until done."""
+
+    __tablename__ = "meeting_actions"
+    __table_args__ = (Index("ix_meeting_actions_open", "workspace_id", "done_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    text: Mapped[str] = mapped_column(String(500))
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    due_on: Mapped[date] = mapped_column(Date)
+    meeting_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
 
 
 class Reminder(Base):

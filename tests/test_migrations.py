@@ -207,3 +207,32 @@ def test_the_after_the_close_migration_adds_its_tables_and_columns_and_downgrade
         with Session(engine) as session:  # the search index of 0007 still works
             found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
             assert [o.number for o in found.deals] == [3]
+
+
+def test_the_targets_migration_adds_its_tables_and_a_column_and_downgrades(tmp_path):
+    tables = {"targets", "forecast_snapshots", "support_requests", "meeting_actions"}
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0012")
+        before = deals(engine)
+        command.upgrade(config, "0013")
+        assert deals(engine) == before
+        assert tables <= set(inspect(engine).get_table_names())
+        with engine.begin() as conn:  # no deal has a category of its own until its owner gives one
+            assert conn.execute(text("SELECT count(*) FROM opportunities WHERE forecast_category IS NOT NULL")).scalar() == 0
+            conn.execute(text("UPDATE opportunities SET forecast_category = 'commit' WHERE number = 1"))
+            conn.execute(
+                text(
+                    "INSERT INTO targets (workspace_id, member_id, period, amount, currency, set_by_id, set_at) VALUES ('T1', 1, '2027-Q1', 2000000, 'CNY', 1, :now)"
+                ),
+                {"now": NOW},
+            )
+        command.downgrade(config, "0012")
+        assert deals(engine) == before
+        assert not tables & set(inspect(engine).get_table_names())
+        assert "forecast_category" not in {c["name"] for c in inspect(engine).get_columns("opportunities")}
+        with Session(engine) as session:  # the search index of 0007 still works
+            found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
+            assert [o.number for o in found.deals] == [3]
