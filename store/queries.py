@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Row, Select, Table, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from store.models import Event, Member, Opportunity, Risk, UTCDateTime, Workspace
+from store.models import Event, Member, Opportunity, Risk, Target, UTCDateTime, Workspace
 
 
 @dataclass(frozen=True)
@@ -287,3 +287,10 @@ def deal_events(session: Session, opportunity_id: int, *, limit: int) -> tuple[l
     total = session.scalar(select(func.count(Event.id)).where(Event.opportunity_id == opportunity_id)) or 0
     rows = session.scalars(select(Event).where(Event.opportunity_id == opportunity_id).order_by(Event.id.desc()).limit(limit)).unique().all()
     return list(rows), total
+
+
+def current_targets(session: Session, workspace_id: str, period_key: str) -> dict[int | None, Target]:
+    """The targets in force for a period (2027-Q1, 2027-03), by member id (None: the team's);
+    targets replaced since are history and left out."""
+    rows = session.scalars(select(Target).where(Target.workspace_id == workspace_id, Target.period == period_key, Target.replaced_at.is_(None)))
+    return {row.member_id: row for row in rows}

@@ -19,7 +19,7 @@ from bot.console.slack_api import TEAM_ID
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.money import format_amount
-from bot.core.periods import Period, days, month_of, period_label, quarter_of, week_of, year_of
+from bot.core.periods import Period, days, month_of, period_key, period_label, quarter_of, week_of, year_of
 from bot.demo.generated import Generated, generate, insert_all
 from bot.reporting.reports import read_period
 from tests.conftest import NOW, ROOT, SHANGHAI, payload_text
@@ -492,3 +492,11 @@ def target_text(won: dict, target: float, config, lang: str) -> str:
     if unrated:
         return t(lang, "dg_target_no_rate", target=shown, codes=("、" if lang == "zh" else ", ").join(unrated))
     return t(lang, "dg_target", target=shown, pct=pct(float(won.get(config.currency, 0)) / target))
+
+
+def test_a_month_and_a_quarter_have_the_keys_targets_are_kept_under_and_other_spans_none():
+    tz = ZoneInfo("Asia/Shanghai")
+    assert period_key(month_of(date(2027, 3, 9), tz)) == "2027-03"
+    assert period_key(quarter_of(date(2027, 3, 9), tz)) == "2027-Q1"
+    assert period_key(quarter_of(date(2027, 12, 31), tz)) == "2027-Q4"
+    assert [period_key(p) for p in (week_of(date(2027, 3, 9), tz), year_of(date(2027, 3, 9), tz), days(date(2027, 3, 1), date(2027, 3, 31), tz))] == [None] * 3

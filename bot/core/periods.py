@@ -93,3 +93,13 @@ def period_label(period: Period, lang: str) -> str:
     if period.name == "year":
         return t(lang, "pd_year", year=period.first.year)
     return f"{period.first.isoformat()} – {period.last.isoformat()}"
+
+
+def period_key(period: Period) -> str | None:
+    """The key targets and forecast snapshots are kept under: 2027-03 for a month, 2027-Q1 for a
+    quarter; none for any other span."""
+    if period.name == "month":
+        return f"{period.first:%Y-%m}"
+    if period.name == "quarter":
+        return f"{period.first.year}-Q{quarter_number(period.first)}"
+    return None
