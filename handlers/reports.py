@@ -13,18 +13,16 @@ from bot.core.errors import BadInput
 from bot.core.i18n import t, zone_name
 from bot.reporting.digests import BRIEF_WORDS, set_brief
 from bot.reporting.export import deals_csv
-from bot.reporting.reports import REPORT_OF, REPORTS, FileReply, Upload, build
+from bot.reporting.reports import FileReply, Upload, build, report_name
 from bot.team.members import local_now
-from handlers.args import QUOTE_LIMIT, Request, channel_of
+from handlers.args import Request, channel_of
 from handlers.deal_text import read_filters
 from handlers.slack_io import upload_later
 
 
 def cmd_report(req: Request, rest: str) -> FileReply:
     word, _, period_text = rest.strip().partition(" ")
-    name = REPORT_OF.get(word.lower() or "funnel")
-    if name is None:
-        raise BadInput("rp_unknown", value=clip(word, QUOTE_LIMIT))
+    name = report_name(word or "funnel")
     return build(req.rt, req.actor, name, period_text.strip(), shareable=True)
 
 
@@ -59,9 +57,7 @@ def on_share(ack: Ack, action: dict, body: dict, client: WebClient, context: Bol
     ack()
     rt, actor = context["rt"], context["actor"]
     name, _, period_text = (action.get("value") or "").partition(" ")
-    if name not in REPORTS:
-        raise BadInput("rp_unknown", value=clip(name, QUOTE_LIMIT))
-    reply = build(rt, actor, name, period_text, shareable=False, shared_by=actor.slack_user_id)
+    reply = build(rt, actor, report_name(name), period_text, shareable=False, shared_by=actor.slack_user_id)
     respond(response_type="in_channel", replace_original=False, **reply.payload())
     upload_later(context, client, reply.upload, user=actor.slack_user_id, channel=channel_of(body))  # its chart, into the channel
 

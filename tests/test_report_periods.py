@@ -434,6 +434,13 @@ def test_the_trend_of_a_past_year_ends_on_its_last_day(cli, history, capsys):
     assert days[-1] == "2017-12-31" and days[0] == "2017-10-15" and len(days) == 12
 
 
+def test_oppbot_report_takes_a_report_by_any_of_its_names_and_refuses_an_unknown_one(cli, history, capsys):
+    assert cli(["report", "成交周期", "2017-Q2", "--print", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("== Sales cycle · 2017 Q2 ==")
+    with pytest.raises(SystemExit, match="There is no “sales” report. Reports: `funnel`, `forecast`"):
+        cli(["report", "sales", "--print", "--lang", "en"])
+
+
 def test_oppbot_report_refuses_a_period_it_cannot_read(cli, history):
     with pytest.raises(SystemExit, match="Couldn't read the period “2017-Q5”. Use `this-week`"):
         cli(["report", "funnel", "2017-Q5", "--print", "--lang", "en"])

@@ -13,6 +13,7 @@ from bot.console.slack_api import TEAM_ID
 from bot.core.periods import month_of
 from bot.demo.generated import generate, insert_all
 from bot.reporting import metrics
+from bot.reporting.reports import REPORTS
 from tests.conftest import NOW, payload_text
 
 
@@ -82,7 +83,11 @@ def test_reps_report_counts_match_the_data(slack, rt, pipeline):
 
 
 def test_unknown_report_and_period_say_what_works(slack, pipeline):
-    assert "There is no “sales” report" in slack.command("alice", "report sales").text
+    answer = slack.command("alice", "report sales")
+    assert "There is no “sales” report. Reports: `funnel`, `forecast`, `reps`" in answer.text
+    assert all(f"`{name}`" in answer.text for name in REPORTS)  # every report, as the list grows
+    answer = slack.command("alice", "报表 销量")
+    assert "没有「销量」这个报表。可选：`漏斗`、`预测`、`人员`" in answer.text and "`回款`" in answer.text
     answer = slack.command("alice", "report funnel yesterday")
     assert "Couldn't read the period “yesterday”" in answer.text and "this-quarter" in answer.text
 

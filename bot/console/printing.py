@@ -13,6 +13,7 @@ from bot.core.errors import UserError
 from bot.core.runtime import Runtime
 from bot.reporting.digests import Due, build, send_time, week_period
 from bot.reporting.reports import build as build_report
+from bot.reporting.reports import report_name
 from bot.team.members import Actor, language_of
 from store.models import Member, Workspace
 
@@ -41,8 +42,9 @@ def print_digest(rt: Runtime, kind: str, *, team: str | None = None, day: str | 
     return render_blocks(reply.blocks)
 
 
-def print_report(rt: Runtime, name: str, period: str, *, team: str | None = None, lang: str | None = None, chart: str | None = None) -> str:
-    """A report as terminal text (``oppbot report funnel --print``); ``chart`` writes its image."""
+def print_report(rt: Runtime, name: str, words: str, *, team: str | None = None, lang: str | None = None, chart: str | None = None) -> str:
+    """A report as terminal text (``oppbot report funnel --print``): ``name`` as `/opp report`
+    takes it (漏斗 too), ``words`` what follows it there; ``chart`` writes its image."""
     with rt.transaction() as session:
         workspace_id = team or session.scalar(select(Workspace.id).order_by(Workspace.id))
     if workspace_id is None:
@@ -52,7 +54,7 @@ def print_report(rt: Runtime, name: str, period: str, *, team: str | None = None
         member_id=0, workspace_id=workspace_id, slack_user_id="oppbot", name="oppbot", role="admin", lang=lang, timezone=rt.config.timezone, is_admin=True
     )
     try:
-        reply = build_report(rt, actor, name, period, shareable=False)
+        reply = build_report(rt, actor, report_name(name), words, shareable=False)
     except UserError as err:
         raise SystemExit("oppbot: " + error_text(err, rt.config, lang)) from None
     if chart and reply.upload:

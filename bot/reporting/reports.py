@@ -81,6 +81,15 @@ class FileReply(Reply):
     upload: Upload | None = None
 
 
+def report_name(word: str) -> str:
+    """The report ``word`` names (funnel, 漏斗 …); refused with the list of reports."""
+    name = REPORT_OF.get(word.lower())
+    if name is None:
+        zh = (next((a for a in aliases if not a.isascii()), name) for name, aliases in REPORTS.items())
+        raise BadInput("rp_unknown", value=clip(word, 80), reports_zh="、".join(f"`{a}`" for a in zh), reports_en=", ".join(f"`{n}`" for n in REPORTS))
+    return name
+
+
 def read_period(text: str, today: date, tz, default: str) -> Period:
     """The period ``text`` names (its first word; ``default`` when there is none): this- or
     last-week, month, quarter, year (本月, 上季度, 今年 …), or a calendar span: a year `2017`, a
