@@ -413,8 +413,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "rp_no_losses": ("这段时间没有输单。", "No deals lost in this period."),
     "rp_unknown": (
-        "没有「{value}」这个报表。可选：`funnel`、`forecast`、`reps`、`losses`、`cycle`、`trend`，例如 `/opp 报表 漏斗 本月`。",
-        "There is no “{value}” report. Reports: `funnel`, `forecast`, `reps`, `losses`, `cycle`, `trend`, e.g. `/opp report funnel this-month`.",
+        "没有「{value}」这个报表。可选：`funnel`、`forecast`、`reps`、`losses`、`cycle`、`trend`、`payments`、`targets`、`forecast-accuracy`，例如 `/opp 报表 漏斗 本月`。",
+        "There is no “{value}” report. Reports: `funnel`, `forecast`, `reps`, `losses`, `cycle`, `trend`, `payments`, `targets`, `forecast-accuracy`, e.g. `/opp report funnel this-month`.",
     ),
     "rp_bad_period": (
         "看不懂时间段「{value}」。可以用：`本周`、`本月`、`本季度`、`今年`（或 `上周`、`上月`、`上季度`、`去年`），"

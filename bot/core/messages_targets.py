@@ -52,8 +52,8 @@ TARGET_MESSAGES: dict[str, tuple[str, str]] = {
         "Couldn't read the split “{value}”. Use `split even` or `split capacity`, e.g. `/opp target team 2027-Q1 10m split even`.",
     ),
     "tg_nobody_to_split": (
-        "没有人承担指标：拆分给角色为客户经理（ae）的成员。先用 `/opp 团队 设置 @li 角色 ae` 设置角色。",
-        "Nobody carries a quota: a split goes to the account managers (role ae). Set roles first with `/opp team set @li role ae`.",
+        "没有人承担指标：拆分给角色为客户经理（ae）的成员。先用 `/opp 团队 设置 @li 角色:客户经理` 设置角色。",
+        "Nobody carries a quota: a split goes to the account managers (role ae). Set roles first with `/opp team set @li role:ae`.",
     ),
     "tg_bad_who": (
         "「{value}」不是 @ 提及的人，也不是 `团队`：例如 `/opp 目标 @li 2027-Q1 200万` 或 `/opp 目标 团队 2027-Q1 1000万`。",
@@ -112,6 +112,8 @@ TARGET_MESSAGES: dict[str, tuple[str, str]] = {
         "• {who}: commit {commit} · weighted {weighted} · won {won} · won/commit {won_commit} · won/weighted {won_weighted} · error {error}",
     ),
     "fa_note": ("偏差 = 已赢单 − 承诺（负数为未达到承诺）。", "Error = won − commit (negative: short of the commit)."),
+    "fa_commit": ("期初承诺", "Commit forecast"),
+    "fa_weighted": ("期初加权", "Weighted forecast"),
     "fa_chart_title": ("预测与赢单 · {period}", "Forecast vs won · {period}"),
     "fa_period": (
         "预测准确率按月或按季度，请写 `上月`、`上季度`、`2027-03` 或 `2027-Q1`（你写的是「{value}」）。",

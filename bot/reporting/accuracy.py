@@ -44,7 +44,8 @@ def take_snapshots(rt, now: datetime) -> int:
         for period in periods:
             try:
                 with rt.transaction() as session:
-                    saved += snapshot(session, rt.config, workspace_id, period, now)
+                    count = snapshot(session, rt.config, workspace_id, period, now)
+                saved += count  # once committed
             except IntegrityError:  # another worker saved it first
                 log.info("forecast snapshot %s of %s was taken by another worker", period_key(period), workspace_id)
     return saved
@@ -53,7 +54,7 @@ def take_snapshots(rt, now: datetime) -> int:
 def snapshot(session: Session, config: Config, workspace_id: str, period: Period, now: datetime) -> int:
     """Save each owner's forecast for ``period`` unless the period has one already."""
     key = period_key(period)
-    if session.scalar(select(ForecastSnapshot.id).where(ForecastSnapshot.workspace_id == workspace_id, ForecastSnapshot.period == key).limit(1)):
+    if taken(session, workspace_id, key):
         return 0
     figures = forecast_figures(session, config, workspace_id, period)
     owners = _owners(session, workspace_id, key) | set(figures)
@@ -63,6 +64,11 @@ def snapshot(session: Session, config: Config, workspace_id: str, period: Period
         session.add(ForecastSnapshot(workspace_id=workspace_id, period=key, owner_id=owner, taken_at=now, figures=row))
     session.flush()
     return len(owners)
+
+
+def taken(session: Session, workspace_id: str, key: str) -> bool:
+    """Whether the period's forecast was saved already."""
+    return session.scalar(select(ForecastSnapshot.id).where(ForecastSnapshot.workspace_id == workspace_id, ForecastSnapshot.period == key).limit(1)) is not None
 
 
 def _owners(session: Session, workspace_id: str, key: str) -> set[int]:

@@ -31,7 +31,8 @@ def targets(s) -> Chart | None:
     title = t(s.lang, "rp_title_targets", period=period_label(s.period, s.lang))
     if not people:
         return None
-    return f"targets-{period_key(s.period)}.png", lambda: _chart(title, people, ("won", "committed", "weighted"), "target", s, labels)
+    colours = (target_charts.WON, target_charts.COMMITTED, target_charts.WEIGHTED)
+    return f"targets-{period_key(s.period)}.png", lambda: _chart(title, people, ("won", "committed", "weighted"), "target", s, labels, colours)
 
 
 def forecast_accuracy(s) -> Chart | None:
@@ -46,12 +47,13 @@ def forecast_accuracy(s) -> Chart | None:
     s.page.context(t(s.lang, "fa_taken", at=taken_at.astimezone(s.config.tz).strftime("%Y-%m-%d %H:%M")))
     s.page.section("\n".join(accuracy_line(row, s.config, s.lang) for row in (team, *people)))
     s.page.context(t(s.lang, "fa_note"))
-    labels = tuple(t(s.lang, k) for k in ("tg_committed", "tg_weighted", "tg_won", "tg_target"))
+    labels = tuple(t(s.lang, k) for k in ("fa_commit", "fa_weighted", "tg_won", "tg_target"))
     title = t(s.lang, "fa_chart_title", period=label)
-    return f"forecast-accuracy-{period_key(s.period)}.png", lambda: _chart(title, people, ("commit", "weighted", "won"), None, s, labels)
+    colours = (target_charts.COMMITTED, target_charts.WEIGHTED, target_charts.WON)
+    return f"forecast-accuracy-{period_key(s.period)}.png", lambda: _chart(title, people, ("commit", "weighted", "won"), None, s, labels, colours)
 
 
-def _chart(title: str, people: list[Attained] | list[Accuracy], parts: tuple[str, str, str], mark: str | None, s, labels) -> bytes:
+def _chart(title: str, people: list[Attained] | list[Accuracy], parts: tuple[str, str, str], mark: str | None, s, labels, colours) -> bytes:
     """Three bars per person from the rows' ``parts``, marked by their ``mark`` (a target, in the
     workspace currency)."""
     values = [getattr(row, part) for row in people for part in parts]
@@ -61,4 +63,4 @@ def _chart(title: str, people: list[Attained] | list[Accuracy], parts: tuple[str
         marks = [float(getattr(row, mark) or 0) if mark and currency == s.config.currency else None for row in people]
         panels.append((currency, bars, marks))
     names = [row.name or row.slack_user_id for row in people]
-    return target_charts.people_bars(title, names, panels, labels, s.lang)
+    return target_charts.people_bars(title, names, panels, labels, colours, s.lang)

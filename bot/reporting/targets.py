@@ -71,7 +71,8 @@ class Change:
 def set_personal(session: Session, *, actor: Actor, member_id: int, period: Period, amount: Decimal, config: Config, now: datetime) -> Change:
     """Set ``member_id``'s target for the month or quarter."""
     require_setter(actor)
-    replaced = _replace(session, actor, member_id, period_key(period), amount, config, now)
+    key = period_key(period)
+    replaced = _replace(session, actor, member_id, key, amount, config, now, current_targets(session, actor.workspace_id, key))
     return Change(amount, replaced)
 
 
@@ -83,12 +84,13 @@ def set_team(session: Session, *, actor: Actor, period: Period, amount: Decimal,
     if split and not people:
         raise BadInput("tg_nobody_to_split")
     key = period_key(period)
-    replaced = _replace(session, actor, None, key, amount, config, now)
+    current = current_targets(session, actor.workspace_id, key)
+    replaced = _replace(session, actor, None, key, amount, config, now, current)
     parts = []
     if split:
         weights = capacity_weights(people) if split == "capacity" else [Decimal(1)] * len(people)
         for person, part in zip(people, split_amount(amount, weights), strict=True):
-            parts.append((person.slack_user_id, part, _replace(session, actor, person.id, key, part, config, now, split=split)))
+            parts.append((person.slack_user_id, part, _replace(session, actor, person.id, key, part, config, now, current, split=split)))
     return Change(amount, replaced, tuple(parts), split)
 
 
