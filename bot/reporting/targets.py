@@ -94,24 +94,15 @@ def set_team(session: Session, *, actor: Actor, period: Period, amount: Decimal,
     return Change(amount, replaced, tuple(parts), split)
 
 
-def _replace(session: Session, actor: Actor, member_id: int | None, key: str, amount: Decimal, config: Config, now: datetime, split: str | None = None):
-    """Replace the target in force for (member, period) by a new row; the old amount, if any."""
-    old = current_targets(session, actor.workspace_id, key).get(member_id)
+def _replace(session: Session, actor: Actor, member_id: int | None, key: str, amount: Decimal, config: Config, now: datetime, current: dict, split=None):
+    """Replace the target in force for (member, period) (``current``: those in force, by member)
+    by a new row; the old amount, if any."""
+    old = current.get(member_id)
     if old is not None:
         old.replaced_at = now
-    session.add(
-        Target(
-            workspace_id=actor.workspace_id,
-            member_id=member_id,
-            period=key,
-            amount=amount,
-            currency=config.currency,
-            split=split,
-            set_by_id=actor.member_id,
-            set_at=now,
-        )
-    )
-    session.flush()
+    target = Target(workspace_id=actor.workspace_id, member_id=member_id, period=key, amount=amount, currency=config.currency, split=split)
+    target.set_by_id, target.set_at = actor.member_id, now
+    session.add(target)
     return old.amount if old is not None else None
 
 
