@@ -17,7 +17,7 @@ from bot.core.errors import BadInput
 from bot.core.forecast_categories import AUTO, category_of, read_category
 from bot.core.i18n import t
 from bot.core.money import UnreadableAmount, parse_amount
-from bot.core.periods import month_of, period_key, period_label, quarter_of
+from bot.core.periods import Period, month_of, period_key, period_label, quarter_of
 from bot.deals import forecasts
 from bot.deals.views import deal_view
 from bot.reporting import attainment, targets
@@ -35,7 +35,7 @@ NOT_POSITIVE = re.compile(r"^[-−－]|^[^\d]*[0０]+(?:\.0+)?[^\d]*$")  # -5万
 class Wanted:
     """A target as typed: the month or quarter, the amount and, for the team's, how to split it."""
 
-    period: object = None
+    period: Period | None = None
     amount: Decimal | None = None
     split: str | None = None
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.console.printing import print_report
 from bot.core.money import format_amount
 from bot.reporting import digests as digest
 from store.models import Member, OutboxMessage, Target
@@ -294,7 +295,11 @@ def test_the_digest_and_home_show_the_teams_target_from_the_database_before_conf
         [channel] = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "#sales-digest")).all()
         body = str(channel.blocks)
     assert "目标 ¥800万（赢单+承诺" in body  # the forecast line measures against the team's target
-    assert f"本月（2026-11）：目标 ¥800万 · 已赢单 {cny(want['team']['won'], 'zh')}（{share(want['team']['won'], 8_000_000)}）" in body
+    team = want["team"]
+    assert (
+        f"本月（2026-11）：目标 ¥800万 · 已赢单 {cny(team['won'], 'zh')}（{share(team['won'], 8_000_000)}）· "
+        f"承诺 {cny(team['committed'], 'zh')}（{share(team['committed'], 8_000_000)}）· 加权 {cny(team['weighted'], 'zh')}（{share(team['weighted'], 8_000_000)}）"
+    ) in body
     assert f"本季度（2026年第4季度）：目标 {cny(15_000_000, 'zh')} · 已赢单" in body  # no target set for the quarter: config.toml's
     home = text_of(open_home(slack, "boss"))
     assert f"This month (2026-11): target ¥8M · won {cny(want['team']['won'])}" in home
@@ -302,3 +307,13 @@ def test_the_digest_and_home_show_the_teams_target_from_the_database_before_conf
     assert "*My targets*" in mine
     assert line("This month (2026-11)", 2_000_000, want["U0ALICE"]) in mine
     assert "*My targets*" not in text_of(open_home(slack, "li"))  # no target, no line
+
+
+def test_the_targets_report_prints_in_the_terminal(slack, rt, clock, db, tmp_path):
+    build_month(slack, clock)
+    slack.command("boss", "target <@U0ALICE> 2026-11 200万")
+    chart = tmp_path / "targets.png"
+    text = print_report(rt, "targets", "2026-11", lang="en", chart=str(chart))
+    assert "Targets · 2026-11" in text
+    assert line("@U0ALICE", 2_000_000, expected_month(db, rt.config)["U0ALICE"]) in text  # the terminal shows mentions by id
+    assert chart.read_bytes().startswith(b"\x89PNG")

@@ -75,7 +75,6 @@ TARGET_MESSAGES: dict[str, tuple[str, str]] = {
         "• {who}: target {target} · won {won} ({won_pct}) · committed {committed} ({committed_pct}) · weighted {weighted} ({weighted_pct})",
     ),
     "tg_no_target": ("未设", "none"),
-    "tg_from_config": ("（config.toml）", " (config.toml)"),
     "tg_history_title": ("目标变更记录", "Target history"),
     "tg_history_line": (
         "• {period} · {who} · {amount}{split} · {by} 设于 {at}{replaced}",
@@ -111,7 +110,7 @@ TARGET_MESSAGES: dict[str, tuple[str, str]] = {
         "• {who}：承诺 {commit} · 加权 {weighted} · 已赢单 {won} · 赢单/承诺 {won_commit} · 赢单/加权 {won_weighted} · 偏差 {error}",
         "• {who}: commit {commit} · weighted {weighted} · won {won} · won/commit {won_commit} · won/weighted {won_weighted} · error {error}",
     ),
-    "fa_note": ("偏差 = 已赢单 − 承诺（负数为未达到承诺）。", "Error = won − commit (negative: short of the commit)."),
+    "fa_note": ("偏差 = 已赢单 - 承诺（负数为未达到承诺）。", "Error = won - commit (negative: short of the commit)."),
     "fa_commit": ("期初承诺", "Commit forecast"),
     "fa_weighted": ("期初加权", "Weighted forecast"),
     "fa_chart_title": ("预测与赢单 · {period}", "Forecast vs won · {period}"),
