@@ -366,6 +366,7 @@ def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_lose
         "assignments",
         "daily_bundles",
         "due_reminders",
+        "forecast_snapshots",
         "forget_requests",
         "refresh_probabilities",
         "review_reminders",

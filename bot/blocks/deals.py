@@ -31,6 +31,7 @@ from bot.blocks.kit import (
 from bot.blocks.reviews import lessons_hint, review_buttons
 from bot.blocks.views import DealLine, DealView, EventView
 from bot.core.config import Config, Stage
+from bot.core.forecast_categories import category_of
 from bot.core.help_text import HELP
 from bot.core.i18n import field_label, t
 
@@ -48,6 +49,12 @@ def status_label(view: DealView | DealLine, config: Config, lang: str) -> str:
 def _due(value: date | None, today: date, lang: str) -> str:
     text = fmt_date(value, lang)
     return f"{text} ⚠️ {t(lang, 'overdue')}" if value and value < today else text
+
+
+def forecast_category_line(view: DealView, config: Config, lang: str) -> str:
+    """承诺 when the owner chose it; 承诺（阶段默认） when it is the stage's."""
+    name = t(lang, "fc_" + category_of(config, view.stage, view.forecast_category))
+    return name if view.forecast_category else t(lang, "fc_default", category=name)
 
 
 def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headline: str | None = None) -> Reply:
@@ -73,6 +80,7 @@ def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headl
         facts += [
             (field_label(lang, "grade"), grade_line(view, config, lang)),
             (field_label(lang, "win_probability"), probability_line(view, config, lang)),
+            (field_label(lang, "forecast_category"), forecast_category_line(view, config, lang)),
         ]
     blocks.append({"type": "section", "fields": [mrkdwn(clip(f"*{k}*\n{v}", FIELD_LIMIT)) for k, v in facts]})
     blocks.append(context(score_line(view, config, lang)))
@@ -315,6 +323,8 @@ def _event_field(field: str, config: Config, lang: str) -> str:
 
 
 def _event_value(event: EventView, value: str | None, config: Config, lang: str) -> str:
+    if event.field == "forecast_category":  # none: the stage's default
+        return t(lang, "fc_" + value) if value else t(lang, "fc_stage_default")
     if value is None or value == "":
         return t(lang, "none")
     if event.kind == "stage":

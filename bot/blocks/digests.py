@@ -4,7 +4,7 @@ message never exceeds Slack's block limit (50 in a message, 100 in the Home tab)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -134,6 +134,43 @@ def forecast_section(page: Page, month: Forecast, quarter: Forecast, config: Con
     )
 
 
+def who(row, lang: str, *, mention: bool) -> str:
+    """The team, or a person (a mention in replies; a name in digests, which must ping nobody)."""
+    if row.member_id is None:
+        return t(lang, "tg_team")
+    return f"<@{row.slack_user_id}>" if mention else person(row.slack_user_id, row.name)
+
+
+def attainment_line(row, config: Config, lang: str, *, mention: bool = True, label: str | None = None) -> str:
+    """A target's line (bot.blocks.targets.Attained): the target, then won, committed and weighted
+    each with its share of the target; ``label`` in place of who it is for."""
+    target = format_amount(row.target, config.currency, lang) if row.target else t(lang, "tg_no_target")
+    return t(
+        lang,
+        "tg_line",
+        who=label or who(row, lang, mention=mention),
+        target=target,
+        won=fmt_total(row.won, config, lang),
+        won_pct=pct(row.share(row.won, config)),
+        committed=fmt_total(row.committed, config, lang),
+        committed_pct=pct(row.share(row.committed, config)),
+        weighted=fmt_total(row.weighted, config, lang),
+        weighted_pct=pct(row.share(row.weighted, config)),
+    )
+
+
+def attainment_section(page: Page, rows: list, config: Config, title: str = "dg_attainment") -> None:
+    """The targets set for this month and quarter, as (period, Attained) pairs, and what they reached."""
+    lang = page.lang
+    if rows:
+        lines = [attainment_line(row, config, lang, mention=False, label=_this(period, lang)) for period, row in rows]
+        page.section("\n".join([t(lang, title), *lines]))
+
+
+def _this(period, lang: str) -> str:
+    return t(lang, "dg_this_month" if period.name == "month" else "dg_this_quarter", name=period_label(period, lang))
+
+
 def rep_table(page: Page, reps: list[RepRow], *, detailed: bool = False, config: Config | None = None) -> None:
     lang = page.lang
     shown = reps[:REP_ROWS]
@@ -195,6 +232,7 @@ class Daily:
     quarter: Forecast
     reps: list[RepRow]
     cash: object = None  # 回款 falling due this week and overdue (bot.reporting.cash.CashDue)
+    attainment: list = field(default_factory=list)  # (period, bot.blocks.targets.Attained): the team's targets set
 
 
 def cash_section(page: Page, due, config: Config) -> None:
@@ -261,6 +299,7 @@ def daily(d: Daily, config: Config, lang: str) -> Reply:
     page.divider()
     page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(d.pipeline, config, lang)]))
     forecast_section(page, d.month, d.quarter, config)
+    attainment_section(page, d.attainment, config)
     page.divider()
     rep_table(page, d.reps)
     text = t(lang, "dg_fallback_daily", day=d.day.isoformat(), new=c.new, won=c.won.total, stalled=d.stalled.total, overdue=d.overdue.total)
@@ -399,6 +438,8 @@ class Home:
     team_stalled: ItemList | None = None
     team_overdue: ItemList | None = None
     team_returning: ItemList | None = None
+    team_attainment: list = field(default_factory=list)  # (period, Attained): the team's targets set, a manager's
+    my_attainment: list = field(default_factory=list)  # (period, Attained): the person's own targets
 
 
 def _deal_menu(item: Item, lang: str) -> dict:
@@ -454,6 +495,7 @@ def home(h: Home, config: Config, lang: str) -> dict:
         page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(h.team_pipeline or [], config, lang)]))
         if h.month and h.quarter:
             forecast_section(page, h.month, h.quarter, config)
+        attainment_section(page, h.team_attainment, config)
         rep_table(page, h.reps or [])
         page.divider()
         page.header(t(lang, "hm_title_rep"))
@@ -465,4 +507,5 @@ def home(h: Home, config: Config, lang: str) -> dict:
     if h.returning is not None and h.returning.total:
         _home_list(page, t(lang, "dg_returning", total=h.returning.total), h.returning, config, "/opp list")
     page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
+    attainment_section(page, h.my_attainment, config, "tg_my_target")
     return {"type": "home", "blocks": page.done()}

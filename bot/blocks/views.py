@@ -57,6 +57,7 @@ class DealView:
     review: str | None = None  # a won or lost deal's review: asked, done, skipped (None: never asked)
     lessons: int = 0  # lessons from similar deals, counted when it was created or entered a stage
     playbook: dict = field(default_factory=dict)  # key actions ticked: {stage key: {action key: ISO time}}
+    forecast_category: str | None = None  # the owner's call (commit, best_case, pipeline); None: the stage's default
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,10 @@ class Forecast:
     period: Period
     won: Money
     weighted: Money  # open deals expected to close in the period, weighted
-    committed: Money  # open deals in the committed stages expected to close in the period
+    committed: Money  # open deals in forecast category commit expected to close in the period
     target: float
+    best_case: Money = field(default_factory=dict)  # ... in category best case (reports; the digest leaves it out)
+    pipeline: Money = field(default_factory=dict)  # ... in category pipeline
 
     def attainment(self, currency: str, rates: dict[str, Decimal]) -> float | None:
         """(won + committed) / target, in the workspace currency; None without a target, or when

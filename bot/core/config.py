@@ -24,6 +24,7 @@ from bot.core.config_checks import Checker, ConfigError
 from bot.core.config_keys import check_keys
 from bot.core.config_model import (
     DELIVERY,
+    FORECAST_CATEGORIES,
     GRADES,
     LANGUAGES,
     ROLES,
@@ -242,7 +243,9 @@ def _stage(check: Checker, item, where: str, earlier: list[Stage]) -> Stage:
     owner_role = check.choice(item, f"{where}.owner_role", ROLES)
     consulted = check.roles(item, f"{where}.consulted")
     informed = check.roles(item, f"{where}.informed")
-    return Stage(key, names, float(probability), stall_days, owner_role, consulted, informed, parse_steps(check, item, f"{where}.actions"))
+    steps = parse_steps(check, item, f"{where}.actions")
+    forecast = check.choice(item, f"{where}.forecast", FORECAST_CATEGORIES) if "forecast" in item else None
+    return Stage(key, names, float(probability), stall_days, owner_role, consulted, informed, steps, forecast)
 
 
 def _digest(check: Checker, raw: dict, stage_keys: list[str]) -> DigestSettings:

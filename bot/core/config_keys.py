@@ -22,7 +22,13 @@ KNOWN: dict = {
     "workspace": _plain("language", "timezone", "currency", "admins", "duplicate_check"),
     "currencies": _plain("rates"),
     "channels": _plain("assignments", "alerts", "digest", "delivery"),
-    "stages": [{**_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed"), "name": NAMES, "actions": [{"key": None, "name": NAMES}]}],
+    "stages": [
+        {
+            **_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed", "forecast"),
+            "name": NAMES,
+            "actions": [{"key": None, "name": NAMES}],
+        }
+    ],
     "reasons": {kind: [{"key": None, "name": NAMES}] for kind in ("won", "lost")},
     "qualification": {
         **_plain("threshold", "gate_stage", "high_intent", "low_intent"),

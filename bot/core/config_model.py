@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 LANGUAGES = ("zh", "en")
 ROLES = ("bdr", "ae", "support", "delivery", "finance", "manager", "admin")
+FORECAST_CATEGORIES = ("commit", "best_case", "pipeline")  # 承诺, 乐观, 管道
 
 
 class Named:
@@ -43,6 +44,7 @@ class Stage(Named):
     consulted: tuple[str, ...] = ()  # roles consulted (C)
     informed: tuple[str, ...] = ()  # roles informed (I)
     actions: tuple[Step, ...] = ()  # the stage's playbook: key actions shown as a checklist on the card
+    forecast: str | None = None  # the forecast category of its deals unless set (commit, best_case, pipeline); None: derived
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
+from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -468,4 +469,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **PAYMENT_MESSAGES,
     **HANDOVER_MESSAGES,
     **REVIEW_MESSAGES,
+    **TARGET_MESSAGES,
 }

@@ -7,7 +7,7 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
-from bot.core.money import format_amount
+from bot.core.money import format_amount, total_in
 
 _lock = threading.Lock()  # pyplot keeps global state; draw one chart at a time
 _font_ready = False
@@ -48,6 +48,16 @@ def _png(fig) -> bytes:
 
 
 Panel = tuple[str, list[float]]  # a currency and its amounts, one per point on the x axis
+
+
+def panels(values: list[dict[str, Decimal]], currency: str, rates: dict[str, Decimal]) -> list[Panel]:
+    """The amounts to draw: one series in ``currency`` when every currency has a rate, else one
+    per currency (``currency`` first), so no amount is dropped or mixed."""
+    converted = [total_in(v, currency, rates) for v in values]
+    if all(c is not None for c in converted):
+        return [(currency, [float(c) for c in converted])]
+    currencies = sorted({c for v in values for c in v} | {currency}, key=lambda c: (c != currency, c))
+    return [(c, [float(v.get(c, 0)) for v in values]) for c in currencies]
 
 
 def _amount_axis(ax, currency: str, lang: str) -> None:

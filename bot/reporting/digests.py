@@ -28,7 +28,7 @@ from bot.core.config import WEEKDAYS, Config
 from bot.core.periods import month_of, quarter_of, week_of
 from bot.deals import recycle
 from bot.delivery.outbox import enqueue
-from bot.reporting import cash, metrics, summaries
+from bot.reporting import attainment, cash, metrics, summaries
 from bot.team.members import language_of
 from store.models import DigestRun, Member, Opportunity, Workspace
 
@@ -224,6 +224,9 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         row.open, row.overdue = opened.by_owner.get(member_id, (0, 0))
         row.advanced = events.get(member_id, (0, 0))[0]
         row.activities = activities.get(member_id, 0)
+    month_target, quarter_target = (attainment.team_target(session, config, workspace_id, p) for p in (month, quarter))
+    month_forecast = Forecast(month, window.month_won, opened.month_weighted, opened.month_committed, month_target)
+    quarter_forecast = Forecast(quarter, window.quarter_won, opened.quarter_weighted, opened.quarter_committed, quarter_target)
     changes = Changes(
         new=window.new,
         new_amount=window.new_amount,
@@ -247,9 +250,10 @@ def daily_facts(session: Session, config: Config, workspace_id: str, day: date) 
         closing_weighted=opened.closing_weighted,
         unanswered=metrics.unanswered_offers(session, workspace_id),
         pipeline=opened.pipeline,
-        month=Forecast(month, window.month_won, opened.month_weighted, opened.month_committed, config.digest.month_target),
-        quarter=Forecast(quarter, window.quarter_won, opened.quarter_weighted, opened.quarter_committed, config.digest.quarter_target),
+        month=month_forecast,
+        quarter=quarter_forecast,
         reps=sorted(reps.values(), key=lambda r: (-r.open, -r.activities, r.slack_user_id)),
+        attainment=attainment.team_lines(month_forecast, quarter_forecast),
     )
 
 

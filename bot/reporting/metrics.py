@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow, TrendPoint
 from bot.core.config import Config
+from bot.core.forecast_categories import BEST_CASE, COMMIT, PIPELINE
 from bot.core.periods import Period, month_of
+from bot.deals.forecasts import category_column
 from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, Review, Risk, UTCDateTime
 
 CENT = Decimal("0.01")
@@ -259,10 +261,15 @@ def open_alerts(session, workspace_id) -> dict[str, int]:
 
 
 def forecast(session, config, workspace_id, period: Period, target: float, owner_ids=None) -> Forecast:
-    commit_rank = config.stage_index(config.digest.commit_from) if config.digest.commit_from else len(config.stages)
-    committed = case((stage_rank(Opportunity.stage, config) >= commit_rank, Opportunity.amount), else_=None)
+    """Won in the period; weighted, and by forecast category (committed = category commit), the
+    open deals expected to close in it."""
+    category = category_column(config)
+
+    def of(name: str):
+        return func.sum(case((category == name, Opportunity.amount), else_=None))
+
     rows = session.execute(
-        select(Opportunity.currency, func.sum(weighted_amount(config)), func.sum(committed))
+        select(Opportunity.currency, func.sum(weighted_amount(config)), of(COMMIT), of(BEST_CASE), of(PIPELINE))
         .where(*open_where(workspace_id, owner_ids), Opportunity.expected_close >= period.first, Opportunity.expected_close <= period.last)
         .group_by(Opportunity.currency)
     ).all()
@@ -278,9 +285,11 @@ def forecast(session, config, workspace_id, period: Period, target: float, owner
     return Forecast(
         period=period,
         won=won,
-        weighted=money((c, w) for c, w, _ in rows),
-        committed=money((c, m) for c, _, m in rows),
+        weighted=money((r[0], r[1]) for r in rows),
+        committed=money((r[0], r[2]) for r in rows),
         target=target,
+        best_case=money((r[0], r[3]) for r in rows),
+        pipeline=money((r[0], r[4]) for r in rows),
     )
 
 

@@ -10,7 +10,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session
 from bot.blocks.digests import competitor_lines, fmt_total, forecast_line, funnel_lines, loss_lines, pct, pipeline_lines, rep_table, stage_time_lines
 from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip, esc
+from bot.blocks.targets import category_lines
 from bot.blocks.views import Money
 from bot.core.config import Config
 from bot.core.dates import HISTORY_START, REACH_YEARS, within_reach
 from bot.core.errors import BadInput
 from bot.core.i18n import t
-from bot.core.money import total_in
-from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
+from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import cash, charts, metrics
+from bot.reporting import attainment, cash, charts, metrics, target_reports
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,11 @@ REPORTS = {
     "cycle": ("cycle", "周期", "成交周期"),
     "trend": ("trend", "趋势", "管道趋势"),
     "payments": ("payments", "payment", "pay", "cash", "回款"),
+    "targets": ("targets", "target", "attainment", "目标", "达成"),
+    "forecast-accuracy": ("forecast-accuracy", "accuracy", "预测准确率", "准确率"),
 }
 TREND_WEEKS = 12
+DEFAULT_PERIOD = {"forecast": "this-quarter", "forecast-accuracy": "last-month"}  # the others: this month
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
 PERIOD_WORDS = {
     "本周": "this-week",
@@ -189,7 +192,7 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
     the forecast); ``shareable`` adds the Share button, ``shared_by`` says who shared it."""
     config, lang = rt.config, actor.lang
     today = local_now(rt.clock, actor).date()
-    period = read_period(period_text, today, config.tz, "this-quarter" if name == "forecast" else "this-month")
+    period = read_period(period_text, today, config.tz, DEFAULT_PERIOD.get(name, "this-month"))
     token = period_text.strip().split()[0] if period_text.strip() else ""
     title = t(lang, f"rp_title_{name}", period=period_label(period, lang))
     page = Page(lang)
@@ -232,44 +235,32 @@ def _funnel(s: Sheet) -> Upload:
 
 
 def _panels(values: list[Money], config: Config) -> list[tuple[str, list[float]]]:
-    """The amounts to draw: one series in the workspace currency when every currency has a rate,
-    else one per currency (the workspace currency first), so no amount is dropped or mixed."""
-    converted = [total_in(v, config.currency, config.rates) for v in values]
-    if all(c is not None for c in converted):
-        return [(config.currency, [float(c) for c in converted])]
-    currencies = sorted({c for v in values for c in v} | {config.currency}, key=lambda c: (c != config.currency, c))
-    return [(c, [float(v.get(c, 0)) for v in values]) for c in currencies]
-
-
-def _target(period: Period, config: Config) -> float:
-    """The target a period's forecast is measured against: the quarter target for a quarter; for
-    a span of whole months (a month, a year, a range from a month's first day to a month's last)
-    the month target once per month; none for a week or a range that cuts a month, since a share
-    of a month's target would be a guess."""
-    if period.name == "quarter":
-        return config.digest.quarter_target
-    return config.digest.month_target * whole_months(period)
+    return charts.panels(values, config.currency, config.rates)
 
 
 def _forecast(s: Sheet) -> Upload:
     config, lang, period = s.config, s.lang, s.period
-    main = metrics.forecast(s.session, config, s.workspace_id, period, _target(period, config))
+    main = metrics.forecast(s.session, config, s.workspace_id, period, attainment.team_target(s.session, config, s.workspace_id, period))
     months = metrics.forecast_by_month(s.session, config, s.workspace_id, period.first, FORECAST_MONTHS, config.tz)
+    months = [replace(f, target=attainment.team_target(s.session, config, s.workspace_id, f.period)) for f in months]
     s.page.section("\n".join([t(lang, "dg_forecast"), forecast_line(main, period_label(period, lang), config, lang)]))
     expected_cash = cash.expected(s.session, s.workspace_id, period)
     if expected_cash:  # 回款 beside the wins: what the plans say comes in
         s.page.section(t(lang, "rp_cash_expected", amount=fmt_total(expected_cash, config, lang)))
-    s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, f"{f.period.first:%Y-%m}", config, lang) for f in months)]))
+    month_names = [f"{f.period.first:%Y-%m}" for f in months]
+    s.page.section("\n".join([t(lang, "rp_by_month"), *(forecast_line(f, name, config, lang) for f, name in zip(months, month_names, strict=True))]))
+    labels = [period_label(period, lang), *month_names]
+    by_category = [(label, {"commit": f.committed, "best_case": f.best_case, "pipeline": f.pipeline}) for label, f in zip(labels, [main, *months], strict=True)]
+    s.page.section("\n".join([t(lang, "rp_by_category"), *category_lines(by_category, config, lang)]))
     # one decision for the three series: converted together, or each currency a panel of its own
     panels = _panels([part for f in months for part in (f.won, f.committed, f.weighted)], config)
     bars = [
-        (currency, list(zip(values[0::3], values[1::3], values[2::3], strict=True)), config.digest.month_target if currency == config.currency else 0.0)
+        (currency, list(zip(values[0::3], values[1::3], values[2::3], strict=True)), months[0].target if currency == config.currency else 0.0)
         for currency, values in panels
     ]
-    labels = tuple(_word(lang, k) for k in ("won", "committed", "weighted", "target"))
+    words = tuple(_word(lang, k) for k in ("won", "committed", "weighted", "target"))
     chart_title = t(lang, "rp_by_month").strip("*")
-    month_names = [f"{f.period.first:%Y-%m}" for f in months]
-    return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, month_names, bars, labels, lang))
+    return Upload(f"forecast-{period.first:%Y%m}.png", s.title, lambda: charts.forecast(chart_title, month_names, bars, words, lang))
 
 
 def _payments(s: Sheet) -> None:
@@ -342,7 +333,21 @@ def _cycle(s: Sheet) -> None:
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
-BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle, "payments": _payments}
+def _chart(made: tuple[str, Callable[[], bytes]] | None, s: Sheet) -> Upload | None:
+    return Upload(made[0], s.title, made[1]) if made else None
+
+
+BUILDERS = {
+    "funnel": _funnel,
+    "forecast": _forecast,
+    "reps": _reps,
+    "losses": _losses,
+    "trend": _trend,
+    "cycle": _cycle,
+    "payments": _payments,
+    "targets": lambda s: _chart(target_reports.targets(s), s),
+    "forecast-accuracy": lambda s: _chart(target_reports.forecast_accuracy(s), s),
+}
 
 
 WORDS = {

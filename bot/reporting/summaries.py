@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from bot.blocks.views import Money, StageRow
 from bot.core.config import Config
+from bot.core.forecast_categories import COMMIT, stage_defaults
 from bot.core.periods import Period
 from bot.reporting.metrics import add, money, open_where, overdue_condition, stage_rank, stalled_condition
 from store.models import Activity, Event, Opportunity
@@ -87,11 +88,12 @@ def _open_rows(session, config: Config, workspace_id, *, now: datetime, today: d
             sum_when(in_quarter, w),
             sum_when(in_quarter, w_default),
             sum_when(in_quarter, amount),
+            Opportunity.forecast_category,
         )
         .where(*open_where(workspace_id, owner_ids))
         # currency first: no index starts with it, so SQLite reads the table in order instead of
         # hopping through the owner index (several times slower on a big pipeline)
-        .group_by(Opportunity.currency, Opportunity.stage, Opportunity.owner_id)
+        .group_by(Opportunity.currency, Opportunity.stage, Opportunity.owner_id, Opportunity.forecast_category)
     ).all()
 
 
@@ -107,17 +109,16 @@ def _weighted(own_sum, default_sum, default_probability: Decimal) -> Decimal:
 def _fold_open_rows(config: Config, rows) -> OpenSummary:
     """Add up the grouped rows of ``_open_rows`` into the pipeline by stage, the counts, the sums
     per currency and the open and overdue deals per owner."""
-    commit_rank = config.stage_index(config.digest.commit_from) if config.digest.commit_from else len(config.stages)
-    committed_stages = [s.key for s in config.stages[commit_rank:]]
-    defaults = {s.key: Decimal(str(s.probability)) for s in config.stages}
+    defaults = stage_defaults(config)
+    probabilities = {s.key: Decimal(str(s.probability)) for s in config.stages}
     by_stage = {s.key: StageRow(s.key) for s in config.stages}
     by_owner: dict[int, tuple[int, int]] = {}
     sums = defaultdict(list)
     stalled = overdue = closing_count = 0
-    for owner, stage, currency, n, amt, wt, wt_d, st, od, wk_n, wk_amt, wk_w, wk_wd, m_w, m_wd, m_amt, q_w, q_wd, q_amt in rows:
-        p = defaults.get(stage, Decimal(0))
+    for owner, stage, currency, n, amt, wt, wt_d, st, od, wk_n, wk_amt, wk_w, wk_wd, m_w, m_wd, m_amt, q_w, q_wd, q_amt, chosen in rows:
+        p = probabilities.get(stage, Decimal(0))
         wt, wk_w, m_w, q_w = _weighted(wt, wt_d, p), _weighted(wk_w, wk_wd, p), _weighted(m_w, m_wd, p), _weighted(q_w, q_wd, p)
-        m_c, q_c = (m_amt, q_amt) if stage in committed_stages else (None, None)
+        m_c, q_c = (m_amt, q_amt) if (chosen or defaults.get(stage)) == COMMIT else (None, None)
         row = by_stage.setdefault(stage, StageRow(stage))
         row.count += n
         row.amount = add(row.amount, money([(currency, amt)]))

@@ -32,6 +32,7 @@ from bot.worker.jobs import (
     assignments,
     daily_bundles,
     due_reminders,
+    forecast_snapshots,
     forget_requests,
     refresh_probabilities,
     review_reminders,
@@ -103,6 +104,7 @@ class Worker:
         sched.add_job("bot.worker:job_revisits", "interval", minutes=30, id="revisits", **common)
         sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
         sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
+        sched.add_job("bot.worker:job_forecast_snapshots", "interval", minutes=5, id="forecast_snapshots", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
@@ -151,6 +153,10 @@ def job_winprob() -> None:
 
 def job_forget_requests() -> None:
     _WORKER.run_job("forget_requests", forget_requests)
+
+
+def job_forecast_snapshots() -> None:
+    _WORKER.run_job("forecast_snapshots", forecast_snapshots)
 
 
 def job_renew() -> None:

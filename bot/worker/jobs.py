@@ -1,7 +1,8 @@
 """What the worker does, each a plain function ``(runtime, client, now)`` that tests call directly
 with a fixed clock: assignments that expire, the alert scan, reminders, reviews still missing, the
 daily bundles, digests, the outbox sender, the nightly refresh of win probabilities, and forgetting
-the keys of requests handled long ago. ``tick`` runs one pass."""
+the keys of requests handled long ago, and the forecast saved at the start of each month and
+quarter (forecast accuracy). ``tick`` runs one pass."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.core.runtime import Runtime
 from bot.deals import followons, reviews, winprob
 from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
+from bot.reporting import accuracy
 from bot.reporting import digests as digest
 from bot.team.assignment import expire_offers
 from bot.team.members import language_of
@@ -136,6 +138,11 @@ def revisits(rt: Runtime, client: WebClient | None, now: datetime) -> int:
     return count
 
 
+def forecast_snapshots(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Save each owner's forecast for the month and the quarter now in, once per period."""
+    return accuracy.take_snapshots(rt, now)
+
+
 def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
     assignments(rt, client, now)
@@ -147,3 +154,4 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     digest.send_due_digests(rt, now)
     send_outbox(rt, client, now)
     forget_requests(rt, client, now)
+    forecast_snapshots(rt, client, now)
