@@ -27,7 +27,7 @@ from bot.core.money import total_in
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import cash, charts, metrics
+from bot.reporting import cash, charts, metrics, needs
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ REPORTS = {
     "cycle": ("cycle", "周期", "成交周期"),
     "trend": ("trend", "趋势", "管道趋势"),
     "payments": ("payments", "payment", "pay", "cash", "回款"),
+    "needs": ("needs", "need", "需求", "客户需求"),
 }
 TREND_WEEKS = 12
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
@@ -333,7 +334,16 @@ def _cycle(s: Sheet) -> None:
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
-BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle, "payments": _payments}
+BUILDERS = {
+    "funnel": _funnel,
+    "forecast": _forecast,
+    "reps": _reps,
+    "losses": _losses,
+    "trend": _trend,
+    "cycle": _cycle,
+    "payments": _payments,
+    "needs": needs.build_needs,
+}
 
 
 WORDS = {

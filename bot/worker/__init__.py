@@ -33,6 +33,7 @@ from bot.worker.jobs import (
     daily_bundles,
     due_reminders,
     forget_requests,
+    meeting_agendas,
     refresh_probabilities,
     review_reminders,
     revisits,
@@ -103,6 +104,7 @@ class Worker:
         sched.add_job("bot.worker:job_revisits", "interval", minutes=30, id="revisits", **common)
         sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
         sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
+        sched.add_job("bot.worker:job_meeting", "interval", minutes=1, id="meeting_agendas", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
@@ -151,6 +153,10 @@ def job_winprob() -> None:
 
 def job_forget_requests() -> None:
     _WORKER.run_job("forget_requests", forget_requests)
+
+
+def job_meeting() -> None:
+    _WORKER.run_job("meeting_agendas", meeting_agendas)
 
 
 def job_renew() -> None:

@@ -19,6 +19,7 @@ from bot.deals import followons, reviews, winprob
 from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
 from bot.reporting import digests as digest
+from bot.reporting import meeting
 from bot.team.assignment import expire_offers
 from bot.team.members import language_of
 from bot.worker.sender import SendResult, send_due
@@ -136,6 +137,11 @@ def revisits(rt: Runtime, client: WebClient | None, now: datetime) -> int:
     return count
 
 
+def meeting_agendas(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """The weekly review meeting's agenda, posted once a week at [meeting] weekday and time."""
+    return meeting.post_due_agendas(rt, now)
+
+
 def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
     assignments(rt, client, now)
@@ -145,5 +151,6 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     review_reminders(rt, client, now)
     daily_bundles(rt, client, now)
     digest.send_due_digests(rt, now)
+    meeting_agendas(rt, client, now)
     send_outbox(rt, client, now)
     forget_requests(rt, client, now)

@@ -1,0 +1,164 @@
+"""The weekly review meeting's agenda (商机评审会): which big open deals it goes through and which
+earlier actions are still open (SQL, one query per list), who may post it, and posting it to the
+team channel through the outbox: by `/opp meeting` at most once a day, and by the worker once a
+week at ``[meeting] weekday`` and ``time`` (the outbox key names the ISO week, so two ticks or two
+workers post it once; a week whose time passed while the worker was down gets it later that day).
+
+A big deal is an open deal whose amount, in the workspace currency (other currencies at their
+``[currencies]`` rates; one without a rate is left out), is at least ``[meeting] big_deal``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.blocks.kit import Reply
+from bot.blocks.meeting import ACTIONS_SHOWN, BACK_DAYS, DEALS_SHOWN, ActionLine, Agenda, agenda_message
+from bot.core.config import WEEKDAYS, Config
+from bot.core.errors import BadInput, PermissionDenied
+from bot.core.periods import month_of
+from bot.delivery.outbox import enqueue
+from bot.reporting import metrics
+from bot.reporting.digests import send_time
+from bot.team.members import Actor, role_of
+from store.models import Event, MeetingAction, Member, Opportunity, OutboxMessage, Workspace
+
+log = logging.getLogger(__name__)
+
+CHAIRS = ("manager", "admin")  # roles that may post the agenda
+
+
+def meeting_channel(config: Config) -> str | None:
+    """Where the agenda goes: channels.meeting, else channels.digest."""
+    return config.channels.get("meeting") or config.channels.get("digest")
+
+
+def converted_amount(config: Config):
+    """The deal's amount in the workspace currency (NULL for a currency without a rate)."""
+    rates = {config.currency: 1.0, **{code: float(rate) for code, rate in config.rates.items()}}
+    return Opportunity.amount * case({code: literal(rate) for code, rate in rates.items()}, value=Opportunity.currency, else_=None)
+
+
+def _big(config: Config):
+    return converted_amount(config) >= literal(float(config.meeting.big_deal))
+
+
+def _moved_back(config: Config, now: datetime):
+    """A stage change to an earlier stage within ``BACK_DAYS`` of ``now``."""
+    rank = metrics.stage_rank
+    return exists().where(
+        Event.opportunity_id == Opportunity.id,
+        Event.kind == "stage",
+        Event.at >= now - timedelta(days=BACK_DAYS),
+        rank(Event.new, config) < rank(Event.old, config),
+    )
+
+
+def agenda(session: Session, config: Config, workspace_id: str, now: datetime) -> Agenda:
+    """This week's agenda as of ``now``: the big open deals in each section, biggest first, and
+    the open actions, the first due first."""
+    day = now.astimezone(config.tz).date()
+    month = month_of(day, config.tz)
+    base = [*metrics.open_where(workspace_id, None), _big(config)]
+    order = [converted_amount(config).desc(), Opportunity.number]
+
+    def deals(*where, **how):
+        return metrics.items(session, [*base, *where], order, DEALS_SHOWN, **how)
+
+    actions, total = open_actions(session, workspace_id)
+    return Agenda(
+        day=day,
+        now=now,
+        big_deal=Decimal(str(config.meeting.big_deal)),
+        backwards=deals(_moved_back(config, now)),
+        stalled=deals(metrics.stalled_condition(config, now)),
+        at_risk=metrics.at_risk(session, workspace_id, DEALS_SHOWN, where=[_big(config)], order=order),
+        closing=deals(Opportunity.expected_close >= month.first, Opportunity.expected_close <= month.last, day_column=Opportunity.expected_close),
+        actions=actions,
+        actions_total=total,
+    )
+
+
+def open_actions(session: Session, workspace_id: str) -> tuple[list[ActionLine], int]:
+    """The first ``ACTIONS_SHOWN`` actions not done (the first due first), and how many there are."""
+    where = [MeetingAction.workspace_id == workspace_id, MeetingAction.done_at.is_(None)]
+    total = session.scalar(select(func.count(MeetingAction.id)).where(*where)) or 0
+    rows = session.execute(
+        select(MeetingAction.id, Opportunity.number, Opportunity.title, MeetingAction.text, Member.slack_user_id, Member.display_name, MeetingAction.due_on)
+        .join(Opportunity, Opportunity.id == MeetingAction.opportunity_id)
+        .join(Member, Member.id == MeetingAction.assignee_id)
+        .where(*where)
+        .order_by(MeetingAction.due_on, MeetingAction.id)
+        .limit(ACTIONS_SHOWN)
+    ).all()
+    return [ActionLine(*row) for row in rows], total
+
+
+def may_chair(actor: Actor) -> bool:
+    return actor.is_admin or role_of(actor) in CHAIRS
+
+
+def preview(session: Session, config: Config, actor: Actor, now: datetime) -> Reply:
+    """The agenda for ``actor`` alone, in their language (anyone may look)."""
+    return agenda_message(agenda(session, config, actor.workspace_id, now), config, actor.lang, preview=True)
+
+
+def post(session: Session, config: Config, actor: Actor, now: datetime) -> str:
+    """A manager or admin posts the agenda to the team channel, at most once a (local) day;
+    returns the channel. Others are refused, told who may and how to see it themselves."""
+    if not may_chair(actor):
+        raise PermissionDenied("mt_not_allowed")
+    channel = meeting_channel(config)
+    if not channel:
+        raise BadInput("mt_no_channel")
+    key = f"meeting:{actor.workspace_id}:day:{now.astimezone(config.tz).date().isoformat()}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        raise BadInput("mt_posted_today", channel=channel)
+    _enqueue(session, config, actor.workspace_id, channel, key, now)
+    return channel
+
+
+def _enqueue(session: Session, config: Config, workspace_id: str, channel: str, key: str, now: datetime) -> None:
+    reply = agenda_message(agenda(session, config, workspace_id, now), config, config.language)
+    enqueue(session, workspace_id=workspace_id, key=key, kind="meeting_agenda", channel=channel, reply=reply, now=now)
+
+
+def week_key(day: date) -> str:
+    """The ISO week ``day`` falls in, e.g. "2026-W49"."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def scheduled_due(config: Config, now: datetime) -> bool:
+    """Whether ``now`` is on the meeting's weekday, at or after its time (team timezone)."""
+    settings = config.meeting
+    local_day = now.astimezone(config.tz).date()
+    return bool(settings.weekday) and WEEKDAYS[local_day.weekday()] == settings.weekday and now >= send_time(config, local_day, settings.time)
+
+
+def post_due_agendas(rt, now: datetime) -> int:
+    """The worker's weekly post: every workspace's agenda, once per ISO week, when due. Returns
+    how many were queued; safe to run from several workers at once."""
+    channel = meeting_channel(rt.config)
+    if not channel or not scheduled_due(rt.config, now):
+        return 0
+    week = week_key(now.astimezone(rt.config.tz).date())
+    with rt.sessions() as session:
+        workspaces = session.scalars(select(Workspace.id).order_by(Workspace.id)).all()
+    queued = 0
+    for workspace_id in workspaces:
+        key = f"meeting:{workspace_id}:week:{week}"
+        try:
+            with rt.transaction() as session:
+                if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+                    continue
+                _enqueue(session, rt.config, workspace_id, channel, key, now)
+            queued += 1
+        except IntegrityError:  # another worker queued it first
+            log.info("meeting agenda %s for %s was queued by another worker", week, workspace_id)
+    return queued
