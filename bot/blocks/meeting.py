@@ -5,13 +5,13 @@ of their action. Built from the view objects below; reads no database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.digests import item_line, person
 from bot.blocks.ids import Action
-from bot.blocks.kit import Page, Reply, button, clip, esc, fmt_date, fmt_money, message
+from bot.blocks.kit import Page, Reply, button, clip, esc, fmt_date, fmt_money, message, stage_name
 from bot.blocks.views import ItemList
 from bot.core.config import Config
 from bot.core.i18n import t
@@ -47,6 +47,7 @@ class Agenda:
     closing: ItemList
     actions: list[ActionLine]
     actions_total: int
+    moves: dict[int, tuple[str, str]] = field(default_factory=dict)  # a deal moved back: (from, to) stage keys
 
     def sections(self) -> list[tuple[str, ItemList, dict]]:
         """(heading key, deals, how each line shows its date) per deal section, in agenda order."""
@@ -71,19 +72,22 @@ def agenda_message(agenda: Agenda, config: Config, lang: str, *, preview: bool =
     page = Page(lang)
     page.header(title)
     page.context(t(lang, "mt_big_deals", amount=fmt_money(agenda.big_deal, config.currency, lang)))
+    moved = {number: t(lang, "mt_moved", old=stage_name(config, old, lang), new=stage_name(config, new, lang)) for number, (old, new) in agenda.moves.items()}
     for key, deals, how in agenda.sections():
         if deals.total:
-            _deal_section(page, t(lang, key, total=deals.total, days=BACK_DAYS), deals, config, lang, how)
+            notes = moved if key == "mt_backwards" else {}
+            _deal_section(page, t(lang, key, total=deals.total, days=BACK_DAYS), deals, config, lang, how, notes)
     if agenda.actions_total:
         _action_section(page, agenda, lang)
     return Reply(clip(title, 150), page.done())
 
 
-def _deal_section(page: Page, heading: str, deals: ItemList, config: Config, lang: str, how: dict) -> None:
+def _deal_section(page: Page, heading: str, deals: ItemList, config: Config, lang: str, how: dict, notes: dict[int, str]) -> None:
     more = f"\n{t(lang, 'mt_more', more=deals.more, shown=len(deals.items))}" if deals.more else ""
     page.section(heading + more)
     for item in deals.items:
-        page.section(item_line(item, config, lang, **how), button(t(lang, "mt_btn_assign"), Action.MEETING_ASSIGN, str(item.number)))
+        note = f" · {notes[item.number]}" if item.number in notes else ""
+        page.section(item_line(item, config, lang, **how) + note, button(t(lang, "mt_btn_assign"), Action.MEETING_ASSIGN, str(item.number)))
 
 
 def _action_section(page: Page, agenda: Agenda, lang: str) -> None:

@@ -17,6 +17,7 @@ MEETING_MESSAGES: dict[str, tuple[str, str]] = {
     "mt_more": ("还有 {more} 个未显示（按金额从大到小显示前 {shown} 个）", "and {more} more not shown (the {shown} biggest are)"),
     "mt_more_actions": ("还有 {more} 项行动未显示（按截止日期显示前 {shown} 项）", "and {more} more actions not shown (the {shown} due first are)"),
     "mt_action_line": ("• *#{number}* {title} — {text} · {assignee} · {due}", "• *#{number}* {title} — {text} · {assignee} · {due}"),
+    "mt_moved": ("↩️ {old} → {new}", "↩️ {old} → {new}"),
     "mt_due": ("截止 {day}", "due {day}"),
     "mt_overdue": ("🔴 已逾期 {days} 天", "🔴 {days} days overdue"),
     "mt_empty": (

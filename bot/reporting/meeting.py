@@ -48,15 +48,14 @@ def _big(config: Config):
     return converted_amount(config) >= literal(float(config.meeting.big_deal))
 
 
-def _moved_back(config: Config, now: datetime):
-    """A stage change to an earlier stage within ``BACK_DAYS`` of ``now``."""
+def _move_back(config: Config, now: datetime) -> list:
+    """WHERE conditions for an event that moved its deal to an earlier stage within ``BACK_DAYS`` of ``now``."""
     rank = metrics.stage_rank
-    return exists().where(
-        Event.opportunity_id == Opportunity.id,
-        Event.kind == "stage",
-        Event.at >= now - timedelta(days=BACK_DAYS),
-        rank(Event.new, config) < rank(Event.old, config),
-    )
+    return [Event.kind == "stage", Event.at >= now - timedelta(days=BACK_DAYS), rank(Event.new, config) < rank(Event.old, config)]
+
+
+def _moved_back(config: Config, now: datetime):
+    return exists().where(Event.opportunity_id == Opportunity.id, *_move_back(config, now))
 
 
 def agenda(session: Session, config: Config, workspace_id: str, now: datetime) -> Agenda:
@@ -71,17 +70,32 @@ def agenda(session: Session, config: Config, workspace_id: str, now: datetime) -
         return metrics.items(session, [*base, *where], order, DEALS_SHOWN, **how)
 
     actions, total = open_actions(session, workspace_id)
+    backwards = deals(_moved_back(config, now))
     return Agenda(
         day=day,
         now=now,
         big_deal=Decimal(str(config.meeting.big_deal)),
-        backwards=deals(_moved_back(config, now)),
+        backwards=backwards,
         stalled=deals(metrics.stalled_condition(config, now)),
         at_risk=metrics.at_risk(session, workspace_id, DEALS_SHOWN, where=[_big(config)], order=order),
         closing=deals(Opportunity.expected_close >= month.first, Opportunity.expected_close <= month.last, day_column=Opportunity.expected_close),
         actions=actions,
         actions_total=total,
+        moves=_back_moves(session, config, workspace_id, [item.number for item in backwards.items], now),
     )
+
+
+def _back_moves(session: Session, config: Config, workspace_id: str, numbers: list[int], now: datetime) -> dict[int, tuple[str, str]]:
+    """{deal number: (stage left, stage entered)} of the latest move back of each of ``numbers``."""
+    if not numbers:
+        return {}
+    rows = session.execute(
+        select(Opportunity.number, Event.old, Event.new)
+        .join(Event, Event.opportunity_id == Opportunity.id)
+        .where(Opportunity.workspace_id == workspace_id, Opportunity.number.in_(numbers), *_move_back(config, now))
+        .order_by(Event.at, Event.id)
+    ).all()
+    return {number: (old, new) for number, old, new in rows}  # the latest move of each wins
 
 
 def open_actions(session: Session, workspace_id: str) -> tuple[list[ActionLine], int]:
