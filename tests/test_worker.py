@@ -367,6 +367,7 @@ def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_lose
         "daily_bundles",
         "due_reminders",
         "forget_requests",
+        "meeting_agendas",
         "refresh_probabilities",
         "review_reminders",
         "revisits",
