@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--print", action="store_true", required=True, help="print it as text")
 
     report = sub.add_parser("report", help="render a report in the terminal")
-    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle", "trend"])
+    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle", "trend", "payments", "needs"])
     report.add_argument("period", nargs="?", default="", help="this-month, last-year …, 2017, 2017-Q2, 2017-06, 2017-06-01..2017-06-30, 2017年第二季度")
     report.add_argument("--team", help="workspace (team) id; default: the first one")
     report.add_argument("--lang", choices=["zh", "en"], help="default: the workspace language")

@@ -45,6 +45,14 @@ def read_meta(view: dict) -> FormMeta:
     return FormMeta(channel=channel, number=number, version=version)
 
 
+def deal_meta(view: dict) -> FormMeta:
+    """The metadata of a form about one deal: refused unless it names the deal's number."""
+    meta = read_meta(view)
+    if meta.number is None:
+        raise BadInput("form_unreadable")
+    return meta
+
+
 def values_of(view: dict) -> dict:
     return (view.get("state") or {}).get("values") or {}
 

@@ -20,7 +20,7 @@ from bot.deals import meeting_actions
 from bot.reporting import meeting
 from bot.team.members import ensure_member, local_now
 from handlers.args import QUOTE_LIMIT, Request, request_of, value_number
-from handlers.forms import read_meeting_action_form, read_meta, values_of
+from handlers.forms import deal_meta, read_meeting_action_form, values_of
 from handlers.slack_io import open_modal, saved
 
 PREVIEW_WORDS = ("preview", "show", "me", "预览", "查看")
@@ -58,10 +58,9 @@ def on_assign(ack: Ack, action: dict, body: dict, client: WebClient, context: Bo
 
 
 def on_action_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) -> None:
+    """The action form submitted: inline errors for what is missing, else the action assigned."""
     rt, actor = context["rt"], context["actor"]
-    meta = read_meta(view)
-    if meta.number is None:
-        raise BadInput("form_unreadable")
+    meta = deal_meta(view)
     text, assignee, due, problems = read_meeting_action_form(values_of(view), today=local_now(rt.clock, actor).date())
     if problems:
         errors = {block: error_text(UserError(key, **params), rt.config, actor.lang) for block, (key, params) in problems.items()}

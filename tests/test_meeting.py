@@ -109,16 +109,11 @@ def history(slack, clock) -> None:
         "new Kappa €20万 stage proposal close 2026-12-11",  # 10: no rate for EUR: can't be compared
     ):
         slack.command("alice", text)
-    slack.command("alice", "move 2 proposal")
-    slack.command("alice", "move 6 contacted")
-    slack.command("alice", "move 6 needs")
+    for text in ("move 2 proposal", "move 6 contacted", "move 6 needs"):
+        slack.command("alice", text)
     clock.set(MONDAY)
-    slack.command("alice", "move 1 needs")
-    slack.command("alice", "move 3 needs")
-    slack.command("alice", "risk 4 competitor quoted lower")
-    slack.command("alice", "risk 7 budget")
-    slack.command("alice", "log 9 call with the CFO")
-    slack.command("alice", "lost 8 price")
+    for text in ("move 1 needs", "move 3 needs", "risk 4 competitor quoted lower", "risk 7 budget", "log 9 call with the CFO", "lost 8 price"):
+        slack.command("alice", text)
     slack.command("bob", "new Lambda 60万 stage proposal close 2026-12-24")  # 11: new, closing this month
 
 
