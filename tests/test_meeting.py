@@ -263,8 +263,11 @@ def test_the_worker_posts_the_agenda_once_a_week_at_its_time(slack, rt, clock, c
     assert posted_at(monday + timedelta(hours=5)) == 0
     assert posted_at(monday + timedelta(days=1)) == 0  # Tuesday
     assert posted_at(monday + timedelta(days=7, hours=3)) == 1  # next week; the worker was down at 10:00
+    clock.set(monday + timedelta(days=14, hours=-1))
+    assert "已把评审会议程发到" in slack.command("li", "评审").text  # a manager posts it before its time ...
+    assert posted_at(monday + timedelta(days=14)) == 1  # ... (sent by this tick) and the worker does not again
     rt.config = replace(rt.config, meeting=replace(rt.config.meeting, weekday=""))
-    assert posted_at(monday + timedelta(days=14)) == 0  # no weekday: not scheduled
+    assert posted_at(monday + timedelta(days=21)) == 0  # no weekday: not scheduled
 
 
 def test_who_may_post_assign_and_tick(slack, rt, db, clock, fake, run, team):

@@ -1,8 +1,9 @@
 """The weekly review meeting's agenda (商机评审会): which big open deals it goes through and which
 earlier actions are still open (SQL, one query per list), who may post it, and posting it to the
-team channel through the outbox: by `/opp meeting` at most once a day, and by the worker once a
-week at ``[meeting] weekday`` and ``time`` (the outbox key names the ISO week, so two ticks or two
-workers post it once; a week whose time passed while the worker was down gets it later that day).
+team channel through the outbox, at most once a (local) day: by `/opp meeting`, and by the worker
+on ``[meeting] weekday`` at ``time`` (so once a week; a day whose time passed while the worker was
+down gets it later that day). The outbox key names the workspace and the day, so two ticks, two
+workers, or a manager who posted it before the worker's time post it once.
 
 A big deal is an open deal whose amount, in the workspace currency (other currencies at their
 ``[currencies]`` rates; one without a rate is left out), is at least ``[meeting] big_deal``."""
@@ -10,7 +11,7 @@ A big deal is an open deal whose amount, in the workspace currency (other curren
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, exists, func, literal, select
@@ -130,22 +131,19 @@ def post(session: Session, config: Config, actor: Actor, now: datetime) -> str:
     channel = meeting_channel(config)
     if not channel:
         raise BadInput("mt_no_channel")
-    key = f"meeting:{actor.workspace_id}:day:{now.astimezone(config.tz).date().isoformat()}"
-    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+    if not _enqueue(session, config, actor.workspace_id, channel, now):
         raise BadInput("mt_posted_today", channel=channel)
-    _enqueue(session, config, actor.workspace_id, channel, key, now)
     return channel
 
 
-def _enqueue(session: Session, config: Config, workspace_id: str, channel: str, key: str, now: datetime) -> None:
+def _enqueue(session: Session, config: Config, workspace_id: str, channel: str, now: datetime) -> bool:
+    """Queue the agenda unless it was queued this local day already; whether it was queued now."""
+    key = f"meeting:{workspace_id}:{now.astimezone(config.tz).date().isoformat()}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return False
     reply = agenda_message(agenda(session, config, workspace_id, now), config, config.language)
     enqueue(session, workspace_id=workspace_id, key=key, kind="meeting_agenda", channel=channel, reply=reply, now=now)
-
-
-def week_key(day: date) -> str:
-    """The ISO week ``day`` falls in, e.g. "2026-W49"."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+    return True
 
 
 def scheduled_due(config: Config, now: datetime) -> bool:
@@ -156,23 +154,18 @@ def scheduled_due(config: Config, now: datetime) -> bool:
 
 
 def post_due_agendas(rt, now: datetime) -> int:
-    """The worker's weekly post: every workspace's agenda, once per ISO week, when due. Returns
-    how many were queued; safe to run from several workers at once."""
+    """The worker's weekly post: every workspace's agenda, once on the meeting's day, from its
+    time. Returns how many were queued; safe to run from several workers at once."""
     channel = meeting_channel(rt.config)
     if not channel or not scheduled_due(rt.config, now):
         return 0
-    week = week_key(now.astimezone(rt.config.tz).date())
     with rt.sessions() as session:
         workspaces = session.scalars(select(Workspace.id).order_by(Workspace.id)).all()
     queued = 0
     for workspace_id in workspaces:
-        key = f"meeting:{workspace_id}:week:{week}"
         try:
             with rt.transaction() as session:
-                if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
-                    continue
-                _enqueue(session, rt.config, workspace_id, channel, key, now)
-            queued += 1
+                queued += _enqueue(session, rt.config, workspace_id, channel, now)
         except IntegrityError:  # another worker queued it first
-            log.info("meeting agenda %s for %s was queued by another worker", week, workspace_id)
+            log.info("meeting agenda for %s was queued by another worker", workspace_id)
     return queued
