@@ -16,6 +16,7 @@ from bot.blocks.kit import esc
 from bot.core.i18n import t
 from bot.core.periods import month_of
 from tests.conftest import SHANGHAI
+from tests.test_reports import uploads
 
 DECEMBER = month_of(datetime(2026, 12, 1).date(), SHANGHAI)
 
@@ -101,8 +102,11 @@ def ranking(answer) -> list[str]:
 
 
 @pytest.mark.parametrize("who, command, lang", [("alice", "report needs 2026-12", "en"), ("li", "报表 需求 2026年12月", "zh")])
-def test_needs_are_ranked_by_deals_with_their_open_and_lost_value(slack, rt, db, needs_history, who, command, lang):
+def test_needs_are_ranked_by_deals_with_their_open_and_lost_value(slack, rt, db, fake, needs_history, who, command, lang):
+    """The ranking, and its chart in the person's DM with the app."""
     answer = slack.command(who, command)
+    [(channel, title, content)] = uploads(fake)
+    assert channel.startswith("D") and content.startswith(b"\x89PNG") and title == t(lang, "rp_title_needs", period="2026-12")
     lines = expected_lines(db, rt.config, lang, DECEMBER)
     assert ranking(answer) == lines
     assert len(lines) == 4  # SSO, 报表导出, 移动端 and the head
@@ -134,9 +138,9 @@ def test_need_tags_are_kept_as_need_and_the_form_shows_them_apart(slack, db):
     assert db.deal(1).tags == ["高意向", "need:报表导出", "need:单点登录"]
 
 
-def test_a_period_without_needs_says_how_to_record_them(slack):
+def test_a_period_without_needs_says_how_to_record_them(slack, fake):
     slack.command("alice", "new Alpha 100万")
     answer = slack.command("alice", "report needs")
-    assert "No deal of the period has a customer need recorded" in answer.text
+    assert "No deal of the period has a customer need recorded" in answer.text and fake.calls("files.completeUploadExternal") == []
     assert "这段时间的商机没有记录客户需求" in slack.command("li", "报表 需求 本月").text
     assert "Couldn't read the period “someday”" in slack.command("alice", "report needs someday").text

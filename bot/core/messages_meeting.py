@@ -87,5 +87,7 @@ MEETING_MESSAGES: dict[str, tuple[str, str]] = {
         "这段时间的商机没有记录客户需求。用 `/opp 标签 42 需求:报表导出` 或商机表单的「客户需求」记录。",
         "No deal of the period has a customer need recorded. Add one with `/opp tag 42 need:report-export` or the deal form's Customer needs.",
     ),
+    "rp_needs_bar": ("进行中 {open}", "open {open}"),
+    "rp_needs_axis": ("商机数", "Deals"),
     "rp_needs_more": ("还有 {more} 个需求未显示。", "and {more} more needs not shown."),
 }

@@ -1,6 +1,6 @@
 """The customer needs report for the product team (`/opp report needs [period]`, `/opp 报表 需求`):
 needs (``need:`` tags, bot.core.needs) ranked by how many deals carry them, with those deals' open
-value and lost value.
+value and lost value, and a chart of the first ones.
 
 The deals counted are those in play during the period: created before its end and not closed
 before its start (so created in it, or open during it), merged and deleted deals left out. Open
@@ -9,6 +9,7 @@ are unnested in SQL: SQLite's ``json_each``, PostgreSQL's ``json_array_elements_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, distinct, func, or_, select, true
@@ -21,10 +22,11 @@ from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.needs import NEED_PREFIX, need_name
 from bot.core.periods import Period
-from bot.reporting import metrics
+from bot.reporting import charts, metrics
 from store.models import Opportunity
 
 NEEDS_SHOWN = 30  # needs listed; the rest are counted
+CHART_NEEDS = 15  # bars on the chart
 
 
 @dataclass
@@ -74,14 +76,17 @@ def need_rows(session: Session, workspace_id: str, period: Period) -> list[NeedR
     return sorted(by_need.values(), key=lambda r: (-r.deals, r.need))
 
 
-def build_needs(s) -> None:
-    """The report's page (``s``: a bot.reporting.reports.Sheet): what is counted, then the ranking."""
+def build_needs(s) -> Callable[[], bytes] | None:
+    """The report's page (``s``: a bot.reporting.reports.Sheet): what is counted, then the
+    ranking; returns what draws its chart (the first needs as bars), None when there are none."""
     s.page.context(t(s.lang, "rp_needs_definition"))
     rows = need_rows(s.session, s.workspace_id, s.period)
     if not rows:
         s.page.section(t(s.lang, "rp_needs_none"))
-        return
+        return None
     s.page.section("\n".join(needs_lines(rows, s.config, s.lang)))
+    bars = [(clip(row.need, 20), row.deals, t(s.lang, "rp_needs_bar", open=fmt_total(row.open, s.config, s.lang))) for row in rows[:CHART_NEEDS]]
+    return lambda: charts.ranking(s.title, bars, t(s.lang, "rp_needs_axis"))
 
 
 def needs_lines(rows: list[NeedRow], config: Config, lang: str) -> list[str]:

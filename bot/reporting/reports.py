@@ -334,6 +334,12 @@ def _cycle(s: Sheet) -> None:
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
+def _needs(s: Sheet) -> Upload | None:
+    """Customer needs ranked (bot.reporting.needs), with their chart."""
+    chart = needs.build_needs(s)
+    return Upload(f"needs-{s.period.first:%Y%m%d}.png", s.title, chart) if chart else None
+
+
 BUILDERS = {
     "funnel": _funnel,
     "forecast": _forecast,
@@ -342,7 +348,7 @@ BUILDERS = {
     "trend": _trend,
     "cycle": _cycle,
     "payments": _payments,
-    "needs": needs.build_needs,
+    "needs": _needs,
 }
 
 
