@@ -114,7 +114,8 @@ def action_line(action: ActionLine, today: date, lang: str) -> str:
 
 def action_dm(action: ActionLine, by: str, lang: str) -> Reply:
     """The DM telling an assignee what the meeting asked of them, with its Done button."""
-    text = t(lang, "mt_dm", by=by, number=action.number, title=esc(clip(action.title, 150)), text=esc(action.text), due=fmt_date(action.due_on, lang))
+    said = t(lang, "mt_dm", by=by, number=action.number, title=esc(clip(action.title, 150)))
+    text = "\n".join([said, f">{esc(action.text)}", t(lang, "mt_dm_due", due=fmt_date(action.due_on, lang))])
     page = Page(lang)
     page.section(text, button(t(lang, "mt_btn_done"), Action.MEETING_DONE, str(action.id)))
     return Reply(t(lang, "mt_dm_title"), page.done())

@@ -9,7 +9,7 @@ MEETING_MESSAGES: dict[str, tuple[str, str]] = {
         "大单：金额不低于 {amount} 的进行中商机（其他币种按汇率折算）。",
         "Big deals: open deals of {amount} or more (other currencies at their rates).",
     ),
-    "mt_backwards": ("*↩️ 阶段倒退*（近 {days} 天，{total}）", "*↩️ Moved back a stage* (last {days} days, {total})"),
+    "mt_backwards": ("*⏪ 阶段倒退*（近 {days} 天，{total}）", "*⏪ Moved back a stage* (last {days} days, {total})"),
     "mt_stalled": ("*⏸ 停滞*（{total}）", "*⏸ Stalled* ({total})"),
     "mt_at_risk": ("*🔴 有风险*（{total}）", "*🔴 At risk* ({total})"),
     "mt_closing": ("*📅 本月预计成交*（{total}）", "*📅 Closing this month* ({total})"),
@@ -17,7 +17,7 @@ MEETING_MESSAGES: dict[str, tuple[str, str]] = {
     "mt_more": ("还有 {more} 个未显示（按金额从大到小显示前 {shown} 个）", "and {more} more not shown (the {shown} biggest are)"),
     "mt_more_actions": ("还有 {more} 项行动未显示（按截止日期显示前 {shown} 项）", "and {more} more actions not shown (the {shown} due first are)"),
     "mt_action_line": ("• *#{number}* {title} — {text} · {assignee} · {due}", "• *#{number}* {title} — {text} · {assignee} · {due}"),
-    "mt_moved": ("↩️ {old} → {new}", "↩️ {old} → {new}"),
+    "mt_moved": ("⏪ {old} → {new}", "⏪ {old} → {new}"),
     "mt_due": ("截止 {day}", "due {day}"),
     "mt_overdue": ("🔴 已逾期 {days} 天", "🔴 {days} days overdue"),
     "mt_empty": (
@@ -59,10 +59,8 @@ MEETING_MESSAGES: dict[str, tuple[str, str]] = {
         "Action assigned on #{number}: {text} ({assignee}, due {due}); it is the deal's next step now.",
     ),
     "mt_dm_title": ("评审会给你指派了一项行动", "The review meeting assigned you an action"),
-    "mt_dm": (
-        "<@{by}> 在评审会上给你指派了 *#{number} {title}* 的行动：\n>{text}\n截止 {due}。完成后点「完成」。",
-        "<@{by}> assigned you an action on *#{number} {title}* at the review meeting:\n>{text}\nDue {due}. Click Done when it is.",
-    ),
+    "mt_dm": ("<@{by}> 在评审会上给你指派了 *#{number} {title}* 的行动：", "<@{by}> assigned you an action on *#{number} {title}* at the review meeting:"),
+    "mt_dm_due": ("截止 {due}。完成后点「完成」。", "Due {due}. Click Done when it is."),
     "mt_done": ("已完成 #{number} 的行动：{text}", "Done: the action on #{number}, {text}"),
     "mt_already_done": ("#{number} 的这项行动已由 <@{by}> 标记完成。", "This action on #{number} was already marked done by <@{by}>."),
     "mt_done_not_allowed": (
