@@ -344,3 +344,15 @@ def test_the_meeting_table_defaults_and_an_empty_weekday_turns_the_schedule_off(
     off = parse_config({**CONFIG, "meeting": {"weekday": "", "time": "9:30"}, "channels": {**CONFIG["channels"], "meeting": "#review"}})
     assert (off.meeting.weekday, off.meeting.time, off.channels["meeting"]) == ("", "09:30", "#review")
     assert not scheduled_due(off, MONDAY) and scheduled_due(parse_config(CONFIG), MONDAY)
+
+
+def test_without_a_team_channel_the_agenda_is_only_previewed(slack, rt, clock, client, fake, team):
+    rt.config = replace(rt.config, channels={k: v for k, v in rt.config.channels.items() if k not in ("meeting", "digest")})
+    slack.command("alice", "new Alpha 80万 close 2026-12-20")
+    assert "没有配置团队频道" in slack.command("li", "评审").text
+    assert "No team channel is set: add meeting or digest under [channels]" in slack.command("boss", "meeting").text
+    clock.set(MONDAY)
+    tick(rt, client, MONDAY)
+    with rt.sessions() as s:
+        assert s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "meeting_agenda")).all() == []
+    assert "Deal review agenda preview" in slack.command("alice", "meeting preview").text
