@@ -27,7 +27,8 @@ from bot.delivery.outbox import enqueue
 from bot.reporting import metrics
 from bot.reporting.digests import send_time
 from bot.team.members import Actor, role_of
-from store.models import Event, MeetingAction, Member, Opportunity, OutboxMessage, Workspace
+from store import queries
+from store.models import Event, MeetingAction, Member, Opportunity, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -160,9 +161,9 @@ def post_due_agendas(rt, now: datetime) -> int:
     if not channel or not scheduled_due(rt.config, now):
         return 0
     with rt.sessions() as session:
-        workspaces = session.scalars(select(Workspace.id).order_by(Workspace.id)).all()
+        workspaces = queries.workspace_ids(session)
     queued = 0
-    for workspace_id in workspaces:
+    for workspace_id in workspaces:  # each in a transaction of its own
         try:
             with rt.transaction() as session:
                 queued += _enqueue(session, rt.config, workspace_id, channel, now)
