@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.blocks.forms import BANT_FIELDS, TEXT_FIELDS, FormMeta
 from bot.blocks.kit import clip
+from bot.core import needs
 from bot.core.config import Config
 from bot.core.dates import reach, within_reach
 from bot.core.errors import BadInput
@@ -44,6 +45,14 @@ def read_meta(view: dict) -> FormMeta:
     return FormMeta(channel=channel, number=number, version=version)
 
 
+def deal_meta(view: dict) -> FormMeta:
+    """The metadata of a form about one deal: refused unless it names the deal's number."""
+    meta = read_meta(view)
+    if meta.number is None:
+        raise BadInput("form_unreadable")
+    return meta
+
+
 def values_of(view: dict) -> dict:
     return (view.get("state") or {}).get("values") or {}
 
@@ -71,8 +80,7 @@ def read_deal_form(values: dict, *, config: Config, today: date) -> tuple[DealIn
             setattr(deal, name, _date(values, name, today))
         except BadInput as error:
             errors[name] = (error.key, error.params)
-    tags = _value(values, "tags") or ""
-    deal.tags = [tag.strip() for tag in tags.replace("，", ",").split(",") if tag.strip()]
+    deal.tags = _listed(values, "tags") + needs.as_tags(_listed(values, "needs"))
     try:
         owner = _user(values, "owner")
     except BadInput as error:
@@ -82,6 +90,11 @@ def read_deal_form(values: dict, *, config: Config, today: date) -> tuple[DealIn
     deal.qualification = {key: choice for key, choice in answers.items() if choice}
     deal.strategic = form_ticked(values, "strategic")
     return deal, errors, owner
+
+
+def _listed(values: dict, name: str) -> list[str]:
+    """The comma-separated items of text field ``name`` (either comma)."""
+    return [item.strip() for item in (_value(values, name) or "").replace("，", ",").split(",") if item.strip()]
 
 
 def read_handover_form(values: dict) -> tuple[str | None, dict[str, str]]:
@@ -161,3 +174,25 @@ def read_decline_form(view: dict) -> tuple[int | None, str]:
         offer_id = None
     valid = isinstance(offer_id, int) and not isinstance(offer_id, bool)
     return (offer_id if valid else None), (_value(values_of(view), "reason") or "")
+
+
+def read_meeting_action_form(values: dict, *, today: date) -> tuple[str, str | None, date | None, dict[str, tuple[str, dict]]]:
+    """The review meeting's action form: (text, assignee's Slack id, due day, errors as
+    {block_id: (message key, params)}); each of the three is required."""
+    errors: dict[str, tuple[str, dict]] = {}
+    text = (_value(values, "mt_action") or "").strip()
+    if not text:
+        errors["mt_action"] = ("mt_action_required", {})
+    try:
+        assignee = _user(values, "mt_assignee")
+    except BadInput as error:
+        errors["mt_assignee"], assignee = (error.key, error.params), None
+    if assignee is None and "mt_assignee" not in errors:
+        errors["mt_assignee"] = ("mt_assignee_required", {})
+    try:
+        due = _date(values, "mt_due", today)
+    except BadInput as error:
+        errors["mt_due"], due = (error.key, error.params), None
+    if due is None and "mt_due" not in errors:
+        errors["mt_due"] = ("mt_due_required", {})
+    return text, assignee, due, errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.blocks.kit import Reply, clip
+from bot.core import needs
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.deals import opportunities
@@ -74,7 +75,7 @@ def cmd_tag(req: Request, rest: str) -> Reply:
         tags = list(opp.tags or [])
         for word in words:
             if word[0] in "-－":
-                tags = [tag for tag in tags if tag != word[1:]]
+                tags = [tag for tag in tags if tag != needs.normalise(word[1:])]
             elif word.lstrip("+＋") not in tags:
                 tags.append(word.lstrip("+＋"))
         opp, _ = opportunities.update(session, actor=req.actor, number=number, changes=DealInput(tags=tags), config=req.rt.config, clock=req.rt.clock)

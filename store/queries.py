@@ -294,3 +294,8 @@ def current_targets(session: Session, workspace_id: str, period_key: str) -> dic
     targets replaced since are history and left out."""
     rows = session.scalars(select(Target).where(Target.workspace_id == workspace_id, Target.period == period_key, Target.replaced_at.is_(None)))
     return {row.member_id: row for row in rows}
+
+
+def workspace_ids(session: Session) -> list[str]:
+    """Every workspace the database knows, in id order."""
+    return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))

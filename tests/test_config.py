@@ -165,7 +165,7 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
     path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, payments, pool, probability, qualification, reasons, review, risks, stages, tag_rules, team, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, meeting, payments, pool, probability, qualification, reasons, review, risks, stages, tag_rules, team, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
 

@@ -274,7 +274,7 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = _after_win_event(event, config, lang)
     elif event.kind == "review":
         what = t(lang, f"ev_review_{event.field}", new=esc(clip(event.new or "", 200)))
-    elif event.kind in ("payment_plan", "payment", "followon"):  # 回款 and 二次商机 (bot.deals.payments, followons)
+    elif event.kind in ("payment_plan", "payment", "followon", "meeting_action"):  # 回款 and 二次商机 (bot.deals.payments, followons)
         what = t(lang, f"ev_{event.kind}_{event.field}", new=esc(clip(event.new or "", 300)))
     elif _pool_event(event):
         what = _pool_event(event)(lang)

@@ -11,6 +11,7 @@ from datetime import date
 from bot.blocks.ids import Form
 from bot.blocks.kit import clip, context, esc, fmt_money, option, plain, section
 from bot.blocks.views import DealView, HandoverView, ReviewView
+from bot.core import needs
 from bot.core.config import Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS
 from bot.core.i18n import field_label, t
@@ -70,7 +71,9 @@ def deal_modal(config: Config, lang: str, *, owner: str, meta: FormMeta, deal: D
         checkbox["initial_options"] = [strategic]
     blocks.append(_input("strategic", lang, checkbox))
     blocks += [_text_input(name, lang, deal and getattr(deal, name)) for name in BANT_FIELDS]
-    blocks.append(_text_input("tags", lang, deal and ", ".join(deal.tags) or None, hint=t(lang, "hint_tags"), max_length=400))
+    tags, wants = needs.split(list(deal.tags) if deal else [])
+    blocks.append(_text_input("tags", lang, ", ".join(tags) or None, hint=t(lang, "hint_tags"), max_length=400))
+    blocks.append(_text_input("needs", lang, ", ".join(wants) or None, hint=t(lang, "hint_needs"), max_length=400))  # need: tags
     if deal is None:  # a new deal that looks like an open one (撞单) is sent back unless this is ticked
         anyway = {"text": plain(t(lang, "duplicate_anyway_option")), "description": plain(t(lang, "duplicate_anyway_detail")), "value": "yes"}
         blocks.append(_input(DUPLICATE_OK, lang, {"type": "checkboxes", "action_id": DUPLICATE_OK, "options": [anyway]}))
@@ -186,3 +189,16 @@ def _date_input(name: str, lang: str, initial: date | None) -> dict:
     if initial:
         element["initial_date"] = initial.isoformat()
     return _input(name, lang, element)
+
+
+def meeting_action_modal(lang: str, *, number: int, title: str, owner: str, due: date, meta: FormMeta) -> dict:
+    """The review meeting's "Assign action" form on deal ``number``: what is to be done, by whom
+    (the deal's owner unless changed) and by when (a week from the meeting unless changed)."""
+    blocks = [
+        section(f"*#{number} {esc(clip(title, 200))}*"),
+        context(t(lang, "mt_modal_intro", number=number)),
+        _text_input("mt_action", lang, None, optional=False, max_length=LIMITS["next_step"], multiline=True),
+        _input("mt_assignee", lang, {"type": "users_select", "action_id": "mt_assignee", "initial_user": owner}, optional=False),
+        _input("mt_due", lang, {"type": "datepicker", "action_id": "mt_due", "initial_date": due.isoformat()}, optional=False),
+    ]
+    return _modal(Form.MEETING_ACTION, t(lang, "mt_modal_title", number=number), blocks, meta, lang)

@@ -35,6 +35,8 @@ class Action(StrEnum):
     HOME_DEAL = "home_deal"
     HOME_BRIEF = "home_brief"
     HANDOVER_EDIT = "handover_edit"
+    MEETING_ASSIGN = "meeting_assign"
+    MEETING_DONE = "meeting_done"
 
 
 # Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.
@@ -58,3 +60,4 @@ class Form(StrEnum):
     REVIEW = "deal_review"
     OFFER_DECLINE = "offer_decline_form"
     HANDOVER = "handover_form"
+    MEETING_ACTION = "meeting_action_form"

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.config_after import parse_after, parse_steps
 from bot.core.config_checks import Checker, ConfigError
 from bot.core.config_keys import check_keys
+from bot.core.config_meeting import parse_meeting
 from bot.core.config_model import (
     DELIVERY,
     FORECAST_CATEGORIES,
@@ -153,6 +154,7 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         duplicate_check=_duplicate_check(check, raw),
         rates=_rates(check, raw, currency),
         after=parse_after(check, raw),
+        meeting=parse_meeting(check, raw),
     )
     _people_in_team(check, config.team, config.assignment)
     check.done()

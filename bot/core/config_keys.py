@@ -21,7 +21,7 @@ NAMES = _plain(*LANGUAGES)
 KNOWN: dict = {
     "workspace": _plain("language", "timezone", "currency", "admins", "duplicate_check"),
     "currencies": _plain("rates"),
-    "channels": _plain("assignments", "alerts", "digest", "delivery"),
+    "channels": _plain("assignments", "alerts", "digest", "delivery", "meeting"),
     "stages": [
         {
             **_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed", "forecast"),
@@ -53,6 +53,7 @@ KNOWN: dict = {
         **_plain("offer_hours", "pool_return_days", "pool_manager", "default_strategy"),
         "rules": [_plain("name", "strategy", "region", "industry", "source", "tag", "min_amount", "max_amount", "people", "role")],
     },
+    "meeting": _plain("weekday", "time", "big_deal"),
 }
 
 

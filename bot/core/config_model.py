@@ -256,6 +256,17 @@ class AfterClose:
 
 
 @dataclass(frozen=True)
+class MeetingSettings:
+    """[meeting]: the weekly review meeting (商机评审会). Its agenda is posted to channels.meeting
+    (else channels.digest) on ``weekday`` at ``time`` (team timezone); no ``weekday``: not scheduled.
+    Deals at or above ``big_deal`` (workspace currency) are the agenda's."""
+
+    weekday: str = "mon"
+    time: str = "10:00"
+    big_deal: float = 500000.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     language: str
@@ -278,6 +289,7 @@ class Config:
     # rate for every currency in a total, the total is shown in ``currency`` alone
     rates: dict[str, Decimal] = field(default_factory=dict)
     after: AfterClose = field(default_factory=AfterClose)
+    meeting: MeetingSettings = field(default_factory=MeetingSettings)
 
     @property
     def tz(self) -> ZoneInfo:

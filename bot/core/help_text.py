@@ -24,7 +24,9 @@ HELP = {
 • `/opp 团队` 团队 · `/opp 团队 负载` 负载 · `/opp 谁负责 42` 谁负责 · `/opp 分配 42 @li` 分配 · `/opp 转交 42 @li` 转交 · `/opp 公海` 公海 · `/opp 认领 42` 认领
 • `/opp 报表 漏斗|预测|人员|输单|周期|趋势|回款 [本月|上季度|2017年|2017年第二季度|2017年6月|2017-06-01..2017-06-30]` 报表 · `/opp 导出 [筛选]` 导出 CSV · `/opp 早报 开|关` 早报
 • `/opp 目标` 本月、本季度的目标与达成 · `/opp 目标 @li 2027年第一季度 200万` 个人目标 · `/opp 目标 团队 下季度 1000万 平分|按容量` 团队目标并拆分（经理）· `/opp 目标 历史 [@li]` · `/opp 报表 目标|预测准确率 [上月]` · `/opp 预测 42 承诺|乐观|管道|默认` 预测分类
-中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助 目标 预测
+• `/opp 评审` 把商机评审会议程发到团队频道（经理；每周也会自动发）：大单的倒退、停滞、风险、本月成交，以及未完成的行动 · `/opp 评审 预览` 只给自己看
+• `/opp 标签 42 需求:报表导出` 记录客户需求（表单里的「客户需求」也可以）· `/opp 报表 需求 [本季度]` 给产品团队的需求排行
+中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 帮助
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -50,7 +52,9 @@ HELP = {
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
 • `/opp report funnel|forecast|reps|losses|cycle|trend|payments [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
 • `/opp target` this month's and quarter's targets and attainment · `/opp target @li 2027-Q1 2m` a personal target · `/opp target team next-quarter 10m split even|capacity` the team's, split (managers) · `/opp target history [@li]` · `/opp report targets|forecast-accuracy [last-month]` · `/opp forecast 42 commit|best-case|pipeline|auto` a deal's forecast category
-Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助 目标 预测
+• `/opp meeting` posts the weekly review meeting's agenda to the team channel (managers; also posted weekly): big deals that moved back, stalled, at risk or close this month, and open actions · `/opp meeting preview` just for you
+• `/opp tag 42 need:report-export` records a customer need (or the form's Customer needs) · `/opp report needs [this-quarter]` needs ranked for the product team
+Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
+from bot.core.messages_meeting import MEETING_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
@@ -470,4 +471,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **HANDOVER_MESSAGES,
     **REVIEW_MESSAGES,
     **TARGET_MESSAGES,
+    **MEETING_MESSAGES,
 }

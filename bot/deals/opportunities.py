@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.core import needs
 from bot.core.clock import Clock
 from bot.core.config import GRADES, Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
@@ -57,8 +58,8 @@ class DealInput:
                 continue
             if isinstance(value, str):
                 value = clean(value).strip() or None
-            elif f.name == "tags":
-                value = [tag for tag in (clean(t).strip() for t in value) if tag]
+            elif f.name == "tags":  # a need spelt 需求:… kept as need:…, once
+                value = list(dict.fromkeys(tag for tag in (needs.normalise(clean(t).strip()) for t in value) if tag))
             out[f.name] = value
         return out
 

@@ -158,3 +158,26 @@ def trend(title: str, weeks: list[str], counts: list[int], panels: list[Panel], 
             return _png(fig)
         finally:
             plt.close(fig)
+
+
+def ranking(title: str, bars: list[tuple[str, int, str]], xlabel: str) -> bytes:
+    """A ranking as horizontal bars, the first on top: each bar as long as its count, labelled
+    with the count and a note (the customer needs report: deals per need, their open value)."""
+    with _lock:
+        plt = _plt()
+        use_cjk_font()
+        fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(bars) + 1.3))
+        try:
+            longest = max([count for _, count, _ in bars] or [1]) or 1
+            for i, (_name, count, note) in enumerate(bars):
+                ax.barh(-i, count, height=0.66, color="#2b7bb9")
+                ax.text(count + longest * 0.01, -i, f"{count} · {note}", ha="left", va="center", fontsize=8)
+            ax.set_yticks([-i for i in range(len(bars))], [name for name, _, _ in bars])
+            ax.set_xlim(0, longest * 1.35)
+            ax.xaxis.get_major_locator().set_params(integer=True)
+            ax.set_xlabel(xlabel, fontsize=9)
+            ax.set_title(title)
+            _plain(ax, "top", "right")
+            return _png(fig)
+        finally:
+            plt.close(fig)

@@ -200,10 +200,11 @@ def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> It
     )
 
 
-def at_risk(session, workspace_id, top, owner_ids=None) -> ItemList:
-    """Open deals with an open risk flag, biggest first, each with its flags' kinds."""
+def at_risk(session, workspace_id, top, owner_ids=None, *, where=(), order=None) -> ItemList:
+    """Open deals with an open risk flag (and ``where``), biggest first (or in ``order``), each with its flags' kinds."""
     flagged = exists().where(Risk.opportunity_id == Opportunity.id, Risk.cleared_at.is_(None))
-    found = items(session, [*open_where(workspace_id, owner_ids), flagged], [Opportunity.amount.desc().nulls_last(), Opportunity.number], top)
+    order = order or [Opportunity.amount.desc().nulls_last(), Opportunity.number]
+    found = items(session, [*open_where(workspace_id, owner_ids), flagged, *where], order, top)
     if not found.items:
         return found
     kinds: dict[int, list[str]] = defaultdict(list)

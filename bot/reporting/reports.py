@@ -27,7 +27,7 @@ from bot.core.i18n import t
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import attainment, cash, charts, metrics, target_reports
+from bot.reporting import attainment, cash, charts, metrics, needs, target_reports
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ REPORTS = {
     "payments": ("payments", "payment", "pay", "cash", "回款"),
     "targets": ("targets", "target", "attainment", "目标", "达成"),
     "forecast-accuracy": ("forecast-accuracy", "accuracy", "预测准确率", "准确率"),
+    "needs": ("needs", "need", "需求", "客户需求"),
 }
 TREND_WEEKS = 12
 DEFAULT_PERIOD = {"forecast": "this-quarter", "forecast-accuracy": "last-month"}  # the others: this month
@@ -337,6 +338,12 @@ def _chart(made: tuple[str, Callable[[], bytes]] | None, s: Sheet) -> Upload | N
     return Upload(made[0], s.title, made[1]) if made else None
 
 
+def _needs(s: Sheet) -> Upload | None:
+    """Customer needs ranked (bot.reporting.needs), with their chart."""
+    chart = needs.build_needs(s)
+    return Upload(f"needs-{s.period.first:%Y%m%d}.png", s.title, chart) if chart else None
+
+
 BUILDERS = {
     "funnel": _funnel,
     "forecast": _forecast,
@@ -347,6 +354,7 @@ BUILDERS = {
     "payments": _payments,
     "targets": lambda s: _chart(target_reports.targets(s), s),
     "forecast-accuracy": lambda s: _chart(target_reports.forecast_accuracy(s), s),
+    "needs": _needs,
 }
 
 

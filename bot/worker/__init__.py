@@ -34,6 +34,7 @@ from bot.worker.jobs import (
     due_reminders,
     forecast_snapshots,
     forget_requests,
+    meeting_agendas,
     refresh_probabilities,
     review_reminders,
     revisits,
@@ -105,6 +106,7 @@ class Worker:
         sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
         sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
         sched.add_job("bot.worker:job_forecast_snapshots", "interval", minutes=5, id="forecast_snapshots", **common)
+        sched.add_job("bot.worker:job_meeting", "interval", minutes=1, id="meeting_agendas", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
@@ -157,6 +159,10 @@ def job_forget_requests() -> None:
 
 def job_forecast_snapshots() -> None:
     _WORKER.run_job("forecast_snapshots", forecast_snapshots)
+
+
+def job_meeting() -> None:
+    _WORKER.run_job("meeting_agendas", meeting_agendas)
 
 
 def job_renew() -> None:

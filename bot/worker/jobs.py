@@ -19,7 +19,7 @@ from bot.core.runtime import Runtime
 from bot.deals import followons, reviews, winprob
 from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
-from bot.reporting import accuracy
+from bot.reporting import accuracy, meeting
 from bot.reporting import digests as digest
 from bot.team.assignment import expire_offers
 from bot.team.members import language_of
@@ -143,6 +143,11 @@ def forecast_snapshots(rt: Runtime, client: WebClient | None, now: datetime) -> 
     return accuracy.take_snapshots(rt, now)
 
 
+def meeting_agendas(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """The weekly review meeting's agenda, posted once a week at [meeting] weekday and time."""
+    return meeting.post_due_agendas(rt, now)
+
+
 def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
     assignments(rt, client, now)
@@ -152,6 +157,7 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     review_reminders(rt, client, now)
     daily_bundles(rt, client, now)
     digest.send_due_digests(rt, now)
+    meeting_agendas(rt, client, now)
     send_outbox(rt, client, now)
     forget_requests(rt, client, now)
     forecast_snapshots(rt, client, now)
