@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.collab import collab_page, segments_page, sources_page
 from bot.blocks.digests import competitor_lines, fmt_total, forecast_line, funnel_lines, loss_lines, pct, pipeline_lines, rep_table, stage_time_lines
 from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip, esc
@@ -27,7 +28,7 @@ from bot.core.money import total_in
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import cash, charts, metrics
+from bot.reporting import cash, charts, collab, metrics, segments
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,10 @@ REPORTS = {
     "cycle": ("cycle", "周期", "成交周期"),
     "trend": ("trend", "趋势", "管道趋势"),
     "payments": ("payments", "payment", "pay", "cash", "回款"),
+    "collab": ("collab", "collaboration", "协作"),
+    "sources": ("sources", "source", "来源", "线索来源"),
+    "regions": ("regions", "region", "地区", "区域"),
+    "industries": ("industries", "industry", "行业"),
 }
 TREND_WEEKS = 12
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
@@ -173,6 +178,7 @@ class Sheet:
     today: date
     now: datetime
     page: Page
+    deals: tuple = ()  # conditions narrowing the deals counted (a region, an industry: bot.reporting.segments)
 
 
 def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: bool, shared_by: str | None = None) -> FileReply:
@@ -180,13 +186,15 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
     the forecast); ``shareable`` adds the Share button, ``shared_by`` says who shared it."""
     config, lang = rt.config, actor.lang
     today = local_now(rt.clock, actor).date()
+    chosen, period_text = segments.read_segments(period_text, name)
     period = read_period(period_text, today, config.tz, "this-quarter" if name == "forecast" else "this-month")
-    token = period_text.strip().split()[0] if period_text.strip() else ""
-    title = t(lang, f"rp_title_{name}", period=period_label(period, lang))
+    token = " ".join([*period_text.split()[:1], *(s.word for s in chosen)])
+    title = t(lang, f"rp_title_{name}", period=period_label(period, lang)) + segments.title_suffix(chosen, lang)
     page = Page(lang)
     page.header(title)
     with rt.transaction() as session:
-        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page)
+        deals = segments.conditions(session, actor.workspace_id, chosen, lang)
+        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page, deals)
         upload = BUILDERS[name](sheet)
     tail = []
     if upload is not None and shareable:
@@ -205,9 +213,9 @@ def _funnel(s: Sheet) -> Upload:
     then the period's conversion, win rate, cycle and new pipeline against the period before."""
     config, lang = s.config, s.lang
     over = s.period.end <= s.now
-    rows = metrics.pipeline(s.session, config, s.workspace_id, at=s.period.end if over else None)
-    this = metrics.funnel(s.session, config, s.workspace_id, s.period)
-    prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous())
+    rows = metrics.pipeline(s.session, config, s.workspace_id, at=s.period.end if over else None, deals=s.deals)
+    this = metrics.funnel(s.session, config, s.workspace_id, s.period, s.deals)
+    prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous(), s.deals)
     head = t(lang, "rp_pipeline_at", day=s.period.last.isoformat()) if over else t(lang, "dg_pipeline")
     s.page.section("\n".join([head, *pipeline_lines(rows, config, lang)]))
     s.page.section("\n".join(funnel_lines(this, prev, config, lang)))
@@ -218,7 +226,7 @@ def _funnel(s: Sheet) -> Upload:
     ]
     moved = {stage: (n, left) for stage, n, left in this.conversion}
     conversions = [pct(moved[st.key][0] / moved[st.key][1]) if moved.get(st.key, (0, 0))[1] else None for st in config.stages[:-1]]
-    chart_title = t(lang, "rp_title_funnel", period=period_label(s.period, lang))
+    chart_title = s.title
     return Upload(f"funnel-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.funnel(chart_title, stages, conversions, t(lang, "rp_funnel_note")))
 
 
@@ -326,14 +334,43 @@ def _trend(s: Sheet) -> Upload:
 
 
 def _cycle(s: Sheet) -> None:
-    this = metrics.funnel(s.session, s.config, s.workspace_id, s.period)
-    prev = metrics.funnel(s.session, s.config, s.workspace_id, s.period.previous())
+    this = metrics.funnel(s.session, s.config, s.workspace_id, s.period, s.deals)
+    prev = metrics.funnel(s.session, s.config, s.workspace_id, s.period.previous(), s.deals)
     lines = funnel_lines(this, prev, s.config, s.lang)
     s.page.section("\n".join(lines[-3:-1]))  # win rate, cycle
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
+def _collab(s: Sheet) -> None:
+    """How long assignments and alerts wait for someone to act, and how often deals are worked."""
+    collab_page(s.page, collab.collab(s.session, s.workspace_id, s.period, s.now), s.lang)
+
+
+def _sources(s: Sheet) -> Upload | None:
+    """Per lead source: new deals, qualified, won and their value, with a chart of new against won."""
+    rows = collab.sources(s.session, s.config, s.workspace_id, s.period)
+    sources_page(s.page, rows, s.config, s.lang)
+    if not rows:
+        return None
+    names = [clip(r.source, 30) if r.source else t(s.lang, "src_none") for r in rows[: charts.SOURCE_BARS]]
+    bars = [(r.new, r.qualified, r.won) for r in rows[: charts.SOURCE_BARS]]
+    legend = (t(s.lang, "src_new"), t(s.lang, "src_qualified"), t(s.lang, "src_won"))
+    note = t(s.lang, "src_chart_note")
+    return Upload(f"sources-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.sources(s.title, names, bars, legend, note))
+
+
+def _by(field: str) -> Callable[[Sheet], None]:
+    """The report with one line per region or industry (``field``)."""
+
+    def build_lines(s: Sheet) -> None:
+        at = s.period.end if s.period.end <= s.now else None
+        segments_page(s.page, segments.by_segment(s.session, s.workspace_id, s.period, field, at), field, s.config, s.lang)
+
+    return build_lines
+
+
 BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle, "payments": _payments}
+BUILDERS.update(collab=_collab, sources=_sources, regions=_by("region"), industries=_by("industry"))
 
 
 WORDS = {
