@@ -32,8 +32,15 @@ WEEK = timedelta(weeks=1)
 OFFER_ANSWERS = ("declined", "expired", "withdrawn")
 
 
+HOURS_PLACES = 6  # SQLite's day numbers are floats: a wait of 37.75 hours comes back as 37.7499999…
+
+
 def _hours(session: Session, later, earlier):
     return days_between(session, later, earlier) * 24
+
+
+def _rounded(hours) -> float:
+    return round(float(hours), HOURS_PLACES)
 
 
 def collab(session: Session, workspace_id: str, period: Period, now: datetime) -> Collab:
@@ -65,7 +72,7 @@ def _offers(session: Session, workspace_id: str, period: Period, into: Callable[
         select(AssignmentOffer.member_id, waited).where(*made, AssignmentOffer.status == "accepted", AssignmentOffer.answered_at.is_not(None))
     ):
         for offers in into(member_id):
-            offers.accepted.hours.append(float(waited_hours))
+            offers.accepted.hours.append(_rounded(waited_hours))
     for member_id, status, count in session.execute(
         select(AssignmentOffer.member_id, AssignmentOffer.status, func.count(AssignmentOffer.id))
         .where(*made, AssignmentOffer.status != "accepted")
@@ -88,7 +95,7 @@ def _alerts(session: Session, workspace_id: str, period: Period, into: Callable[
     waited = _hours(session, Alert.acted_at, func.coalesce(Alert.notified_at, Alert.opened_at))
     for owner_id, waited_hours in session.execute(opened.add_columns(waited).where(Alert.acted_at.is_not(None))):
         for alerts in into(owner_id):
-            alerts.acted.hours.append(float(waited_hours))
+            alerts.acted.hours.append(_rounded(waited_hours))
     still = case((Alert.cleared_at.is_(None), 1), else_=0)
     for owner_id, waiting, count in session.execute(
         opened.add_columns(func.sum(still), func.count(Alert.id)).where(Alert.acted_at.is_(None)).group_by(Opportunity.owner_id)
