@@ -25,6 +25,7 @@ from bot.worker.sender import sender_client
 from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity
 from tests.conftest import NOW, SHANGHAI, USERS
 from tests.test_permissions import set_role
+from tests.test_report_periods import cli  # noqa: F401  (the `oppbot` command, for the terminal test)
 from tests.test_reports import uploads
 
 NAME_OF = {spec["user_id"]: name for name, spec in USERS.items()}
@@ -467,3 +468,16 @@ def test_many_sources_and_regions_are_clipped_with_and_n_more(slack, rt, fake):
     assert "and 20 more" in slack.command("li", "报表 行业 今年").text.replace("还有 20 项未列出", "and 20 more")
     unknown = slack.command("alice", "report funnel region:nowhere").text
     assert ", and 40 more" in unknown
+
+
+def test_the_reports_print_in_the_terminal(request, history, capsys):
+    oppbot = request.getfixturevalue("cli")
+    assert oppbot(["report", "regions", "this-month", "--print", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== 按地区 · 2026-11 ==") and "华东：进行中" in out
+    assert oppbot(["report", "funnel", "this-month", "region:华东", "--print", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.startswith("== Funnel · 2026-11 · region: 华东 ==")
+    assert oppbot(["report", "collab", "--print", "--lang", "en"]) == 0
+    assert "8 offered, 5 accepted" in capsys.readouterr().out
+    assert oppbot(["report", "sources", "--print", "--lang", "en"]) == 0
+    assert "展会: new 2 · qualified 2 · won 2" in capsys.readouterr().out

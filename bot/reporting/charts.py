@@ -175,10 +175,11 @@ def sources(title: str, names: list[str], counts: list[tuple[int, int, int]], la
                 if new:
                     ax.text(widest * 1.12, -i, f"{won / new:.0%}", va="center", ha="right", fontsize=9, color="#2e8b57")
             ax.set_yticks([-i for i in range(len(names))], names)
+            ax.set_ylim(-len(names) + 0.5, 0.5)  # one source's bars as thick as many's
             ax.set_xlim(0, widest * 1.14)
             ax.set_xticks([])
             ax.set_xlabel(note, fontsize=8, color="#555555")
-            ax.legend(fontsize=8, loc="lower right")
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside the bars, clear of the rates
             ax.set_title(title)
             _plain(ax, "top", "right", "bottom")
             return _png(fig)
