@@ -394,7 +394,7 @@ def funnel_figures(rt, period, keep) -> tuple[int, int, int]:
         ("report funnel region:华东", "region", "华东"),
         ("report funnel this-month region:华南", "region", "华南"),
         ("report funnel industry:制造 this-month", "industry", "制造"),
-        ("report cycle 地区:华东 本月", "region", "华东"),
+        ("report cycle 地区：华东 本月", "region", "华东"),  # a full-width colon, as a Chinese keyboard types it
     ],
 )
 def test_funnel_and_cycle_narrowed_to_a_region_or_industry(slack, rt, history, command, field, value):

@@ -49,7 +49,7 @@ HELP = {
 • `/opp followon 42 Phase 2 300k` a follow-on deal from a won one · `/opp account Acme` an account's deals, payments and lessons
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
 • `/opp report funnel|forecast|reps|losses|cycle|trend|payments [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
-• `/opp report collab|sources|regions|industries [period]` response times, lead sources, regions and industries side by side · `/opp report funnel region:East` (or `industry:…`; funnel and cycle) one region or industry
+• `/opp report collab|sources|regions|industries [period]` response times, lead sources, regions and industries side by side · `/opp report funnel region:East` (or `industry:Retail`; funnel and cycle) one region or industry
 Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",

@@ -44,7 +44,8 @@ def _rounded(hours) -> float:
 
 
 def collab(session: Session, workspace_id: str, period: Period, now: datetime) -> Collab:
-    """The team's and each person's figures over ``period`` (up to ``now`` for a period not over)."""
+    """The team's and each person's figures over ``period`` (up to ``now`` for a period not over);
+    a person with no offer, no alert and no deal open or worked in it is left out."""
     people: dict[int, PersonCollab] = {}
     names = {i: (u, n) for i, u, n in session.execute(select(Member.id, Member.slack_user_id, Member.display_name).where(Member.workspace_id == workspace_id))}
 
@@ -60,7 +61,8 @@ def collab(session: Session, workspace_id: str, period: Period, now: datetime) -
     pace.alerts = team_alerts.total
     for p in people.values():
         p.pace.alerts = p.alerts.total
-    shown = sorted(people.values(), key=lambda p: (-p.offers.total, -p.alerts.total, -p.pace.open_end, p.name, p.slack_user_id))
+    active = [p for p in people.values() if p.offers.total or p.alerts.total or p.pace.open_start or p.pace.open_end or p.pace.activities]
+    shown = sorted(active, key=lambda p: (-p.offers.total, -p.alerts.total, -p.pace.open_end, p.name, p.slack_user_id))
     return Collab(team_offers, team_alerts, pace, shown)
 
 
