@@ -281,6 +281,41 @@ def test_collab_report_has_a_line_per_person_with_their_own_figures(slack, rt, h
     assert f"@alice: assignments 0/0 · —; alerts 37.8 h · waiting {waiting};" in text
 
 
+@pytest.mark.parametrize("who", ["alice", "bob"])
+def test_each_owners_activity_and_revisit_rates_count_their_own_deals(slack, rt, history, who):
+    text = slack.command("boss", "report collab this-month").text
+    with rt.sessions() as s:
+        member_id = s.scalar(select(Member.id).where(Member.slack_user_id == USERS[who]["user_id"]))
+    deals = [d for d in rows(rt, Opportunity) if d.owner_id == member_id]
+    ids = {d.id for d in deals}
+    weeks = (NOW - NOVEMBER.start) / timedelta(weeks=1)
+    acts = [a for a in rows(rt, Activity) if a.opportunity_id in ids and NOVEMBER.start <= a.created_at < NOW and a.kind != "stage_change"]
+    average = (sum(was_open(d, NOVEMBER.start) for d in deals) + sum(was_open(d, NOW) for d in deals)) / 2
+    open_end = [d for d in deals if was_open(d, NOW)]
+    touched = sum(1 for d in open_end if any(a.opportunity_id == d.id for a in acts))
+    assert acts and open_end
+    assert f"activity {len(acts) / average / weeks:.1f} · revisit {pct(touched / len(open_end))}" in next(
+        line for line in text.splitlines() if line.startswith(f"• @{who}:")
+    )
+
+
+def test_another_workspaces_deals_and_activities_change_nothing(slack, rt, history):
+    commands = ("report collab", "report sources", "report regions", "report industries", "report funnel region:华东")
+    before = [slack.command("alice", c).text for c in commands]
+    other = generate(rt.config, workspace_id="T0OTHER", now=NOW, reps=2, deals=40, activities=120, seed=3)
+    for m in other.members:
+        m["id"] += 10_000
+    for d in other.deals:
+        d.update(id=d["id"] + 10_000, owner_id=d["owner_id"] + 10_000, creator_id=d["creator_id"] + 10_000, region="华东", industry="制造", source="展会")
+    for e in other.events:
+        e.update(id=e["id"] + 10_000, opportunity_id=e["opportunity_id"] + 10_000, actor_id=e["actor_id"] + 10_000)
+    for a in other.activities:
+        a.update(id=a["id"] + 10_000, opportunity_id=a["opportunity_id"] + 10_000, member_id=a["member_id"] + 10_000)
+    with rt.sessions.begin() as session:
+        insert_all(session.connection(), other, workspace_id="T0OTHER", now=NOW)
+    assert [slack.command("alice", c).text for c in commands] == before
+
+
 def test_collab_report_in_chinese_with_each_definition(slack, history):
     text = slack.command("li", "报表 协作 本月").text
     assert "协作报表 · 2026-11" in text
@@ -341,13 +376,13 @@ def test_sources_report_in_chinese_names_a_missing_source(slack, history):
 # --- regions and industries -----------------------------------------------------------------
 
 
-def expected_segments(rt, period, field: str) -> dict[str | None, tuple]:
-    """{value: (open now, new, won, lost, average cycle days)}."""
+def expected_segments(rt, period, field: str, now: datetime) -> dict[str | None, tuple]:
+    """{value: (open at the period's end or now, new, won, lost, average cycle days)}."""
     out: dict[str | None, list] = {}
     for d in rows(rt, Opportunity):
         value = (getattr(d, field) or "").strip() or None
         row = out.setdefault(value, [0, 0, 0, 0, []])
-        row[0] += d.status == "open"
+        row[0] += d.status == "open" if period.end > now else was_open(d, period.end)
         row[1] += period.start <= d.created_at < period.end
         if d.closed_at and period.start <= d.closed_at < period.end and d.status in ("won", "lost"):
             row[2 if d.status == "won" else 3] += 1
@@ -356,17 +391,25 @@ def expected_segments(rt, period, field: str) -> dict[str | None, tuple]:
     return {k: (o, n, w, lo, sum(c) / len(c) if c else None) for k, (o, n, w, lo, c) in out.items() if o or n or w or lo}
 
 
-@pytest.mark.parametrize("command, field, none", [("report regions", "region", "(no region)"), ("report industries", "industry", "(no industry)")])
-def test_region_and_industry_reports_give_one_line_each(slack, rt, history, command, field, none):
+@pytest.mark.parametrize(
+    "command, field, none, period",
+    [
+        ("report regions", "region", "(no region)", NOVEMBER),
+        ("report industries", "industry", "(no industry)", NOVEMBER),
+        ("report regions last-month", "region", "(no region)", NOVEMBER.previous()),  # the pipeline at October's end
+    ],
+)
+def test_region_and_industry_reports_give_one_line_each(slack, rt, history, command, field, none, period):
     text = slack.command("boss", command).text
-    want = expected_segments(rt, NOVEMBER, field)
-    assert len(want) >= 3
+    want = expected_segments(rt, period, field, NOW)
+    assert len(want) >= (3 if period == NOVEMBER else 1)
     for value, (open_, new, won, lost, cycle) in want.items():
         head = f"{value or none}: open {open_} ("
         tail = f"· new {new} · won {won} ("
         rate = f"· win rate {pct(won / (won + lost) if won + lost else None)} · cycle {fmt_days(cycle, 'en')}"
         line = next((line for line in text.splitlines() if line.startswith("• " + head)), "")
         assert tail in line and line.endswith(rate), f"{value}: {line!r}\n{text}"
+    assert sum(line.startswith("• ") for line in text.splitlines()) == len(want)
 
 
 def test_region_report_in_chinese(slack, history):
