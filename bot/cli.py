@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--team", help="workspace (team) id; default: the first one")
     report.add_argument("--lang", choices=["zh", "en"], help="default: the workspace language")
-    report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast, trend) to this file")
+    report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast, trend, sources) to this file")
     report.add_argument("--print", action="store_true", required=True, help="print it as text")
 
     imp = sub.add_parser(

@@ -183,7 +183,9 @@ class Sheet:
 
 def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: bool, shared_by: str | None = None) -> FileReply:
     """Report ``name`` over the period ``period_text`` names (default: this month, this quarter for
-    the forecast); ``shareable`` adds the Share button, ``shared_by`` says who shared it."""
+    the forecast), narrowed to the region or industry its `region:` / `industry:` words name
+    (the funnel and cycle: bot.reporting.segments); ``shareable`` adds the Share button,
+    ``shared_by`` says who shared it."""
     config, lang = rt.config, actor.lang
     today = local_now(rt.clock, actor).date()
     chosen, period_text = segments.read_segments(period_text, name)

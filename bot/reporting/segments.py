@@ -108,7 +108,7 @@ def title_suffix(segments: tuple[Segment, ...], lang: str) -> str:
 def by_segment(session: Session, workspace_id: str, period: Period, field: str, at: datetime | None) -> list[SegmentRow]:
     """Per region (industry) ``field``: the open pipeline as it stood at ``at`` (now when None),
     the deals created, won and lost in the period, and the average days from creation to win of
-    those won; the biggest open pipeline first, the deals with none given last."""
+    those won; the most open deals first, the deals with none given last."""
     column = func.nullif(func.trim(getattr(Opportunity, field)), "")
     rows: dict[str | None, SegmentRow] = {}
 
