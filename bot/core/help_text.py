@@ -27,6 +27,7 @@ HELP = {
 • `/opp 评审` 把商机评审会议程发到团队频道（经理；每周也会自动发）：大单的倒退、停滞、风险、本月成交，以及未完成的行动 · `/opp 评审 预览` 只给自己看
 • `/opp 标签 42 需求:报表导出` 记录客户需求（表单里的「客户需求」也可以）· `/opp 报表 需求 [本季度]` 给产品团队的需求排行
 中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 帮助
+• `/opp 报表 协作|来源|地区|行业 [期间]` 响应速度、线索来源、各地区/行业对比 · `/opp 报表 漏斗 地区:华东`（或 `行业:制造`，漏斗和周期报表）只看一个地区或行业
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -55,6 +56,7 @@ HELP = {
 • `/opp meeting` posts the weekly review meeting's agenda to the team channel (managers; also posted weekly): big deals that moved back, stalled, at risk or close this month, and open actions · `/opp meeting preview` just for you
 • `/opp tag 42 need:report-export` records a customer need (or the form's Customer needs) · `/opp report needs [this-quarter]` needs ranked for the product team
 Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 帮助
+• `/opp report collab|sources|regions|industries [period]` response times, lead sources, regions and industries side by side · `/opp report funnel region:East` (or `industry:Retail`; funnel and cycle) one region or industry
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

@@ -5,6 +5,7 @@ Pure data; bot.core.i18n looks the texts up and fills them in."""
 
 from __future__ import annotations
 
+from bot.core.messages_collab import COLLAB_MESSAGES
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
 from bot.core.messages_meeting import MEETING_MESSAGES
@@ -472,4 +473,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **REVIEW_MESSAGES,
     **TARGET_MESSAGES,
     **MEETING_MESSAGES,
+    **COLLAB_MESSAGES,
 }

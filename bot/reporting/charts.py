@@ -181,3 +181,40 @@ def ranking(title: str, bars: list[tuple[str, int, str]], xlabel: str) -> bytes:
             return _png(fig)
         finally:
             plt.close(fig)
+
+
+SOURCE_BARS = 12  # lead sources a chart draws (the report lists more)
+
+
+def sources(title: str, names: list[str], counts: list[tuple[int, int, int]], labels: tuple[str, str, str], note: str) -> bytes:
+    """Per lead source, top to bottom: its new, qualified and won deals as three bars side by side,
+    each labelled with its number, and the share of new deals won at the end of the row
+    (explained by ``note`` under the chart)."""
+    with _lock:
+        plt = _plt()
+        use_cjk_font()
+        fig, ax = plt.subplots(figsize=(8, 0.75 * len(names) + 1.4))
+        try:
+            height = 0.26
+            colors = ("#9ecae1", "#2b7bb9", "#2e8b57")
+            widest = max([c for row in counts for c in row] or [1]) or 1
+            for k, (label, color) in enumerate(zip(labels, colors, strict=True)):
+                ys = [-i + (1 - k) * height for i in range(len(names))]
+                values = [row[k] for row in counts]
+                ax.barh(ys, values, height, color=color, label=label)
+                for y, value in zip(ys, values, strict=True):
+                    ax.text(value + widest * 0.01, y, str(value), va="center", fontsize=7)
+            for i, (new, _, won) in enumerate(counts):
+                if new:
+                    ax.text(widest * 1.12, -i, f"{won / new:.0%}", va="center", ha="right", fontsize=9, color="#2e8b57")
+            ax.set_yticks([-i for i in range(len(names))], names)
+            ax.set_ylim(-len(names) + 0.5, 0.5)  # one source's bars as thick as many's
+            ax.set_xlim(0, widest * 1.14)
+            ax.set_xticks([])
+            ax.set_xlabel(note, fontsize=8, color="#555555")
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside the bars, clear of the rates
+            ax.set_title(title)
+            _plain(ax, "top", "right", "bottom")
+            return _png(fig)
+        finally:
+            plt.close(fig)

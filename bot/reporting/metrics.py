@@ -25,6 +25,7 @@ from bot.deals.forecasts import category_column
 from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity, Review, Risk, UTCDateTime
 
 CENT = Decimal("0.01")
+Deals = tuple  # extra WHERE conditions on Opportunity that narrow a figure to some deals (a region, an industry)
 
 
 def money(rows) -> Money:
@@ -99,6 +100,12 @@ def closed_where(workspace_id: str, statuses: tuple[str, ...], start: datetime, 
     return [Opportunity.workspace_id == workspace_id, Opportunity.status.in_(statuses), Opportunity.closed_at >= start, Opportunity.closed_at < end]
 
 
+def open_then(at: datetime):
+    """The deal was open just before the moment ``at``: created before it and, if closed (won,
+    lost, merged, deleted), closed at or after it."""
+    return and_(Opportunity.created_at < at, or_(Opportunity.status == "open", Opportunity.closed_at >= at))
+
+
 def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
     """WHERE conditions for the workspace's deals in any status (of ``owner_ids`` when given)."""
     where = [Opportunity.workspace_id == workspace_id]
@@ -110,17 +117,20 @@ def owned_where(workspace_id: str, owner_ids: tuple[int, ...] | None):
 # --- queries ----------------------------------------------------------------------------------
 
 
-def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None, *, at: datetime | None = None) -> list[StageRow]:
+def pipeline(
+    session: Session, config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None = None, *, at: datetime | None = None, deals: Deals = ()
+) -> list[StageRow]:
     """Open deals by stage, in pipeline order: count, amount and weighted amount. With ``at``, the
-    pipeline as it stood at that moment (:func:`pipeline_at`)."""
+    pipeline as it stood at that moment (:func:`pipeline_at`); ``deals``: only the deals matching
+    these conditions (a region, an industry)."""
     if at is None:
         query = (
             select(Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount), func.sum(weighted_amount(config)))
-            .where(*open_where(workspace_id, owner_ids))
+            .where(*open_where(workspace_id, owner_ids), *deals)
             .group_by(Opportunity.stage, Opportunity.currency)
         )
     else:
-        query = pipeline_at(config, workspace_id, owner_ids, at)
+        query = pipeline_at(config, workspace_id, owner_ids, at, deals)
     by_stage = {s.key: StageRow(s.key) for s in config.stages}
     for stage, currency, count, amount, weighted in session.execute(query).all():
         row = by_stage.setdefault(stage, StageRow(stage))
@@ -130,7 +140,7 @@ def pipeline(session: Session, config: Config, workspace_id: str, owner_ids: tup
     return list(by_stage.values())
 
 
-def pipeline_at(config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None, at: datetime):
+def pipeline_at(config: Config, workspace_id: str, owner_ids: tuple[int, ...] | None, at: datetime, deals: Deals = ()):
     """(stage, currency, count, amount, weighted) of the deals open just before ``at``, from the
     event log: created before it and, if closed (won, lost, merged, deleted), closed at or after
     it. A deal's stage then is the ``old`` of its first stage change at or after ``at``, else its
@@ -144,13 +154,13 @@ def pipeline_at(config: Config, workspace_id: str, owner_ids: tuple[int, ...] | 
         .correlate(Opportunity)
         .scalar_subquery()
     )
-    deals = (
+    then = (
         select(func.coalesce(moved_later, Opportunity.stage).label("stage"), Opportunity.currency, Opportunity.amount)
-        .where(*owned_where(workspace_id, owner_ids), Opportunity.created_at < at, or_(Opportunity.status == "open", Opportunity.closed_at >= at))
+        .where(*owned_where(workspace_id, owner_ids), *deals, open_then(at))
         .subquery()
     )
-    weighted = deals.c.amount * stage_probability(deals.c.stage, config)
-    return select(deals.c.stage, deals.c.currency, func.count(), func.sum(deals.c.amount), func.sum(weighted)).group_by(deals.c.stage, deals.c.currency)
+    weighted = then.c.amount * stage_probability(then.c.stage, config)
+    return select(then.c.stage, then.c.currency, func.count(), func.sum(then.c.amount), func.sum(weighted)).group_by(then.c.stage, then.c.currency)
 
 
 def items(session: Session, where, order, top: int, *, day_column=None, with_amount: bool = False, total: int | None = None) -> ItemList:
@@ -347,17 +357,18 @@ def reps(session, config, workspace_id, start: datetime, end: datetime, today: d
     return sorted(rows.values(), key=lambda r: (-r.open, -r.activities, r.slack_user_id))
 
 
-def funnel(session, config, workspace_id, period: Period) -> Funnel:
-    """Conversion, win rate, cycle, time in stage, loss reasons and new pipeline for ``period``."""
+def funnel(session, config, workspace_id, period: Period, deals: Deals = ()) -> Funnel:
+    """Conversion, win rate, cycle, time in stage, loss reasons and new pipeline for ``period``, of
+    the deals matching ``deals`` (all when empty)."""
     start, end = period.start, period.end
-    forward = _stage_moves(session, config, workspace_id, start, end, forward=True)
-    backward = _stage_moves(session, config, workspace_id, start, end, forward=False)
-    closed_rows = _closed_by_stage(session, workspace_id, start, end)
+    forward = _stage_moves(session, config, workspace_id, start, end, deals, forward=True)
+    backward = _stage_moves(session, config, workspace_id, start, end, deals, forward=False)
+    closed_rows = _closed_by_stage(session, workspace_id, start, end, deals)
     conversion, won, lost, won_amount = _conversion(config, forward, backward, closed_rows)
-    cycle = _cycle_days(session, workspace_id, start, end)
-    stage_days = _stage_days(session, workspace_id, start, end)
-    losses = _losses(session, workspace_id, start, end)
-    new_rows = _new_deals(session, workspace_id, start, end)
+    cycle = _cycle_days(session, workspace_id, start, end, deals)
+    stage_days = _stage_days(session, workspace_id, start, end, deals)
+    losses = _losses(session, workspace_id, start, end, deals)
+    new_rows = _new_deals(session, workspace_id, start, end, deals)
     return Funnel(
         period=period,
         conversion=conversion,
@@ -372,7 +383,7 @@ def funnel(session, config, workspace_id, period: Period) -> Funnel:
     )
 
 
-def _stage_moves(session, config, workspace_id, start: datetime, end: datetime, *, forward: bool) -> list[tuple[str, int]]:
+def _stage_moves(session, config, workspace_id, start: datetime, end: datetime, deals: Deals, *, forward: bool) -> list[tuple[str, int]]:
     """(stage left, count) of the stage changes in the window: to a later stage when ``forward``,
     else to the same or an earlier one."""
     new_rank, old_rank = stage_rank(Event.new, config), stage_rank(Event.old, config)
@@ -381,6 +392,7 @@ def _stage_moves(session, config, workspace_id, start: datetime, end: datetime, 
         .join(Opportunity, Opportunity.id == Event.opportunity_id)
         .where(
             Opportunity.workspace_id == workspace_id,
+            *deals,
             Event.kind == "stage",
             Event.at >= start,
             Event.at < end,
@@ -390,11 +402,11 @@ def _stage_moves(session, config, workspace_id, start: datetime, end: datetime, 
     ).all()
 
 
-def _closed_by_stage(session, workspace_id, start: datetime, end: datetime):
+def _closed_by_stage(session, workspace_id, start: datetime, end: datetime, deals: Deals):
     """(status, stage, currency, count, amount) of the deals won or lost in the window."""
     return session.execute(
         select(Opportunity.status, Opportunity.stage, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(*closed_where(workspace_id, ("won", "lost"), start, end))
+        .where(*closed_where(workspace_id, ("won", "lost"), start, end), *deals)
         .group_by(Opportunity.status, Opportunity.stage, Opportunity.currency)
     ).all()
 
@@ -419,14 +431,14 @@ def _conversion(config, forward, backward, closed_rows) -> tuple[list[tuple[str,
     return [(s.key, moved[s.key], left[s.key]) for s in config.stages], won, lost, won_amount
 
 
-def _cycle_days(session, workspace_id, start: datetime, end: datetime):
+def _cycle_days(session, workspace_id, start: datetime, end: datetime, deals: Deals):
     """Average days from creation to winning, over the deals won in the window (None if none)."""
     return session.scalar(
-        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(*closed_where(workspace_id, ("won",), start, end))
+        select(func.avg(days_between(session, Opportunity.closed_at, Opportunity.created_at))).where(*closed_where(workspace_id, ("won",), start, end), *deals)
     )
 
 
-def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
+def _stage_days(session, workspace_id, start: datetime, end: datetime, deals: Deals) -> dict:
     """Per stage left in the window, the average days spent in it. A deal leaves a stage by a
     stage change (in it since the previous stage change, or the deal's creation) or by being won
     or lost (in it since its last stage change, or ``stage_entered_at`` when it has none: an
@@ -441,21 +453,21 @@ def _stage_days(session, workspace_id, start: datetime, end: datetime) -> dict:
     moves = (
         select(Event.old.label("stage"), days_between(session, Event.at, func.coalesce(entered, Opportunity.created_at)).label("days"))
         .join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(Opportunity.workspace_id == workspace_id, Event.kind == "stage", Event.at >= start, Event.at < end)
+        .where(Opportunity.workspace_id == workspace_id, *deals, Event.kind == "stage", Event.at >= start, Event.at < end)
     )
     last_move = select(func.max(Event.at)).where(Event.opportunity_id == Opportunity.id, Event.kind == "stage").correlate(Opportunity).scalar_subquery()
     closes = select(
         Opportunity.stage.label("stage"), days_between(session, Opportunity.closed_at, func.coalesce(last_move, Opportunity.stage_entered_at)).label("days")
-    ).where(*closed_where(workspace_id, ("won", "lost"), start, end))
+    ).where(*closed_where(workspace_id, ("won", "lost"), start, end), *deals)
     spans = union_all(moves, closes).subquery()
     return dict(session.execute(select(spans.c.stage, func.avg(spans.c.days)).group_by(spans.c.stage)).all())
 
 
-def _losses(session, workspace_id, start: datetime, end: datetime) -> list[tuple[str, int, Money]]:
+def _losses(session, workspace_id, start: datetime, end: datetime, deals: Deals) -> list[tuple[str, int, Money]]:
     """(reason, count, amount) of the deals lost in the window, the most frequent reason first."""
     rows = session.execute(
         select(Opportunity.lost_reason, Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(*closed_where(workspace_id, ("lost",), start, end))
+        .where(*closed_where(workspace_id, ("lost",), start, end), *deals)
         .group_by(Opportunity.lost_reason, Opportunity.currency)
     ).all()
     return _ranked((reason or "other", currency, count, amount) for reason, currency, count, amount in rows)
@@ -489,11 +501,11 @@ def _ranked(rows) -> list[tuple[str, int, Money]]:
     return sorted(((r, n, m) for r, (n, m) in totals.items()), key=lambda x: (-x[1], x[0]))
 
 
-def _new_deals(session, workspace_id, start: datetime, end: datetime):
+def _new_deals(session, workspace_id, start: datetime, end: datetime, deals: Deals):
     """(currency, count, amount) of the deals created in the window."""
     return session.execute(
         select(Opportunity.currency, func.count(Opportunity.id), func.sum(Opportunity.amount))
-        .where(Opportunity.workspace_id == workspace_id, Opportunity.created_at >= start, Opportunity.created_at < end)
+        .where(Opportunity.workspace_id == workspace_id, *deals, Opportunity.created_at >= start, Opportunity.created_at < end)
         .group_by(Opportunity.currency)
     ).all()
 

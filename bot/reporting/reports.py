@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.blocks.collab import collab_page, segments_page, sources_page
 from bot.blocks.digests import competitor_lines, fmt_total, forecast_line, funnel_lines, loss_lines, pct, pipeline_lines, rep_table, stage_time_lines
 from bot.blocks.ids import Action
 from bot.blocks.kit import TEXT_LIMIT, Page, Reply, button, clip, esc
@@ -27,7 +28,7 @@ from bot.core.i18n import t
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import attainment, cash, charts, metrics, needs, target_reports
+from bot.reporting import attainment, cash, charts, collab, metrics, needs, segments, target_reports
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,10 @@ REPORTS = {
     "targets": ("targets", "target", "attainment", "目标", "达成"),
     "forecast-accuracy": ("forecast-accuracy", "accuracy", "预测准确率", "准确率"),
     "needs": ("needs", "need", "需求", "客户需求"),
+    "collab": ("collab", "collaboration", "协作"),
+    "sources": ("sources", "source", "来源", "线索来源"),
+    "regions": ("regions", "region", "地区", "区域"),
+    "industries": ("industries", "industry", "行业"),
 }
 TREND_WEEKS = 12
 DEFAULT_PERIOD = {"forecast": "this-quarter", "forecast-accuracy": "last-month"}  # the others: this month
@@ -186,20 +191,25 @@ class Sheet:
     today: date
     now: datetime
     page: Page
+    deals: tuple = ()  # conditions narrowing the deals counted (a region, an industry: bot.reporting.segments)
 
 
 def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: bool, shared_by: str | None = None) -> FileReply:
     """Report ``name`` over the period ``period_text`` names (default: this month, this quarter for
-    the forecast); ``shareable`` adds the Share button, ``shared_by`` says who shared it."""
+    the forecast), narrowed to the region or industry its `region:` / `industry:` words name
+    (the funnel and cycle: bot.reporting.segments); ``shareable`` adds the Share button,
+    ``shared_by`` says who shared it."""
     config, lang = rt.config, actor.lang
     today = local_now(rt.clock, actor).date()
+    chosen, period_text = segments.read_segments(period_text, name)
     period = read_period(period_text, today, config.tz, DEFAULT_PERIOD.get(name, "this-month"))
-    token = period_text.strip().split()[0] if period_text.strip() else ""
-    title = t(lang, f"rp_title_{name}", period=period_label(period, lang))
+    token = " ".join([*period_text.split()[:1], *(s.word for s in chosen)])
+    title = t(lang, f"rp_title_{name}", period=period_label(period, lang)) + segments.title_suffix(chosen, lang)
     page = Page(lang)
     page.header(title)
     with rt.transaction() as session:
-        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page)
+        deals = segments.conditions(session, actor.workspace_id, chosen, lang)
+        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page, deals)
         upload = BUILDERS[name](sheet)
     tail = []
     if upload is not None and shareable:
@@ -218,9 +228,9 @@ def _funnel(s: Sheet) -> Upload:
     then the period's conversion, win rate, cycle and new pipeline against the period before."""
     config, lang = s.config, s.lang
     over = s.period.end <= s.now
-    rows = metrics.pipeline(s.session, config, s.workspace_id, at=s.period.end if over else None)
-    this = metrics.funnel(s.session, config, s.workspace_id, s.period)
-    prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous())
+    rows = metrics.pipeline(s.session, config, s.workspace_id, at=s.period.end if over else None, deals=s.deals)
+    this = metrics.funnel(s.session, config, s.workspace_id, s.period, s.deals)
+    prev = metrics.funnel(s.session, config, s.workspace_id, s.period.previous(), s.deals)
     head = t(lang, "rp_pipeline_at", day=s.period.last.isoformat()) if over else t(lang, "dg_pipeline")
     s.page.section("\n".join([head, *pipeline_lines(rows, config, lang)]))
     s.page.section("\n".join(funnel_lines(this, prev, config, lang)))
@@ -231,7 +241,7 @@ def _funnel(s: Sheet) -> Upload:
     ]
     moved = {stage: (n, left) for stage, n, left in this.conversion}
     conversions = [pct(moved[st.key][0] / moved[st.key][1]) if moved.get(st.key, (0, 0))[1] else None for st in config.stages[:-1]]
-    chart_title = t(lang, "rp_title_funnel", period=period_label(s.period, lang))
+    chart_title = s.title
     return Upload(f"funnel-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.funnel(chart_title, stages, conversions, t(lang, "rp_funnel_note")))
 
 
@@ -327,8 +337,8 @@ def _trend(s: Sheet) -> Upload:
 
 
 def _cycle(s: Sheet) -> None:
-    this = metrics.funnel(s.session, s.config, s.workspace_id, s.period)
-    prev = metrics.funnel(s.session, s.config, s.workspace_id, s.period.previous())
+    this = metrics.funnel(s.session, s.config, s.workspace_id, s.period, s.deals)
+    prev = metrics.funnel(s.session, s.config, s.workspace_id, s.period.previous(), s.deals)
     lines = funnel_lines(this, prev, s.config, s.lang)
     s.page.section("\n".join(lines[-3:-1]))  # win rate, cycle
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
@@ -344,6 +354,34 @@ def _needs(s: Sheet) -> Upload | None:
     return Upload(f"needs-{s.period.first:%Y%m%d}.png", s.title, chart) if chart else None
 
 
+def _collab(s: Sheet) -> None:
+    """How long assignments and alerts wait for someone to act, and how often deals are worked."""
+    collab_page(s.page, collab.collab(s.session, s.workspace_id, s.period, s.now), s.lang)
+
+
+def _sources(s: Sheet) -> Upload | None:
+    """Per lead source: new deals, qualified, won and their value, with a chart of new against won."""
+    rows = collab.sources(s.session, s.config, s.workspace_id, s.period)
+    sources_page(s.page, rows, s.config, s.lang)
+    if not rows:
+        return None
+    names = [clip(r.source, 30) if r.source else t(s.lang, "src_none") for r in rows[: charts.SOURCE_BARS]]
+    bars = [(r.new, r.qualified, r.won) for r in rows[: charts.SOURCE_BARS]]
+    legend = (t(s.lang, "src_new"), t(s.lang, "src_qualified"), t(s.lang, "src_won"))
+    note = t(s.lang, "src_chart_note")
+    return Upload(f"sources-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.sources(s.title, names, bars, legend, note))
+
+
+def _by(field: str) -> Callable[[Sheet], None]:
+    """The report with one line per region or industry (``field``)."""
+
+    def build_lines(s: Sheet) -> None:
+        at = s.period.end if s.period.end <= s.now else None
+        segments_page(s.page, segments.by_segment(s.session, s.workspace_id, s.period, field, at), field, s.config, s.lang)
+
+    return build_lines
+
+
 BUILDERS = {
     "funnel": _funnel,
     "forecast": _forecast,
@@ -355,6 +393,10 @@ BUILDERS = {
     "targets": lambda s: _chart(target_reports.targets(s), s),
     "forecast-accuracy": lambda s: _chart(target_reports.forecast_accuracy(s), s),
     "needs": _needs,
+    "collab": _collab,
+    "sources": _sources,
+    "regions": _by("region"),
+    "industries": _by("industry"),
 }
 
 
