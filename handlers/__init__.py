@@ -11,12 +11,13 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     reports  /opp report export brief; Share to channel
     reviews  /opp review lessons; review buttons and form; lessons of similar deals
     home     the App Home tab and its buttons
+    support  /opp ask; a card's Ask support button, a request's Answer button and their forms
     replays  a request Slack sends twice is done once (the guard every request passes)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, handover, home, replays, reports, reviews, router, team
+from handlers import alerts, deals, handover, home, replays, reports, reviews, router, support, team
 from handlers.errors import on_error
 
 
@@ -30,4 +31,5 @@ def register_listeners(app: App) -> None:
     reports.register(app)
     reviews.register(app)
     home.register(app)
+    support.register(app)
     app.error(on_error)

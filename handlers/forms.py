@@ -161,3 +161,8 @@ def read_decline_form(view: dict) -> tuple[int | None, str]:
         offer_id = None
     valid = isinstance(offer_id, int) and not isinstance(offer_id, bool)
     return (offer_id if valid else None), (_value(values_of(view), "reason") or "")
+
+
+def text_of(view: dict, name: str) -> str:
+    """The text typed in a form's field ``name`` (block and action id alike), stripped."""
+    return (_value(values_of(view), name) or "").strip()

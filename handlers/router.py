@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import accounts, alerts, deals, handover, payments, qualify, reports, reviews, risks, team
+from handlers import accounts, alerts, deals, handover, payments, qualify, reports, reviews, risks, support, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -52,6 +52,7 @@ ALIASES_OF = {
     "handover": ("handover", "交接"),
     "review": ("review", "复盘"),
     "lessons": ("lessons", "lesson", "经验", "经验库"),
+    "ask": ("ask", "求助"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -66,6 +67,7 @@ SUBCOMMANDS = {
     **accounts.SUBCOMMANDS,
     **handover.SUBCOMMANDS,
     **reviews.SUBCOMMANDS,
+    **support.SUBCOMMANDS,
 }
 
 

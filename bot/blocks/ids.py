@@ -35,6 +35,8 @@ class Action(StrEnum):
     HOME_DEAL = "home_deal"
     HOME_BRIEF = "home_brief"
     HANDOVER_EDIT = "handover_edit"
+    DEAL_ASK = "deal_ask"
+    SUPPORT_ANSWER = "support_answer"
 
 
 # Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.
@@ -58,3 +60,5 @@ class Form(StrEnum):
     REVIEW = "deal_review"
     OFFER_DECLINE = "offer_decline_form"
     HANDOVER = "handover_form"
+    SUPPORT_ASK = "support_ask_form"
+    SUPPORT_ANSWER = "support_answer_form"

@@ -23,6 +23,7 @@ HELP = {
 • `/opp 追加 42 二期扩容 30万` 从赢单商机创建二次商机 · `/opp 客户 苏州恒通` 客户的全部商机、回款和经验
 • `/opp 团队` 团队 · `/opp 团队 负载` 负载 · `/opp 谁负责 42` 谁负责 · `/opp 分配 42 @li` 分配 · `/opp 转交 42 @li` 转交 · `/opp 公海` 公海 · `/opp 认领 42` 认领
 • `/opp 报表 漏斗|预测|人员|输单|周期|趋势|回款 [本月|上季度|2017年|2017年第二季度|2017年6月|2017-06-01..2017-06-30]` 报表 · `/opp 导出 [筛选]` 导出 CSV · `/opp 早报 开|关` 早报
+• `/opp 求助 42 客户要求单点登录，我们支持吗？` 向本阶段被咨询的角色（如售前支持）求助，卡片上的「求助」按钮也可以；回答会私信给你 · `/opp 报表 考核 [商务拓展|客户经理|售前|经理] [本月]` 各角色的考核指标（每项的定义在报表里）
 中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
@@ -48,6 +49,7 @@ HELP = {
 • `/opp followon 42 Phase 2 300k` a follow-on deal from a won one · `/opp account Acme` an account's deals, payments and lessons
 • `/opp team` the team · `/opp team load` workload · `/opp who 42` who is responsible · `/opp assign 42 @li` · `/opp reassign 42 @li` · `/opp pool` public pool · `/opp claim 42`
 • `/opp report funnel|forecast|reps|losses|cycle|trend|payments [this-month|last-quarter|2017|2017-Q2|2017-06|2017-06-01..2017-06-30]` reports · `/opp export [filters]` a CSV · `/opp list stalled` · `/opp brief on|off` morning brief
+• `/opp ask 42 Can we do single sign-on?` ask the role this stage consults (pre-sales support, say), or the card's Ask support button; the answer comes by DM · `/opp report kpi [bdr|ae|support|manager] [this-month]` each role's KPIs (each figure defined in the report)
 Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 帮助
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
+from bot.core.messages_kpis import KPI_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
+from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -468,4 +470,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **PAYMENT_MESSAGES,
     **HANDOVER_MESSAGES,
     **REVIEW_MESSAGES,
+    **SUPPORT_MESSAGES,
+    **KPI_MESSAGES,
 }

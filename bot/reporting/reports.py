@@ -27,7 +27,7 @@ from bot.core.money import total_in
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, whole_months, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import cash, charts, metrics
+from bot.reporting import cash, charts, kpis, metrics
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ REPORTS = {
     "cycle": ("cycle", "周期", "成交周期"),
     "trend": ("trend", "趋势", "管道趋势"),
     "payments": ("payments", "payment", "pay", "cash", "回款"),
+    "kpi": ("kpi", "kpis", "考核"),
 }
 TREND_WEEKS = 12
 REPORT_OF = {alias: name for name, aliases in REPORTS.items() for alias in aliases}
@@ -173,6 +174,7 @@ class Sheet:
     today: date
     now: datetime
     page: Page
+    option: str | None = None  # what a report takes before its period (OPTIONS): kpi's role
 
 
 def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: bool, shared_by: str | None = None) -> FileReply:
@@ -180,13 +182,19 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
     the forecast); ``shareable`` adds the Share button, ``shared_by`` says who shared it."""
     config, lang = rt.config, actor.lang
     today = local_now(rt.clock, actor).date()
-    period = read_period(period_text, today, config.tz, "this-quarter" if name == "forecast" else "this-month")
-    token = period_text.strip().split()[0] if period_text.strip() else ""
+    option, period_text = OPTIONS[name](period_text) if name in OPTIONS else (None, period_text)
+    try:
+        period = read_period(period_text, today, config.tz, "this-quarter" if name == "forecast" else "this-month")
+    except BadInput as error:  # `kpi foo`: neither a role nor a period
+        if name in OPTIONS and option is None and error.key == "rp_bad_period":
+            raise BadInput(f"rp_bad_{name}_word", value=error.params["value"]) from None
+        raise
+    token = " ".join(filter(None, [option, *period_text.strip().split()[:1]]))
     title = t(lang, f"rp_title_{name}", period=period_label(period, lang))
     page = Page(lang)
     page.header(title)
     with rt.transaction() as session:
-        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page)
+        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page, option)
         upload = BUILDERS[name](sheet)
     tail = []
     if upload is not None and shareable:
@@ -333,7 +341,15 @@ def _cycle(s: Sheet) -> None:
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
+def _kpi(s: Sheet) -> None:
+    """Each role by its own measures (bot.reporting.kpis), one role or all four."""
+    kpis.report(s.session, s.config, s.workspace_id, s.period, s.lang, s.page, s.option)
+
+
 BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle, "payments": _payments}
+BUILDERS["kpi"] = _kpi
+# reports that read a word before the period: (that word or None, the period's text)
+OPTIONS: dict[str, Callable[[str], tuple[str | None, str]]] = {"kpi": kpis.read_role}
 
 
 WORDS = {
