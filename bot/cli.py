@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--print", action="store_true", required=True, help="print it as text")
 
     report = sub.add_parser("report", help="render a report in the terminal")
-    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle", "trend"])
-    report.add_argument("period", nargs="?", default="", help="this-month, last-year …, 2017, 2017-Q2, 2017-06, 2017-06-01..2017-06-30, 2017年第二季度")
+    report.add_argument("name", choices=["funnel", "forecast", "reps", "losses", "cycle", "trend", "kpi"])
+    report.add_argument(
+        "period", nargs="*", default=[], help="this-month, last-year …, 2017, 2017-Q2, 2017-06, 2017-06-01..2017-06-30, 2017年第二季度 (kpi: a role first)"
+    )
     report.add_argument("--team", help="workspace (team) id; default: the first one")
     report.add_argument("--lang", choices=["zh", "en"], help="default: the workspace language")
     report.add_argument("--chart", metavar="FILE.png", help="also write the chart (funnel, forecast, trend) to this file")
@@ -348,7 +350,7 @@ def cmd_report(args, settings: Settings) -> int:
     from bot.app import build_runtime
     from bot.console.printing import print_report
 
-    print(print_report(build_runtime(settings), args.name, args.period, team=args.team, lang=args.lang, chart=args.chart))
+    print(print_report(build_runtime(settings), args.name, " ".join(args.period), team=args.team, lang=args.lang, chart=args.chart))
     return 0
 
 

@@ -9,10 +9,10 @@ import json
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.blocks.forms import FormMeta
+from bot.blocks.forms import FormMeta, answer_modal, ask_modal
 from bot.blocks.ids import Action, Form
 from bot.blocks.kit import Reply, message
-from bot.blocks.support import answer_modal, ask_modal, asked_text
+from bot.blocks.support import asked_text
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.deals import support

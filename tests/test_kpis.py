@@ -18,10 +18,12 @@ from sqlalchemy import select
 
 from bot.core.money import format_amount
 from store.models import Alert, AssignmentOffer, Member, Opportunity, SupportRequest, Target, Workspace
+from tests import test_alerts, test_console
 from tests.conftest import SHANGHAI, USERS
-from tests.test_alerts import client, run  # noqa: F401  (fixtures: the sender's client, one worker pass)
+from tests.test_console import reply_to
 
-_ = client
+client, run = test_alerts.client, test_alerts.run  # fixtures: the sender's client, one worker pass
+env, console = test_console.env, test_console.console  # fixtures: a console session
 EXTRA = {"dan": "U0DAN", "eve": "U0EVE", "sam": "U0SAM", "max": "U0MAX"}
 ROLES = {"bob": "bdr", "dan": "bdr", "alice": "ae", "eve": "ae", "li": "support", "sam": "support", "nyc": "manager", "max": "manager"}
 MANAGERS = {"alice": "nyc", "bob": "nyc", "eve": "max", "dan": "max"}
@@ -164,7 +166,7 @@ def act_on_alerts(slack, db, team, clock, rng) -> None:
             slack.click(team[owners[alert.id]], "alert_log", str(alert.id))
 
 
-def generate(slack, db, team, clock, run, seed: int) -> Journal:  # noqa: F811
+def generate(slack, db, team, clock, run, seed: int) -> Journal:
     """About five weeks of work, from 20 October to early December (Shanghai)."""
     rng = random.Random(seed)
     journal = Journal()
@@ -278,7 +280,7 @@ def line(text: str, who: str) -> str:
 
 
 @pytest.fixture
-def history(slack, db, team, clock, run):  # noqa: F811
+def history(slack, db, team, clock, run):
     """The generated month, with targets for November: alice ¥100万, the team ¥300万 (eve has none)."""
     journal = generate(slack, db, team, clock, run, seed=7)
     with db.rt.transaction() as s:
@@ -338,3 +340,82 @@ def test_every_figure_of_every_person_and_team_matches_the_history(slack, db, hi
 def _share(journal: Journal, people: list[str], target: int) -> float:
     wins = [n for who, n, outcome, at in journal.closes if who in people and within(at) and outcome == "won"]
     return float(sum(journal.deals[n].amount for n in wins) / target)
+
+
+def test_the_work_is_credited_to_who_did_it_not_to_the_deals_owner(slack, db, team, clock):
+    """bob (BDR) creates and owns the deal; the account manager responsible from 需求确认 on
+    takes it past the gate and wins it: the qualification and the win are theirs, bob's lead
+    converted."""
+    slack.command("bob", "new Acme ERP 50万")
+    clock.advance(hours=5)
+    slack.command("bob", "move 1 needs")
+    ae = team[db.deal(1).responsible.slack_user_id]
+    assert ROLES.get(ae, "ae") == "ae"
+    clock.advance(days=2)
+    slack.command(ae, "move 1 proposal")
+    clock.advance(days=1)
+    slack.command(ae, "won 1")
+    assert db.deal(1).owner.slack_user_id == USERS["bob"]["user_id"]
+    text = slack.command("boss", "report kpi").text
+    assert line(text, "bob") == "• @bob: created 1 · qualified 0 · lead→qualified 100% · median time to qualify —"
+    assert line(text, ae).startswith(f"• @{ae}: stage conversion 100% (advanced 1 · won 1 · lost 0) · win rate 100% · average cycle 3.2 days · won ¥500k")
+    bdr_part = text.split("*Account managers*")[0]
+    assert line(bdr_part, "Team") == "*Team*: created 1 · qualified 0 · lead→qualified 100% · median time to qualify —"
+
+
+def test_one_role_in_chinese_with_its_definitions(slack, db, team, clock):
+    slack.command("bob", "new Acme ERP 50万 stage proposal")
+    slack.command("bob", "ask 1 支持单点登录吗")
+    clock.advance(hours=4, minutes=30)
+    slack.click("li", "support_answer", "1")
+    slack.submit("li", slack.opened_view(), {"answer": "支持"})
+    text = slack.command("alice", "报表 考核 售前 本月").text
+    assert text.startswith("考核 · ")
+    assert "*售前支持*（2 人）" in text
+    assert "• @li：回答 1 · 响应时间中位数 4.5 小时" in text
+    assert "• @sam：回答 0 · 响应时间中位数 —" in text
+    assert "*团队*：回答 1 · 响应时间中位数 4.5 小时 · 现在未回答 0" in text
+    assert "响应时间：从求助到回答。" in text
+    for other in ("商务拓展（BDR）", "客户经理", "*经理*"):
+        assert other not in text
+    assert "*Business development (BDR)*" in slack.command("alice", "report kpi BDR").text
+    assert "*Managers*" not in slack.command("alice", "report kpi bdr last-month").text
+
+
+@pytest.mark.parametrize(
+    "command, said",
+    [
+        ("report kpi sales-ops", "Couldn't read “sales-ops”: after `/opp report kpi` give a role (`bdr`, `ae`, `support`, `manager`) and a period"),
+        ("报表 考核 财务", "看不懂「财务」：`/opp 报表 考核` 后面可以写角色（商务拓展、客户经理、售前、经理）和时间段"),
+        ("report kpi ae someday", "Couldn't read the period “someday”"),
+    ],
+)
+def test_a_word_that_is_neither_a_role_nor_a_period_is_refused_in_the_users_language(slack, team, command, said):
+    answer = slack.command("alice", command)
+    assert answer.text.startswith("⚠️") and said in answer.text, answer.text
+
+
+def test_a_span_that_is_not_a_month_or_quarter_has_no_target_and_a_long_team_is_clipped(slack, db, team, clock):
+    with db.rt.transaction() as s:
+        workspace = s.scalars(select(Workspace.id)).one()
+        for i in range(25):
+            s.add(Member(workspace_id=workspace, slack_user_id=f"U0AE{i:02d}", display_name=f"ae{i:02d}", role="ae", created_at=clock.now()))
+        ids = {m.slack_user_id: m.id for m in s.scalars(select(Member))}
+        s.add(
+            Target(
+                workspace_id=workspace, member_id=None, period="2026-11", amount=Decimal(10**6), currency="CNY", set_by_id=ids["U0ADMIN"], set_at=clock.now()
+            )
+        )
+    answer = slack.command("alice", "report kpi ae this-week")  # checked against Slack's limits as it is sent
+    assert "*Account managers* (28)" in answer.text
+    assert answer.text.count("\n• @") == 20 and "8 more not shown" in answer.text
+    assert line(answer.text, "Team").endswith("won ¥0, no target")
+    assert line(slack.command("alice", "report kpi ae this-month").text, "Team").endswith("won ¥0, target ¥1M, 0% reached")
+
+
+def test_the_console_shows_it_as_text(console):
+    text = console("/opp new Acme ERP 50万", "/opp move 1 contacted", "/opp report kpi ae", "/opp 报表 考核 经理 上月")
+    shown = reply_to(text, "/opp report kpi ae")
+    assert "Role KPIs · 2026-11" in shown and "Account managers (1)" in shown.replace("*", "")
+    assert "@alice: stage conversion 100% (advanced 1 · won 0 · lost 0) · win rate —" in shown
+    assert "团队里还没有经理。" in reply_to(text, "/opp 报表 考核 经理 上月")

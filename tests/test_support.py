@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from store.models import Activity, Event, OutboxMessage, SupportRequest
+from tests import test_handover
 from tests.conftest import payload_text
 from tests.slackcheck import assert_valid_message, assert_valid_view
-from tests.test_handover import ALICE, BOB, LI, NYC, buttons, send
-from tests.test_handover import client as _client
+from tests.test_handover import ALICE, BOB, LI, NYC, buttons
 
-client = _client  # fixtures: the sender's client, one pass of it
-send = send
+client, send = test_handover.client, test_handover.send  # fixtures: the sender's client, one pass of it
 
 
 def set_role(slack, user: str, role: str, *extra: str) -> None:
