@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.core.money import format_amount
 from store.models import Alert, AssignmentOffer, Member, Opportunity, SupportRequest, Target, Workspace
 from tests import test_alerts, test_console
-from tests.conftest import SHANGHAI, USERS
+from tests.conftest import SHANGHAI, USERS, payload_text
 from tests.test_console import reply_to
 
 client, run = test_alerts.client, test_alerts.run  # fixtures: the sender's client, one worker pass
@@ -419,3 +419,15 @@ def test_the_console_shows_it_as_text(console):
     assert "Role KPIs · 2026-11" in shown and "Account managers (1)" in shown.replace("*", "")
     assert "@alice: stage conversion 100% (advanced 1 · won 0 · lost 0) · win rate —" in shown
     assert "团队里还没有经理。" in reply_to(text, "/opp 报表 考核 经理 上月")
+
+
+def test_shared_to_the_channel_with_its_role_and_period(slack, team):
+    reply = slack.command("alice", "report kpi support last-month")
+    (share,) = [e for b in reply.json["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert share["value"] == "kpi support last-month"
+    slack.click("alice", "report_share", share["value"], ephemeral=False)
+    shared = slack.responses()[-1]
+    assert shared["response_type"] == "in_channel"
+    text = payload_text(shared)
+    assert "Role KPIs · 2026-10" in text and "*Pre-sales support* (2)" in text and "Account managers" not in text
+    assert "<@" not in text.replace("<@U0ALICE>", "")  # people by name: sharing pings nobody but says who shared

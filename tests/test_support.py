@@ -207,3 +207,26 @@ def test_an_empty_answer_is_sent_back_to_the_form(slack, rt, people):
     answer = slack.submit("bob", slack.opened_view(), {"answer": "   "})
     assert answer.json["errors"] == {"answer": "Write your answer."}
     assert requests(rt)[0].answered_at is None
+
+
+@pytest.mark.parametrize("metadata", ['{"request": "1"}', '{"request": true}', "[1]", "not json", '{"request": 99}'])
+def test_an_answer_form_whose_request_cannot_be_read_is_refused_and_nothing_is_saved(slack, rt, people, metadata):
+    set_role(slack, BOB, "support")
+    slack.command("alice", "new Acme ERP 50万 stage proposal")
+    slack.command("alice", "ask 1 Can we do SSO?")
+    slack.click("bob", "support_answer", str(requests(rt)[0].id))
+    view = {**slack.opened_view(), "private_metadata": metadata}
+    answer = slack.submit("bob", view, {"answer": "Yes"})
+    assert list(answer.json["errors"]) == ["answer"]
+    assert requests(rt)[0].answered_at is None
+
+
+def test_the_ask_form_of_a_deal_closed_meanwhile_is_refused_in_the_form(slack, rt, people):
+    set_role(slack, BOB, "support")
+    slack.command("alice", "new Acme ERP 50万 stage proposal")
+    slack.click("alice", "deal_ask", "1")
+    view = slack.opened_view()
+    slack.command("alice", "lost 1 price")
+    answer = slack.submit("alice", view, {"question": "Still worth a demo?"})
+    assert answer.json["errors"] == {"question": "#1 is already lost: ask for support on an open deal."}
+    assert requests(rt) == []
