@@ -21,6 +21,7 @@ from store.models import Alert, AssignmentOffer, Member, Opportunity, SupportReq
 from tests import test_alerts, test_console
 from tests.conftest import SHANGHAI, USERS, payload_text
 from tests.test_console import reply_to
+from tests.test_reports import uploads
 
 client, run = test_alerts.client, test_alerts.run  # fixtures: the sender's client, one worker pass
 env, console = test_console.env, test_console.console  # fixtures: a console session
@@ -431,3 +432,28 @@ def test_shared_to_the_channel_with_its_role_and_period(slack, team):
     text = payload_text(shared)
     assert "Role KPIs · 2026-10" in text and "*Pre-sales support* (2)" in text and "Account managers" not in text
     assert "<@" not in text.replace("<@U0ALICE>", "")  # people by name: sharing pings nobody but says who shared
+
+
+def test_the_account_managers_chart_comes_with_their_section_only(slack, db, team, clock, fake):
+    slack.command("alice", "new Acme ERP 50万 stage negotiation")
+    slack.command("alice", "won 1")
+    with db.rt.transaction() as s:
+        ids = {m.slack_user_id: m.id for m in s.scalars(select(Member))}
+        workspace = s.scalars(select(Workspace.id)).one()
+        s.add(
+            Target(
+                workspace_id=workspace,
+                member_id=ids["U0ALICE"],
+                period="2026-11",
+                amount=Decimal(10**6),
+                currency="CNY",
+                set_by_id=ids["U0ADMIN"],
+                set_at=clock.now(),
+            )
+        )
+    answer = slack.command("alice", "report kpi ae")
+    assert "The chart is in your DM with oppbot." in answer.text
+    ((channel, title, png),) = uploads(fake)
+    assert channel == "DU0ALICE" and title == "Role KPIs · 2026-11" and png.startswith(b"\x89PNG")
+    assert "chart" not in slack.command("alice", "report kpi support").text
+    assert len(fake.calls("files.completeUploadExternal")) == 1

@@ -86,6 +86,8 @@ class Figures:
 
     values: dict[str, str]
     rank: tuple
+    # won, target (None: none, or not convertible) in the workspace currency, and whether there is a target
+    bar: tuple[Decimal | None, Decimal | None, bool] | None = None
 
 
 def _people(session: Session, workspace_id: str, role: str) -> dict[int, tuple[str, str]]:
@@ -227,7 +229,9 @@ def _ae(s: Scope) -> tuple[dict[int, Figures], Figures]:
             "value": fmt_total(value or {s.config.currency: Decimal(0)}, s.config, s.lang),
             "target": _attainment(s, value, target),
         }
-        return Figures(values, (wins, advanced))
+        won_total = total_in(value, s.config.currency, s.config.rates) if value else Decimal(0)
+        goal = total_in({target.currency: Decimal(target.amount)}, s.config.currency, s.config.rates) if target else None
+        return Figures(values, (wins, advanced), (won_total, goal, target is not None))
 
     rows = {who: figures(*moves.get(who, (0, 0, 0, 0.0)), amounts.get(who, []), targets.get(who)) for who in s.people}
     sums = [sum(m[i] for m in moves.values()) for i in range(4)]
@@ -309,17 +313,34 @@ def _manager(s: Scope) -> tuple[dict[int, Figures], Figures]:
 BUILDERS: dict[str, Callable[[Scope], tuple[dict[int, Figures], Figures]]] = {"bdr": _bdr, "ae": _ae, "support": _support, "manager": _manager}
 
 
-def report(session: Session, config: Config, workspace_id: str, period: Period, lang: str, page: Page, role: str | None) -> None:
-    """The KPI sections of ``role`` (all four when None) onto ``page``: per person, then the team."""
+Bar = tuple[str, float, float | None]  # a person's name, won value and target, in the workspace currency
+
+
+def report(session: Session, config: Config, workspace_id: str, period: Period, lang: str, page: Page, role: str | None) -> list[Bar]:
+    """The KPI sections of ``role`` (all four when None) onto ``page``: per person, then the team.
+    Returns what the account managers' chart draws (the people listed, their won value against
+    their target); nothing when their section isn't shown, has nothing to draw, or has an amount
+    that can't be converted to the workspace currency."""
+    bars: list[Bar] = []
     for key in (role,) if role else SECTIONS:
         scope = Scope(session, config, workspace_id, period, lang, _people(session, workspace_id, key))
         rows, team = BUILDERS[key](scope)
-        _section(page, scope, key, rows, team)
+        listed = _section(page, scope, key, rows, team)
+        if key == "ae":
+            bars = _bars(scope, [(who, rows[who]) for who in listed])
+    return bars
 
 
-def _section(page: Page, s: Scope, role: str, rows: dict[int, Figures], team: Figures) -> None:
+def _bars(s: Scope, listed: list[tuple[int, Figures]]) -> list[Bar]:
+    if any(won is None or (has_target and goal is None) for won, goal, has_target in (f.bar for _, f in listed)):
+        return []  # an amount in a currency without a rate: the text says it, a chart would mislead
+    bars = [(s.people[who][1] or s.people[who][0], float(f.bar[0]), float(f.bar[1]) if f.bar[1] else None) for who, f in listed]
+    return bars if any(won or target for _, won, target in bars) else []
+
+
+def _section(page: Page, s: Scope, role: str, rows: dict[int, Figures], team: Figures) -> list[int]:
     """A role's heading, its people best first (the first ``ROWS``, then how many more), the team
-    line, and what each figure means."""
+    line, and what each figure means. Returns the people listed."""
     lang = s.lang
     lines = [t(lang, "kpi_head", role=t(lang, f"kpi_role_{role}"), count=len(rows))]
     order = sorted(rows, key=lambda who: tuple(-x for x in rows[who].rank) + (s.people[who][0],))
@@ -332,3 +353,4 @@ def _section(page: Page, s: Scope, role: str, rows: dict[int, Figures], team: Fi
     lines.append(t(lang, f"kpi_{role}_team", **team.values))
     page.section("\n".join(lines))
     page.context(t(lang, f"kpi_{role}_defined"))
+    return order[:ROWS]

@@ -341,9 +341,15 @@ def _cycle(s: Sheet) -> None:
     s.page.section("\n".join(stage_time_lines(this, prev, s.config, s.lang)))
 
 
-def _kpi(s: Sheet) -> None:
-    """Each role by its own measures (bot.reporting.kpis), one role or all four."""
-    kpis.report(s.session, s.config, s.workspace_id, s.period, s.lang, s.page, s.option)
+def _kpi(s: Sheet) -> Upload | None:
+    """Each role by its own measures (bot.reporting.kpis), one role or all four; with the account
+    managers, a chart of their won value against their targets."""
+    bars = kpis.report(s.session, s.config, s.workspace_id, s.period, s.lang, s.page, s.option)
+    if not bars:
+        return None
+    chart_title = t(s.lang, "kpi_chart_title", period=period_label(s.period, s.lang))
+    labels = (t(s.lang, "kpi_chart_won"), t(s.lang, "kpi_chart_target"))
+    return Upload(f"kpi-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.attainment(chart_title, bars, labels, s.config.currency, s.lang))
 
 
 BUILDERS = {"funnel": _funnel, "forecast": _forecast, "reps": _reps, "losses": _losses, "trend": _trend, "cycle": _cycle, "payments": _payments}
