@@ -202,7 +202,7 @@ def _one_text_form(callback_id: str, title: str, intro: str, name: str, meta: Fo
 
 def ask_modal(lang: str, *, title: str, meta: FormMeta) -> dict:
     """The question form behind a card's Ask support button (``meta`` names the deal)."""
-    intro = t(lang, "sup_ask_intro", number=meta.number, title=esc(clip(title, 150)))
+    intro = f"*#{meta.number} {esc(clip(title, 150))}*\n" + t(lang, "sup_ask_intro")
     return _one_text_form(Form.SUPPORT_ASK, t(lang, "sup_ask_title", number=meta.number), intro, "question", meta, lang)
 
 

@@ -9,8 +9,8 @@ SUPPORT_MESSAGES: dict[str, tuple[str, str]] = {
     "field_answer": ("回答", "Answer"),
     "sup_ask_title": ("求助 #{number}", "Ask about #{number}"),
     "sup_ask_intro": (
-        "*#{number} {title}*\n问题会发给本阶段被咨询的角色（没有时发给销售支持），回答会私信给你。",
-        "*#{number} {title}*\nThe question goes to the role this stage consults (else sales support); the answer comes to you by DM.",
+        "问题会发给本阶段被咨询的角色（没有时发给销售支持），回答会私信给你。",
+        "The question goes to the role this stage consults (else sales support); the answer comes to you by DM.",
     ),
     "sup_answer_title": ("回答求助", "Answer a question"),
     "sup_asked_by": ("<@{user}> 问：", "<@{user}> asks:"),
