@@ -39,18 +39,18 @@ KPI_MESSAGES: dict[str, tuple[str, str]] = {
         "over the deals they qualified.",
     ),
     "kpi_ae_line": (
-        "{who}：阶段转化 {conversion}（推进 {advanced} · 赢单 {won} · 输单 {lost}）· 赢率 {win_rate} · 平均成交周期 {cycle} · 赢单金额 {value}，{target}",
+        "{who}：阶段转化 {conversion}（推进 {advanced} · 赢单 {won} · 输单 {lost}）· 赢单率 {win_rate} · 平均成交周期 {cycle} · 赢单金额 {value}，{target}",
         "{who}: stage conversion {conversion} (advanced {advanced} · won {won} · lost {lost}) · win rate {win_rate} · "
         "average cycle {cycle} · won {value}, {target}",
     ),
     "kpi_ae_team": (
-        "*团队*：阶段转化 {conversion}（推进 {advanced} · 赢单 {won} · 输单 {lost}）· 赢率 {win_rate} · 平均成交周期 {cycle} · 赢单金额 {value}，{target}",
+        "*团队*：阶段转化 {conversion}（推进 {advanced} · 赢单 {won} · 输单 {lost}）· 赢单率 {win_rate} · 平均成交周期 {cycle} · 赢单金额 {value}，{target}",
         "*Team*: stage conversion {conversion} (advanced {advanced} · won {won} · lost {lost}) · win rate {win_rate} · "
         "average cycle {cycle} · won {value}, {target}",
     ),
     "kpi_ae_defined": (
         "都按本期由本人做的操作计算（不看商机现在归谁）。阶段转化 =（向前推进 + 赢单）÷（向前推进 + 赢单 + 输单）。"
-        "赢率 = 赢单 ÷（赢单 + 输单）。成交周期：本人赢单的商机从创建到赢单的平均天数。目标：`/opp 目标` 设置的本月或本季度目标（团队行用团队目标）。",
+        "赢单率 = 赢单 ÷（赢单 + 输单）。成交周期：本人赢单的商机从创建到赢单的平均天数。目标：`/opp 目标` 设置的本月或本季度目标（团队行用团队目标）。",
         "Counted from what the person did in the period, whoever owns the deal now. Stage conversion = (forward moves + wins) ÷ "
         "(forward moves + wins + losses). Win rate = won ÷ (won + lost). Cycle: average days from creation to the win, over their wins. "
         "Target: the month's or quarter's target set with `/opp target` (the team's on the team line).",
