@@ -12,12 +12,13 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     reviews  /opp review lessons; review buttons and form; lessons of similar deals
     home     the App Home tab and its buttons
     meeting  /opp meeting; the agenda's Assign action and Done buttons; the action form
+    support  /opp ask; a card's Ask support button, a request's Answer button and their forms
     replays  a request Slack sends twice is done once (the guard every request passes)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, team
+from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, support, team
 from handlers.errors import on_error
 
 
@@ -32,4 +33,5 @@ def register_listeners(app: App) -> None:
     reviews.register(app)
     home.register(app)
     meeting.register(app)
+    support.register(app)
     app.error(on_error)

@@ -196,3 +196,8 @@ def read_meeting_action_form(values: dict, *, today: date) -> tuple[str, str | N
     if due is None and "mt_due" not in errors:
         errors["mt_due"] = ("mt_due_required", {})
     return text, assignee, due, errors
+
+
+def text_of(view: dict, name: str) -> str:
+    """The text typed in a form's field ``name`` (block and action id alike), stripped."""
+    return (_value(values_of(view), name) or "").strip()

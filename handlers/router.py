@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import accounts, alerts, deals, handover, meeting, payments, qualify, reports, reviews, risks, targets, team
+from handlers import accounts, alerts, deals, handover, meeting, payments, qualify, reports, reviews, risks, support, targets, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -55,6 +55,7 @@ ALIASES_OF = {
     "target": ("target", "targets", "目标"),
     "forecast": ("forecast", "预测"),
     "meeting": ("meeting", "评审", "评审会"),
+    "ask": ("ask", "求助"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -71,6 +72,7 @@ SUBCOMMANDS = {
     **reviews.SUBCOMMANDS,
     **targets.SUBCOMMANDS,
     **meeting.SUBCOMMANDS,
+    **support.SUBCOMMANDS,
 }
 
 

@@ -140,7 +140,7 @@ def test_the_open_button_on_a_list_shows_the_card_ephemerally(slack, db, acme):
     assert (message["response_type"], message["replace_original"]) == ("ephemeral", False)
     assert message["text"] == "#2 Globex CRM"
     assert "*Amount*\n¥200k" in payload_text(message)
-    assert [e["action_id"] for e in elements(message)] == ["deal_move", "deal_log", "deal_edit", "deal_history", "deal_risk"]
+    assert [e["action_id"] for e in elements(message)] == ["deal_move", "deal_log", "deal_edit", "deal_history", "deal_ask", "deal_risk"]
     assert state(db) == before
 
 

@@ -215,7 +215,7 @@ def test_new_inline_reads_title_amount_close_date_and_stage(slack, db):
     for shown in ("*#1 Acme ERP rollout*", "*Amount*\n¥500k", "*Close date*\nFri 2026-12-04", "*Stage*\nProposal", "*Owner*\n<@U0ALICE>"):
         assert shown in answer
     actions = reply_actions(slack.command("alice", "show 1"))
-    assert [e["action_id"] for e in actions] == ["deal_move", "deal_log", "deal_edit", "deal_history", "deal_risk"]
+    assert [e["action_id"] for e in actions] == ["deal_move", "deal_log", "deal_edit", "deal_history", "deal_ask", "deal_risk"]
     assert "1:proposal" not in [o["value"] for o in actions[0]["options"]]
 
 

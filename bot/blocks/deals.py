@@ -192,6 +192,7 @@ def deal_actions(view: DealView, config: Config, lang: str) -> dict:
     if view.status in ("won", "lost"):
         elements += review_buttons(view.number, view.review, lang)
     if view.status == "open":
+        elements.append(button(t(lang, "sup_btn_ask"), Action.DEAL_ASK, value))  # 求助 (bot.deals.support)
         elements.append(
             {
                 "type": "overflow",
@@ -274,7 +275,13 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         what = _after_win_event(event, config, lang)
     elif event.kind == "review":
         what = t(lang, f"ev_review_{event.field}", new=esc(clip(event.new or "", 200)))
-    elif event.kind in ("payment_plan", "payment", "followon", "meeting_action"):  # 回款 and 二次商机 (bot.deals.payments, followons)
+    elif event.kind in (
+        "payment_plan",
+        "payment",
+        "followon",
+        "support",
+        "meeting_action",
+    ):  # 回款, 二次商机, 求助, 评审会 (bot.deals.payments, followons, support, meeting_actions)
         what = t(lang, f"ev_{event.kind}_{event.field}", new=esc(clip(event.new or "", 300)))
     elif _pool_event(event):
         what = _pool_event(event)(lang)

@@ -10,6 +10,8 @@ from datetime import date
 
 from bot.blocks.ids import Form
 from bot.blocks.kit import clip, context, esc, fmt_money, option, plain, section
+from bot.blocks.support import TEXT_LIMIT as SUPPORT_TEXT_LIMIT
+from bot.blocks.support import SupportView, deal_line, quote
 from bot.blocks.views import DealView, HandoverView, ReviewView
 from bot.core import needs
 from bot.core.config import Config
@@ -202,3 +204,27 @@ def meeting_action_modal(lang: str, *, number: int, title: str, owner: str, due:
         _input("mt_due", lang, {"type": "datepicker", "action_id": "mt_due", "initial_date": due.isoformat()}, optional=False),
     ]
     return _modal(Form.MEETING_ACTION, t(lang, "mt_modal_title", number=number), blocks, meta, lang)
+
+
+# --- asking support (求助): the question, the answer (bot.blocks.support has the messages) ----------
+
+
+def _one_text_form(callback_id: str, title: str, intro: str, name: str, meta: FormMeta, lang: str) -> dict:
+    """A form of one long text field under ``intro``, sent with Send."""
+    element = {"type": "plain_text_input", "action_id": name, "multiline": True, "max_length": SUPPORT_TEXT_LIMIT}
+    view = _modal(callback_id, title, [section(intro), _input(name, lang, element, optional=False)], meta, lang)
+    return {**view, "submit": plain(t(lang, "sup_send"))}
+
+
+def ask_modal(lang: str, *, title: str, meta: FormMeta) -> dict:
+    """The question form behind a card's Ask support button (``meta`` names the deal)."""
+    intro = f"*#{meta.number} {esc(clip(title, 150))}*\n" + t(lang, "sup_ask_intro")
+    return _one_text_form(Form.SUPPORT_ASK, t(lang, "sup_ask_title", number=meta.number), intro, "question", meta, lang)
+
+
+def answer_modal(view: SupportView, config: Config, lang: str) -> dict:
+    """The answer form behind a request's Answer button, with the question it answers; its
+    metadata names the request."""
+    intro = f"{deal_line(view, config, lang)}\n" + t(lang, "sup_asked_by", user=view.asked_by) + "\n" + quote(clip(view.question, 2500))
+    form = _one_text_form(Form.SUPPORT_ANSWER, t(lang, "sup_answer_title"), intro, "answer", FormMeta(), lang)
+    return {**form, "private_metadata": json.dumps({"request": view.id})}

@@ -37,6 +37,8 @@ class Action(StrEnum):
     HANDOVER_EDIT = "handover_edit"
     MEETING_ASSIGN = "meeting_assign"
     MEETING_DONE = "meeting_done"
+    DEAL_ASK = "deal_ask"
+    SUPPORT_ANSWER = "support_answer"
 
 
 # Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.
@@ -61,3 +63,5 @@ class Form(StrEnum):
     OFFER_DECLINE = "offer_decline_form"
     HANDOVER = "handover_form"
     MEETING_ACTION = "meeting_action_form"
+    SUPPORT_ASK = "support_ask_form"
+    SUPPORT_ANSWER = "support_answer_form"

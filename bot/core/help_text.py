@@ -26,8 +26,9 @@ HELP = {
 • `/opp 目标` 本月、本季度的目标与达成 · `/opp 目标 @li 2027年第一季度 200万` 个人目标 · `/opp 目标 团队 下季度 1000万 平分|按容量` 团队目标并拆分（经理）· `/opp 目标 历史 [@li]` · `/opp 报表 目标|预测准确率 [上月]` · `/opp 预测 42 承诺|乐观|管道|默认` 预测分类
 • `/opp 评审` 把商机评审会议程发到团队频道（经理；每周也会自动发）：大单的倒退、停滞、风险、本月成交，以及未完成的行动 · `/opp 评审 预览` 只给自己看
 • `/opp 标签 42 需求:报表导出` 记录客户需求（表单里的「客户需求」也可以）· `/opp 报表 需求 [本季度]` 给产品团队的需求排行
-中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 帮助
+中文命令：新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 求助 帮助
 • `/opp 报表 协作|来源|地区|行业 [期间]` 响应速度、线索来源、各地区/行业对比 · `/opp 报表 漏斗 地区:华东`（或 `行业:制造`，漏斗和周期报表）只看一个地区或行业
+• `/opp 求助 42 客户要求单点登录，我们支持吗？` 向本阶段被咨询的角色（如售前支持）求助，卡片上的「求助」按钮也可以；回答会私信给你 · `/opp 报表 考核 [商务拓展|客户经理|售前|经理] [本月]` 各角色的考核指标（每项的定义在报表里）
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -55,8 +56,9 @@ HELP = {
 • `/opp target` this month's and quarter's targets and attainment · `/opp target @li 2027-Q1 2m` a personal target · `/opp target team next-quarter 10m split even|capacity` the team's, split (managers) · `/opp target history [@li]` · `/opp report targets|forecast-accuracy [last-month]` · `/opp forecast 42 commit|best-case|pipeline|auto` a deal's forecast category
 • `/opp meeting` posts the weekly review meeting's agenda to the team channel (managers; also posted weekly): big deals that moved back, stalled, at risk or close this month, and open actions · `/opp meeting preview` just for you
 • `/opp tag 42 need:report-export` records a customer need (or the form's Customer needs) · `/opp report needs [this-quarter]` needs ranked for the product team
-Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 帮助
+Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 历史 复盘 经验 合并 评估 评级 概率 标签 风险 提醒 提醒设置 回款 追加 客户 报表 导出 早报 团队 谁负责 分配 转交 公海 认领 目标 预测 评审 求助 帮助
 • `/opp report collab|sources|regions|industries [period]` response times, lead sources, regions and industries side by side · `/opp report funnel region:East` (or `industry:Retail`; funnel and cycle) one region or industry
+• `/opp ask 42 Can we do single sign-on?` ask the role this stage consults (pre-sales support, say), or the card's Ask support button; the answer comes by DM · `/opp report kpi [bdr|ae|support|manager] [this-month]` each role's KPIs (each figure defined in the report)
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

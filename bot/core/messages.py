@@ -8,9 +8,11 @@ from __future__ import annotations
 from bot.core.messages_collab import COLLAB_MESSAGES
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
+from bot.core.messages_kpis import KPI_MESSAGES
 from bot.core.messages_meeting import MEETING_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
+from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 
@@ -474,4 +476,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **TARGET_MESSAGES,
     **MEETING_MESSAGES,
     **COLLAB_MESSAGES,
+    **SUPPORT_MESSAGES,
+    **KPI_MESSAGES,
 }

@@ -17,7 +17,7 @@ from bot.core.config import GRADES, Config
 from bot.core.deal_fields import ACTIVITY_KINDS, LIMITS, MAX_TAG_LENGTH, MAX_TAGS
 from bot.core.errors import BadInput, Conflict, NotFound, PermissionDenied
 from bot.core.text import clean, clean_optional
-from bot.deals import duplicates, permissions, qualification, risk_watch, winprob
+from bot.deals import duplicates, permissions, qualification, risk_watch, support_replies, winprob
 from bot.team import assignment
 from bot.team.members import Actor
 from store import queries
@@ -363,6 +363,7 @@ def log_activity(
     session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind=kind, text=text, created_at=now))
     _record(session, opp, actor, now, "activity", kind, None, text[:500])
     risk_watch.clear_silent(session, opp, actor.member_id, kind, now)  # a customer touch ends 客户沉默
+    support_replies.activity_logged(session, config, opp, actor, text, now)  # an open 求助 to their role is answered
     if next_step is not None and next_step != opp.next_step:
         _record(session, opp, actor, now, "updated", "next_step", opp.next_step, next_step)
         opp.next_step = next_step

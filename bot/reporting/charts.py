@@ -218,3 +218,31 @@ def sources(title: str, names: list[str], counts: list[tuple[int, int, int]], la
             return _png(fig)
         finally:
             plt.close(fig)
+
+
+def attainment(title: str, people: list[tuple[str, float, float | None]], labels: tuple[str, str], currency: str, lang: str) -> bytes:
+    """Won value per person (``people``: name, won, target or None) as horizontal bars, the most
+    first, each person's target marked on their bar and the share of it reached written beside."""
+    with _lock:
+        plt = _plt()
+        use_cjk_font()
+        fig, ax = plt.subplots(figsize=(8, 0.42 * len(people) + 1.4))
+        try:
+            ys = [-i for i in range(len(people))]
+            ax.barh(ys, [won for _, won, _ in people], height=0.6, color="#2e8b57", label=labels[0])
+            targets = [(y, target) for y, (_, _, target) in zip(ys, people, strict=True) if target]
+            if targets:
+                ax.scatter([t for _, t in targets], [y for y, _ in targets], marker="|", s=500, color="#d62728", zorder=3, label=labels[1])
+            widest = max([max(won, target or 0) for _, won, target in people] or [1]) or 1
+            for y, (_, won, target) in zip(ys, people, strict=True):
+                note = format_amount(Decimal(str(won)), currency, lang) + (f" · {won / target:.0%}" if target else "")
+                ax.text(max(won, target or 0) + widest * 0.02, y, note, va="center", fontsize=8)
+            ax.set_yticks(ys, [name for name, _, _ in people])
+            ax.set_xlim(0, widest * 1.3)
+            ax.xaxis.set_major_formatter(lambda v, _: format_amount(Decimal(str(v)), currency, lang) if v >= 0 else "")
+            ax.legend(fontsize=8, loc="lower right")
+            ax.set_title(title)
+            _plain(ax, "top", "right")
+            return _png(fig)
+        finally:
+            plt.close(fig)

@@ -28,7 +28,7 @@ from bot.core.i18n import t
 from bot.core.periods import CALENDAR, Period, days, month_of, period_label, quarter_number, quarter_of, year_of
 from bot.core.runtime import Runtime
 from bot.deals import lessons
-from bot.reporting import attainment, cash, charts, collab, metrics, needs, segments, target_reports
+from bot.reporting import attainment, cash, charts, collab, kpis, metrics, needs, segments, target_reports
 from bot.team.members import Actor, local_now
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ REPORTS = {
     "sources": ("sources", "source", "来源", "线索来源"),
     "regions": ("regions", "region", "地区", "区域"),
     "industries": ("industries", "industry", "行业"),
+    "kpi": ("kpi", "kpis", "考核"),
 }
 TREND_WEEKS = 12
 DEFAULT_PERIOD = {"forecast": "this-quarter", "forecast-accuracy": "last-month"}  # the others: this month
@@ -192,6 +193,18 @@ class Sheet:
     now: datetime
     page: Page
     deals: tuple = ()  # conditions narrowing the deals counted (a region, an industry: bot.reporting.segments)
+    option: str | None = None  # what a report takes before its period (OPTIONS): kpi's role
+
+
+def _period_of(name: str, option: str | None, period_text: str, today: date, config: Config) -> Period:
+    """The period a report's words name, its own default when none; a word that is neither the
+    report's option nor a period (`kpi foo`) is refused as such."""
+    try:
+        return read_period(period_text, today, config.tz, DEFAULT_PERIOD.get(name, "this-month"))
+    except BadInput as error:
+        if name in OPTIONS and option is None and error.key == "rp_bad_period":
+            raise BadInput(f"rp_bad_{name}_word", value=error.params["value"]) from None
+        raise
 
 
 def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: bool, shared_by: str | None = None) -> FileReply:
@@ -202,14 +215,15 @@ def build(rt: Runtime, actor: Actor, name: str, period_text: str, *, shareable: 
     config, lang = rt.config, actor.lang
     today = local_now(rt.clock, actor).date()
     chosen, period_text = segments.read_segments(period_text, name)
-    period = read_period(period_text, today, config.tz, DEFAULT_PERIOD.get(name, "this-month"))
-    token = " ".join([*period_text.split()[:1], *(s.word for s in chosen)])
+    option, period_text = OPTIONS[name](period_text) if name in OPTIONS else (None, period_text)
+    period = _period_of(name, option, period_text, today, config)
+    token = " ".join(filter(None, [option, *period_text.split()[:1], *(s.word for s in chosen)]))
     title = t(lang, f"rp_title_{name}", period=period_label(period, lang)) + segments.title_suffix(chosen, lang)
     page = Page(lang)
     page.header(title)
     with rt.transaction() as session:
         deals = segments.conditions(session, actor.workspace_id, chosen, lang)
-        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page, deals)
+        sheet = Sheet(session, config, actor.workspace_id, period, lang, title, today, rt.clock.now(), page, deals, option)
         upload = BUILDERS[name](sheet)
     tail = []
     if upload is not None and shareable:
@@ -382,6 +396,17 @@ def _by(field: str) -> Callable[[Sheet], None]:
     return build_lines
 
 
+def _kpi(s: Sheet) -> Upload | None:
+    """Each role by its own measures (bot.reporting.kpis), one role or all four; with the account
+    managers, a chart of their won value against their targets."""
+    bars = kpis.report(s.session, s.config, s.workspace_id, s.period, s.lang, s.page, s.option)
+    if not bars:
+        return None
+    chart_title = t(s.lang, "kpi_chart_title", period=period_label(s.period, s.lang))
+    labels = (t(s.lang, "kpi_chart_won"), t(s.lang, "kpi_chart_target"))
+    return Upload(f"kpi-{s.period.first:%Y%m%d}.png", s.title, lambda: charts.attainment(chart_title, bars, labels, s.config.currency, s.lang))
+
+
 BUILDERS = {
     "funnel": _funnel,
     "forecast": _forecast,
@@ -397,7 +422,12 @@ BUILDERS = {
     "sources": _sources,
     "regions": _by("region"),
     "industries": _by("industry"),
+    "kpi": _kpi,
 }
+
+
+# reports that read a word before the period: (that word or None, the period's text)
+OPTIONS: dict[str, Callable[[str], tuple[str | None, str]]] = {"kpi": kpis.read_role}
 
 
 WORDS = {
