@@ -11,7 +11,7 @@ from bot.blocks.targets import Accuracy, Attained, accuracy_line, attainment_lin
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.periods import period_key, period_label
-from bot.reporting import accuracy, attainment, charts, target_charts
+from bot.reporting import accuracy, attainment, charts
 
 Chart = tuple[str, Callable[[], bytes]]  # a file name and what draws it
 
@@ -31,7 +31,7 @@ def targets(s) -> Chart | None:
     title = t(s.lang, "rp_title_targets", period=period_label(s.period, s.lang))
     if not people:
         return None
-    colours = (target_charts.WON, target_charts.COMMITTED, target_charts.WEIGHTED)
+    colours = (charts.WON, charts.COMMITTED, charts.WEIGHTED)
     return f"targets-{period_key(s.period)}.png", lambda: _chart(title, people, ("won", "committed", "weighted"), "target", s, labels, colours)
 
 
@@ -49,7 +49,7 @@ def forecast_accuracy(s) -> Chart | None:
     s.page.context(t(s.lang, "fa_note"))
     labels = tuple(t(s.lang, k) for k in ("fa_commit", "fa_weighted", "tg_won", "tg_target"))
     title = t(s.lang, "fa_chart_title", period=label)
-    colours = (target_charts.COMMITTED, target_charts.WEIGHTED, target_charts.WON)
+    colours = (charts.COMMITTED, charts.WEIGHTED, charts.WON)
     return f"forecast-accuracy-{period_key(s.period)}.png", lambda: _chart(title, people, ("commit", "weighted", "won"), None, s, labels, colours)
 
 
@@ -63,4 +63,4 @@ def _chart(title: str, people: list[Attained] | list[Accuracy], parts: tuple[str
         marks = [float(getattr(row, mark) or 0) if mark and currency == s.config.currency else None for row in people]
         panels.append((currency, bars, marks))
     names = [row.name or row.slack_user_id for row in people]
-    return target_charts.people_bars(title, names, panels, labels, colours, s.lang)
+    return charts.people_bars(title, names, panels, labels, colours, s.lang)
