@@ -473,8 +473,9 @@ def test_an_unknown_region_answers_with_the_regions_there_are(slack, history):
     answer = slack.command("alice", "report funnel region:西北")
     assert "No deal has the region “西北”" in answer.text
     assert "`region:华东`" in answer.text and "`region:华南`" in answer.text and "`region:华北`" in answer.text
+    assert "、" not in answer.text  # an English list is separated the English way
     zh = slack.command("li", "报表 周期 行业:航天").text
-    assert "没有行业为「航天」的商机" in zh and "`行业:制造`" in zh and "`行业:零售`" in zh
+    assert "没有行业为「航天」的商机" in zh and "`行业:制造`" in zh and "`行业:零售`" in zh and "`、`" in zh
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ def _known(session: Session, workspace_id: str, field: str, lang: str) -> str:
     if not rows:
         return t(lang, f"seg_none_{field}")
     word = t(lang, f"seg_word_{field}")
-    shown = "、".join(f"`{word}:{esc(clip(value, LABEL_LIMIT))}`" for value, _ in rows[:KNOWN_SHOWN])
+    shown = ("、" if lang == "zh" else ", ").join(f"`{word}:{esc(clip(value, LABEL_LIMIT))}`" for value, _ in rows[:KNOWN_SHOWN])
     return shown + (t(lang, "cb_more_inline", more=len(rows) - KNOWN_SHOWN) if len(rows) > KNOWN_SHOWN else "")
 
 
