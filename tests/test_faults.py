@@ -21,8 +21,10 @@ import json
 import logging
 import os
 import pwd
+import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -143,6 +145,21 @@ def server_user() -> pwd.struct_passwd | None:
     unavailable("running as root, and there is no postgres or nobody user to run a PostgreSQL server as")
 
 
+def server_port() -> int:
+    """A free port below the kernel's ephemeral range (32768 and up on Linux), so no outgoing
+    connection of another process takes it while the server is stopped and started again on it."""
+    rnd = random.Random()
+    for _ in range(200):
+        port = rnd.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
+
+
 @dataclass
 class Postgres:
     """A throwaway PostgreSQL server: its own data directory, port and socket directory."""
@@ -150,7 +167,7 @@ class Postgres:
     bindir: Path
     home: Path
     user: pwd.struct_passwd | None
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=server_port)
 
     @property
     def url(self) -> str:
