@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.console.printing import print_report
 from bot.core.money import format_amount
 from bot.reporting import digests as digest
+from bot.reporting.targets import capacity_weights, split_amount
 from store.models import Member, OutboxMessage, Target
 from tests.conftest import NOW
 from tests.test_home import open_home, text_of
@@ -317,3 +318,28 @@ def test_the_targets_report_prints_in_the_terminal(slack, rt, clock, db, tmp_pat
     assert "Targets · 2026-11" in text
     assert line("@U0ALICE", 2_000_000, expected_month(db, rt.config)["U0ALICE"]) in text  # the terminal shows mentions by id
     assert chart.read_bytes().startswith(b"\x89PNG")
+
+
+# --- the split rule itself -----------------------------------------------------------------------
+
+
+def test_a_split_rounds_each_part_half_up_to_the_cent_and_the_last_takes_the_remainder():
+    # ¥100.05 in two: 50.025 is 50.03 half up (50.02 by banker's rounding), the last gets the rest
+    assert split_amount(Decimal("100.05"), [Decimal(1), Decimal(1)]) == [Decimal("50.03"), Decimal("50.02")]
+    assert split_amount(Decimal("100"), [Decimal(1)] * 3) == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+
+
+@pytest.mark.parametrize(
+    "capacities, weights",
+    [
+        ([None, None], [1, 1]),  # nobody has a capacity: even
+        ([0, 0], [1, 1]),  # capacities that add up to nothing: even, not a division by zero
+        ([1, 0], [1, 0]),  # one person's capacity is all there is: theirs is the whole
+        ([10, None, 30], [10, 20, 30]),  # someone without one counts as the average of the known
+    ],
+)
+def test_capacity_weights_fall_back_to_even_when_capacities_say_nothing(capacities, weights):
+    people = [Member(capacity=c) for c in capacities]
+    assert capacity_weights(people) == [Decimal(w) for w in weights]
+    parts = split_amount(Decimal("1000"), capacity_weights(people))
+    assert sum(parts) == Decimal("1000")
