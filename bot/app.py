@@ -24,6 +24,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config, ConfigError, Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.errors import UserError
+from bot.core.links import clean_base
 from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
@@ -50,7 +51,7 @@ def build_runtime(
         upgrade(engine)
     dates = DateReader(("en", "zh"))
     dates.warm()  # the first request must not pay for loading dateparser's language data
-    return Runtime(config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates)
+    return Runtime(config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates, public_url=clean_base(settings.public_url))
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:

@@ -45,6 +45,7 @@ from tests.slackcheck import assert_valid_call, assert_valid_message
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-signing-secret"
+PUBLIC_URL = "https://oppbot.example.com"  # the deal pages (bot.core.links); the manifest unfurls this domain
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Wednesday 2026-11-25 10:00 in Shanghai
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
@@ -135,7 +136,7 @@ def rt(clean_db, config, clock, dates, gated, request):
         config = replace(config, duplicate_check=False)
     if not gated:
         config = replace(config, qualification=replace(config.qualification, threshold=0))
-    return Runtime(config=config, sessions=make_sessions(clean_db), clock=clock, dates=dates)
+    return Runtime(config=config, sessions=make_sessions(clean_db), clock=clock, dates=dates, public_url=PUBLIC_URL)
 
 
 @dataclass

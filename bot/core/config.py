@@ -89,6 +89,7 @@ class Settings:
     database_url: str | None
     slack_api_url: str | None
     config_path: str
+    public_url: str | None = None  # OPPBOT_PUBLIC_URL: where the deal pages are (bot.core.links)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -100,6 +101,7 @@ class Settings:
             database_url=env.get("DATABASE_URL"),
             slack_api_url=env.get("SLACK_API_URL"),
             config_path=env.get("OPPBOT_CONFIG") or default_config_path(),
+            public_url=env.get("OPPBOT_PUBLIC_URL") or None,
         )
 
 

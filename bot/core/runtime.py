@@ -47,6 +47,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     dates: DateReader
+    public_url: str | None = None  # where the deal pages are (bot.core.links); None: no links
     _reads: sessionmaker[Session] | None = field(default=None, repr=False)
 
     @contextmanager
