@@ -37,12 +37,12 @@ def read_meta(view: dict) -> FormMeta:
     if not isinstance(data, dict):
         raise BadInput("form_unreadable")
     channel, number, version = data.get("channel"), data.get("number"), data.get("version")
-    if channel is not None and not isinstance(channel, str):
+    if any(value is not None and not isinstance(value, str) for value in (channel, data.get("source"))):
         raise BadInput("form_unreadable")
     for value in (number, version):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
             raise BadInput("form_unreadable")
-    return FormMeta(channel=channel, number=number, version=version)
+    return FormMeta(channel=channel, number=number, version=version, source=data.get("source"))
 
 
 def deal_meta(view: dict) -> FormMeta:

@@ -65,3 +65,17 @@ class Form(StrEnum):
     MEETING_ACTION = "meeting_action_form"
     SUPPORT_ASK = "support_ask_form"
     SUPPORT_ANSWER = "support_answer_form"
+    LOG_MESSAGE = "log_message_form"
+
+
+class Shortcut(StrEnum):
+    """The callback_id of a shortcut (manifest.json declares each): on a message, or global."""
+
+    LOG_TO_DEAL = "log_to_deal"
+    DEAL_FROM_MESSAGE = "deal_from_message"
+    NEW_DEAL = "new_deal"
+
+
+# The deal picker of the log-a-message form: an external select whose options an options
+# (block_suggestion) listener gives as the person types; picking one sends nothing by itself.
+DEAL_PICK = "deal_pick"
