@@ -28,7 +28,7 @@ from bot.deals.views import deal_view
 from bot.team.members import ProfileFetcher
 from handlers.args import NUMBER, Request, card_for, unescape
 from handlers.deal_text import read_inline_deal, take_answers
-from handlers.forms import text_of, values_of
+from handlers.forms import metadata_object, text_of, values_of
 from handlers.slack_io import open_modal, saved
 
 log = logging.getLogger(__name__)
@@ -98,12 +98,7 @@ def pack(channel: str | None, author: str, link: str | None, text: str) -> tuple
 
 def unpack(view: dict) -> tuple[str | None, from_messages.SourceMessage]:
     """The channel and the message a log-a-message form carries; anything else is refused."""
-    try:
-        data = json.loads(view.get("private_metadata") or "")
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        raise BadInput("form_unreadable")
+    data = metadata_object(view)
     channel, author, link, text = (data.get(name) for name in ("channel", "author", "link", "text"))
     if not (isinstance(author, str) and isinstance(text, str)) or any(v is not None and not isinstance(v, str) for v in (channel, link)):
         raise BadInput("form_unreadable")
