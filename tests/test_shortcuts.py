@@ -295,3 +295,8 @@ def test_a_shortcut_whose_form_slack_refuses_is_said_by_dm(slack, fake):
     use_global(slack, "alice", Shortcut.NEW_DEAL)
     assert "The form couldn't open" in fake.last("chat.postMessage").args["text"]
     assert fake.last("chat.postMessage").args["channel"] == USERS["alice"]["user_id"]
+
+
+def test_help_mentions_the_shortcuts_in_each_language(slack):
+    assert "*Log to deal* logs the message on a deal" in slack.command("alice", "help").text
+    assert "「记到商机」把这条消息记到一个商机的跟进里" in slack.command("li", "帮助").text
