@@ -26,8 +26,8 @@ from bot.core.text import clean
 from bot.deals import from_messages
 from bot.deals.views import deal_view
 from bot.team.members import ProfileFetcher
-from handlers.args import NUMBER, Request, card_for, unescape
-from handlers.deal_text import read_inline_deal, take_answers
+from handlers.args import MENTION, NUMBER, Request, card_for, unescape
+from handlers.deal_text import read_inline_deal, split_fields, take_answers
 from handlers.forms import metadata_object, text_of, values_of
 from handlers.slack_io import open_modal, saved
 
@@ -131,6 +131,9 @@ def deal_fields(req: Request, text: str) -> dict[str, object]:
         values["amount"] = exact_amount(deal.amount, deal.currency)
     values["tags"] = ", ".join(deal.tags or [])
     values.update({f"q_{key}": choice for key, choice in answers.items()})
+    owner = MENTION.match(" ".join(split_fields(rest).get("owner", [])))
+    if owner:  # `负责人 @li`: read (and known as a member) above; the form's menu takes the Slack id
+        values["owner"] = owner.group(1)
     return values
 
 

@@ -240,7 +240,7 @@ def test_a_chinese_user_gets_the_form_in_chinese(slack, fake):
 
 
 def test_deal_from_message_opens_the_new_deal_form_filled_in_as_opp_new_reads_it(slack, fake):
-    use_on_message(slack, "li", Shortcut.DEAL_FROM_MESSAGE, "恒通 WMS 项目 五十万 成交日 下周五 客户 苏州恒通 下一步：发方案")
+    use_on_message(slack, "li", Shortcut.DEAL_FROM_MESSAGE, "恒通 WMS 项目 五十万 成交日 下周五 客户 苏州恒通 负责人 <@U0BOB> 下一步：发方案")
     view = slack.opened_view()
     assert view["callback_id"] == Form.NEW_DEAL and view["title"]["text"] == "新建商机"
     fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
@@ -249,7 +249,7 @@ def test_deal_from_message_opens_the_new_deal_form_filled_in_as_opp_new_reads_it
     assert fields["expected_close"]["initial_date"] == "2026-12-04"  # Friday of next week, from Wednesday 2026-11-25
     assert fields["account"]["initial_value"] == "苏州恒通"
     assert fields["next_step"]["initial_value"] == "发方案"
-    assert fields["owner"]["initial_user"] == "U0LI"
+    assert fields["owner"]["initial_user"] == "U0BOB"
     assert json.loads(view["private_metadata"])["source"].endswith(f"/archives/C0SALES/p{TS.replace('.', '')}")
 
 
@@ -269,6 +269,7 @@ def test_a_message_that_does_not_read_as_a_deal_gives_its_first_line_as_the_titl
     fields = {b["block_id"]: b["element"] for b in slack.opened_view()["blocks"] if b["type"] == "input"}
     assert fields["title"]["initial_value"] == "Ping me about Globex stage whatever"
     assert "initial_value" not in fields["amount"]
+    assert fields["owner"]["initial_user"] == "U0ALICE"  # whoever made it, as in the empty form
 
 
 def test_without_a_permalink_a_deal_from_message_has_no_note(slack, fake, rt, db):
