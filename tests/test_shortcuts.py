@@ -7,6 +7,7 @@ import itertools
 import json
 
 import pytest
+from slack_sdk.models.blocks import Option
 from sqlalchemy import select
 
 from bot.blocks.ids import DEAL_PICK, Form, Shortcut
@@ -46,6 +47,10 @@ def options(slack, who: str, typed: str, view: dict | None = None) -> list[dict]
     request = slack.requests.block_suggestion(user=slack.user(who), action_id=DEAL_PICK, block_id="deal", value=typed, view=view)
     answer = slack.send(request)
     assert answer.status == 200, answer.body
+    assert set(answer.json) == {"options"}
+    for found in answer.json["options"]:  # each one an option Slack takes (75 characters of text, 150 of value)
+        Option.parse_all([found])[0].validate_json()
+        assert len(found["text"]["text"]) <= 75 and len(found["value"]) <= 150
     return answer.json["options"]
 
 
@@ -301,3 +306,17 @@ def test_a_shortcut_whose_form_slack_refuses_is_said_by_dm(slack, fake):
 def test_help_mentions_the_shortcuts_in_each_language(slack):
     assert "*Log to deal* logs the message on a deal" in slack.command("alice", "help").text
     assert "「记到商机」把这条消息记到一个商机的跟进里" in slack.command("li", "帮助").text
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "message_action", "callback_id": "log_to_deal", "message": "text", "trigger_id": "t"},
+        {"type": "shortcut", "callback_id": "new_deal", "trigger_id": 5},
+        {"type": "block_suggestion", "action_id": DEAL_PICK, "block_id": "deal", "value": ["1"]},
+    ],
+)
+def test_a_shortcut_or_options_request_of_the_wrong_shape_is_refused_before_it_runs(slack, fake, payload):
+    answer = slack.interactive({**payload, "team": {"id": "T0001"}, "user": slack.user("alice")})
+    assert answer.status == 400
+    assert fake.calls("views.open") == []
