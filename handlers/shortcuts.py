@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
@@ -47,9 +48,38 @@ def message_of(shortcut: dict) -> tuple[str | None, dict]:
 
 
 def message_text(message: dict) -> str:
-    """The message's text as a person reads it (Slack escapes &, < and >), cleaned."""
+    """The message's text as Slack sends it (&, < and > escaped back), cleaned: mentions and links
+    in Slack's markup, as `/opp new` reads them."""
     text = message.get("text")
     return clean(unescape(text)).strip() if isinstance(text, str) else ""
+
+
+MARKUP = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<([^>|]+)(?:\|([^>]*))?>")
+NAMED_MENTIONS = 5  # people a logged message names by their profile name at most (a users.info each)
+
+
+def readable(text: str, fetch_profile: ProfileFetcher) -> str:
+    """``text`` (Slack's markup) as a person reads it, to keep on a deal: `<@U1>` is @their name
+    (the first few people; the rest by id), `<#C1|sales>` #sales, `<!here>` @here, a link its
+    label and address."""
+    names: dict[str, str] = {}
+
+    def name_of(user: str) -> str:
+        if user not in names and len(names) < NAMED_MENTIONS:
+            names[user] = author_of({"user": user}, fetch_profile)
+        return names.get(user, user)
+
+    def swap(match: re.Match) -> str:
+        sign, target, label, url, url_label = match.groups()
+        if sign == "@":
+            return "@" + (label or name_of(target))
+        if sign == "#":
+            return "#" + (label or target)
+        if sign == "!":
+            return label or "@" + target.split("^")[0]  # @here, @channel; a group or a date by its label
+        return f"{url_label} ({url})" if url_label and url_label != url else url
+
+    return unescape(MARKUP.sub(swap, text))
 
 
 def permalink(client: WebClient, channel: str | None, message: dict) -> str | None:
@@ -151,7 +181,8 @@ def on_log_to_deal(ack: Ack, shortcut: dict, client: WebClient, context: BoltCon
     channel, message = message_of(shortcut)
     link = permalink(client, channel, message)
     author = author_of(message, context["fetch_profile"])
-    text = message_text(message)
+    raw = message.get("text")
+    text = clean(readable(raw, context["fetch_profile"])).strip() if isinstance(raw, str) else ""
     metadata, clipped = pack(channel, author, link, text)
     view = log_message_modal(actor.lang, author=author, text=text, metadata=metadata, clipped=clipped, linked=link is not None)
     open_modal(client, shortcut["trigger_id"], view, actor.lang, user=actor.slack_user_id)

@@ -155,6 +155,17 @@ def test_a_logged_message_is_an_activity_with_its_text_author_and_link(slack, fa
     assert said["channel"] == "C0SALES" and "The message is logged on #1" in said["text"]
 
 
+def test_mentions_and_links_in_a_logged_message_are_kept_as_people_read_them(slack, rt):
+    slack.command("alice", "new Acme ERP 50万")
+    raw = "Ask <@U0LI> and <@U0NYC|nyc> in <#C0X|deals> &amp; see <https://acme.com/rfp|the RFP> or <https://acme.com> <!here>"
+    use_on_message(slack, "alice", Shortcut.LOG_TO_DEAL, raw)
+    view = slack.opened_view()
+    said = "Ask @li and @nyc in #deals & see the RFP (https://acme.com/rfp) or https://acme.com @here"
+    assert json.loads(view["private_metadata"])["text"] == said
+    slack.submit("alice", view, {"deal": pick(1)})
+    assert said in activities(rt, 1)[0].text
+
+
 def test_a_double_submit_logs_once(slack, rt):
     slack.command("alice", "new Acme ERP 50万")
     use_on_message(slack, "alice", Shortcut.LOG_TO_DEAL, "Called them")
