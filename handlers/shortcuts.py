@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks import forms
 from bot.blocks.ids import DEAL_PICK, Form, Shortcut
 from bot.blocks.shortcuts import deal_option, log_message_modal, prefilled
+from bot.core import needs
 from bot.core.deal_fields import LIMITS
 from bot.core.errors import BadInput
 from bot.core.i18n import t
@@ -90,7 +91,7 @@ def permalink(client: WebClient, channel: str | None, message: dict) -> str | No
     try:
         link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
     except (SlackApiError, SlackClientError, OSError) as exc:
-        log.info("chat.getPermalink for %s %s failed: %s", channel, ts, getattr(exc, "response", {}) and exc.response.get("error"))
+        log.info("chat.getPermalink for %s %s failed (%s): logged without a link", channel, ts, exc)
         return None
     return link if isinstance(link, str) and link.startswith("https://") else None
 
@@ -159,7 +160,10 @@ def deal_fields(req: Request, text: str) -> dict[str, object]:
     values["title"] = clip_title(deal.title or "")
     if deal.amount is not None:
         values["amount"] = exact_amount(deal.amount, deal.currency)
-    values["tags"] = ", ".join(deal.tags or [])
+    tags, wants = needs.split(
+        [tag for tag in map(needs.normalise, deal.tags or []) if tag]
+    )  # `need:` tags go to the form's Customer needs, as the edit form shows them
+    values["tags"], values["needs"] = ", ".join(tags), ", ".join(wants)
     values.update({f"q_{key}": choice for key, choice in answers.items()})
     owner = MENTION.match(" ".join(split_fields(rest).get("owner", [])))
     if owner:  # `负责人 @li`: read (and known as a member) above; the form's menu takes the Slack id

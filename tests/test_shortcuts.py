@@ -256,7 +256,9 @@ def test_a_chinese_user_gets_the_form_in_chinese(slack, fake):
 
 
 def test_deal_from_message_opens_the_new_deal_form_filled_in_as_opp_new_reads_it(slack, fake):
-    use_on_message(slack, "li", Shortcut.DEAL_FROM_MESSAGE, "恒通 WMS 项目 五十万 成交日 下周五 客户 苏州恒通 负责人 <@U0BOB> 下一步：发方案")
+    use_on_message(
+        slack, "li", Shortcut.DEAL_FROM_MESSAGE, "恒通 WMS 项目 五十万 成交日 下周五 客户 苏州恒通 负责人 <@U0BOB> 标签 物流，需求:报表导出 下一步：发方案"
+    )
     view = slack.opened_view()
     assert view["callback_id"] == Form.NEW_DEAL and view["title"]["text"] == "新建商机"
     fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
@@ -266,6 +268,7 @@ def test_deal_from_message_opens_the_new_deal_form_filled_in_as_opp_new_reads_it
     assert fields["account"]["initial_value"] == "苏州恒通"
     assert fields["next_step"]["initial_value"] == "发方案"
     assert fields["owner"]["initial_user"] == "U0BOB"
+    assert fields["tags"]["initial_value"] == "物流" and fields["needs"]["initial_value"] == "报表导出"
     assert json.loads(view["private_metadata"])["source"].endswith(f"/archives/C0SALES/p{TS.replace('.', '')}")
 
 
