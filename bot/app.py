@@ -36,7 +36,7 @@ from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 THROTTLE_LIMIT = 10  # requests one person may make ...
 THROTTLE_WINDOW = timedelta(seconds=10)  # ... in this long, per process
 SHED_AFTER = 2.0  # seconds a request may wait for a thread and still be served (Slack gives up at 3)
-PEOPLE = ("command", "action", "view")  # the surfaces a person types or clicks on
+PEOPLE = ("command", "action", "view")  # the surfaces a person types or clicks on; not a picker's options, asked per keystroke
 
 
 def build_runtime(
