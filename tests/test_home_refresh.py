@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from bot.console.slack_api import TEAM_ID
+from bot.deals import recycle
 from bot.demo.generated import generate, insert_all
 from store.models import Member, Opportunity
 from tests.conftest import NOW, USERS, payload_text
@@ -201,3 +202,27 @@ def test_a_page_past_the_last_after_deals_moved_on_is_the_first(slack, rt, fake)
         session.execute(update(Opportunity).where(Opportunity.number > 3).values(next_step_due=NOW.date() + timedelta(days=30)))
     home_click(slack, "alice", "home_page_next", None, value="today:2")
     assert "*Due and overdue* (2)" in text_of(fake.last("views.publish").args["view"])
+
+
+def test_a_button_on_a_message_redraws_the_home_and_a_refused_one_does_not(slack, fake, db):
+    slack.command("alice", "new Acme ERP 50万")
+    before = mark(fake)
+    slack.click("alice", "deal_move", selected="1:negotiation")
+    calls = published(fake, before)
+    assert db.deal(1).stage == "negotiation"
+    assert [user for user, _ in calls] == [ALICE] and "Negotiation: 1 · ¥500k" in calls[0][1]
+    before = mark(fake)
+    slack.click("li", "deal_move", selected="1:contract")  # not li's to move
+    assert db.deal(1).stage == "negotiation" and published(fake, before) == []
+
+
+def test_claiming_from_the_pool_redraws_the_claimers_home(slack, rt, fake, db):
+    slack.command("alice", "new Quiet deal 10万")
+    rt.clock.advance(days=11, hours=1)
+    assert recycle.warn_idle_deals(rt, rt.clock.now()) == 1
+    rt.clock.advance(days=3)
+    assert recycle.return_idle_deals(rt, rt.clock.now()) == 1
+    before = mark(fake)
+    assert "You claimed #1" in slack.command("bob", "claim 1").text
+    calls = published(fake, before)
+    assert [user for user, _ in calls] == [BOB] and "Lead: 1 · ¥100k" in calls[0][1]
