@@ -185,6 +185,7 @@ def test_the_home_stays_within_100_blocks_with_300_deals(slack, rt, fake):
     assert len(view["blocks"]) <= 100
     assert "*Due and overdue* (200)" in text and "Page 1 of 20" in text and "*My pipeline*" in text
     assert "*Needing attention* (" in text and "Page 1 of 10" in text
+    assert text.index("*Needing attention*") < text.index("*Back to the public pool within 7 days* (194)") < text.index("*Alerts waiting*")  # the team's
 
 
 def test_a_chinese_user_sees_the_home_in_chinese(slack, rt, fake):

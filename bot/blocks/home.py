@@ -47,6 +47,7 @@ class HomeView:
     brief: bool = False
     my_attainment: list = field(default_factory=list)  # (period, Attained): the person's own targets
     team: Section | None = None  # a manager's
+    team_returning: ItemList | None = None
     team_pipeline: list[StageRow] | None = None
     month: Forecast | None = None
     quarter: Forecast | None = None
@@ -122,6 +123,8 @@ def home(h: HomeView, config: Config, lang: str) -> dict:
         c = h.team.counts
         summary = t(lang, "hm_team_attention", total=h.team.items.total, risky=c["risky"], stalled=c["stalled"], overdue=c["overdue"])
         _section(page, h.team, config, summary, t(lang, "hm_team_empty"), now=h.now)
+        if h.team_returning is not None and h.team_returning.total:
+            _other(page, t(lang, "dg_returning", total=h.team_returning.total), h.team_returning, config, "/opp list team")
         alerts = h.alerts or {}
         text = t(lang, "hm_alerts", count=sum(alerts.values()))
         if alerts:

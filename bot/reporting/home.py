@@ -95,6 +95,7 @@ def _team(rt: Runtime, session: Session, actor: Actor, h: render.HomeView, page:
     team = None if whole else tuple(team_member_ids(session, actor))
     team_day = rt.clock.now().astimezone(tz).date()
     h.team = _attention(session, config, ws, team, rt.clock.now(), team_day, page)
+    h.team_returning = returning(session, config, ws, rt.clock.now(), render.OTHER_ROWS, team)
     h.team_pipeline = metrics.pipeline(session, config, ws)
     month, quarter = month_of(team_day, tz), quarter_of(team_day, tz)
     h.month = metrics.forecast(session, config, ws, month, attainment.team_target(session, config, ws, month))
