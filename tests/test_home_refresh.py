@@ -217,7 +217,7 @@ def test_a_button_on_a_message_redraws_the_home_and_a_refused_one_does_not(slack
     assert db.deal(1).stage == "negotiation" and published(fake, before) == []
 
 
-def test_claiming_from_the_pool_redraws_the_claimers_home(slack, rt, fake, db):
+def test_claiming_from_the_pool_redraws_the_claimers_home_and_the_last_owners(slack, rt, fake, db):
     slack.command("alice", "new Quiet deal 10万")
     rt.clock.advance(days=11, hours=1)
     assert recycle.warn_idle_deals(rt, rt.clock.now()) == 1
@@ -226,4 +226,5 @@ def test_claiming_from_the_pool_redraws_the_claimers_home(slack, rt, fake, db):
     before = mark(fake)
     assert "You claimed #1" in slack.command("bob", "claim 1").text
     calls = published(fake, before)
-    assert [user for user, _ in calls] == [BOB] and "Lead: 1 · ¥100k" in calls[0][1]
+    assert [user for user, _ in calls] == [BOB, ALICE] and "Lead: 1 · ¥100k" in calls[0][1]
+    assert "Lead: 1" not in calls[1][1]  # no longer in her pipeline
