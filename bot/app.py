@@ -114,7 +114,8 @@ class OppApp(App):
     """Bolt's App, with each dispatch the current request (reusing the one bot.web made), every
     error answered counted by outcome, and each request handled in its own ``rt.handling()``
     scope: a request that changed something is recorded by key in the transaction of its change,
-    and its answer kept for the copies Slack may send (handlers.replays), after the answer."""
+    and its answer kept for the copies Slack may send (handlers.replays), after the answer; after a
+    request that changed something, the Home tabs that show it are redrawn (handlers.home_refresh)."""
 
     def __init__(self, rt: Runtime, after_answer: Executor, **kwargs):
         super().__init__(**kwargs)
