@@ -29,7 +29,7 @@ from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.team.members import Actor, load_actor
-from handlers import register_listeners, replays
+from handlers import home_refresh, register_listeners, replays
 from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
@@ -114,7 +114,8 @@ class OppApp(App):
     """Bolt's App, with each dispatch the current request (reusing the one bot.web made), every
     error answered counted by outcome, and each request handled in its own ``rt.handling()``
     scope: a request that changed something is recorded by key in the transaction of its change,
-    and its answer kept for the copies Slack may send (handlers.replays), after the answer."""
+    and its answer kept for the copies Slack may send (handlers.replays), after the answer; after a
+    request that changed something, the Home tabs that show it are redrawn (handlers.home_refresh)."""
 
     def __init__(self, rt: Runtime, after_answer: Executor, **kwargs):
         super().__init__(**kwargs)
@@ -128,6 +129,8 @@ class OppApp(App):
             response = super().dispatch(req)
         if handling.recorded:
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
+        if home_refresh.wanted(handling):
+            self.after_answer.submit(home_refresh.redraw, self.rt, self.client, req.context.get("actor"), handling)
         return response
 
     def error(self, func):
@@ -183,7 +186,8 @@ def create_app(
                 raise Refused(refusal)
             with rt.peeking() as connection:
                 context["arrival"] = arrived = requests.arrival(connection, context.team_id, context.user_id, replays.request_key(body))
-            context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile, arrived=arrived)
+            with rt.unnoticed():  # a profile read on arrival is no change of the person's (handlers.home_refresh)
+                context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile, arrived=arrived)
             throttle.remember(who, context["actor"])
         return next()
 

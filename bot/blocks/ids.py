@@ -39,6 +39,8 @@ class Action(StrEnum):
     MEETING_DONE = "meeting_done"
     DEAL_ASK = "deal_ask"
     SUPPORT_ANSWER = "support_answer"
+    HOME_PAGE_NEXT = "home_page_next"
+    HOME_PAGE_PREV = "home_page_prev"
 
 
 # Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.core.messages_collab import COLLAB_MESSAGES
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
+from bot.core.messages_home import HOME_MESSAGES
 from bot.core.messages_kpis import KPI_MESSAGES
 from bot.core.messages_meeting import MEETING_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
@@ -480,4 +481,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **SUPPORT_MESSAGES,
     **KPI_MESSAGES,
     **SHORTCUT_MESSAGES,
+    **HOME_MESSAGES,
 }
