@@ -83,3 +83,14 @@ def test_peoples_emails_are_read_with_their_profiles(slack, rt):
     with rt.sessions() as s:
         emails = {m.slack_user_id: m.email for m in s.scalars(select(Member))}
     assert emails["U0ALICE"] == "alice@example.com", emails
+
+
+def test_sign_in_with_slack_asks_for_the_user_scopes_declared_and_returns_to_the_declared_url():
+    """The web pages' Sign in with Slack (bot.pages.signin) requests exactly the manifest's user
+    scopes, and Slack may send people back to the pages' callback under the public URL."""
+    from bot.pages.signin import CALLBACK, SCOPES
+    from tests.conftest import PUBLIC_URL
+
+    assert set(MANIFEST["oauth_config"]["scopes"]["user"]) == set(SCOPES)
+    assert "openid" in SCOPES
+    assert MANIFEST["oauth_config"]["redirect_urls"] == [PUBLIC_URL + CALLBACK]
