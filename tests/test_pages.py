@@ -184,7 +184,7 @@ def test_every_member_sees_a_deal_of_their_workspace_as_in_slack_and_nothing_of_
 def test_the_deal_page_shows_the_card_its_stage_history_and_activities(slack, pages):
     deal(slack)
     slack.command("alice", "move 1 negotiation")
-    slack.command("alice", "log 1 call: Met the CFO, budget confirmed next: send the contract 2026-12-01")
+    slack.command("alice", "log 1 call: Met the CFO, budget confirmed next: send the contract by 2026-12-01")
     page = pages.sign_in("alice", path="/deals/1")
     assert page.status == 200
     text = page.plain
@@ -285,7 +285,7 @@ def test_the_board_groups_open_deals_by_stage_with_count_total_and_links(slack, 
     proposal = text[text.index("<h2>Proposal</h2>") : text.index("<h2>Technical review</h2>")]
     assert "2 deals · ¥700k" in proposal and 'href="/deals/1"' in proposal and 'href="/deals/2"' in proposal
     negotiation = text[text.index("<h2>Negotiation</h2>") :]
-    assert "1 deals · ¥80k" in negotiation and 'href="/deals/3"' in negotiation
+    assert "1 deal · ¥80k" in negotiation and 'href="/deals/3"' in negotiation
     assert "Delta" not in text  # closed
 
 

@@ -6,6 +6,7 @@ WEB_MESSAGES: dict[str, tuple[str, str]] = {
     "web_board": ("商机看板", "Pipeline board"),
     "web_board_empty": ("还没有进行中的商机。", "No open deals yet."),
     "web_column_count": ("{count} 个", "{count} deals"),
+    "web_column_count_one": ("{count} 个", "{count} deal"),
     "web_column_more": ("还有 {more} 个未显示", "{more} more not shown"),
     "web_signed_in_as": ("已登录：{name}", "Signed in as {name}"),
     "web_sign_out": ("退出登录", "Sign out"),

@@ -130,6 +130,7 @@ def board_html(columns: list[Column], names: dict[str, str], config: Config, lan
             {
                 "name": stage_name(config, row.stage, lang),
                 "count": row.count,
+                "count_text": t(lang, "web_column_count_one" if row.count == 1 else "web_column_count", count=row.count),
                 "total": fmt_total(row.amount, config, lang) if row.amount else fmt_money(0, config.currency, lang),
                 "deals": deals,
                 "more": row.count - len(deals),
