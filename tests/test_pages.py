@@ -4,6 +4,7 @@ made by signed Slack commands; the pages show them under the same rules as Slack
 
 from __future__ import annotations
 
+import os
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -134,6 +135,16 @@ def test_signing_out_clears_the_session(slack, pages):
     assert page.status == 200 and "You are signed out" in page.plain
     assert SESSION not in pages.cookies
     assert pages.get("/deals/1").status == 302
+
+
+def test_the_sign_in_credentials_in_the_environment_leave_slack_working(rt, fake, monkeypatch):
+    """Bolt would take SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for an OAuth install flow of its own
+    and stop using the bot token: the app is built without it seeing them."""
+    monkeypatch.setenv("SLACK_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "client-secret")
+    slack = SlackClient(rt, fake)
+    assert "Created #1" in slack.command("alice", "new Acme ERP 50万").text
+    assert (os.environ["SLACK_CLIENT_ID"], os.environ["SLACK_CLIENT_SECRET"]) == (CLIENT_ID, "client-secret")
 
 
 # --- who may see --------------------------------------------------------------------------------
@@ -301,3 +312,46 @@ def test_head_is_answered_without_a_body_and_other_methods_are_refused(slack, pa
 def test_without_pages_the_paths_are_not_found(slack):
     assert slack.get("/board").status == 404
     assert slack.get("/deals/1").status == 404
+
+
+# --- through the real server -------------------------------------------------------------------
+
+
+def test_oppbot_web_serves_the_pages_behind_sign_in_through_gunicorn(tmp_path):
+    """`oppbot web` for real (gunicorn, the asyncio front): a deal made by a signed command is
+    shown to alice after she signs in through the stand-in; the front refuses other methods."""
+    import urllib.error
+    import urllib.request
+
+    from tests.webserver import command, post, running_web, signed
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None  # each redirect is looked at, not followed
+
+    opener = urllib.request.build_opener(Stay)
+
+    def get(url: str, cookie: str = "", method: str = "GET"):
+        try:
+            with opener.open(urllib.request.Request(url, headers={"Cookie": cookie}, method=method), timeout=5) as r:
+                return r.status, r.headers, r.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, err.read().decode()
+
+    extra = {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": "s", "OPPBOT_SESSION_SECRET": "x" * 32}  # no public URL: the request's host
+    with running_web(tmp_path, env=extra) as web:
+        body = command("new Acme ERP 50万", web.fake)
+        assert "Created #1" in post(web.base, body, signed(body))[1]
+        status, headers, _ = get(web.base + "/deals/1")
+        assert (status, headers["Location"]) == (302, "/login?next=/deals/1")
+        status, headers, _ = get(web.base + headers["Location"])
+        state_cookie = headers["Set-Cookie"].split(";")[0]
+        web.fake.openid.signing_in = "U0ALICE"
+        status, headers, _ = get(headers["Location"])  # the stand-in's authorize page
+        assert status == 302 and headers["Location"].startswith(web.base + "/auth/callback?code=")
+        status, headers, _ = get(headers["Location"], state_cookie)
+        assert (status, headers["Location"]) == (302, "/deals/1")
+        session = next(c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith(SESSION))
+        status, headers, page = get(web.base + "/deals/1", session)
+        assert status == 200 and "#1 Acme ERP" in page and headers["Content-Type"] == "text/html; charset=utf-8"
+        assert get(web.base + "/board", session, method="POST")[0] == 405
