@@ -355,3 +355,14 @@ def test_oppbot_web_serves_the_pages_behind_sign_in_through_gunicorn(tmp_path):
         status, headers, page = get(web.base + "/deals/1", session)
         assert status == 200 and "#1 Acme ERP" in page and headers["Content-Type"] == "text/html; charset=utf-8"
         assert get(web.base + "/board", session, method="POST")[0] == 405
+
+
+def test_every_template_ships_with_the_package():
+    import fnmatch
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["bot.pages"]
+    templates = [p.relative_to(ROOT / "bot" / "pages").as_posix() for p in (ROOT / "bot" / "pages" / "templates").iterdir()]
+    assert templates and all(any(fnmatch.fnmatch(t, pattern) for pattern in patterns) for t in templates)
