@@ -257,7 +257,9 @@ def test_a_deal_name_with_markup_is_shown_as_text(slack, pages):
         ("/deals/0", 404, "“0” isn't a deal number"),
         ("/deals/", 404, "“” isn't a deal number"),
         ("/deals/1/extra", 404, "isn't a deal number"),
-        ("/deals/99999999999999999999", 404, "isn't a deal number"),
+        ("/deals/999999999", 404, "There is no deal #999999999"),
+        ("/deals/2147483648", 404, "There is no deal #2147483648"),  # beyond the column's range: not looked up
+        ("/deals/99999999999999999999999", 404, "There is no deal #99999999999999999999999"),
     ],
 )
 def test_a_deal_that_is_not_there_gets_a_clear_page(slack, pages, path, status, says):

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 METHODS = ("GET", "HEAD")
 FIXED = ("/board", "/login", CALLBACK, "/logout")
 DEAL_PREFIX = "/deals/"
-NUMBER = re.compile(r"[1-9][0-9]{0,17}")
+NUMBER = re.compile(r"[1-9][0-9]*")
+NUMBER_DIGITS = 9  # the longest deal number there is (as `/opp show` reads them; the column is 32-bit)
 HOME = "/board"
 
 Answer = tuple[str, list[tuple[str, str]], list[bytes]]
@@ -137,9 +138,11 @@ class Site:
         if not NUMBER.fullmatch(wanted):
             return html("404 Not Found", render.message(lang, "web_not_found_title", t(lang, "web_bad_number", value=wanted[:40]), link=back))
         try:
+            if len(wanted) > NUMBER_DIGITS:
+                raise NotFound("deal_not_found", number=wanted)
             data = reading.deal_page(self.rt, actor, int(wanted))
         except NotFound:
-            return html("404 Not Found", render.message(lang, "web_not_found_title", t(lang, "web_not_found", number=wanted), link=back))
+            return html("404 Not Found", render.message(lang, "web_not_found_title", t(lang, "web_not_found", number=wanted[:40]), link=back))
         return html("200 OK", render.deal_html(data, self.rt.config, lang, self.rt.clock.now(), actor.tz, who))
 
     # --- helpers --------------------------------------------------------------------------------
