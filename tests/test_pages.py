@@ -196,7 +196,11 @@ def test_the_deal_page_shows_the_card_its_stage_history_and_activities(slack, pa
     deal(slack)
     slack.command("alice", "move 1 negotiation")
     slack.command("alice", "log 1 call: Met the CFO, budget confirmed next: send the contract by 2026-12-01")
+    slack.command("alice", "risk 1 competitor they quoted <!channel> lower")
     page = pages.sign_in("alice", path="/deals/1")
+    assert "Competitor involved — they quoted <!channel> lower" in page.plain
+    board = pages.get("/board")
+    assert 'title="at risk"' in board.text
     assert page.status == 200
     text = page.plain
     for shown in ("#1 Acme ERP", "Acme Corp", "¥500k", "Negotiation", "alice", "send the contract", "Thu 2026-12-31", "Grade", "Score", "Win probability"):
@@ -368,3 +372,11 @@ def test_every_template_ships_with_the_package():
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["bot.pages"]
     templates = [p.relative_to(ROOT / "bot" / "pages").as_posix() for p in (ROOT / "bot" / "pages" / "templates").iterdir()]
     assert templates and all(any(fnmatch.fnmatch(t, pattern) for pattern in patterns) for t in templates)
+
+
+def test_a_sign_in_left_on_slacks_page_too_long_must_start_again(pages, fake, clock):
+    _, query = pages.start_sign_in()
+    clock.advance(minutes=10, seconds=1)
+    page = pages.get(f"/auth/callback?{urlencode({'code': fake.openid.issue('U0ALICE'), 'state': query['state']})}", headers={"Accept-Language": "en"})
+    assert page.status == 400 and "Sign-in didn't complete" in page.plain
+    assert SESSION not in pages.cookies and not fake.calls("openid.connect.token")
