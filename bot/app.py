@@ -9,6 +9,7 @@ language, through the one error path, having changed nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -155,15 +156,16 @@ def create_app(
     ``throttle`` limits each person (`oppbot web` and `oppbot socket` pass one; by default none)."""
     client = client or web_client(settings)
     after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
-    app = OppApp(
-        rt,
-        after_answer,
-        client=client,
-        signing_secret=settings.signing_secret,
-        process_before_response=True,
-        token_verification_enabled=False,
-        raise_error_for_unhandled_request=False,
-    )
+    with _unseen(*SIGN_IN_ENV):  # Bolt would read them as an OAuth install flow's and drop the bot token
+        app = OppApp(
+            rt,
+            after_answer,
+            client=client,
+            signing_secret=settings.signing_secret,
+            process_before_response=True,
+            token_verification_enabled=False,
+            raise_error_for_unhandled_request=False,
+        )
     fetch_profile = profile_fetcher(client)
     throttle = throttle or Throttle(rt.clock, limit=None)
     watch_engine(rt.sessions.kw["bind"])
@@ -205,3 +207,19 @@ def gate(throttle: Throttle, who: tuple[str, str]) -> str | None:
     if not throttle.allow(who):
         return "slow_down"
     return None
+
+
+# Sign in with Slack's credentials (bot.pages): Bolt takes these variables, when set, for an OAuth
+# install flow of its own, which authorizes each request from installations it has stored instead
+# of the bot token. oppbot has one workspace's bot token; Bolt is built without seeing them.
+SIGN_IN_ENV = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextlib.contextmanager
+def _unseen(*names: str):
+    """The environment without ``names`` for the block's length (start-up, one thread)."""
+    hidden = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)

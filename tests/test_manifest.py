@@ -115,3 +115,14 @@ def test_every_shortcut_is_declared_and_heard(slack):
     assert MANIFEST["settings"]["interactivity"]["message_menu_options_url"] == MANIFEST["settings"]["interactivity"]["request_url"]
     suggestion = slack.requests.block_suggestion(user=slack.user("alice"), action_id=DEAL_PICK, block_id="deal", value="1")
     assert slack.send(suggestion).json == {"options": []}
+
+
+def test_sign_in_with_slack_asks_for_the_user_scopes_declared_and_returns_to_the_declared_url():
+    """The web pages' Sign in with Slack (bot.pages.signin) requests exactly the manifest's user
+    scopes, and Slack may send people back to the pages' callback under the public URL."""
+    from bot.pages.signin import CALLBACK, SCOPES
+    from tests.conftest import PUBLIC_URL
+
+    assert set(MANIFEST["oauth_config"]["scopes"]["user"]) == set(SCOPES)
+    assert "openid" in SCOPES
+    assert MANIFEST["oauth_config"]["redirect_urls"] == [PUBLIC_URL + CALLBACK]

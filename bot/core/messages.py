@@ -17,6 +17,7 @@ from bot.core.messages_shortcuts import SHORTCUT_MESSAGES
 from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
+from bot.core.messages_web import WEB_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a user can fix
@@ -482,4 +483,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **KPI_MESSAGES,
     **SHORTCUT_MESSAGES,
     **HOME_MESSAGES,
+    **WEB_MESSAGES,
 }

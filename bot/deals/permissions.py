@@ -143,3 +143,9 @@ def require_hand_over(actor: Actor, opp: Opportunity, delivery_owner: Member | N
         if manager is not None and ("manager", manager.slack_user_id) not in people:
             people.append(("manager", manager.slack_user_id))
     raise PermissionDenied("handover_not_allowed", number=opp.number, people=tuple(people))
+
+
+def may_view(actor: Actor, opp: Opportunity) -> bool:
+    """Whether ``actor`` may see ``opp`` (its card, history, amount): every member of the deal's
+    workspace may (the table's "view" row), nobody from another workspace."""
+    return actor.workspace_id == opp.workspace_id
