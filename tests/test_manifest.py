@@ -22,6 +22,9 @@ SCOPES = {
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),
+    "conversations_create": {"channels:manage"},  # deal rooms are public channels (no groups:write)
+    "conversations_invite": {"channels:manage"},
+    "conversations_archive": {"channels:manage"},
 }
 
 

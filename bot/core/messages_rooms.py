@@ -8,6 +8,7 @@ ROOM_MESSAGES: dict[str, tuple[str, str]] = {
     "thread_reopened": ("<@{who}> 重新打开了 #{number}", "<@{who}> reopened #{number}"),
     "thread_owner": ("#{number} 改由 <@{new}> 负责（原为 <@{old}>）", "#{number} is now <@{new}>'s (was <@{old}>'s)"),
     "thread_room_closing": ("商机已关闭，这个频道将被归档。", "The deal is closed; this channel will be archived."),
+    "ev_room_room_channel": ("建了商机群 <#{new}>", "made the deal's room <#{new}>"),
     "room_made": (
         "已为 #{number} 建群 <#{channel}>，邀请了 {people}；商机卡片已发到群里，之后的提醒和变更也会发到那里。",
         "Made <#{channel}> for #{number} and invited {people}; the deal's card is posted there, and its alerts and changes will go there too.",
