@@ -223,3 +223,17 @@ def test_the_room_event_is_the_rooms_own(rt, db, slack, deal):
         [thread] = s.scalars(select(DealThread)).all()
         last = max(s.scalars(select(Event.id)).all())
     assert thread.channel == db.deal(1).room_channel and thread.event_seen == last  # its making is not news to it
+
+
+def test_a_handover_goes_in_the_deals_thread_in_the_delivery_channel(slack, fake, send):
+    slack.command("li", "help")
+    slack.command("boss", f"team set <@{LI}> role:delivery")
+    slack.command("alice", "new Acme ERP 5万 stage negotiation")
+    slack.command("alice", "won 1")
+    slack.submit("alice", slack.opened_view(), {"delivery_owner": LI, "scope": "MES"})
+    send()
+    [card] = [c for c in fake.calls("chat.postMessage") if c.args["channel"] == "#delivery"]
+    assert is_card(card) and "#1 Acme ERP" in card.args["text"]
+    [handover] = [c for c in posts_in(fake, card.response["channel"]) if c is not card]
+    assert handover.args["thread_ts"] == card.response["ts"]
+    assert handover.args["metadata"]["event_payload"]["key"] == "handover:1:post"
