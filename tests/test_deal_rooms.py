@@ -237,3 +237,28 @@ def test_a_handover_goes_in_the_deals_thread_in_the_delivery_channel(slack, fake
     [handover] = [c for c in posts_in(fake, card.response["channel"]) if c is not card]
     assert handover.args["thread_ts"] == card.response["ts"]
     assert handover.args["metadata"]["event_payload"]["key"] == "handover:1:post"
+
+
+def test_with_every_name_taken_or_a_closed_deal_no_room_is_made(slack, db, fake, deal):
+    for name in ["deal-1-acme-corp-suzhou"] + [f"deal-1-acme-corp-suzhou-{n}" for n in range(2, 10)]:
+        fake.add_channel(name)
+    answer = slack.command("alice", "room 1")
+    assert "The channel name deal-1-acme-corp-suzhou and its suffixes are all taken" in answer.text
+    assert len(made(fake)) == 9 and db.deal(1).room_channel is None
+    slack.command("alice", "lost 1 price")
+    assert "#1 is closed; rooms are for open deals." in slack.command("alice", "room 1").text
+    assert len(made(fake)) == 9
+
+
+@pytest.mark.parametrize(
+    "account,name",
+    [
+        ("Ünïcode GmbH & Co. KG", "deal-1-unicode-gmbh-co-kg"),
+        ("苏州恒通 Hengtong", "deal-1-hengtong"),
+        ("x" * 200, "deal-1-" + "x" * 73),
+    ],
+)
+def test_a_rooms_name_keeps_what_slack_allows(slack, fake, account, name):
+    slack.command("alice", f"new Rollout 5万 account {account}")
+    slack.command("alice", "room 1")
+    assert made(fake)[0].args["name"] == name and len(name) <= 80

@@ -36,7 +36,3 @@ def thread_note(number: int, changes: list[Change], config: Config, lang: str, *
     if closing:
         blocks.append(context(t(lang, "thread_room_closing")))
     return Reply(text, blocks)
-
-
-def room_intro(number: int, lang: str) -> str:
-    return t(lang, "room_intro", number=number)

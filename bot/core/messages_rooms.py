@@ -15,10 +15,6 @@ ROOM_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "room_exists": ("#{number} 已经有群了：<#{channel}>", "#{number} already has a room: <#{channel}>"),
     "room_closed_deal": ("#{number} 已关闭，不再建群。", "#{number} is closed; rooms are for open deals."),
-    "room_intro": (
-        "这是商机 #{number} 的群：卡片会随商机更新，提醒和变更都会在卡片的话题里。",
-        "This is deal #{number}'s room: the card stays current, and its alerts and changes go in the card's thread.",
-    ),
     "room_not_allowed": (
         "只有能修改 #{number} 的人（负责人、其经理或管理员）可以为它建群。",
         "Only someone who may change #{number} (its owner, their manager or an admin) can make a room for it.",
