@@ -262,3 +262,17 @@ def test_a_rooms_name_keeps_what_slack_allows(slack, fake, account, name):
     slack.command("alice", f"new Rollout 5万 account {account}")
     slack.command("alice", "room 1")
     assert made(fake)[0].args["name"] == name and len(name) <= 80
+
+
+def test_a_new_owner_is_told_in_the_room_and_on_its_card(slack, rt, db, fake, deal, send):
+    slack.command("li", "help")
+    slack.command("alice", "room 1")
+    room = db.deal(1).room_channel
+    send()
+    [card] = posts_in(fake, room)
+    slack.command("boss", "reassign 1 <@U0LI>")
+    send()
+    [note] = [p for p in posts_in(fake, room) if p is not card]
+    assert "#1 改由 <@U0LI> 负责（原为 <@U0ALICE>）" in note.args["text"] and note.args["thread_ts"] == card.response["ts"]
+    [edited] = card_edits(fake, card.response["ts"])
+    assert "<@U0LI>" in payload_text(edited.args)

@@ -24,8 +24,8 @@ def change_line(number: int, change: Change, config: Config, lang: str) -> str:
     if change.kind == "stage":
         old, new = (stage_name(config, s or "", lang) for s in (change.old, change.new))
         return t(lang, "thread_stage", who=change.who, number=number, old=old, new=new)
-    if change.kind == "owner":
-        return t(lang, "thread_owner", number=number, old=change.old, new=change.new)
+    if change.kind == "owner":  # from the pool, or from nobody: no one to name as before
+        return t(lang, "thread_owner" if change.old else "thread_owner_new", number=number, old=change.old, new=change.new)
     return t(lang, f"thread_{change.kind}", who=change.who, number=number)
 
 

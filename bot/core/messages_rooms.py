@@ -7,6 +7,7 @@ ROOM_MESSAGES: dict[str, tuple[str, str]] = {
     "thread_lost": ("<@{who}> 把 #{number} 标为输单", "<@{who}> marked #{number} lost"),
     "thread_reopened": ("<@{who}> 重新打开了 #{number}", "<@{who}> reopened #{number}"),
     "thread_owner": ("#{number} 改由 <@{new}> 负责（原为 <@{old}>）", "#{number} is now <@{new}>'s (was <@{old}>'s)"),
+    "thread_owner_new": ("#{number} 改由 <@{new}> 负责", "#{number} is now <@{new}>'s"),
     "thread_room_closing": ("商机已关闭，这个频道将被归档。", "The deal is closed; this channel will be archived."),
     "ev_room_room_channel": ("建了商机群 <#{new}>", "made the deal's room <#{new}>"),
     "room_made": (

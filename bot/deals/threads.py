@@ -72,9 +72,14 @@ def changes_of(events: list[Event]) -> list[Change]:
             out.append(Change("stage", who, e.old, e.new))
         elif e.kind == "status" and e.new in (*CLOSED, "open"):
             out.append(Change("reopened" if e.new == "open" else e.new, who))
-        elif e.field == "owner" and e.old != e.new:
-            out.append(Change("owner", who, e.old, e.new))
+        elif e.field == "owner" and e.old != e.new and _person(e.new):
+            out.append(Change("owner", who, e.old if _person(e.old) else None, e.new))
     return out[-NOTE_LIMIT:]
+
+
+def _person(value: str | None) -> bool:
+    """Whether an owner event's value is a Slack user id (not "pool", not nobody)."""
+    return bool(value) and value[:1] in ("U", "W")
 
 
 def stale(session: Session, workspace_id: str) -> list[tuple[DealThread, int]]:
