@@ -198,8 +198,14 @@ def test_a_room_is_archived_after_its_last_word_when_the_deal_closes(slack, rt, 
     [archive] = fake.calls("conversations.archive")
     assert archive.args["channel"] == room and fake.workspace.is_archived(room)
     assert db.deal(1).room_archived_at is not None
+    edits = len(fake.calls("chat.update"))
+    slack.command("alice", "review 1 skip")  # the deal's history goes on; its archived room hears no more
+    clock_forward(rt)
     send()
-    assert len(fake.calls("conversations.archive")) == 1
+    assert len(fake.calls("conversations.archive")) == 1 and posts_in(fake, room)[-1] is note
+    assert len(fake.calls("chat.update")) == edits
+    with rt.sessions() as s:
+        assert s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))).all() == []
 
 
 def test_a_room_stays_open_when_config_says_so(slack, rt, db, fake, deal, client):

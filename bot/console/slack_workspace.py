@@ -343,9 +343,16 @@ class FakeWorkspace:
 
     # ------------------------------------------------------------------ messages
 
+    def _archived(self, channel: Any) -> bool:
+        with self._lock:
+            known = self._channels.get(channel) if isinstance(channel, str) else None
+            return known is not None and known.is_archived
+
     def _post_message(self, args: dict) -> dict:
-        ts = self._next_ts()
         channel = self._channel_id(dm_channel(args.get("channel")))
+        if self._archived(channel):
+            return {"ok": False, "error": "is_archived"}
+        ts = self._next_ts()
         message = _message_json(args, ts)
         with self._lock:  # kept for conversations.history
             self._history.setdefault(channel, []).append(message)
@@ -360,8 +367,9 @@ class FakeWorkspace:
             "message": _message_json(args, ""),
         }
 
-    @staticmethod
-    def _update_message(args: dict) -> dict:
+    def _update_message(self, args: dict) -> dict:
+        if self._archived(args.get("channel")):
+            return {"ok": False, "error": "is_archived"}
         ts = args.get("ts")
         return {"ok": True, "channel": args.get("channel"), "ts": ts, "text": args.get("text", ""), "message": _message_json(args, ts)}
 

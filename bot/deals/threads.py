@@ -103,7 +103,10 @@ def catch_up(session: Session, config: Config, workspace_id: str, now: datetime)
         opp = session.get(Opportunity, thread.opportunity_id)
         events = session.scalars(select(Event).where(Event.opportunity_id == opp.id, Event.id > thread.event_seen).order_by(Event.id)).all()
         room = thread.channel == opp.room_channel
-        closing = room and opp.status in CLOSED and config.rooms.archive_on_close and opp.room_archived_at is None
+        if room and opp.room_archived_at is not None:  # archived: nothing more is said there
+            thread.event_seen = last
+            continue
+        closing = room and opp.status in CLOSED and config.rooms.archive_on_close
         changes = changes_of(list(events))
         if changes:
             outbox.enqueue(
