@@ -267,6 +267,13 @@ class MeetingSettings:
 
 
 @dataclass(frozen=True)
+class RoomSettings:
+    """[rooms]: deal rooms (`/opp room 42`). A room is archived when its deal closes if ``archive_on_close``."""
+
+    archive_on_close: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     language: str
@@ -290,6 +297,7 @@ class Config:
     rates: dict[str, Decimal] = field(default_factory=dict)
     after: AfterClose = field(default_factory=AfterClose)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    rooms: RoomSettings = field(default_factory=RoomSettings)
 
     @property
     def tz(self) -> ZoneInfo:
