@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, Table, bindparam, case, exists, func, or_, select, text, update
+from sqlalchemy import Row, Select, Table, bindparam, case, exists, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.models import Activity, Event, Member, Opportunity, Risk, Target, UTCDateTime, Workspace
@@ -308,3 +308,10 @@ def deal_activities(session: Session, opportunity_id: int, *, limit: int) -> tup
     total = session.scalar(select(func.count(Activity.id)).where(*logged)) or 0
     query = select(Activity).where(*logged).order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit)
     return list(session.scalars(query).unique().all()), total
+
+
+def amount_in(currency: str, rates: dict) -> object:
+    """SQL for a deal's amount in ``currency``, from ``rates`` (what one unit of each other
+    currency is worth in it); NULL for a currency without a rate."""
+    known = {currency: 1.0, **{code: float(rate) for code, rate in rates.items()}}
+    return Opportunity.amount * case({code: literal(rate) for code, rate in known.items()}, value=Opportunity.currency, else_=None)

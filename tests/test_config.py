@@ -286,6 +286,13 @@ def test_rooms_take_a_true_or_false_and_no_other_key(tmp_path):
     assert load_config(config_file(tmp_path)).rooms.archive_on_close is True
     path = config_file(tmp_path, edit=lambda text: text.replace("[rooms]\narchive_on_close = true", '[rooms]\narchive_on_close = "yes"\nprivate = true'))
     assert faults(path) == [
-        f"{path}: rooms.private: unknown key (known: archive_on_close)",
+        f"{path}: rooms.private: unknown key (known: archive_on_close, big_deal)",
         f"{path}: rooms.archive_on_close: must be true or false, got 'yes'",
     ]
+    path = config_file(
+        tmp_path,
+        edit=lambda text: text.replace("big_deal = 500000\n[rooms]", "").replace(
+            "[rooms]\narchive_on_close = true\nbig_deal = 500000", "[rooms]\nbig_deal = -1"
+        ),
+    )
+    assert faults(path) == [f"{path}: rooms.big_deal: must be a number >= 0, got -1"]

@@ -16,7 +16,7 @@ from bot.worker import scan_all, send_outbox
 from bot.worker.sender import sender_client
 from store.models import DealThread, Event, OutboxMessage
 from tests.conftest import USERS, payload_text
-from tests.test_alerts import CHANNEL, edit, is_card
+from tests.test_alerts import CHANNEL, CHANNEL_ID, edit, is_card
 from tests.test_permissions import set_role
 
 ALICE, BOB, LI, BOSS = (USERS[n]["user_id"] for n in ("alice", "bob", "li", "boss"))
@@ -198,12 +198,14 @@ def test_a_room_is_archived_after_its_last_word_when_the_deal_closes(slack, rt, 
     [archive] = fake.calls("conversations.archive")
     assert archive.args["channel"] == room and fake.workspace.is_archived(room)
     assert db.deal(1).room_archived_at is not None
-    edits = len(fake.calls("chat.update"))
+    edits = len(room_edits := [c for c in fake.calls("chat.update") if c.args["channel"] == room])
     slack.command("alice", "review 1 skip")  # the deal's history goes on; its archived room hears no more
     clock_forward(rt)
     send()
     assert len(fake.calls("conversations.archive")) == 1 and posts_in(fake, room)[-1] is note
-    assert len(fake.calls("chat.update")) == edits
+    assert (
+        len([c for c in fake.calls("chat.update") if c.args["channel"] == room]) == edits == len(room_edits)
+    )  # the alerts channel's card of this big deal may follow it
     with rt.sessions() as s:
         assert s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))).all() == []
 
@@ -282,3 +284,40 @@ def test_a_new_owner_is_told_in_the_room_and_on_its_card(slack, rt, db, fake, de
     assert "#1 改由 <@U0LI> 负责（原为 <@U0ALICE>）" in note.args["text"] and note.args["thread_ts"] == card.response["ts"]
     [edited] = card_edits(fake, card.response["ts"])
     assert "<@U0LI>" in payload_text(edited.args)
+
+
+def test_a_big_deals_moves_are_told_in_its_thread_in_the_deals_channel_and_a_small_ones_are_not(slack, rt, db, fake, send, clock):
+    """A deal at or above [rooms] big_deal that moves a stage starts its thread in the alerts channel
+    (no channels.deals here): its card, the move under it; its next move and its win are told there
+    too, the card following the deal. A small deal's moves, and a big deal that did not move, say nothing."""
+    slack.command("alice", "new Big ERP 80万 account Acme")
+    slack.command("alice", "new Small CRM 5万")
+    slack.command("alice", "new Quiet MES 90万")
+    send()
+    assert posts_in(fake, CHANNEL_ID) == []  # created, not moved: nothing yet
+    slack.command("alice", "move 1 proposal")
+    slack.command("alice", "move 2 proposal")
+    send()
+    card, note = posts_in(fake, CHANNEL_ID)
+    assert is_card(card) and "Big ERP" in payload_text(card.args) and "thread_ts" not in card.args
+    assert note.args["thread_ts"] == card.response["ts"] and "把 #1 从「线索」推进到「方案提交」" in payload_text(note.args)
+    clock.advance(minutes=5)
+    slack.command("alice", "won 1")
+    send()
+    send()
+    later = posts_in(fake, CHANNEL_ID)[2:]
+    assert [p.args["thread_ts"] for p in later] == [card.response["ts"]] and "标为赢单" in payload_text(later[0].args)
+    assert card_edits(fake, card.response["ts"])  # the card reads as the deal does now
+    assert all("Small CRM" not in payload_text(p.args) and "Quiet MES" not in payload_text(p.args) for p in posts_in(fake, CHANNEL_ID))
+
+
+def test_a_big_deals_move_long_past_or_with_the_threshold_off_starts_no_thread(slack, rt, db, fake, send, clock):
+    slack.command("alice", "new Big ERP 80万")
+    slack.command("alice", "move 1 proposal")
+    clock.advance(days=2)  # the worker was down for two days: an old move is not dug up
+    send()
+    assert posts_in(fake, CHANNEL_ID) == []
+    rt.config = replace(rt.config, rooms=replace(rt.config.rooms, big_deal=0))
+    slack.command("alice", "move 1 negotiation")
+    send()
+    assert posts_in(fake, CHANNEL_ID) == []

@@ -29,6 +29,13 @@ DELIVERY_ID = FakeWorkspace._name_id("delivery")  # what the stand-in calls it
 client = base.client  # the worker's sender, as the alert tests make it
 
 
+@pytest.fixture(autouse=True)
+def no_big_deal_threads(rt):
+    """These deals are big enough ([rooms] big_deal) for their moves to be told in the alerts
+    channel (tests/test_deal_rooms.py); here only the delivery channel and people are watched."""
+    rt.config = replace(rt.config, rooms=replace(rt.config.rooms, big_deal=0))
+
+
 @pytest.fixture
 def send(rt, client, fake):
     """The worker's sender, once, at the clock's time: the chat.postMessage calls it made."""

@@ -21,7 +21,7 @@ NAMES = _plain(*LANGUAGES)
 KNOWN: dict = {
     "workspace": _plain("language", "timezone", "currency", "admins", "duplicate_check"),
     "currencies": _plain("rates"),
-    "channels": _plain("assignments", "alerts", "digest", "delivery", "meeting"),
+    "channels": _plain("assignments", "alerts", "digest", "delivery", "meeting", "deals"),
     "stages": [
         {
             **_plain("key", "probability", "stall_days", "owner_role", "consulted", "informed", "forecast"),
@@ -54,7 +54,7 @@ KNOWN: dict = {
         "rules": [_plain("name", "strategy", "region", "industry", "source", "tag", "min_amount", "max_amount", "people", "role")],
     },
     "meeting": _plain("weekday", "time", "big_deal"),
-    "rooms": _plain("archive_on_close"),
+    "rooms": _plain("archive_on_close", "big_deal"),
 }
 
 

@@ -271,6 +271,9 @@ class RoomSettings:
     """[rooms]: deal rooms (`/opp room 42`). A room is archived when its deal closes if ``archive_on_close``."""
 
     archive_on_close: bool = True
+    # a deal at or above this amount (workspace currency) has its stage changes, won and lost told
+    # in channels.deals (else channels.alerts), under its card there; 0: none
+    big_deal: float = 500000.0
 
 
 @dataclass(frozen=True)

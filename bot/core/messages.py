@@ -13,8 +13,8 @@ from bot.core.messages_kpis import KPI_MESSAGES
 from bot.core.messages_meeting import MEETING_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
-from bot.core.messages_shortcuts import SHORTCUT_MESSAGES
 from bot.core.messages_rooms import ROOM_MESSAGES
+from bot.core.messages_shortcuts import SHORTCUT_MESSAGES
 from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES

@@ -7,12 +7,13 @@ owner), all through the outbox, so a change made while Slack is down reaches eve
 
 ``catch_up`` does that from the deal's events, for every thread whose deal has events it has not
 seen; the worker runs it before each delivery run. A change of a deal that has no thread yet is
-posted nowhere (a thread starts with an alert or a room, not with a change). When a deal with a
+posted nowhere (a thread starts with an alert or a room, not with a change), except a big deal's
+(``[rooms] big_deal``): its move starts its thread in the team's deals channel. When a deal with a
 room closes, the room is told and (``[rooms] archive_on_close``) archived after its last message."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -23,12 +24,14 @@ from bot.blocks.rooms import Change, thread_note
 from bot.core.config import Config
 from bot.deals.views import deal_view
 from bot.delivery import outbox
+from store import queries
 from store.models import DealThread, Event, Opportunity, OutboxMessage
 
 CARD_KIND = "deal_card"
 ARCHIVE_KIND = "room_archive"  # the sender archives the row's channel instead of posting
 CLOSED = ("won", "lost")
 NOTE_LIMIT = 10  # changes a note lists at most (the newest)
+MOVES_WITHIN = timedelta(days=1)  # a big deal's move older than this (the worker was down) starts no thread
 
 
 def card_reply(config: Config, opp: Opportunity, now: datetime) -> Reply:
@@ -40,8 +43,9 @@ def last_event(session: Session, opportunity_id: int) -> int:
     return session.scalar(select(func.max(Event.id)).where(Event.opportunity_id == opportunity_id)) or 0
 
 
-def thread_in(session: Session, config: Config, opp: Opportunity, channel: str, now: datetime) -> DealThread:
-    """The deal's thread in ``channel``: queues the deal's card there (its parent) the first time."""
+def thread_in(session: Session, config: Config, opp: Opportunity, channel: str, now: datetime, *, seen: int | None = None) -> DealThread:
+    """The deal's thread in ``channel``: queues the deal's card there (its parent) the first time,
+    as having told the deal's events up to ``seen`` (default: all of them)."""
     found = session.scalars(select(DealThread).where(DealThread.opportunity_id == opp.id, DealThread.channel == channel)).one_or_none()
     if found is not None:
         return found
@@ -50,7 +54,12 @@ def thread_in(session: Session, config: Config, opp: Opportunity, channel: str, 
     )
     session.flush()
     made = DealThread(
-        workspace_id=opp.workspace_id, opportunity_id=opp.id, channel=channel, parent_id=card.id, event_seen=last_event(session, opp.id), created_at=now
+        workspace_id=opp.workspace_id,
+        opportunity_id=opp.id,
+        channel=channel,
+        parent_id=card.id,
+        event_seen=last_event(session, opp.id) if seen is None else seen,
+        created_at=now,
     )
     session.add(made)
     session.flush()
@@ -95,9 +104,38 @@ def stale(session: Session, workspace_id: str) -> list[tuple[DealThread, int]]:
     return [(session.get(DealThread, thread_id), last) for thread_id, last in rows]
 
 
+def big_deal_threads(session: Session, config: Config, workspace_id: str, now: datetime) -> int:
+    """Start the thread, in channels.deals (else channels.alerts), of each big deal (``[rooms]
+    big_deal``) that moved a stage, was won or lost within ``MOVES_WITHIN`` and has no thread there
+    yet: its card, as having told nothing since just before that move, so ``catch_up`` tells it."""
+    channel = config.channels.get("deals") or config.channels.get("alerts")
+    if not channel or not config.rooms.big_deal:
+        return 0
+    moved = (Event.kind == "stage") | ((Event.kind == "status") & Event.new.in_(CLOSED))
+    first_move = (
+        select(Event.opportunity_id, func.min(Event.id).label("first"))
+        .join(Opportunity, Opportunity.id == Event.opportunity_id)
+        .where(Opportunity.workspace_id == workspace_id, Event.at >= now - MOVES_WITHIN, moved)
+        .group_by(Event.opportunity_id)
+        .subquery()
+    )
+    threaded = select(DealThread.id).where(DealThread.opportunity_id == Opportunity.id, DealThread.channel == channel).exists()
+    rows = session.execute(
+        select(Opportunity, first_move.c.first)
+        .join(first_move, first_move.c.opportunity_id == Opportunity.id)
+        .where(Opportunity.status.notin_(("merged", "deleted")), queries.amount_in(config.currency, config.rates) >= config.rooms.big_deal, ~threaded)
+        .order_by(Opportunity.id)
+    ).all()
+    for opp, first in rows:
+        thread_in(session, config, opp, channel, now, seen=first - 1)
+    return len(rows)
+
+
 def catch_up(session: Session, config: Config, workspace_id: str, now: datetime) -> int:
     """Bring every stale thread of the workspace up to date: a note of what changed, the card
-    edited to read as the deal does now, and a closed deal's room archived. Returns threads updated."""
+    edited to read as the deal does now, and a closed deal's room archived; big deals that moved
+    get their thread first. Returns threads updated."""
+    big_deal_threads(session, config, workspace_id, now)
     count = 0
     for thread, last in stale(session, workspace_id):
         opp = session.get(Opportunity, thread.opportunity_id)

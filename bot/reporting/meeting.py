@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, exists, func, literal, select
+from sqlalchemy import exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,8 +42,7 @@ def meeting_channel(config: Config) -> str | None:
 
 def converted_amount(config: Config):
     """The deal's amount in the workspace currency (NULL for a currency without a rate)."""
-    rates = {config.currency: 1.0, **{code: float(rate) for code, rate in config.rates.items()}}
-    return Opportunity.amount * case({code: literal(rate) for code, rate in rates.items()}, value=Opportunity.currency, else_=None)
+    return queries.amount_in(config.currency, config.rates)
 
 
 def _big(config: Config):
