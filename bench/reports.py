@@ -92,7 +92,9 @@ def main() -> int:
     parser.add_argument("--database-url", help="default: a new SQLite file in a temporary directory")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--deals", type=int, default=40_000)
+    parser.add_argument("--only", help="comma-separated report names (default: all), with each one's slowest statements")
     args = parser.parse_args()
+    names = args.only.split(",") if args.only else REPORTS
     config = load_config(ROOT / "config.toml")
     now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo(config.timezone))
     _, engine = empty_database(args.database_url, "reports")
@@ -106,7 +108,7 @@ def main() -> int:
     print(f"{'report':<18} {'blocks':>6} {'SQL':>4} {'report ms':>10} {'raw SQL ms':>11} {'ratio':>6}")
     worst = 0.0
     slowest = 0.0
-    for name in REPORTS:
+    for name in names:
 
         def run(name=name):
             return build(rt, actor, name, "this-quarter", shareable=True)
@@ -124,6 +126,9 @@ def main() -> int:
         med, raw = statistics.median(report_times), statistics.median(raw_times)
         worst, slowest = max(worst, med / raw), max(slowest, med)
         print(f"{name:<18} {len(reply.blocks):>6} {len(statements):>4} {med * 1000:>10.0f} {raw * 1000:>11.0f} {med / raw:>5.1f}x")
+        if args.only:
+            for i, spent in sorted(per_statement.items(), key=lambda item: -sum(item[1]))[:3]:
+                print(f"    {sum(spent) / args.runs * 1000:8.0f} ms  {' '.join(statements[i][0].split())[:200]}")
     print(f"slowest report: {slowest * 1000:.0f} ms; largest ratio: {worst:.1f}x   targets: < 1000 ms, < 3x")
     engine.dispose()
     return 0 if slowest < 1.0 and worst < 3 else 1

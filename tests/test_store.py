@@ -195,3 +195,10 @@ def test_a_new_workspaces_first_requests_at_once_make_one_workspace(rt):
         t.join()
     assert errors == []
     assert {a.workspace_id for a in actors} == {"T0NEWTEAM"} and len(actors) == 6
+
+
+def test_postgresql_connections_run_without_jit(rt, postgres_only):
+    """A report's query over a quarter's events is costly enough in the planner's eyes for PostgreSQL
+    to compile it first (~300 ms each time, more than the query itself): oppbot's connections have it off."""
+    with rt.peeking() as connection:
+        assert connection.execute(text("SHOW jit")).scalar() == "off"

@@ -111,23 +111,30 @@ def big_deal_threads(session: Session, config: Config, workspace_id: str, now: d
     channel = config.channels.get("deals") or config.channels.get("alerts")
     if not channel or not config.rooms.big_deal:
         return 0
-    moved = (Event.kind == "stage") | ((Event.kind == "status") & Event.new.in_(CLOSED))
+    since = now - MOVES_WITHIN
     first_move = (
-        select(Event.opportunity_id, func.min(Event.id).label("first"))
-        .join(Opportunity, Opportunity.id == Event.opportunity_id)
-        .where(Opportunity.workspace_id == workspace_id, Event.at >= now - MOVES_WITHIN, moved)
-        .group_by(Event.opportunity_id)
-        .subquery()
+        select(func.min(Event.id))
+        .where(
+            Event.opportunity_id == Opportunity.id,
+            Event.at >= since,
+            (Event.kind == "stage") | ((Event.kind == "status") & Event.new.in_(CLOSED)),
+        )
+        .correlate(Opportunity)
+        .scalar_subquery()
     )
     threaded = select(DealThread.id).where(DealThread.opportunity_id == Opportunity.id, DealThread.channel == channel).exists()
-    rows = session.execute(
-        select(Opportunity, first_move.c.first)
-        .join(first_move, first_move.c.opportunity_id == Opportunity.id)
-        .where(Opportunity.status.notin_(("merged", "deleted")), queries.amount_in(config.currency, config.rates) >= config.rooms.big_deal, ~threaded)
-        .order_by(Opportunity.id)
-    ).all()
-    for opp, first in rows:
-        thread_in(session, config, opp, channel, now, seen=first - 1)
+    # the deals that just moved, by their own columns; then their events (ix_events_opportunity_id)
+    moved = select(Opportunity.id, first_move.label("first")).where(
+        Opportunity.workspace_id == workspace_id,
+        Opportunity.status.notin_(("merged", "deleted")),
+        (Opportunity.stage_entered_at >= since) | (Opportunity.closed_at >= since),
+        queries.amount_in(config.currency, config.rates) >= config.rooms.big_deal,
+        ~threaded,
+        first_move.is_not(None),
+    )
+    rows = session.execute(moved.order_by(Opportunity.id)).all()
+    for opportunity_id, first in rows:
+        thread_in(session, config, session.get(Opportunity, opportunity_id), channel, now, seen=first - 1)
     return len(rows)
 
 

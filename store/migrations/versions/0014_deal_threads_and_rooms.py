@@ -2,14 +2,14 @@
 channel, the parent every later post about the deal there replies to, and the last change it was
 told about); the room made for a deal (``opportunities.room_channel``, ``room_archived_at``)
 
-Revision ID: deal_threads_and_rooms
+Revision ID: 0014
 Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "deal_threads_and_rooms"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
