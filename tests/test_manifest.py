@@ -22,6 +22,8 @@ SCOPES = {
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),
+    "chat_unfurl": {"links:write"},
+    "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
 }
 
 
@@ -83,3 +85,19 @@ def test_peoples_emails_are_read_with_their_profiles(slack, rt):
     with rt.sessions() as s:
         emails = {m.slack_user_id: m.email for m in s.scalars(select(Member))}
     assert emails["U0ALICE"] == "alice@example.com", emails
+
+
+def test_deal_links_unfurl_on_the_public_urls_host(slack):
+    """Links to the deal pages unfold: the host of the public URL is an unfurl domain, link_shared
+    is subscribed to (with links:read) and listened to, chat.unfurl may be called."""
+    from urllib.parse import urlsplit
+
+    from tests.conftest import PUBLIC_URL
+
+    assert MANIFEST["features"]["unfurl_domains"] == [urlsplit(PUBLIC_URL).hostname]
+    assert "link_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    answer = slack.send(
+        slack.requests.event({"type": "link_shared", "user": "U0ALICE", "channel": "C0X", "message_ts": "1.2", "links": []}, event_id="EvM", event_time=1)
+    )
+    assert answer.status == 200

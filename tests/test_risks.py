@@ -61,7 +61,7 @@ def test_the_list_marks_only_deals_with_an_open_risk(slack):
     answer = slack.command("alice", "list")
     assert_valid_message(answer.json)
     lines = {b["accessory"]["value"]: b["text"]["text"] for b in answer.json["blocks"] if b.get("accessory", {}).get("value") in ("1", "2", "3")}
-    assert lines["2"].startswith("🔴 *#2* Globex")
+    assert lines["2"].startswith("🔴 *<https://oppbot.example.com/deals/2|#2>* Globex")
     assert not lines["1"].startswith("🔴") and not lines["3"].startswith("🔴")
     assert sum("🔴" in line for line in lines.values()) == 1
 

@@ -267,6 +267,14 @@ class MeetingSettings:
 
 
 @dataclass(frozen=True)
+class UnfurlSettings:
+    """[unfurls]: a pasted deal link's preview (bot.deals.unfurls). Amounts stay out of channels
+    shared with other organisations (Slack Connect) unless ``amounts_in_shared_channels``."""
+
+    amounts_in_shared_channels: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     language: str
@@ -290,6 +298,8 @@ class Config:
     rates: dict[str, Decimal] = field(default_factory=dict)
     after: AfterClose = field(default_factory=AfterClose)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    unfurls: UnfurlSettings = field(default_factory=lambda: UnfurlSettings())
+    public_url: str | None = None  # not in config.toml: OPPBOT_PUBLIC_URL, set by the runtime (bot.core.links)
 
     @property
     def tz(self) -> ZoneInfo:

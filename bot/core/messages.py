@@ -15,6 +15,7 @@ from bot.core.messages_reviews import REVIEW_MESSAGES
 from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
+from bot.core.messages_unfurls import UNFURL_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a user can fix
@@ -478,4 +479,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **COLLAB_MESSAGES,
     **SUPPORT_MESSAGES,
     **KPI_MESSAGES,
+    **UNFURL_MESSAGES,
 }

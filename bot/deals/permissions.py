@@ -63,6 +63,8 @@ def is_consulted(actor: Actor, opp: Opportunity, config: Config) -> bool:
 def allowed(actor: Actor, action: str, opp: Opportunity, config: Config | None = None) -> bool:
     """Whether ``actor`` may ``action`` on ``opp``; being consulted counts (for ``log``) when
     ``config`` is given."""
+    if action == "view":  # everyone in the workspace (the table above); a deal's preview asks too (bot.deals.unfurls)
+        return True
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if actor.is_admin:
