@@ -77,8 +77,8 @@ def register(app: App) -> None:
     def on_link_shared(event: dict, client: WebClient, context: BoltContext) -> None:
         rt, actor = context["rt"], context.get("actor")
         linked = unfurls.deals_linked(rt.public_url, [link.get("url") for link in event.get("links") or [] if isinstance(link, dict)])
-        if not linked or actor is None:
-            return
+        if not linked or actor is None or event.get("user") in (context.bot_user_id, None):
+            return  # no deal of ours, or the app's own message (its posts are not unfolded)
         rt.settle()  # a copy of this event (a retry) is not unfolded again
         context["after_answer"].submit(unfurl, client, rt, actor, event, linked, channels)
 
