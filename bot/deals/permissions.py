@@ -63,8 +63,6 @@ def is_consulted(actor: Actor, opp: Opportunity, config: Config) -> bool:
 def allowed(actor: Actor, action: str, opp: Opportunity, config: Config | None = None) -> bool:
     """Whether ``actor`` may ``action`` on ``opp``; being consulted counts (for ``log``) when
     ``config`` is given."""
-    if action == "view":  # everyone in the workspace (the table above); a deal's preview asks too (bot.deals.unfurls)
-        return True
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if actor.is_admin:
@@ -145,3 +143,9 @@ def require_hand_over(actor: Actor, opp: Opportunity, delivery_owner: Member | N
         if manager is not None and ("manager", manager.slack_user_id) not in people:
             people.append(("manager", manager.slack_user_id))
     raise PermissionDenied("handover_not_allowed", number=opp.number, people=tuple(people))
+
+
+def may_view(actor: Actor, opp: Opportunity) -> bool:
+    """Whether ``actor`` may see ``opp`` (its card, history, amount): every member of the deal's
+    workspace may (the table's "view" row), nobody from another workspace."""
+    return actor.workspace_id == opp.workspace_id

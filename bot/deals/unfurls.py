@@ -44,7 +44,7 @@ def previews(rt: Runtime, actor: Actor, linked: list[tuple[str, int]], *, amount
             opp = queries.deal_by_number(session, actor.workspace_id, number)
             if opp is None or opp.status == "deleted":
                 continue
-            if not permissions.allowed(actor, "view", opp, rt.config):
+            if not permissions.may_view(actor, opp):
                 log.info("%s: deal #%s linked by %s, who may not see it: not unfolded", actor.workspace_id, number, actor.slack_user_id)
                 continue
             out[url] = UnfurlView(
