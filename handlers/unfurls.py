@@ -26,8 +26,9 @@ SHARED_TTL = timedelta(minutes=5)  # how long a channel's "shared with another o
 
 class SharedChannels:
     """Whether a channel is shared with another organisation (``conversations.info``'s
-    ``is_ext_shared``), kept ``SHARED_TTL`` per process. When Slack cannot say, or the link is not
-    posted yet (the composer), it counts as shared: an amount is left out rather than shown to strangers."""
+    ``is_ext_shared``), kept ``SHARED_TTL`` per process. When Slack cannot say, the link is not
+    posted yet (the composer) or is in a DM (the app has no im:read to ask; a DM may be with someone
+    of another organisation), it counts as shared: an amount is left out rather than shown to strangers."""
 
     def __init__(self, ttl: timedelta = SHARED_TTL):
         self.ttl = ttl
@@ -35,8 +36,8 @@ class SharedChannels:
         self._seen: dict[tuple[str, str], tuple[bool, datetime]] = {}
 
     def shared(self, client: WebClient, rt: Runtime, workspace_id: str, channel: str | None) -> bool:
-        if not channel or channel[:1] not in ("C", "G", "D"):
-            return True  # the composer (a link not posted yet): the conversation is not known
+        if not channel or channel[:1] not in ("C", "G"):
+            return True  # the composer (a link not posted yet) or a DM: not known
         key, now = (workspace_id, channel), rt.clock.now()
         with self._lock:
             kept = self._seen.get(key)
@@ -58,8 +59,8 @@ class SharedChannels:
 def unfurl(client: WebClient, rt: Runtime, actor: Actor, event: dict, linked: list[tuple[str, int]], channels: SharedChannels) -> None:
     """Unfold the deals linked in one message (after the answer): a failure is logged."""
     try:
-        shared = channels.shared(client, rt, actor.workspace_id, event.get("channel"))
-        views = unfurls.previews(rt, actor, linked, amounts=unfurls.amounts_shown(rt, shared=shared))
+        amounts = rt.config.unfurls.amounts_in_shared_channels or not channels.shared(client, rt, actor.workspace_id, event.get("channel"))
+        views = unfurls.previews(rt, actor, linked, amounts=amounts)
         if not views:
             return
         payload = {url: {"blocks": unfurl_blocks(view, rt.config, actor.lang)} for url, view in views.items()}

@@ -133,6 +133,16 @@ def test_a_pasted_deal_link_unfolds_into_a_card_for_the_person_who_posted_it(sla
     assert [c.args["channel"] for c in fake.calls("conversations.info")] == [acme]
 
 
+def test_whether_a_channel_is_shared_is_asked_again_after_a_few_minutes(slack, fake, clock, acme):
+    shared(slack, "alice", [URL], channel=acme, event_id="Ev1")
+    shared(slack, "alice", [URL], channel=acme, event_id="Ev2")
+    assert len(fake.calls("conversations.info")) == 1  # kept
+    clock.advance(minutes=6)
+    shared(slack, "alice", [URL], channel=acme, event_id="Ev3")
+    assert len(fake.calls("conversations.info")) == 2
+    assert len(unfurls(fake)) == 3
+
+
 def test_another_reps_deal_unfolds_as_far_as_the_permissions_let_them_see_it(slack, fake, acme):
     """Every member may view every deal (bot.deals.permissions): bob sees alice's deal as she does."""
     shared(slack, "bob", [URL], channel=acme)
@@ -157,7 +167,12 @@ def test_no_amount_in_a_channel_shared_with_another_organisation(slack, fake, rt
     rt.config = replace(rt.config, unfurls=replace(rt.config.unfurls, amounts_in_shared_channels=True))
     shared(slack, "alice", [URL], channel=partners, event_id="Ev2")
     assert "*Amount*\\n¥500k" in preview_text(unfurls(fake)[-1])
-    assert len(fake.calls("conversations.info")) == 1  # kept for a few minutes
+
+
+def test_no_amount_in_a_dm_the_app_cannot_ask_about(slack, fake, acme):
+    shared(slack, "alice", [URL], channel="D0ALICEBOB")
+    assert "¥500k" not in preview_text(unfurls(fake)[-1])
+    assert fake.calls("conversations.info") == []
 
 
 def test_a_link_from_the_composer_is_unfolded_by_its_unfurl_id_without_the_amount(slack, fake, acme):

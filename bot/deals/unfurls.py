@@ -30,12 +30,6 @@ def deals_linked(base: str | None, urls: list[str]) -> list[tuple[str, int]]:
     return out[:MAX_LINKS]
 
 
-def amounts_shown(rt: Runtime, *, shared: bool) -> bool:
-    """Whether a preview in this channel shows amounts: not where other organisations read along,
-    unless [unfurls] amounts_in_shared_channels."""
-    return not shared or rt.config.unfurls.amounts_in_shared_channels
-
-
 def previews(rt: Runtime, actor: Actor, linked: list[tuple[str, int]], *, amounts: bool) -> dict[str, UnfurlView]:
     """The preview of each linked deal ``actor`` may see, by url."""
     out: dict[str, UnfurlView] = {}
