@@ -108,6 +108,7 @@ def test_a_small_deals_risk_reaches_the_owners_manager_once(slack, rt, run, cloc
     text = payload_text(to_bob[0].args)
     assert "🔴 Risk on <@U0ALICE>'s deal *#1 Acme ERP*: Budget cut — 预算砍半" in text and "flagged by <@U0ALICE>" in text
     assert "budget-cut" not in text
+    assert "*<https://oppbot.example.com/deals/1|#1> Acme ERP*" in to_bob[0].args["blocks"][0]["text"]["text"]  # the number links to its page
     clock.advance(hours=1)
     assert run() == []  # once per flag
     slack.command("alice", "risk 1 competitor")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action
 from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, fmt_money, mrkdwn, option, plain, risks_text, stage_name, step_name
-from bot.blocks.links import with_number_linked
+from bot.blocks.links import number_link, with_number_linked
 from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.money import format_amount
@@ -175,12 +175,13 @@ def risk_news_message(news: RiskNews, config: Config, lang: str) -> Reply:
     return Reply(clip(line, 3000), blocks)
 
 
-def reminder_message(text: str, number: int | None, title: str | None, lang: str) -> Reply:
+def reminder_message(text: str, number: int | None, title: str | None, lang: str, *, config: Config | None = None) -> Reply:
     line = t(lang, "reminder_due", text=esc(clip(text, 2000)))
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(line)}]
     if number is not None:
         blocks[0]["accessory"] = button(f"#{number}", Action.DEAL_OPEN, str(number))
-        blocks.append({"type": "context", "elements": [mrkdwn(f"#{number} {esc(clip(title or '', 150))}")]})
+        shown = number_link(config, number) if config else f"#{number}"
+        blocks.append({"type": "context", "elements": [mrkdwn(f"{shown} {esc(clip(title or '', 150))}")]})
     return Reply(clip(line, 3000), blocks)
 
 
