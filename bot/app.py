@@ -9,6 +9,7 @@ language, through the one error path, having changed nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -29,14 +30,14 @@ from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.team.members import Actor, load_actor
-from handlers import register_listeners, replays
+from handlers import home_refresh, register_listeners, replays
 from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
 THROTTLE_LIMIT = 10  # requests one person may make ...
 THROTTLE_WINDOW = timedelta(seconds=10)  # ... in this long, per process
 SHED_AFTER = 2.0  # seconds a request may wait for a thread and still be served (Slack gives up at 3)
-PEOPLE = ("command", "action", "view")  # the surfaces a person types or clicks on
+PEOPLE = ("command", "action", "view")  # the surfaces a person types or clicks on; not a picker's options, asked per keystroke
 
 
 def build_runtime(
@@ -114,7 +115,8 @@ class OppApp(App):
     """Bolt's App, with each dispatch the current request (reusing the one bot.web made), every
     error answered counted by outcome, and each request handled in its own ``rt.handling()``
     scope: a request that changed something is recorded by key in the transaction of its change,
-    and its answer kept for the copies Slack may send (handlers.replays), after the answer."""
+    and its answer kept for the copies Slack may send (handlers.replays), after the answer; after a
+    request that changed something, the Home tabs that show it are redrawn (handlers.home_refresh)."""
 
     def __init__(self, rt: Runtime, after_answer: Executor, **kwargs):
         super().__init__(**kwargs)
@@ -128,6 +130,8 @@ class OppApp(App):
             response = super().dispatch(req)
         if handling.recorded:
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
+        if home_refresh.wanted(handling):
+            self.after_answer.submit(home_refresh.redraw, self.rt, self.client, req.context.get("actor"), handling)
         return response
 
     def error(self, func):
@@ -152,15 +156,16 @@ def create_app(
     ``throttle`` limits each person (`oppbot web` and `oppbot socket` pass one; by default none)."""
     client = client or web_client(settings)
     after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
-    app = OppApp(
-        rt,
-        after_answer,
-        client=client,
-        signing_secret=settings.signing_secret,
-        process_before_response=True,
-        token_verification_enabled=False,
-        raise_error_for_unhandled_request=False,
-    )
+    with _unseen(*SIGN_IN_ENV):  # Bolt would read them as an OAuth install flow's and drop the bot token
+        app = OppApp(
+            rt,
+            after_answer,
+            client=client,
+            signing_secret=settings.signing_secret,
+            process_before_response=True,
+            token_verification_enabled=False,
+            raise_error_for_unhandled_request=False,
+        )
     fetch_profile = profile_fetcher(client)
     throttle = throttle or Throttle(rt.clock, limit=None)
     watch_engine(rt.sessions.kw["bind"])
@@ -183,7 +188,8 @@ def create_app(
                 raise Refused(refusal)
             with rt.peeking() as connection:
                 context["arrival"] = arrived = requests.arrival(connection, context.team_id, context.user_id, replays.request_key(body))
-            context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile, arrived=arrived)
+            with rt.unnoticed():  # a profile read on arrival is no change of the person's (handlers.home_refresh)
+                context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile, arrived=arrived)
             throttle.remember(who, context["actor"])
         return next()
 
@@ -201,3 +207,19 @@ def gate(throttle: Throttle, who: tuple[str, str]) -> str | None:
     if not throttle.allow(who):
         return "slow_down"
     return None
+
+
+# Sign in with Slack's credentials (bot.pages): Bolt takes these variables, when set, for an OAuth
+# install flow of its own, which authorizes each request from installations it has stored instead
+# of the bot token. oppbot has one workspace's bot token; Bolt is built without seeing them.
+SIGN_IN_ENV = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET")
+
+
+@contextlib.contextmanager
+def _unseen(*names: str):
+    """The environment without ``names`` for the block's length (start-up, one thread)."""
+    hidden = {name: os.environ.pop(name) for name in names if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(hidden)

@@ -129,6 +129,7 @@ def cmd_web(args, settings: Settings) -> int:
     try:
         from bot.app import Throttle, create_app, person_limit  # after metrics_directory: prometheus_client reads it on import
         from bot.observability import DatabaseCollector
+        from bot.pages.site import Site
         from bot.web import Server, wsgi_app
         from bot.worker.lease import LEASE_TTL
 
@@ -136,7 +137,8 @@ def cmd_web(args, settings: Settings) -> int:
         app = create_app(rt, settings, throttle=Throttle(rt.clock, limit=person_limit()))
         port = args.port or int(os.environ.get("PORT", "3000"))
         database = DatabaseCollector(rt.sessions, rt.clock, LEASE_TTL)
-        Server(wsgi_app(app, rt, database=database), rt, port=port, workers=args.workers, threads=args.threads).run()
+        pages = Site(rt, settings)  # the web pages (bot.pages), behind Sign in with Slack
+        Server(wsgi_app(app, rt, database=database, pages=pages), rt, port=port, workers=args.workers, threads=args.threads).run()
     finally:
         if made and os.getpid() == master:  # gunicorn's forked workers unwind through here too
             shutil.rmtree(made, ignore_errors=True)

@@ -46,7 +46,7 @@ from store.models import Lease, OutboxMessage
 log = logging.getLogger(__name__)
 
 SLOW_ACK = 1.0  # seconds: an answer later than this is counted (Slack gives up at 3)
-SURFACES = ("command", "action", "view", "event")
+SURFACES = ("command", "action", "view", "options", "event")
 
 REQUEST_SECONDS = Histogram(
     "oppbot_request_seconds",
@@ -69,8 +69,10 @@ def surface_of(body: dict) -> str:
     if body.get("command"):
         return "command"
     kind = body.get("type")
-    if kind in ("block_actions", "interactive_message", "shortcut", "message_action", "block_suggestion"):
+    if kind in ("block_actions", "interactive_message", "shortcut", "message_action"):
         return "action"
+    if kind == "block_suggestion":  # a picker asking for options as the person types
+        return "options"
     if kind in ("view_submission", "view_closed"):
         return "view"
     if kind in ("event_callback", "url_verification", "app_rate_limited"):

@@ -1,4 +1,6 @@
-"""HTTP mode: gunicorn serving POST /slack/events (Bolt), GET /healthz and GET /metrics.
+"""HTTP mode: gunicorn serving POST /slack/events (Bolt), GET /healthz and GET /metrics, and the
+web pages behind Sign in with Slack (bot.pages: /deals/<number>, /board, /login, /auth/callback,
+/logout) when ``wsgi_app`` is given them.
 
 How a request travels, and why a slow or huge one cannot stall the others:
 
@@ -38,6 +40,8 @@ from bot.core import payloads
 from bot.core.request_context import RequestInfo, serving
 from bot.core.runtime import Runtime
 from bot.observability import DatabaseCollector, exposition, observe_request
+from bot.pages.site import METHODS as PAGE_METHODS
+from bot.pages.site import is_page
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ def plain(status: str, body: bytes, *extra: tuple[str, str]) -> Answer:
 
 def refusal(method: str, path: str, content_length: str | None) -> Answer | None:
     """The answer to a request refused before its body is read, or None to go on."""
-    allowed = ROUTES.get(path)
+    allowed = ROUTES.get(path) or (PAGE_METHODS if is_page(path) else None)
     if allowed is None:
         return plain("404 Not Found", b"not found\n")
     if method not in allowed:
@@ -100,8 +104,9 @@ def _bad_request(reason: str) -> BoltResponse:
     return BoltResponse(status=400, body="bad request\n", headers={"content-type": "text/plain; charset=utf-8"})
 
 
-def wsgi_app(app: App, rt: Runtime, *, database: DatabaseCollector | None = None) -> Callable:
-    """The WSGI application; ``database`` adds the figures read from the database to /metrics."""
+def wsgi_app(app: App, rt: Runtime, *, database: DatabaseCollector | None = None, pages: Callable[[dict], Answer] | None = None) -> Callable:
+    """The WSGI application; ``database`` adds the figures read from the database to /metrics;
+    ``pages`` (bot.pages.site.Site) answers the web pages' paths (without it they are not found)."""
     slack = CheckedRequestHandler(app, path=SLACK_PATH)
 
     def healthz() -> Answer:
@@ -133,6 +138,10 @@ def wsgi_app(app: App, rt: Runtime, *, database: DatabaseCollector | None = None
                 answer = healthz()
             elif answer is None and path == "/metrics":
                 answer = metrics()
+            elif answer is None and is_page(path):
+                answer = pages(environ) if pages is not None else plain("404 Not Found", b"not found\n")
+                if method == "HEAD":
+                    answer = (answer[0], answer[1], [b""])
             elif answer is None:
                 answer = to_bolt(environ)
             status, headers, body = answer

@@ -14,12 +14,13 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     meeting  /opp meeting; the agenda's Assign action and Done buttons; the action form
     support  /opp ask; a card's Ask support button, a request's Answer button and their forms
     replays  a request Slack sends twice is done once (the guard every request passes)
+    shortcuts Log to deal and Deal from message on a message, the New deal shortcut; the deal picker
     unfurls  a pasted link to a deal's page, unfolded into a preview (link_shared)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, support, team, unfurls
+from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, shortcuts, support, team, unfurls
 from handlers.errors import on_error
 
 
@@ -35,5 +36,6 @@ def register_listeners(app: App) -> None:
     home.register(app)
     meeting.register(app)
     support.register(app)
+    shortcuts.register(app)
     unfurls.register(app)
     app.error(on_error)

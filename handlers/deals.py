@@ -21,7 +21,7 @@ from bot.core.errors import BadInput, UserError
 from bot.core.i18n import field_label, t
 from bot.core.runtime import Runtime
 from bot.core.text import clean
-from bot.deals import merging, opportunities, playbook
+from bot.deals import from_messages, merging, opportunities, playbook
 from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers import handover
@@ -313,6 +313,8 @@ def on_deal_form(ack: Ack, view: dict, client: WebClient, context: BoltContext) 
         if creating:
             key = f"view:{view['id']}" if view.get("id") else None  # a repeated submission of one form saves once
             opp, created = _create_from_form(session, actor, deal, rt, key, anyway=form_ticked(values_of(view), DUPLICATE_OK))
+            if created and meta.source:  # made from a message (handlers.shortcuts): its address is the first note
+                from_messages.keep_source(session, opp, actor, meta.source, rt.clock)
             headline = t(actor.lang, "created" if created else "already_created", number=opp.number)
             entered = created  # a new deal's card shows lessons from similar deals, as a move's does
         else:

@@ -30,19 +30,25 @@ def read_meta(view: dict) -> FormMeta:
     """The form's private_metadata, as the app wrote it: a JSON object whose channel is text and
     whose deal number and version are whole numbers. Anything else can't be trusted to say which
     deal the form is about, so the form is refused (an inline error) and nothing is saved."""
+    data = metadata_object(view)
+    channel, number, version = data.get("channel"), data.get("number"), data.get("version")
+    if any(value is not None and not isinstance(value, str) for value in (channel, data.get("source"))):
+        raise BadInput("form_unreadable")
+    for value in (number, version):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise BadInput("form_unreadable")
+    return FormMeta(channel=channel, number=number, version=version, source=data.get("source"))
+
+
+def metadata_object(view: dict) -> dict:
+    """The form's private_metadata as the JSON object the app wrote; anything else is refused."""
     try:
         data = json.loads(view.get("private_metadata") or "")
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise BadInput("form_unreadable")
-    channel, number, version = data.get("channel"), data.get("number"), data.get("version")
-    if channel is not None and not isinstance(channel, str):
-        raise BadInput("form_unreadable")
-    for value in (number, version):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise BadInput("form_unreadable")
-    return FormMeta(channel=channel, number=number, version=version)
+    return data
 
 
 def deal_meta(view: dict) -> FormMeta:

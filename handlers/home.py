@@ -1,6 +1,7 @@
 """The App Home tab: drawn when someone opens it, with New deal, a menu on each deal (open its card,
-log an activity) and the morning-brief switch. The Home tab has no response_url: a card goes to
-the person by DM, a modal opens over the tab."""
+log an activity), the morning-brief switch and each section's Previous / More buttons. The Home
+tab has no response_url: a card goes to the person by DM, a modal opens over the tab. After any
+request that changed something the tab is redrawn by handlers.home_refresh, not here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from slack_sdk import WebClient
 from bot.blocks import forms
 from bot.blocks.ids import Action
 from bot.reporting.digests import set_brief
-from bot.reporting.home import home_view
+from bot.reporting.home import home_view, paging_from
 from handlers.args import chosen, request_of, value_number
 from handlers.deals import log_modal, show
 from handlers.slack_io import open_modal, post_private, publish_home
@@ -41,12 +42,17 @@ def on_deal(ack: Ack, action: dict, body: dict, client: WebClient, context: Bolt
         post_private(client, req.actor.slack_user_id, None, show(req, value_number(number)))
 
 
-def on_brief(ack: Ack, action: dict, client: WebClient, context: BoltContext) -> None:
-    """The morning-brief button: turn it on or off, and redraw the tab."""
+def on_brief(ack: Ack, action: dict, context: BoltContext) -> None:
+    """The morning-brief button: turn it on or off (the tab is redrawn after the answer)."""
     ack()
-    rt, actor = context["rt"], context["actor"]
-    set_brief(rt, actor, action.get("value") == "on")
-    publish_home(client, actor.slack_user_id, home_view(rt, actor))
+    set_brief(context["rt"], context["actor"], action.get("value") == "on")
+
+
+def on_page(ack: Ack, action: dict, client: WebClient, context: BoltContext) -> None:
+    """Previous / More: redraw the tab with the section on the page the button names."""
+    ack()
+    actor = context["actor"]
+    publish_home(client, actor.slack_user_id, home_view(context["rt"], actor, paging_from(action.get("value"))))
 
 
 def register(app: App) -> None:
@@ -54,3 +60,5 @@ def register(app: App) -> None:
     app.action(Action.HOME_NEW)(on_new)
     app.action(Action.HOME_DEAL)(on_deal)
     app.action(Action.HOME_BRIEF)(on_brief)
+    app.action(Action.HOME_PAGE_NEXT)(on_page)
+    app.action(Action.HOME_PAGE_PREV)(on_page)

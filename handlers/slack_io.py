@@ -12,7 +12,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.kit import Reply, warning
 from bot.core.i18n import t
-from bot.reporting.home import home_view
 from bot.reporting.reports import Upload
 
 log = logging.getLogger(__name__)
@@ -70,8 +69,8 @@ def upload_file(client: WebClient, upload: Upload, *, user: str, channel: str | 
 
 def saved(client: WebClient, context, reply: Reply, channel: str | None) -> None:
     """After a form is saved: tell the person where they opened it (kept with the request, for a
-    second copy of the form: handlers.replays), and redraw their Home tab."""
+    second copy of the form: handlers.replays). Their Home tab is redrawn after the answer
+    (handlers.home_refresh)."""
     actor = context["actor"]
     context["private_reply"] = {"channel": channel, "reply": reply.payload()}
     post_private(client, actor.slack_user_id, channel, reply)
-    publish_home(client, actor.slack_user_id, home_view(context["rt"], actor))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Row, Select, Table, bindparam, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from store.models import Event, Member, Opportunity, Risk, Target, UTCDateTime, Workspace
+from store.models import Activity, Event, Member, Opportunity, Risk, Target, UTCDateTime, Workspace
 
 
 @dataclass(frozen=True)
@@ -299,3 +299,12 @@ def current_targets(session: Session, workspace_id: str, period_key: str) -> dic
 def workspace_ids(session: Session) -> list[str]:
     """Every workspace the database knows, in id order."""
     return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+
+
+def deal_activities(session: Session, opportunity_id: int, *, limit: int) -> tuple[list[Activity], int]:
+    """The deal's latest activities people logged (newest first, with who logged them; not its
+    stage changes, which its events record) and how many it has."""
+    logged = (Activity.opportunity_id == opportunity_id, Activity.kind != "stage_change")
+    total = session.scalar(select(func.count(Activity.id)).where(*logged)) or 0
+    query = select(Activity).where(*logged).order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit)
+    return list(session.scalars(query).unique().all()), total

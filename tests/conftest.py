@@ -315,6 +315,12 @@ class SlackClient:
                 field = {"type": kind, "selected_option": {"text": {"type": "plain_text", "text": str(chosen)}, "value": chosen} if chosen else None}
             elif kind == "datepicker":
                 field = {"type": kind, "selected_date": value if value is not None else element.get("initial_date")}
+            elif kind == "external_select":  # the option picked: {"value": ..., "text": ...}, or a bare value
+                chosen = value if isinstance(value, dict) or value is None else {"value": value, "text": str(value)}
+                field = {
+                    "type": kind,
+                    "selected_option": {"text": {"type": "plain_text", "text": chosen["text"]}, "value": chosen["value"]} if chosen else None,
+                }
             elif kind == "users_select":
                 field = {"type": kind, "selected_user": value or element.get("initial_user")}
             elif kind == "checkboxes":

@@ -45,8 +45,10 @@ def test_a_rep_sees_their_pipeline_and_their_day(slack, db):
     text = text_of(view)
     assert "My deals" in text and "Team dashboard" not in text
     assert "Proposal: 1 · ¥500k" in text and "Lead: 1 · ¥200k" in text
-    assert "*Due today* (1)" in text and "• *#1* Acme ERP — ¥500k · @alice · due Wed 2026-11-25" in text
-    assert "*Overdue* (1)" in text and "• *#2* Globex — ¥200k · @alice · due Fri 2026-11-20" in text  # the day it was due
+    assert "*Due and overdue* (2): 1 overdue, 1 due today" in text
+    assert "• *#2* Globex — ¥200k · @alice · due Fri 2026-11-20" in text  # the day it was due, overdue first
+    assert "• *#1* Acme ERP — ¥500k · @alice · due Wed 2026-11-25" in text
+    assert text.index("#2* Globex") < text.index("#1* Acme ERP")
     assert "Bob's deal" not in text
     assert "New deal" in text
 
@@ -145,17 +147,19 @@ def test_a_managers_home_puts_the_teams_deals_needing_action_first_then_the_pipe
     order = [
         text.index(part)
         for part in (
-            "*Team*" if "*Team*" in text else "Team\n",
-            "*🔴 At risk*",
-            "*Overdue*",
+            "\nToday\n",
+            "\nThis week",
+            "\nTeam\n",
+            "*Needing attention* (2): 1 at risk, 0 stalled, 1 overdue",
             "*Alerts waiting*",
             "*Pipeline by stage*",
             "*By rep*",
-            "My deals",
             "*My pipeline*",
         )
     ]
     assert order == sorted(order), text
+    assert "• *#1* Acme ERP — ¥500k · @alice · due Fri 2026-11-20" in text  # overdue: its date
+    assert "• *#2* Globex — ¥200k · @bob · 🔴" in text  # at risk: its flag
     assert "Proposal: 1 ·" in text and "Negotiation:" not in text  # stages with no deal are left out
     rep = text_of(open_home(slack, "bob"))
-    assert rep.index("*Due today*") < rep.index("*My pipeline*") and "Team dashboard" not in rep
+    assert rep.index("\nToday\n") < rep.index("*My pipeline*") and "Team dashboard" not in rep and "\nTeam\n" not in rep

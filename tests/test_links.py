@@ -28,6 +28,8 @@ def test_addresses_are_built_under_the_public_url_and_absent_without_one():
         ("https://oppbot.example.com/deals/42/edit", None),
         ("https://oppbot.example.com/deals/abc", None),
         ("https://oppbot.example.com/board", None),
+        ("https://oppbot.example.com/deals/999999999", 999999999),
+        ("https://oppbot.example.com/deals/9999999999", None),  # past what the database holds
     ],
 )
 def test_only_our_own_deal_pages_are_read_back(url, expected):

@@ -19,6 +19,7 @@ from bot.web import ARRIVED, wsgi_app
 from store.db import POOL_TIMEOUT, make_engine, make_sessions
 from store.models import Opportunity
 from tests.conftest import ROOT, SECRET, SlackClient
+from tests.test_shortcuts import labels, options
 
 SLOW_DOWN_EN = "Slow down a little"
 SLOW_DOWN_ZH = "请慢一点"
@@ -114,3 +115,14 @@ def test_a_request_that_cannot_have_a_connection_fails_inside_slacks_three_secon
     assert POOL_TIMEOUT <= took < 3.0, f"answered after {took:.2f}s"
     assert sample("oppbot_db_errors_total", kind="pool_timeout") == timeouts + 1
     assert "Created #1" in slack.command("alice", "new Fed again 5万").text
+
+
+def test_typing_in_a_deal_picker_is_not_counted_against_the_persons_limit(limited):
+    """Slack asks for a picker's options as the person types: a dozen keystrokes are a dozen
+    requests, each answered, and they leave the person's budget for real requests untouched."""
+    limited.command("alice", "new Acme ERP 50万")
+    for typed in "acme erp proj":  # 13 keystrokes, more than the limit
+        assert [o["value"] for o in options(limited, "bob", typed)] in ([], ["1"])
+    assert labels(options(limited, "bob", "acme")) == ["#1 Acme ERP"]
+    for i in range(THROTTLE_LIMIT):
+        assert f"Created #{i + 2}" in limited.command("bob", f"new Deal {i} 5万").text

@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action, Form
+from bot.blocks.ids import ALERT_SNOOZE_PREFIX, DEAL_PICK, Action, Form, Shortcut
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = json.loads((ROOT / "manifest.json").read_text(encoding="utf-8"))
@@ -22,6 +22,7 @@ SCOPES = {
     "users_info": {"users:read"},
     "views_open": set(),
     "views_publish": set(),
+    "chat_getPermalink": set(),  # needs no scope (Slack's method reference)
     "chat_unfurl": {"links:write"},
     "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
 }
@@ -85,6 +86,48 @@ def test_peoples_emails_are_read_with_their_profiles(slack, rt):
     with rt.sessions() as s:
         emails = {m.slack_user_id: m.email for m in s.scalars(select(Member))}
     assert emails["U0ALICE"] == "alice@example.com", emails
+
+
+def test_every_shortcut_is_declared_and_heard(slack):
+    """Each shortcut in the manifest has a listener (Bolt answers 404 to one nobody hears), each one
+    the code listens to is declared, with a name Slack takes (24 characters) and a description
+    (150); the deal picker's options come to the same address."""
+    declared = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "handlers").rglob("*.py"))
+    heard = {Shortcut[name].value for name in re.findall(r"app\.shortcut\(Shortcut\.([A-Z_]+)\)", source)}
+    assert set(declared) == heard == {s.value for s in Shortcut}
+    for callback_id, shortcut in declared.items():
+        assert shortcut["type"] in ("message", "global")
+        assert len(shortcut["name"]) <= 24 and len(shortcut["description"]) <= 150, shortcut
+        user = slack.user("alice")
+        if shortcut["type"] == "message":
+            message = {"type": "message", "user": "U0BOB", "ts": "1.1", "text": "hi"}
+            request = slack.requests.message_action(
+                user=user,
+                callback_id=callback_id,
+                channel={"id": "C0SALES"},
+                message=message,
+                response_url=slack.fake.response_url("m"),
+                trigger_id=f"t.{callback_id}",
+            )
+        else:
+            request = slack.requests.shortcut(user=user, callback_id=callback_id, trigger_id=f"t.{callback_id}")
+        assert slack.send(request).status == 200, callback_id
+    assert slack.send(slack.requests.shortcut(user=slack.user("alice"), callback_id="no_such_shortcut", trigger_id="t.none")).status == 404
+    assert MANIFEST["settings"]["interactivity"]["message_menu_options_url"] == MANIFEST["settings"]["interactivity"]["request_url"]
+    suggestion = slack.requests.block_suggestion(user=slack.user("alice"), action_id=DEAL_PICK, block_id="deal", value="1")
+    assert slack.send(suggestion).json == {"options": []}
+
+
+def test_sign_in_with_slack_asks_for_the_user_scopes_declared_and_returns_to_the_declared_url():
+    """The web pages' Sign in with Slack (bot.pages.signin) requests exactly the manifest's user
+    scopes, and Slack may send people back to the pages' callback under the public URL."""
+    from bot.pages.signin import CALLBACK, SCOPES
+    from tests.conftest import PUBLIC_URL
+
+    assert set(MANIFEST["oauth_config"]["scopes"]["user"]) == set(SCOPES)
+    assert "openid" in SCOPES
+    assert MANIFEST["oauth_config"]["redirect_urls"] == [PUBLIC_URL + CALLBACK]
 
 
 def test_deal_links_unfurl_on_the_public_urls_host(slack):

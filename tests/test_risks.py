@@ -93,7 +93,7 @@ def test_home_shows_deals_at_risk_to_the_owner_and_to_a_manager(slack):
     mine = text_of(open_home(slack, "alice"))
     assert "*🔴 At risk* (1)" in mine and "*#2* Globex" in mine and "🔴 Competitor involved" in mine
     team = text_of(open_home(slack, "boss"))
-    assert "*🔴 At risk* (1)" in team and "*#2* Globex" in team
+    assert "*Needing attention* (1): 1 at risk, 0 stalled, 0 overdue" in team and "*#2* Globex" in team and "🔴 Competitor involved" in team
 
 
 def test_a_small_deals_risk_reaches_the_owners_manager_once(slack, rt, run, clock):

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.blocks.ids import Action
-from bot.blocks.kit import HOME_BLOCKS, Page, Reply, button, clip, esc, fmt_date, fmt_day, option, risk_name, stage_name
+from bot.blocks.kit import Page, Reply, clip, esc, fmt_date, fmt_day, risk_name, stage_name
 from bot.blocks.links import number_link
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
 from bot.core.config import Config
@@ -412,101 +411,3 @@ def brief(b: Brief, config: Config, lang: str) -> Reply:
         item_list(page, t(lang, "dg_closing_short", total=b.closing.total), b.closing, config, "/opp list closing:this-week", day_key="dg_item_close")
     text = t(lang, "dg_fallback_brief", due=b.due.total, overdue=b.overdue.total, stalled=b.stalled.total, closing=b.closing.total)
     return Reply(text, page.done())
-
-
-# --- the Home tab --------------------------------------------------------------------------------
-
-HOME_ITEMS = 8  # deals listed per Home list before "and N more"
-
-
-@dataclass
-class Home:
-    manager: bool
-    now: datetime
-    pipeline: list[StageRow]
-    due: ItemList
-    overdue: ItemList
-    stalled: ItemList
-    team_pipeline: list[StageRow] | None = None
-    month: Forecast | None = None
-    quarter: Forecast | None = None
-    alerts: dict[str, int] | None = None
-    reps: list[RepRow] | None = None
-    brief: bool = False
-    risks: ItemList | None = None  # the person's own deals with an open risk flag
-    returning: ItemList | None = None  # the person's own deals due back in the public pool soon
-    team_risks: ItemList | None = None  # a manager's: the team's
-    team_stalled: ItemList | None = None
-    team_overdue: ItemList | None = None
-    team_returning: ItemList | None = None
-    team_attainment: list = field(default_factory=list)  # (period, Attained): the team's targets set, a manager's
-    my_attainment: list = field(default_factory=list)  # (period, Attained): the person's own targets
-
-
-def _deal_menu(item: Item, lang: str) -> dict:
-    options = [option(f"{t(lang, 'hm_open')} #{item.number}", f"open:{item.number}"), option(t(lang, "hm_log"), f"log:{item.number}")]
-    return {"type": "overflow", "action_id": Action.HOME_DEAL, "options": options}
-
-
-def _needs_action(page: Page, config: Config, lang: str, risks, stalled, overdue, returning, *, now, scope: str) -> None:
-    """The team's deals that need someone to act, most pressing first; lists with nothing in them are left out."""
-    if risks is not None and risks.total:
-        _home_list(page, t(lang, "dg_risks", total=risks.total), risks, config, scope)
-    if stalled is not None and stalled.total:
-        _home_list(page, t(lang, "dg_stalled", total=stalled.total), stalled, config, scope + " stalled", now=now)
-    if overdue is not None and overdue.total:
-        _home_list(page, t(lang, "dg_overdue", total=overdue.total), overdue, config, scope + " overdue", day_key="dg_item_due")
-    if returning is not None and returning.total:
-        _home_list(page, t(lang, "dg_returning", total=returning.total), returning, config, scope)
-
-
-def _home_list(page: Page, title: str, items: ItemList, config: Config, more_command: str, *, day_key=None, now=None) -> None:
-    lang = page.lang
-    page.section(title)
-    if not items.items:
-        page.context(t(lang, "dg_nothing"))
-    for item in items.items:
-        page.section(item_line(item, config, lang, day_key=day_key, now=now), accessory=_deal_menu(item, lang))
-    if items.more > 0:
-        page.context(t(lang, "dg_more", more=items.more, command=more_command))
-
-
-def home(h: Home, config: Config, lang: str) -> dict:
-    """The Home tab view, what needs action first: for a manager the team's deals at risk, stalled,
-    overdue and due back in the pool, the alerts waiting, then its pipeline, forecast and reps;
-    then the person's own deals in the same order, and their pipeline."""
-    page = Page(lang, limit=HOME_BLOCKS)
-    page.header(t(lang, "hm_title_manager" if h.manager else "hm_title_rep"))
-    page.actions(
-        [
-            button(t(lang, "hm_new"), Action.HOME_NEW, "new", "primary"),
-            button(t(lang, "hm_brief_off" if h.brief else "hm_brief_on"), Action.HOME_BRIEF, "off" if h.brief else "on"),
-        ],
-        block_id="home_actions",
-    )
-    page.context(t(lang, "hm_updated", when=h.now.strftime("%Y-%m-%d %H:%M")))
-    if h.manager:
-        page.header(t(lang, "hm_team").strip("*"))
-        _needs_action(page, config, lang, h.team_risks, h.team_stalled, h.team_overdue, h.team_returning, now=h.now, scope="/opp list team")
-        alerts = h.alerts or {}
-        text = t(lang, "hm_alerts", count=sum(alerts.values()))
-        if alerts:
-            text += "\n" + alert_counts(alerts, lang)
-        page.section(text)
-        page.section("\n".join([t(lang, "dg_pipeline"), *pipeline_lines(h.team_pipeline or [], config, lang)]))
-        if h.month and h.quarter:
-            forecast_section(page, h.month, h.quarter, config)
-        attainment_section(page, h.team_attainment, config)
-        rep_table(page, h.reps or [])
-        page.divider()
-        page.header(t(lang, "hm_title_rep"))
-    if h.risks is not None and h.risks.total:
-        _home_list(page, t(lang, "dg_risks", total=h.risks.total), h.risks, config, "/opp list")
-    _home_list(page, t(lang, "dg_due_today", total=h.due.total), h.due, config, "/opp list", day_key="dg_item_due")
-    _home_list(page, t(lang, "dg_overdue", total=h.overdue.total), h.overdue, config, "/opp list overdue", day_key="dg_item_due")
-    _home_list(page, t(lang, "dg_stalled", total=h.stalled.total), h.stalled, config, "/opp list stalled", now=h.now)
-    if h.returning is not None and h.returning.total:
-        _home_list(page, t(lang, "dg_returning", total=h.returning.total), h.returning, config, "/opp list")
-    page.section("\n".join([t(lang, "hm_my_pipeline"), *pipeline_lines(h.pipeline, config, lang)]))
-    attainment_section(page, h.my_attainment, config, "tg_my_target")
-    return {"type": "home", "blocks": page.done()}

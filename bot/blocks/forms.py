@@ -30,6 +30,7 @@ class FormMeta:
     channel: str | None = None
     number: int | None = None
     version: int | None = None
+    source: str | None = None  # a new deal made from a message: the message's address
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in self.__dict__.items() if v is not None})

@@ -39,6 +39,8 @@ class Action(StrEnum):
     MEETING_DONE = "meeting_done"
     DEAL_ASK = "deal_ask"
     SUPPORT_ANSWER = "support_answer"
+    HOME_PAGE_NEXT = "home_page_next"
+    HOME_PAGE_PREV = "home_page_prev"
 
 
 # Snooze buttons carry their days in the id (alert_snooze_1, alert_snooze_3): ids must be unique in a block.
@@ -65,3 +67,17 @@ class Form(StrEnum):
     MEETING_ACTION = "meeting_action_form"
     SUPPORT_ASK = "support_ask_form"
     SUPPORT_ANSWER = "support_answer_form"
+    LOG_MESSAGE = "log_message_form"
+
+
+class Shortcut(StrEnum):
+    """The callback_id of a shortcut (manifest.json declares each): on a message, or global."""
+
+    LOG_TO_DEAL = "log_to_deal"
+    DEAL_FROM_MESSAGE = "deal_from_message"
+    NEW_DEAL = "new_deal"
+
+
+# The deal picker of the log-a-message form: an external select whose options an options
+# (block_suggestion) listener gives as the person types; picking one sends nothing by itself.
+DEAL_PICK = "deal_pick"

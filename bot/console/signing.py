@@ -1,7 +1,8 @@
 """The requests Slack sends to the app, built and signed the way Slack builds and signs them.
 
 The console, the tests and the benchmarks all play Slack with this one module: slash commands (a
-form), interactive payloads (block_actions, view_submission: a form with one ``payload`` field)
+form), interactive payloads (block_actions, view_submission, shortcuts on a message and global
+ones, block_suggestion for an external select's options: a form with one ``payload`` field)
 and Events API callbacks (JSON). Each is signed with the app's signing secret as Slack does it
 (``X-Slack-Signature: v0=`` HMAC-SHA256 of ``v0:{timestamp}:{body}``, made by slack_sdk's
 ``SignatureVerifier``). How a request travels to the app (Bolt's dispatch, WSGI, HTTP) is up to
@@ -133,6 +134,60 @@ class SlackRequests:
             "is_enterprise_install": False,
             "enterprise": None,
         }
+        return self.interactive(payload)
+
+    def message_action(self, *, user: dict, callback_id: str, channel: dict, message: dict, response_url: str, trigger_id: str) -> SignedRequest:
+        """A message shortcut (``callback_id``) used on ``message`` in ``channel``."""
+        payload = {
+            "type": "message_action",
+            "token": self.token,
+            "action_ts": "1.2",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": user,
+            "channel": channel,
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": trigger_id,
+            "response_url": response_url,
+            "message_ts": message.get("ts"),
+            "message": message,
+        }
+        return self.interactive(payload)
+
+    def shortcut(self, *, user: dict, callback_id: str, trigger_id: str) -> SignedRequest:
+        """A global shortcut (``callback_id``), from the composer or search: no channel, no message."""
+        payload = {
+            "type": "shortcut",
+            "token": self.token,
+            "action_ts": "1.2",
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "user": user,
+            "is_enterprise_install": False,
+            "enterprise": None,
+            "callback_id": callback_id,
+            "trigger_id": trigger_id,
+        }
+        return self.interactive(payload)
+
+    def block_suggestion(self, *, user: dict, action_id: str, block_id: str, value: str, view: dict | None = None) -> SignedRequest:
+        """What a person typed in an external select (``action_id``), asking for its options; in a
+        modal, ``view`` is the modal."""
+        payload = {
+            "type": "block_suggestion",
+            "user": user,
+            "container": {"type": "view", "view_id": (view or {}).get("id")} if view else {"type": "message"},
+            "api_app_id": self.app_id,
+            "token": self.token,
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "team": {"id": self.team_id, "domain": self.team_domain},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if view is not None:
+            payload["view"] = view
         return self.interactive(payload)
 
     def event(self, event: dict, *, event_id: str, event_time: int) -> SignedRequest:

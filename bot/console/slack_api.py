@@ -18,6 +18,8 @@ uses it too).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import email.parser
 import email.policy
@@ -32,6 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from bot.console.slack_openid import AUTHORIZE_PATH, FakeOpenID
+from bot.console.slack_openid import METHODS as OPENID_METHODS
 from bot.console.slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, TEAM_URL, FakeWorkspace
 
 __all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "TEAM_NAME", "TEAM_URL", "Call", "FakeSlack", "Refusal"]
@@ -99,8 +103,18 @@ def _read_request(handler: _Handler) -> _Request | None:
         if path.startswith(prefix):
             key = path[len(prefix) :]
             query = dict(parse_qsl(url.query, keep_blank_values=True))
+            if auth.lower().startswith("basic "):  # an app's own credentials (openid.connect.token)
+                query["client_id"] = _basic_user(auth[6:])
             return _Request(kind, method or key, key, query, body, handler.headers.get("Content-Type") or "", token)
     return None
+
+
+def _basic_user(credentials: str) -> str:
+    """The user part (an app's client id) of HTTP Basic credentials; "" when unreadable."""
+    try:
+        return base64.b64decode(credentials.strip(), validate=True).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
 
 def _decode_json_fields(args: dict) -> dict:
@@ -159,6 +173,7 @@ class FakeSlack:
     def __init__(self, listener: Callable[[Call], None] | None = None):
         self.listener: Callable[[Call], None] | None = listener
         self.workspace = FakeWorkspace(base_url=lambda: self.base_url)
+        self.openid = FakeOpenID(self.workspace.user)  # Sign in with Slack (bot/console/slack_openid.py)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -314,6 +329,9 @@ class FakeSlack:
                 traceback.print_exc(file=sys.stderr)
 
     def _handle(self, handler: _Handler) -> None:
+        if urlsplit(handler.path).path == AUTHORIZE_PATH:
+            self._authorize(handler)
+            return
         request = _read_request(handler)
         if request is None:
             handler._send(404, {"ok": False, "error": "unknown_url"})
@@ -350,6 +368,8 @@ class FakeSlack:
     def _answer(self, kind: str, call: Call) -> dict:
         if kind == "response":
             return {"ok": True}
+        if call.method in OPENID_METHODS:
+            return self.openid.answer(call.method, call.args, call.token)
         if not call.token and call.method not in ("api.test",):
             return {"ok": False, "error": "not_authed"}
         try:
@@ -357,6 +377,19 @@ class FakeSlack:
         except Exception as exc:  # a bug here should surface as an answer, not a hung client
             traceback.print_exc(file=sys.stderr)
             return {"ok": False, "error": "fatal_error", "detail": repr(exc)}
+
+    def _authorize(self, handler: _Handler) -> None:
+        """Sign in with Slack's authorize page: the browser is sent straight back to the app."""
+        query = dict(parse_qsl(urlsplit(handler.path).query, keep_blank_values=True))
+        call = Call("openid.connect.authorize", query, time.time())
+        try:
+            location = self.openid.authorize(query)
+        except ValueError as exc:
+            self._respond(handler, call, 400, {"ok": False, "error": "bad_redirect_uri", "detail": str(exc)})
+            return
+        call.response = {"location": location}
+        self._record(call)
+        handler._send(302, None, headers={"Location": location}, text="")
 
     def _respond(
         self,

@@ -329,6 +329,12 @@ class FakeWorkspace:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": _user_json(user, _truthy(args.get("include_locale", False)))}
 
+    def user(self, user_id: str) -> dict | None:
+        """A user as users.info shows it (with the locale), or None for one it does not know."""
+        with self._lock:
+            user = self._users.get(user_id)
+        return _user_json(user, True) if user is not None else None
+
     def _users_list(self, args: dict) -> dict:
         include_locale = _truthy(args.get("include_locale", False))
         with self._lock:

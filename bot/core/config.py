@@ -91,6 +91,9 @@ class Settings:
     slack_api_url: str | None
     config_path: str
     public_url: str | None = None  # OPPBOT_PUBLIC_URL: where the deal pages are (bot.core.links)
+    client_id: str | None = None  # SLACK_CLIENT_ID, SLACK_CLIENT_SECRET: Sign in with Slack (bot.pages)
+    client_secret: str | None = None
+    session_secret: str | None = None  # OPPBOT_SESSION_SECRET: signs the web pages' cookies
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -103,6 +106,9 @@ class Settings:
             slack_api_url=env.get("SLACK_API_URL"),
             config_path=env.get("OPPBOT_CONFIG") or default_config_path(),
             public_url=env.get("OPPBOT_PUBLIC_URL") or None,
+            client_id=env.get("SLACK_CLIENT_ID") or None,
+            client_secret=env.get("SLACK_CLIENT_SECRET") or None,
+            session_secret=env.get("OPPBOT_SESSION_SECRET") or None,
         )
 
 

@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 ENV = "OPPBOT_PUBLIC_URL"
-DEAL_PATH = re.compile(r"/deals/([1-9][0-9]{0,17})/?")
+DEAL_PATH = re.compile(r"/deals/([1-9][0-9]{0,8})/?")  # a number the database holds (32-bit)
 
 
 def clean_base(url: str | None) -> str | None:

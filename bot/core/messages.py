@@ -8,14 +8,17 @@ from __future__ import annotations
 from bot.core.messages_collab import COLLAB_MESSAGES
 from bot.core.messages_deals import DUPLICATE_MESSAGES
 from bot.core.messages_handover import HANDOVER_MESSAGES
+from bot.core.messages_home import HOME_MESSAGES
 from bot.core.messages_kpis import KPI_MESSAGES
 from bot.core.messages_meeting import MEETING_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
+from bot.core.messages_shortcuts import SHORTCUT_MESSAGES
 from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
 from bot.core.messages_unfurls import UNFURL_MESSAGES
+from bot.core.messages_web import WEB_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # errors a user can fix
@@ -479,5 +482,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **COLLAB_MESSAGES,
     **SUPPORT_MESSAGES,
     **KPI_MESSAGES,
+    **SHORTCUT_MESSAGES,
+    **HOME_MESSAGES,
+    **WEB_MESSAGES,
     **UNFURL_MESSAGES,
 }

@@ -2,7 +2,7 @@
 request that fails with a 400). Bolt takes the shape of a payload on trust: an ``actions`` that
 is not a list, a ``view`` that is text or a team id of a hundred characters fails inside Bolt or
 the database with a 500. Only what Bolt or oppbot reads is checked, and only the kinds of request
-oppbot answers (slash commands, buttons and menus, forms, events); anything else is Bolt's to
+oppbot answers (slash commands, buttons and menus, forms, events, shortcuts, options); anything else is Bolt's to
 answer as unhandled. ``problem(body)`` says what is wrong, or None."""
 
 from __future__ import annotations
@@ -89,6 +89,14 @@ def _view(view: dict) -> str | None:
     return None
 
 
+def _block_suggestion(body: dict) -> str | None:
+    """An options request (an external select's typed text): who asks, and text."""
+    for name in ("action_id", "block_id", "value"):
+        if not _text(body.get(name)):
+            return f"{name} is not text"
+    return _interactive(body) or (_view(body["view"]) if body.get("view") is not None else None)
+
+
 def _event_callback(body: dict) -> str | None:
     event = body.get("event")
     if not isinstance(event, dict) or not isinstance(event.get("type"), str):
@@ -121,4 +129,7 @@ CHECKS: dict[str, Callable[[dict], str | None]] = {
     "view_closed": _view_submission,
     "event_callback": _event_callback,
     "url_verification": _url_verification,
+    "shortcut": _interactive,
+    "message_action": _interactive,
+    "block_suggestion": _block_suggestion,
 }

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot.core import touched
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.dates import DateReader
@@ -36,6 +37,9 @@ class Handling:
     workspace_id: str | None = None
     key: str | None = None
     recorded: bool = False
+    changed: bool = False  # a transaction of it that wrote has committed (key or not)
+    deals: set[int] = field(default_factory=set)  # the deals it changed (bot.core.touched)
+    owners: set[int] = field(default_factory=set)  # their owners before the change, when it moved them
 
 
 _HANDLING: ContextVar[Handling | None] = ContextVar("oppbot_handling", default=None)
@@ -101,6 +105,8 @@ class Runtime:
             raise Replayed("request_replayed") from None
         if recording:
             handling.recorded = True
+        if handling is not None and wrote(session):
+            touched.merge(session, handling)
 
     @contextmanager
     def handling(self) -> Iterator[Handling]:
@@ -110,6 +116,18 @@ class Runtime:
             yield _HANDLING.get()
         finally:
             _HANDLING.reset(token)
+
+    @contextmanager
+    def unnoticed(self) -> Iterator[None]:
+        """Writes in this block are not changes a person made (a member's profile refreshed on
+        arrival): they do not make the request one that changed something (``Handling.changed``)."""
+        handling = _HANDLING.get()
+        before = handling.changed if handling is not None else False
+        try:
+            yield
+        finally:
+            if handling is not None:
+                handling.changed = before
 
     @staticmethod
     def current() -> Handling | None:

@@ -210,3 +210,9 @@ def remind_due(rt, now: datetime) -> int:
                 key = f"review-remind:{review.id}"
                 outbox.enqueue(session, workspace_id=opp.workspace_id, key=key, kind="review_remind", channel=opp.owner.slack_user_id, reply=reply, now=now)
     return len(reviews)
+
+
+def review_of(session: Session, opp) -> ReviewView | None:
+    """A closed deal's review as written so far (asked, done or skipped), or None when none was asked."""
+    review = _review(session, opp) if opp.status in CLOSED else None
+    return review_view(opp, review) if review is not None else None

@@ -163,9 +163,9 @@ def pipeline_at(config: Config, workspace_id: str, owner_ids: tuple[int, ...] | 
     return select(then.c.stage, then.c.currency, func.count(), func.sum(then.c.amount), func.sum(weighted)).group_by(then.c.stage, then.c.currency)
 
 
-def items(session: Session, where, order, top: int, *, day_column=None, with_amount: bool = False, total: int | None = None) -> ItemList:
-    """How many deals match ``where`` (and their amount per currency), and the first ``top``.
-    A ``total`` already known (from a summary) is not counted again."""
+def items(session: Session, where, order, top: int, *, day_column=None, with_amount: bool = False, total: int | None = None, offset: int = 0) -> ItemList:
+    """How many deals match ``where`` (and their amount per currency), and the first ``top`` (after
+    the first ``offset``, for a page). A ``total`` already known (from a summary) is not counted again."""
     if total is None:
         total = session.scalar(select(func.count(Opportunity.id)).where(*where)) or 0
     amount = {}
@@ -185,7 +185,7 @@ def items(session: Session, where, order, top: int, *, day_column=None, with_amo
         if day_column is not None:
             columns.append(day_column)
         # the few ids first (a top-N sort over the deals alone), then their owners
-        first = select(Opportunity.id).where(*where).order_by(*order).limit(top).scalar_subquery()
+        first = select(Opportunity.id).where(*where).order_by(*order).limit(top).offset(offset or None).scalar_subquery()
         rows = session.execute(select(*columns).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(first)).order_by(*order)).all()
         shown = [Item(r[0], r[1], r[2], r[3], r[4], r[6] or "", day=r[7] if day_column is not None else None, since=r[5]) for r in rows]
     return ItemList(total, shown, amount)
@@ -197,24 +197,31 @@ def stalled(session, config, workspace_id, now, top, owner_ids=None, total=None)
     )
 
 
-def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> ItemList:
-    first_due = case(
+def first_due():
+    """The earlier of a deal's next step's due date and its close date (either may be missing)."""
+    return case(
         (
             and_(Opportunity.next_step_due.is_not(None), or_(Opportunity.expected_close.is_(None), Opportunity.next_step_due <= Opportunity.expected_close)),
             Opportunity.next_step_due,
         ),
         else_=Opportunity.expected_close,
     )
-    return items(
-        session, [*open_where(workspace_id, owner_ids), overdue_condition(today)], [first_due, Opportunity.number], top, day_column=first_due, total=total
-    )
+
+
+def overdue(session, workspace_id, today, top, owner_ids=None, total=None) -> ItemList:
+    due = first_due()
+    return items(session, [*open_where(workspace_id, owner_ids), overdue_condition(today)], [due, Opportunity.number], top, day_column=due, total=total)
 
 
 def at_risk(session, workspace_id, top, owner_ids=None, *, where=(), order=None) -> ItemList:
     """Open deals with an open risk flag (and ``where``), biggest first (or in ``order``), each with its flags' kinds."""
     flagged = exists().where(Risk.opportunity_id == Opportunity.id, Risk.cleared_at.is_(None))
     order = order or [Opportunity.amount.desc().nulls_last(), Opportunity.number]
-    found = items(session, [*open_where(workspace_id, owner_ids), flagged, *where], order, top)
+    return with_risk_kinds(session, workspace_id, items(session, [*open_where(workspace_id, owner_ids), flagged, *where], order, top))
+
+
+def with_risk_kinds(session, workspace_id, found: ItemList) -> ItemList:
+    """``found`` with each deal's open risk flags' kinds."""
     if not found.items:
         return found
     kinds: dict[int, list[str]] = defaultdict(list)

@@ -1,0 +1,38 @@
+"""The Home tab kept current: after the answer to any request that changed something (a `/opp`
+command, a button, a form, a shortcut), the Home tabs that show what it changed are redrawn, once
+per person: the person who made the change, the owners of the deals it changed (and who owned them
+before), and their managers (bot.reporting.home.audience). A request that changed nothing redraws
+nothing. It runs on the app's after-answer executor, so Slack's 3-second acknowledgement never
+waits for it; a failure is logged, never raised."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.core.runtime import Handling, Runtime
+from bot.reporting.home import audience, home_view
+from bot.team.members import Actor
+from handlers.slack_io import publish_home
+
+log = logging.getLogger(__name__)
+
+
+def wanted(handling: Handling) -> bool:
+    """Whether the request changed something, so Home tabs are to be redrawn after its answer."""
+    return handling.changed
+
+
+def redraw(rt: Runtime, client: WebClient, actor: Actor | None, handling: Handling) -> None:
+    """Publish the Home tab of everyone who sees what ``handling``'s request changed."""
+    try:
+        people = audience(rt, actor, handling.deals, handling.owners)
+    except Exception:
+        log.exception("could not find whose Home tabs to redraw")
+        return
+    for person in people:
+        try:
+            publish_home(client, person.slack_user_id, home_view(rt, person))
+        except Exception:
+            log.exception("could not redraw the Home tab of %s", person.slack_user_id)
