@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from slack_sdk import WebClient
+
 from bot.blocks.deals import deal_card
 from bot.blocks.kit import Reply, clip
 from bot.blocks.views import DealView
@@ -44,6 +46,7 @@ class Request:
     actor: Actor
     channel: str | None
     fetch_profile: ProfileFetcher
+    client: WebClient | None = None  # the Web API client, for a subcommand that calls Slack itself (`/opp room`)
 
     @property
     def lang(self) -> str:

@@ -13,7 +13,7 @@ from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from handlers import accounts, alerts, deals, handover, meeting, payments, qualify, reports, reviews, risks, support, targets, team
+from handlers import accounts, alerts, deals, handover, meeting, payments, qualify, reports, reviews, risks, rooms, support, targets, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
 from handlers.slack_io import open_modal, upload_later
 
@@ -56,6 +56,7 @@ ALIASES_OF = {
     "forecast": ("forecast", "预测"),
     "meeting": ("meeting", "评审", "评审会"),
     "ask": ("ask", "求助"),
+    "room": ("room", "群", "建群"),
 }
 ALIASES = {alias: name for name, aliases in ALIASES_OF.items() for alias in aliases}
 SUBCOMMANDS = {
@@ -73,6 +74,7 @@ SUBCOMMANDS = {
     **targets.SUBCOMMANDS,
     **meeting.SUBCOMMANDS,
     **support.SUBCOMMANDS,
+    **rooms.SUBCOMMANDS,
 }
 
 
@@ -94,7 +96,7 @@ def on_opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, res
     word = text.partition(" ")[0]
     if word and not word.isascii():  # typed in Chinese: answer in Chinese (errors too)
         context["actor"] = replace(context["actor"], lang="zh")
-    req = Request(context["rt"], context["actor"], command.get("channel_id"), context["fetch_profile"])
+    req = Request(context["rt"], context["actor"], command.get("channel_id"), context["fetch_profile"], client)
     outcome = dispatch(req, text)
     if isinstance(outcome, Modal):
         if outcome.reply:  # said with the form: the win that opened the handover form

@@ -16,6 +16,7 @@
     assignment_cursors  where each round-robin rule stands
     member_events       every change to a person: who, when, what, old -> new
     processed_requests  Slack requests already handled (a retry or a double submit is not done twice)
+    deal_threads        a deal's thread in a channel: its live card (the parent) and the last change shown
 
  The schema itself is owned by the Alembic migrations in
 ``store/migrations``; these classes must match them (a test compares the two).
@@ -205,6 +206,9 @@ class Opportunity(Base):
     playbook: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # commit, best_case, pipeline: the owner's call; none means the stage's default
     forecast_category: Mapped[str | None] = mapped_column(String(12))
+    # the deal's room (`/opp room`): the Slack channel id made for it, and when it was archived
+    room_channel: Mapped[str | None] = mapped_column(String(40))
+    room_archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     owner: Mapped[Member] = relationship(foreign_keys=[owner_id], lazy="joined")
     responsible: Mapped[Member | None] = relationship(foreign_keys=[responsible_id], lazy="joined")
@@ -622,3 +626,20 @@ class ProcessedRequest(Base):
     key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answer: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DealThread(Base):
+    """A deal's thread in one channel: everything oppbot posts about the deal there replies to
+    ``parent_id`` (the outbox row of the deal's live card, kept current by chat.update);
+    ``event_seen`` is the deal's last event the thread has been told about."""
+
+    __tablename__ = "deal_threads"
+    __table_args__ = (UniqueConstraint("opportunity_id", "channel", name="uq_deal_threads_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32))
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"))
+    channel: Mapped[str] = mapped_column(String(40))  # as configured ("#deal-alerts") or a channel id (a room)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    event_seen: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -17,7 +17,7 @@ from bot.worker import daily_bundles, scan_all, send_outbox
 from store.models import Alert, OutboxMessage, Workspace
 from tests import test_alerts as base
 from tests.conftest import USERS, payload_text
-from tests.test_alerts import ALICE, BOB, CHANNEL, alert_id, at, dms, edit, member, posts, updates
+from tests.test_alerts import ALICE, BOB, CHANNEL, alert_id, at, dms, edit, member, posts, updates, where
 
 client, deal = base.client, base.deal  # the fixtures of the alert tests
 BOSS = USERS["boss"]["user_id"]
@@ -50,7 +50,7 @@ def test_an_alert_remembers_the_first_of_the_messages_that_announced_it_and_keep
     DM (the first post) as its message, and still does after a snooze ends and it is posted anew."""
     edit(rt, 1, expected_close=date(2026, 11, 20), amount=1_200_000)
     _, sent = tick()
-    assert [p.args["channel"] for p in sent] == [ALICE, CHANNEL]
+    assert [where(p) for p in sent] == [ALICE, CHANNEL]
     with rt.sessions() as session:
         first = session.scalars(select(OutboxMessage.id).where(OutboxMessage.key.like("deal:%")).order_by(OutboxMessage.id)).first()
         assert session.scalars(select(Alert.outbox_id)).one() == first
@@ -79,7 +79,7 @@ def test_a_new_condition_edits_the_readers_message_and_posts_for_a_new_reader_wi
     clock.advance(hours=1)
     edit(rt, 1, amount=1_200_000, next_step="send quote", next_step_due=date(2026, 11, 24))
     _, sent = tick()
-    assert [p.args["channel"] for p in sent] == [CHANNEL]
+    assert [where(p) for p in sent] == [CHANNEL]
     tick()
     edits = updates(fake)
     assert [u.args["ts"] for u in edits] == [dm.response["ts"]]
@@ -218,4 +218,4 @@ def test_a_deals_own_message_and_its_updates_are_written_down_by_kind(rt, clock,
     tick()
     with rt.sessions() as session:
         kinds = {key.split(":")[0]: kind for key, kind in session.execute(select(OutboxMessage.key, OutboxMessage.kind))}
-    assert kinds == {"deal": "alert", "update": "alert_update"}
+    assert kinds == {"deal": "alert", "update": "alert_update", "card": "deal_card"}  # the card: the parent of the deal's thread in the channel

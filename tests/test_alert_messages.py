@@ -17,13 +17,9 @@ from store.models import Member
 from tests import test_alerts as base
 from tests.conftest import SHANGHAI, payload_text
 from tests.slackcheck import assert_valid_message
-from tests.test_alerts import ALICE, BOB, CHANNEL, at, dms, edit, member, open_alerts, posts, to_channel
+from tests.test_alerts import ALICE, BOB, CHANNEL, at, dms, edit, member, open_alerts, posts, to_channel, updates, where
 
 client, run, deal = base.client, base.run, base.deal  # the fixtures of the alert tests
-
-
-def updates(fake):
-    return [c for c in fake.calls("chat.update") if not c.failed]
 
 
 def test_one_message_per_deal_lists_every_condition_and_is_updated_in_place(slack, rt, clock, deal, run, fake):
@@ -56,7 +52,9 @@ def test_one_message_per_deal_lists_every_condition_and_is_updated_in_place(slac
     assert sorted(p.args["text"] for p in fresh) == ["🔴 #1 Acme ERP: Risk", "🔴 #1 Acme ERP：风险"]
     assert not {p.response["ts"] for p in fresh} & set(first.values())
     [reply] = [p for p in fresh if p.args.get("thread_ts")]  # the channel's: in the deal's thread, shown in the channel too
-    assert (reply.args["thread_ts"], reply.args["reply_broadcast"], reply.args["text"]) == (first[CHANNEL], True, "🔴 #1 Acme ERP：风险")
+    card = to_channel(sent)[0].args["thread_ts"]  # the thread under the deal's card, where the first episode went too
+    assert (reply.args["thread_ts"], reply.args["reply_broadcast"], reply.args["text"]) == (card, True, "🔴 #1 Acme ERP：风险")
+    assert card not in first.values()
     resolved = updates(fake)[before:]
     assert open_alerts(rt) == [(1, "risk")]
     assert {u.args["text"] for u in resolved} == {"#1 Acme ERP: Close date passed, Stalled", "#1 Acme ERP：预计成交日已过、停滞"}  # no sign once resolved
@@ -120,7 +118,7 @@ def test_monday_morning_on_the_demo_pipeline_is_at_most_one_dm_per_rep(rt, clock
         if reader not in reps:  # the alerts channel: one post per deal, each about one deal
             assert all(len(m) == 1 for m in messages), reader
             assert len(messages) == len({next(iter(m)) for m in messages}), reader
-    counts = dict(Counter(p.args["channel"] for p in sent))
+    counts = dict(Counter(where(p) for p in sent))
     assert preview[-1] == f"{len(sent)} messages; per recipient: " + ", ".join(f"{who} {n}" for who, n in sorted(counts.items()))
 
 
@@ -197,7 +195,7 @@ def test_a_rep_chooses_how_they_hear_about_their_own_deals(slack, rt, clock, dea
     edit(rt, 1, amount=900_000)
     clock.advance(days=1)
     slack.command("boss", "risk 1 competitor")
-    assert [p.args["channel"] for p in run()] == [ALICE, CHANNEL]
+    assert [where(p) for p in run()] == [ALICE, CHANNEL]
 
     assert said(slack.command("alice", "提醒设置 频道")) == "好的：不再私信你商机提醒；大额或 A 级商机仍会发到提醒频道。"
     slack.command("alice", "new Initech 120万")

@@ -1,5 +1,5 @@
-"""A deal's messages over time, as Slack sees them: later episodes in the alerts channel reply in
-the thread of the deal's first post there, and each edit of a message (chat.update through the
+"""A deal's messages over time, as Slack sees them: every episode in the alerts channel replies in
+the thread of the deal's card there (bot.deals.threads), and each edit of a message (chat.update through the
 outbox) goes out once per distinct text at a given moment. The clock is fixed; nothing sleeps."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import date, datetime
 from bot.core.i18n import t
 from tests import test_alerts as base
 from tests.conftest import SHANGHAI, payload_text
-from tests.test_alerts import ALICE, CHANNEL, alert_id, edit, to_channel
+from tests.test_alerts import ALICE, CHANNEL, alert_id, edit, is_card, to_channel
 
 client, run, deal = base.client, base.run, base.deal  # the fixtures of the alert tests
 
@@ -23,12 +23,14 @@ def log_click(slack, rt, who):
     assert answer.status == 200
 
 
-def test_every_later_episode_replies_in_the_thread_of_the_deals_first_channel_post(rt, clock, deal, run, fake):
-    """Post, edit (resolved), reply, edit, then a third episode: it replies to the first post's ts,
-    not to the earlier reply nor to an edit of either."""
+def test_every_episode_replies_in_the_thread_of_the_deals_card_in_the_channel(rt, clock, deal, run, fake):
+    """The deal's card is posted first and every episode, the first too, replies under it; a
+    resolved episode's reply is edited, never the card's thread moved to a reply or an edit."""
     edit(rt, 1, amount=900_000, expected_close=date(2026, 11, 20))
     [first] = to_channel(run())
-    assert first.args["channel"] == CHANNEL and "thread_ts" not in first.args
+    [card] = [c for c in fake.calls("chat.postMessage") if is_card(c)]
+    assert card.args["channel"] == CHANNEL and "thread_ts" not in card.args and "#1 Acme ERP" in payload_text(card.args)
+    assert (first.response["channel"], first.args["thread_ts"], first.args["reply_broadcast"]) == (card.response["channel"], card.response["ts"], True)
     for slipped in (date(2026, 11, 21), date(2026, 11, 22)):
         clock.advance(minutes=5)
         edit(rt, 1, expected_close=date(2026, 12, 31))  # resolved: the episode's messages are edited
@@ -36,9 +38,10 @@ def test_every_later_episode_replies_in_the_thread_of_the_deals_first_channel_po
         clock.advance(minutes=5)
         edit(rt, 1, expected_close=slipped)  # slips again: a new episode
         [reply] = [p for p in run() if p.args["channel"] != ALICE]  # in the channel the first post went to
-        assert (reply.args["thread_ts"], reply.args["reply_broadcast"]) == (first.response["ts"], True)
-        assert reply.args["channel"] == first.response["channel"] and reply.response["ts"] != first.response["ts"]
-    assert len(updates_of(fake, first.response["ts"])) == 1  # the first post was edited once, when resolved
+        assert (reply.args["thread_ts"], reply.args["reply_broadcast"]) == (card.response["ts"], True)
+        assert reply.response["channel"] == card.response["channel"] and reply.response["ts"] != first.response["ts"]
+    assert len(updates_of(fake, first.response["ts"])) == 1  # the first episode's reply was edited once, when resolved
+    assert len([c for c in fake.calls("chat.postMessage") if is_card(c)]) == 1
 
 
 def test_two_different_updates_in_the_same_instant_both_reach_the_message(rt, clock, deal, run, slack, fake):

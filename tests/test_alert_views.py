@@ -15,7 +15,7 @@ from bot.team.members import reader_language
 from store.models import Alert, Member, Opportunity, Workspace
 from tests import test_alerts as base
 from tests.conftest import payload_text
-from tests.test_alerts import ALICE, BOB, CHANNEL, alert_id, edit, reassign_click, updates
+from tests.test_alerts import ALICE, BOB, alert_id, edit, reassign_click, to_channel, updates
 
 client, run, deal = base.client, base.run, base.deal  # the fixtures of the alert tests
 
@@ -134,7 +134,7 @@ def test_a_lost_reason_is_named_in_the_channels_language_on_its_copy(rt, clock, 
     """Alice (English) marks a big deal lost from its alert: the alerts channel's copy, in the
     team's language (Chinese), names the reason in Chinese; a view asked for with no language does too."""
     edit(rt, 1, amount=900_000, expected_close=date(2026, 11, 20))
-    [post] = [p for p in run() if p.args["channel"] == CHANNEL]
+    [post] = to_channel(run())
     slack.click("alice", "alert_lost", selected=f"{alert_id(rt)}:price", ephemeral=False)
     run()
     copies = [payload_text(u.args) for u in updates(fake) if u.args["ts"] == post.response["ts"]]

@@ -165,7 +165,7 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
     path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, meeting, payments, pool, probability, qualification, reasons, review, risks, stages, tag_rules, team, unfurls, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, meeting, payments, pool, probability, qualification, reasons, review, risks, rooms, stages, tag_rules, team, unfurls, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
 
@@ -280,6 +280,15 @@ def test_what_follows_a_close_and_each_stages_playbook_are_read_and_checked(tmp_
     ):
         path = config_file(tmp_path, edit=lambda text, wrong=wrong, right=right: text.replace(wrong, right))
         assert faults(path) == [f"{path}: {said}"]
+
+
+def test_rooms_take_a_true_or_false_and_no_other_key(tmp_path):
+    assert load_config(config_file(tmp_path)).rooms.archive_on_close is True
+    path = config_file(tmp_path, edit=lambda text: text.replace("[rooms]\narchive_on_close = true", '[rooms]\narchive_on_close = "yes"\nprivate = true'))
+    assert faults(path) == [
+        f"{path}: rooms.private: unknown key (known: archive_on_close)",
+        f"{path}: rooms.archive_on_close: must be true or false, got 'yes'",
+    ]
 
 
 def test_unfurls_show_amounts_in_shared_channels_only_when_told(tmp_path):

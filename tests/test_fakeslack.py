@@ -419,6 +419,41 @@ def test_conversations_list_default_page_is_100_and_largest_1000(fake, client):
     assert len(page["channels"]) == 1000 and page["response_metadata"]["next_cursor"]
 
 
+def test_channels_the_app_makes_invites_to_and_archives(fake, client):
+    fake.add_user("U1", name="li")
+    made = client.conversations_create(name="deal-42-acme")["channel"]
+    assert (made["name"], made["is_private"], made["is_archived"]) == ("deal-42-acme", False, False)
+    for name, error in (
+        ("deal-42-acme", "name_taken"),
+        ("Deal 42", "invalid_name_specials"),
+        ("d" * 81, "invalid_name_maxlength"),
+        ("", "invalid_name_required"),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_create(name=name)
+        assert refused.value.response["error"] == error
+    assert client.conversations_invite(channel=made["id"], users="U1")["ok"]
+    assert fake.workspace.members_of(made["id"]) == ["UBOT", "U1"]
+    for users, error in (("U1", "already_in_channel"), ("U404", "user_not_found"), ("", "no_user")):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_invite(channel=made["id"], users=users)
+        assert refused.value.response["error"] == error
+    assert client.chat_postMessage(channel=made["id"], text="hi")["ok"]
+    assert client.conversations_archive(channel=made["id"])["ok"]
+    for call, error in (
+        (lambda: client.conversations_archive(channel=made["id"]), "already_archived"),
+        (lambda: client.conversations_invite(channel=made["id"], users="U1"), "is_archived"),
+        (lambda: client.chat_postMessage(channel=made["id"], text="late"), "is_archived"),
+        (lambda: client.conversations_archive(channel="C404"), "channel_not_found"),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == error
+    with pytest.raises(SlackApiError) as refused:  # an archived channel keeps its name
+        client.conversations_create(name="deal-42-acme")
+    assert refused.value.response["error"] == "name_taken"
+
+
 def test_conversations_info_says_whether_a_channel_is_shared_and_chat_unfurl_wants_a_target(fake, client):
     ours, partners = fake.add_channel("sales"), fake.add_channel("partners", ext_shared=True)
     assert client.conversations_info(channel=ours)["channel"]["is_ext_shared"] is False

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts import scan as watch
+from bot.console.slack_workspace import FakeWorkspace
 from store.models import Alert, OutboxMessage
 from tests import test_alerts as base
 from tests.conftest import SHANGHAI, USERS, payload_text
@@ -34,7 +35,7 @@ def handed_over(slack, rt, run):
     slack.command("alice", "new Acme ERP 5万 stage negotiation")
     slack.command("alice", "won 1")
     slack.submit("alice", slack.opened_view(), {"delivery_owner": LI, "scope": "MES"})
-    assert sorted(p.args["channel"] for p in run()) == sorted(["#delivery", LI])
+    assert sorted(p.args["channel"] for p in run()) == sorted([FakeWorkspace._name_id("delivery"), LI])  # the post: in the deal's thread there
     return 1
 
 

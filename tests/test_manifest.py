@@ -23,6 +23,9 @@ SCOPES = {
     "views_open": set(),
     "views_publish": set(),
     "chat_getPermalink": set(),  # needs no scope (Slack's method reference)
+    "conversations_create": {"channels:manage"},  # deal rooms are public channels (no groups:write)
+    "conversations_invite": {"channels:manage"},
+    "conversations_archive": {"channels:manage"},
     "chat_unfurl": {"links:write"},
     "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
 }

@@ -236,3 +236,53 @@ def test_the_targets_migration_adds_its_tables_and_a_column_and_downgrades(tmp_p
         with Session(engine) as session:  # the search index of 0007 still works
             found = search_deals(session, DealFilter(workspace_id="T1", text="制造 #3"), limit=5, newest_first=True)
             assert [o.number for o in found.deals] == [3]
+
+
+def test_the_deal_threads_migration_keeps_deals_and_outbox_rows_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0013")
+        with engine.begin() as conn:  # a deal's alert already posted in the channel before threads had cards
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (workspace_id, key, kind, channel, text, created_at, next_attempt_at, attempts, sent_at, slack_channel, slack_ts)"
+                    " VALUES ('T1', 'deal:1:1:1:channel', 'alert', '#deal-alerts', 'old alert', :now, :now, 1, :now, 'C1', '1.000100')"
+                ),
+                {"now": NOW},
+            )
+        before = deals(engine)
+        command.upgrade(config, "deal_threads_and_rooms")
+        assert current_revision(engine) == "deal_threads_and_rooms"
+        assert deals(engine) == before
+        with engine.begin() as conn:  # no deal has a room or a thread yet; both can be written
+            assert conn.execute(text("SELECT count(*) FROM opportunities WHERE room_channel IS NOT NULL OR room_archived_at IS NOT NULL")).scalar() == 0
+            assert conn.execute(text("SELECT count(*) FROM deal_threads")).scalar() == 0
+            assert conn.execute(text("SELECT text FROM outbox")).scalars().all() == ["old alert"]
+            deal = conn.execute(text("SELECT min(id) FROM opportunities")).scalar()
+            conn.execute(text("UPDATE opportunities SET room_channel = 'C0ROOM' WHERE id = :id"), {"id": deal})
+            conn.execute(
+                text(
+                    "INSERT INTO deal_threads (workspace_id, opportunity_id, channel, parent_id, event_seen, created_at) VALUES ('T1', :id, 'C0ROOM', 1, 0, :now)"
+                ),
+                {"id": deal, "now": NOW},
+            )
+        try:  # one thread per deal and channel
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO deal_threads (workspace_id, opportunity_id, channel, parent_id, event_seen, created_at) VALUES ('T1', :id, 'C0ROOM', 1, 0, :now)"
+                    ),
+                    {"id": deal, "now": NOW},
+                )
+        except Exception as exc:
+            assert "unique" in str(exc).lower() or "duplicate" in str(exc).lower()
+        else:
+            raise AssertionError("two threads for one deal in one channel")
+        command.downgrade(config, "0013")
+        assert deals(engine) == before
+        assert "deal_threads" not in inspect(engine).get_table_names()
+        assert not {"room_channel", "room_archived_at"} & {c["name"] for c in inspect(engine).get_columns("opportunities")}
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT text FROM outbox")).scalars().all() == ["old alert"]

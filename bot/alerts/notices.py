@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import AlertView, alert_message, bundle_message
 from bot.core.config import Config
-from bot.deals import payments
+from bot.deals import payments, threads
 from bot.delivery import outbox
 from bot.team.members import language_of, reader_language
 from store.models import Alert, Event, Handover, Member, Opportunity, OutboxMessage, Risk
@@ -158,7 +158,8 @@ def routes(session: Session, config: Config, opp: Opportunity, conditions: dict[
     for a stalled handover, its delivery owner by DM too (on the same terms); for an overdue payment,
     by DM, finance and the owner's manager (target ``dm:<their id>``); the alerts channel for big or
     grade-A deals (unless the owner chose DM-only), but not about a handover: that is the owner's
-    and the delivery owner's business."""
+    and the delivery owner's business; the deal's room (`/opp room`), if it has one, about everything.
+    Channel and room posts go in the deal's thread there (bot.deals.threads)."""
     owner = opp.owner
     out = []
     mine = all(caused_by(session, owner.id, opp.id, c, since) for c, since in conditions.items())
@@ -175,6 +176,8 @@ def routes(session: Session, config: Config, opp: Opportunity, conditions: dict[
         and (big(config, opp) or (opp.grade or "C") in config.alerts.channel_grades)
     ):
         out.append(("channel", channel, config.language))
+    if opp.room_channel and opp.room_archived_at is None and opp.room_channel != channel:  # its room hears everything
+        out.append(("room", opp.room_channel, config.language))
     if "payment_overdue" in conditions:  # 回款 is also finance's and the managers' business
         out += [
             (f"dm:{m.slack_user_id}", m.slack_user_id, language_of(m, config))
@@ -231,18 +234,6 @@ def episode_messages(session: Session, opportunity_id: int, now: datetime, *, in
     )
 
 
-def first_post(session: Session, opportunity_id: int, channel: str) -> int | None:
-    """The deal's first post in a channel (its thread: later episodes reply in it), if any."""
-    return session.scalar(
-        select(func.min(OutboxMessage.id)).where(
-            OutboxMessage.key.like(f"deal:{opportunity_id}:%"),
-            OutboxMessage.channel == channel,
-            OutboxMessage.update_of.is_(None),
-            OutboxMessage.thread_of.is_(None),
-        )
-    )
-
-
 def update_messages(session: Session, config: Config, opp: Opportunity, now: datetime, *, tag: str, originals=None) -> int:
     """Queue a chat.update of every message of the deal's episode (DMs, channel post) to show it as it now reads."""
     originals = episode_messages(session, opp.id, now, include_now=True) if originals is None else originals
@@ -292,16 +283,12 @@ def announce(session: Session, config: Config, opp: Opportunity, alerts: list[Al
             continue
         if target == "dm" and channel in held:
             continue
-        message = outbox.enqueue(
-            session,
-            workspace_id=opp.workspace_id,
-            key=f"deal:{opp.id}:{int(now.timestamp())}:{alerts[0].id}:{target}",
-            kind="alert",
-            channel=channel,
-            reply=alert_message(deal_view(session, config, opp, lang), config, lang),
-            now=now,
-            thread_of=first_post(session, opp.id, channel) if target == "channel" else None,
-        )
+        key = f"deal:{opp.id}:{int(now.timestamp())}:{alerts[0].id}:{target}"
+        reply = alert_message(deal_view(session, config, opp, lang), config, lang)
+        if target in ("channel", "room"):  # in the deal's thread there, under its live card
+            message = threads.post(session, config, opp, channel, key=key, kind="alert", reply=reply, now=now)
+        else:
+            message = outbox.enqueue(session, workspace_id=opp.workspace_id, key=key, kind="alert", channel=channel, reply=reply, now=now)
         for alert in alerts:
             alert.outbox_id = alert.outbox_id or message.id
     if updated:

@@ -282,7 +282,8 @@ def _event_line(event: EventView, config: Config, lang: str, tz) -> str:
         "followon",
         "support",
         "meeting_action",
-    ):  # 回款, 二次商机, 求助, 评审会 (bot.deals.payments, followons, support, meeting_actions)
+        "room",
+    ):  # 回款, 二次商机, 求助, 评审会, 群 (bot.deals.payments, followons, support, meeting_actions, rooms)
         what = t(lang, f"ev_{event.kind}_{event.field}", new=esc(clip(event.new or "", 300)))
     elif _pool_event(event):
         what = _pool_event(event)(lang)

@@ -14,7 +14,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,6 +34,8 @@ Handler = Callable[[dict], dict]
 CONVERSATION_TYPES = frozenset({"public_channel", "private_channel", "mpim", "im"})
 HISTORY_LIMITS = (100, 999)  # conversations.history: default and largest page
 LIST_LIMITS = (100, 1000)  # conversations.list
+CHANNEL_NAME_LIMIT = 80  # conversations.create: a name's longest, in lowercase letters, digits, - and _
+CHANNEL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 @dataclass
@@ -42,6 +44,7 @@ class _Channel:
     name: str
     is_private: bool = False
     is_archived: bool = False
+    members: list[str] = field(default_factory=list)
     is_ext_shared: bool = False  # shared with another organisation (Slack Connect)
 
     def json(self) -> dict:
@@ -236,6 +239,9 @@ class FakeWorkspace:
             "conversations.history": self._history_of,
             "conversations.list": self._conversations_list,
             "conversations.open": self._open_conversation,
+            "conversations.create": self._create_conversation,
+            "conversations.invite": self._invite,
+            "conversations.archive": self._archive,
             "conversations.info": self._conversation_info,
             "chat.unfurl": self._unfurl,
             **views,
@@ -348,9 +354,16 @@ class FakeWorkspace:
 
     # ------------------------------------------------------------------ messages
 
+    def _archived(self, channel: Any) -> bool:
+        with self._lock:
+            known = self._channels.get(channel) if isinstance(channel, str) else None
+            return known is not None and known.is_archived
+
     def _post_message(self, args: dict) -> dict:
-        ts = self._next_ts()
         channel = self._channel_id(dm_channel(args.get("channel")))
+        if self._archived(channel):
+            return {"ok": False, "error": "is_archived"}
+        ts = self._next_ts()
         message = _message_json(args, ts)
         with self._lock:  # kept for conversations.history
             self._history.setdefault(channel, []).append(message)
@@ -365,8 +378,9 @@ class FakeWorkspace:
             "message": _message_json(args, ""),
         }
 
-    @staticmethod
-    def _update_message(args: dict) -> dict:
+    def _update_message(self, args: dict) -> dict:
+        if self._archived(args.get("channel")):
+            return {"ok": False, "error": "is_archived"}
         ts = args.get("ts")
         return {"ok": True, "channel": args.get("channel"), "ts": ts, "text": args.get("text", ""), "message": _message_json(args, ts)}
 
@@ -417,6 +431,69 @@ class FakeWorkspace:
             ]
         end = start + _limit(args, LIST_LIMITS)
         return {"ok": True, "channels": channels[start:end], "response_metadata": {"next_cursor": _cursor(str(end)) if end < len(channels) else ""}}
+
+    def _create_conversation(self, args: dict) -> dict:
+        """A new channel made by the app (which is its first member); ``name_taken`` when a
+        channel, archived or not, has the name; Slack's rules for a name checked."""
+        name = str(args.get("name") or "")
+        if not name:
+            return {"ok": False, "error": "invalid_name_required"}
+        if len(name) > CHANNEL_NAME_LIMIT:
+            return {"ok": False, "error": "invalid_name_maxlength"}
+        if not set(name) <= CHANNEL_NAME_CHARS:
+            return {"ok": False, "error": "invalid_name_specials"}
+        with self._lock:
+            if any(c.name == name for c in self._channels.values()):
+                return {"ok": False, "error": "name_taken"}
+            channel_id = self._next_id("C")
+            made = _Channel(channel_id, name, is_private=_truthy(args.get("is_private", False)), members=[BOT_USER_ID])
+            self._channels[channel_id] = made
+        return {"ok": True, "channel": {**made.json(), "creator": BOT_USER_ID, "created": int(time.time()), "name_normalized": name}}
+
+    def _member_channel(self, args: dict) -> tuple[_Channel | None, dict | None]:
+        """The channel a membership call names, or the error Slack answers with."""
+        with self._lock:
+            channel = self._channels.get(str(args.get("channel") or ""))
+        if channel is None:
+            return None, {"ok": False, "error": "channel_not_found"}
+        if channel.is_archived:
+            return None, {"ok": False, "error": "is_archived"}
+        return channel, None
+
+    def _invite(self, args: dict) -> dict:
+        channel, error = self._member_channel(args)
+        if error:
+            return error
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if not users:
+            return {"ok": False, "error": "no_user"}
+        with self._lock:
+            if any(u not in self._users for u in users):
+                return {"ok": False, "error": "user_not_found"}
+            new = [u for u in users if u not in channel.members]
+            if not new:
+                return {"ok": False, "error": "already_in_channel"}
+            channel.members.extend(new)
+            return {"ok": True, "channel": channel.json()}
+
+    def _archive(self, args: dict) -> dict:
+        with self._lock:
+            channel = self._channels.get(str(args.get("channel") or ""))
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            if channel.is_archived:
+                return {"ok": False, "error": "already_archived"}
+            channel.is_archived = True
+        return {"ok": True}
+
+    def members_of(self, channel_id: str) -> list[str]:
+        """Who is in a channel the app made, the app first."""
+        with self._lock:
+            return list(self._channels[channel_id].members)
+
+    def is_archived(self, channel_id: str) -> bool:
+        with self._lock:
+            return self._channels[channel_id].is_archived
 
     def _conversation_info(self, args: dict) -> dict:
         """A channel made by add_channel (or by posting to "#name"); a DM's id answers as a DM."""

@@ -48,6 +48,7 @@ from bot.core.config_model import (
     TeamSeed,
 )
 from bot.core.config_pool import parse_pool
+from bot.core.config_rooms import parse_rooms
 from bot.core.config_unfurls import parse_unfurls
 
 # The public entry point for configuration: the model's names are imported from here.
@@ -164,6 +165,7 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         rates=_rates(check, raw, currency),
         after=parse_after(check, raw),
         meeting=parse_meeting(check, raw),
+        rooms=parse_rooms(check, raw),
         unfurls=parse_unfurls(check, raw),
     )
     _people_in_team(check, config.team, config.assignment)

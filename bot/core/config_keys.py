@@ -54,6 +54,7 @@ KNOWN: dict = {
         "rules": [_plain("name", "strategy", "region", "industry", "source", "tag", "min_amount", "max_amount", "people", "role")],
     },
     "meeting": _plain("weekday", "time", "big_deal"),
+    "rooms": _plain("archive_on_close"),
     "unfurls": _plain("amounts_in_shared_channels"),
 }
 

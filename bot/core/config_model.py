@@ -267,6 +267,13 @@ class MeetingSettings:
 
 
 @dataclass(frozen=True)
+class RoomSettings:
+    """[rooms]: deal rooms (`/opp room 42`). A room is archived when its deal closes if ``archive_on_close``."""
+
+    archive_on_close: bool = True
+
+
+@dataclass(frozen=True)
 class UnfurlSettings:
     """[unfurls]: a pasted deal link's preview (bot.deals.unfurls). Amounts stay out of channels
     shared with other organisations (Slack Connect) unless ``amounts_in_shared_channels``."""
@@ -298,6 +305,7 @@ class Config:
     rates: dict[str, Decimal] = field(default_factory=dict)
     after: AfterClose = field(default_factory=AfterClose)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
+    rooms: RoomSettings = field(default_factory=RoomSettings)
     unfurls: UnfurlSettings = field(default_factory=lambda: UnfurlSettings())
     public_url: str | None = None  # not in config.toml: OPPBOT_PUBLIC_URL, set by the runtime (bot.core.links)
 

@@ -30,6 +30,7 @@ HELP = {
 • `/opp 报表 协作|来源|地区|行业 [期间]` 响应速度、线索来源、各地区/行业对比 · `/opp 报表 漏斗 地区:华东`（或 `行业:制造`，漏斗和周期报表）只看一个地区或行业
 • `/opp 求助 42 客户要求单点登录，我们支持吗？` 向本阶段被咨询的角色（如售前支持）求助，卡片上的「求助」按钮也可以；回答会私信给你 · `/opp 报表 考核 [商务拓展|客户经理|售前|经理] [本月]` 各角色的考核指标（每项的定义在报表里）
 • 快捷方式：消息的 ⋯ 菜单里「记到商机」把这条消息记到一个商机的跟进里，「从消息建商机」用它填好新建商机表单；输入框的 / 快捷方式里「新建商机」打开表单
+• `/opp 群 42` 为商机建群（deal-42-客户名）：邀请负责人和本阶段相关的人，商机卡片、提醒和变更都发到群里；已有群时给出群的链接；商机关闭后群会归档
 阶段：{stages}
 金额：`五十万` `50万` `一百二十万` `3.5亿` `¥300,000` `5万美元`；日期：`下周五` `月底` `下个月初` `12月10日`""",
     "en": """*oppbot* — manage deals with `/opp`. Commands work in English or Chinese:
@@ -61,6 +62,7 @@ Chinese: 新建 查看 编辑 列表 查找 推进 跟进 赢单 输单 交接 �
 • `/opp report collab|sources|regions|industries [period]` response times, lead sources, regions and industries side by side · `/opp report funnel region:East` (or `industry:Retail`; funnel and cycle) one region or industry
 • `/opp ask 42 Can we do single sign-on?` ask the role this stage consults (pre-sales support, say), or the card's Ask support button; the answer comes by DM · `/opp report kpi [bdr|ae|support|manager] [this-month]` each role's KPIs (each figure defined in the report)
 • Shortcuts: on a message's ⋯ menu, *Log to deal* logs the message on a deal and *Deal from msg* fills in the new-deal form from it; *New deal* in the composer's / shortcuts opens the form
+• `/opp room 42` a channel for the deal (deal-42-<account>) with its owner and this stage's people: its card, alerts and changes go there; a room it has already is linked; archived when the deal closes
 Stages: {stages}
 Amounts: `50000` `50k` `1.2M` `50万` `¥300,000` `$20k` `300000 CNY`; dates: `next friday` `end of month` `end of quarter` `Dec 31` `下周五`""",
 }

@@ -13,6 +13,7 @@ from bot.core.messages_kpis import KPI_MESSAGES
 from bot.core.messages_meeting import MEETING_MESSAGES
 from bot.core.messages_payments import PAYMENT_MESSAGES
 from bot.core.messages_reviews import REVIEW_MESSAGES
+from bot.core.messages_rooms import ROOM_MESSAGES
 from bot.core.messages_shortcuts import SHORTCUT_MESSAGES
 from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
@@ -485,5 +486,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **SHORTCUT_MESSAGES,
     **HOME_MESSAGES,
     **WEB_MESSAGES,
+    **ROOM_MESSAGES,
     **UNFURL_MESSAGES,
 }

@@ -26,7 +26,7 @@ from bot.core.config_after import find_step
 from bot.core.deal_fields import LIMITS
 from bot.core.errors import BadInput
 from bot.core.text import clean
-from bot.deals import opportunities, permissions
+from bot.deals import opportunities, permissions, threads
 from bot.delivery import outbox
 from bot.team.members import Actor, language_of, reader_language
 from bot.team.rules import decide
@@ -230,7 +230,7 @@ def _ticks(session: Session, config: Config, opp: Opportunity, handover: Handove
 
 
 def _send(session: Session, config: Config, opp: Opportunity, handover: Handover, now: datetime) -> None:
-    """Post the handover to channels.delivery and send it to its delivery owner: each once, as the
+    """Post the handover to channels.delivery (in the deal's thread there) and send it to its delivery owner: each once, as the
     outbox key names the handover and the reader (queuing a key again queues nothing)."""
     shown = view(session, config, opp, handover)
     readers = []
@@ -241,7 +241,11 @@ def _send(session: Session, config: Config, opp: Opportunity, handover: Handover
         readers.append((f"dm:{delivery.slack_user_id}", delivery.slack_user_id, language_of(delivery, config)))
     for name, channel, lang in readers:
         reply = handover_message(shown, config, lang)
-        outbox.enqueue(session, workspace_id=opp.workspace_id, key=f"handover:{handover.id}:{name}", kind="handover", channel=channel, reply=reply, now=now)
+        key = f"handover:{handover.id}:{name}"
+        if name == "post":  # in the deal's thread in the delivery channel, under its live card
+            threads.post(session, config, opp, channel, key=key, kind="handover", reply=reply, now=now)
+        else:
+            outbox.enqueue(session, workspace_id=opp.workspace_id, key=key, kind="handover", channel=channel, reply=reply, now=now)
 
 
 def _update_messages(session: Session, config: Config, opp: Opportunity, handover: Handover, now: datetime, *, tag: str) -> None:

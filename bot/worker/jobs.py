@@ -16,7 +16,7 @@ from bot.alerts import scan as watch
 from bot.blocks.accounts import revisit_message
 from bot.blocks.alerts import reminder_message
 from bot.core.runtime import Runtime
-from bot.deals import followons, reviews, winprob
+from bot.deals import followons, reviews, threads, winprob
 from bot.deals.recycle import return_idle_deals, warn_idle_deals
 from bot.delivery.outbox import enqueue
 from bot.reporting import accuracy, meeting
@@ -45,7 +45,19 @@ def scan_all(rt: Runtime, client: WebClient | None, now: datetime) -> list[watch
 
 
 def send_outbox(rt: Runtime, client: WebClient, now: datetime) -> SendResult:
+    """Bring deals' threads up to date (their cards, notes of changes, rooms to archive), then deliver."""
+    catch_up_threads(rt, now)
     return send_due(rt.sessions, client, now)
+
+
+def catch_up_threads(rt: Runtime, now: datetime) -> int:
+    count = 0
+    with rt.sessions() as session:
+        ids = watch.workspaces(session)
+    for workspace_id in ids:
+        with rt.transaction() as session:
+            count += threads.catch_up(session, rt.config, workspace_id, now)
+    return count
 
 
 def due_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:

@@ -8,7 +8,8 @@ How a row goes out:
 2. **Post** it (``chat.postMessage`` with message metadata ``oppbot_outbox`` carrying the row's
    key; ``chat.update`` for a row that updates an earlier message). The client repeats a post
    within the attempt only after a 429, when Slack says it did nothing; reads and updates are
-   also repeated after 5xx and dropped connections (bot.clients).
+   also repeated after 5xx and dropped connections (bot.clients). A ``room_archive`` row archives
+   its channel (conversations.archive) once every earlier row for that channel is out.
 3. **Record** the outcome in another transaction: ``sent_at``, the channel id and ``ts`` on
    success; otherwise the claim is released with ``next_attempt_at`` pushed back (exponential,
    capped at an hour) and ``last_error`` kept. After ``MAX_ATTEMPTS`` a row is parked (its next
@@ -37,6 +38,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import retry_handlers
+from bot.deals.threads import ARCHIVE_KIND
 from store.db import transaction
 from store.models import OutboxMessage
 
@@ -83,6 +85,7 @@ class _Claimed:
     created_at: datetime
     look_first: bool  # an earlier post may have reached Slack: look in the history before posting
     thread_of: int | None = None  # a reply in the thread of that row's message
+    kind: str = ""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -127,7 +130,7 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         if taken != 1:
             return None
         return _Claimed(
-            row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, row.created_at, interrupted or unknown, row.thread_of
+            row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, row.created_at, interrupted or unknown, row.thread_of, row.kind
         )
 
 
@@ -140,7 +143,9 @@ def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, 
         claimed = claim(sessions, message_id, now)
         if claimed is None:
             continue
-        if claimed.update_of is not None:
+        if claimed.kind == ARCHIVE_KIND:
+            send_archive(sessions, client, claimed, now, result)
+        elif claimed.update_of is not None:
             send_update(sessions, client, claimed, now, result)
         else:
             send_one(sessions, client, claimed, now, result)
@@ -208,6 +213,30 @@ def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claime
         _failed(sessions, msg, now, _describe(exc), result, unknown=False)
         return
     _sent(sessions, msg.id, now, (response.get("channel") or target[0], response.get("ts") or target[1]))
+    result.sent += 1
+
+
+def send_archive(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
+    """Archive a deal's room (conversations.archive, safe to repeat) once every row queued for it
+    before has gone out: the room's last message is in it before it closes."""
+    with sessions() as session:
+        waiting = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.channel == msg.channel, OutboxMessage.id < msg.id, OutboxMessage.sent_at.is_(None)).limit(1)
+        )
+    if waiting is not None:
+        _release(sessions, msg.id, now + timedelta(minutes=1), None, count=False)
+        result.deferred += 1
+        return
+    try:
+        client.conversations_archive(channel=msg.channel)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "already_archived":
+            _failed(sessions, msg, now, _describe(exc), result, unknown=False)
+            return
+    except SEND_ERRORS as exc:
+        _failed(sessions, msg, now, _describe(exc), result, unknown=False)
+        return
+    _sent(sessions, msg.id, now, (msg.channel, ""))
     result.sent += 1
 
 
