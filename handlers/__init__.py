@@ -15,11 +15,12 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     support  /opp ask; a card's Ask support button, a request's Answer button and their forms
     replays  a request Slack sends twice is done once (the guard every request passes)
     shortcuts Log to deal and Deal from message on a message, the New deal shortcut; the deal picker
+    unfurls  a pasted link to a deal's page, unfolded into a preview (link_shared)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, shortcuts, support, team
+from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, shortcuts, support, team, unfurls
 from handlers.errors import on_error
 
 
@@ -36,4 +37,5 @@ def register_listeners(app: App) -> None:
     meeting.register(app)
     support.register(app)
     shortcuts.register(app)
+    unfurls.register(app)
     app.error(on_error)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
@@ -173,7 +174,10 @@ def payload_text(payload: dict) -> str:
     walk(payload.get("blocks") or payload.get("view") or [])
     if "errors" in payload:
         parts.extend(payload["errors"].values())
-    return "\n".join(parts)
+    return DEAL_LINK.sub(r"\1", "\n".join(parts))  # a deal's number reads as "#42" (its link: tests/test_unfurls.py)
+
+
+DEAL_LINK = re.compile("<" + re.escape(PUBLIC_URL) + r"/deals/[0-9]+\|([^>]*)>")
 
 
 class SlackClient:

@@ -321,6 +321,25 @@ def assert_valid_call(call: Any) -> None:
         problems = _message_problems(args)
     elif method in VIEW_METHODS:
         problems = _view_problems(args.get("view")) if "view" in args else ["view: missing"]
+    elif method == "chat.unfurl":
+        problems = _unfurl_problems(args)
     else:
         return
     _fail(f"invalid {method} call", problems)
+
+
+def _unfurl_problems(args: dict) -> list[str]:
+    """chat.unfurl: a message (channel + ts) or a composer's link (unfurl_id + source), and for each
+    url a preview of valid message blocks."""
+    problems: list[str] = []
+    if not (args.get("channel") and args.get("ts")) and not (args.get("unfurl_id") and args.get("source")):
+        problems.append("give channel and ts, or unfurl_id and source")
+    unfurls = _load(args.get("unfurls"), "unfurls")
+    if not isinstance(unfurls, dict) or not unfurls:
+        return [*problems, "unfurls: missing or not an object of url -> preview"]
+    for url, preview in unfurls.items():
+        if not isinstance(preview, dict) or "blocks" not in preview:
+            problems.append(f"unfurls[{url}]: no blocks")
+            continue
+        problems += [f"unfurls[{url}].{p}" for p in _block_problems(preview["blocks"], "message")]
+    return problems

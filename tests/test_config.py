@@ -165,7 +165,7 @@ def test_misspelt_keys_in_nested_tables_are_named_by_their_whole_path(tmp_path):
 def test_a_key_like_no_known_one_lists_the_known_keys(tmp_path):
     path = config_file(tmp_path, "[hazards]\nstale = 3\n", edit=lambda text: text.replace("snooze_days = [1, 3, 7]", "snooze_days = [1, 3, 7]\nloudness = 11"))
     assert faults(path) == [
-        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, meeting, payments, pool, probability, qualification, reasons, review, risks, rooms, stages, tag_rules, team, workspace)",
+        f"{path}: hazards: unknown key (known: alerts, assignment, channels, currencies, digest, followon, grading, handover, meeting, payments, pool, probability, qualification, reasons, review, risks, rooms, stages, tag_rules, team, unfurls, workspace)",
         f"{path}: alerts.loudness: unknown key (known: bundle_time, channel_grades, channel_min_amount, escalate_after_days, quiet_end, quiet_start, snooze_days, working_days)",
     ]
 
@@ -296,3 +296,13 @@ def test_rooms_take_a_true_or_false_and_no_other_key(tmp_path):
         ),
     )
     assert faults(path) == [f"{path}: rooms.big_deal: must be a number >= 0, got -1"]
+
+
+def test_unfurls_show_amounts_in_shared_channels_only_when_told(tmp_path):
+    def shared(value: str):
+        return lambda text: text.replace("amounts_in_shared_channels = false", f"amounts_in_shared_channels = {value}")
+
+    assert load_config(config_file(tmp_path)).unfurls.amounts_in_shared_channels is False
+    assert load_config(config_file(tmp_path, edit=shared("true"))).unfurls.amounts_in_shared_channels is True
+    path = config_file(tmp_path, edit=shared('"yes"'))
+    assert faults(path) == [f"{path}: unfurls.amounts_in_shared_channels: must be true or false, got 'yes'"]

@@ -452,3 +452,20 @@ def test_channels_the_app_makes_invites_to_and_archives(fake, client):
     with pytest.raises(SlackApiError) as refused:  # an archived channel keeps its name
         client.conversations_create(name="deal-42-acme")
     assert refused.value.response["error"] == "name_taken"
+
+
+def test_conversations_info_says_whether_a_channel_is_shared_and_chat_unfurl_wants_a_target(fake, client):
+    ours, partners = fake.add_channel("sales"), fake.add_channel("partners", ext_shared=True)
+    assert client.conversations_info(channel=ours)["channel"]["is_ext_shared"] is False
+    assert client.conversations_info(channel=partners)["channel"]["is_ext_shared"] is True
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        client.conversations_info(channel="C0NOWHERE")
+    preview = {"https://oppbot.example.com/deals/1": {"blocks": [SECTION]}}
+    assert client.chat_unfurl(channel=ours, ts="1.2", unfurls=preview)["ok"]
+    assert client.chat_unfurl(unfurl_id="Uf1", source="composer", unfurls=preview)["ok"]
+    with pytest.raises(SlackApiError, match="invalid_arguments"):
+        client.chat_unfurl(channel=ours, unfurls=preview)
+    assert fake.last("chat.unfurl").args["unfurls"] == preview
+    with pytest.raises(AssertionError, match="give channel and ts"):
+        assert_valid_call(fake.last("chat.unfurl"))  # the teardown's check refuses it too
+    fake.clear()

@@ -144,7 +144,7 @@ def expected(config: Config, made: list[Written], word: str) -> list[int]:
 
 
 def listed(text: str) -> list[int]:
-    return [int(n) for n in re.findall(r"^\*#(\d+)\*", text, flags=re.MULTILINE)]
+    return [int(n) for n in re.findall(r"^\*(?:<[^|>\n]+\|)?#(\d+)>?\*", text, flags=re.MULTILINE)]  # a number, or its link
 
 
 def total_of(text: str) -> int:

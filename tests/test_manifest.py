@@ -26,6 +26,8 @@ SCOPES = {
     "conversations_create": {"channels:manage"},  # deal rooms are public channels (no groups:write)
     "conversations_invite": {"channels:manage"},
     "conversations_archive": {"channels:manage"},
+    "chat_unfurl": {"links:write"},
+    "conversations_info": {"channels:read", "groups:read", "im:read", "mpim:read"},
 }
 
 
@@ -129,3 +131,19 @@ def test_sign_in_with_slack_asks_for_the_user_scopes_declared_and_returns_to_the
     assert set(MANIFEST["oauth_config"]["scopes"]["user"]) == set(SCOPES)
     assert "openid" in SCOPES
     assert MANIFEST["oauth_config"]["redirect_urls"] == [PUBLIC_URL + CALLBACK]
+
+
+def test_deal_links_unfurl_on_the_public_urls_host(slack):
+    """Links to the deal pages unfold: the host of the public URL is an unfurl domain, link_shared
+    is subscribed to (with links:read) and listened to, chat.unfurl may be called."""
+    from urllib.parse import urlsplit
+
+    from tests.conftest import PUBLIC_URL
+
+    assert MANIFEST["features"]["unfurl_domains"] == [urlsplit(PUBLIC_URL).hostname]
+    assert "link_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert {"links:read", "links:write"} <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    answer = slack.send(
+        slack.requests.event({"type": "link_shared", "user": "U0ALICE", "channel": "C0X", "message_ts": "1.2", "links": []}, event_id="EvM", event_time=1)
+    )
+    assert answer.status == 200

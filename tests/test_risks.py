@@ -61,7 +61,7 @@ def test_the_list_marks_only_deals_with_an_open_risk(slack):
     answer = slack.command("alice", "list")
     assert_valid_message(answer.json)
     lines = {b["accessory"]["value"]: b["text"]["text"] for b in answer.json["blocks"] if b.get("accessory", {}).get("value") in ("1", "2", "3")}
-    assert lines["2"].startswith("🔴 *#2* Globex")
+    assert lines["2"].startswith("🔴 *<https://oppbot.example.com/deals/2|#2>* Globex")
     assert not lines["1"].startswith("🔴") and not lines["3"].startswith("🔴")
     assert sum("🔴" in line for line in lines.values()) == 1
 
@@ -108,6 +108,7 @@ def test_a_small_deals_risk_reaches_the_owners_manager_once(slack, rt, run, cloc
     text = payload_text(to_bob[0].args)
     assert "🔴 Risk on <@U0ALICE>'s deal *#1 Acme ERP*: Budget cut — 预算砍半" in text and "flagged by <@U0ALICE>" in text
     assert "budget-cut" not in text
+    assert "*<https://oppbot.example.com/deals/1|#1> Acme ERP*" in to_bob[0].args["blocks"][0]["text"]["text"]  # the number links to its page
     clock.advance(hours=1)
     assert run() == []  # once per flag
     slack.command("alice", "risk 1 competitor")

@@ -321,6 +321,7 @@ def test_a_reminder_is_dmed_at_its_time_in_the_users_timezone(slack, rt, fake, c
     send_outbox(rt, client, clock.now())
     dm = fake.last("chat.postMessage")
     assert dm.args["channel"] == "U0LI" and "⏰ 提醒：给CFO打电话" in payload_text(dm.args)
+    assert dm.args["blocks"][1]["elements"][0]["text"] == "<https://oppbot.example.com/deals/1|#1> Acme"  # the deal, linked to its page
 
 
 @pytest.mark.parametrize(

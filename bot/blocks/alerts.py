@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from bot.blocks.ids import ALERT_SNOOZE_PREFIX, Action
 from bot.blocks.kit import PLAIN_LIMIT, SECTION_LIMIT, Reply, button, clip, esc, fmt_date, fmt_money, mrkdwn, option, plain, risks_text, stage_name, step_name
+from bot.blocks.links import number_link, with_number_linked
 from bot.core.config import Config
 from bot.core.i18n import t
 from bot.core.money import format_amount
@@ -88,7 +89,7 @@ def alert_message(view: AlertView, config: Config, lang: str) -> Reply:
     if view.amount is not None:
         facts.append(format_amount(view.amount, view.currency, lang))
     facts.append(f"{view.grade}")
-    body = f"*{title}*\n{reasons_text(view, config, lang)}\n{t(lang, 'alert_whose_move', owner=view.owner)} · {' · '.join(facts)}"
+    body = f"*{with_number_linked(title, config, view.number)}*\n{reasons_text(view, config, lang)}\n{t(lang, 'alert_whose_move', owner=view.owner)} · {' · '.join(facts)}"
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(clip(body, SECTION_LIMIT))}]
     notes = []
     if view.escalated_to:
@@ -127,7 +128,7 @@ def bundle_message(views: list[AlertView], config: Config, lang: str, *, burst: 
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(f"*{title}*")}]
     shown = views[: BURST_TOP if burst else 45]
     for view in shown:
-        line = f"*{alert_title(view, lang)}*\n{reasons_text(view, config, lang)}"
+        line = f"*{with_number_linked(alert_title(view, lang), config, view.number)}*\n{reasons_text(view, config, lang)}"
         blocks.append(
             {
                 "type": "section",
@@ -164,18 +165,23 @@ def risk_news_message(news: RiskNews, config: Config, lang: str) -> Reply:
     amount = format_amount(news.amount, news.currency, lang) if news.amount is not None else t(lang, "none")
     who = t(lang, "risk_news_by", who=news.raised_by) if news.raised_by else t(lang, "risk_news_auto", days=news.silent_days)
     blocks: list[dict] = [
-        {"type": "section", "text": mrkdwn(clip(line, SECTION_LIMIT)), "accessory": button(f"#{news.number}", Action.DEAL_OPEN, str(news.number))},
+        {
+            "type": "section",
+            "text": mrkdwn(clip(with_number_linked(line, config, news.number), SECTION_LIMIT)),
+            "accessory": button(f"#{news.number}", Action.DEAL_OPEN, str(news.number)),
+        },
         {"type": "context", "elements": [mrkdwn(clip(f"{who} · {amount} · {t(lang, 'risk_news_grade', grade=news.grade)}", SECTION_LIMIT))]},
     ]
     return Reply(clip(line, 3000), blocks)
 
 
-def reminder_message(text: str, number: int | None, title: str | None, lang: str) -> Reply:
+def reminder_message(text: str, number: int | None, title: str | None, lang: str, *, config: Config | None = None) -> Reply:
     line = t(lang, "reminder_due", text=esc(clip(text, 2000)))
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(line)}]
     if number is not None:
         blocks[0]["accessory"] = button(f"#{number}", Action.DEAL_OPEN, str(number))
-        blocks.append({"type": "context", "elements": [mrkdwn(f"#{number} {esc(clip(title or '', 150))}")]})
+        shown = number_link(config, number) if config else f"#{number}"
+        blocks.append({"type": "context", "elements": [mrkdwn(f"{shown} {esc(clip(title or '', 150))}")]})
     return Reply(clip(line, 3000), blocks)
 
 

@@ -28,6 +28,7 @@ from bot.blocks.kit import (
     step_name,
     tick_buttons,
 )
+from bot.blocks.links import number_link
 from bot.blocks.reviews import lessons_hint, review_buttons
 from bot.blocks.views import DealLine, DealView, EventView
 from bot.core.config import Config, Stage
@@ -59,7 +60,7 @@ def forecast_category_line(view: DealView, config: Config, lang: str) -> str:
 
 def deal_card(view: DealView, config: Config, lang: str, now: datetime, *, headline: str | None = None) -> Reply:
     today = now.date()
-    heading = f"*#{view.number} {esc(view.title)}*"
+    heading = f"*{number_link(config, view.number)} {esc(view.title)}*"
     who = " · ".join(esc(x) for x in (view.account, view.contact) if x)
     days = max(0, (now - view.stage_entered_at).days)
     facts = [
@@ -214,7 +215,7 @@ def deal_list(views: list[DealLine], total: int, config: Config, lang: str, now:
     blocks = [section(f"*{title}*")]
     today = now.date()
     for view in views:
-        line = ("🔴 " if view.at_risk and view.status == "open" else "") + f"*#{view.number}* {esc(clip(view.title, 150))}"
+        line = ("🔴 " if view.at_risk and view.status == "open" else "") + f"*{number_link(config, view.number)}* {esc(clip(view.title, 150))}"
         if view.account:
             line += f" — {esc(clip(view.account, 100))}"
         facts = [status_label(view, config, lang), fmt_amount(view, lang), f"<@{view.owner}>"]

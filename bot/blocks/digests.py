@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot.blocks.kit import Page, Reply, clip, esc, fmt_date, fmt_day, risk_name, stage_name
+from bot.blocks.links import number_link
 from bot.blocks.views import Forecast, Funnel, Item, ItemList, Money, RepRow, StageRow
 from bot.core.config import Config
 from bot.core.i18n import t
@@ -47,7 +48,7 @@ def fmt_days(value: float | None, lang: str) -> str:
 
 def item_line(item: Item, config: Config, lang: str, *, day_key: str | None = None, now: datetime | None = None) -> str:
     amount = format_amount(item.amount, item.currency, lang) if item.amount is not None else t(lang, "none")
-    line = f"• *#{item.number}* {esc(clip(item.title, 80))} — {amount} · {person(item.owner, item.owner_name)}"
+    line = f"• *{number_link(config, item.number)}* {esc(clip(item.title, 80))} — {amount} · {person(item.owner, item.owner_name)}"
     if day_key and item.day:
         line += " · " + t(lang, day_key, day=fmt_date(item.day, lang))
     if now is not None and item.since is not None:

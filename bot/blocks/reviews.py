@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.blocks.ids import Action
 from bot.blocks.kit import Page, Reply, button, clip, esc, fmt_day, fmt_money, message, section, stage_name
+from bot.blocks.links import number_link
 from bot.blocks.views import LessonLine, MeetingView, ReviewView
 from bot.core.config import Config
 from bot.core.i18n import field_label, t
@@ -46,7 +47,7 @@ def _lesson_line(line: LessonLine, config: Config, lang: str) -> str:
     if line.industry:
         facts.append(esc(clip(line.industry, 60)))
     facts.append(fmt_day(line.done_on))
-    head = f"*#{line.number}* {esc(clip(line.title, 120))} · " + " · ".join(facts)
+    head = f"*{number_link(config, line.number)}* {esc(clip(line.title, 120))} · " + " · ".join(facts)
     return f"{head}\n> {esc(clip(' '.join(line.lesson.split()), LESSON_CLIP))}"
 
 

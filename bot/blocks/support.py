@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.blocks.ids import Action
 from bot.blocks.kit import Reply, button, clip, context, esc, section, stage_name
+from bot.blocks.links import number_link
 from bot.core.config import Config
 from bot.core.i18n import t
 
@@ -35,7 +36,7 @@ class SupportView:
 
 
 def deal_line(view: SupportView, config: Config, lang: str) -> str:
-    facts = [f"*#{view.number} {esc(clip(view.title, 150))}*", esc(clip(view.account or "", 100)), stage_name(config, view.stage, lang)]
+    facts = [f"*{number_link(config, view.number)} {esc(clip(view.title, 150))}*", esc(clip(view.account or "", 100)), stage_name(config, view.stage, lang)]
     return " · ".join(fact for fact in facts if fact)
 
 

@@ -41,7 +41,7 @@ from bot.console.slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TE
 __all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "TEAM_NAME", "TEAM_URL", "Call", "FakeSlack", "Refusal"]
 
 # Form fields that slack_sdk sends as JSON-encoded strings.
-JSON_FIELDS = frozenset({"blocks", "view", "attachments", "metadata", "files"})
+JSON_FIELDS = frozenset({"blocks", "view", "attachments", "metadata", "files", "unfurls"})
 
 # path prefix -> (kind of request, the method recorded for it; None: the rest of the path)
 _ROUTES = {"/api/": ("api", None), "/response/": ("response", "response_url"), "/upload/": ("upload", "file_upload")}
@@ -255,10 +255,11 @@ class FakeSlack:
         """Register a user for ``users.info`` / ``users.list``."""
         self.workspace.add_user(user_id, name=name, real_name=real_name, tz=tz, locale=locale, is_admin=is_admin)
 
-    def add_channel(self, name: str, *, private: bool = False, archived: bool = False) -> str:
-        """Make a channel for ``conversations.list`` (public and live unless told); returns its id.
-        Posting to "#name" makes a public one the first time."""
-        return self.workspace.add_channel(name, private=private, archived=archived)
+    def add_channel(self, name: str, *, private: bool = False, archived: bool = False, ext_shared: bool = False) -> str:
+        """Make a channel for ``conversations.list`` and ``conversations.info`` (public, live and not
+        shared with another organisation unless told); returns its id. Posting to "#name" makes a
+        public one the first time."""
+        return self.workspace.add_channel(name, private=private, archived=archived, ext_shared=ext_shared)
 
     def use_clock(self, now: Callable[[], float]) -> None:
         """Stamp new messages with ``now()`` (seconds since the epoch) instead of a counter from 2023,

@@ -45,6 +45,7 @@ class _Channel:
     is_private: bool = False
     is_archived: bool = False
     members: list[str] = field(default_factory=list)
+    is_ext_shared: bool = False  # shared with another organisation (Slack Connect)
 
     def json(self) -> dict:
         return {
@@ -56,6 +57,7 @@ class _Channel:
             "is_mpim": False,
             "is_private": self.is_private,
             "is_archived": self.is_archived,
+            "is_ext_shared": self.is_ext_shared,
         }
 
 
@@ -240,6 +242,8 @@ class FakeWorkspace:
             "conversations.create": self._create_conversation,
             "conversations.invite": self._invite,
             "conversations.archive": self._archive,
+            "conversations.info": self._conversation_info,
+            "chat.unfurl": self._unfurl,
             **views,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -251,12 +255,13 @@ class FakeWorkspace:
         with self._lock:
             self._users[user_id] = _User(user_id, name, real_name if real_name is not None else name, tz, locale, is_admin)
 
-    def add_channel(self, name: str, *, private: bool = False, archived: bool = False) -> str:
+    def add_channel(self, name: str, *, private: bool = False, archived: bool = False, ext_shared: bool = False) -> str:
         """Make a channel called ``name`` (no "#") and return its id. A live one is what "#name"
-        means when posting; an archived one keeps its name but gets an id of its own."""
+        means when posting; an archived one keeps its name but gets an id of its own.
+        ``ext_shared``: shared with another organisation (conversations.info's is_ext_shared)."""
         with self._lock:
             channel_id = self._next_id("C") if archived else self._name_id(name)
-            self._channels[channel_id] = _Channel(channel_id, name, is_private=private, is_archived=archived)
+            self._channels[channel_id] = _Channel(channel_id, name, is_private=private, is_archived=archived, is_ext_shared=ext_shared)
             return channel_id
 
     def messages(self, channel: str) -> list[dict]:
@@ -489,6 +494,26 @@ class FakeWorkspace:
     def is_archived(self, channel_id: str) -> bool:
         with self._lock:
             return self._channels[channel_id].is_archived
+
+    def _conversation_info(self, args: dict) -> dict:
+        """A channel made by add_channel (or by posting to "#name"); a DM's id answers as a DM."""
+        channel = str(args.get("channel") or "")
+        with self._lock:
+            found = self._channels.get(self._channel_id(channel) if channel.startswith("#") else channel)
+        if found is not None:
+            return {"ok": True, "channel": found.json()}
+        if channel[:1] == "D":
+            return {"ok": True, "channel": {"id": channel, "is_im": True, "is_channel": False, "is_ext_shared": False}}
+        return {"ok": False, "error": "channel_not_found"}
+
+    @staticmethod
+    def _unfurl(args: dict) -> dict:
+        """A preview for links of a posted message (channel + ts) or of the composer (unfurl_id + source)."""
+        if not args.get("unfurls"):
+            return {"ok": False, "error": "missing_unfurls"}
+        if not (args.get("channel") and args.get("ts")) and not (args.get("unfurl_id") and args.get("source")):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
 
     @staticmethod
     def _open_conversation(args: dict) -> dict:

@@ -49,6 +49,7 @@ from bot.core.config_model import (
 )
 from bot.core.config_pool import parse_pool
 from bot.core.config_rooms import parse_rooms
+from bot.core.config_unfurls import parse_unfurls
 
 # The public entry point for configuration: the model's names are imported from here.
 __all__ = [
@@ -165,6 +166,7 @@ def parse_config(raw: dict, path: str = "config.toml") -> Config:
         after=parse_after(check, raw),
         meeting=parse_meeting(check, raw),
         rooms=parse_rooms(check, raw),
+        unfurls=parse_unfurls(check, raw),
     )
     _people_in_team(check, config.team, config.assignment)
     check.done()

@@ -55,6 +55,7 @@ KNOWN: dict = {
     },
     "meeting": _plain("weekday", "time", "big_deal"),
     "rooms": _plain("archive_on_close", "big_deal"),
+    "unfurls": _plain("amounts_in_shared_channels"),
 }
 
 

@@ -277,6 +277,14 @@ class RoomSettings:
 
 
 @dataclass(frozen=True)
+class UnfurlSettings:
+    """[unfurls]: a pasted deal link's preview (bot.deals.unfurls). Amounts stay out of channels
+    shared with other organisations (Slack Connect) unless ``amounts_in_shared_channels``."""
+
+    amounts_in_shared_channels: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     language: str
@@ -301,6 +309,8 @@ class Config:
     after: AfterClose = field(default_factory=AfterClose)
     meeting: MeetingSettings = field(default_factory=MeetingSettings)
     rooms: RoomSettings = field(default_factory=RoomSettings)
+    unfurls: UnfurlSettings = field(default_factory=lambda: UnfurlSettings())
+    public_url: str | None = None  # not in config.toml: OPPBOT_PUBLIC_URL, set by the runtime (bot.core.links)
 
     @property
     def tz(self) -> ZoneInfo:

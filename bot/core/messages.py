@@ -18,6 +18,7 @@ from bot.core.messages_shortcuts import SHORTCUT_MESSAGES
 from bot.core.messages_support import SUPPORT_MESSAGES
 from bot.core.messages_targets import TARGET_MESSAGES
 from bot.core.messages_team import TEAM_MESSAGES
+from bot.core.messages_unfurls import UNFURL_MESSAGES
 from bot.core.messages_web import WEB_MESSAGES
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -486,4 +487,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     **HOME_MESSAGES,
     **WEB_MESSAGES,
     **ROOM_MESSAGES,
+    **UNFURL_MESSAGES,
 }

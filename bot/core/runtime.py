@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,6 +53,11 @@ class Runtime:
     dates: DateReader
     public_url: str | None = None  # where the deal pages are (bot.core.links); None: no links
     _reads: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # blocks draw from the config alone: it carries the public URL, so every deal number links
+        if self.public_url and self.config.public_url != self.public_url:
+            self.config = replace(self.config, public_url=self.public_url)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -128,3 +133,16 @@ class Runtime:
     def current() -> Handling | None:
         """The request being handled in this thread, if any."""
         return _HANDLING.get()
+
+    def settle(self) -> None:
+        """Record the request being handled as done though it changed nothing in the database (an
+        event whose work is a call to Slack, such as an unfurl): a copy of it is then not done again."""
+        handling = _HANDLING.get()
+        if handling is None or not handling.key or handling.recorded:
+            return
+        try:
+            with transaction(self.sessions) as session:
+                requests.record(session, handling.workspace_id, handling.key, self.clock.now())
+        except requests.AlreadyProcessed:
+            raise Replayed("request_replayed") from None
+        handling.recorded = True

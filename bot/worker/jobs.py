@@ -75,7 +75,7 @@ def due_reminders(rt: Runtime, client: WebClient | None, now: datetime) -> int:
                 key=f"reminder:{reminder.id}",
                 kind="reminder",
                 channel=member.slack_user_id,
-                reply=reminder_message(reminder.text, opp.number if opp else None, opp.title if opp else None, lang),
+                reply=reminder_message(reminder.text, opp.number if opp else None, opp.title if opp else None, lang, config=rt.config),
                 now=now,
             )
             reminder.sent_at = now
