@@ -1,5 +1,6 @@
-"""The Slack app manifest matches the code: the command, the event, and a scope for every Web API
-method the app calls."""
+"""The Slack app manifest matches the code: the command, the events, the shortcuts, the unfurl
+domain and Sign in with Slack are declared and heard; a scope for every Web API method the app
+calls, and no scope that nothing uses."""
 
 import json
 import re
@@ -147,3 +148,28 @@ def test_deal_links_unfurl_on_the_public_urls_host(slack):
         slack.requests.event({"type": "link_shared", "user": "U0ALICE", "channel": "C0X", "message_ts": "1.2", "links": []}, event_id="EvM", event_time=1)
     )
     assert answer.status == 200
+
+
+# Scopes that no Web API method of SCOPES needs, and what in the app needs each
+NOT_BY_METHOD = {
+    "commands": lambda: bool(MANIFEST["features"]["slash_commands"]),  # /opp
+    "links:read": lambda: "link_shared" in MANIFEST["settings"]["event_subscriptions"]["bot_events"],  # the unfurl event
+    "users:read.email": lambda: "with users:read.email" in (ROOT / "bot/team/members.py").read_text(encoding="utf-8"),
+    # posts to the configured channels (#deal-alerts, #sales-digest…) without being invited first
+    "chat:write.public": lambda: "[channels]" in (ROOT / "bot/core/default_config.toml").read_text(encoding="utf-8"),
+}
+
+
+def test_no_scope_is_requested_that_nothing_uses():
+    """Each bot scope in the manifest is needed by a method the code calls, or by one of the few
+    needs listed in NOT_BY_METHOD (each checked): an unused scope is a permission asked for nothing."""
+    granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    by_methods = set().union(*(SCOPES[m] for m in called_methods()))
+    unused = {s for s in granted - by_methods if not (s in NOT_BY_METHOD and NOT_BY_METHOD[s]())}
+    assert not unused, f"requested but used by nothing: {unused}"
+
+
+def test_every_event_subscribed_is_heard_and_every_event_heard_is_subscribed():
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "handlers").rglob("*.py"))
+    heard = set(re.findall(r"app\.event\(\"([a-z_]+)\"", source))
+    assert heard and set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == heard
