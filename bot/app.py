@@ -15,6 +15,7 @@ import os
 import threading
 from collections import deque
 from concurrent.futures import Executor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -52,7 +53,8 @@ def build_runtime(
         upgrade(engine)
     dates = DateReader(("en", "zh"))
     dates.warm()  # the first request must not pay for loading dateparser's language data
-    return Runtime(config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates, public_url=clean_base(settings.public_url))
+    config = replace(config, public_url=clean_base(settings.public_url))
+    return Runtime(config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:

@@ -137,7 +137,7 @@ def rt(clean_db, config, clock, dates, gated, request):
         config = replace(config, duplicate_check=False)
     if not gated:
         config = replace(config, qualification=replace(config.qualification, threshold=0))
-    return Runtime(config=config, sessions=make_sessions(clean_db), clock=clock, dates=dates, public_url=PUBLIC_URL)
+    return Runtime(config=replace(config, public_url=PUBLIC_URL), sessions=make_sessions(clean_db), clock=clock, dates=dates)
 
 
 @dataclass

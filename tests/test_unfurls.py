@@ -34,7 +34,6 @@ def linked(payload: dict) -> str:
 
 
 def no_public_url(rt) -> None:
-    rt.public_url = None
     rt.config = replace(rt.config, public_url=None)
 
 

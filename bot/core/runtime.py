@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,13 +51,13 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     dates: DateReader
-    public_url: str | None = None  # where the deal pages are (bot.core.links); None: no links
     _reads: sessionmaker[Session] | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        # blocks draw from the config alone: it carries the public URL, so every deal number links
-        if self.public_url and self.config.public_url != self.public_url:
-            self.config = replace(self.config, public_url=self.public_url)
+    @property
+    def public_url(self) -> str | None:
+        """Where the deal pages are (bot.core.links; OPPBOT_PUBLIC_URL), None for no links. The
+        config carries it, so blocks drawn from the config alone link every deal number."""
+        return self.config.public_url
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
