@@ -232,9 +232,28 @@ def _block_problems(blocks: Any, surface: str) -> list[str]:
     for i, block in enumerate(blocks):
         kind = block.get("type") if isinstance(block, dict) else None
         where = f"blocks[{i}]" + (f" ({kind})" if kind else "")
-        problems += _sdk_block_problems(block, where)
-    problems += _schema_problems(blocks, None, "blocks")
+        problems += [p.replace(_WHERE, where, 1) for p in _checked_block(_canonical(block))[0]]
+    if not 1 <= len(blocks) <= 100:  # the schema's root: an array of 1 to 100 blocks
+        return problems + _schema_problems(blocks, None, "blocks")
+    for i, block in enumerate(blocks):  # its items, one block at a time (each block checked once per run)
+        problems += [p.replace(_WHERE, f"blocks[{i}]", 1) for p in _checked_block(_canonical(block))[1]]
     return problems
+
+
+_WHERE = "\0where\0"  # stands for a block's place in its list in the problems kept per block
+
+
+def _canonical(block: Any) -> str:
+    return json.dumps(block, sort_keys=True, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=50_000)
+def _checked_block(canonical: str) -> tuple[list[str], list[str]]:
+    """A block's slack_sdk problems and its schema problems (as ``$defs/block``), said of ``_WHERE``.
+    The same block (a header, a footer, a deal's line) is drawn in many messages and Home tabs:
+    it is checked once."""
+    block = json.loads(canonical)
+    return _sdk_block_problems(block, _WHERE), _schema_problems(block, "block", _WHERE)
 
 
 def _fail(title: str, problems: list[str]) -> None:
@@ -263,7 +282,12 @@ def _view_problems(view: Any) -> list[str]:
     except (SlackObjectFormationError, TypeError, ValueError) as exc:
         problems.append(f"view: slack_sdk: {_shorten(str(exc))}")
     problems += [f"view.{p}" for p in _block_problems(view.get("blocks", []), kind)]
-    # Block-level schema errors are already reported above, under view.blocks.
+    # Block-level schema errors are already reported above, under view.blocks: the view's own
+    # fields (and its rules on which kinds of block it holds) are checked with one block of each kind.
+    blocks = view.get("blocks")
+    if isinstance(blocks, list):
+        one_of_each = {b.get("type") if isinstance(b, dict) else repr(b): b for b in reversed(blocks)}
+        view = {**view, "blocks": list(one_of_each.values())}
     problems += _schema_problems(view, f"{kind}_view", "view", skip="blocks")
     return problems
 
