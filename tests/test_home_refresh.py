@@ -4,6 +4,7 @@ the person who made the change, the deals' owners and their managers, once each;
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
@@ -228,3 +229,26 @@ def test_claiming_from_the_pool_redraws_the_claimers_home_and_the_last_owners(sl
     calls = published(fake, before)
     assert [user for user, _ in calls] == [BOB, ALICE] and "Lead: 1 · ¥100k" in calls[0][1]
     assert "Lead: 1" not in calls[1][1]  # no longer in her pipeline
+
+
+def test_changes_made_while_a_home_is_being_drawn_redraw_it_once_more_not_once_each(slack, fake):
+    """Alice's first change is being drawn (Slack holds the answer to views.publish) while she makes
+    three more: those only mark her Home, and the drawing thread draws it once more, showing all four."""
+    slack.command("alice", "help")  # she exists: her first change is her deal's, not her profile's
+    before = mark(fake)
+    held = fake.hold("views.publish")
+    first = threading.Thread(target=slack.command, args=("alice", "new Deal one 5万 close 2026-11-27"))
+    first.start()
+    held.wait_arrived()
+    for n in ("two", "three", "four"):
+        assert "Created" in slack.command("alice", f"new Deal {n} 5万 close 2026-11-27").text  # answered, not held up
+    assert len(published(fake, before)) == 1  # nothing more drawn while the first drawing waits
+    held.release()
+    first.join(timeout=10)
+    assert not first.is_alive()
+    calls = published(fake, before)
+    assert [user for user, _ in calls] == [ALICE, ALICE]
+    assert all(f"Deal {n}" in calls[1][1] for n in ("one", "two", "three", "four"))
+    before = mark(fake)
+    slack.command("alice", "move 1 proposal")  # and then each change is drawn again as before
+    assert [user for user, _ in published(fake, before)] == [ALICE]
