@@ -54,11 +54,13 @@ def redraw(rt: Runtime, client: WebClient, actor: Actor | None, handling: Handli
                     publish_home(client, person.slack_user_id, home_view(rt, person))
                 except Exception:
                     log.exception("could not redraw the Home tab of %s", person.slack_user_id)
-                with _lock:
+                with _lock:  # done, unless changed meanwhile: decided under the lock a marker takes
                     if key not in _again:
+                        _drawing.discard(key)
                         break
                     _again.discard(key)
-        finally:
+        except BaseException:
             with _lock:
                 _drawing.discard(key)
                 _again.discard(key)
+            raise

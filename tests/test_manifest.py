@@ -18,6 +18,7 @@ SCOPES = {
     "chat_update": {"chat:write"},
     "conversations_open": {"im:write"},
     "conversations_history": {"channels:history", "groups:history", "im:history"},
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
     "conversations_list": {"channels:read", "groups:read"},
     "files_upload_v2": {"files:write"},
     "users_info": {"users:read"},

@@ -158,6 +158,11 @@ def _user_json(user: _User, include_locale: bool) -> dict:
     return data
 
 
+def _in_channel(message: dict) -> bool:
+    """Whether a message shows in its channel's history: not a thread reply, unless broadcast."""
+    return not message.get("thread_ts") or _truthy(message.get("reply_broadcast", False))
+
+
 def _message_json(args: dict, ts: str) -> dict:
     message = {
         "type": "message",
@@ -168,7 +173,7 @@ def _message_json(args: dict, ts: str) -> dict:
         "text": args.get("text", ""),
         "ts": ts,
     }
-    for key in ("blocks", "attachments", "metadata", "thread_ts"):
+    for key in ("blocks", "attachments", "metadata", "thread_ts", "reply_broadcast"):
         if args.get(key) is not None:
             message[key] = args[key]
     return message
@@ -237,6 +242,7 @@ class FakeWorkspace:
             "chat.delete": lambda args: {"ok": True, "channel": args.get("channel"), "ts": args.get("message_ts") or args.get("ts")},
             "chat.getPermalink": self._permalink,
             "conversations.history": self._history_of,
+            "conversations.replies": self._replies_of,
             "conversations.list": self._conversations_list,
             "conversations.open": self._open_conversation,
             "conversations.create": self._create_conversation,
@@ -401,8 +407,27 @@ class FakeWorkspace:
             before = _position(args.get("cursor"))
         except _BadCursor:
             return {"ok": False, "error": "invalid_cursor"}
+        with self._lock:  # a thread's replies are not in the channel's history unless also sent there
+            messages = [m for m in reversed(self._history.get(str(args.get("channel", "")), [])) if _in_channel(m)]
+        return self._page_of(messages, args, oldest, latest, inclusive, before)
+
+    def _replies_of(self, args: dict) -> dict:
+        """A thread: its parent (``ts``) and its replies, paged as history is (newest first)."""
+        oldest, latest = _ts_bound(args.get("oldest"), 0.0), _ts_bound(args.get("latest"), float("inf"))
+        inclusive = _truthy(args.get("inclusive", False))
+        try:
+            before = _position(args.get("cursor"))
+        except _BadCursor:
+            return {"ok": False, "error": "invalid_cursor"}
+        parent = str(args.get("ts", ""))
         with self._lock:
-            messages = list(reversed(self._history.get(str(args.get("channel", "")), [])))
+            messages = [m for m in reversed(self._history.get(str(args.get("channel", "")), [])) if parent in (m["ts"], m.get("thread_ts"))]
+        if not messages:
+            return {"ok": False, "error": "thread_not_found"}
+        return self._page_of(messages, args, oldest, latest, inclusive, before)
+
+    @staticmethod
+    def _page_of(messages: list[dict], args: dict, oldest: float, latest: float, inclusive: bool, before) -> dict:
         if before is not None:
             messages = [m for m in messages if float(m["ts"]) < float(before)]
         messages = [m for m in messages if oldest < float(m["ts"]) < latest or (inclusive and float(m["ts"]) in (oldest, latest))]

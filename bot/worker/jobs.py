@@ -55,8 +55,11 @@ def catch_up_threads(rt: Runtime, now: datetime) -> int:
     with rt.sessions() as session:
         ids = watch.workspaces(session)
     for workspace_id in ids:
-        with rt.transaction() as session:
-            count += threads.catch_up(session, rt.config, workspace_id, now)
+        try:
+            with rt.transaction() as session:
+                count += threads.catch_up(session, rt.config, workspace_id, now)
+        except Exception:  # one workspace's threads never hold up the messages already queued
+            log.exception("could not bring the deal threads of workspace %s up to date", workspace_id)
     return count
 
 

@@ -152,17 +152,21 @@ def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, 
     return result
 
 
+QUIET_KINDS = ("deal_change",)  # replies kept in their thread: a deal's notes of what changed
+
+
 def _thread(sessions: sessionmaker[Session], msg: _Claimed) -> dict | None:
     """Where a reply goes: the channel and ts of the message that starts its thread ({} for a
     message of its own; None while that one is not out yet). A reply is also shown in the channel
-    (reply_broadcast), so the history look-up before a repeat finds it as it finds any post."""
+    (reply_broadcast: an alert, a handover), except the notes of a deal's changes (``QUIET_KINDS``),
+    which stay in the thread under its live card."""
     if msg.thread_of is None:
         return {}
     with sessions() as session:
         anchor = session.get(OutboxMessage, msg.thread_of)
         if anchor is None or anchor.sent_at is None:
             return None if anchor is not None else {}
-        return {"channel": anchor.slack_channel, "thread_ts": anchor.slack_ts, "reply_broadcast": True}
+        return {"channel": anchor.slack_channel, "thread_ts": anchor.slack_ts, "reply_broadcast": msg.kind not in QUIET_KINDS}
 
 
 def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
@@ -174,7 +178,7 @@ def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, 
         return
     posted = None
     try:
-        posted = _already_posted(client, msg) if msg.look_first else None
+        posted = _already_posted(client, msg, thread) if msg.look_first else None
     except SEND_ERRORS as exc:  # could not look: still unknown, try again later
         _failed(sessions, msg, now, _describe(exc), result, unknown=True)
         return
@@ -285,17 +289,23 @@ def _release(sessions, message_id: int, next_attempt: datetime, error: str | Non
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values).execution_options(synchronize_session=False))
 
 
-def _already_posted(client: WebClient, msg: _Claimed) -> tuple[str, str] | None:
+def _already_posted(client: WebClient, msg: _Claimed, thread: dict) -> tuple[str, str] | None:
     """The (channel, ts) of the message carrying this row's key, if the conversation has it:
-    every page of its history since shortly before the row was queued. Errors propagate (the
-    row is tried again later, never posted blind)."""
-    channel = _conversation_id(client, msg.channel)
+    every page of its history since shortly before the row was queued (of its thread, for a reply
+    not shown in the channel). Errors propagate (the row is tried again later, never posted blind)."""
+    quiet = thread.get("reply_broadcast") is False
+    channel = thread["channel"] if quiet else _conversation_id(client, msg.channel)
     if channel is None:
         return None
     oldest = f"{(msg.created_at - HISTORY_MARGIN).timestamp():.6f}"
     cursor = None
     while True:
-        page = client.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True)
+        if quiet:
+            page = client.conversations_replies(
+                channel=channel, ts=thread["thread_ts"], oldest=oldest, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True
+            )
+        else:
+            page = client.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True)
         for message in page.get("messages") or []:
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == msg.key:
