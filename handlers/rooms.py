@@ -54,7 +54,8 @@ def cmd_room(req: Request, rest: str) -> Reply:
         return message(t(lang, "room_exists", number=number, channel=plan.existing))
     channel = create(req.client, plan.names, lang)
     try:
-        req.client.conversations_invite(channel=channel, users=",".join(plan.people))
+        # force: the people Slack can invite are, though one of them cannot be (left, a guest)
+        req.client.conversations_invite(channel=channel, users=",".join(plan.people), force=True)
     except SlackApiError as exc:
         if exc.response.get("error") != "already_in_channel":
             archive_quietly(req.client, channel)

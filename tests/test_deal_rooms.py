@@ -18,7 +18,7 @@ from bot.deals import threads
 from bot.delivery import outbox
 from bot.worker import scan_all, send_outbox
 from bot.worker.sender import sender_client
-from store.models import DealThread, Event, OutboxMessage
+from store.models import DealThread, Event, Member, OutboxMessage
 from tests.conftest import USERS, payload_text
 from tests.test_alerts import CHANNEL, CHANNEL_ID, edit, is_card
 from tests.test_permissions import set_role
@@ -366,3 +366,33 @@ def test_a_note_stays_in_its_thread_and_one_whose_answer_was_lost_is_found_there
     assert (look.args["channel"], look.args["ts"]) == (room, card.response["ts"])
     history = fake.workspace.answer("conversations.history", {"channel": room})  # the channel shows the card alone
     assert [m["ts"] for m in history["messages"]] == [card.response["ts"]]
+
+
+def test_a_rooms_last_note_that_slack_never_takes_is_given_up_on_and_the_room_is_archived_after_it(slack, rt, db, fake, deal, send):
+    rt.config = replace(rt.config, rooms=replace(rt.config.rooms, big_deal=0))  # the room's thread alone
+    slack.command("alice", "room 1")
+    room = db.deal(1).room_channel
+    send()
+    slack.command("alice", "lost 1 price they went with a rival")
+    fake.fail("chat.postMessage", error="msg_too_long", times=40)  # the last note is refused every time
+    for _ in range(32):  # thirty tries, an hour apart at most, then the note is parked
+        rt.clock.advance(hours=1)
+        send()
+    [archive] = fake.calls("conversations.archive")
+    assert archive.args["channel"] == room and fake.workspace.is_archived(room)
+    with rt.sessions() as s:
+        [parked] = s.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))).all()
+        assert parked.kind == "deal_change" and "parked after 30 attempts" in parked.last_error
+
+
+def test_a_room_is_made_with_whoever_slack_can_invite_when_one_of_its_people_cannot_be(slack, rt, db, fake, deal):
+    slack.command("bob", "help")
+    set_role(rt, BOB, "bdr")  # consulted in Needs analysis, as is someone Slack no longer has
+    with rt.transaction() as s:
+        s.add(Member(workspace_id=TEAM_ID, slack_user_id="U0GONE", display_name="gone", role="bdr", created_at=rt.clock.now()))
+    answer = slack.command("alice", "room 1")
+    [invite] = fake.calls("conversations.invite")
+    assert invite.args["users"].split(",") == [ALICE, BOB, "U0GONE"] and invite.args["force"] in (True, "1", "true")
+    room = db.deal(1).room_channel
+    assert room and fake.workspace.members_of(room) == ["UBOT", ALICE, BOB]
+    assert f"<#{room}>" in answer.text and fake.calls("conversations.archive") == []

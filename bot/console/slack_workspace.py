@@ -493,13 +493,17 @@ class FakeWorkspace:
         if not users:
             return {"ok": False, "error": "no_user"}
         with self._lock:
-            if any(u not in self._users for u in users):
+            unknown = [u for u in users if u not in self._users]
+            if unknown and not (_truthy(args.get("force", False)) and len(unknown) < len(users)):
                 return {"ok": False, "error": "user_not_found"}
-            new = [u for u in users if u not in channel.members]
+            new = [u for u in users if u not in channel.members and u not in unknown]
             if not new:
                 return {"ok": False, "error": "already_in_channel"}
             channel.members.extend(new)
-            return {"ok": True, "channel": channel.json()}
+            answer = {"ok": True, "channel": channel.json()}
+            if unknown:  # force: the others are invited, these are told of
+                answer["errors"] = [{"user": u, "ok": False, "error": "user_not_found"} for u in unknown]
+            return answer
 
     def _archive(self, args: dict) -> dict:
         with self._lock:

@@ -222,10 +222,18 @@ def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claime
 
 def send_archive(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
     """Archive a deal's room (conversations.archive, safe to repeat) once every row queued for it
-    before has gone out: the room's last message is in it before it closes."""
+    before has gone out or been given up on (parked): the room's last message is in it before it
+    closes, and a message Slack would never take does not keep it open for ever."""
     with sessions() as session:
         waiting = session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.channel == msg.channel, OutboxMessage.id < msg.id, OutboxMessage.sent_at.is_(None)).limit(1)
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.channel == msg.channel,
+                OutboxMessage.id < msg.id,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.attempts < MAX_ATTEMPTS,
+            )
+            .limit(1)
         )
     if waiting is not None:
         _release(sessions, msg.id, now + timedelta(minutes=1), None, count=False)
