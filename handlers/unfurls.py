@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.unfurls import unfurl_blocks
 from bot.core.runtime import Runtime
-from bot.deals import unfurls
+from bot.deals import permissions, unfurls
 from bot.team.members import Actor
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,11 @@ class SharedChannels:
 def unfurl(client: WebClient, rt: Runtime, actor: Actor, event: dict, linked: list[tuple[str, int]], channels: SharedChannels) -> None:
     """Unfold the deals linked in one message (after the answer): a failure is logged."""
     try:
-        amounts = rt.config.unfurls.amounts_in_shared_channels or not channels.shared(client, rt, actor.workspace_id, event.get("channel"))
+        if permissions.outsider(_profile(client, actor.slack_user_id)):
+            log.info("deal links of %s not unfolded: a guest or someone of another organisation", actor.slack_user_id)
+            return
+        channel = None if event.get("source") == "composer" else event.get("channel")  # the composer's id is no channel's
+        amounts = rt.config.unfurls.amounts_in_shared_channels or not channels.shared(client, rt, actor.workspace_id, channel)
         views = unfurls.previews(rt, actor, linked, amounts=amounts)
         if not views:
             return
@@ -70,6 +74,15 @@ def unfurl(client: WebClient, rt: Runtime, actor: Actor, event: dict, linked: li
             client.chat_unfurl(channel=event.get("channel"), ts=event.get("message_ts"), unfurls=payload)
     except Exception:
         log.exception("could not unfurl deal links in %s for %s", event.get("channel"), actor.slack_user_id)
+
+
+def _profile(client: WebClient, user_id: str) -> dict | None:
+    """The poster as Slack describes them (users.info), or None when Slack does not say."""
+    try:
+        return client.users_info(user=user_id)["user"]
+    except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
+        log.warning("users.info failed for %s: %s; their deal links are not unfolded", user_id, exc)
+        return None
 
 
 def register(app: App) -> None:

@@ -381,3 +381,46 @@ def test_a_sign_in_left_on_slacks_page_too_long_must_start_again(pages, fake, cl
     page = pages.get(f"/auth/callback?{urlencode({'code': fake.openid.issue('U0ALICE'), 'state': query['state']})}", headers={"Accept-Language": "en"})
     assert page.status == 400 and "Sign-in didn't complete" in page.plain
     assert SESSION not in pages.cookies and not fake.calls("openid.connect.token")
+
+
+@pytest.mark.parametrize("asked", ["/deals/1。", "/deals/1\r\nSet-Cookie: x=1", "/deals/１"])
+def test_an_address_a_header_cannot_carry_still_signs_in_and_returns_there_escaped(slack, pages, fake, asked):
+    """A link pasted with 。 after it, or worse: the way back is kept escaped (ASCII, no line break),
+    so the answer's Location header can carry it, and the sign-in completes."""
+    deal(slack)
+    _, query = pages.start_sign_in(asked)
+    back = pages.get(f"/auth/callback?{urlencode({'code': fake.openid.issue('U0ALICE'), 'state': query['state']})}")
+    assert back.status == 302 and back.location.isascii() and back.location.isprintable(), back.location
+    assert back.location.startswith("/deals/") and SESSION in pages.cookies
+    assert pages.get(back.location).status == 404  # not a deal's number: the page says so
+
+
+def test_sign_in_never_returns_to_the_sign_out_however_it_is_dressed(pages, fake):
+    state = parse_qs(urlsplit(pages.get("/login?next=/logout?x=1").location).query)["state"][0]
+    back = pages.get(f"/auth/callback?{urlencode({'code': fake.openid.issue('U0ALICE'), 'state': state})}")
+    assert back.location == "/board"
+
+
+def test_a_cookie_of_another_site_that_cannot_be_parsed_does_not_hide_ours(slack, pages):
+    deal(slack)
+    pages.sign_in("alice")
+    ours = "; ".join(f"{k}={v}" for k, v in pages.cookies.items())
+    for theirs in ('prefs={"k":"v"}', "x=a b", "broken"):
+        assert pages.get("/deals/1", cookie=f"{theirs}; {ours}").status == 200, theirs
+
+
+def test_a_guest_oppbot_has_seen_is_refused_at_sign_in_and_gets_no_session(slack, pages, fake):
+    """A guest of the workspace (Slack's is_restricted) who once used /opp is known to oppbot, but
+    the deal pages are for full members: refused when signing in, with no session to use later."""
+    deal(slack)
+    fake.add_user("U0GUEST", name="guest", locale="en-US", kind="guest")
+    slack.send(
+        slack.requests.command(
+            user_id="U0GUEST", user_name="guest", channel_id="C0SALES", channel_name="sales", text="help", response_url=fake.response_url("g"), trigger_id="t.g"
+        )
+    )
+    _, query = pages.start_sign_in("/deals/1")
+    back = pages.get(f"/auth/callback?{urlencode({'code': fake.openid.issue('U0GUEST'), 'state': query['state']})}")
+    assert back.status == 403 and "guests and people of other organisations" in back.plain
+    assert SESSION not in pages.cookies and fake.last("users.info").args["user"] == "U0GUEST"
+    assert pages.get("/deals/1").status == 302  # still signed out

@@ -87,10 +87,14 @@ def test_an_alert_without_a_public_url_says_the_plain_number(rt, deal, run):
 
 
 def shared(slack, who: str, urls: list[str], *, channel: str = "C0SALES", event_id: str = "Ev1", headers=None, **extra):
+    return shared_by(slack, USERS[who]["user_id"], urls, channel=channel, event_id=event_id, headers=headers, **extra)
+
+
+def shared_by(slack, user_id: str, urls: list[str], *, channel: str = "C0SALES", event_id: str = "Ev1", headers=None, **extra):
     event = {
         "type": "link_shared",
         "channel": channel,
-        "user": USERS[who]["user_id"],
+        "user": user_id,
         "message_ts": "1764000000.000100",
         "links": [{"domain": url.split("/")[2], "url": url} for url in urls],
         "source": "conversations_history",
@@ -179,6 +183,7 @@ def test_a_link_from_the_composer_is_unfolded_by_its_unfurl_id_without_the_amoun
     [call] = unfurls(fake)
     assert (call.args["unfurl_id"], call.args["source"]) == ("Uf123", "composer") and "channel" not in call.args
     assert "¥500k" not in preview_text(call)  # the conversation is not known yet
+    assert fake.calls("conversations.info") == []  # the composer is no channel to ask about
 
 
 def test_other_sites_unknown_and_deleted_deals_are_left_alone(slack, fake, db, rt, acme):
@@ -225,3 +230,15 @@ def test_a_failed_unfurl_is_logged_and_nothing_reaches_anyone(slack, fake, acme,
 def test_when_slack_cannot_say_whether_a_channel_is_shared_the_amount_is_left_out(slack, fake, acme):
     shared(slack, "alice", [URL], channel="C0UNKNOWN")
     assert "¥500k" not in preview_text(unfurls(fake)[-1])
+
+
+@pytest.mark.parametrize("kind", ["guest", "external"])
+def test_a_guest_or_someone_of_another_organisation_gets_no_preview(slack, fake, acme, kind):
+    """A guest, or a person of another organisation in a Slack Connect channel, pasting deal links
+    (one per number, hoping) learns nothing of them: no preview at all."""
+    fake.add_user("U0OUT", name="visitor", locale="en-US", kind=kind)
+    shared_by(slack, "U0OUT", [URL, URL.replace("/1", "/2")], channel=acme)
+    assert unfurls(fake) == []
+    assert fake.last("users.info").args["user"] == "U0OUT"
+    shared(slack, "alice", [URL], channel=acme, event_id="Ev2")  # a member still gets hers
+    assert len(unfurls(fake)) == 1

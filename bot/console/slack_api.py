@@ -251,9 +251,11 @@ class FakeSlack:
         tz: str = "Asia/Shanghai",
         locale: str = "zh-CN",
         is_admin: bool = False,
+        kind: str = "member",
     ) -> None:
-        """Register a user for ``users.info`` / ``users.list``."""
-        self.workspace.add_user(user_id, name=name, real_name=real_name, tz=tz, locale=locale, is_admin=is_admin)
+        """Register a user for ``users.info`` / ``users.list``; ``kind``: "member", "guest" or
+        "external" (someone of another organisation in a shared channel)."""
+        self.workspace.add_user(user_id, name=name, real_name=real_name, tz=tz, locale=locale, is_admin=is_admin, kind=kind)
 
     def add_channel(self, name: str, *, private: bool = False, archived: bool = False, ext_shared: bool = False) -> str:
         """Make a channel for ``conversations.list`` and ``conversations.info`` (public, live and not

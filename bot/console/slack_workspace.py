@@ -107,6 +107,7 @@ class _User:
     tz: str
     locale: str
     is_admin: bool
+    kind: str = "member"  # or "guest" (a multi- or single-channel guest), "external" (another organisation's)
 
 
 def _tz_offset(tz_name: str) -> int:
@@ -133,7 +134,7 @@ def dm_channel(channel: Any) -> Any:
 def _user_json(user: _User, include_locale: bool) -> dict:
     data = {
         "id": user.id,
-        "team_id": TEAM_ID,
+        "team_id": "T0OTHERORG" if user.kind == "external" else TEAM_ID,
         "name": user.name,
         "deleted": False,
         "real_name": user.real_name,
@@ -144,6 +145,9 @@ def _user_json(user: _User, include_locale: bool) -> dict:
         "is_owner": False,
         "is_bot": False,
         "is_app_user": False,
+        "is_restricted": user.kind == "guest",
+        "is_ultra_restricted": False,
+        "is_stranger": user.kind == "external",
         "profile": {
             "display_name": user.name,
             "real_name": user.real_name,
@@ -257,9 +261,10 @@ class FakeWorkspace:
 
     # ------------------------------------------------------------------ what tests and the console set and read
 
-    def add_user(self, user_id: str, *, name: str, real_name: str | None, tz: str, locale: str, is_admin: bool) -> None:
+    def add_user(self, user_id: str, *, name: str, real_name: str | None, tz: str, locale: str, is_admin: bool, kind: str = "member") -> None:
+        """``kind``: "member", "guest" (is_restricted) or "external" (another organisation's, in a Slack Connect channel)."""
         with self._lock:
-            self._users[user_id] = _User(user_id, name, real_name if real_name is not None else name, tz, locale, is_admin)
+            self._users[user_id] = _User(user_id, name, real_name if real_name is not None else name, tz, locale, is_admin, kind)
 
     def add_channel(self, name: str, *, private: bool = False, archived: bool = False, ext_shared: bool = False) -> str:
         """Make a channel called ``name`` (no "#") and return its id. A live one is what "#name"

@@ -39,6 +39,10 @@ WEB_MESSAGES: dict[str, tuple[str, str]] = {
         "你登录的 Slack 账号不是这个工作区里使用 oppbot 的成员。请先在 Slack 里用一次 /opp，或换一个账号登录。",
         "The Slack account you signed in with is not a member of a workspace that uses oppbot. Use /opp in Slack once first, or sign in with another account.",
     ),
+    "web_outsider": (
+        "商机页面只对工作区的正式成员开放，访客和其他组织的成员不能查看。",
+        "Deal pages are for full members of the workspace: guests and people of other organisations can't see them.",
+    ),
     "web_bad_state_title": ("登录没有完成", "Sign-in didn't complete"),
     "web_bad_state": (
         "这次登录的校验不对（链接过期，或者不是从这里发起的）。请重新登录。",

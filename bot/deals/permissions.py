@@ -149,3 +149,13 @@ def may_view(actor: Actor, opp: Opportunity) -> bool:
     """Whether ``actor`` may see ``opp`` (its card, history, amount): every member of the deal's
     workspace may (the table's "view" row), nobody from another workspace."""
     return actor.workspace_id == opp.workspace_id
+
+
+def outsider(profile: dict | None) -> bool:
+    """Whether a Slack user (``users.info``'s user) is no full member of the workspace: a guest
+    (is_restricted, is_ultra_restricted), someone of another organisation in a shared channel
+    (is_stranger), a deactivated account, or one Slack did not describe. Such a person is shown
+    nothing of a deal outside `/opp` (no link preview, no web page)."""
+    if not profile:
+        return True
+    return bool(profile.get("deleted") or profile.get("is_restricted") or profile.get("is_ultra_restricted") or profile.get("is_stranger"))

@@ -11,7 +11,6 @@ Each is HttpOnly and SameSite=Lax, and Secure when the pages are served over htt
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from http.cookies import CookieError, SimpleCookie
 
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
@@ -85,10 +84,11 @@ class Cookies:
 
 def read(cookie_header: str | None, name: str) -> str | None:
     """The value of cookie ``name`` in a Cookie header; None when absent or unreadable."""
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header or "")
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel is not None else None
+    # read pair by pair: SimpleCookie stops at the first cookie it cannot parse (another site's
+    # JSON value on a shared parent domain), and every cookie after it would be lost
+    for pair in (cookie_header or "").split(";"):
+        key, sep, value = pair.strip().partition("=")
+        if sep and key == name:
+            value = value.strip()
+            return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+    return None

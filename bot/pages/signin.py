@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urljoin
 
 from slack_sdk import WebClient
@@ -17,11 +18,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
 
 from bot.core.config import LANGUAGES, Settings
+from bot.deals import permissions
 from bot.pages.cookies import Visitor
 
 SCOPES = ("openid", "profile")  # profile: the name and the locale
 CALLBACK = "/auth/callback"
 AUTHORIZE_PATH = "/openid/connect/authorize"
+
+log = logging.getLogger(__name__)
 
 
 class SignInRefused(Exception):
@@ -39,11 +43,22 @@ class SignIn:
         self.client_id = settings.client_id
         self.client_secret = settings.client_secret
         self.api_url = settings.slack_api_url or WebClient.BASE_URL
+        self.bot_token = settings.bot_token
         self.default_lang = default_lang
 
     @property
     def configured(self) -> bool:
         return bool(self.client_id and self.client_secret)
+
+    def full_member(self, visitor: Visitor) -> bool:
+        """Whether Slack (users.info, with the bot's token) describes the person signed in as a full
+        member of their team: not a guest, not someone of another organisation. Unknown: no."""
+        try:
+            profile = WebClient(token=self.bot_token, base_url=self.api_url).users_info(user=visitor.user_id)["user"]
+        except (SlackApiError, SlackClientError, OSError, KeyError) as error:
+            log.warning("sign-in: users.info failed for %s: %r", visitor.user_id, error)
+            return False
+        return not permissions.outsider(profile)
 
     def authorize_url(self, state: str, redirect_uri: str) -> str:
         generator = OpenIDConnectAuthorizeUrlGenerator(
@@ -64,7 +79,8 @@ class SignIn:
         except SlackApiError as error:
             raise SignInRefused(str(error.response.get("error") or "error")) from None
         except (SlackClientError, OSError, KeyError) as error:  # unreachable, or an answer not shaped as Slack's
-            raise SignInRefused(type(error).__name__) from None
+            log.warning("sign-in: no answer from Slack: %r", error)
+            raise SignInRefused("no_answer") from None
         user, team = info.get("https://slack.com/user_id"), info.get("https://slack.com/team_id")
         if not user or not team:
             raise SignInRefused("no_user")

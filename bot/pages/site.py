@@ -90,7 +90,8 @@ class Site:
         lang = self._lang(environ, None)
         if not self.sign_in.configured:
             return html("503 Service Unavailable", render.message(lang, "web_unavailable_title", t(lang, "web_unavailable")))
-        wanted = dict(parse_qsl(environ.get("QUERY_STRING") or "")).get("next") or HOME
+        # kept as an address a header can carry (a link may hold 。 or a line break): ASCII, escaped
+        wanted = quote(dict(parse_qsl(environ.get("QUERY_STRING") or "")).get("next") or HOME, safe="/?=&")
         state = secrets.token_urlsafe(24)
         location = self.sign_in.authorize_url(state, self._redirect_uri(environ))
         return redirect(location, ("Set-Cookie", self.cookies.state(state, wanted if _own_page(wanted) else HOME)))
@@ -113,6 +114,11 @@ class Site:
         except SignInRefused as refused:
             log.warning("sign-in refused by Slack: %s", refused.error)
             page = render.message(lang, "web_refused_title", t(lang, "web_refused", error=refused.error[:80]), link=again)
+            return html("403 Forbidden", page, clear)
+        known = reading.actor_of(self.rt, visitor) is not None  # else the pages say they are no member
+        if known and not self.sign_in.full_member(visitor):  # a guest, or someone of another organisation
+            log.warning("sign-in refused: %s is not a full member of %s", visitor.user_id, visitor.team_id)
+            page = render.message(visitor.lang, "web_not_member_title", t(visitor.lang, "web_outsider"), link=again)
             return html("403 Forbidden", page, clear)
         return redirect(saved[1], ("Set-Cookie", self.cookies.session(visitor)), clear)
 
@@ -161,6 +167,13 @@ class Site:
 
 def _own_page(path: str) -> bool:
     """Whether ``path`` is one of our pages to return to after sign-in (never another site)."""
+    page = path.split("?")[0]
     return (
-        path.startswith("/") and not path.startswith("//") and "\\" not in path and is_page(path.split("?")[0]) and path not in ("/login", "/logout", CALLBACK)
+        path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and path.isascii()
+        and path.isprintable()
+        and is_page(page)
+        and page not in ("/login", "/logout", CALLBACK)
     )
