@@ -88,7 +88,8 @@ def board(rt: Runtime, actor: Actor) -> tuple[list[Column], dict[str, str]]:
     with rt.reading() as session:
         columns = []
         for row in metrics.pipeline(session, rt.config, actor.workspace_id):
-            page = search_deals(session, DealFilter(actor.workspace_id, stage=row.stage), limit=COLUMN_DEALS) if row.count else None
+            # the column's count is the pipeline row's: no count of the page (count_limit=0)
+            page = search_deals(session, DealFilter(actor.workspace_id, stage=row.stage), limit=COLUMN_DEALS, count_limit=0) if row.count else None
             columns.append(Column(row, deal_lines(page.deals) if page else []))
         owners = {line.owner for column in columns for line in column.deals}
         names = {slack_id: m.display_name for slack_id, m in members_by_slack_id(session, actor.workspace_id, list(owners)).items()}
