@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.blocks import forms
 from bot.blocks.ids import Action
 from bot.reporting.digests import set_brief
-from bot.reporting.home import home_view, paging_from
+from bot.reporting.home import home_view, paging_from, seen_home
 from handlers.args import chosen, request_of, value_number
 from handlers.deals import log_modal, show
 from handlers.slack_io import open_modal, post_private, publish_home
@@ -21,6 +21,7 @@ def on_home_opened(event: dict, client: WebClient, context: BoltContext) -> None
     if event.get("tab", "home") != "home" or "actor" not in context:
         return
     actor = context["actor"]
+    seen_home(context["rt"], actor)  # from now on a change redraws it (handlers.home_refresh)
     publish_home(client, actor.slack_user_id, home_view(context["rt"], actor))
 
 

@@ -107,6 +107,8 @@ class Member(Base):
     alert_mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     brief_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # when they last opened oppbot's Home tab (app_home_opened): only a Home seen lately is redrawn after a change
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # assignment: where and what this person sells, how many open deals they should hold at most
     # (None = no limit), and out of office until (inclusive)
     regions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")

@@ -128,6 +128,7 @@ def test_the_morning_brief_is_turned_on_and_off_from_home_and_by_command(slack, 
 
 
 def test_the_home_tab_is_redrawn_after_the_user_saves_a_form(slack, db):
+    open_home(slack, "alice")  # her Home is open: a change redraws it
     slack.command("alice", "new")
     slack.submit("alice", slack.opened_view(), {"title": "Fresh from the form", "amount": "5万"})
     published = slack.fake.last("views.publish").args

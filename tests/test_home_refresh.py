@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.console.slack_api import TEAM_ID
@@ -19,6 +20,14 @@ from tests.test_home import home_click, open_home, text_of
 ALICE, BOB, BOSS, LI = "U0ALICE", "U0BOB", "U0ADMIN", "U0LI"
 
 
+@pytest.fixture
+def homes_seen(slack):
+    """Alice, Bob, Li and the boss have their Home tabs open (app_home_opened): only a Home seen
+    within HOME_SEEN is redrawn after a change."""
+    for who in ("alice", "bob", "li", "boss"):
+        open_home(slack, who)
+
+
 def published(fake, since: int) -> list:
     """(user, text) of each views.publish after the first ``since``."""
     return [(c.args["user_id"], payload_text({"blocks": c.args["view"]["blocks"]})) for c in fake.calls("views.publish")[since:]]
@@ -28,7 +37,7 @@ def mark(fake) -> int:
     return len(fake.calls("views.publish"))
 
 
-def test_a_command_that_changes_a_deal_redraws_the_actors_home_once(slack, fake):
+def test_a_command_that_changes_a_deal_redraws_the_actors_home_once(slack, fake, homes_seen):
     before = mark(fake)
     slack.command("alice", "new Acme ERP 50万 close 2026-11-27")
     calls = published(fake, before)
@@ -48,7 +57,7 @@ def test_a_command_that_changes_a_deal_redraws_the_actors_home_once(slack, fake)
     assert [user for user, _ in calls] == [ALICE] and "Acme ERP" not in calls[0][1]
 
 
-def test_someone_elses_change_redraws_the_owners_home_too_and_the_old_owners(slack, fake):
+def test_someone_elses_change_redraws_the_owners_home_too_and_the_old_owners(slack, fake, homes_seen):
     slack.command("alice", "new Acme ERP 50万")
     before = mark(fake)
     slack.command("boss", "assign 1 <@U0BOB|bob>")
@@ -60,7 +69,7 @@ def test_someone_elses_change_redraws_the_owners_home_too_and_the_old_owners(sla
     assert "Lead: 1 · ¥500k" in calls[BOB] and "Lead: 1" not in calls[ALICE]
 
 
-def test_a_change_redraws_the_owners_managers_home(slack, fake):
+def test_a_change_redraws_the_owners_managers_home(slack, fake, homes_seen):
     slack.command("boss", f"team set <@{ALICE}> role:manager")
     slack.command("boss", f"team set <@{BOB}> manager:<@{ALICE}>")
     slack.command("bob", "new Globex 20万 close 2026-11-20")  # overdue
@@ -81,7 +90,7 @@ def test_read_only_commands_and_bad_input_redraw_nothing(slack, fake):
     assert published(fake, before) == []
 
 
-def test_buttons_and_forms_redraw_the_home_after_the_answer(slack, fake, db):
+def test_buttons_and_forms_redraw_the_home_after_the_answer(slack, fake, db, homes_seen):
     slack.command("alice", "new")
     before = mark(fake)
     slack.submit("alice", slack.opened_view(), {"title": "Fresh from the form", "amount": "5万"})
@@ -93,7 +102,7 @@ def test_buttons_and_forms_redraw_the_home_after_the_answer(slack, fake, db):
     assert [user for user, _ in calls] == [ALICE] and "Turn off morning brief" in calls[0][1]
 
 
-def test_a_refused_publish_is_logged_and_the_change_stands(slack, fake, db, caplog):
+def test_a_refused_publish_is_logged_and_the_change_stands(slack, fake, db, caplog, homes_seen):
     slack.command("alice", "new Acme ERP 50万")
     fake.fail("views.publish", error="not_enabled", times=5)
     answer = slack.command("alice", "move 1 proposal")
@@ -206,7 +215,7 @@ def test_a_page_past_the_last_after_deals_moved_on_is_the_first(slack, rt, fake)
     assert "*Due and overdue* (2)" in text_of(fake.last("views.publish").args["view"])
 
 
-def test_a_button_on_a_message_redraws_the_home_and_a_refused_one_does_not(slack, fake, db):
+def test_a_button_on_a_message_redraws_the_home_and_a_refused_one_does_not(slack, fake, db, homes_seen):
     slack.command("alice", "new Acme ERP 50万")
     before = mark(fake)
     slack.click("alice", "deal_move", selected="1:negotiation")
@@ -218,12 +227,14 @@ def test_a_button_on_a_message_redraws_the_home_and_a_refused_one_does_not(slack
     assert db.deal(1).stage == "negotiation" and published(fake, before) == []
 
 
-def test_claiming_from_the_pool_redraws_the_claimers_home_and_the_last_owners(slack, rt, fake, db):
+def test_claiming_from_the_pool_redraws_the_claimers_home_and_the_last_owners(slack, rt, fake, db, homes_seen):
     slack.command("alice", "new Quiet deal 10万")
     rt.clock.advance(days=11, hours=1)
     assert recycle.warn_idle_deals(rt, rt.clock.now()) == 1
     rt.clock.advance(days=3)
     assert recycle.return_idle_deals(rt, rt.clock.now()) == 1
+    for who in ("alice", "bob"):  # two weeks later they look at their Home tabs again
+        open_home(slack, who)
     before = mark(fake)
     assert "You claimed #1" in slack.command("bob", "claim 1").text
     calls = published(fake, before)
@@ -231,7 +242,7 @@ def test_claiming_from_the_pool_redraws_the_claimers_home_and_the_last_owners(sl
     assert "Lead: 1" not in calls[1][1]  # no longer in her pipeline
 
 
-def test_changes_made_while_a_home_is_being_drawn_redraw_it_once_more_not_once_each(slack, fake):
+def test_changes_made_while_a_home_is_being_drawn_redraw_it_once_more_not_once_each(slack, fake, homes_seen):
     """Alice's first change is being drawn (Slack holds the answer to views.publish) while she makes
     three more: those only mark her Home, and the drawing thread draws it once more, showing all four."""
     slack.command("alice", "help")  # she exists: her first change is her deal's, not her profile's
@@ -252,3 +263,21 @@ def test_changes_made_while_a_home_is_being_drawn_redraw_it_once_more_not_once_e
     before = mark(fake)
     slack.command("alice", "move 1 proposal")  # and then each change is drawn again as before
     assert [user for user, _ in published(fake, before)] == [ALICE]
+
+
+def test_only_a_home_opened_within_a_working_day_is_redrawn_after_a_change(slack, fake, clock):
+    """A Home nobody has opened (or not for HOME_SEEN) is not drawn after a change: it is drawn,
+    current, when its person opens it. Opening it makes the next change redraw it again."""
+    slack.command("alice", "help")
+    before = mark(fake)
+    slack.command("alice", "new Acme ERP 50万")
+    assert published(fake, before) == []  # she never opened her Home
+    open_home(slack, "alice")
+    assert "Lead: 1 · ¥500k" in published(fake, before)[-1][1]  # drawn, current, when she opens it
+    before = mark(fake)
+    slack.command("alice", "move 1 proposal")
+    assert [user for user, _ in published(fake, before)] == [ALICE]
+    clock.advance(hours=8, minutes=1)  # a working day later, without opening it again
+    before = mark(fake)
+    slack.command("alice", "move 1 negotiation")
+    assert published(fake, before) == []

@@ -286,3 +286,27 @@ def test_the_deal_threads_migration_keeps_deals_and_outbox_rows_and_downgrades(t
         assert not {"room_channel", "room_archived_at"} & {c["name"] for c in inspect(engine).get_columns("opportunities")}
         with engine.connect() as conn:
             assert conn.execute(text("SELECT text FROM outbox")).scalars().all() == ["old alert"]
+
+
+def test_the_home_opened_migration_adds_a_column_keeps_every_member_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0014")
+        people = "SELECT id, slack_user_id, role, manager_id FROM members ORDER BY id"
+        with engine.connect() as conn:
+            before_members = conn.execute(text(people)).all()
+        before = deals(engine)
+        assert before_members
+        command.upgrade(config, "0015")
+        assert current_revision(engine) == "0015" and deals(engine) == before
+        with engine.begin() as conn:
+            assert conn.execute(text(people)).all() == before_members
+            assert conn.execute(text("SELECT count(*) FROM members WHERE home_opened_at IS NOT NULL")).scalar() == 0  # nobody has opened it yet
+            conn.execute(text("UPDATE members SET home_opened_at = :now"), {"now": NOW})
+        command.downgrade(config, "0014")
+        assert "home_opened_at" not in {c["name"] for c in inspect(engine).get_columns("members")}
+        with engine.connect() as conn:
+            assert conn.execute(text(people)).all() == before_members
+        assert deals(engine) == before

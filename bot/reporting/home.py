@@ -14,9 +14,9 @@ the deals a request changed (handlers.home_refresh). bot.blocks.home draws the t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks import home as render
@@ -33,6 +33,7 @@ PAGE_ROWS = render.PAGE_ROWS
 SECTIONS = ("today", "week", "team")
 MAX_PAGE = 10_000
 AUDIENCE_DEALS = 200  # a request that changed more deals than this redraws only its actor's Home
+HOME_SEEN = timedelta(hours=8)  # a Home opened within a working day is redrawn after a change; an older one when opened
 
 
 @dataclass(frozen=True)
@@ -177,9 +178,17 @@ def _alerts(session: Session, ws: str, mine: tuple[int, ...]) -> dict[str, int]:
     return dict(session.execute(query).all())
 
 
+def seen_home(rt: Runtime, actor: Actor) -> None:
+    """Note that ``actor`` opened their Home tab now (no change of theirs: no redraw, no request key)."""
+    with rt.writing() as connection:
+        connection.execute(update(Member).where(Member.id == actor.member_id).values(home_opened_at=rt.clock.now()))
+
+
 def audience(rt: Runtime, actor: Actor | None, deals: set[int], owners: set[int]) -> list[Actor]:
     """Whose Home tabs show what a request changed: the person who made it first, then the deals'
-    owners (and who owned them before, when they moved), and those people's managers."""
+    owners (and who owned them before, when they moved), and those people's managers; of them, the
+    ones who opened their Home within ``HOME_SEEN`` (anyone else's is drawn afresh when they open it,
+    so drawing it now would be work nobody sees)."""
     with rt.reading() as session:
         people = set(owners)
         if deals and len(deals) <= AUDIENCE_DEALS:
@@ -191,7 +200,8 @@ def audience(rt: Runtime, actor: Actor | None, deals: set[int], owners: set[int]
             people |= set(session.scalars(select(Member.manager_id).where(Member.id.in_(sorted(people)), Member.manager_id.is_not(None)).distinct()))
         if actor is not None:
             people.add(actor.member_id)
-        members = session.scalars(select(Member).where(Member.id.in_(sorted(people))).order_by(Member.id)).all()
+        seen = Member.home_opened_at >= rt.clock.now() - HOME_SEEN  # an unseen Home is drawn when opened
+        members = session.scalars(select(Member).where(Member.id.in_(sorted(people)), seen).order_by(Member.id)).all()
         found = [actor_for(m, rt.config) for m in members]
     first = [a for a in found if actor is not None and a.member_id == actor.member_id]
     return first + [a for a in found if a not in first]
