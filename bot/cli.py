@@ -162,14 +162,22 @@ def metrics_directory() -> str | None:
 
 
 def cmd_socket(args, settings: Settings) -> int:
+    _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    socket_handler(start_runtime(settings), settings).start()
+    return 0
+
+
+def socket_handler(rt, settings: Settings, **options):
+    """What `oppbot socket` runs: the app on Bolt's Socket Mode handler (slack_sdk's built-in
+    client), which asks apps.connections.open for a WebSocket URL with SLACK_APP_TOKEN, acknowledges
+    each envelope with the listener's answer and reconnects when the socket goes. ``options`` go to
+    the handler (the tests shorten ``ping_interval``, how often a dead socket is looked for)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import Throttle, create_app, person_limit
 
-    _require(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    rt = start_runtime(settings)
-    SocketModeHandler(create_app(rt, settings, throttle=Throttle(rt.clock, limit=person_limit())), settings.app_token).start()
-    return 0
+    app = create_app(rt, settings, throttle=Throttle(rt.clock, limit=person_limit()))
+    return SocketModeHandler(app, settings.app_token, **options)
 
 
 def cmd_console(args, settings: Settings) -> int:

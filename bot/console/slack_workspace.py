@@ -230,6 +230,7 @@ class FakeWorkspace:
         self._channels: dict[str, _Channel] = {}  # in the order they were made
         self._last_ts_micros = _FIRST_TS_MICROS - _TS_STEP_MICROS
         self.clock: Callable[[], float] | None = None  # seconds since the epoch for new messages' ts
+        self.socket_url: Callable[[], str] | None = None  # a Socket Mode WebSocket URL for apps.connections.open
         self._id_counter = itertools.count(1)
         views = {m: self._views_method(m) for m in ("views.open", "views.update", "views.push", "views.publish")}
         self._methods: dict[str, Handler] = {
@@ -257,6 +258,7 @@ class FakeWorkspace:
             **views,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
+            "apps.connections.open": self._connections_open,
         }
 
     # ------------------------------------------------------------------ what tests and the console set and read
@@ -338,6 +340,12 @@ class FakeWorkspace:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _connections_open(self, args: dict) -> dict:
+        """Socket Mode's WebSocket URL, a new one each time, from the stand-in for it (tests/socketslack.py)."""
+        if self.socket_url is None:  # no WebSocket stand-in here (the console has none)
+            return {"ok": False, "error": "socket_mode_unavailable"}
+        return {"ok": True, "url": self.socket_url()}
 
     def _users_info(self, args: dict) -> dict:
         with self._lock:
