@@ -180,20 +180,25 @@ def payload_text(payload: dict) -> str:
 DEAL_LINK = re.compile("<" + re.escape(PUBLIC_URL) + r"/deals/[0-9]+\|([^>]*)>")
 
 
+def app_settings(fake: FaultySlack, *, signing_secret: str | None = SECRET, app_token: str | None = None) -> Settings:
+    """The app's settings in the tests: the bot token, Slack's Web API at ``fake``."""
+    return Settings(
+        bot_token="xoxb-test",
+        signing_secret=signing_secret,
+        app_token=app_token,
+        database_url=None,
+        slack_api_url=fake.api_url,
+        config_path=str(ROOT / "config.toml"),
+    )
+
+
 class SlackClient:
     """Plays Slack: signs and posts requests to the app's HTTP entry point, in-process (WSGI)."""
 
     def __init__(self, rt: Runtime, fake: FaultySlack, secret: str = SECRET):
         self.rt = rt
         self.fake = fake
-        settings = Settings(
-            bot_token="xoxb-test",
-            signing_secret=secret,
-            app_token=None,
-            database_url=None,
-            slack_api_url=fake.api_url,
-            config_path=str(ROOT / "config.toml"),
-        )
+        settings = app_settings(fake, signing_secret=secret)
         self.app = create_app(rt, settings, client=web_client(settings), after_answer=InlineExecutor())
         self.wsgi = wsgi_app(self.app, rt)
         self.requests = SlackRequests(secret, team_id=TEAM_ID, team_domain="fake", app_id=APP_ID, token="legacy")

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cli import socket_handler
-from bot.core.config import Settings
-from tests.conftest import ROOT, payload_text
+from tests.conftest import app_settings, payload_text
 from tests.slackcheck import assert_valid_message
 from tests.socketslack import SocketSlack
 
@@ -27,15 +26,7 @@ def socket(fake):
 def handler(rt, fake, socket):
     """The app on the Socket Mode handler, connected; closed (its threads ended) at the end. Dead
     sockets are looked for every 0.5 s rather than Bolt's 10, to keep the test short."""
-    settings = Settings(
-        bot_token="xoxb-test",
-        signing_secret=None,
-        app_token=APP_TOKEN,
-        database_url=None,
-        slack_api_url=fake.api_url,
-        config_path=str(ROOT / "config.toml"),
-    )
-    handler = socket_handler(rt, settings, ping_interval=0.5)
+    handler = socket_handler(rt, app_settings(fake, signing_secret=None, app_token=APP_TOKEN), ping_interval=0.5)
     handler.connect()
     try:
         yield handler
