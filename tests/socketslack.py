@@ -125,6 +125,11 @@ class SocketSlack:
             connection = self.connections[-1]
         connection.ws.close(1001, "going away")
 
+    def refresh(self) -> None:
+        """Ask the app to move to a new socket, as Slack does every few hours before it closes one
+        (a ``disconnect`` message, reason ``refresh_requested``)."""
+        self.send({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "local"}})
+
     def wait_connections(self, count: int, timeout: float = WAIT) -> list[Connection]:
         """Block until ``count`` sockets were opened (each greeted); AssertionError on timeout."""
         with self._changed:

@@ -1,7 +1,7 @@
 """`oppbot socket` end to end: the app as cmd_socket builds it (bot.cli.socket_handler, Bolt's
 Socket Mode handler on slack_sdk's built-in client) asks the Web API stand-in for a WebSocket URL,
 connects to the WebSocket stand-in (tests/socketslack.py), answers a slash command and a click over
-the socket, and comes back after the socket is closed."""
+the socket, and comes back after the socket is closed or Slack asks it to move."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def handler(rt, fake, socket):
         handler.app.after_answer.shutdown(wait=True)
 
 
-def test_a_command_and_a_click_over_the_socket_and_again_after_it_closes(handler, socket, slack, fake, db):
+def test_a_command_and_a_click_over_the_socket_and_again_after_it_closes_or_moves(handler, socket, slack, fake, db):
     first = socket.wait_connections(1)[0]
     opened = fake.calls("apps.connections.open")
     assert [c.token for c in opened] == [APP_TOKEN]  # asked with the app-level token, not the bot's
@@ -65,3 +65,10 @@ def test_a_command_and_a_click_over_the_socket_and_again_after_it_closes(handler
     later = socket.send(socket.envelope(slack.command_request("alice", "new Globex CRM 8万")))
     assert "Created #2" in payload_text(socket.wait_ack(later["envelope_id"])["payload"])
     assert [d.title for d in db.deals()] == ["Acme ERP", "Globex CRM"]
+
+    socket.refresh()  # Slack's "please move" before it closes a socket: the client moves at once
+    third = socket.wait_connections(3)[2]
+    assert third.greeted and third.ticket == "t3"
+    last = socket.send(socket.envelope(slack.command_request("alice", "new Initech 3万")))
+    assert "Created #3" in payload_text(socket.wait_ack(last["envelope_id"])["payload"])
+    assert all(m.get("envelope_id") != last["envelope_id"] for m in second.received)  # acknowledged on the new socket
