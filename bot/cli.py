@@ -124,7 +124,9 @@ def start_runtime(settings: Settings, *required: str, threads: int | None = None
 
 
 def cmd_web(args, settings: Settings) -> int:
-    _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from bot.pages.install import distributed
+
+    _require(settings, *(() if distributed(settings) else ("SLACK_BOT_TOKEN",)), "SLACK_SIGNING_SECRET")  # installed by OAuth: no bot token
     master, made = os.getpid(), metrics_directory()
     try:
         from bot.app import Throttle, create_app, person_limit  # after metrics_directory: prometheus_client reads it on import

@@ -34,6 +34,7 @@ from bot.worker.jobs import (
     due_reminders,
     forecast_snapshots,
     forget_requests,
+    forget_uninstalled,
     meeting_agendas,
     refresh_probabilities,
     review_reminders,
@@ -107,6 +108,7 @@ class Worker:
         sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
         sched.add_job("bot.worker:job_forecast_snapshots", "interval", minutes=5, id="forecast_snapshots", **common)
         sched.add_job("bot.worker:job_meeting", "interval", minutes=1, id="meeting_agendas", **common)
+        sched.add_job("bot.worker:job_forget_uninstalled", "interval", hours=1, id="forget_uninstalled", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
@@ -163,6 +165,10 @@ def job_forecast_snapshots() -> None:
 
 def job_meeting() -> None:
     _WORKER.run_job("meeting_agendas", meeting_agendas)
+
+
+def job_forget_uninstalled() -> None:
+    _WORKER.run_job("forget_uninstalled", forget_uninstalled)
 
 
 def job_renew() -> None:
