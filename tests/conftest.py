@@ -183,16 +183,20 @@ DEAL_LINK = re.compile("<" + re.escape(PUBLIC_URL) + r"/deals/[0-9]+\|([^>]*)>")
 class SlackClient:
     """Plays Slack: signs and posts requests to the app's HTTP entry point, in-process (WSGI)."""
 
-    def __init__(self, rt: Runtime, fake: FaultySlack, secret: str = SECRET):
+    def __init__(self, rt: Runtime, fake: FaultySlack, secret: str = SECRET, **settings_given):
+        """``settings_given``: other settings than the one bot token's (tests/test_install.py)."""
         self.rt = rt
         self.fake = fake
         settings = Settings(
-            bot_token="xoxb-test",
-            signing_secret=secret,
-            app_token=None,
-            database_url=None,
-            slack_api_url=fake.api_url,
-            config_path=str(ROOT / "config.toml"),
+            **{
+                "bot_token": "xoxb-test",
+                "signing_secret": secret,
+                "app_token": None,
+                "database_url": None,
+                "slack_api_url": fake.api_url,
+                "config_path": str(ROOT / "config.toml"),
+                **settings_given,
+            }
         )
         self.app = create_app(rt, settings, client=web_client(settings), after_answer=InlineExecutor())
         self.wsgi = wsgi_app(self.app, rt)

@@ -16,15 +16,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from sqlalchemy import select, text
 
-from bot.app import create_app, web_client
-from bot.clients import InlineExecutor
 from bot.console.slack_api import TEAM_ID
-from bot.core.config import Settings
 from bot.pages.install import BOT_SCOPES, REDIRECT_PATH
-from bot.web import wsgi_app
 from bot.worker.jobs import forget_uninstalled, scan_all
 from store.models import INSTALL_TABLES, Alert, Opportunity, Workspace
-from tests.conftest import PUBLIC_URL, ROOT, SECRET, Answer, SlackClient
+from tests.conftest import PUBLIC_URL, ROOT, Answer, SlackClient
 
 CLIENT_ID = "111.222"
 
@@ -38,25 +34,7 @@ class Distributed(SlackClient):
     """The signed-request client, for the app installed by OAuth; ``page`` GETs a web path."""
 
     def __init__(self, rt, fake):
-        self.rt, self.fake = rt, fake
-        settings = Settings(
-            bot_token=None,
-            signing_secret=SECRET,
-            app_token=None,
-            database_url=None,
-            slack_api_url=fake.api_url,
-            config_path=str(ROOT / "config.toml"),
-            public_url=PUBLIC_URL,
-            client_id=CLIENT_ID,
-            client_secret="client-secret",
-        )
-        self.app = create_app(rt, settings, client=web_client(settings), after_answer=InlineExecutor())
-        self.wsgi = wsgi_app(self.app, rt)
-        from bot.console.signing import SlackRequests
-        from bot.console.slack_api import APP_ID
-
-        self.requests = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="fake", app_id=APP_ID, token="legacy")
-        self._n = 0
+        super().__init__(rt, fake, bot_token=None, public_url=PUBLIC_URL, client_id=CLIENT_ID, client_secret="client-secret")
 
     def page(self, path: str, query: dict | None = None, **headers: str) -> tuple[Answer, dict]:
         environ = {

@@ -332,11 +332,13 @@ def test_the_installations_migration_adds_slacks_tables_and_a_column_keeps_every
             assert conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all() == workspaces
             assert conn.execute(text("SELECT count(*) FROM workspaces WHERE uninstalled_at IS NOT NULL")).scalar() == 0  # every one is installed
             conn.execute(text("UPDATE workspaces SET uninstalled_at = :now"), {"now": NOW})
-        # slack_sdk's own stores read and write the tables as made
+        # slack_sdk's own stores read and write the tables as made: every column they know
         store = SQLAlchemyInstallationStore(client_id="111.222", engine=engine)
+        states = SQLAlchemyOAuthStateStore(expiration_seconds=60, engine=engine)
+        for table in (store.installations, store.bots, states.oauth_states):
+            assert {c["name"] for c in inspect(engine).get_columns(table.name)} == set(table.c.keys())
         store.save(Installation(app_id="A1", team_id="T1", team_name="Acme", bot_token="xoxb-1", bot_id="B1", bot_user_id="U0BOT", user_id="U0ALICE"))
         assert store.find_bot(enterprise_id=None, team_id="T1").bot_token == "xoxb-1"
-        states = SQLAlchemyOAuthStateStore(expiration_seconds=60, engine=engine)
         assert states.consume(states.issue())
         command.downgrade(config, "0015")
         assert "uninstalled_at" not in {c["name"] for c in inspect(engine).get_columns("workspaces")}
