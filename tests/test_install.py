@@ -17,10 +17,13 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.console.slack_api import TEAM_ID
-from bot.pages.install import BOT_SCOPES, REDIRECT_PATH
-from bot.worker.jobs import forget_uninstalled, scan_all
-from store.models import INSTALL_TABLES, Alert, Opportunity, Workspace
-from tests.conftest import PUBLIC_URL, ROOT, Answer, SlackClient
+from bot.core.config import Settings
+from bot.pages.install import BOT_SCOPES, REDIRECT_PATH, installation_store
+from bot.worker.installed import WorkspaceClients
+from bot.worker.jobs import forget_uninstalled, scan_all, send_outbox
+from bot.worker.sender import NOT_INSTALLED, sender_client
+from store.models import INSTALL_TABLES, Alert, Opportunity, OutboxMessage, Workspace
+from tests.conftest import PUBLIC_URL, ROOT, SECRET, Answer, SlackClient
 
 CLIENT_ID = "111.222"
 
@@ -34,7 +37,9 @@ class Distributed(SlackClient):
     """The signed-request client, for the app installed by OAuth; ``page`` GETs a web path."""
 
     def __init__(self, rt, fake):
-        super().__init__(rt, fake, bot_token=None, public_url=PUBLIC_URL, client_id=CLIENT_ID, client_secret="client-secret")
+        given = dict(bot_token=None, public_url=PUBLIC_URL, client_id=CLIENT_ID, client_secret="client-secret")
+        super().__init__(rt, fake, **given)
+        self.settings = Settings(signing_secret=SECRET, app_token=None, database_url=None, slack_api_url=fake.api_url, config_path="", **given)
 
     def page(self, path: str, query: dict | None = None, **headers: str) -> tuple[Answer, dict]:
         environ = {
@@ -201,3 +206,24 @@ def test_the_bot_scopes_asked_at_install_are_the_manifests():
     assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
     assert PUBLIC_URL + REDIRECT_PATH in manifest["oauth_config"]["redirect_urls"]
     assert {"app_uninstalled", "tokens_revoked"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
+def test_the_worker_sends_each_workspaces_messages_with_its_own_token_and_holds_those_of_a_removed_one(many, fake, clock):
+    _, token = many.install()
+    many.command("alice", "new Acme ERP 50万 close 2026-12-20")
+    clock.advance(days=61)  # a Monday morning: stalled, past its close; alerts are queued
+    scan_all(many.rt, None, clock.now())
+    clients = WorkspaceClients(sender_client(None, fake.api_url), installation_store(many.rt, many.settings))
+    fake.clear()
+    assert send_outbox(many.rt, clients, clock.now()).sent > 0
+    assert fake.calls("chat.postMessage") and {call.token for call in fake.calls()} == {token}
+    many.command("bob", "new Beta CRM 10万 close 2027-01-30")
+    clock.advance(days=63)
+    scan_all(many.rt, None, clock.now())
+    with many.rt.sessions.kw["bind"].begin() as conn:  # the app removed (its workspace's jobs stop; its queued rows wait)
+        conn.execute(text("DELETE FROM slack_bots"))
+    fake.clear()
+    result = send_outbox(many.rt, clients, clock.now())
+    assert result.sent == 0 and result.deferred > 0 and not fake.calls("chat.postMessage")
+    with many.rt.sessions() as session:
+        assert session.scalars(select(OutboxMessage.last_error).where(OutboxMessage.sent_at.is_(None))).all()[0] == NOT_INSTALLED

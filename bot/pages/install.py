@@ -104,13 +104,18 @@ def install_flow(rt: Runtime, settings: Settings) -> InstallFlow:
         redirect_uri_path=REDIRECT_PATH,
         install_page_rendering_enabled=True,
         authorization_url=urljoin(api_url, AUTHORIZE_PATH),
-        installation_store=SQLAlchemyInstallationStore(client_id=settings.client_id or "", engine=engine),
+        installation_store=installation_store(rt, settings),
         installation_store_bot_only=True,
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=engine),
         state_expiration_seconds=STATE_SECONDS,
         callback_options=CallbackOptions(success=_installed, failure=_failed),
     )
     return InstallFlow(rt, settings=oauth)
+
+
+def installation_store(rt: Runtime, settings: Settings) -> SQLAlchemyInstallationStore:
+    """The workspaces' installations, in ``rt``'s database (migration 0016 made its tables)."""
+    return SQLAlchemyInstallationStore(client_id=settings.client_id or "", engine=rt.sessions.kw["bind"])
 
 
 def _installed(args: SuccessArgs) -> BoltResponse:

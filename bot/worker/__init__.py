@@ -28,6 +28,7 @@ from slack_sdk import WebClient
 from bot.core.runtime import Runtime
 from bot.observability import observe_job
 from bot.reporting import digests as digest
+from bot.worker.installed import WorkspaceClients
 from bot.worker.jobs import (
     assignments,
     daily_bundles,
@@ -55,7 +56,7 @@ JOBSTORE = "db"
 @dataclass
 class Worker:
     rt: Runtime
-    client: WebClient
+    client: WebClient | WorkspaceClients  # installed in many workspaces: each row with its own (bot.worker.installed)
     holder: str
     scheduler: object | None = None
     database_url: str | None = None
@@ -179,7 +180,7 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def run_worker(rt: Runtime, client: WebClient) -> int:
+def run_worker(rt: Runtime, client: WebClient | WorkspaceClients) -> int:
     """Run until stopped (SIGTERM / Ctrl-C)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
