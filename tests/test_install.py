@@ -227,3 +227,14 @@ def test_the_worker_sends_each_workspaces_messages_with_its_own_token_and_holds_
     assert result.sent == 0 and result.deferred > 0 and not fake.calls("chat.postMessage")
     with many.rt.sessions() as session:
         assert session.scalars(select(OutboxMessage.last_error).where(OutboxMessage.sent_at.is_(None))).all()[0] == NOT_INSTALLED
+
+
+def test_signing_in_to_the_pages_checks_the_person_with_their_workspaces_token(many, fake):
+    from tests.pagesite import PageClient, page_settings
+
+    _, token = many.install()
+    many.command("alice", "help")  # known to oppbot: the sign-in asks Slack whether she is a full member
+    pages = PageClient(many, page_settings(fake.api_url, bot_token=None, public_url=PUBLIC_URL, client_id=CLIENT_ID))
+    fake.clear()
+    board = pages.sign_in("alice")
+    assert board.status == 200 and fake.last("users.info").token == token

@@ -118,6 +118,17 @@ def installation_store(rt: Runtime, settings: Settings) -> SQLAlchemyInstallatio
     return SQLAlchemyInstallationStore(client_id=settings.client_id or "", engine=rt.sessions.kw["bind"])
 
 
+def bot_tokens(rt: Runtime, settings: Settings) -> Callable[[str], str | None]:
+    """A workspace's bot token by its id (None: not installed), from the installation store."""
+    store = installation_store(rt, settings)
+
+    def token_of(team_id: str) -> str | None:
+        bot = store.find_bot(enterprise_id=None, team_id=team_id)
+        return bot.bot_token if bot is not None else None
+
+    return token_of
+
+
 def _installed(args: SuccessArgs) -> BoltResponse:
     team = args.installation.team_name or args.installation.team_id or ""
     body = page(args.request, "installed_title", lambda lang: f"<p>{_say(lang, 'installed', team=team)}</p>")
