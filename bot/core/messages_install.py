@@ -24,4 +24,9 @@ INSTALL_MESSAGES: dict[str, tuple[str, str]] = {
         "Slack did not confirm the install; nothing changed in your workspace. Go back to the install page and try again.",
     ),
     "install_again": ("回到安装页", "Back to the install page"),
+    # in Slack, to someone of a workspace oppbot has no installation for (removed, or never installed)
+    "install_missing": (
+        "oppbot 在这个工作区的安装已不存在，请管理员重新安装。",
+        "oppbot is no longer installed in this workspace; ask an admin to install it again.",
+    ),
 }

@@ -129,6 +129,11 @@ def bot_tokens(rt: Runtime, settings: Settings) -> Callable[[str], str | None]:
     return token_of
 
 
+def not_installed_text() -> str:
+    """What Slack shows someone of a workspace with no installation (Bolt answers it), both languages."""
+    return "\n".join(INSTALL_MESSAGES["install_missing"])
+
+
 def _installed(args: SuccessArgs) -> BoltResponse:
     team = args.installation.team_name or args.installation.team_id or ""
     body = page(args.request, "installed_title", lambda lang: f"<p>{_say(lang, 'installed', team=team)}</p>")
