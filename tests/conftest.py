@@ -15,6 +15,7 @@ on a database of its own that it creates on that server and drops at the end.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -258,10 +259,17 @@ class SlackClient:
             assert_valid_message(answer.json)
         return answer
 
-    def command_request(self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None) -> SignedRequest:
-        """``/opp text`` typed by ``who``, signed, with a trigger id of its own: send it (again) with ``send``."""
+    def command_request(
+        self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None, team_id: str | None = None
+    ) -> SignedRequest:
+        """``/opp text`` typed by ``who``, signed, with a trigger id of its own: send it (again) with
+        ``send``; ``team_id``: from another workspace than the stand-in's."""
         self._n += 1
-        return self.requests.command(
+        requests = self.requests
+        if team_id is not None:
+            requests = copy.copy(self.requests)
+            requests.team_id = team_id
+        return requests.command(
             user_id=USERS[who]["user_id"],
             user_name=who,
             channel_id=channel,

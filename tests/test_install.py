@@ -241,20 +241,8 @@ def test_signing_in_to_the_pages_checks_the_person_with_their_workspaces_token(m
 
 
 def test_someone_of_a_workspace_without_an_installation_is_told_in_both_languages_and_nothing_runs(many, fake, db):
-    from bot.console.signing import SlackRequests
-    from bot.console.slack_api import APP_ID
-
     many.install()
-    elsewhere = SlackRequests(SECRET, team_id="T0ELSEWHERE", team_domain="other", app_id=APP_ID, token="legacy")
-    request = elsewhere.command(
-        user_id="U0ALICE",
-        user_name="alice",
-        channel_id="C0SALES",
-        channel_name="sales",
-        text="new Acme ERP 50万",
-        response_url=fake.response_url("x"),
-        trigger_id="t.x",
-    )
+    request = many.command_request("alice", "new Acme ERP 50万", team_id="T0ELSEWHERE")
     assert many.send(request).status == 200
     said = fake.last("response_url").args["text"]
     assert "ask an admin to install it again" in said and "请管理员重新安装" in said
