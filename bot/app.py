@@ -30,6 +30,7 @@ from bot.core.links import clean_base
 from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
+from bot.pages.install import distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
 from handlers import home_refresh, register_listeners, replays
 from store import requests
@@ -133,7 +134,8 @@ class OppApp(App):
         if handling.recorded:
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
         if home_refresh.wanted(handling):
-            self.after_answer.submit(home_refresh.redraw, self.rt, self.client, req.context.get("actor"), handling)
+            client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
+            self.after_answer.submit(home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
         return response
 
     def error(self, func):
@@ -155,14 +157,21 @@ def create_app(
     ``after_answer`` (a thread pool carrying the request's id by default; the console and the tests
     run it inline, so it has happened when a request returns). Bolt's lazy listeners would deep-copy
     every request of the listener for that, about a fifth of a `/opp` request's time, file or not.
-    ``throttle`` limits each person (`oppbot web` and `oppbot socket` pass one; by default none)."""
+    ``throttle`` limits each person (`oppbot web` and `oppbot socket` pass one; by default none).
+
+    Two modes: with SLACK_BOT_TOKEN, the one workspace of that token; without it, with
+    SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, installed by OAuth in many (bot.pages.install), each
+    request answered with its workspace's own bot token (Bolt's authorize, from the installations)."""
     client = client or web_client(settings)
     after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
+    many = distributed(settings)
+    flow = {"oauth_flow": install_flow(rt, settings), "user_facing_authorize_error_message": not_installed_text()} if many else {}
     with _unseen(*SIGN_IN_ENV):  # Bolt would read them as an OAuth install flow's and drop the bot token
         app = OppApp(
             rt,
             after_answer,
             client=client,
+            **flow,
             signing_secret=settings.signing_secret,
             process_before_response=True,
             token_verification_enabled=False,
@@ -179,7 +188,7 @@ def create_app(
         member is read with the request key's record, in one statement (``context["arrival"]``, for
         handlers.replays)."""
         context["rt"] = rt
-        context["fetch_profile"] = fetch_profile
+        context["fetch_profile"] = profile_fetcher(context.client) if many else fetch_profile
         context["after_answer"] = after_answer
         context["kept"] = app.kept
         if context.user_id and context.team_id:
@@ -191,7 +200,9 @@ def create_app(
             with rt.peeking() as connection:
                 context["arrival"] = arrived = requests.arrival(connection, context.team_id, context.user_id, replays.request_key(body))
             with rt.unnoticed():  # a profile read on arrival is no change of the person's (handlers.home_refresh)
-                context["actor"] = load_actor(rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=fetch_profile, arrived=arrived)
+                context["actor"] = load_actor(
+                    rt, workspace_id=context.team_id, slack_user_id=context.user_id, fetch_profile=context["fetch_profile"], arrived=arrived
+                )
             throttle.remember(who, context["actor"])
         return next()
 

@@ -124,7 +124,9 @@ def start_runtime(settings: Settings, *required: str, threads: int | None = None
 
 
 def cmd_web(args, settings: Settings) -> int:
-    _require(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    from bot.pages.install import distributed
+
+    _require(settings, *(() if distributed(settings) else ("SLACK_BOT_TOKEN",)), "SLACK_SIGNING_SECRET")  # installed by OAuth: no bot token
     master, made = os.getpid(), metrics_directory()
     try:
         from bot.app import Throttle, create_app, person_limit  # after metrics_directory: prometheus_client reads it on import
@@ -208,12 +210,17 @@ def cmd_worker(args, settings: Settings) -> int:
     from prometheus_client import start_http_server
 
     from bot.observability import count_retries
+    from bot.pages.install import distributed, installation_store
     from bot.worker import run_worker
+    from bot.worker.installed import WorkspaceClients
     from bot.worker.jobs import tick
     from bot.worker.sender import sender_client
 
-    rt = start_runtime(settings, "SLACK_BOT_TOKEN")  # a bad config.toml is reported before a missing token
+    many = distributed(settings)  # installed by OAuth: each workspace's row sent with its own token
+    rt = start_runtime(settings, *(() if many else ("SLACK_BOT_TOKEN",)))  # a bad config.toml is reported before a missing token
     client = count_retries(sender_client(settings.bot_token, settings.slack_api_url))
+    if many:
+        client = WorkspaceClients(client, installation_store(rt, settings))
     if args.metrics_port:
         start_http_server(args.metrics_port)
         log.info("worker metrics at http://0.0.0.0:%s/metrics", args.metrics_port)

@@ -40,6 +40,7 @@ from bot.core import payloads
 from bot.core.request_context import RequestInfo, serving
 from bot.core.runtime import Runtime
 from bot.observability import DatabaseCollector, exposition, observe_request
+from bot.pages.install import PATHS as INSTALL_PATHS
 from bot.pages.site import METHODS as PAGE_METHODS
 from bot.pages.site import is_page
 
@@ -49,6 +50,7 @@ TIMESTAMP = re.compile(r"[0-9]{1,15}")
 
 SLACK_PATH = "/slack/events"
 ROUTES = {SLACK_PATH: ("POST",), "/healthz": ("GET", "HEAD"), "/metrics": ("GET",)}
+ROUTES.update(dict.fromkeys(INSTALL_PATHS, ("GET",)))  # installing by OAuth (bot.pages.install); without it, not found
 MAX_BODY = 1_000_000  # bytes; Slack's largest payloads (view submissions) are well under this
 BODY_TIMEOUT = 10.0  # seconds for a whole body to arrive once its headers have
 ARRIVED = "oppbot.arrived"  # environ key: time.monotonic() when the front received the request

@@ -16,11 +16,12 @@ service of bot/, renders with bot.blocks and answers; errors take the one path i
     replays  a request Slack sends twice is done once (the guard every request passes)
     shortcuts Log to deal and Deal from message on a message, the New deal shortcut; the deal picker
     unfurls  a pasted link to a deal's page, unfolded into a preview (link_shared)
+    installs the app removed from a workspace (app_uninstalled, tokens_revoked)
 """
 
 from slack_bolt import App
 
-from handlers import alerts, deals, handover, home, meeting, replays, reports, reviews, router, shortcuts, support, team, unfurls
+from handlers import alerts, deals, handover, home, installs, meeting, replays, reports, reviews, router, shortcuts, support, team, unfurls
 from handlers.errors import on_error
 
 
@@ -38,4 +39,5 @@ def register_listeners(app: App) -> None:
     support.register(app)
     shortcuts.register(app)
     unfurls.register(app)
+    installs.register(app)
     app.error(on_error)

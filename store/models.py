@@ -81,6 +81,7 @@ class Workspace(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_number: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the app was removed (bot.installs); data kept until the retention ends
 
 
 class Member(Base):
@@ -645,3 +646,8 @@ class DealThread(Base):
     parent_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     event_seen: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# slack_sdk's installation and OAuth state tables (migration 0016): its SQLAlchemy stores own their
+# shape, so they are not described here (bot.installs)
+INSTALL_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")

@@ -15,6 +15,7 @@ on a database of its own that it creates on that server and drops at the end.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -195,10 +196,11 @@ def app_settings(fake: FaultySlack, *, signing_secret: str | None = SECRET, app_
 class SlackClient:
     """Plays Slack: signs and posts requests to the app's HTTP entry point, in-process (WSGI)."""
 
-    def __init__(self, rt: Runtime, fake: FaultySlack, secret: str = SECRET):
+    def __init__(self, rt: Runtime, fake: FaultySlack, secret: str = SECRET, **settings_given):
+        """``settings_given``: other settings than the one bot token's (tests/test_install.py)."""
         self.rt = rt
         self.fake = fake
-        settings = app_settings(fake, signing_secret=secret)
+        settings = replace(app_settings(fake, signing_secret=secret), **settings_given)
         self.app = create_app(rt, settings, client=web_client(settings), after_answer=InlineExecutor())
         self.wsgi = wsgi_app(self.app, rt)
         self.requests = SlackRequests(secret, team_id=TEAM_ID, team_domain="fake", app_id=APP_ID, token="legacy")
@@ -259,10 +261,17 @@ class SlackClient:
             assert_valid_message(answer.json)
         return answer
 
-    def command_request(self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None) -> SignedRequest:
-        """``/opp text`` typed by ``who``, signed, with a trigger id of its own: send it (again) with ``send``."""
+    def command_request(
+        self, who: str, text: str, *, channel: str = "C0SALES", signature: str | None = None, timestamp: str | None = None, team_id: str | None = None
+    ) -> SignedRequest:
+        """``/opp text`` typed by ``who``, signed, with a trigger id of its own: send it (again) with
+        ``send``; ``team_id``: from another workspace than the stand-in's."""
         self._n += 1
-        return self.requests.command(
+        requests = self.requests
+        if team_id is not None:
+            requests = copy.copy(self.requests)
+            requests.team_id = team_id
+        return requests.command(
             user_id=USERS[who]["user_id"],
             user_name=who,
             channel_id=channel,

@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 from alembic import command
+from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session
 
@@ -310,3 +313,36 @@ def test_the_home_opened_migration_adds_a_column_keeps_every_member_and_downgrad
         with engine.connect() as conn:
             assert conn.execute(text(people)).all() == before_members
         assert deals(engine) == before
+
+
+def test_the_installations_migration_adds_slacks_tables_and_a_column_keeps_every_workspace_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0015")
+        with engine.connect() as conn:
+            workspaces = conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all()
+        before = deals(engine)
+        assert workspaces and before
+        command.upgrade(config, "0016_installations")
+        assert current_revision(engine) == "0016_installations" and deals(engine) == before
+        assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= set(inspect(engine).get_table_names())
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all() == workspaces
+            assert conn.execute(text("SELECT count(*) FROM workspaces WHERE uninstalled_at IS NOT NULL")).scalar() == 0  # every one is installed
+            conn.execute(text("UPDATE workspaces SET uninstalled_at = :now"), {"now": NOW})
+        # slack_sdk's own stores read and write the tables as made: every column they know
+        store = SQLAlchemyInstallationStore(client_id="111.222", engine=engine)
+        states = SQLAlchemyOAuthStateStore(expiration_seconds=60, engine=engine)
+        for table in (store.installations, store.bots, states.oauth_states):
+            assert {c["name"] for c in inspect(engine).get_columns(table.name)} == set(table.c.keys())
+        store.save(Installation(app_id="A1", team_id="T1", team_name="Acme", bot_token="xoxb-1", bot_id="B1", bot_user_id="U0BOT", user_id="U0ALICE"))
+        assert store.find_bot(enterprise_id=None, team_id="T1").bot_token == "xoxb-1"
+        assert states.consume(states.issue())
+        command.downgrade(config, "0015")
+        assert "uninstalled_at" not in {c["name"] for c in inspect(engine).get_columns("workspaces")}
+        assert not {"slack_installations", "slack_bots", "slack_oauth_states"} & set(inspect(engine).get_table_names())
+        assert deals(engine) == before
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all() == workspaces

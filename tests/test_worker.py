@@ -369,6 +369,7 @@ def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_lose
         "due_reminders",
         "forecast_snapshots",
         "forget_requests",
+        "forget_uninstalled",
         "meeting_agendas",
         "refresh_probabilities",
         "review_reminders",

@@ -41,7 +41,8 @@ from bot.alerts.notices import bundle, team_time
 from bot.alerts.preview import preview
 from bot.core.config import Config
 from bot.deals import payments, risk_watch
-from store.models import Alert, Handover, Opportunity, Risk, Workspace
+from bot.team.uninstall import served
+from store.models import Alert, Handover, Opportunity, Risk
 
 __all__ = ["CONDITIONS", "Finding", "ScanResult", "bundle", "detect", "scan", "team_time", "workspaces"]
 
@@ -115,7 +116,8 @@ def detect(session: Session, *, config: Config, workspace_id: str, now: datetime
 
 
 def workspaces(session: Session) -> list[str]:
-    return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+    """The workspaces the worker serves: every one but those that removed the app (bot.team.uninstall)."""
+    return served(session)
 
 
 def scan(session: Session, *, config: Config, workspace_id: str, now: datetime, dry_run: bool = False) -> ScanResult:

@@ -34,6 +34,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from bot.console.slack_install import AUTHORIZE_PATH as INSTALL_PATH
+from bot.console.slack_install import METHODS as INSTALL_METHODS
+from bot.console.slack_install import FakeInstall
 from bot.console.slack_openid import AUTHORIZE_PATH, FakeOpenID
 from bot.console.slack_openid import METHODS as OPENID_METHODS
 from bot.console.slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, TEAM_URL, FakeWorkspace
@@ -174,6 +177,7 @@ class FakeSlack:
         self.listener: Callable[[Call], None] | None = listener
         self.workspace = FakeWorkspace(base_url=lambda: self.base_url)
         self.openid = FakeOpenID(self.workspace.user)  # Sign in with Slack (bot/console/slack_openid.py)
+        self.install = FakeInstall()  # installing the app by OAuth (bot/console/slack_install.py)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -334,6 +338,9 @@ class FakeSlack:
         if urlsplit(handler.path).path == AUTHORIZE_PATH:
             self._authorize(handler)
             return
+        if urlsplit(handler.path).path == INSTALL_PATH:
+            self._authorize(handler, "oauth.v2.authorize", self.install.authorize)
+            return
         request = _read_request(handler)
         if request is None:
             handler._send(404, {"ok": False, "error": "unknown_url"})
@@ -372,6 +379,8 @@ class FakeSlack:
             return {"ok": True}
         if call.method in OPENID_METHODS:
             return self.openid.answer(call.method, call.args, call.token)
+        if call.method in INSTALL_METHODS:
+            return self.install.answer(call.method, call.args)
         if not call.token and call.method not in ("api.test",):
             return {"ok": False, "error": "not_authed"}
         try:
@@ -380,12 +389,12 @@ class FakeSlack:
             traceback.print_exc(file=sys.stderr)
             return {"ok": False, "error": "fatal_error", "detail": repr(exc)}
 
-    def _authorize(self, handler: _Handler) -> None:
-        """Sign in with Slack's authorize page: the browser is sent straight back to the app."""
+    def _authorize(self, handler: _Handler, method: str = "openid.connect.authorize", authorize: Callable[[dict], str] | None = None) -> None:
+        """An authorize page (Sign in with Slack's, or an install's): the browser is sent straight back to the app."""
         query = dict(parse_qsl(urlsplit(handler.path).query, keep_blank_values=True))
-        call = Call("openid.connect.authorize", query, time.time())
+        call = Call(method, query, time.time())
         try:
-            location = self.openid.authorize(query)
+            location = (authorize or self.openid.authorize)(query)
         except ValueError as exc:
             self._respond(handler, call, 400, {"ok": False, "error": "bad_redirect_uri", "detail": str(exc)})
             return

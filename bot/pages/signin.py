@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 from slack_sdk import WebClient
@@ -39,11 +40,13 @@ class SignInRefused(Exception):
 class SignIn:
     """Sign in with Slack for one deployment: its app's credentials and where Slack answers."""
 
-    def __init__(self, settings: Settings, *, default_lang: str):
+    def __init__(self, settings: Settings, *, default_lang: str, token_of: Callable[[str], str | None] | None = None):
+        """``token_of``: a workspace's bot token, installed by OAuth in many (bot.pages.install)."""
         self.client_id = settings.client_id
         self.client_secret = settings.client_secret
         self.api_url = settings.slack_api_url or WebClient.BASE_URL
         self.bot_token = settings.bot_token
+        self.token_of = token_of
         self.default_lang = default_lang
 
     @property
@@ -54,7 +57,8 @@ class SignIn:
         """Whether Slack (users.info, with the bot's token) describes the person signed in as a full
         member of their team: not a guest, not someone of another organisation. Unknown: no."""
         try:
-            profile = WebClient(token=self.bot_token, base_url=self.api_url).users_info(user=visitor.user_id)["user"]
+            token = self.bot_token or (self.token_of(visitor.team_id) if self.token_of else None)
+            profile = WebClient(token=token, base_url=self.api_url).users_info(user=visitor.user_id)["user"]
         except (SlackApiError, SlackClientError, OSError, KeyError) as error:
             log.warning("sign-in: users.info failed for %s: %r", visitor.user_id, error)
             return False

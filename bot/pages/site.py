@@ -27,6 +27,7 @@ from bot.core.i18n import t
 from bot.core.runtime import Runtime
 from bot.pages import reading, render
 from bot.pages.cookies import SESSION, STATE, Cookies, Visitor
+from bot.pages.install import bot_tokens, distributed
 from bot.pages.signin import CALLBACK, SignIn, SignInRefused
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class Site:
             raise ValueError("the web pages need OPPBOT_SESSION_SECRET (or SLACK_SIGNING_SECRET) to sign their cookies")
         self.rt = rt
         self.cookies = Cookies(secret, secure=(rt.public_url or "").startswith("https://"), clock=rt.clock)
-        self.sign_in = SignIn(settings, default_lang=rt.config.language)
+        self.sign_in = SignIn(settings, default_lang=rt.config.language, token_of=bot_tokens(rt, settings) if distributed(settings) else None)
 
     def __call__(self, environ: dict) -> Answer:
         path = environ.get("PATH_INFO") or ""

@@ -25,7 +25,8 @@ from bot.core.periods import Period, month_of, period_key, quarter_of
 from bot.deals.forecasts import category_column
 from bot.reporting.attainment import name_people, won_by_owner
 from bot.reporting.metrics import add, money, open_where, weighted_amount
-from store.models import ForecastSnapshot, Opportunity, Target, Workspace
+from bot.team.uninstall import served
+from store.models import ForecastSnapshot, Opportunity, Target
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def take_snapshots(rt, now: datetime) -> int:
     periods = (month_of(day, rt.config.tz), quarter_of(day, rt.config.tz))
     saved = 0
     with rt.sessions() as session:
-        workspaces = session.scalars(select(Workspace.id).order_by(Workspace.id)).all()
+        workspaces = served(session)
     for workspace_id in workspaces:
         for period in periods:
             try:

@@ -30,7 +30,8 @@ from bot.deals import recycle
 from bot.delivery.outbox import enqueue
 from bot.reporting import attainment, cash, metrics, summaries
 from bot.team.members import language_of
-from store.models import DigestRun, Member, Opportunity, Workspace
+from bot.team.uninstall import served
+from store.models import DigestRun, Member, Opportunity
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def due_digests(rt, now: datetime) -> list[Due]:
     channel = config.channels.get("digest") if "channel" in settings.deliver else None
     out: list[Due] = []
     with rt.transaction() as session:
-        for workspace_id in session.scalars(select(Workspace.id).order_by(Workspace.id)).all():
+        for workspace_id in served(session):
             targets = []
             if daily_due or weekly_due:
                 if "dm" in settings.deliver:

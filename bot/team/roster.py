@@ -27,7 +27,8 @@ from bot.core.runtime import Runtime
 from bot.team.assignment import SYSTEM_USER
 from bot.team.changes import as_text, assign, value_of
 from bot.team.members import ProfileFetcher, ensure_member
-from store.models import AssignmentOffer, Member, MemberEvent, Opportunity, Workspace
+from bot.team.uninstall import served
+from store.models import AssignmentOffer, Member, MemberEvent, Opportunity
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def reconcile_all(rt: Runtime) -> int:
     if not rt.config.team:
         return 0
     with rt.sessions() as session:
-        workspaces = session.scalars(select(Workspace.id).order_by(Workspace.id)).all()
+        workspaces = served(session)
     changed = 0
     for workspace_id in workspaces:
         try:

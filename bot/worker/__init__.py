@@ -28,12 +28,14 @@ from slack_sdk import WebClient
 from bot.core.runtime import Runtime
 from bot.observability import observe_job
 from bot.reporting import digests as digest
+from bot.worker.installed import WorkspaceClients
 from bot.worker.jobs import (
     assignments,
     daily_bundles,
     due_reminders,
     forecast_snapshots,
     forget_requests,
+    forget_uninstalled,
     meeting_agendas,
     refresh_probabilities,
     review_reminders,
@@ -54,7 +56,7 @@ JOBSTORE = "db"
 @dataclass
 class Worker:
     rt: Runtime
-    client: WebClient
+    client: WebClient | WorkspaceClients  # installed in many workspaces: each row with its own (bot.worker.installed)
     holder: str
     scheduler: object | None = None
     database_url: str | None = None
@@ -107,6 +109,7 @@ class Worker:
         sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
         sched.add_job("bot.worker:job_forecast_snapshots", "interval", minutes=5, id="forecast_snapshots", **common)
         sched.add_job("bot.worker:job_meeting", "interval", minutes=1, id="meeting_agendas", **common)
+        sched.add_job("bot.worker:job_forget_uninstalled", "interval", hours=1, id="forget_uninstalled", **common)
         sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
 
     def _detach_jobs(self) -> None:
@@ -165,6 +168,10 @@ def job_meeting() -> None:
     _WORKER.run_job("meeting_agendas", meeting_agendas)
 
 
+def job_forget_uninstalled() -> None:
+    _WORKER.run_job("forget_uninstalled", forget_uninstalled)
+
+
 def job_renew() -> None:
     _WORKER.renew()
 
@@ -173,7 +180,7 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def run_worker(rt: Runtime, client: WebClient) -> int:
+def run_worker(rt: Runtime, client: WebClient | WorkspaceClients) -> int:
     """Run until stopped (SIGTERM / Ctrl-C)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 

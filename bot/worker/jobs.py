@@ -23,6 +23,8 @@ from bot.reporting import accuracy, meeting
 from bot.reporting import digests as digest
 from bot.team.assignment import expire_offers
 from bot.team.members import language_of
+from bot.team.uninstall import days_after_uninstall, purge_expired
+from bot.worker.installed import WorkspaceClients
 from bot.worker.sender import SendResult, send_due
 from store import requests
 from store.db import refresh_statistics
@@ -44,7 +46,7 @@ def scan_all(rt: Runtime, client: WebClient | None, now: datetime) -> list[watch
     return results
 
 
-def send_outbox(rt: Runtime, client: WebClient, now: datetime) -> SendResult:
+def send_outbox(rt: Runtime, client: WebClient | WorkspaceClients, now: datetime) -> SendResult:
     """Bring deals' threads up to date (their cards, notes of changes, rooms to archive), then deliver."""
     catch_up_threads(rt, now)
     return send_due(rt.sessions, client, now)
@@ -176,3 +178,11 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     send_outbox(rt, client, now)
     forget_requests(rt, client, now)
     forecast_snapshots(rt, client, now)
+    forget_uninstalled(rt, client, now)
+
+
+def forget_uninstalled(rt: Runtime, client: WebClient | None, now: datetime) -> int:
+    """Delete the data of workspaces that removed the app longer ago than the retention
+    (OPPBOT_DAYS_AFTER_UNINSTALL, bot.team.uninstall); how many workspaces went."""
+    with rt.transaction() as session:
+        return len(purge_expired(session, now, days=days_after_uninstall()))

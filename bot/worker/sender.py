@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import retry_handlers
 from bot.deals.threads import ARCHIVE_KIND
+from bot.worker.installed import WorkspaceClients
 from store.db import transaction
 from store.models import OutboxMessage
 
@@ -56,6 +57,11 @@ UNKNOWN = "outcome unknown: "  # how last_error starts while a post may be in Sl
 UNCLEAR_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
 # What a failed call to Slack raises: an answer, a client error, or a broken connection
 SEND_ERRORS = (SlackClientError, OSError, HTTPException)
+
+
+# a row of a workspace the app is not installed in (removed): it waits, and goes with the workspace's data
+NOT_INSTALLED = "not_installed: the workspace has no installation"
+NOT_INSTALLED_WAIT = timedelta(hours=1)
 
 
 def sender_client(token: str | None, base_url: str | None, *, retries: int = 3) -> WebClient:
@@ -86,6 +92,7 @@ class _Claimed:
     look_first: bool  # an earlier post may have reached Slack: look in the history before posting
     thread_of: int | None = None  # a reply in the thread of that row's message
     kind: str = ""
+    workspace_id: str = ""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -130,18 +137,35 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         if taken != 1:
             return None
         return _Claimed(
-            row.id, row.key, row.channel, row.text, row.blocks, row.update_of, row.attempts + 1, row.created_at, interrupted or unknown, row.thread_of, row.kind
+            row.id,
+            row.key,
+            row.channel,
+            row.text,
+            row.blocks,
+            row.update_of,
+            row.attempts + 1,
+            row.created_at,
+            interrupted or unknown,
+            row.thread_of,
+            row.kind,
+            row.workspace_id,
         )
 
 
-def send_due(sessions: sessionmaker[Session], client: WebClient, now: datetime, *, limit: int = 200) -> SendResult:
-    """Deliver every due row (up to ``limit``)."""
+def send_due(sessions: sessionmaker[Session], clients: WebClient | WorkspaceClients, now: datetime, *, limit: int = 200) -> SendResult:
+    """Deliver every due row (up to ``limit``), each with ``clients`` (one client; or installed in
+    many workspaces, its workspace's: a row of a workspace without one waits, NOT_INSTALLED)."""
     result = SendResult()
     with sessions() as session:
         ids = due_ids(session, now, limit)
     for message_id in ids:
         claimed = claim(sessions, message_id, now)
         if claimed is None:
+            continue
+        client = clients.for_workspace(claimed.workspace_id) if isinstance(clients, WorkspaceClients) else clients
+        if client is None:
+            _release(sessions, claimed.id, now + NOT_INSTALLED_WAIT, NOT_INSTALLED, count=False)
+            result.deferred += 1
             continue
         if claimed.kind == ARCHIVE_KIND:
             send_archive(sessions, client, claimed, now, result)
