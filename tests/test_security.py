@@ -14,6 +14,7 @@ from bot.console.slack_api import TEAM_ID
 from store.models import Activity, Event, Opportunity
 from tests.conftest import USERS, payload_text
 from tests.slackcheck import MESSAGE_METHODS, VIEW_METHODS, assert_valid_message
+from tests.test_home import open_home
 
 
 def state(db) -> tuple:
@@ -213,6 +214,7 @@ ESCAPED = "&lt;!channel&gt; &lt;@U123&gt; &amp;"
 
 def test_user_text_is_stored_as_typed_and_shown_escaped_everywhere(slack, db, fake):
     answers = []
+    open_home(slack, "alice")  # her Home is open: every change redraws it, with the text in it
 
     def say(who, text):
         answer = slack.command(who, text)
