@@ -1,0 +1,397 @@
+"""Isolation between workspaces: every row has a workspace_id (the Slack team id), and nothing of one
+workspace is ever read, changed, counted or sent in another.
+
+Each case is run three times, each time from empty tables and a Web API stand-in of its own: in a
+world holding only workspace A's deals, in one holding only B's, and in one holding both, with the
+SAME Slack user ids and the SAME deal numbers (#1, #2, ...) in each. What a person of A is answered
+and what Slack is asked to do must be the same whether B exists or not (so no title, count or
+total of B's slips in), and a change made in A leaves every row of B as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from bot.blocks.ids import DEAL_PICK, Action
+from bot.console.signing import SlackRequests
+from bot.console.slack_api import APP_ID, TEAM_ID
+from bot.worker import jobs
+from store.models import Base, Member, Opportunity
+from tests.conftest import SECRET, USERS, SlackClient, payload_text
+from tests.faultyslack import FaultySlack
+from tests.pagesite import PageClient
+from tests.slackcheck import assert_valid_call
+
+A, B = TEAM_ID, "T0TWO"
+# Distinctive titles, accounts and amounts per workspace, and B has one deal more, so a leak of a
+# title is greppable and a leak of a count or a total changes A's answer.
+DEALS = {
+    A: [
+        ("alice", "new Alpha ERP 110万 account AlphaCorp close 2026-12-31 stage proposal"),
+        ("bob", "new Alpha CRM 120万 account AlphaCorp close 2026-12-20 stage needs"),
+    ],
+    B: [
+        ("alice", "new Beta WMS 970万 account BetaCorp close 2026-12-30 stage proposal"),
+        ("bob", "new Beta MES 980万 account BetaCorp close 2026-12-21 stage negotiation"),
+        ("li", "new Beta POS 30万 account BetaShop close 2026-12-15"),
+    ],
+}
+MARK = {A: "Alpha", B: "Beta"}
+OTHER = {A: B, B: A}
+
+
+def wipe(engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+def client_of(rt, fake, team: str) -> SlackClient:
+    client = SlackClient(rt, fake)
+    client.requests = SlackRequests(SECRET, team_id=team, team_domain=team.lower(), app_id=APP_ID, token="legacy")
+    return client
+
+
+@dataclass
+class Seen:
+    """What a person was answered, and what Slack was asked to do, in words."""
+
+    answers: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+
+    def all(self) -> str:
+        return "\n".join(self.answers + self.sent)
+
+
+def call_words(call) -> str:
+    args = call.args
+    body = args.get("view") if isinstance(args.get("view"), dict) else args
+    words = payload_text(body) if isinstance(body, dict) else ""
+    extra = {k: v for k, v in args.items() if k in ("content", "title", "filename", "initial_comment", "name")}
+    return f"{call.method} {args.get('channel') or args.get('user_id') or ''} {words} {json.dumps(extra, ensure_ascii=False, default=str)}"
+
+
+def snapshot(rt, team: str) -> dict[str, list]:
+    """Every row of ``team``'s: tables with a workspace_id by it, the others by their deal or member."""
+    with rt.sessions() as s:
+        deals = set(s.scalars(Opportunity.__table__.select().with_only_columns(Opportunity.id).where(Opportunity.workspace_id == team)))
+        members = set(s.scalars(Member.__table__.select().with_only_columns(Member.id).where(Member.workspace_id == team)))
+        rows = {}
+        for table in Base.metadata.sorted_tables:
+            cols = table.c
+            if "workspace_id" in cols:
+                query = table.select().where(cols.workspace_id == team)
+            elif "opportunity_id" in cols:
+                query = table.select().where(cols.opportunity_id.in_(deals))
+            elif "member_id" in cols:
+                query = table.select().where(cols.member_id.in_(members))
+            elif table.name == "workspaces":
+                query = table.select().where(cols.id == team)
+            else:
+                continue
+            rows[table.name] = sorted((tuple(map(str, r)) for r in s.execute(query)), key=str)
+        return rows
+
+
+class World:
+    """Empty tables, a stand-in of its own, and the deals of ``teams``."""
+
+    def __init__(self, rt, engine, teams: tuple[str, ...]):
+        wipe(engine)
+        self.rt = rt
+        self.stack = FaultySlack()
+        self.fake = self.stack.__enter__()
+        self.fake.use_clock(lambda: rt.clock.now().timestamp())
+        for spec in USERS.values():
+            spec = dict(spec)
+            self.fake.add_user(spec.pop("user_id"), **spec)
+        self.clients = {team: client_of(rt, self.fake, team) for team in (A, B)}
+        for team in teams:
+            for who, command in DEALS[team]:
+                answer = self.clients[team].command(who, command)
+                assert "Created" in answer.text or "已创建" in answer.text, answer.text
+
+    def run(self, team: str, step) -> Seen:
+        before = len(self.fake.calls())
+        answers = step(self.clients[team], self.fake) or []
+        sent = [call_words(c) for c in self.fake.calls()[before:]]
+        return Seen([normal(a) for a in answers], [normal(s) for s in sent])
+
+    def close(self) -> None:
+        for call in self.fake.calls():
+            assert_valid_call(call)
+        self.stack.__exit__(None, None, None)
+
+
+def normal(words: str) -> str:
+    """Without what differs from world to world by itself: deal ids in links, message timestamps, view ids."""
+    words = re.sub(r"/deals/\d+", "/deals/N", words)
+    return re.sub(r"\b\d{10}\.\d{6}\b|\bV[A-Z0-9]{4,}\b|\bC\d{8}\b", "X", words)
+
+
+# --- the steps: each typed, clicked or submitted by a person of the workspace it runs in ---------
+
+
+def cmd(who: str, words: str):
+    def step(slack, fake):
+        answer = slack.command(who, words)
+        assert answer.status == 200, answer.body
+        return [answer.text]
+
+    step.__name__ = f"/opp {words}"
+    return step
+
+
+def account(*, mine: bool):
+    """`/opp account` with the account of the person's own workspace, or of the other (which they
+    are told they have no deal with, in their own words)."""
+
+    def step(slack, fake):
+        team = slack.requests.team_id
+        typed = MARK[team if mine else OTHER[team]] + "Corp"
+        return [slack.command("alice", f"account {typed}").text.replace(typed, "<typed>")]
+
+    step.__name__ = "/opp account " + ("theirs" if mine else "another workspace's")
+    return step
+
+
+def click(who: str, action: str, value: str):
+    def step(slack, fake):
+        answer = slack.click(who, action, value)
+        assert answer.status == 200, answer.body
+        return [answer.text]
+
+    return step
+
+
+def edit_form(slack, fake):
+    slack.click("alice", Action.DEAL_EDIT, "1")
+    return [slack.submit("alice", slack.opened_view(), {"title": "Renamed deal"}).text]
+
+
+def log_form(slack, fake):
+    slack.click("alice", Action.DEAL_LOG, "1")
+    return [slack.submit("alice", slack.opened_view(), {}).text]
+
+
+def home(who: str):
+    def step(slack, fake):
+        event = {"type": "app_home_opened", "user": USERS[who]["user_id"], "channel": "D0HOME", "tab": "home", "event_ts": "1.1"}
+        answer = slack.send(slack.requests.event(event, event_id=f"EvHome{who}", event_time=1764000000))
+        assert answer.status == 200
+        return []
+
+    return step
+
+
+def link_shared(slack, fake):
+    event = {
+        "type": "link_shared",
+        "channel": "C0SALES",
+        "user": "U0BOB",
+        "message_ts": "1764000000.000100",
+        "links": [{"domain": "oppbot.example.com", "url": f"https://oppbot.example.com/deals/{n}"} for n in range(1, 7)],
+        "source": "conversations_history",
+        "is_bot_user_member": True,
+        "event_ts": "1764000000.000200",
+    }
+    answer = slack.send(slack.requests.event(event, event_id="EvLink", event_time=1764000000))
+    assert answer.status == 200
+    return []
+
+
+def picker(typed: str):
+    def step(slack, fake):
+        request = slack.requests.block_suggestion(user=slack.user("alice"), action_id=DEAL_PICK, block_id="deal", value=typed)
+        answer = slack.send(request)
+        assert answer.status == 200, answer.body
+        return [json.dumps(answer.json, ensure_ascii=False)]
+
+    step.__name__ = f"picker {typed}"
+    return step
+
+
+def shortcut(slack, fake):
+    request = slack.requests.shortcut(user=slack.user("alice"), callback_id="new_deal", trigger_id="trigger.sc")
+    assert slack.send(request).status == 200
+    return []
+
+
+def prepare_worker(slack) -> None:
+    """Something for each of the worker's jobs to do: a reminder, morning briefs, a team target."""
+    for who, words in (
+        ("alice", "remind 1 tomorrow 10am call the CFO"),
+        ("alice", "brief on"),
+        ("boss", "brief on"),
+        ("boss", "target team 2026-Q4 10m split even"),
+        ("bob", "won 2 relationship"),
+    ):
+        assert slack.command(who, words).status == 200
+
+
+def ticks(slack, fake):
+    """The worker's ticks, now, the next morning, a week and a month later (alerts, digests, agendas,
+    offers, reminders, reviews, forecast snapshots, the outbox)."""
+    rt = slack.rt
+    start = rt.clock.now()
+    try:
+        for later in (timedelta(0), timedelta(hours=23), timedelta(days=7), timedelta(days=37)):
+            rt.clock.set(start + later)
+            jobs.tick(rt, slack.app.client, rt.clock.now())
+    finally:
+        rt.clock.set(start)
+    return []
+
+
+REPORTS = (
+    "funnel",
+    "forecast",
+    "reps",
+    "losses",
+    "cycle",
+    "trend",
+    "payments",
+    "targets",
+    "forecast-accuracy",
+    "needs",
+    "collab",
+    "sources",
+    "regions",
+    "industries",
+    "kpi",
+)
+STEPS = [
+    cmd("alice", "list"),
+    cmd("alice", "list all"),
+    cmd("boss", "list team"),
+    cmd("alice", "show 1"),
+    cmd("alice", "2"),
+    cmd("alice", "find Corp"),
+    cmd("alice", "history 1"),
+    cmd("alice", "move 1 negotiation"),
+    cmd("alice", "log 1 call: spoke to the buyer next: send the quote by friday"),
+    cmd("alice", "edit 1"),
+    cmd("boss", "assign 2 <@U0LI|li>"),
+    cmd("boss", "reassign 1 <@U0LI|li>"),
+    cmd("bob", "who 2"),
+    cmd("alice", "pool"),
+    cmd("li", "claim 2"),
+    cmd("alice", "won 1 relationship"),
+    cmd("bob", "lost 2 price too high"),
+    cmd("alice", "review 1"),
+    cmd("alice", "pay 1 plan 30% 2026-12-31, 70% 2027-03-31"),
+    cmd("alice", "pay 1"),
+    cmd("boss", "merge 2 into 1"),
+    *(cmd("boss", f"report {name}") for name in REPORTS),
+    cmd("boss", "export"),
+    cmd("boss", "export all"),
+    cmd("alice", "brief on"),
+    cmd("boss", "team"),
+    cmd("boss", "team load"),
+    cmd("boss", "team set <@U0BOB|bob> capacity:5"),
+    cmd("boss", "target"),
+    cmd("boss", "target team 2027-Q1 10m split even"),
+    cmd("boss", "target history"),
+    cmd("boss", "meeting preview"),
+    cmd("boss", "meeting"),
+    cmd("alice", "room 1"),
+    cmd("alice", "tag 1 need:report-export"),
+    cmd("alice", "qualify 1 budget:approved"),
+    cmd("boss", "grade 1 A"),
+    cmd("alice", "prob 1 60%"),
+    cmd("alice", "risk 1 competitor cheaper"),
+    cmd("alice", "remind 1 tomorrow 10am call the CFO"),
+    cmd("alice", "forecast 1 commit"),
+    account(mine=True),
+    account(mine=False),
+    cmd("alice", "lessons price"),
+    cmd("alice", "ask 1 Can we do SSO?"),
+    cmd("alice", "followon 1 Phase 2 5万"),
+    click("alice", Action.DEAL_OPEN, "1"),
+    click("alice", Action.DEAL_HISTORY, "2"),
+    click("li", Action.POOL_CLAIM, "2"),
+    click("alice", Action.DEAL_MOVE, "1"),
+    edit_form,
+    log_form,
+    home("alice"),
+    home("boss"),
+    link_shared,
+    picker("1"),
+    picker("Corp"),
+    shortcut,
+]
+
+
+def name_of(step) -> str:
+    return getattr(step, "__name__", "step")
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[f"{i:02d}-{name_of(s)}" for i, s in enumerate(STEPS)])
+def test_nothing_of_another_workspace_is_read_changed_counted_or_sent(step, rt, clean_db):
+    alone = {}
+    for team in (A, B):
+        world = World(rt, clean_db, (team,))
+        try:
+            alone[team] = world.run(team, step)
+        finally:
+            world.close()
+    world = World(rt, clean_db, (A, B))
+    try:
+        for team in (A, B):
+            other = OTHER[team]
+            theirs = snapshot(rt, other)
+            seen = world.run(team, step)
+            assert MARK[other] not in seen.all(), seen.all()
+            assert seen.answers == alone[team].answers
+            assert sorted(seen.sent) == sorted(alone[team].sent)
+            assert snapshot(rt, other) == theirs
+    finally:
+        world.close()
+
+
+def test_the_worker_sends_each_workspace_its_own_and_nothing_of_another(rt, clean_db):
+    """The worker runs for every workspace at once: with both, it sends exactly what it sends to
+    each alone (the same digests, counts and totals), and no message carries the other's deals."""
+    alone = {}
+    for team in (A, B):
+        world = World(rt, clean_db, (team,))
+        try:
+            prepare_worker(world.clients[team])
+            alone[team] = world.run(team, ticks).sent
+        finally:
+            world.close()
+    assert alone[A] and alone[B]
+    world = World(rt, clean_db, (A, B))
+    try:
+        for team in (A, B):
+            prepare_worker(world.clients[team])
+        sent = world.run(A, ticks).sent
+        for message in sent:
+            assert not (MARK[A] in message and MARK[B] in message), message
+        assert sorted(sent) == sorted(alone[A] + alone[B])
+    finally:
+        world.close()
+
+
+def test_the_pages_show_each_person_only_their_workspace(rt, clean_db):
+    world = World(rt, clean_db, (A, B))
+    try:
+        for team in (A, B):
+            pages = PageClient(world.clients[team])
+            for number in (1, 2, 3):
+                page = pages.sign_in("alice", team_id=team, path=f"/deals/{number}") if number == 1 else pages.get(f"/deals/{number}")
+                assert MARK[OTHER[team]] not in page.plain
+            assert (page.status == 404) == (team == A)
+            board = pages.get("/board")
+            assert MARK[team] in board.plain and MARK[OTHER[team]] not in board.plain
+    finally:
+        world.close()
