@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from bot.blocks.ids import DEAL_PICK, Action
+from bot.blocks.ids import ALERT_SNOOZE_PREFIX, DEAL_PICK, HANDOVER_TICK_PREFIX, PLAYBOOK_TICK_PREFIX, Action, Shortcut
 from bot.console.signing import SlackRequests
 from bot.console.slack_api import APP_ID, TEAM_ID
 from bot.worker import jobs
@@ -170,6 +170,7 @@ def click(who: str, action: str, value: str):
         assert answer.status == 200, answer.body
         return [answer.text]
 
+    step.__name__ = f"click {action} {value}"
     return step
 
 
@@ -220,10 +221,27 @@ def picker(typed: str):
     return step
 
 
-def shortcut(slack, fake):
-    request = slack.requests.shortcut(user=slack.user("alice"), callback_id="new_deal", trigger_id="trigger.sc")
+def new_deal_shortcut(slack, fake):
+    """The composer's New deal shortcut, and its form submitted: the workspace's next number."""
+    request = slack.requests.shortcut(user=slack.user("alice"), callback_id=Shortcut.NEW_DEAL, trigger_id="trigger.sc")
     assert slack.send(request).status == 200
-    return []
+    return [slack.submit("alice", slack.opened_view(), {"title": "Gamma kiosk"}).text, slack.command("alice", "list all").text]
+
+
+def log_to_deal_shortcut(slack, fake):
+    """A message logged on deal #2 (picked in the form) through the message shortcut."""
+    message = {"type": "message", "user": "U0BOB", "ts": "1764036000.000200", "text": "Budget approved", "team": slack.requests.team_id}
+    request = slack.requests.message_action(
+        user=slack.user("bob"),
+        callback_id=Shortcut.LOG_TO_DEAL,
+        channel={"id": "C0SALES", "name": "sales"},
+        message=message,
+        response_url=fake.response_url("sc"),
+        trigger_id="trigger.sc",
+    )
+    assert slack.send(request).status == 200
+    slack.submit("bob", slack.opened_view(), {"deal": {"value": "2", "text": "#2"}, "note": "Good news"})
+    return [slack.command("bob", "show 2").text]
 
 
 def prepare_worker(slack) -> None:
@@ -320,6 +338,17 @@ STEPS = [
     click("alice", Action.DEAL_HISTORY, "2"),
     click("li", Action.POOL_CLAIM, "2"),
     click("alice", Action.DEAL_MOVE, "1"),
+    click("alice", Action.DEAL_ASK, "1"),
+    click("alice", Action.REVIEW_WRITE, "1"),
+    click("alice", Action.REVIEW_SKIP, "1"),
+    click("boss", Action.REVIEW_MEETING, "1"),
+    click("alice", Action.LESSONS_SIMILAR, "1"),
+    click("alice", Action.HANDOVER_EDIT, "1"),
+    click("boss", Action.MEETING_ASSIGN, "2"),
+    click("alice", f"{HANDOVER_TICK_PREFIX}1", "1:scope"),
+    click("alice", f"{PLAYBOOK_TICK_PREFIX}1", "1:proposal:demo"),
+    click("alice", Action.POOL_KEEP, "1:token"),
+    click("boss", Action.POOL_KEEP_APPROVE, "1:token"),
     edit_form,
     log_form,
     home("alice"),
@@ -327,7 +356,8 @@ STEPS = [
     link_shared,
     picker("1"),
     picker("Corp"),
-    shortcut,
+    new_deal_shortcut,
+    log_to_deal_shortcut,
 ]
 
 
@@ -393,5 +423,41 @@ def test_the_pages_show_each_person_only_their_workspace(rt, clean_db):
             assert (page.status == 404) == (team == A)
             board = pages.get("/board")
             assert MARK[team] in board.plain and MARK[OTHER[team]] not in board.plain
+    finally:
+        world.close()
+
+
+def rows_of(rt, team: str, table: str) -> list[int]:
+    with rt.sessions() as s:
+        return list(s.scalars(text(f"SELECT id FROM {table} WHERE workspace_id = :team ORDER BY id"), {"team": team}))
+
+
+def test_a_button_carrying_a_row_of_another_workspace_does_nothing_there(rt, clean_db):
+    """Buttons carry the id of an alert, an offer, a support question or a meeting action: one of
+    another workspace's, clicked (or forged) in this one, is neither shown nor changed."""
+    world = World(rt, clean_db, (A, B))
+    try:
+        theirs = world.clients[B]
+        theirs.command("boss", "team set <@U0BOB|bob> role:support")
+        theirs.command("alice", "ask 1 Can we do SSO?")
+        theirs.click("boss", Action.MEETING_ASSIGN, "1")
+        theirs.submit("boss", theirs.opened_view(), {"mt_action": "Meet the Beta CFO"})
+        rt.clock.advance(days=40)
+        jobs.scan_all(rt, None, rt.clock.now())
+        ids = {table: rows_of(rt, B, table) for table in ("alerts", "assignment_offers", "support_requests", "meeting_actions")}
+        before = snapshot(rt, B)
+        clicks = [
+            *((Action.ALERT_LOG, f"{i}") for i in ids["alerts"]),
+            *((f"{ALERT_SNOOZE_PREFIX}3", f"{i}:3") for i in ids["alerts"]),
+            *((action, f"{i}") for i in ids["assignment_offers"] for action in (Action.OFFER_ACCEPT, Action.OFFER_DECLINE)),
+            *((Action.SUPPORT_ANSWER, f"{i}") for i in ids["support_requests"]),
+            *((Action.MEETING_DONE, f"{i}") for i in ids["meeting_actions"]),
+        ]
+        assert all(ids[table] for table in ("alerts", "support_requests", "meeting_actions")), ids
+        for who in ("alice", "li", "boss"):
+            for action, value in clicks:
+                seen = world.run(A, click(who, action, value))
+                assert MARK[B] not in seen.all(), (action, value, seen.all())
+        assert snapshot(rt, B) == before
     finally:
         world.close()
