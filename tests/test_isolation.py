@@ -10,10 +10,13 @@ total of B's slips in), and a change made in A leaves every row of B as it was.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -21,6 +24,7 @@ from sqlalchemy import text
 from bot.blocks.ids import ALERT_SNOOZE_PREFIX, DEAL_PICK, HANDOVER_TICK_PREFIX, PLAYBOOK_TICK_PREFIX, Action, Shortcut
 from bot.console.signing import SlackRequests
 from bot.console.slack_api import APP_ID, TEAM_ID
+from bot.imports.importing import Options, Progress, import_file
 from bot.worker import jobs
 from store.models import Base, Member, Opportunity
 from tests.conftest import SECRET, USERS, SlackClient, payload_text
@@ -270,6 +274,22 @@ def ticks(slack, fake):
     return []
 
 
+def import_csv(slack, fake):
+    """`oppbot import` into the workspace: deal #1 updated by its number, two new ones numbered after."""
+    mark = MARK[slack.requests.team_id]
+    rows = [
+        "number,title,account,amount,currency,stage,expected_close,owner,tags,status",
+        f"1,{mark} ERP v2,{mark}Corp,115万,,proposal,2026-12-31,U0ALICE,,open",
+        f",{mark} New,{mark}Corp,10万,,lead,2026-12-31,U0BOB,,open",
+        f",{mark} Old,{mark}Corp,20万,,lead,2026-12-31,,,open",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deals.csv"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        summary = import_file(slack.rt, path, Options(slack.requests.team_id), Progress(io.StringIO())).summary
+    return [repr(summary).replace(mark, "<mark>"), slack.command("boss", "list all").text]
+
+
 REPORTS = (
     "funnel",
     "forecast",
@@ -358,6 +378,7 @@ STEPS = [
     picker("Corp"),
     new_deal_shortcut,
     log_to_deal_shortcut,
+    import_csv,
 ]
 
 
