@@ -254,6 +254,7 @@ def prepare_worker(slack) -> None:
         ("alice", "remind 1 tomorrow 10am call the CFO"),
         ("alice", "brief on"),
         ("boss", "brief on"),
+        ("alice", "alerts bundle"),
         ("boss", "target team 2026-Q4 10m split even"),
         ("bob", "won 2 relationship"),
     ):

@@ -389,7 +389,7 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
         outbox.enqueue(
             session,
             workspace_id=workspace_id,
-            key=f"bundle:{member.slack_user_id}:{at.date().isoformat()}",
+            key=f"bundle:{workspace_id}:{member.slack_user_id}:{at.date().isoformat()}",
             kind="alert_bundle",
             channel=member.slack_user_id,
             reply=bundle_message(views, config, lang),
