@@ -249,8 +249,12 @@ def log_to_deal_shortcut(slack, fake):
 
 
 def prepare_worker(slack) -> None:
-    """Something for each of the worker's jobs to do: a reminder, morning briefs, a team target."""
+    """Something for each of the worker's jobs to do: a reminder, morning briefs, alerts bundled
+    daily (alice) and several at once (bob's two deals), a team target, a won deal."""
+    mark = MARK[slack.requests.team_id]
     for who, words in (
+        ("bob", f"new {mark} Extra 5万 account {mark}Corp close 2026-12-01"),
+        ("bob", f"new {mark} Spare 6万 account {mark}Corp close 2026-12-01"),
         ("alice", "remind 1 tomorrow 10am call the CFO"),
         ("alice", "brief on"),
         ("boss", "brief on"),

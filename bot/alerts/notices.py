@@ -407,7 +407,7 @@ def send_bundled(session: Session, config: Config, workspace_id: str, bundled: d
         outbox.enqueue(
             session,
             workspace_id=workspace_id,
-            key=f"bundle:{channel}:{int(now.timestamp())}",
+            key=f"bundle:{workspace_id}:{channel}:{int(now.timestamp())}",
             kind="alert_bundle",
             channel=channel,
             reply=bundle_message(views, config, lang, burst=True),
