@@ -165,6 +165,26 @@ def cmd(who: str, words: str):
     return step
 
 
+def seq(*steps: tuple[str, str]):
+    """Several commands in a row (a deal won, then what a won deal allows)."""
+
+    def step(slack, fake):
+        return [slack.command(who, words).text for who, words in steps]
+
+    step.__name__ = " then ".join(words for _, words in steps)
+    return step
+
+
+def won_deal_forms(slack, fake):
+    """A won deal's review form and handover form, submitted."""
+    slack.command("alice", "won 1 relationship")
+    slack.click("alice", Action.REVIEW_WRITE, "1")
+    answers = [slack.submit("alice", slack.opened_view(), {"worked": "Weekly calls", "lesson": "Meet finance early"}).text]
+    slack.command("alice", "handover 1")
+    answers.append(slack.submit("alice", slack.opened_view(), {}).text)
+    return answers + [slack.command("alice", "lessons finance").text, slack.command("boss", "report losses").text]
+
+
 def account(*, mine: bool):
     """`/opp account` with the account of the person's own workspace, or of the other (which they
     are told they have no deal with, in their own words)."""
@@ -369,6 +389,19 @@ STEPS = [
     cmd("alice", "lessons price"),
     cmd("alice", "ask 1 Can we do SSO?"),
     cmd("alice", "followon 1 Phase 2 5万"),
+    seq(
+        ("alice", "won 1 relationship"),
+        ("alice", "followon 1 Phase 2 5万"),
+        ("alice", "pay 1 plan 100% 2026-12-31"),
+        ("alice", "pay 1 received 50万"),
+        ("boss", "report payments"),
+    ),
+    seq(("bob", "lost 2 price too high"), ("bob", "review 2 skip"), ("boss", "report losses"), ("boss", "report cycle")),
+    seq(("alice", "won 1 relationship"), ("alice", "handover 1 done scope"), ("alice", "handover 1 accepted today")),
+    seq(("alice", "alerts bundle"), ("alice", "alerts mute 3d"), ("alice", "brief")),
+    seq(("boss", "team away <@U0BOB|bob> until 2026-12-10"), ("boss", "assign 2 <@U0BOB|bob>"), ("boss", "team load")),
+    seq(("boss", "merge 2 into 1"), ("alice", "history 1"), ("alice", "find Corp")),
+    won_deal_forms,
     click("alice", Action.DEAL_OPEN, "1"),
     click("alice", Action.DEAL_HISTORY, "2"),
     click("li", Action.POOL_CLAIM, "2"),
