@@ -208,6 +208,47 @@ def click(who: str, action: str, value: str):
     return step
 
 
+def act(who: str, action: dict, *, home: bool = False):
+    """A click, or a choice in a menu, as Slack sends it: on a message, or (``home``) on the Home tab."""
+
+    def step(slack, fake):
+        actions = [{"block_id": "b", "action_ts": "1.2", **action}]
+        if home:  # as test_home sends them: no channel, the Home view as the container
+            payload = {
+                "type": "block_actions",
+                "team": {"id": slack.requests.team_id, "domain": "fake"},
+                "user": slack.user(who),
+                "api_app_id": APP_ID,
+                "trigger_id": "trigger.home",
+                "container": {"type": "view", "view_id": "VHOME"},
+                "view": {"id": "VHOME", "type": "home", "blocks": []},
+                "actions": actions,
+            }
+            answer = slack.interactive(payload)
+        else:
+            container = {"type": "message", "channel_id": "C0SALES", "is_ephemeral": True, "message_ts": "1.1"}
+            channel = {"id": "C0SALES", "name": "sales"}
+            answer = slack.send(
+                slack.requests.block_actions(
+                    user=slack.user(who), actions=actions, channel=channel, container=container, response_url=fake.response_url("act"), trigger_id="trigger.act"
+                )
+            )
+        assert answer.status == 200, answer.body
+        return [answer.text]
+
+    said = action.get("value") or (action.get("selected_option") or {}).get("value") or action.get("block_id")
+    step.__name__ = f"{'home ' if home else ''}{action['action_id']} {said}"
+    return step
+
+
+def select(value: str) -> dict:
+    return {"selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}
+
+
+def overflow(value: str) -> dict:
+    return {"type": "overflow", "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": value}}
+
+
 def edit_form(slack, fake):
     slack.click("alice", Action.DEAL_EDIT, "1")
     return [slack.submit("alice", slack.opened_view(), {"title": "Renamed deal"}).text]
@@ -417,6 +458,10 @@ STEPS = [
     click("alice", f"{PLAYBOOK_TICK_PREFIX}1", "1:proposal:demo"),
     click("alice", Action.POOL_KEEP, "1:token"),
     click("boss", Action.POOL_KEEP_APPROVE, "1:token"),
+    act("alice", {"action_id": Action.HOME_DEAL, **overflow("open:1")}, home=True),
+    act("alice", {"action_id": Action.HOME_DEAL, **overflow("log:2")}, home=True),
+    act("alice", {"action_id": Action.HOME_BRIEF, "type": "button", "value": "on"}, home=True),
+    act("boss", {"action_id": Action.HOME_PAGE_NEXT, "type": "button", "value": "1"}, home=True),
     edit_form,
     log_form,
     home("alice"),
@@ -523,11 +568,19 @@ def test_a_button_carrying_a_row_of_another_workspace_does_nothing_there(rt, cle
             *((Action.SUPPORT_ANSWER, f"{i}") for i in ids["support_requests"]),
             *((Action.MEETING_DONE, f"{i}") for i in ids["meeting_actions"]),
         ]
+        menus = [
+            *({"action_id": Action.ALERT_LOST, "type": "static_select", **select(f"{i}:price")} for i in ids["alerts"]),
+            *({"action_id": Action.ALERT_REASSIGN, "type": "users_select", "selected_user": "U0LI", "block_id": f"alert_{i}"} for i in ids["alerts"]),
+            {"action_id": Action.OFFER_DECLINE, "type": "button", "value": "1"},
+        ]
         assert all(ids[table] for table in ("alerts", "support_requests", "meeting_actions")), ids
         for who in ("alice", "li", "boss"):
             for action, value in clicks:
                 seen = world.run(A, click(who, action, value))
                 assert MARK[B] not in seen.all(), (action, value, seen.all())
+            for menu in menus:
+                seen = world.run(A, act(who, menu))
+                assert MARK[B] not in seen.all(), (menu, seen.all())
         assert snapshot(rt, B) == before
     finally:
         world.close()
