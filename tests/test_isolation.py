@@ -584,3 +584,37 @@ def test_a_button_carrying_a_row_of_another_workspace_does_nothing_there(rt, cle
         assert snapshot(rt, B) == before
     finally:
         world.close()
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["export", "{out}"],
+        ["report", "funnel", "--print"],
+        ["report", "reps", "--print"],
+        ["report", "forecast", "--print"],
+        ["digest", "weekly", "--print"],
+        ["digest", "daily", "--print"],
+        ["digest", "brief", "--user", "U0ALICE", "--print"],
+    ],
+    ids=lambda words: " ".join(words),
+)
+def test_the_command_line_shows_the_team_asked_for_only(words, rt, clean_db, tmp_path, monkeypatch, capsys):
+    """`oppbot export|report|digest --team T`: what it prints or writes for T is the same whether
+    another workspace exists or not."""
+    from bot.cli import main
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("OPPBOT_CONFIG", str(ROOT / "config.toml"))
+    monkeypatch.setenv("DATABASE_URL", clean_db.url.render_as_string(hide_password=False))
+
+    def shown(team: str, teams: tuple[str, ...]) -> str:
+        World(rt, clean_db, teams).close()
+        out = tmp_path / f"{team}.csv"
+        assert main([w.format(out=out) for w in words] + ["--team", team]) == 0
+        return capsys.readouterr().out + (out.read_text(encoding="utf-8") if out.exists() else "")
+
+    for team in (A, B):
+        alone = shown(team, (team,))
+        assert shown(team, (A, B)) == alone
+        assert MARK[OTHER[team]] not in alone and (MARK[team] in alone or words[0] != "export")
