@@ -38,12 +38,12 @@ A, B = TEAM_ID, "T0TWO"
 DEALS = {
     A: [
         ("alice", "new Alpha ERP 110万 account AlphaCorp close 2026-12-31 stage proposal"),
-        ("bob", "new Alpha CRM 120万 account AlphaCorp close 2026-12-20 stage needs"),
+        ("bob", "new Alpha CRM 120万 account AlphaSoft close 2026-12-20 stage needs"),
     ],
     B: [
         ("alice", "new Beta WMS 970万 account BetaCorp close 2026-12-30 stage proposal"),
-        ("bob", "new Beta MES 980万 account BetaCorp close 2026-12-21 stage negotiation"),
-        ("li", "new Beta POS 30万 account BetaShop close 2026-12-15"),
+        ("bob", "new Beta Factory line 980万 account BetaWorks close 2026-12-21 stage negotiation"),
+        ("li", "new Beta Tills 30万 account BetaShop close 2026-12-15"),
     ],
 }
 MARK = {A: "Alpha", B: "Beta"}
@@ -385,6 +385,8 @@ REPORTS = (
 )
 STEPS = [
     cmd("alice", "list"),
+    cmd("li", "new Shared ERP 50万 account SharedCo close 2026-12-31"),
+    seq(("li", "new Shared ERP 50万 account SharedCo close 2026-12-31"), ("bob", "new Shared ERP rollout 60万 account SharedCo close 2026-12-31")),
     cmd("alice", "list all"),
     cmd("boss", "list team"),
     cmd("alice", "show 1"),
@@ -479,6 +481,7 @@ def name_of(step) -> str:
     return getattr(step, "__name__", "step")
 
 
+@pytest.mark.duplicates  # the 撞单 check on: a new deal is compared with the workspace's others
 @pytest.mark.parametrize("step", STEPS, ids=[f"{i:02d}-{name_of(s)}" for i, s in enumerate(STEPS)])
 def test_nothing_of_another_workspace_is_read_changed_counted_or_sent(step, rt, clean_db):
     alone = {}
