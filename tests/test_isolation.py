@@ -11,6 +11,7 @@ total of B's slips in), and a change made in A leaves every row of B as it was.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import re
 import tempfile
@@ -123,6 +124,8 @@ class World:
             for who, command in DEALS[team]:
                 answer = self.clients[team].command(who, command)
                 assert "Created" in answer.text or "已创建" in answer.text, answer.text
+            for who in ("alice", "bob", "li", "boss"):  # Homes opened lately are redrawn after a change
+                home(who)(self.clients[team], self.fake)
         self.deliver()
 
     def deliver(self) -> None:
@@ -259,10 +262,13 @@ def log_form(slack, fake):
     return [slack.submit("alice", slack.opened_view(), {}).text]
 
 
+EVENTS = itertools.count()
+
+
 def home(who: str):
     def step(slack, fake):
         event = {"type": "app_home_opened", "user": USERS[who]["user_id"], "channel": "D0HOME", "tab": "home", "event_ts": "1.1"}
-        answer = slack.send(slack.requests.event(event, event_id=f"EvHome{who}", event_time=1764000000))
+        answer = slack.send(slack.requests.event(event, event_id=f"EvHome{who}{next(EVENTS)}", event_time=1764000000))
         assert answer.status == 200
         return []
 
