@@ -451,6 +451,8 @@ STEPS = [
     seq(("boss", "team away <@U0BOB|bob> until 2026-12-10"), ("boss", "assign 2 <@U0BOB|bob>"), ("boss", "team load")),
     seq(("boss", "merge 2 into 1"), ("alice", "history 1"), ("alice", "find Corp")),
     won_deal_forms,
+    click("boss", Action.REPORT_SHARE, "funnel this-month"),
+    click("boss", Action.REPORT_SHARE, "reps"),
     click("alice", Action.DEAL_OPEN, "1"),
     click("alice", Action.DEAL_HISTORY, "2"),
     click("li", Action.POOL_CLAIM, "2"),
