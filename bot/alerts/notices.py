@@ -389,7 +389,7 @@ def bundle(session: Session, *, config: Config, workspace_id: str, now: datetime
         outbox.enqueue(
             session,
             workspace_id=workspace_id,
-            key=f"bundle:{member.slack_user_id}:{at.date().isoformat()}",
+            key=f"bundle:{workspace_id}:{member.slack_user_id}:{at.date().isoformat()}",
             kind="alert_bundle",
             channel=member.slack_user_id,
             reply=bundle_message(views, config, lang),
@@ -407,7 +407,7 @@ def send_bundled(session: Session, config: Config, workspace_id: str, bundled: d
         outbox.enqueue(
             session,
             workspace_id=workspace_id,
-            key=f"bundle:{channel}:{int(now.timestamp())}",
+            key=f"bundle:{workspace_id}:{channel}:{int(now.timestamp())}",
             kind="alert_bundle",
             channel=channel,
             reply=bundle_message(views, config, lang, burst=True),

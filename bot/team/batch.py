@@ -119,4 +119,4 @@ def _announce(session: Session, config: Config, opps: list[Opportunity], given: 
         text = t(lang, "as_batch_dm", count=n)
         dm(session, ws, ids[member_id], f"batch:{stamp}:{member_id}", message(text), now)
     summary = ", ".join(f"<@{ids[m]}> {n}" for m, n in sorted(given.items(), key=lambda kv: -kv[1]))
-    post(session, config, ws, f"batch-post:{stamp}", t(lang, "as_batch_post", count=len(opps), people=summary or "—", pooled=pooled), now)
+    post(session, config, ws, f"batch-post:{ws}:{stamp}", t(lang, "as_batch_post", count=len(opps), people=summary or "—", pooled=pooled), now)
