@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks.unfurls import unfurl_blocks
 from bot.core.runtime import Runtime
 from bot.deals import permissions, unfurls
-from bot.team.members import Actor
+from bot.team.members import Actor, ProfileFetcher
 
 log = logging.getLogger(__name__)
 
@@ -56,10 +56,12 @@ class SharedChannels:
         return shared
 
 
-def unfurl(client: WebClient, rt: Runtime, actor: Actor, event: dict, linked: list[tuple[str, int]], channels: SharedChannels) -> None:
+def unfurl(
+    client: WebClient, rt: Runtime, actor: Actor, event: dict, linked: list[tuple[str, int]], channels: SharedChannels, fetch_profile: ProfileFetcher
+) -> None:
     """Unfold the deals linked in one message (after the answer): a failure is logged."""
     try:
-        if permissions.outsider(_profile(client, actor.slack_user_id)):
+        if permissions.outsider(fetch_profile(actor.slack_user_id)):
             log.info("deal links of %s not unfolded: a guest or someone of another organisation", actor.slack_user_id)
             return
         channel = None if event.get("source") == "composer" else event.get("channel")  # the composer's id is no channel's
@@ -76,15 +78,6 @@ def unfurl(client: WebClient, rt: Runtime, actor: Actor, event: dict, linked: li
         log.exception("could not unfurl deal links in %s for %s", event.get("channel"), actor.slack_user_id)
 
 
-def _profile(client: WebClient, user_id: str) -> dict | None:
-    """The poster as Slack describes them (users.info), or None when Slack does not say."""
-    try:
-        return client.users_info(user=user_id)["user"]
-    except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
-        log.warning("users.info failed for %s: %s; their deal links are not unfolded", user_id, exc)
-        return None
-
-
 def register(app: App) -> None:
     channels = SharedChannels()
 
@@ -94,6 +87,6 @@ def register(app: App) -> None:
         if not linked or actor is None or event.get("user") in (context.bot_user_id, None):
             return  # no deal of ours, or the app's own message (its posts are not unfolded)
         rt.settle()  # a copy of this event (a retry) is not unfolded again
-        context["after_answer"].submit(unfurl, client, rt, actor, event, linked, channels)
+        context["after_answer"].submit(unfurl, client, rt, actor, event, linked, channels, context["fetch_profile"])
 
     app.event("link_shared")(on_link_shared)

@@ -414,33 +414,29 @@ class FakeWorkspace:
     def _history_of(self, args: dict) -> dict:
         """Newest first, after ``oldest`` and up to ``latest`` (both exclusive unless ``inclusive``),
         ``limit`` a page; ``has_more`` and ``next_cursor`` while older messages remain."""
-        oldest, latest = _ts_bound(args.get("oldest"), 0.0), _ts_bound(args.get("latest"), float("inf"))
-        inclusive = _truthy(args.get("inclusive", False))
-        try:
-            before = _position(args.get("cursor"))
-        except _BadCursor:
-            return {"ok": False, "error": "invalid_cursor"}
         with self._lock:  # a thread's replies are not in the channel's history unless also sent there
             messages = [m for m in reversed(self._history.get(str(args.get("channel", "")), [])) if _in_channel(m)]
-        return self._page_of(messages, args, oldest, latest, inclusive, before)
+        return self._page_of(messages, args)
 
     def _replies_of(self, args: dict) -> dict:
         """A thread: its parent (``ts``) and its replies, paged as history is (newest first)."""
-        oldest, latest = _ts_bound(args.get("oldest"), 0.0), _ts_bound(args.get("latest"), float("inf"))
-        inclusive = _truthy(args.get("inclusive", False))
-        try:
-            before = _position(args.get("cursor"))
-        except _BadCursor:
-            return {"ok": False, "error": "invalid_cursor"}
         parent = str(args.get("ts", ""))
         with self._lock:
             messages = [m for m in reversed(self._history.get(str(args.get("channel", "")), [])) if parent in (m["ts"], m.get("thread_ts"))]
         if not messages:
             return {"ok": False, "error": "thread_not_found"}
-        return self._page_of(messages, args, oldest, latest, inclusive, before)
+        return self._page_of(messages, args)
 
     @staticmethod
-    def _page_of(messages: list[dict], args: dict, oldest: float, latest: float, inclusive: bool, before) -> dict:
+    def _page_of(messages: list[dict], args: dict) -> dict:
+        """One page of ``messages`` (newest first): after ``oldest`` and up to ``latest`` (both
+        exclusive unless ``inclusive``), before the ``cursor``, ``limit`` of them."""
+        oldest, latest = _ts_bound(args.get("oldest"), 0.0), _ts_bound(args.get("latest"), float("inf"))
+        inclusive = _truthy(args.get("inclusive", False))
+        try:
+            before = _position(args.get("cursor"))
+        except _BadCursor:
+            return {"ok": False, "error": "invalid_cursor"}
         if before is not None:
             messages = [m for m in messages if float(m["ts"]) < float(before)]
         messages = [m for m in messages if oldest < float(m["ts"]) < latest or (inclusive and float(m["ts"]) in (oldest, latest))]

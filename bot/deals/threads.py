@@ -93,15 +93,12 @@ def _person(value: str | None) -> bool:
 
 def stale(session: Session, workspace_id: str) -> list[tuple[DealThread, int]]:
     """The workspace's threads whose deal has events they have not seen, with the deal's last event."""
-    newest = func.max(Event.id)
+    # the deal's newest event, per thread, from the index on (opportunity_id, id): one statement
+    newest = select(func.max(Event.id)).where(Event.opportunity_id == DealThread.opportunity_id).correlate(DealThread).scalar_subquery()
     rows = session.execute(
-        select(DealThread.id, newest)
-        .join(Event, Event.opportunity_id == DealThread.opportunity_id)
-        .where(DealThread.workspace_id == workspace_id, Event.id > DealThread.event_seen)
-        .group_by(DealThread.id)
-        .order_by(DealThread.id)
+        select(DealThread, newest).where(DealThread.workspace_id == workspace_id, newest > DealThread.event_seen).order_by(DealThread.id)
     ).all()
-    return [(session.get(DealThread, thread_id), last) for thread_id, last in rows]
+    return [(thread, last) for thread, last in rows]
 
 
 def big_deal_threads(session: Session, config: Config, workspace_id: str, now: datetime) -> int:

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
 
+from bot.clients import profile_fetcher
 from bot.core.config import LANGUAGES, Settings
 from bot.deals import permissions
 from bot.pages.cookies import Visitor
@@ -56,13 +57,8 @@ class SignIn:
     def full_member(self, visitor: Visitor) -> bool:
         """Whether Slack (users.info, with the bot's token) describes the person signed in as a full
         member of their team: not a guest, not someone of another organisation. Unknown: no."""
-        try:
-            token = self.bot_token or (self.token_of(visitor.team_id) if self.token_of else None)
-            profile = WebClient(token=token, base_url=self.api_url).users_info(user=visitor.user_id)["user"]
-        except (SlackApiError, SlackClientError, OSError, KeyError) as error:
-            log.warning("sign-in: users.info failed for %s: %r", visitor.user_id, error)
-            return False
-        return not permissions.outsider(profile)
+        token = self.bot_token or (self.token_of(visitor.team_id) if self.token_of else None)
+        return not permissions.outsider(profile_fetcher(WebClient(token=token, base_url=self.api_url))(visitor.user_id))
 
     def authorize_url(self, state: str, redirect_uri: str) -> str:
         generator = OpenIDConnectAuthorizeUrlGenerator(
