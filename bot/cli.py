@@ -10,6 +10,7 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.core.config import SHIPPED_CONFIG, ConfigError, Settings
 from bot.core.request_context import RequestIdFilter
@@ -61,9 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="start from an empty database: a new SQLite file for this session only, deleted at exit (DATABASE_URL is left untouched)",
     )
 
-    worker = sub.add_parser("worker", help="run the scheduler process (alerts, reminders, outbox); one acts at a time")
+    worker = sub.add_parser(
+        "worker",
+        help="run the scheduler (alerts, reminders, digests, outbox); one acts at a time; with OPPBOT_BROKER_URL it queues the work for `oppbot tasks`",
+    )
     worker.add_argument("--once", action="store_true", help="run one pass of scan, reminders, bundles and sending, then exit")
     worker.add_argument("--metrics-port", type=int, help="serve the worker's metrics (Prometheus format) on this port at /metrics")
+
+    tasks = sub.add_parser("tasks", help="take the worker's tasks off the queue at OPPBOT_BROKER_URL and do them (start as many as the load needs)")
+    tasks.add_argument("--concurrency", type=int, default=1, help="tasks done at once, each in a process of its own (default 1)")
+    tasks.add_argument("--metrics-port", type=int, help="serve this process's metrics (Prometheus format) on this port at /metrics")
 
     scan = sub.add_parser("scan", help="scan open deals for alerts now")
     scan.add_argument("--dry-run", action="store_true", help="print what would be alerted and why; change and send nothing")
@@ -206,14 +214,54 @@ def cmd_init(args, settings: Settings) -> int:
 
 
 def cmd_worker(args, settings: Settings) -> int:
+    from bot.worker import run_worker
+    from bot.worker.jobs import tick
+    from bot.worker.queue import Dispatcher, broker_url, celery_app
+
+    rt, client = _worker_runtime(args, settings)
+    if args.once:
+        tick(rt, client, rt.clock.now())
+        return 0
+    broker = broker_url()
+    dispatcher = Dispatcher(rt, celery_app(broker)) if broker else None
+    if broker:
+        log.info("the due work goes to the task queue at %s (oppbot tasks does it)", _without_password(broker))
+    return run_worker(rt, client, dispatcher)
+
+
+def cmd_tasks(args, settings: Settings) -> int:
+    from bot.worker.queue import TaskContext, broker_url, celery_app, serve_tasks
+
+    broker = broker_url()
+    if not broker:
+        print(
+            "oppbot: tasks: set OPPBOT_BROKER_URL to the broker the scheduler queues on (redis://… or amqp://…); without one `oppbot worker` does the work itself",
+            file=sys.stderr,
+        )
+        return 2
+    rt, client = _worker_runtime(args, settings)
+    app = celery_app(broker)
+    serve_tasks(TaskContext(rt, client))
+    engine = rt.sessions.kw["bind"]
+
+    from celery.signals import worker_process_init
+
+    # each pool process opens connections of its own, never the parent's (SQLAlchemy's rule after fork)
+    worker_process_init.connect(lambda **_: engine.dispose(close=False), weak=False)
+    pool = ["--pool", "solo"] if args.concurrency == 1 else ["--pool", "prefork", "--concurrency", str(args.concurrency)]
+    app.worker_main(["worker", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat", *pool])
+    return 0
+
+
+def _worker_runtime(args, settings: Settings):
+    """The runtime and the Slack client of a worker or task process (each workspace's own token
+    when installed by OAuth), and its metrics server when asked for."""
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: it serves its own counters
     from prometheus_client import start_http_server
 
     from bot.observability import count_retries
     from bot.pages.install import distributed, installation_store
-    from bot.worker import run_worker
     from bot.worker.installed import WorkspaceClients
-    from bot.worker.jobs import tick
     from bot.worker.sender import sender_client
 
     many = distributed(settings)  # installed by OAuth: each workspace's row sent with its own token
@@ -223,11 +271,13 @@ def cmd_worker(args, settings: Settings) -> int:
         client = WorkspaceClients(client, installation_store(rt, settings))
     if args.metrics_port:
         start_http_server(args.metrics_port)
-        log.info("worker metrics at http://0.0.0.0:%s/metrics", args.metrics_port)
-    if args.once:
-        tick(rt, client, rt.clock.now())
-        return 0
-    return run_worker(rt, client)
+        log.info("metrics at http://0.0.0.0:%s/metrics", args.metrics_port)
+    return rt, client
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def cmd_scan(args, settings: Settings) -> int:
@@ -378,6 +428,7 @@ COMMANDS = {
     "socket": cmd_socket,
     "console": cmd_console,
     "worker": cmd_worker,
+    "tasks": cmd_tasks,
     "scan": cmd_scan,
     "db": cmd_db,
     "digest": cmd_digest,

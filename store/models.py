@@ -280,6 +280,19 @@ class Lease(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class QueuedJob(Base):
+    """A job's task on the queue, for one workspace (``workspace_id`` "" for the deployment's):
+    queued by the scheduler, removed when done. While it is there no second one is queued, so a
+    slow task or a burst never piles copies on the queue (bot.worker.queue)."""
+
+    __tablename__ = "queued_jobs"
+
+    job: Mapped[str] = mapped_column(String(50), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    task_id: Mapped[str] = mapped_column(String(200))
+
+
 class OutboxMessage(Base):
     """A Slack message that must not be lost, written in the same transaction as its cause and
     delivered by the sender. ``key`` makes each message unique (idempotency)."""
@@ -304,6 +317,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a send is in flight
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # the queue's task sending it (bot.worker.queue), if any
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     slack_channel: Mapped[str | None] = mapped_column(String(40))
     slack_ts: Mapped[str | None] = mapped_column(String(40))

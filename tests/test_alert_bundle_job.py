@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from bot.worker import daily_bundles, scan_all, send_outbox
+from bot.worker.jobs import daily_bundles, scan_all, send_outbox
 from store.models import Member, Opportunity, Workspace
 from tests import test_alerts as base
 from tests.conftest import SHANGHAI, payload_text

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.console.slack_api import TEAM_ID
 from bot.core.i18n import t
-from bot.worker import daily_bundles, scan_all, send_outbox
+from bot.worker.jobs import daily_bundles, scan_all, send_outbox
 from store.models import Alert, OutboxMessage, Workspace
 from tests import test_alerts as base
 from tests.conftest import USERS, payload_text

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.alerts import scan as watch
 from bot.console.slack_workspace import FakeWorkspace
 from bot.core.i18n import t
-from bot.worker import daily_bundles, scan_all, send_outbox
+from bot.worker.jobs import daily_bundles, scan_all, send_outbox
 from bot.worker.sender import sender_client
 from store.models import Alert, Member, Opportunity, OutboxMessage
 from tests.conftest import SHANGHAI, USERS, payload_text

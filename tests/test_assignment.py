@@ -402,15 +402,15 @@ def test_team_commands_show_and_change_people(slack, rt, db, team_of):
 
 
 def test_the_worker_job_passes_on_idle_deals_and_stale_offers(slack, rt, db, team_of):
-    from bot import worker
+    from bot.worker import jobs
 
     slack.command("alice", "new Quiet deal 10万")
-    assert worker.assignments(rt, None, rt.clock.now()) == 0
+    assert jobs.assignments(rt, None, rt.clock.now()) == 0
     rt.clock.advance(days=15)
-    assert worker.assignments(rt, None, rt.clock.now()) == 1  # the warning
+    assert jobs.assignments(rt, None, rt.clock.now()) == 1  # the warning
     assert db.deal(1).pooled_at is None
     rt.clock.advance(days=3)
-    assert worker.assignments(rt, None, rt.clock.now()) == 1  # the return
+    assert jobs.assignments(rt, None, rt.clock.now()) == 1  # the return
     assert db.deal(1).pooled_at is not None
 
 
@@ -473,7 +473,7 @@ def test_the_responsible_person_is_kept_into_a_next_stage_of_the_same_role(slack
 def test_a_declined_then_expired_responsible_offer_passes_on(slack, rt, db):
     """Declined in Slack, the responsible person's offer passes to the next of that role; expired
     at the worker's tick with nobody left, nobody is responsible."""
-    from bot import worker
+    from bot.worker import jobs
 
     slack.command("alice", "new Acme 10万 stage proposal")
     for who in ("li", "nyc"):
@@ -487,7 +487,7 @@ def test_a_declined_then_expired_responsible_offer_passes_on(slack, rt, db):
     slack.submit("li", slack.opened_view(), {"reason": "on leave"})
     assert db.deal(1).responsible.slack_user_id == "U0NYC"
     rt.clock.advance(hours=25)
-    assert worker.assignments(rt, None, rt.clock.now()) == 1
+    assert jobs.assignments(rt, None, rt.clock.now()) == 1
     assert db.deal(1).responsible_id is None
     assert [(e.old, e.new) for e in db.events(1) if e.field == "responsible"] == [(None, "U0LI"), ("U0LI", "U0NYC"), ("U0NYC", None)]
     with rt.sessions() as s:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.console.signing import FORM, JSON
 from bot.core.config import Rule
-from bot.worker import scan_all
+from bot.worker.jobs import scan_all
 from bot.worker.sender import sender_client
 from store.models import Activity, Alert, AssignmentOffer, Event, Opportunity, Reminder, Risk
 from tests.conftest import payload_text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot import worker
+from bot.worker import jobs
 from store.models import Event, Member, Opportunity
 from tests.test_assignment import run_together
 
@@ -72,9 +72,9 @@ def test_a_previous_owner_waits_before_claiming_back_a_deal_that_returned_from_t
     """Shipped: seven days. Others may claim it at once."""
     slack.command("bob", "new Mine 10万")
     clock.advance(days=11, hours=1)
-    worker.assignments(rt, None, clock.now())
+    jobs.assignments(rt, None, clock.now())
     clock.advance(days=3)
-    worker.assignments(rt, None, clock.now())
+    jobs.assignments(rt, None, clock.now())
     assert db.deal(1).pooled_at is not None
     slack.command("li", "show 1")
     assert "#1 returned to the public pool from you; you can claim it back from 2026-12-16." in slack.command("bob", "claim 1").text
@@ -88,8 +88,8 @@ def test_someone_else_may_claim_a_returned_deal_at_once_and_the_wait_reads_in_ch
     slack.command("li", "new 华东制造 10万")
     slack.command("bob", "show 1")
     clock.advance(days=11, hours=1)
-    worker.assignments(rt, None, clock.now())
+    jobs.assignments(rt, None, clock.now())
     clock.advance(days=3)
-    worker.assignments(rt, None, clock.now())
+    jobs.assignments(rt, None, clock.now())
     assert "#1 是从你手上退回公海的，2026-12-16 起你才能再次认领。" in slack.command("li", "claim 1").text
     assert "You claimed #1." in slack.command("bob", "claim 1").text

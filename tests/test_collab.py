@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import worker
 from bot.blocks.digests import fmt_days, fmt_total, pct
 from bot.console.slack_api import TEAM_ID
 from bot.core.i18n import t
 from bot.core.periods import month_of
 from bot.demo.generated import generate, insert_all
 from bot.reporting.metrics import add, money
+from bot.worker import jobs
 from bot.worker.sender import sender_client
 from store.models import Activity, Alert, AssignmentOffer, Event, Member, Opportunity
 from tests.conftest import NOW, SHANGHAI, USERS
@@ -87,10 +87,10 @@ def tick(rt, client):
 
     def go():
         now = rt.clock.now()
-        worker.scan_all(rt, client, now)
-        worker.daily_bundles(rt, client, now)
-        worker.send_outbox(rt, client, now)
-        worker.assignments(rt, client, now)
+        jobs.scan_all(rt, client, now)
+        jobs.daily_bundles(rt, client, now)
+        jobs.send_outbox(rt, client, now)
+        jobs.assignments(rt, client, now)
 
     return go
 

@@ -16,7 +16,7 @@ from bot.blocks.kit import Reply
 from bot.console.slack_api import TEAM_ID
 from bot.deals import threads
 from bot.delivery import outbox
-from bot.worker import scan_all, send_outbox
+from bot.worker.jobs import scan_all, send_outbox
 from bot.worker.sender import sender_client
 from store.models import DealThread, Event, Member, OutboxMessage
 from tests.conftest import USERS, payload_text

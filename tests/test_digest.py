@@ -405,7 +405,7 @@ def test_a_recorded_run_blocks_a_second_send_even_when_due_was_computed_before_i
     at = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     stale = digest.due_digests(rt, at)
     assert digest.send_due_digests(rt, at) == 4
-    monkeypatch.setattr(digest, "due_digests", lambda rt, now: stale)
+    monkeypatch.setattr(digest, "due_digests", lambda rt, now, workspace_id=None: stale)
     assert digest.send_due_digests(rt, at) == 0
 
 

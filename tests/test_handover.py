@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.slack_workspace import FakeWorkspace
-from bot.worker import send_outbox
+from bot.worker.jobs import send_outbox
 from store.models import Event, Handover, OutboxMessage
 from tests import test_alerts as base
 from tests.conftest import USERS, payload_text

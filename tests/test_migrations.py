@@ -346,3 +346,34 @@ def test_the_installations_migration_adds_slacks_tables_and_a_column_keeps_every
         assert deals(engine) == before
         with engine.connect() as conn:
             assert conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all() == workspaces
+
+
+def test_the_task_queue_migration_adds_a_table_and_a_column_keeps_every_outbox_row_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0016_installations")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (workspace_id, key, kind, channel, text, created_at, next_attempt_at, attempts, claimed_at)"
+                    " VALUES ('T1', 'k:1', 'alert', 'U1', 'hi', :now, :now, 1, :now), ('T1', 'k:2', 'alert', 'U1', 'yo', :now, :now, 0, NULL)"
+                ),
+                {"now": NOW},
+            )
+            outbox = conn.execute(text("SELECT id, key, attempts, claimed_at IS NULL FROM outbox ORDER BY id")).all()
+        before = deals(engine)
+        command.upgrade(config, "0017_task_queue")
+        assert current_revision(engine) == "0017_task_queue" and deals(engine) == before
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT id, key, attempts, claimed_at IS NULL FROM outbox ORDER BY id")).all() == outbox
+            assert conn.execute(text("SELECT count(*) FROM outbox WHERE claimed_by IS NOT NULL")).scalar() == 0
+            conn.execute(text("UPDATE outbox SET claimed_by = 'send_outbox:T1:x' WHERE key = 'k:1'"))
+            conn.execute(text("INSERT INTO queued_jobs (job, workspace_id, queued_at, task_id) VALUES ('scan', 'T1', :now, 'scan:T1:x')"), {"now": NOW})
+        command.downgrade(config, "0016_installations")
+        assert "queued_jobs" not in inspect(engine).get_table_names()
+        assert "claimed_by" not in {c["name"] for c in inspect(engine).get_columns("outbox")}
+        assert deals(engine) == before
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT id, key, attempts, claimed_at IS NULL FROM outbox ORDER BY id")).all() == outbox

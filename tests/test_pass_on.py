@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from bot import worker
 from bot.core.config import Rule
+from bot.worker import jobs
 from store.models import AssignmentOffer
 from tests.test_assignment import outbox, owner_of
 from tests.test_permissions import set_role
@@ -80,7 +80,7 @@ def test_an_expired_owner_offer_passes_within_its_rule_when_another_rule_now_com
     made = east_deal_offered_to_bob(slack, rt)
     use_rules(rt, replace(SOUTH, name="everywhere", regions=()), EAST)
     rt.clock.advance(hours=25)
-    assert worker.assignments(rt, None, rt.clock.now()) == 1
+    assert jobs.assignments(rt, None, rt.clock.now()) == 1
     assert owner_of(rt, 1) == "U0LI"
     assert len(offers_to(rt, "U0LI")) == 1 and offers_to(rt, "U0NYC") == []
     assert [(o.member_id, o.rule, o.status) for o in offers_made(rt)] == [
@@ -148,7 +148,7 @@ def test_an_expired_responsibility_passes_within_its_rule_after_the_deal_moved_r
     made = tech_review_offered_to_li(slack, rt, EAST_SUPPORT, ANY_SUPPORT)
     set_region(slack, 1, "华南")
     rt.clock.advance(hours=25)
-    assert worker.assignments(rt, None, rt.clock.now()) == 1
+    assert jobs.assignments(rt, None, rt.clock.now()) == 1
     assert responsible(db) == "U0NYC"
     assert len(offers_to(rt, "U0NYC")) == 1 and offers_to(rt, "U0ADMIN") == [] and offers_to(rt, "U0BOB") == []
     assert [(o.rule, o.member_id, o.status) for o in offers_made(rt)] == [

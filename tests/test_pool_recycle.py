@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import worker
 from bot.blocks.ids import Action
 from bot.deals import recycle
+from bot.worker import jobs
 from store.models import Member, OutboxMessage
 from tests.slackcheck import assert_valid_message
 
 
 def job(rt) -> int:
-    return worker.assignments(rt, None, rt.clock.now())
+    return jobs.assignments(rt, None, rt.clock.now())
 
 
 def dms(rt, channel: str) -> list[OutboxMessage]:

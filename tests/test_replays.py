@@ -96,7 +96,7 @@ def test_the_same_command_arriving_twice_at_once_creates_one_deal(slack, db):
 
 
 def test_the_worker_forgets_requests_handled_a_week_ago(slack, rt, db):
-    from bot.worker import forget_requests
+    from bot.worker.jobs import forget_requests
 
     old = slack.command_request("alice", "new Old deal 10万")
     slack.send(old)

@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import worker
 from bot.blocks.ids import Action, Form
+from bot.worker import jobs
 from bot.worker.jobs import tick
 from store.models import Event, Member, Opportunity, OutboxMessage, Review
 from tests import test_alerts
@@ -350,9 +350,9 @@ def test_the_owner_is_reminded_once_when_the_review_is_still_missing(slack, rt, 
     days = rt.config.after.review_remind_days
     assert days == 3
     clock.set(closed + timedelta(days=days) - timedelta(seconds=1))
-    assert worker.review_reminders(rt, client, clock.now()) == 0
+    assert jobs.review_reminders(rt, client, clock.now()) == 0
     clock.set(closed + timedelta(days=days))
-    assert worker.review_reminders(rt, client, clock.now()) == 2
+    assert jobs.review_reminders(rt, client, clock.now()) == 2
     sent = {m.channel: m for m in outbox(rt, "review_remind")}
     assert set(sent) == {"U0ALICE", "U0LI"}
     assert sent["U0ALICE"].text == "📝 #1 Acme ERP was lost 3 days ago and has no review yet: what worked, what didn't, one lesson — a minute's work."
@@ -361,7 +361,7 @@ def test_the_owner_is_reminded_once_when_the_review_is_still_missing(slack, rt, 
         assert_valid_message({"text": message.text, "blocks": message.blocks})
     assert [a[1:] for a in actions({"blocks": sent["U0LI"].blocks})] == [(Action.REVIEW_WRITE, "2"), (Action.REVIEW_SKIP, "2")]
     assert [a[0] for a in actions({"blocks": sent["U0LI"].blocks})] == ["写复盘", "跳过"]
-    worker.send_outbox(rt, client, clock.now())
+    jobs.send_outbox(rt, client, clock.now())
 
     def reminded() -> list[str]:
         return sorted(c.args["channel"] for c in fake.calls("chat.postMessage") if not c.failed and c.args["text"].startswith("📝"))
@@ -369,7 +369,7 @@ def test_the_owner_is_reminded_once_when_the_review_is_still_missing(slack, rt, 
     assert reminded() == ["U0ALICE", "U0LI"]
     for _ in range(3):  # never twice, however often the worker passes
         clock.advance(days=2)
-        assert worker.review_reminders(rt, client, clock.now()) == 0
+        assert jobs.review_reminders(rt, client, clock.now()) == 0
         tick(rt, client, clock.now())
     assert reminded() == ["U0ALICE", "U0LI"]
     assert (review(rt, 1).reminded_at, review(rt, 3).reminded_at, review(rt, 4).reminded_at) == (closed + timedelta(days=days), None, None)
@@ -384,7 +384,7 @@ def test_a_review_written_before_the_reminder_is_due_is_not_reminded(slack, rt, 
     slack.command("alice", "review 1")
     slack.submit("alice", slack.opened_view(), {"lesson": LESSON})
     clock.advance(days=5)
-    assert worker.review_reminders(rt, client, clock.now()) == 0
+    assert jobs.review_reminders(rt, client, clock.now()) == 0
     assert outbox(rt, "review_remind") == []
 
 
@@ -431,7 +431,7 @@ def test_a_manager_calls_a_review_meeting_posted_once_to_the_team_channel(slack,
     assert payload_text({"blocks": post.blocks}).split("\n")[1:] == MEETING_ZH  # the team's language
     assert review_events(db, 1)[-1] == ("meeting", "#sales-digest")
     assert "called a review meeting in #sales-digest" in slack.command("bob", "history 1").text
-    worker.send_outbox(rt, client, clock.now())
+    jobs.send_outbox(rt, client, clock.now())
     posted = [c for c in fake.calls("chat.postMessage") if not c.failed and c.args.get("blocks") == post.blocks]
     assert len(posted) == 1
     before = snapshot(rt, db)

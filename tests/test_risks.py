@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.reporting.digests import send_due_digests
-from bot.worker import send_outbox
+from bot.worker.jobs import send_outbox
 from store.models import Member, Opportunity, Risk
 from tests import test_alerts
 from tests.conftest import USERS, payload_text

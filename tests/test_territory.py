@@ -10,9 +10,9 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from bot import worker
 from bot.core.config import Rule
 from bot.team import assignment
+from bot.worker import jobs
 from store.models import AssignmentOffer, Member, Opportunity
 from tests import test_assignment
 from tests.test_assignment import actor_for_slack, east_deal, outbox, owner_of, set_member
@@ -37,7 +37,7 @@ def rule_of(rt, *people: str) -> None:
 
 def tick(rt, hours: int = 25) -> int:
     rt.clock.advance(hours=hours)
-    return worker.assignments(rt, None, rt.clock.now())
+    return jobs.assignments(rt, None, rt.clock.now())
 
 
 # --- territory ------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.blocks.kit import message
 from bot.delivery.outbox import enqueue
-from bot.worker import Worker, due_reminders, scan_all, send_outbox, sender, take_lease
-from bot.worker.jobs import tick
+from bot.worker import Worker, sender, take_lease
+from bot.worker.jobs import due_reminders, scan_all, send_outbox, tick
 from bot.worker.sender import CLAIM_TIMEOUT, claim, send_due, sender_client
 from store.models import Alert, Opportunity, OutboxMessage, Reminder
 from tests.conftest import SHANGHAI, USERS, payload_text
@@ -372,6 +372,7 @@ def test_the_lease_holder_attaches_the_jobs_to_the_database_job_store_and_a_lose
         "forget_uninstalled",
         "meeting_agendas",
         "refresh_probabilities",
+        "refresh_statistics",
         "review_reminders",
         "revisits",
         "scan",

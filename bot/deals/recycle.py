@@ -72,6 +72,11 @@ def _to_return(config: Config, now: datetime):
     return and_(due_at(config, now), _warned_this_period(), Opportunity.pool_warned_at <= now - timedelta(days=config.pool.warn_days))
 
 
+def _of(condition, workspace_id: str | None):
+    """``condition``, for the deals of one workspace when given."""
+    return condition if workspace_id is None else and_(condition, Opportunity.workspace_id == workspace_id)
+
+
 def _ids(rt, condition) -> list[int]:
     with rt.transaction() as session:
         return list(session.scalars(select(Opportunity.id).where(condition).order_by(Opportunity.id)))
@@ -106,7 +111,7 @@ def _each_due(rt, condition, act) -> int:
     return done
 
 
-def warn_idle_deals(rt, now: datetime) -> int:
+def warn_idle_deals(rt, now: datetime, workspace_id: str | None = None) -> int:
     """DM each owner whose deal returns in ``warn_days``, once a period. Returns how many."""
     config = rt.config
     if config.pool.warn_days == 0:
@@ -122,10 +127,10 @@ def warn_idle_deals(rt, now: datetime) -> int:
         reply = pool_warning_message(text, opp.number, token_of(opp), lang)
         offers.dm(session, opp.workspace_id, opp.owner.slack_user_id, f"pool-warn:{opp.id}:{now.isoformat()}", reply, now)
 
-    return _each_due(rt, _to_warn(config, now), warn)
+    return _each_due(rt, _of(_to_warn(config, now), workspace_id), warn)
 
 
-def return_idle_deals(rt, now: datetime) -> int:
+def return_idle_deals(rt, now: datetime, workspace_id: str | None = None) -> int:
     """Deals due (and warned) go back to the public pool, announced to the channel, the owner and
     the pool manager. Returns how many."""
     config = rt.config
@@ -139,7 +144,7 @@ def return_idle_deals(rt, now: datetime) -> int:
         text = t(config.language, "pool_returned_dm", number=opp.number, title=esc(opp.title), why=why)
         offers.dm(session, opp.workspace_id, owner, f"pool-returned:{opp.id}:{now.isoformat()}", message(text), now)
 
-    return _each_due(rt, _to_return(config, now), give_back)
+    return _each_due(rt, _of(_to_return(config, now), workspace_id), give_back)
 
 
 def _warned_deal(session: Session, actor: Actor, number: int, token: str) -> Opportunity:

@@ -194,13 +194,15 @@ def _day(moment: datetime, config: Config):
 # --- the owner's reminder -----------------------------------------------------------------------
 
 
-def remind_due(rt, now: datetime) -> int:
+def remind_due(rt, now: datetime, workspace_id: str | None = None) -> int:
     """DM the owner of each deal whose review is still asked ``[review] remind_days`` after its
     close, once (``reminded_at``; the outbox key ``review-remind:<id>``). Returns how many."""
     config = rt.config
     cutoff = now - timedelta(days=config.after.review_remind_days)
     with rt.transaction() as session:
         due = select(Review).where(Review.status == "asked", Review.asked_at <= cutoff, Review.reminded_at.is_(None)).order_by(Review.asked_at, Review.id)
+        if workspace_id is not None:
+            due = due.join(Opportunity, Opportunity.id == Review.opportunity_id).where(Opportunity.workspace_id == workspace_id)
         reviews = session.scalars(due.limit(500)).all()
         for review in reviews:
             review.reminded_at = now

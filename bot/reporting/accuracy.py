@@ -33,14 +33,14 @@ log = logging.getLogger(__name__)
 FIGURES = (*FORECAST_CATEGORIES, "weighted")
 
 
-def take_snapshots(rt, now: datetime) -> int:
+def take_snapshots(rt, now: datetime, workspace_id: str | None = None) -> int:
     """Save the forecast of the month and the quarter ``now`` falls in (team timezone), in every
     workspace, where not saved yet. Returns how many owners' forecasts were saved."""
     day = now.astimezone(rt.config.tz).date()
     periods = (month_of(day, rt.config.tz), quarter_of(day, rt.config.tz))
     saved = 0
     with rt.sessions() as session:
-        workspaces = served(session)
+        workspaces = served(session, workspace_id)
     for workspace_id in workspaces:
         for period in periods:
             try:

@@ -93,8 +93,8 @@ def managers(session: Session, config: Config, workspace_id: str) -> list[tuple[
     return sorted(found.values())
 
 
-def due_digests(rt, now: datetime) -> list[Due]:
-    """The digests due at ``now`` that have not been sent yet."""
+def due_digests(rt, now: datetime, workspace_id: str | None = None) -> list[Due]:
+    """The digests due at ``now`` that have not been sent yet (of one workspace, when given)."""
     config = rt.config
     settings = config.digest
     local_day = now.astimezone(config.tz).date()
@@ -108,28 +108,28 @@ def due_digests(rt, now: datetime) -> list[Due]:
     channel = config.channels.get("digest") if "channel" in settings.deliver else None
     out: list[Due] = []
     with rt.transaction() as session:
-        for workspace_id in served(session):
+        for served_id in served(session, workspace_id):
             targets = []
             if daily_due or weekly_due:
                 if "dm" in settings.deliver:
-                    targets += managers(session, config, workspace_id)
+                    targets += managers(session, config, served_id)
                 if channel:
                     targets.append((channel, config.language, None))
             wanted = []
             for user, lang, member_id in targets:
                 if daily_due:
-                    wanted.append(Due(workspace_id, "daily", local_day.isoformat(), user, lang, local_day, member_id))
+                    wanted.append(Due(served_id, "daily", local_day.isoformat(), user, lang, local_day, member_id))
                 if weekly_due:
-                    wanted.append(Due(workspace_id, "weekly", week_period(local_day), user, lang, local_day, member_id))
+                    wanted.append(Due(served_id, "weekly", week_period(local_day), user, lang, local_day, member_id))
             if brief_due:
-                for member in session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.brief_enabled.is_(True)).order_by(Member.id)):
-                    wanted.append(Due(workspace_id, "brief", local_day.isoformat(), member.slack_user_id, language_of(member, config), local_day, member.id))
+                for member in session.scalars(select(Member).where(Member.workspace_id == served_id, Member.brief_enabled.is_(True)).order_by(Member.id)):
+                    wanted.append(Due(served_id, "brief", local_day.isoformat(), member.slack_user_id, language_of(member, config), local_day, member.id))
             if not wanted:
                 continue
             sent = set(
                 session.execute(
                     select(DigestRun.kind, DigestRun.period, DigestRun.recipient).where(
-                        DigestRun.workspace_id == workspace_id, DigestRun.period.in_({d.period for d in wanted})
+                        DigestRun.workspace_id == served_id, DigestRun.period.in_({d.period for d in wanted})
                     )
                 ).all()
             )
@@ -137,13 +137,13 @@ def due_digests(rt, now: datetime) -> list[Due]:
     return out
 
 
-def send_due_digests(rt, now: datetime | None = None) -> int:
-    """Queue every digest due at ``now`` (default: the runtime's clock) in the outbox, each once.
-    Returns how many were queued. Safe to run from several workers at once."""
+def send_due_digests(rt, now: datetime | None = None, workspace_id: str | None = None) -> int:
+    """Queue every digest due at ``now`` (default: the runtime's clock) in the outbox, each once;
+    of one workspace when given. Returns how many were queued. Safe to run from several workers at once."""
     now = now or rt.clock.now()
     queued = 0
     cache: dict[tuple, object] = {}
-    for due in due_digests(rt, now):
+    for due in due_digests(rt, now, workspace_id):
         try:
             with rt.transaction() as session:
                 taken = session.scalar(
@@ -177,10 +177,10 @@ def send_due_digests(rt, now: datetime | None = None) -> int:
     return queued
 
 
-def digest_job(rt, client, now: datetime) -> int:
+def digest_job(rt, client, now: datetime, workspace_id: str | None = None) -> int:
     """The worker's job body (same shape as its other jobs): queue the digests due at ``now``;
     the outbox sender delivers them. Schedule it every minute."""
-    return send_due_digests(rt, now)
+    return send_due_digests(rt, now, workspace_id)
 
 
 def build(session: Session, config: Config, due: Due, now: datetime, cache: dict | None = None) -> Reply:

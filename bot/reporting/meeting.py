@@ -27,6 +27,7 @@ from bot.delivery.outbox import enqueue
 from bot.reporting import metrics
 from bot.reporting.digests import send_time
 from bot.team.members import Actor, role_of
+from bot.team.uninstall import served
 from store import queries
 from store.models import Event, MeetingAction, Member, Opportunity, OutboxMessage
 
@@ -153,14 +154,14 @@ def scheduled_due(config: Config, now: datetime) -> bool:
     return bool(settings.weekday) and WEEKDAYS[local_day.weekday()] == settings.weekday and now >= send_time(config, local_day, settings.time)
 
 
-def post_due_agendas(rt, now: datetime) -> int:
+def post_due_agendas(rt, now: datetime, workspace_id: str | None = None) -> int:
     """The worker's weekly post: every workspace's agenda, once on the meeting's day, from its
     time. Returns how many were queued; safe to run from several workers at once."""
     channel = meeting_channel(rt.config)
     if not channel or not scheduled_due(rt.config, now):
         return 0
     with rt.sessions() as session:
-        workspaces = queries.workspace_ids(session)
+        workspaces = served(session, workspace_id)
     queued = 0
     for workspace_id in workspaces:  # each in a transaction of its own
         try:

@@ -240,14 +240,15 @@ def clip_reason(reason: str) -> str:
     return reason if len(reason) <= 200 else reason[:199] + "…"
 
 
-def expire_offers(rt, now: datetime) -> int:
+def expire_offers(rt, now: datetime, workspace_id: str | None = None) -> int:
     """Offers nobody answered in time pass to the next eligible person (else the pool); the
     assignee's manager (else the pool manager) reads which. One transaction per offer; returns how
     many expired."""
+    due = select(AssignmentOffer.id).where(AssignmentOffer.status == OPEN_OFFER, AssignmentOffer.expires_at <= now)
+    if workspace_id is not None:
+        due = due.where(AssignmentOffer.workspace_id == workspace_id)
     with rt.transaction() as session:
-        ids = session.scalars(
-            select(AssignmentOffer.id).where(AssignmentOffer.status == OPEN_OFFER, AssignmentOffer.expires_at <= now).order_by(AssignmentOffer.id)
-        ).all()
+        ids = session.scalars(due.order_by(AssignmentOffer.id)).all()
     done = 0
     for offer_id in ids:
         with rt.transaction() as session:

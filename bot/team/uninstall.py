@@ -32,9 +32,13 @@ def days_after_uninstall(env: dict[str, str] | None = None) -> int:
     return int(raw)
 
 
-def served(session: Session) -> list[str]:
-    """The workspaces the worker serves, in order: every one but those that removed the app."""
-    return list(session.scalars(select(Workspace.id).where(Workspace.uninstalled_at.is_(None)).order_by(Workspace.id)))
+def served(session: Session, only: str | None = None) -> list[str]:
+    """The workspaces the worker serves, in order: every one but those that removed the app; of
+    them, just ``only`` when given (the queue's task for one workspace, bot.worker.queue)."""
+    found = select(Workspace.id).where(Workspace.uninstalled_at.is_(None))
+    if only is not None:
+        found = found.where(Workspace.id == only)
+    return list(session.scalars(found.order_by(Workspace.id)))
 
 
 def mark_uninstalled(session: Session, workspace_id: str, now: datetime) -> bool:

@@ -10,7 +10,8 @@ The jobs live in an APScheduler SQLAlchemyJobStore on the same database, attache
 this process holds the lease (a job store must not be shared by two running schedulers) and
 detached when the lease is lost. Missed runs coalesce into one. Each job checks the lease again
 before acting, and its body is a plain function ``(runtime, client, now)`` that tests call
-directly with a fixed clock.
+directly with a fixed clock (bot.worker.jobs.JOBS). With a task queue (bot.worker.queue) the
+scheduler only decides what is due and queues it; ``oppbot tasks`` processes do the work.
 """
 
 from __future__ import annotations
@@ -27,22 +28,8 @@ from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
 from bot.observability import observe_job
-from bot.reporting import digests as digest
 from bot.worker.installed import WorkspaceClients
-from bot.worker.jobs import (
-    assignments,
-    daily_bundles,
-    due_reminders,
-    forecast_snapshots,
-    forget_requests,
-    forget_uninstalled,
-    meeting_agendas,
-    refresh_probabilities,
-    review_reminders,
-    revisits,
-    scan_all,
-    send_outbox,
-)
+from bot.worker.jobs import BY_NAME, JOBS
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
 
 log = logging.getLogger(__name__)
@@ -61,20 +48,26 @@ class Worker:
     scheduler: object | None = None
     database_url: str | None = None
     leading: bool = False
+    dispatcher: object | None = None  # bot.worker.queue.Dispatcher: the work goes to the task queue
 
-    def run_job(self, name: str, body) -> None:
+    def run_job(self, name: str, body=None) -> None:
+        """Run a due job: queue its tasks when there is a queue (bot.worker.queue), else do it here."""
         now = self.rt.clock.now()
         if not holds_lease(self.rt, self.holder, now):
             log.info("job %s skipped: this worker does not hold the lease", name)
             return
         try:
-            outcome = body(self.rt, self.client, now)
+            if self.dispatcher is not None:
+                outcome = self.dispatcher.dispatch(BY_NAME[name], now)
+            else:
+                outcome = (body or BY_NAME[name].body)(self.rt, self.client, now)
             log.debug("job %s: %s", name, outcome)
         except Exception:
             log.exception("job %s failed", name)
             observe_job(name, None, failed=True)
         else:
-            observe_job(name, outcome)
+            if self.dispatcher is None:
+                observe_job(name, outcome)
 
     def renew(self) -> None:
         now = self.rt.clock.now()
@@ -93,24 +86,17 @@ class Worker:
 
     def _attach_jobs(self) -> None:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.triggers.cron import CronTrigger
 
         sched = self.scheduler
         sched.add_jobstore(SQLAlchemyJobStore(engine=self.rt.sessions.kw["bind"], tablename="apscheduler_jobs"), JOBSTORE)
         common = dict(jobstore=JOBSTORE, replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None)
-        sched.add_job("bot.worker:job_send", "interval", seconds=20, id="send_outbox", **common)
-        sched.add_job("bot.worker:job_reminders", "interval", seconds=30, id="due_reminders", **common)
-        sched.add_job("bot.worker:job_review_reminders", "interval", minutes=10, id="review_reminders", **common)
-        sched.add_job("bot.worker:job_scan", "interval", minutes=5, id="scan", **common)
-        sched.add_job("bot.worker:job_bundles", "interval", minutes=10, id="daily_bundles", **common)
-        sched.add_job("bot.worker:job_assignments", "interval", minutes=5, id="assignments", **common)
-        sched.add_job("bot.worker:job_revisits", "interval", minutes=30, id="revisits", **common)
-        sched.add_job("bot.worker:job_digests", "interval", minutes=1, id="send_digests", **common)
-        sched.add_job("bot.worker:job_forget_requests", "interval", hours=1, id="forget_requests", **common)
-        sched.add_job("bot.worker:job_forecast_snapshots", "interval", minutes=5, id="forecast_snapshots", **common)
-        sched.add_job("bot.worker:job_meeting", "interval", minutes=1, id="meeting_agendas", **common)
-        sched.add_job("bot.worker:job_forget_uninstalled", "interval", hours=1, id="forget_uninstalled", **common)
-        sched.add_job("bot.worker:job_winprob", CronTrigger(hour=2, minute=30, timezone=self.rt.config.tz), id="refresh_probabilities", **common)
+        for job in JOBS:
+            when = (
+                ("interval", {"seconds": job.every.total_seconds()})
+                if job.every
+                else ("cron", {"hour": job.at[0], "minute": job.at[1], "timezone": self.rt.config.tz})
+            )
+            sched.add_job("bot.worker:job_run", when[0], args=[job.name], id=job.name, **when[1], **common)
 
     def _detach_jobs(self) -> None:
         with contextlib.suppress(KeyError):
@@ -120,56 +106,8 @@ class Worker:
 _WORKER: Worker | None = None
 
 
-def job_scan() -> None:
-    _WORKER.run_job("scan", scan_all)
-
-
-def job_send() -> None:
-    _WORKER.run_job("send_outbox", send_outbox)
-
-
-def job_reminders() -> None:
-    _WORKER.run_job("due_reminders", due_reminders)
-
-
-def job_review_reminders() -> None:
-    _WORKER.run_job("review_reminders", review_reminders)
-
-
-def job_bundles() -> None:
-    _WORKER.run_job("daily_bundles", daily_bundles)
-
-
-def job_assignments() -> None:
-    _WORKER.run_job("assignments", assignments)
-
-
-def job_revisits() -> None:
-    _WORKER.run_job("revisits", revisits)
-
-
-def job_digests() -> None:
-    _WORKER.run_job("send_digests", digest.digest_job)
-
-
-def job_winprob() -> None:
-    _WORKER.run_job("refresh_probabilities", refresh_probabilities)
-
-
-def job_forget_requests() -> None:
-    _WORKER.run_job("forget_requests", forget_requests)
-
-
-def job_forecast_snapshots() -> None:
-    _WORKER.run_job("forecast_snapshots", forecast_snapshots)
-
-
-def job_meeting() -> None:
-    _WORKER.run_job("meeting_agendas", meeting_agendas)
-
-
-def job_forget_uninstalled() -> None:
-    _WORKER.run_job("forget_uninstalled", forget_uninstalled)
+def job_run(name: str) -> None:
+    _WORKER.run_job(name)
 
 
 def job_renew() -> None:
@@ -180,13 +118,13 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def run_worker(rt: Runtime, client: WebClient | WorkspaceClients) -> int:
-    """Run until stopped (SIGTERM / Ctrl-C)."""
+def run_worker(rt: Runtime, client: WebClient | WorkspaceClients, dispatcher=None) -> int:
+    """Run until stopped (SIGTERM / Ctrl-C); with a ``dispatcher`` the due work goes to the task queue."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     global _WORKER
     scheduler = BlockingScheduler(timezone=rt.config.tz)
-    _WORKER = Worker(rt=rt, client=client, holder=holder_name(), scheduler=scheduler)
+    _WORKER = Worker(rt=rt, client=client, holder=holder_name(), scheduler=scheduler, dispatcher=dispatcher)
     scheduler.add_job(job_renew, "interval", seconds=int(RENEW_EVERY.total_seconds()), id="lease", next_run_time=rt.clock.now(), coalesce=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("worker %s started; waiting for the lease", _WORKER.holder)

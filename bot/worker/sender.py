@@ -28,6 +28,7 @@ that ``ts`` and nothing is posted twice.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.client import HTTPException
@@ -99,25 +100,28 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(0, attempts - 1)), MAX_BACKOFF)
 
 
-def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    stale = now - CLAIM_TIMEOUT
-    return list(
-        session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale),
-            )
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-    )
+# The queue's task sending now (bot.worker.queue), None in process: a row it claimed is marked with
+# it, so the same task run again after its worker died takes the row back at once, not after
+# CLAIM_TIMEOUT (and looks in the conversation before posting: that worker may have posted it).
+CLAIMANT: ContextVar[str | None] = ContextVar("oppbot_claimant", default=None)
+
+
+def _claimable(now: datetime):
+    """A row nobody is sending: unclaimed, claimed longer than CLAIM_TIMEOUT ago, or by this task."""
+    mine = CLAIMANT.get()
+    free = [OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < now - CLAIM_TIMEOUT]
+    return or_(*free, OutboxMessage.claimed_by == mine) if mine is not None else or_(*free)
+
+
+def due_ids(session: Session, now: datetime, limit: int, workspace_id: str | None = None) -> list[int]:
+    due = select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now, _claimable(now))
+    if workspace_id is not None:
+        due = due.where(OutboxMessage.workspace_id == workspace_id)
+    return list(session.scalars(due.order_by(OutboxMessage.id).limit(limit)))
 
 
 def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _Claimed | None:
     """Take the row for this process, in its own committed transaction; None if someone else has it."""
-    stale = now - CLAIM_TIMEOUT
     with transaction(sessions) as session:
         row = session.get(OutboxMessage, message_id)
         if row is None:
@@ -126,12 +130,8 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         unknown = (row.last_error or "").startswith(UNKNOWN)
         taken = session.execute(
             update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message_id,
-                OutboxMessage.sent_at.is_(None),
-                or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale),
-            )
-            .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), _claimable(now))
+            .values(claimed_at=now, claimed_by=CLAIMANT.get(), attempts=OutboxMessage.attempts + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken != 1:
@@ -152,12 +152,15 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
         )
 
 
-def send_due(sessions: sessionmaker[Session], clients: WebClient | WorkspaceClients, now: datetime, *, limit: int = 200) -> SendResult:
-    """Deliver every due row (up to ``limit``), each with ``clients`` (one client; or installed in
-    many workspaces, its workspace's: a row of a workspace without one waits, NOT_INSTALLED)."""
+def send_due(
+    sessions: sessionmaker[Session], clients: WebClient | WorkspaceClients, now: datetime, *, limit: int = 200, workspace_id: str | None = None
+) -> SendResult:
+    """Deliver every due row (up to ``limit``; of one workspace when given), each with ``clients``
+    (one client; or installed in many workspaces, its workspace's: a row of a workspace without one
+    waits, NOT_INSTALLED)."""
     result = SendResult()
     with sessions() as session:
-        ids = due_ids(session, now, limit)
+        ids = due_ids(session, now, limit, workspace_id)
     for message_id in ids:
         claimed = claim(sessions, message_id, now)
         if claimed is None:
