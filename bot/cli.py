@@ -214,6 +214,7 @@ def cmd_worker(args, settings: Settings) -> int:
     from bot.worker import run_worker
     from bot.worker.installed import WorkspaceClients
     from bot.worker.jobs import tick
+    from bot.worker.limits import limiter_from_env
     from bot.worker.sender import sender_client
 
     many = distributed(settings)  # installed by OAuth: each workspace's row sent with its own token
@@ -224,10 +225,11 @@ def cmd_worker(args, settings: Settings) -> int:
     if args.metrics_port:
         start_http_server(args.metrics_port)
         log.info("worker metrics at http://0.0.0.0:%s/metrics", args.metrics_port)
+    limiter = limiter_from_env()  # OPPBOT_LIMITS_URL: shared by every worker through Redis
     if args.once:
-        tick(rt, client, rt.clock.now())
+        tick(rt, client, rt.clock.now(), limiter=limiter)
         return 0
-    return run_worker(rt, client)
+    return run_worker(rt, client, limiter=limiter)
 
 
 def cmd_scan(args, settings: Settings) -> int:

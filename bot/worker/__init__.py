@@ -22,6 +22,7 @@ import signal
 import socket
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 from slack_sdk import WebClient
 
@@ -44,6 +45,7 @@ from bot.worker.jobs import (
     send_outbox,
 )
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
+from bot.worker.limits import Limiter
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class Worker:
     scheduler: object | None = None
     database_url: str | None = None
     leading: bool = False
+    limiter: Limiter | None = None  # Slack's rate limits for the sender (bot.worker.limits)
 
     def run_job(self, name: str, body) -> None:
         now = self.rt.clock.now()
@@ -125,7 +128,7 @@ def job_scan() -> None:
 
 
 def job_send() -> None:
-    _WORKER.run_job("send_outbox", send_outbox)
+    _WORKER.run_job("send_outbox", partial(send_outbox, limiter=_WORKER.limiter))
 
 
 def job_reminders() -> None:
@@ -180,13 +183,13 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def run_worker(rt: Runtime, client: WebClient | WorkspaceClients) -> int:
+def run_worker(rt: Runtime, client: WebClient | WorkspaceClients, *, limiter: Limiter | None = None) -> int:
     """Run until stopped (SIGTERM / Ctrl-C)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     global _WORKER
     scheduler = BlockingScheduler(timezone=rt.config.tz)
-    _WORKER = Worker(rt=rt, client=client, holder=holder_name(), scheduler=scheduler)
+    _WORKER = Worker(rt=rt, client=client, holder=holder_name(), scheduler=scheduler, limiter=limiter)
     scheduler.add_job(job_renew, "interval", seconds=int(RENEW_EVERY.total_seconds()), id="lease", next_run_time=rt.clock.now(), coalesce=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("worker %s started; waiting for the lease", _WORKER.holder)

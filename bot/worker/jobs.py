@@ -7,6 +7,8 @@ quarter (forecast accuracy). ``tick`` runs one pass."""
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -25,6 +27,7 @@ from bot.team.assignment import expire_offers
 from bot.team.members import language_of
 from bot.team.uninstall import days_after_uninstall, purge_expired
 from bot.worker.installed import WorkspaceClients
+from bot.worker.limits import Limiter
 from bot.worker.sender import SendResult, send_due
 from store import requests
 from store.db import refresh_statistics
@@ -46,10 +49,13 @@ def scan_all(rt: Runtime, client: WebClient | None, now: datetime) -> list[watch
     return results
 
 
-def send_outbox(rt: Runtime, client: WebClient | WorkspaceClients, now: datetime) -> SendResult:
-    """Bring deals' threads up to date (their cards, notes of changes, rooms to archive), then deliver."""
+def send_outbox(
+    rt: Runtime, client: WebClient | WorkspaceClients, now: datetime, *, limiter: Limiter | None = None, sleep: Callable[[float], None] = time.sleep
+) -> SendResult:
+    """Bring deals' threads up to date (their cards, notes of changes, rooms to archive), then
+    deliver within Slack's rate limits (``limiter``, bot.worker.limits)."""
     catch_up_threads(rt, now)
-    return send_due(rt.sessions, client, now)
+    return send_due(rt.sessions, client, now, limiter=limiter, sleep=sleep)
 
 
 def catch_up_threads(rt: Runtime, now: datetime) -> int:
@@ -165,8 +171,9 @@ def meeting_agendas(rt: Runtime, client: WebClient | None, now: datetime) -> int
     return meeting.post_due_agendas(rt, now)
 
 
-def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
-    """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does)."""
+def tick(rt: Runtime, client: WebClient, now: datetime, *, limiter: Limiter | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    """One pass of everything but the daily refresh, in order (what `oppbot worker --once` does);
+    the outbox within ``limiter``'s budgets."""
     assignments(rt, client, now)
     scan_all(rt, client, now)
     due_reminders(rt, client, now)
@@ -175,7 +182,7 @@ def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
     daily_bundles(rt, client, now)
     digest.send_due_digests(rt, now)
     meeting_agendas(rt, client, now)
-    send_outbox(rt, client, now)
+    send_outbox(rt, client, now, limiter=limiter, sleep=sleep)
     forget_requests(rt, client, now)
     forecast_snapshots(rt, client, now)
     forget_uninstalled(rt, client, now)
