@@ -77,6 +77,9 @@ POST_PER_CHANNEL_PER_MINUTE = 60  # one a second to a channel
 POST_PER_WORKSPACE_PER_MINUTE = 300  # "several hundred messages per minute" across the workspace
 
 
+EPSILON = 0.001  # seconds: a wait shorter than this is none (clocks keep microseconds, floats less)
+
+
 def tier_of(method: str) -> int:
     return METHOD_TIERS.get(method, DEFAULT_TIER)
 
@@ -86,7 +89,7 @@ def take(tat: float, now: float, budget: Budget) -> tuple[float, float]:
     wait, tat unchanged)``."""
     tat = max(tat, now)
     wait = tat - budget.tolerance - now
-    if wait > 0:
+    if wait > EPSILON:
         return wait, tat
     return 0.0, tat + budget.interval
 

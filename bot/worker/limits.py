@@ -31,7 +31,7 @@ from typing import Protocol
 import redis
 from slack_sdk.errors import SlackApiError
 
-from bot.core.slack_limits import POST_METHOD, POST_PER_CHANNEL_PER_MINUTE, POST_PER_WORKSPACE_PER_MINUTE, TIER_PER_MINUTE, Budget, held, take, tier_of
+from bot.core.slack_limits import EPSILON, POST_METHOD, POST_PER_CHANNEL_PER_MINUTE, POST_PER_WORKSPACE_PER_MINUTE, TIER_PER_MINUTE, Budget, held, take, tier_of
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class MemoryBuckets:
         with self._lock:
             answers = [(key, *take(self._tats.get(key, now), now, budget)) for key, budget in buckets]
             wait = max(answer[1] for answer in answers)
-            if wait > 0:
+            if wait > 0:  # take() answers 0 for a wait under EPSILON
                 return wait
             for key, _, tat in answers:
                 self._tats[key] = tat
@@ -91,19 +91,19 @@ class MemoryBuckets:
             self._tats[key] = held(self._tats.get(key, now), now, retry_after, budget)
 
 
-# KEYS: the buckets; ARGV[1]: now; then for each bucket its interval and tolerance. All or none:
+# KEYS: the buckets; ARGV: now, EPSILON, then for each bucket its interval and tolerance. All or none:
 # the call goes (every bucket's tat moves on) only when every bucket lets it. Each key expires
 # once its bucket is full again. Answers the wait as a string (Lua numbers come back as integers).
 TAKE = """
-local now = tonumber(ARGV[1])
+local now, epsilon = tonumber(ARGV[1]), tonumber(ARGV[2])
 local wait, tats = 0, {}
 for i, key in ipairs(KEYS) do
-  local interval, tolerance = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local interval, tolerance = tonumber(ARGV[2 * i + 1]), tonumber(ARGV[2 * i + 2])
   local tat = math.max(tonumber(redis.call('GET', key) or '0'), now)
   wait = math.max(wait, tat - tolerance - now)
   tats[i] = tat + interval
 end
-if wait > 0 then return string.format('%.6f', wait) end
+if wait > epsilon then return string.format('%.6f', wait) end
 for i, key in ipairs(KEYS) do
   redis.call('SET', key, string.format('%.6f', tats[i]), 'PX', math.ceil((tats[i] - now) * 1000) + 1000)
 end
@@ -129,7 +129,7 @@ class RedisBuckets:
         self._hold = client.register_script(HOLD)
 
     def take(self, buckets: list[tuple[str, Budget]], now: float) -> float:
-        args: list[float] = [now]
+        args: list[float] = [now, EPSILON]
         for _, budget in buckets:
             args += [budget.interval, budget.tolerance]
         return float(self._take(keys=[self.prefix + key for key, _ in buckets], args=args))
