@@ -216,20 +216,23 @@ def cmd_init(args, settings: Settings) -> int:
 def cmd_worker(args, settings: Settings) -> int:
     from bot.worker import run_worker
     from bot.worker.jobs import tick
+    from bot.worker.limits import limiter_from_env
     from bot.worker.queue import Dispatcher, broker_url, celery_app
 
     rt, client = _worker_runtime(args, settings)
+    limiter = limiter_from_env()  # OPPBOT_LIMITS_URL: shared by every worker through Redis
     if args.once:
-        tick(rt, client, rt.clock.now())
+        tick(rt, client, rt.clock.now(), limiter=limiter)
         return 0
     broker = broker_url()
     dispatcher = Dispatcher(rt, celery_app(broker)) if broker else None
     if broker:
         log.info("the due work goes to the task queue at %s (oppbot tasks does it)", _without_password(broker))
-    return run_worker(rt, client, dispatcher)
+    return run_worker(rt, client, dispatcher=dispatcher, limiter=limiter)
 
 
 def cmd_tasks(args, settings: Settings) -> int:
+    from bot.worker.limits import limiter_from_env
     from bot.worker.queue import TaskContext, broker_url, celery_app, serve_tasks
 
     broker = broker_url()
@@ -241,7 +244,7 @@ def cmd_tasks(args, settings: Settings) -> int:
         return 2
     rt, client = _worker_runtime(args, settings)
     app = celery_app(broker)
-    serve_tasks(TaskContext(rt, client))
+    serve_tasks(TaskContext(rt, client, limiter_from_env()))
     engine = rt.sessions.kw["bind"]
 
     from celery.signals import worker_process_init

@@ -3,7 +3,8 @@ use, the profile reader, and the inline executor the console and tests run work-
 
 Which Web API calls a Slack client repeats by itself, for the web app's client and the worker's.
 
-A 429 is always repeated after its Retry-After: Slack did nothing and says when to come back. A
+A 429 is repeated after its Retry-After (Slack did nothing and says when to come back) by the web
+app's client; the worker's sender instead puts the row back for that long (bot.worker.limits). A
 dropped connection, a timeout or a 5xx leaves the outcome unknown, so only a call that is safe to
 make twice (a read, or a write that sets a value, like ``chat.update``) is repeated then. A post
 (``chat.postMessage``, a file, a modal) is never repeated blind: the worker's sender looks in the
@@ -67,10 +68,11 @@ class RepeatableServerErrorRetryHandler(ServerErrorRetryHandler):
         return api_method(request) in REPEATABLE and super()._can_retry(state=state, request=request, response=response, error=error)
 
 
-def retry_handlers(retries: int, *, server_errors: bool = True) -> list[RetryHandler]:
-    """429s for every call; dropped connections (and 5xx, unless ``server_errors`` is false) for
-    repeatable calls only; each up to ``retries`` times within one call."""
-    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=retries)]
+def retry_handlers(retries: int, *, server_errors: bool = True, rate_limits: bool = True) -> list[RetryHandler]:
+    """429s for every call (unless ``rate_limits`` is false: the worker's sender defers the row
+    instead, bot.worker.limits); dropped connections (and 5xx, unless ``server_errors`` is false)
+    for repeatable calls only; each up to ``retries`` times within one call."""
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=retries)] if rate_limits else []
     if server_errors:
         handlers.append(RepeatableServerErrorRetryHandler(max_retry_count=retries))
     handlers.append(RepeatableConnectionErrorRetryHandler(max_retry_count=retries))

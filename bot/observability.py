@@ -10,8 +10,9 @@ Counted where they happen:
   ``handle_error`` event), and connections not had in time (``kind="pool_timeout"``).
 - the worker: ``oppbot_worker_job_runs_total{job, outcome}``,
   ``oppbot_outbox_sends_total{outcome}`` (``sent``, ``failed`` — retried after a back-off, or
-  parked —, ``recovered``, ``deferred``) and ``oppbot_slack_retries_total{reason}`` (Web API
-  calls its client retried: ``rate_limited``, ``server_error``, ``connection_error``).
+  parked —, ``recovered``, ``deferred``; and ``rate_limited``: of those deferred, the ones Slack
+  answered 429) and ``oppbot_slack_retries_total{reason}`` (Web API calls its client retried:
+  ``server_error``, ``connection_error``; the web app's client also ``rate_limited``).
 
 Read from the database at scrape time (``DatabaseCollector``, by `oppbot web`'s /metrics):
 the outbox backlog and the age of its oldest unsent row, and the worker lease (holder, expiry,
@@ -126,7 +127,7 @@ def observe_job(name: str, outcome: object, *, failed: bool = False) -> None:
     JOB_RUNS.labels(job=name, outcome="failed" if failed else "ok").inc()
     if outcome is None or not hasattr(outcome, "sent") or not hasattr(outcome, "failed"):
         return
-    for kind in ("sent", "failed", "recovered", "deferred"):
+    for kind in ("sent", "failed", "recovered", "deferred", "rate_limited"):
         count = getattr(outcome, kind, 0)
         if count:
             OUTBOX_SENDS.labels(outcome=kind).inc(count)

@@ -157,16 +157,18 @@ def queue(rt, n: int) -> None:
 
 def test_sends_failures_and_retries_of_the_worker_are_counted(rt, fake, worker, clock):
     sent, failed = sample("oppbot_outbox_sends_total", outcome="sent"), sample("oppbot_outbox_sends_total", outcome="failed")
-    limited, runs = sample("oppbot_slack_retries_total", reason="rate_limited"), sample("oppbot_worker_job_runs_total", job="send_outbox", outcome="ok")
+    limited, runs = sample("oppbot_outbox_sends_total", outcome="rate_limited"), sample("oppbot_worker_job_runs_total", job="send_outbox", outcome="ok")
+    retried = sample("oppbot_slack_retries_total", reason="rate_limited")
     server_errors = sample("oppbot_slack_retries_total", reason="server_error")
     queue(rt, 1)
-    fake.fail("chat.postMessage", status=429, retry_after=0)  # retried within the attempt: sent
+    fake.fail("chat.postMessage", status=429, retry_after=0)  # not repeated: the row waits Retry-After (none), its attempt not counted
     worker.run_job("send_outbox", send_outbox)
     queue(rt, 2)  # the second row now
     fake.fail("chat.postMessage", status=500)  # a post is never repeated blind: this attempt fails
     worker.run_job("send_outbox", send_outbox)
     assert sample("oppbot_outbox_sends_total", outcome="sent") == sent + 1
     assert sample("oppbot_outbox_sends_total", outcome="failed") == failed + 1
-    assert sample("oppbot_slack_retries_total", reason="rate_limited") == limited + 1
+    assert sample("oppbot_outbox_sends_total", outcome="rate_limited") == limited + 1
+    assert sample("oppbot_slack_retries_total", reason="rate_limited") == retried
     assert sample("oppbot_slack_retries_total", reason="server_error") == server_errors
     assert sample("oppbot_worker_job_runs_total", job="send_outbox", outcome="ok") == runs + 2

@@ -7,6 +7,7 @@ deleted at the end. A broker that is not reachable skips its tests, except on CI
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -129,6 +130,7 @@ def test_queue_workers_deliver_every_workspaces_messages_once(rt, fake, broker):
     client = sender_client("xoxb-test", fake.api_url, retries=0)
     app = celery_app(url, queue=name)
     serve_tasks(TaskContext(rt, client))
+    root = logging.getLogger().level  # the worker sets the root logger's level; the next tests read warnings
     try:
         assert Dispatcher(rt, app).dispatch(BY_NAME["send_outbox"], rt.clock.now()) == 3
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
@@ -137,6 +139,7 @@ def test_queue_workers_deliver_every_workspaces_messages_once(rt, fake, broker):
                 time.sleep(0.05)
     finally:
         serve_tasks(None)
+        logging.getLogger().setLevel(root)
     assert unsent(rt) == [] and queued(rt) == []
     assert posted(fake) == Counter(keys)
     with rt.sessions() as session:

@@ -5,7 +5,7 @@ afterwards. Fixed clock; nothing sleeps."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -209,17 +209,27 @@ def test_two_posts_found_in_the_conversation_count_as_two_recovered(rt, fake, cl
 # --- the client ---------------------------------------------------------------------------------
 
 
-def test_the_sender_client_repeats_a_rate_limited_post_three_times_by_default(rt, fake, clock, monkeypatch):
-    """The worker's client (default retries) tries a rate-limited post four times in all, then
-    leaves the row for a later pass."""
-    monkeypatch.setattr("slack_sdk.http_retry.builtin_handlers.random.random", lambda: 0.0)
+def test_the_sender_client_leaves_a_rate_limited_post_to_the_sender_which_waits_retry_after(rt, fake, clock):
+    """The worker's client does not repeat a 429: the row waits Slack's Retry-After, its attempt
+    not counted, and goes out once after it."""
     client = sender_client("xoxb-test", fake.api_url)
     queue(rt, 1)
-    fake.fail("chat.postMessage", status=429, retry_after=0, times=4)
+    fake.fail("chat.postMessage", status=429, retry_after=7)
     result = send_due(rt.sessions, client, clock.now())
-    assert (result.sent, result.failed) == (0, 1)
-    assert [c.error for c in fake.calls("chat.postMessage")] == ["ratelimited"] * 4
-    assert rows(rt)["k0"].last_error == "ratelimited"
+    assert (result.sent, result.failed, result.deferred, result.rate_limited) == (0, 0, 1, 1)
+    assert [c.error for c in fake.calls("chat.postMessage")] == ["ratelimited"]
+    row = rows(rt)["k0"]
+    assert (row.attempts, row.last_error, row.claimed_at) == (0, None, None)
+    assert _utc(row.next_attempt_at) == clock.now() + timedelta(seconds=7)
+    clock.advance(seconds=6)
+    assert send_due(rt.sessions, client, clock.now()).sent == 0  # not before
+    clock.advance(seconds=1)
+    assert send_due(rt.sessions, client, clock.now()).sent == 1
+    assert [c.error for c in fake.calls("chat.postMessage")] == ["ratelimited", None]
+
+
+def _utc(at):
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def test_the_sender_client_gives_up_on_an_unanswered_call_after_30_seconds(fake):

@@ -119,16 +119,16 @@ def retrying_client(fake, monkeypatch):
     return client
 
 
-def test_a_429_is_retried_within_the_attempt_and_a_500_is_looked_for_before_the_next(rt, fake, retrying_client, clock):
+def test_a_429_puts_the_row_back_and_a_500_is_looked_for_before_the_next(rt, fake, retrying_client, clock):
     keys = queue(rt, 2)
-    fake.fail("chat.postMessage", status=429, retry_after=0)  # Slack did nothing: try again now ...
+    fake.fail("chat.postMessage", status=429, retry_after=0)  # Slack did nothing: back after Retry-After, no attempt counted ...
     fake.fail("chat.postMessage", status=500)  # ... but it may have posted this one: look before trying again
     result = send_outbox(rt, retrying_client, clock.now())
-    assert (result.sent, result.failed) == (1, 1)
-    assert delivered(fake) == {keys[1]: 1} and [c.error for c in posts_of(fake, keys[0])] == ["ratelimited", "http_500"]
+    assert (result.sent, result.failed, result.deferred, result.rate_limited) == (0, 1, 1, 1)
+    assert [c.error for c in posts_of(fake, keys[0])] == ["ratelimited"] and [c.error for c in posts_of(fake, keys[1])] == ["http_500"]
     clock.advance(minutes=2)
     result = send_outbox(rt, retrying_client, clock.now())
-    assert (result.sent, result.recovered) == (1, 0)
+    assert (result.sent, result.recovered) == (2, 0)
     assert [c.args["channel"] for c in fake.calls("conversations.history")] == ["D" + ALICE]
     assert delivered(fake) == {k: 1 for k in keys}
 

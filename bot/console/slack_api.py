@@ -12,6 +12,8 @@ receives. Point a ``slack_sdk.WebClient`` at it with ``base_url=fake.api_url`` a
         assert fake.last("chat.postMessage").args["text"] == "hi"
 
 A subclass can make requests fail (rate limits, outages) by overriding :meth:`FakeSlack.refuse`.
+``fake.enforce_limits()`` makes it answer like Slack over Slack's rate limits (HTTP 429 with
+``Retry-After``; slack_rates.py), on the clock given to :meth:`FakeSlack.use_clock`; off by default.
 Only the standard library is used, so the module can ship with the app (the terminal console
 uses it too).
 """
@@ -39,6 +41,7 @@ from bot.console.slack_install import METHODS as INSTALL_METHODS
 from bot.console.slack_install import FakeInstall
 from bot.console.slack_openid import AUTHORIZE_PATH, FakeOpenID
 from bot.console.slack_openid import METHODS as OPENID_METHODS
+from bot.console.slack_rates import RateLimits
 from bot.console.slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, TEAM_URL, FakeWorkspace
 
 __all__ = ["APP_ID", "BOT_ID", "BOT_USER_ID", "TEAM_ID", "TEAM_NAME", "TEAM_URL", "Call", "FakeSlack", "Refusal"]
@@ -183,6 +186,7 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.limits: RateLimits | None = None  # Slack's rate limits, once enforce_limits() is called
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -271,6 +275,14 @@ class FakeSlack:
         """Stamp new messages with ``now()`` (seconds since the epoch) instead of a counter from 2023,
         so ``oldest``/``latest`` in conversations.history compare with the app's clock."""
         self.workspace.clock = now
+
+    def enforce_limits(self, *, channel_burst: int = 3) -> RateLimits:
+        """From now on, answer a call over Slack's rate limits (per token and method; posts per
+        channel, ``channel_burst`` at once) with HTTP 429 and ``Retry-After``, as Slack does. Time
+        is the clock given to :meth:`use_clock` (the wall clock without one). Returns the limits
+        (``.refused``: how many calls were refused)."""
+        self.limits = RateLimits(lambda: (self.workspace.clock or time.time)(), channel_burst=channel_burst)
+        return self.limits
 
     def messages(self, channel: str) -> list[dict]:
         """Messages posted to a conversation (a "#name", a user id for a DM, or an id), oldest first."""
@@ -368,6 +380,11 @@ class FakeSlack:
         if refusal is not None:
             headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after is not None else {}
             self._respond(handler, call, refusal.status, {"ok": False, "error": refusal.error}, headers)
+            return
+        limits = self.limits
+        wait = limits.retry_after(token, request.method, args) if limits is not None and request.kind == "api" else None
+        if wait is not None:
+            self._respond(handler, call, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
             return
         if request.kind == "upload":
             self._respond(handler, call, 200, None, text=f"OK - {len(request.body)}")

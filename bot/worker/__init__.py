@@ -31,6 +31,7 @@ from bot.observability import observe_job
 from bot.worker.installed import WorkspaceClients
 from bot.worker.jobs import BY_NAME, JOBS
 from bot.worker.lease import RENEW_EVERY, holds_lease, release_lease, take_lease
+from bot.worker.limits import Limiter
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Worker:
     database_url: str | None = None
     leading: bool = False
     dispatcher: object | None = None  # bot.worker.queue.Dispatcher: the work goes to the task queue
+    limiter: Limiter | None = None  # Slack's rate limits for the sender (bot.worker.limits)
 
     def run_job(self, name: str, body=None) -> None:
         """Run a due job: queue its tasks when there is a queue (bot.worker.queue), else do it here."""
@@ -59,8 +61,10 @@ class Worker:
         try:
             if self.dispatcher is not None:
                 outcome = self.dispatcher.dispatch(BY_NAME[name], now)
+            elif body is not None:
+                outcome = body(self.rt, self.client, now)
             else:
-                outcome = (body or BY_NAME[name].body)(self.rt, self.client, now)
+                outcome = BY_NAME[name].run(self.rt, self.client, now, limiter=self.limiter)
             log.debug("job %s: %s", name, outcome)
         except Exception:
             log.exception("job %s failed", name)
@@ -118,13 +122,14 @@ def holder_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def run_worker(rt: Runtime, client: WebClient | WorkspaceClients, dispatcher=None) -> int:
-    """Run until stopped (SIGTERM / Ctrl-C); with a ``dispatcher`` the due work goes to the task queue."""
+def run_worker(rt: Runtime, client: WebClient | WorkspaceClients, *, dispatcher=None, limiter: Limiter | None = None) -> int:
+    """Run until stopped (SIGTERM / Ctrl-C); with a ``dispatcher`` the due work goes to the task
+    queue, else it is done here (the outbox within ``limiter``'s budgets)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     global _WORKER
     scheduler = BlockingScheduler(timezone=rt.config.tz)
-    _WORKER = Worker(rt=rt, client=client, holder=holder_name(), scheduler=scheduler, dispatcher=dispatcher)
+    _WORKER = Worker(rt=rt, client=client, holder=holder_name(), scheduler=scheduler, dispatcher=dispatcher, limiter=limiter)
     scheduler.add_job(job_renew, "interval", seconds=int(RENEW_EVERY.total_seconds()), id="lease", next_run_time=rt.clock.now(), coalesce=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("worker %s started; waiting for the lease", _WORKER.holder)

@@ -9,6 +9,7 @@ scheduler (bot.worker) and the task queue (bot.worker.queue); ``tick`` runs one 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from bot.team.assignment import expire_offers
 from bot.team.members import language_of
 from bot.team.uninstall import days_after_uninstall, purge_expired, served
 from bot.worker.installed import WorkspaceClients
+from bot.worker.limits import Limiter
 from bot.worker.sender import SendResult, send_due
 from store import requests
 from store.db import refresh_statistics
@@ -50,10 +52,19 @@ def scan_all(rt: Runtime, client: WebClient | None, now: datetime, workspace_id:
     return results
 
 
-def send_outbox(rt: Runtime, client: WebClient | WorkspaceClients, now: datetime, workspace_id: str | None = None) -> SendResult:
-    """Bring deals' threads up to date (their cards, notes of changes, rooms to archive), then deliver."""
+def send_outbox(
+    rt: Runtime,
+    client: WebClient | WorkspaceClients,
+    now: datetime,
+    workspace_id: str | None = None,
+    *,
+    limiter: Limiter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendResult:
+    """Bring deals' threads up to date (their cards, notes of changes, rooms to archive), then
+    deliver within Slack's rate limits (``limiter``, bot.worker.limits)."""
     catch_up_threads(rt, now, workspace_id)
-    return send_due(rt.sessions, client, now, workspace_id=workspace_id)
+    return send_due(rt.sessions, client, now, limiter=limiter, sleep=sleep, workspace_id=workspace_id)
 
 
 def catch_up_threads(rt: Runtime, now: datetime, only: str | None = None) -> int:
@@ -194,6 +205,21 @@ class Job:
     every: timedelta | None = None
     at: tuple[int, int] | None = None
     per_workspace: bool = True
+    paced: bool = False  # it calls Slack: run with the rate limiter (bot.worker.limits)
+
+    def run(
+        self,
+        rt: Runtime,
+        client,
+        now: datetime,
+        workspace_id: str | None = None,
+        *,
+        limiter: Limiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> object:
+        """The body, for one workspace (None: every one), within ``limiter``'s budgets if it calls Slack."""
+        paced = {"limiter": limiter, "sleep": sleep} if self.paced else {}
+        return self.body(rt, client, now, workspace_id, **paced)
 
 
 JOBS: tuple[Job, ...] = (  # in the order one pass (tick) runs them
@@ -205,7 +231,7 @@ JOBS: tuple[Job, ...] = (  # in the order one pass (tick) runs them
     Job("daily_bundles", daily_bundles, timedelta(minutes=10)),
     Job("send_digests", digest.digest_job, timedelta(minutes=1)),
     Job("meeting_agendas", meeting_agendas, timedelta(minutes=1)),
-    Job("send_outbox", send_outbox, timedelta(seconds=20)),
+    Job("send_outbox", send_outbox, timedelta(seconds=20), paced=True),
     Job("forget_requests", forget_requests, timedelta(hours=1), per_workspace=False),
     Job("forecast_snapshots", forecast_snapshots, timedelta(minutes=5)),
     Job("forget_uninstalled", forget_uninstalled, timedelta(hours=1), per_workspace=False),
@@ -215,8 +241,9 @@ JOBS: tuple[Job, ...] = (  # in the order one pass (tick) runs them
 BY_NAME = {job.name: job for job in JOBS}
 
 
-def tick(rt: Runtime, client: WebClient, now: datetime) -> None:
-    """One pass of everything but the nightly refresh, in order (what `oppbot worker --once` does)."""
+def tick(rt: Runtime, client: WebClient, now: datetime, *, limiter: Limiter | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    """One pass of everything but the nightly refresh, in order (what `oppbot worker --once` does);
+    the outbox within ``limiter``'s budgets."""
     for job in JOBS:
         if job.every is not None:
-            job.body(rt, client, now)
+            job.run(rt, client, now, limiter=limiter, sleep=sleep)

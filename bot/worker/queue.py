@@ -39,6 +39,7 @@ from bot.observability import observe_job
 from bot.team.uninstall import served
 from bot.worker.installed import WorkspaceClients
 from bot.worker.jobs import BY_NAME, Job
+from bot.worker.limits import Limiter
 from bot.worker.sender import CLAIMANT
 from store.db import transaction
 from store.models import QueuedJob
@@ -133,6 +134,7 @@ class TaskContext:
 
     rt: Runtime
     client: WebClient | WorkspaceClients
+    limiter: Limiter | None = None  # Slack's rate limits, shared by every worker (bot.worker.limits)
 
 
 _CONTEXT: TaskContext | None = None
@@ -150,7 +152,7 @@ def run_job(context: TaskContext, job_name: str, workspace_id: str, task_id: str
     rt = context.rt
     token = CLAIMANT.set(task_id)
     try:
-        outcome = job.body(rt, context.client, rt.clock.now(), workspace_id or None)
+        outcome = job.run(rt, context.client, rt.clock.now(), workspace_id or None, limiter=context.limiter)
     except Exception:
         observe_job(job_name, None, failed=True)
         raise

@@ -23,11 +23,23 @@ settled. If the process dies between 2 and 3, the row stays claimed; after ``CLA
 the sender looks in the target conversation's history (since shortly before the row was queued)
 for a message whose metadata carries the row's key: if Slack has it, the row is marked sent with
 that ``ts`` and nothing is posted twice.
+
+Slack's rate limits (bot.worker.limits): before each call a row needs (a post, an edit, an
+archive, each read of the history check) the sender asks the limiter, whose buckets are per
+workspace and method and, for posts, per channel, and are shared through Redis by every worker
+that points at it. A short wait is slept; a longer one puts the row back with ``next_attempt_at``
+that much later, its attempt not counted, so a Monday-morning burst goes out at Slack's pace
+instead of into 429s. A 429 that comes back all the same is not repeated by the client (Slack did
+nothing): its ``Retry-After`` is recorded in the limiter, so every process holds off that method
+in that workspace, and the row waits that long, its attempt not counted and its ``last_error``
+left as it was (a post whose outcome is unknown stays so, and is looked for before the next try).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +53,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clients import retry_handlers
 from bot.deals.threads import ARCHIVE_KIND
 from bot.worker.installed import WorkspaceClients
+from bot.worker.limits import Limiter, Pacer, RateLimited
 from store.db import transaction
 from store.models import OutboxMessage
 
@@ -66,10 +79,10 @@ NOT_INSTALLED_WAIT = timedelta(hours=1)
 
 
 def sender_client(token: str | None, base_url: str | None, *, retries: int = 3) -> WebClient:
-    """A WebClient that repeats what is safe to repeat (bot.clients): every call after a
-    429 (honouring Retry-After), reads and updates after a 5xx or a dropped connection; a post
-    never after an answer that leaves its outcome unknown."""
-    return WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=30, retry_handlers=retry_handlers(retries))
+    """A WebClient that repeats what is safe to repeat (bot.clients): reads and updates after a
+    5xx or a dropped connection; a post never after an answer that leaves its outcome unknown. A
+    429 is not repeated: the sender defers the row by its Retry-After (bot.worker.limits)."""
+    return WebClient(token=token, base_url=base_url or WebClient.BASE_URL, timeout=30, retry_handlers=retry_handlers(retries, rate_limits=False))
 
 
 @dataclass
@@ -77,7 +90,8 @@ class SendResult:
     sent: int = 0
     failed: int = 0
     recovered: int = 0  # found already in Slack after an interrupted or unanswered post
-    deferred: int = 0  # an update waiting for its original
+    deferred: int = 0  # put back without an attempt: an update waiting for its original, a rate limit
+    rate_limited: int = 0  # of those deferred, by Slack's 429 (the limiter's own waits are not counted here)
 
 
 @dataclass(frozen=True)
@@ -153,12 +167,21 @@ def claim(sessions: sessionmaker[Session], message_id: int, now: datetime) -> _C
 
 
 def send_due(
-    sessions: sessionmaker[Session], clients: WebClient | WorkspaceClients, now: datetime, *, limit: int = 200, workspace_id: str | None = None
+    sessions: sessionmaker[Session],
+    clients: WebClient | WorkspaceClients,
+    now: datetime,
+    *,
+    limit: int = 200,
+    limiter: Limiter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    workspace_id: str | None = None,
 ) -> SendResult:
-    """Deliver every due row (up to ``limit``; of one workspace when given), each with ``clients``
-    (one client; or installed in many workspaces, its workspace's: a row of a workspace without one
-    waits, NOT_INSTALLED)."""
+    """Deliver every due row (up to ``limit``; only ``workspace_id``'s when given), each with
+    ``clients`` (one client; or installed in many workspaces, its workspace's: a row of a workspace
+    without one waits, NOT_INSTALLED), within ``limiter``'s budgets (None: no pacing; Slack's 429s
+    still defer the row), short waits slept with ``sleep``."""
     result = SendResult()
+    pacer = Pacer(limiter, now.timestamp(), sleep)
     with sessions() as session:
         ids = due_ids(session, now, limit, workspace_id)
     for message_id in ids:
@@ -170,12 +193,18 @@ def send_due(
             _release(sessions, claimed.id, now + NOT_INSTALLED_WAIT, NOT_INSTALLED, count=False)
             result.deferred += 1
             continue
-        if claimed.kind == ARCHIVE_KIND:
-            send_archive(sessions, client, claimed, now, result)
-        elif claimed.update_of is not None:
-            send_update(sessions, client, claimed, now, result)
-        else:
-            send_one(sessions, client, claimed, now, result)
+        try:
+            if claimed.kind == ARCHIVE_KIND:
+                send_archive(sessions, client, claimed, now, result, pacer)
+            elif claimed.update_of is not None:
+                send_update(sessions, client, claimed, now, result, pacer)
+            else:
+                send_one(sessions, client, claimed, now, result, pacer)
+        except RateLimited as limited:  # nothing was done: back later, the attempt not counted
+            log.info("outbox row %s (%s) waits %.1fs: %s", claimed.id, claimed.key, limited.wait, limited)
+            _release(sessions, claimed.id, now + timedelta(seconds=pacer.slept + limited.wait), None, count=False)
+            result.deferred += 1
+            result.rate_limited += limited.by_slack
     return result
 
 
@@ -196,7 +225,7 @@ def _thread(sessions: sessionmaker[Session], msg: _Claimed) -> dict | None:
         return {"channel": anchor.slack_channel, "thread_ts": anchor.slack_ts, "reply_broadcast": msg.kind not in QUIET_KINDS}
 
 
-def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
+def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult, pacer: Pacer) -> None:
     """Post a new message, after looking for it in the conversation if an earlier try may have posted it."""
     thread = _thread(sessions, msg)
     if thread is None:  # its thread's first message is not out yet: try again shortly
@@ -205,7 +234,7 @@ def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, 
         return
     posted = None
     try:
-        posted = _already_posted(client, msg, thread) if msg.look_first else None
+        posted = _already_posted(client, msg, thread, pacer) if msg.look_first else None
     except SEND_ERRORS as exc:  # could not look: still unknown, try again later
         _failed(sessions, msg, now, _describe(exc), result, unknown=True)
         return
@@ -213,7 +242,11 @@ def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, 
         result.recovered += 1
     else:
         try:
-            response = client.chat_postMessage(
+            response = pacer.call(
+                msg.workspace_id,
+                "chat.postMessage",
+                thread.get("channel", msg.channel),
+                client.chat_postMessage,
                 **{"channel": msg.channel, **thread},
                 text=msg.text,
                 blocks=msg.blocks,
@@ -229,7 +262,7 @@ def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, 
     result.sent += 1
 
 
-def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
+def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult, pacer: Pacer) -> None:
     """Edit the message an earlier row posted (safe to repeat); wait while that one is not out yet."""
     with sessions() as session:
         original = session.get(OutboxMessage, msg.update_of)
@@ -239,7 +272,7 @@ def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claime
         result.deferred += 1
         return
     try:
-        response = client.chat_update(channel=target[0], ts=target[1], text=msg.text, blocks=msg.blocks)
+        response = pacer.call(msg.workspace_id, "chat.update", None, client.chat_update, channel=target[0], ts=target[1], text=msg.text, blocks=msg.blocks)
     except SEND_ERRORS as exc:
         _failed(sessions, msg, now, _describe(exc), result, unknown=False)
         return
@@ -247,7 +280,7 @@ def send_update(sessions: sessionmaker[Session], client: WebClient, msg: _Claime
     result.sent += 1
 
 
-def send_archive(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult) -> None:
+def send_archive(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, now: datetime, result: SendResult, pacer: Pacer) -> None:
     """Archive a deal's room (conversations.archive, safe to repeat) once every row queued for it
     before has gone out or been given up on (parked): the room's last message is in it before it
     closes, and a message Slack would never take does not keep it open for ever."""
@@ -267,7 +300,7 @@ def send_archive(sessions: sessionmaker[Session], client: WebClient, msg: _Claim
         result.deferred += 1
         return
     try:
-        client.conversations_archive(channel=msg.channel)
+        pacer.call(msg.workspace_id, "conversations.archive", None, client.conversations_archive, channel=msg.channel)
     except SlackApiError as exc:
         if exc.response.get("error") != "already_archived":
             _failed(sessions, msg, now, _describe(exc), result, unknown=False)
@@ -324,23 +357,42 @@ def _release(sessions, message_id: int, next_attempt: datetime, error: str | Non
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values).execution_options(synchronize_session=False))
 
 
-def _already_posted(client: WebClient, msg: _Claimed, thread: dict) -> tuple[str, str] | None:
+def _already_posted(client: WebClient, msg: _Claimed, thread: dict, pacer: Pacer) -> tuple[str, str] | None:
     """The (channel, ts) of the message carrying this row's key, if the conversation has it:
     every page of its history since shortly before the row was queued (of its thread, for a reply
     not shown in the channel). Errors propagate (the row is tried again later, never posted blind)."""
     quiet = thread.get("reply_broadcast") is False
-    channel = thread["channel"] if quiet else _conversation_id(client, msg.channel)
+    channel = thread["channel"] if quiet else _conversation_id(client, msg.channel, pacer, msg.workspace_id)
     if channel is None:
         return None
     oldest = f"{(msg.created_at - HISTORY_MARGIN).timestamp():.6f}"
     cursor = None
     while True:
         if quiet:
-            page = client.conversations_replies(
-                channel=channel, ts=thread["thread_ts"], oldest=oldest, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True
+            page = pacer.call(
+                msg.workspace_id,
+                "conversations.replies",
+                None,
+                client.conversations_replies,
+                channel=channel,
+                ts=thread["thread_ts"],
+                oldest=oldest,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+                include_all_metadata=True,
             )
         else:
-            page = client.conversations_history(channel=channel, oldest=oldest, limit=HISTORY_PAGE, cursor=cursor, include_all_metadata=True)
+            page = pacer.call(
+                msg.workspace_id,
+                "conversations.history",
+                None,
+                client.conversations_history,
+                channel=channel,
+                oldest=oldest,
+                limit=HISTORY_PAGE,
+                cursor=cursor,
+                include_all_metadata=True,
+            )
         for message in page.get("messages") or []:
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == EVENT_TYPE and (metadata.get("event_payload") or {}).get("key") == msg.key:
@@ -350,13 +402,22 @@ def _already_posted(client: WebClient, msg: _Claimed, thread: dict) -> tuple[str
             return None
 
 
-def _conversation_id(client: WebClient, channel: str) -> str | None:
+def _conversation_id(client: WebClient, channel: str, pacer: Pacer, workspace_id: str) -> str | None:
     if channel[:1] in ("U", "W"):  # a DM: the IM channel with that user
-        return client.conversations_open(users=channel)["channel"]["id"]
+        return pacer.call(workspace_id, "conversations.open", None, client.conversations_open, users=channel)["channel"]["id"]
     if channel.startswith("#"):
         name, cursor = channel[1:], None
         while True:
-            page = client.conversations_list(types="public_channel,private_channel", limit=1000, cursor=cursor, exclude_archived=True)
+            page = pacer.call(
+                workspace_id,
+                "conversations.list",
+                None,
+                client.conversations_list,
+                types="public_channel,private_channel",
+                limit=1000,
+                cursor=cursor,
+                exclude_archived=True,
+            )
             for item in page.get("channels") or []:
                 if item.get("name") == name:
                     return item["id"]
