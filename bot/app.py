@@ -55,7 +55,7 @@ def build_runtime(
     dates = DateReader(("en", "zh"))
     dates.warm()  # the first request must not pay for loading dateparser's language data
     config = replace(config, public_url=clean_base(settings.public_url))
-    return Runtime(config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates)
+    return Runtime(default_config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -188,6 +188,9 @@ def create_app(
         member is read with the request key's record, in one statement (``context["arrival"]``, for
         handlers.replays)."""
         context["rt"] = rt
+        handling = rt.current()
+        if handling is not None and context.team_id:  # from here on, rt.config is the workspace's (bot.core.workspace_configs)
+            handling.workspace_id = context.team_id
         context["fetch_profile"] = profile_fetcher(context.client) if many else fetch_profile
         context["after_answer"] = after_answer
         context["kept"] = app.kept

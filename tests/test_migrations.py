@@ -346,3 +346,34 @@ def test_the_installations_migration_adds_slacks_tables_and_a_column_keeps_every
         assert deals(engine) == before
         with engine.connect() as conn:
             assert conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all() == workspaces
+
+
+def test_the_workspace_configs_migration_adds_its_table_keeps_every_workspace_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0016_installations")
+        workspaces_query = "SELECT id, next_number FROM workspaces ORDER BY id"
+        with engine.connect() as conn:
+            workspaces = conn.execute(text(workspaces_query)).all()
+        before = deals(engine)
+        assert workspaces and before
+        command.upgrade(config, "0017_workspace_configs")
+        assert current_revision(engine) == "0017_workspace_configs" and deals(engine) == before
+        with engine.begin() as conn:
+            assert conn.execute(text(workspaces_query)).all() == workspaces
+            assert conn.execute(text("SELECT count(*) FROM workspace_configs")).scalar() == 0  # every workspace on the default
+            conn.execute(
+                text(
+                    "INSERT INTO workspace_configs (workspace_id, source, file_name, version, loaded_by, loaded_at)"
+                    " VALUES ('T1', :source, 'acme.toml', 1, 'ops', :now)"
+                ),
+                {"source": '[workspace]\nlanguage = "en"\n', "now": NOW},
+            )
+            assert conn.execute(text("SELECT source, version FROM workspace_configs")).one() == ('[workspace]\nlanguage = "en"\n', 1)
+        command.downgrade(config, "0016_installations")
+        assert "workspace_configs" not in inspect(engine).get_table_names()
+        assert deals(engine) == before
+        with engine.connect() as conn:
+            assert conn.execute(text(workspaces_query)).all() == workspaces
