@@ -28,7 +28,7 @@ from bot.core.dates import DateReader
 from bot.core.errors import UserError
 from bot.core.links import clean_base
 from bot.core.request_context import CarryingExecutor, current, serving
-from bot.core.runtime import Runtime
+from bot.core.runtime import Handling, Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
@@ -135,8 +135,15 @@ class OppApp(App):
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
         if home_refresh.wanted(handling):
             client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
-            self.after_answer.submit(home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
+            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
         return response
+
+    def within(self, handling: Handling, work, *args) -> None:
+        """``work`` after the answer, with the request's workspace's config (bot.core.workspace_configs)."""
+        if handling.workspace_id is None:
+            return work(*args)
+        with self.rt.in_workspace(handling.workspace_id):
+            return work(*args)
 
     def error(self, func):
         @functools.wraps(func)  # Bolt reads the handler's argument names through __wrapped__

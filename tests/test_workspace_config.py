@@ -134,3 +134,14 @@ def test_a_request_reads_its_workspaces_config_once_and_another_process_s_load_i
     with rt.in_workspace(A) as config:  # outside a request (the worker)
         assert rt.config is config and "pilot" in [s.key for s in config.stages]
     assert "pilot" not in [s.key for s in rt.config.stages]  # the default, outside
+
+
+def test_the_home_tab_redrawn_after_a_change_is_drawn_with_the_workspaces_config(rt, fake, monkeypatch, capsys, tmp_path):
+    a = client_of(rt, fake, A)
+    opened = {"type": "app_home_opened", "user": "U0ALICE", "channel": "D0HOME", "tab": "home", "event_ts": "1.1"}
+    assert a.send(a.requests.event(opened, event_id="EvHomeAlice", event_time=1764000000)).status == 200
+    assert oppbot(rt, monkeypatch, capsys, "config", "load", "--team", A, own_config(tmp_path))[0] == 0
+    rt.clock.advance(seconds=RECHECK.total_seconds())
+    assert "Created" in a.command("alice", "new Pilot line 10万 stage pilot").text
+    redrawn = fake.calls("views.publish")[-1]  # after the answer, the actor's Home shows the change
+    assert redrawn.args["user_id"] == "U0ALICE" and "Pilot run" in payload_text({"blocks": redrawn.args["view"]["blocks"]})
