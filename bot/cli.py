@@ -298,7 +298,8 @@ def cmd_import(args, settings: Settings) -> int:
         dry_run=args.dry_run,
     )
     try:
-        report = import_file(rt, Path(args.file), options)
+        with rt.in_workspace(team):
+            report = import_file(rt, Path(args.file), options)
     except BadImport as exc:
         for problem in exc.problems:
             print(f"oppbot: import: {problem}", file=sys.stderr)
@@ -317,7 +318,7 @@ def cmd_export(args, settings: Settings) -> int:
     if team is None:
         return 2
     every = DealFilter(workspace_id=team, statuses=("open", "won", "lost"))
-    with rt.reading() as session:
+    with rt.in_workspace(team), rt.reading() as session:
         out = sys.stdout if args.file == "-" else open(args.file, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
         count = -1  # the header is a line too
         try:

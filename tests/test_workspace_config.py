@@ -145,3 +145,13 @@ def test_the_home_tab_redrawn_after_a_change_is_drawn_with_the_workspaces_config
     assert "Created" in a.command("alice", "new Pilot line 10万 stage pilot").text
     redrawn = fake.calls("views.publish")[-1]  # after the answer, the actor's Home shows the change
     assert redrawn.args["user_id"] == "U0ALICE" and "Pilot run" in payload_text({"blocks": redrawn.args["view"]["blocks"]})
+
+
+def test_commands_about_one_workspace_use_its_config(rt, fake, monkeypatch, capsys, tmp_path):
+    a, b = client_of(rt, fake, A), client_of(rt, fake, B)
+    for client in (a, b):
+        assert "Created" in client.command("alice", "new Line 10万 stage proposal").text
+    assert oppbot(rt, monkeypatch, capsys, "config", "load", "--team", A, own_config(tmp_path))[0] == 0
+    funnel = {team: oppbot(rt, monkeypatch, capsys, "report", "funnel", "--team", team, "--lang", "en", "--print") for team in (A, B)}
+    assert funnel[A][0] == 0 and "Pilot run" in funnel[A][1], funnel[A]
+    assert funnel[B][0] == 0 and "Proposal" in funnel[B][1] and "Pilot run" not in funnel[B][1], funnel[B]
