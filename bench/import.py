@@ -133,7 +133,7 @@ def main() -> None:
     print(f"bare Core executemany of the same deals: {baseline:.2f} s")
 
     dates = DateReader(("en", "zh"))
-    rt = Runtime(config=config, sessions=sessions, clock=FixedClock(NOW), dates=dates)
+    rt = Runtime(default_config=config, sessions=sessions, clock=FixedClock(NOW), dates=dates)
     started = time.perf_counter()
     report = import_file(rt, path, Options(TEAM), Progress(io.StringIO()))
     took = time.perf_counter() - started

@@ -99,7 +99,7 @@ def main() -> int:
     now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo(config.timezone))
     _, engine = empty_database(args.database_url, "reports")
     seed(engine, config, now, args.deals)
-    rt = Runtime(config=config, sessions=make_sessions(engine), clock=FixedClock(now), dates=DateReader(("en", "zh")))
+    rt = Runtime(default_config=config, sessions=make_sessions(engine), clock=FixedClock(now), dates=DateReader(("en", "zh")))
     quarter = quarter_of(now.date(), config.tz)
     with rt.transaction() as session:  # the forecast as it stood when the quarter began
         accuracy.snapshot(session, config, TEAM, quarter, now)

@@ -28,7 +28,7 @@ from bot.core.dates import DateReader
 from bot.core.errors import UserError
 from bot.core.links import clean_base
 from bot.core.request_context import CarryingExecutor, current, serving
-from bot.core.runtime import Runtime
+from bot.core.runtime import Handling, Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
@@ -55,7 +55,7 @@ def build_runtime(
     dates = DateReader(("en", "zh"))
     dates.warm()  # the first request must not pay for loading dateparser's language data
     config = replace(config, public_url=clean_base(settings.public_url))
-    return Runtime(config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates)
+    return Runtime(default_config=config, sessions=make_sessions(engine), clock=clock or Clock(), dates=dates)
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -135,8 +135,15 @@ class OppApp(App):
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
         if home_refresh.wanted(handling):
             client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
-            self.after_answer.submit(home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
+            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
         return response
+
+    def within(self, handling: Handling, work, *args) -> None:
+        """``work`` after the answer, with the request's workspace's config (bot.core.workspace_configs)."""
+        if handling.workspace_id is None:
+            return work(*args)
+        with self.rt.in_workspace(handling.workspace_id):
+            return work(*args)
 
     def error(self, func):
         @functools.wraps(func)  # Bolt reads the handler's argument names through __wrapped__
@@ -188,6 +195,9 @@ def create_app(
         member is read with the request key's record, in one statement (``context["arrival"]``, for
         handlers.replays)."""
         context["rt"] = rt
+        handling = rt.current()
+        if handling is not None and context.team_id:  # from here on, rt.config is the workspace's (bot.core.workspace_configs)
+            handling.workspace_id = context.team_id
         context["fetch_profile"] = profile_fetcher(context.client) if many else fetch_profile
         context["after_answer"] = after_answer
         context["kept"] = app.kept

@@ -1,4 +1,4 @@
-"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, export, init."""
+"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, export, init, config."""
 
 from __future__ import annotations
 
@@ -115,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--team", help="workspace (team) id; default: the only one in the database")
 
     sub.add_parser("init", help="write a commented config.toml to edit into the current directory (never overwrites one)")
+
+    conf = sub.add_parser("config", help="a workspace's own config (stages, reasons, team …) in place of config.toml, the default")
+    conf_sub = conf.add_subparsers(dest="action", required=True, metavar="ACTION")
+    conf_load = conf_sub.add_parser("load", help="check a config file as at start-up and make it the workspace's own; seeds its [[team]]")
+    conf_load.add_argument("file", help="a config.toml-shaped file (oppbot init writes one to start from)")
+    for action in (
+        conf_load,
+        conf_sub.add_parser("show", help="which config the workspace has: its own or the default"),
+        conf_sub.add_parser("reset", help="back to the default config (config.toml); seeds the default's [[team]]"),
+    ):
+        action.add_argument("--team", required=True, help="workspace (team) id, T…")
     return parser
 
 
@@ -293,7 +304,7 @@ def cmd_scan(args, settings: Settings) -> int:
     with rt.sessions() as session:
         ids = watch.workspaces(session)
     for workspace_id in ids:
-        with rt.transaction() as session:
+        with rt.in_workspace(workspace_id), rt.transaction() as session:
             result = watch.scan(session, config=rt.config, workspace_id=workspace_id, now=now, dry_run=args.dry_run)
             if not args.dry_run:
                 print(
@@ -340,7 +351,8 @@ def cmd_import(args, settings: Settings) -> int:
         dry_run=args.dry_run,
     )
     try:
-        report = import_file(rt, Path(args.file), options)
+        with rt.in_workspace(team):
+            report = import_file(rt, Path(args.file), options)
     except BadImport as exc:
         for problem in exc.problems:
             print(f"oppbot: import: {problem}", file=sys.stderr)
@@ -359,7 +371,7 @@ def cmd_export(args, settings: Settings) -> int:
     if team is None:
         return 2
     every = DealFilter(workspace_id=team, statuses=("open", "won", "lost"))
-    with rt.reading() as session:
+    with rt.in_workspace(team), rt.reading() as session:
         out = sys.stdout if args.file == "-" else open(args.file, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
         count = -1  # the header is a line too
         try:
@@ -387,6 +399,24 @@ def _only_team(rt, command: str) -> str | None:
         file=sys.stderr,
     )
     return None
+
+
+def cmd_config(args, settings: Settings) -> int:
+    """`oppbot config load|show|reset --team T…` (bot.team.workspace_config); a fault is a ConfigError (exit 2)."""
+    import getpass
+
+    from bot.app import build_runtime
+    from bot.team import workspace_config
+
+    rt = build_runtime(settings)
+    if args.action == "load":
+        lines = workspace_config.load(rt, args.team, Path(args.file), by=getpass.getuser())
+    elif args.action == "reset":
+        lines = workspace_config.reset(rt, args.team, by=getpass.getuser())
+    else:
+        lines = workspace_config.show(rt, args.team)
+    print("\n".join(lines))
+    return 0
 
 
 def cmd_db(args, settings: Settings) -> int:
@@ -437,6 +467,7 @@ COMMANDS = {
     "digest": cmd_digest,
     "report": cmd_report,
     "init": cmd_init,
+    "config": cmd_config,
 }
 
 

@@ -662,6 +662,22 @@ class DealThread(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class WorkspaceConfig(Base):
+    """A workspace's own config (`oppbot config load`): the TOML text as loaded, read in place of the
+    shipped config.toml for that workspace (bot.core.workspace_configs). ``source`` None: back to the
+    default (`oppbot config reset`). ``version`` goes up with each load or reset, so every process
+    can tell its copy is old by reading one number; who and when is the last load or reset."""
+
+    __tablename__ = "workspace_configs"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), ForeignKey("workspaces.id"), primary_key=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer)
+    loaded_by: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # slack_sdk's installation and OAuth state tables (migration 0016): its SQLAlchemy stores own their
 # shape, so they are not described here (bot.installs)
 INSTALL_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")

@@ -138,7 +138,7 @@ def rt(clean_db, config, clock, dates, gated, request):
         config = replace(config, duplicate_check=False)
     if not gated:
         config = replace(config, qualification=replace(config.qualification, threshold=0))
-    return Runtime(config=replace(config, public_url=PUBLIC_URL), sessions=make_sessions(clean_db), clock=clock, dates=dates)
+    return Runtime(default_config=replace(config, public_url=PUBLIC_URL), sessions=make_sessions(clean_db), clock=clock, dates=dates)
 
 
 @dataclass

@@ -287,7 +287,7 @@ def test_render_page_never_exceeds_the_block_limit():
 
 def ny_runtime(rt: Runtime) -> Runtime:
     config = replace(rt.config, timezone="America/New_York", channels={**rt.config.channels, "digest": "#sales-digest"})
-    return replace(rt, config=config)
+    return replace(rt, default_config=config)
 
 
 def due_kinds(rt, at):
@@ -338,7 +338,7 @@ def test_weekends_are_skipped_and_monday_brings_the_weekly_digest(rt):
     assert ("brief", "2026-11-30", "U0REP") in kinds
     # with skipping off, Saturday has its digest too
     config = replace(rt.config, digest=replace(rt.config.digest, skip_non_working_days=False))
-    assert ("daily", "2026-11-28", "U0BOSS") in due_kinds(replace(rt, config=config), saturday)
+    assert ("daily", "2026-11-28", "U0BOSS") in due_kinds(replace(rt, default_config=config), saturday)
 
 
 def test_brief_goes_at_its_own_time_only_to_those_who_turned_it_on(rt):

@@ -349,7 +349,9 @@ class WorkerLoop(threading.Thread):
 def test_postgres_stopped_and_started_while_commands_and_the_worker_run(postgres, web, config, dates):
     base, fake = web
     # the worker's clock runs hours ahead, so every reminder set in this test is due for it
-    rt = Runtime(config=config, sessions=make_sessions(make_engine(postgres.url)), clock=FixedClock(datetime.now(UTC) + timedelta(hours=3)), dates=dates)
+    rt = Runtime(
+        default_config=config, sessions=make_sessions(make_engine(postgres.url)), clock=FixedClock(datetime.now(UTC) + timedelta(hours=3)), dates=dates
+    )
     fake.use_clock(lambda: rt.clock.now().timestamp())  # Slack stamps what the worker posts by the worker's time
     rep, worker = Rep(base, fake), WorkerLoop(rt, fake)
     rep.start()

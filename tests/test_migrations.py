@@ -348,12 +348,43 @@ def test_the_installations_migration_adds_slacks_tables_and_a_column_keeps_every
             assert conn.execute(text("SELECT id, next_number FROM workspaces ORDER BY id")).all() == workspaces
 
 
-def test_the_task_queue_migration_adds_a_table_and_a_column_keeps_every_outbox_row_and_downgrades(tmp_path):
+def test_the_workspace_configs_migration_adds_its_table_keeps_every_workspace_and_downgrades(tmp_path):
     with empty_engine(tmp_path) as engine:
         config = alembic_config(engine)
         command.upgrade(config, "0004")
         seed_at_0004(engine)
         command.upgrade(config, "0016_installations")
+        workspaces_query = "SELECT id, next_number FROM workspaces ORDER BY id"
+        with engine.connect() as conn:
+            workspaces = conn.execute(text(workspaces_query)).all()
+        before = deals(engine)
+        assert workspaces and before
+        command.upgrade(config, "0017_workspace_configs")
+        assert current_revision(engine) == "0017_workspace_configs" and deals(engine) == before
+        with engine.begin() as conn:
+            assert conn.execute(text(workspaces_query)).all() == workspaces
+            assert conn.execute(text("SELECT count(*) FROM workspace_configs")).scalar() == 0  # every workspace on the default
+            conn.execute(
+                text(
+                    "INSERT INTO workspace_configs (workspace_id, source, file_name, version, loaded_by, loaded_at)"
+                    " VALUES ('T1', :source, 'acme.toml', 1, 'ops', :now)"
+                ),
+                {"source": '[workspace]\nlanguage = "en"\n', "now": NOW},
+            )
+            assert conn.execute(text("SELECT source, version FROM workspace_configs")).one() == ('[workspace]\nlanguage = "en"\n', 1)
+        command.downgrade(config, "0016_installations")
+        assert "workspace_configs" not in inspect(engine).get_table_names()
+        assert deals(engine) == before
+        with engine.connect() as conn:
+            assert conn.execute(text(workspaces_query)).all() == workspaces
+
+
+def test_the_task_queue_migration_adds_a_table_and_a_column_keeps_every_outbox_row_and_downgrades(tmp_path):
+    with empty_engine(tmp_path) as engine:
+        config = alembic_config(engine)
+        command.upgrade(config, "0004")
+        seed_at_0004(engine)
+        command.upgrade(config, "0017_workspace_configs")
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -364,14 +395,14 @@ def test_the_task_queue_migration_adds_a_table_and_a_column_keeps_every_outbox_r
             )
             outbox = conn.execute(text("SELECT id, key, attempts, claimed_at IS NULL FROM outbox ORDER BY id")).all()
         before = deals(engine)
-        command.upgrade(config, "0017_task_queue")
-        assert current_revision(engine) == "0017_task_queue" and deals(engine) == before
+        command.upgrade(config, "0018_task_queue")
+        assert current_revision(engine) == "0018_task_queue" and deals(engine) == before
         with engine.begin() as conn:
             assert conn.execute(text("SELECT id, key, attempts, claimed_at IS NULL FROM outbox ORDER BY id")).all() == outbox
             assert conn.execute(text("SELECT count(*) FROM outbox WHERE claimed_by IS NOT NULL")).scalar() == 0
             conn.execute(text("UPDATE outbox SET claimed_by = 'send_outbox:T1:x' WHERE key = 'k:1'"))
             conn.execute(text("INSERT INTO queued_jobs (job, workspace_id, queued_at, task_id) VALUES ('scan', 'T1', :now, 'scan:T1:x')"), {"now": NOW})
-        command.downgrade(config, "0016_installations")
+        command.downgrade(config, "0017_workspace_configs")
         assert "queued_jobs" not in inspect(engine).get_table_names()
         assert "claimed_by" not in {c["name"] for c in inspect(engine).get_columns("outbox")}
         assert deals(engine) == before

@@ -67,7 +67,7 @@ def test_signing_in_lands_back_on_the_deal_asked_for_with_a_session_cookie_of_th
 
 
 def test_without_an_https_public_url_the_cookie_is_not_marked_secure(slack, fake):
-    slack.rt = replace(slack.rt, config=replace(slack.rt.config, public_url="http://localhost:3000"))
+    slack.rt = replace(slack.rt, default_config=replace(slack.rt.config, public_url="http://localhost:3000"))
     pages = PageClient(slack)
     _, query = pages.start_sign_in()
     back = pages.get(f"/auth/callback?{urlencode({'code': fake.openid.issue('U0ALICE'), 'state': query['state']})}")

@@ -70,7 +70,7 @@ def serving(slack: SlackClient):
     """The app (Slack's endpoint and the pages) on a free local port; its public URL is that port."""
     server = make_server("127.0.0.1", 0, lambda e, s: None, server_class=_Threaded, handler_class=_Quiet)
     base = f"http://127.0.0.1:{server.server_port}"
-    rt = replace(slack.rt, config=replace(slack.rt.config, public_url=base))
+    rt = replace(slack.rt, default_config=replace(slack.rt.config, public_url=base))
     server.set_app(wsgi_app(slack.app, rt, pages=Site(rt, page_settings(slack.fake.api_url))))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

@@ -19,16 +19,15 @@ from store.models import Member, Workspace
 
 
 def print_digest(rt: Runtime, kind: str, *, team: str | None = None, day: str | None = None, user: str | None = None, lang: str | None = None) -> str:
-    """A digest as terminal text (``oppbot digest daily --date 2026-11-25 --print``)."""
-    config = rt.config
+    """A digest as terminal text (``oppbot digest daily --date 2026-11-25 --print``), with the workspace's config."""
+    team = _workspace(rt, team)
+    config = rt.config_of(team)
     try:
         when = date.fromisoformat(day) if day else rt.clock.now().astimezone(config.tz).date()
     except ValueError:
         raise SystemExit(f"oppbot: --date: must be a day such as 2026-11-25, got {day!r}") from None
     with rt.transaction() as session:
-        workspace_id = team or session.scalar(select(Workspace.id).order_by(Workspace.id))
-        if workspace_id is None:
-            raise SystemExit("oppbot: the database has no workspace yet")
+        workspace_id = team
         member_id = None
         if kind == "brief":
             member = session.scalars(select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id == (user or ""))).one_or_none()
@@ -44,11 +43,24 @@ def print_digest(rt: Runtime, kind: str, *, team: str | None = None, day: str | 
 
 def print_report(rt: Runtime, name: str, words: str, *, team: str | None = None, lang: str | None = None, chart: str | None = None) -> str:
     """A report as terminal text (``oppbot report funnel --print``): ``name`` as `/opp report`
-    takes it (漏斗 too), ``words`` what follows it there; ``chart`` writes its image."""
-    with rt.transaction() as session:
-        workspace_id = team or session.scalar(select(Workspace.id).order_by(Workspace.id))
-    if workspace_id is None:
+    takes it (漏斗 too), ``words`` what follows it there; ``chart`` writes its image. With the workspace's config."""
+    workspace_id = _workspace(rt, team)
+    with rt.in_workspace(workspace_id):
+        return _report(rt, workspace_id, name, words, lang, chart)
+
+
+def _workspace(rt: Runtime, team: str | None) -> str:
+    """``team``, else the database's first workspace."""
+    if team:
+        return team
+    with rt.reading() as session:
+        first = session.scalar(select(Workspace.id).order_by(Workspace.id))
+    if first is None:
         raise SystemExit("oppbot: the database has no workspace yet")
+    return first
+
+
+def _report(rt: Runtime, workspace_id: str, name: str, words: str, lang: str | None, chart: str | None) -> str:
     lang = lang or rt.config.language
     actor = Actor(
         member_id=0, workspace_id=workspace_id, slack_user_id="oppbot", name="oppbot", role="admin", lang=lang, timezone=rt.config.timezone, is_admin=True

@@ -78,6 +78,7 @@ __all__ = [
     "TeamSeed",
     "load_config",
     "parse_config",
+    "parse_text",
 ]
 
 
@@ -126,12 +127,21 @@ def default_config_path() -> str:
 def load_config(path: str | os.PathLike) -> Config:
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found (check OPPBOT_CONFIG, or run `oppbot init` to write a config.toml here)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text (save it as UTF-8)") from None
+    return parse_text(source, str(path))
+
+
+def parse_text(source: str, path: str = "config.toml") -> Config:
+    """A config from its TOML text (a file's, or a workspace's own as stored), checked as at start-up."""
+    try:
+        raw = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, str(path))
+    return parse_config(raw, path)
 
 
 def parse_config(raw: dict, path: str = "config.toml") -> Config:

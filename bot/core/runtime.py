@@ -25,6 +25,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.dates import DateReader
 from bot.core.errors import Conflict, Replayed
+from bot.core.workspace_configs import WorkspaceConfigs
 from store import requests
 from store.db import core_transaction, read_sessions, transaction, wrote
 
@@ -40,18 +41,65 @@ class Handling:
     changed: bool = False  # a transaction of it that wrote has committed (key or not)
     deals: set[int] = field(default_factory=set)  # the deals it changed (bot.core.touched)
     owners: set[int] = field(default_factory=set)  # their owners before the change, when it moved them
+    config: Config | None = None  # the workspace's config, read at its first use (Runtime.config)
+
+
+@dataclass(frozen=True)
+class _Within:
+    workspace_id: str
+    config: Config
 
 
 _HANDLING: ContextVar[Handling | None] = ContextVar("oppbot_handling", default=None)
+_WITHIN: ContextVar[_Within | None] = ContextVar("oppbot_within", default=None)  # Runtime.in_workspace
 
 
 @dataclass
 class Runtime:
-    config: Config
+    default_config: Config  # config.toml: the config of every workspace without its own
     sessions: sessionmaker[Session]
     clock: Clock
     dates: DateReader
     _reads: sessionmaker[Session] | None = field(default=None, repr=False)
+    _workspaces: WorkspaceConfigs = field(default_factory=WorkspaceConfigs, repr=False)
+
+    @property
+    def config(self) -> Config:
+        """The config in effect here: the workspace's own (bot.core.workspace_configs) in a request
+        from it or in ``in_workspace``, else the default. A request reads it once, at first use."""
+        within = _WITHIN.get()
+        if within is not None:
+            return within.config
+        handling = _HANDLING.get()
+        if handling is None or handling.workspace_id is None:
+            return self.default_config
+        if handling.config is None:
+            handling.config = self.config_of(handling.workspace_id)
+        return handling.config
+
+    @config.setter
+    def config(self, config: Config) -> None:
+        """Replace the default (the tests try settings this way)."""
+        self.default_config = config
+
+    def config_of(self, workspace_id: str) -> Config:
+        """The workspace's config: its own if it has one, else the default."""
+        own = self._workspaces.own(self.peeking, workspace_id, self.clock.now(), self.default_config)
+        return self.default_config if own is None else own
+
+    @contextmanager
+    def in_workspace(self, workspace_id: str) -> Iterator[Config]:
+        """Work for one workspace outside a request (the worker, the command line): ``self.config``
+        in the block is that workspace's, read once at entry. Yields it."""
+        token = _WITHIN.set(_Within(workspace_id, self.config_of(workspace_id)))
+        try:
+            yield _WITHIN.get().config
+        finally:
+            _WITHIN.reset(token)
+
+    def forget_config(self, workspace_id: str) -> None:
+        """After a change of the workspace's own config in this process: read it again at next use."""
+        self._workspaces.forget(workspace_id)
 
     @property
     def public_url(self) -> str | None:

@@ -129,6 +129,10 @@ class Site:
         visitor = self.cookies.visitor(environ.get("HTTP_COOKIE"))
         if visitor is None:
             return redirect("/login?next=" + quote(path, safe="/"), ("Set-Cookie", self.cookies.clear(SESSION)))
+        with self.rt.in_workspace(visitor.team_id):  # the visitor's workspace's config (bot.core.workspace_configs)
+            return self._page(visitor, path)
+
+    def _page(self, visitor: Visitor, path: str) -> Answer:
         lang = visitor.lang
         actor = reading.actor_of(self.rt, visitor)
         if actor is None:

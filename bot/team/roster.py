@@ -109,18 +109,17 @@ def _untouched(session: Session, member: Member) -> bool:
 def reconcile_all(rt: Runtime) -> int:
     """At start: reconcile [[team]] in every workspace the database knows (profiles are read from
     Slack later, on first sight). Returns how many people changed. A workspace that fails is
-    logged and left for the next start or `/opp team`; the process starts anyway."""
-    if not rt.config.team:
-        return 0
+    logged and left for the next start or `/opp team`; the process starts anyway. Each workspace
+    with its own config is reconciled with its own [[team]] (bot.core.workspace_configs)."""
     with rt.sessions() as session:
         workspaces = served(session)
     changed = 0
     for workspace_id in workspaces:
         try:
-            with rt.transaction() as session:
-                changed += len(seed_team(session, config=rt.config, workspace_id=workspace_id, clock=rt.clock, fetch_profile=lambda _user: None))
+            with rt.in_workspace(workspace_id) as config, rt.transaction() as session:
+                changed += len(seed_team(session, config=config, workspace_id=workspace_id, clock=rt.clock, fetch_profile=lambda _user: None))
         except Exception:
-            log.exception("%s: could not reconcile [[team]] with config.toml", workspace_id)
+            log.exception("%s: could not reconcile [[team]] with its config", workspace_id)
     return changed
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -217,9 +217,35 @@ class Job:
         limiter: Limiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> object:
-        """The body, for one workspace (None: every one), within ``limiter``'s budgets if it calls Slack."""
+        """The body within ``limiter``'s budgets if it calls Slack: for the deployment, or for one
+        workspace (None: each one served, in turn) in that workspace's config (rt.in_workspace)."""
         paced = {"limiter": limiter, "sleep": sleep} if self.paced else {}
-        return self.body(rt, client, now, workspace_id, **paced)
+        if not self.per_workspace:
+            return self.body(rt, client, now, None, **paced)
+        if workspace_id is None:
+            with rt.sessions() as session:
+                ids = served(session)
+        else:
+            ids = [workspace_id]
+        outcomes = []
+        for served_id in ids:
+            with rt.in_workspace(served_id):
+                try:
+                    outcomes.append(self.body(rt, client, now, served_id, **paced))
+                except Exception:  # one workspace's failure never holds up the others'
+                    if workspace_id is not None:
+                        raise
+                    log.exception("job %s failed for workspace %s", self.name, served_id)
+        return together(outcomes)
+
+
+def together(outcomes: list):
+    """The outcomes of a job's runs for several workspaces as one: counts added up, lists joined."""
+    if outcomes and all(isinstance(o, SendResult) for o in outcomes):
+        return SendResult(**{f.name: sum(getattr(o, f.name) for o in outcomes) for f in fields(SendResult)})
+    if outcomes and all(isinstance(o, list) for o in outcomes):
+        return [item for o in outcomes for item in o]
+    return sum(o for o in outcomes if isinstance(o, int))
 
 
 JOBS: tuple[Job, ...] = (  # in the order one pass (tick) runs them

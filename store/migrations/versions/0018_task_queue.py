@@ -2,15 +2,15 @@
 workspace) and ``outbox.claimed_by`` (the task sending a row: a task run again after its worker
 died takes its own rows back at once)
 
-Revision ID: 0017_task_queue
-Revises: 0016_installations
+Revision ID: 0018_task_queue
+Revises: 0017_workspace_configs
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_task_queue"
-down_revision = "0016_installations"
+revision = "0018_task_queue"
+down_revision = "0017_workspace_configs"
 branch_labels = None
 depends_on = None
 
