@@ -155,3 +155,29 @@ def test_commands_about_one_workspace_use_its_config(rt, fake, monkeypatch, caps
     funnel = {team: oppbot(rt, monkeypatch, capsys, "report", "funnel", "--team", team, "--lang", "en", "--print") for team in (A, B)}
     assert funnel[A][0] == 0 and "Pilot run" in funnel[A][1], funnel[A]
     assert funnel[B][0] == 0 and "Proposal" in funnel[B][1] and "Pilot run" not in funnel[B][1], funnel[B]
+
+
+def test_the_worker_scans_each_workspace_with_its_own_config(rt, fake, clock, monkeypatch, capsys, tmp_path):
+    """A deal at Proposal quiet for 12 days: stalled by the default (10 days) in B, not in A, whose
+    own config gives Proposal 30 days. One pass of the worker, as `oppbot worker --once` runs it."""
+    from bot.worker.jobs import tick
+    from bot.worker.sender import sender_client
+    from store.models import Alert
+
+    slow = (ROOT / "config.toml").read_text(encoding="utf-8").replace("\nthreshold = 60\n", "\nthreshold = 0\n", 1)
+    slow = slow.replace(
+        'key = "proposal"\nname = { zh = "方案提交", en = "Proposal" }\nprobability = 0.4\nstall_days = 10',
+        'key = "proposal"\nname = { zh = "方案提交", en = "Proposal" }\nprobability = 0.4\nstall_days = 30',
+        1,
+    )
+    assert "stall_days = 30" in slow
+    (tmp_path / "slow.toml").write_text(slow, encoding="utf-8")
+    a, b = client_of(rt, fake, A), client_of(rt, fake, B)
+    for client in (a, b):
+        assert "Created" in client.command("alice", "new Quiet deal 10万 stage proposal").text
+    assert oppbot(rt, monkeypatch, capsys, "config", "load", "--team", A, str(tmp_path / "slow.toml"))[0] == 0
+    clock.advance(days=12)
+    tick(rt, sender_client("xoxb-test", fake.api_url, retries=0), clock.now())
+    with rt.sessions() as session:
+        stalled = {(team, condition) for team, condition in session.execute(select(Alert.workspace_id, Alert.condition))}
+    assert (B, "stalled") in stalled and (A, "stalled") not in stalled, stalled
