@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -52,6 +52,7 @@ class Runtime:
     clock: Clock
     dates: DateReader
     _reads: sessionmaker[Session] | None = field(default=None, repr=False)
+    _peeks: Engine | None = field(default=None, repr=False)
 
     @property
     def public_url(self) -> str | None:
@@ -74,8 +75,12 @@ class Runtime:
 
     @contextmanager
     def peeking(self) -> Iterator[Connection]:
-        """``reading`` on a Core connection, for the statements every request runs (no ORM session)."""
-        with self._read_sessions().kw["bind"].connect() as connection:
+        """``reading`` on a Core connection, for one statement every request runs (no ORM session;
+        on PostgreSQL outside a transaction: no BEGIN and ROLLBACK round trips around it)."""
+        if self._peeks is None:
+            bind = self._read_sessions().kw["bind"]
+            self._peeks = bind.execution_options(isolation_level="AUTOCOMMIT") if bind.dialect.name == "postgresql" else bind
+        with self._peeks.connect() as connection:
             yield connection
 
     @contextmanager
