@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -18,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -54,12 +56,45 @@ def make_engine(url: str | None = None, *, threads: int = DEFAULT_THREADS, **kwa
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     # PostgreSQL's JIT compiles a query whose estimated cost is high (a report's correlated
     # subqueries over a quarter's events) before running it: ~300 ms spent to save a few on
     # queries that take tens to hundreds of ms, on every run. Off for oppbot's connections.
     kwargs.setdefault("connect_args", {"options": "-c jit=off"})
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _ping_if_idle)
+        event.listen(engine, "checkin", _used)
+    return engine
+
+
+PING_IDLE = 10.0  # seconds a pooled connection may sit unused before it is checked with a round trip
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """A connection taken from the pool after ``PING_IDLE`` seconds unused (or never used) is
+    checked first, and replaced if the server has gone away meanwhile (a restart, an idle timeout):
+    SQLAlchemy's ``pool_pre_ping``, without its round trip on every checkout of a busy pool (two a
+    request). A connection that failed invalidates the pool, so its idle siblings are replaced too."""
+    used = record.info.get(_USED_AT)
+    if used is not None and time.monotonic() - used < PING_IDLE:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise DisconnectionError(f"connection failed its check: {error}") from error
+
+
+_USED_AT = "oppbot_used_at"
+
+
+def _used(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info[_USED_AT] = time.monotonic()
 
 
 READ_ONLY = "oppbot_read_only"  # execution option of the engine behind ``read_sessions``

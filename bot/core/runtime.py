@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -100,6 +100,7 @@ class Runtime:
     def forget_config(self, workspace_id: str) -> None:
         """After a change of the workspace's own config in this process: read it again at next use."""
         self._workspaces.forget(workspace_id)
+    _peeks: Engine | None = field(default=None, repr=False)
 
     @property
     def public_url(self) -> str | None:
@@ -122,8 +123,12 @@ class Runtime:
 
     @contextmanager
     def peeking(self) -> Iterator[Connection]:
-        """``reading`` on a Core connection, for the statements every request runs (no ORM session)."""
-        with self._read_sessions().kw["bind"].connect() as connection:
+        """``reading`` on a Core connection, for one statement every request runs (no ORM session;
+        on PostgreSQL outside a transaction: no BEGIN and ROLLBACK round trips around it)."""
+        if self._peeks is None:
+            bind = self._read_sessions().kw["bind"]
+            self._peeks = bind.execution_options(isolation_level="AUTOCOMMIT") if bind.dialect.name == "postgresql" else bind
+        with self._peeks.connect() as connection:
             yield connection
 
     @contextmanager

@@ -88,8 +88,21 @@ def _keys(title: str | None) -> tuple[str, str]:
     return key, _DIGITS.sub("#", key)
 
 
+def _keys_and_letters(title: str | None) -> tuple[str, str, frozenset[str]]:
+    """``_keys``, and the letters of the title's key."""
+    key, numbered = _keys(title)
+    return key, numbered, frozenset(key)
+
+
 # a new deal's title is compared with the same newest ones each time: their keys are kept
-_stored_keys = lru_cache(maxsize=TITLE_CANDIDATES * 8)(_keys)
+_stored_keys = lru_cache(maxsize=TITLE_CANDIDATES * 8)(_keys_and_letters)
+
+
+def _may_be_like(wanted: str, letters: frozenset[str], key: str, key_letters: frozenset[str]) -> bool:
+    """A bound of difflib's quick_ratio from the two keys' sets of letters (set operations, no loop
+    over the letters): each letter of one key that the other lacks is unmatched at least once."""
+    matched = min(len(key) - len(key_letters - letters), len(wanted) - len(letters - key_letters))
+    return 2.0 * matched / (len(key) + len(wanted)) >= SIMILAR
 
 
 def similar_titles(a: str | None, b: str | None) -> bool:
@@ -138,7 +151,11 @@ def find(session: Session, workspace_id: str, *, account: str | None, title: str
         newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
         session.flush()  # the rows are read on the connection (plain tuples, no ORM loading): changes first
         rows = session.connection().execute(newest).all()
-        ids.update(deal_id for deal_id, stored in rows if _like(matcher, wanted, numbered, *_stored_keys(stored)))
+        letters = frozenset(wanted)
+        for deal_id, stored in rows:
+            key, key_numbered, key_letters = _stored_keys(stored)
+            if key and _may_be_like(wanted, letters, key, key_letters) and _like(matcher, wanted, numbered, key, key_numbered):
+                ids.add(deal_id)
     if not ids:
         return []
     matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)

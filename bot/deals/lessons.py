@@ -12,7 +12,7 @@ Each is a statement or two in the database (LIKE; ILIKE on PostgreSQL), never a 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, String, and_, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, bindparam, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.views import LessonLine
@@ -60,23 +60,43 @@ def similar(session: Session, config: Config, opp: Opportunity, *, limit: int = 
     return _page(session, config, _like(session, opp), limit)
 
 
-def similar_count(session: Session, opp: Opportunity) -> int:
-    """How many lessons ``similar`` finds for ``opp``: one COUNT."""
-    return _count(session, _like(session, opp))
+def similar_count(session: Session, opp: Opportunity, risks: tuple[tuple[str, str | None], ...] | None = None) -> int:
+    """How many lessons ``similar`` finds for ``opp``: one COUNT. ``risks``: its open flags, when
+    the caller has read them (``risk_watch.open_risks``)."""
+    notes = (note for _, note in (open_risks(session, opp.id) if risks is None else risks))
+    params = {"ws": opp.workspace_id, "words": _words(opp, notes), "industry": (opp.industry or "").strip().lower() or None}
+    return session.scalar(_SIMILAR_COUNT, params) or 0
 
 
 def _like(session: Session, opp: Opportunity) -> list[ColumnElement]:
     """Lessons of ``opp``'s industry, or naming a competitor ``opp``'s words name."""
-    words = " ".join(filter(None, (opp.title, opp.account, opp.next_step, *(opp.tags or ()), *(note for _, note in open_risks(session, opp.id))))).lower()
+    notes = (note for _, note in open_risks(session, opp.id))
+    industry = func.lower(Opportunity.industry) == opp.industry.strip().lower() if (opp.industry or "").strip() else false()
+    return [*_lessons(opp.workspace_id), or_(industry, _named(literal(_words(opp, notes), String)))]  # an open deal has no written review of its own
+
+
+def _words(opp: Opportunity, notes) -> str:
+    """``opp``'s words a competitor's name is looked for in: title, account, next step, tags, risks' notes."""
+    return " ".join(filter(None, (opp.title, opp.account, opp.next_step, *(opp.tags or ()), *notes))).lower()
+
+
+def _named(words: ColumnElement[str]) -> ColumnElement[bool]:
+    """A review's competitor (of at least ``NAMED_MIN`` characters) is named in ``words``."""
     competitor = func.lower(Review.competitor)
     escaped = func.replace(func.replace(func.replace(competitor, "\\", "\\\\"), "%", "\\%"), "_", "\\_")
-    named = and_(func.length(Review.competitor) >= NAMED_MIN, literal(words, String).contains(escaped, escape="\\"))
-    industry = func.lower(Opportunity.industry) == opp.industry.strip().lower() if (opp.industry or "").strip() else false()
-    return [*_lessons(opp.workspace_id), or_(industry, named)]  # an open deal has no written review of its own
+    return and_(func.length(Review.competitor) >= NAMED_MIN, words.contains(escaped, escape="\\"))
 
 
 def _joined(*columns) -> Select:
     return select(*columns).select_from(Review).join(Opportunity, Opportunity.id == Review.opportunity_id)
+
+
+# ``similar_count``'s statement, built once (a card of a new deal or one entering a stage counts
+# them): an industry of None matches nothing, as ``false()`` does in ``_like``
+_SIMILAR_COUNT = _joined(func.count(Review.id)).where(
+    *_lessons(bindparam("ws")),
+    or_(func.lower(Opportunity.industry) == bindparam("industry", type_=String), _named(bindparam("words", type_=String))),
+)
 
 
 def _count(session: Session, where: list[ColumnElement]) -> int:

@@ -22,6 +22,7 @@ def deal_view(opp: Opportunity, *, lessons: bool = False) -> DealView:
     just created or entering a stage)."""
     values = {f.name: getattr(opp, f.name, None) for f in fields(DealView) if f.name not in _SPECIAL}
     session = object_session(opp)
+    risks = open_risks(session, opp.id) if opp.status == "open" else ()
     return DealView(
         owner=opp.owner.slack_user_id,
         creator=opp.creator.slack_user_id,
@@ -29,9 +30,9 @@ def deal_view(opp: Opportunity, *, lessons: bool = False) -> DealView:
         auto_tags=tuple(opp.auto_tags or ()),
         qualification=dict(opp.qualification or {}),
         closed_deals=closed_deals(session, opp.workspace_id),
-        risks=open_risks(session, opp.id) if opp.status == "open" else (),
+        risks=risks,
         review=reviews.status_of(session, opp.id) if opp.status in reviews.CLOSED else None,
-        lessons=similar_count(session, opp) if lessons and opp.status == "open" else 0,
+        lessons=similar_count(session, opp, risks) if lessons and opp.status == "open" else 0,
         playbook={stage: dict(ticked) for stage, ticked in (opp.playbook or {}).items()},
         **values,
     )

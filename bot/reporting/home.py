@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from bot.blocks import home as render
 from bot.blocks.views import ItemList
@@ -184,24 +184,36 @@ def seen_home(rt: Runtime, actor: Actor) -> None:
         connection.execute(update(Member).where(Member.id == actor.member_id).values(home_opened_at=rt.clock.now()))
 
 
+def _people(member) -> ColumnElement[bool]:
+    """``member`` is one of ``owners`` or owns one of ``deals`` (parameters)."""
+    owning = select(Opportunity.owner_id).where(Opportunity.id.in_(bindparam("deals", expanding=True)))
+    return or_(member.id.in_(bindparam("owners", expanding=True)), member.id.in_(owning))
+
+
+_MANAGER = aliased(Member)
+_MANAGED = select(_MANAGER.manager_id).where(_people(_MANAGER), _MANAGER.manager_id.is_not(None))
+# the audience in one statement, built once: the deals' owners and ``owners``, their managers, the actor;
+# of them, the ones who opened their Home since ``since``
+_AUDIENCE = (
+    select(Member.id, Member.workspace_id, Member.slack_user_id, Member.display_name, Member.role, Member.locale, Member.timezone)
+    .where(Member.home_opened_at >= bindparam("since"), or_(Member.id == bindparam("actor"), _people(Member), Member.id.in_(_MANAGED)))
+    .order_by(Member.id)
+)
+
+
 def audience(rt: Runtime, actor: Actor | None, deals: set[int], owners: set[int]) -> list[Actor]:
     """Whose Home tabs show what a request changed: the person who made it first, then the deals'
     owners (and who owned them before, when they moved), and those people's managers; of them, the
     ones who opened their Home within ``HOME_SEEN`` (anyone else's is drawn afresh when they open it,
-    so drawing it now would be work nobody sees)."""
-    with rt.reading() as session:
-        people = set(owners)
-        if deals and len(deals) <= AUDIENCE_DEALS:
-            people |= set(session.scalars(select(Opportunity.owner_id).where(Opportunity.id.in_(sorted(deals))).distinct()))
-        elif deals:
-            people = set()
-        people.discard(None)
-        if people:
-            people |= set(session.scalars(select(Member.manager_id).where(Member.id.in_(sorted(people)), Member.manager_id.is_not(None)).distinct()))
-        if actor is not None:
-            people.add(actor.member_id)
-        seen = Member.home_opened_at >= rt.clock.now() - HOME_SEEN  # an unseen Home is drawn when opened
-        members = session.scalars(select(Member).where(Member.id.in_(sorted(people)), seen).order_by(Member.id)).all()
-        found = [actor_for(m, rt.config) for m in members]
+    so drawing it now would be work nobody sees). One statement, on a connection (no ORM loading)."""
+    many = len(deals) > AUDIENCE_DEALS  # only the actor's
+    params = {
+        "owners": [] if many else sorted(o for o in owners if o is not None),
+        "deals": [] if many else sorted(deals),
+        "actor": actor.member_id if actor is not None else None,
+        "since": rt.clock.now() - HOME_SEEN,  # an unseen Home is drawn when opened
+    }
+    with rt.peeking() as connection:
+        found = [actor_for(row, rt.config) for row in connection.execute(_AUDIENCE, params).all()]
     first = [a for a in found if actor is not None and a.member_id == actor.member_id]
     return first + [a for a in found if a not in first]
