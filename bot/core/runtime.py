@@ -100,6 +100,7 @@ class Runtime:
     def forget_config(self, workspace_id: str) -> None:
         """After a change of the workspace's own config in this process: read it again at next use."""
         self._workspaces.forget(workspace_id)
+
     _peeks: Engine | None = field(default=None, repr=False)
 
     @property
