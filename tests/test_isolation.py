@@ -629,3 +629,29 @@ def test_the_command_line_shows_the_team_asked_for_only(words, rt, clean_db, tmp
         alone = shown(team, (team,))
         assert shown(team, (A, B)) == alone
         assert MARK[OTHER[team]] not in alone and (MARK[team] in alone or words[0] != "export")
+
+
+def test_a_queue_task_for_one_workspace_reads_changes_and_sends_nothing_of_another(rt, clean_db):
+    """The task queue runs each job for one workspace at a time (bot.worker.queue): every job's task
+    for A, now, the next morning, a week and a month later, with both workspaces holding work that
+    is due; B's rows stay as they were and nothing sent names B's deals, while A's work is done."""
+    world = World(rt, clean_db, (A, B))
+    try:
+        for team in (A, B):
+            prepare_worker(world.clients[team])
+        theirs, before = snapshot(rt, B), len(world.fake.calls())
+        start = rt.clock.now()
+        try:
+            for later in (timedelta(0), timedelta(hours=23), timedelta(days=7), timedelta(days=37)):
+                rt.clock.set(start + later)
+                for job in jobs.JOBS:
+                    if job.per_workspace:
+                        job.run(rt, world.clients[A].app.client, rt.clock.now(), A)
+        finally:
+            rt.clock.set(start)
+        sent = [call_words(c) for c in world.fake.calls()[before:] if c.method not in READS]
+        assert sent and any(MARK[A] in words for words in sent)
+        assert not any(MARK[B] in words for words in sent), [w for w in sent if MARK[B] in w]
+        assert snapshot(rt, B) == theirs
+    finally:
+        world.close()
