@@ -30,7 +30,7 @@ from bot.core.links import clean_base
 from bot.core.request_context import CarryingExecutor, current, serving
 from bot.core.runtime import Handling, Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
-from bot.pages.install import distributed, install_flow, not_installed_text
+from bot.pages.install import authorize, distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
 from handlers import home_refresh, register_listeners, replays
 from store import requests
@@ -172,7 +172,11 @@ def create_app(
     client = client or web_client(settings)
     after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
     many = distributed(settings)
-    flow = {"oauth_flow": install_flow(rt, settings), "user_facing_authorize_error_message": not_installed_text()} if many else {}
+    flow = (
+        {"oauth_flow": install_flow(rt, settings), "authorize": authorize(rt, settings, client), "user_facing_authorize_error_message": not_installed_text()}
+        if many
+        else {}
+    )
     with _unseen(*SIGN_IN_ENV):  # Bolt would read them as an OAuth install flow's and drop the bot token
         app = OppApp(
             rt,

@@ -129,6 +129,16 @@ def test_an_install_stores_the_workspaces_token_and_its_requests_are_answered_wi
     assert fake.calls() and {call.token for call in fake.calls()} == {token}  # authorize, users.info …: the workspace's own token
 
 
+def test_a_workspaces_token_is_checked_with_slack_once_not_on_every_request(many, fake):
+    """Bolt asks auth.test about a stored token before using it; each process remembers the answer,
+    so a request costs no extra call to Slack (Slack gives 3 s)."""
+    _, token = many.install()
+    fake.clear()
+    for words in ("new Acme ERP 50万", "list", "show 1"):
+        assert many.command("alice", words).status == 200
+    assert [call.token for call in fake.calls("auth.test")] == [token]
+
+
 def test_a_redirect_with_a_state_this_site_did_not_give_is_refused_with_a_page_and_stores_nothing(many, fake):
     code = fake.install.issue()
     answer, _ = many.page(REDIRECT_PATH, {"code": code, "state": "forged"}, COOKIE="slack-app-oauth-state=forged")

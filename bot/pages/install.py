@@ -19,6 +19,7 @@ from collections.abc import Callable
 from urllib.parse import urljoin
 
 from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -111,6 +112,22 @@ def install_flow(rt: Runtime, settings: Settings) -> InstallFlow:
         callback_options=CallbackOptions(success=_installed, failure=_failed),
     )
     return InstallFlow(rt, settings=oauth)
+
+
+def authorize(rt: Runtime, settings: Settings, client: WebClient) -> InstallationStoreAuthorize:
+    """How a request finds its workspace's bot token: from the installations, as Bolt does, with the
+    answer of Slack's auth.test about each token kept by the process (Bolt's own cache), instead of
+    one more call to Slack on every request. A removed workspace's token is deleted from the store,
+    so its requests find none, cached or not."""
+    return InstallationStoreAuthorize(
+        installation_store=installation_store(rt, settings),
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        logger=log,
+        bot_only=True,
+        cache_enabled=True,
+        client=client,
+    )
 
 
 def installation_store(rt: Runtime, settings: Settings) -> SQLAlchemyInstallationStore:
