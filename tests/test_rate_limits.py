@@ -239,6 +239,36 @@ def test_a_pass_for_one_workspace_sends_only_that_workspaces_rows(rt, fake, clie
     assert rows(rt)[theirs[0]].sent_at is None
 
 
+def test_replies_in_a_channels_threads_share_its_budget_with_the_posts_to_it_by_name(rt, fake, client, clock, sleep):
+    """A deal's card goes to "#deal-alerts" by name and its alerts reply in its thread by the
+    channel's id: one channel to Slack, so one budget of a post a second, and no 429."""
+    fake.enforce_limits()
+    keys = queue(rt, ["#deal-alerts"])
+    with rt.transaction() as session:
+        card = session.scalars(select(OutboxMessage)).one()
+        for i in range(8):  # alternately: a post of its own, a reply in the card's thread
+            keys += [f"post:{i}", f"reply:{i}"]
+            enqueue(session, workspace_id="T0001", key=keys[-2], kind="alert", channel="#deal-alerts", reply=message(f"post {i}"), now=clock.now())
+            enqueue(
+                session,
+                workspace_id="T0001",
+                key=keys[-1],
+                kind="alert",
+                channel="#deal-alerts",
+                reply=message(f"reply {i}"),
+                now=clock.now(),
+                thread_of=card.id,
+            )
+    limiter = Limiter(MemoryBuckets())
+    for _ in range(20):
+        if all(row.sent_at for row in rows(rt).values()):
+            break
+        send_outbox(rt, client, clock.now(), limiter=limiter, sleep=sleep)
+        clock.advance(seconds=20)
+    assert delivered(fake) == {key: 1 for key in keys}
+    assert len({c.response["channel"] for c in fake.calls("chat.postMessage") if not c.failed}) == 1 and fake.limits.refused == 0
+
+
 # --- the stand-in -------------------------------------------------------------------------------
 
 

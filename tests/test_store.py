@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 
 from bot.deals.opportunities import DealInput, create
 from bot.team.members import actor_for, ensure_member, load_actor
-from bot.worker.jobs import refresh_probabilities
+from bot.worker.jobs import BY_NAME
 from store.db import alembic_config, current_revision, head_revision, make_engine, transaction, upgrade
 from store.models import INSTALL_TABLES, Base, Member, Opportunity
 from tests.scratchdb import scratch_database
@@ -169,7 +169,7 @@ def test_the_nightly_refresh_gives_sqlites_planner_its_statistics(rt):
     with transaction(rt.sessions) as s:
         for i in range(3):
             create(s, actor=actor, deal=DealInput(title=f"deal {i}"), config=rt.config, clock=rt.clock)
-    refresh_probabilities(rt, None, rt.clock.now())
+    BY_NAME["refresh_statistics"].run(rt, None, rt.clock.now())  # the nightly job
     engine = rt.sessions.kw["bind"]
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:

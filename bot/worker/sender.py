@@ -245,7 +245,7 @@ def send_one(sessions: sessionmaker[Session], client: WebClient, msg: _Claimed, 
             response = pacer.call(
                 msg.workspace_id,
                 "chat.postMessage",
-                thread.get("channel", msg.channel),
+                msg.channel,  # as queued, like the thread's first message: "#name" and its id are one budget
                 client.chat_postMessage,
                 **{"channel": msg.channel, **thread},
                 text=msg.text,
