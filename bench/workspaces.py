@@ -188,13 +188,13 @@ def tasks_env(database_url: str, api_url: str, config: Path, broker: str, queue:
     return env
 
 
-def start_tasks(env: dict[str, str], n: int, logs: Path, threads: int = 1) -> list[subprocess.Popen]:
+def start_tasks(env: dict[str, str], n: int, logs: Path, concurrency: int = 1) -> list[subprocess.Popen]:
     procs = []
     for i in range(n):
         out = open(logs / f"tasks-{i}.log", "wb")  # noqa: SIM115 - the process writes to it until stopped
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "tasks", "--concurrency", str(threads)],
+                [sys.executable, "-m", "bot.cli", "tasks", "--concurrency", str(concurrency)],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -222,7 +222,9 @@ def stop(procs: list[subprocess.Popen]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run(database_url: str, config_path: Path, due: datetime, workers: int, broker: str, latency: float, logs: Path, timeout: float, threads: int = 1) -> dict:
+def run(
+    database_url: str, config_path: Path, due: datetime, workers: int, broker: str, latency: float, logs: Path, timeout: float, concurrency: int = 1
+) -> dict:
     """One drain with ``workers`` task processes; what it measured."""
     ctx = multiprocessing.get_context("spawn")
     ours, theirs = ctx.Pipe()
@@ -234,7 +236,7 @@ def run(database_url: str, config_path: Path, due: datetime, workers: int, broke
     rt = Runtime(default_config=load_config(config_path), sessions=make_sessions(engine), clock=Clock(), dates=None)
     app = celery_app(broker, queue=queue)
     dispatcher = Dispatcher(rt, app)
-    procs = start_tasks(tasks_env(database_url, api_url, config_path, broker, queue), workers, logs, threads)
+    procs = start_tasks(tasks_env(database_url, api_url, config_path, broker, queue), workers, logs, concurrency)
     load = os.getloadavg()[0]
     try:
         started = time.time()
@@ -330,7 +332,7 @@ def main() -> int:
     parser.add_argument("--workspaces", type=int, default=1000)
     parser.add_argument("--deals", type=int, default=50, help="deals per workspace")
     parser.add_argument("--workers", default="1,2,4", help="the counts of `oppbot tasks` processes to run with, comma-separated")
-    parser.add_argument("--threads", type=int, default=1, help="tasks each `oppbot tasks` process does at once (--concurrency)")
+    parser.add_argument("--concurrency", type=int, default=1, help="tasks each `oppbot tasks` does at once, each in a process of its own (--concurrency)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="how long the stand-in takes to answer each call")
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres", help="the PostgreSQL server for the scratch databases")
     parser.add_argument("--database-url", help="seed this empty PostgreSQL database instead of a scratch one (kept)")
@@ -364,7 +366,7 @@ def main() -> int:
             made.append(name)
             copy = copy_database(server, template, name)
             config_path, due = bench_config(work, datetime.now(UTC))  # each run's digests fall due as it starts
-            result = run(copy, config_path, due, n, args.broker, args.latency_ms / 1000, work, args.timeout, args.threads)
+            result = run(copy, config_path, due, n, args.broker, args.latency_ms / 1000, work, args.timeout, args.concurrency)
             results.append(result)
             show(result, results[0])
             drop_database(server, name)

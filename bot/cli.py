@@ -70,9 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--metrics-port", type=int, help="serve the worker's metrics (Prometheus format) on this port at /metrics")
 
     tasks = sub.add_parser("tasks", help="take the worker's tasks off the queue at OPPBOT_BROKER_URL and do them (start as many as the load needs)")
-    tasks.add_argument(
-        "--concurrency", type=int, default=4, help="tasks done at once, each in a thread (default 4): a task waiting on Slack's rate limits holds no other back"
-    )
+    tasks.add_argument("--concurrency", type=int, default=1, help="tasks done at once, each in a process of its own (default 1)")
     tasks.add_argument("--metrics-port", type=int, help="serve this process's metrics (Prometheus format) on this port at /metrics")
 
     scan = sub.add_parser("scan", help="scan open deals for alerts now")
@@ -255,17 +253,21 @@ def cmd_tasks(args, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    rt, client = _worker_runtime(args, settings, threads=args.concurrency)
+    rt, client = _worker_runtime(args, settings)
     app = celery_app(broker)
     serve_tasks(TaskContext(rt, client, limiter_from_env()))
-    # threads: a task mostly waits (on Slack, its rate limits, the database), so one process does
-    # several at once; start more processes, on more machines, for more CPU
-    pool = ["--pool", "solo"] if args.concurrency <= 1 else ["--pool", "threads", "--concurrency", str(args.concurrency)]
+    engine = rt.sessions.kw["bind"]
+
+    from celery.signals import worker_process_init
+
+    # each pool process opens connections of its own, never the parent's (SQLAlchemy's rule after fork)
+    worker_process_init.connect(lambda **_: engine.dispose(close=False), weak=False)
+    pool = ["--pool", "solo"] if args.concurrency <= 1 else ["--pool", "prefork", "--concurrency", str(args.concurrency)]
     app.worker_main(["worker", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat", *pool])
     return 0
 
 
-def _worker_runtime(args, settings: Settings, *, threads: int | None = None):
+def _worker_runtime(args, settings: Settings):
     """The runtime and the Slack client of a worker or task process (each workspace's own token
     when installed by OAuth), and its metrics server when asked for."""
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # one process: it serves its own counters
@@ -277,7 +279,7 @@ def _worker_runtime(args, settings: Settings, *, threads: int | None = None):
     from bot.worker.sender import sender_client
 
     many = distributed(settings)  # installed by OAuth: each workspace's row sent with its own token
-    rt = start_runtime(settings, *(() if many else ("SLACK_BOT_TOKEN",)), threads=threads)  # a bad config.toml is reported before a missing token
+    rt = start_runtime(settings, *(() if many else ("SLACK_BOT_TOKEN",)))  # a bad config.toml is reported before a missing token
     client = count_retries(sender_client(settings.bot_token, settings.slack_api_url))
     if many:
         client = WorkspaceClients(client, installation_store(rt, settings))
