@@ -1,4 +1,4 @@
-"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, export, init, config."""
+"""The `oppbot` command: web, socket, console, worker, scan, db, digest, report, import, export, init, config, tasks."""
 
 from __future__ import annotations
 
