@@ -297,12 +297,13 @@ def _without_password(url: str) -> str:
 def cmd_scan(args, settings: Settings) -> int:
     from bot.alerts import scan as watch
     from bot.app import build_runtime
+    from bot.team.uninstall import served
 
     rt = build_runtime(settings)
     now = _moment(args.at, rt.config.tz) if args.at else rt.clock.now()
     total = 0
     with rt.sessions() as session:
-        ids = watch.workspaces(session)
+        ids = served(session)
     for workspace_id in ids:
         with rt.in_workspace(workspace_id), rt.transaction() as session:
             result = watch.scan(session, config=rt.config, workspace_id=workspace_id, now=now, dry_run=args.dry_run)
@@ -387,10 +388,10 @@ def cmd_export(args, settings: Settings) -> int:
 
 def _only_team(rt, command: str) -> str | None:
     """The database's one workspace; None (and a message) when there are none or several."""
-    from bot.alerts import scan as watch
+    from bot.team.uninstall import served
 
     with rt.sessions() as session:
-        teams = watch.workspaces(session)
+        teams = served(session)
     if len(teams) == 1:
         return teams[0]
     print(

@@ -296,11 +296,6 @@ def current_targets(session: Session, workspace_id: str, period_key: str) -> dic
     return {row.member_id: row for row in rows}
 
 
-def workspace_ids(session: Session) -> list[str]:
-    """Every workspace the database knows, in id order."""
-    return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
-
-
 def deal_activities(session: Session, opportunity_id: int, *, limit: int) -> tuple[list[Activity], int]:
     """The deal's latest activities people logged (newest first, with who logged them; not its
     stage changes, which its events record) and how many it has."""

@@ -345,15 +345,19 @@ def prepare_worker(slack) -> None:
 def ticks(slack, fake):
     """The worker's ticks, now, the next morning, a week and a month later (alerts, digests, agendas,
     offers, reminders, reviews, forecast snapshots, the outbox)."""
-    rt = slack.rt
+    at_each_moment(slack.rt, lambda now: jobs.tick(slack.rt, slack.app.client, now))
+    return []
+
+
+def at_each_moment(rt, work) -> None:
+    """``work(now)`` now, the next morning, a week and a month later; the clock put back after."""
     start = rt.clock.now()
     try:
         for later in (timedelta(0), timedelta(hours=23), timedelta(days=7), timedelta(days=37)):
             rt.clock.set(start + later)
-            jobs.tick(rt, slack.app.client, rt.clock.now())
+            work(rt.clock.now())
     finally:
         rt.clock.set(start)
-    return []
 
 
 def import_csv(slack, fake):
@@ -640,15 +644,8 @@ def test_a_queue_task_for_one_workspace_reads_changes_and_sends_nothing_of_anoth
         for team in (A, B):
             prepare_worker(world.clients[team])
         theirs, before = snapshot(rt, B), len(world.fake.calls())
-        start = rt.clock.now()
-        try:
-            for later in (timedelta(0), timedelta(hours=23), timedelta(days=7), timedelta(days=37)):
-                rt.clock.set(start + later)
-                for job in jobs.JOBS:
-                    if job.per_workspace:
-                        job.run(rt, world.clients[A].app.client, rt.clock.now(), A)
-        finally:
-            rt.clock.set(start)
+        client = world.clients[A].app.client
+        at_each_moment(rt, lambda now: [job.run(rt, client, now, A) for job in jobs.JOBS if job.per_workspace])
         sent = [call_words(c) for c in world.fake.calls()[before:] if c.method not in READS]
         assert sent and any(MARK[A] in words for words in sent)
         assert not any(MARK[B] in words for words in sent), [w for w in sent if MARK[B] in w]

@@ -41,10 +41,9 @@ from bot.alerts.notices import bundle, team_time
 from bot.alerts.preview import preview
 from bot.core.config import Config
 from bot.deals import payments, risk_watch
-from bot.team.uninstall import served
 from store.models import Alert, Handover, Opportunity, Risk
 
-__all__ = ["CONDITIONS", "Finding", "ScanResult", "bundle", "detect", "scan", "team_time", "workspaces"]
+__all__ = ["CONDITIONS", "Finding", "ScanResult", "bundle", "detect", "scan", "team_time"]
 
 CONDITIONS = ("stalled", "follow_up", "next_step_overdue", "close_passed", "risk", "payment_overdue", "handover_stalled")
 
@@ -113,11 +112,6 @@ def detect(session: Session, *, config: Config, workspace_id: str, now: datetime
     for oid, progress in session.execute(handovers):
         found.append(Finding(oid, "handover_stalled", progress + stall))
     return found
-
-
-def workspaces(session: Session) -> list[str]:
-    """The workspaces the worker serves: every one but those that removed the app (bot.team.uninstall)."""
-    return served(session)
 
 
 def scan(session: Session, *, config: Config, workspace_id: str, now: datetime, dry_run: bool = False) -> ScanResult:

@@ -1,6 +1,6 @@
 """A workspace that removed the app (Slack's ``app_uninstalled``, or ``tokens_revoked`` for its bot):
 marked ``workspaces.uninstalled_at``, so the worker's per-workspace jobs pass it by
-(bot.alerts.scan.workspaces); its data is kept ``OPPBOT_DAYS_AFTER_UNINSTALL`` days (default 30,
+(``served``); its data is kept ``OPPBOT_DAYS_AFTER_UNINSTALL`` days (default 30,
 0: deleted at the worker's next pass), then deleted, every row of it, by ``purge_expired``. An
 install again before then clears the mark and it carries on as before."""
 
