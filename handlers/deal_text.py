@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.blocks.kit import clip
 from bot.core.config import GRADES
 from bot.core.errors import BadInput
-from bot.core.money import UnreadableAmount, looks_like_amount, parse_amount
+from bot.core.money import UnreadableAmount, looks_like_amount, names_its_size, parse_amount
 from bot.core.periods import month_of, quarter_of, week_of
 from bot.deals.opportunities import DealInput
 from bot.reporting.metrics import stall_cutoffs
@@ -157,8 +157,11 @@ def split_fields(text: str) -> dict[str, list[str]]:
 
 
 def take_amount(words: list[str]) -> str | None:
-    """Take the first word that looks like money out of ``words``, with a currency written apart
-    from it (`300000 CNY`, `USD 20k`), and return it."""
+    """Take the word that looks like money out of ``words``, with a currency written apart from it
+    (`300000 CNY`, `USD 20k`), and return it. A word with a unit or a currency of its own (`50万`,
+    `$20k`) is the amount before a plain number beside a currency code, and that before a plain
+    number: in `Bench deal 123456 50万` and `PO 4500123 USD 20k` the numbers are part of the name."""
+    best = None
     for i, word in enumerate(words):
         if not looks_like_amount(word):
             continue
@@ -167,10 +170,15 @@ def take_amount(words: list[str]) -> str | None:
             end += 1
         elif start > 0 and names_currency(f"{words[start - 1]} {word}"):
             start -= 1
-        taken = " ".join(words[start:end])
-        del words[start:end]
-        return taken
-    return None
+        rank = 2 * names_its_size(word) + (end - start > 1)
+        if best is None or rank > best[0]:
+            best = (rank, start, end)
+    if best is None:
+        return None
+    _, start, end = best
+    taken = " ".join(words[start:end])
+    del words[start:end]
+    return taken
 
 
 def names_currency(text: str) -> bool:

@@ -283,6 +283,21 @@ def test_new_in_chinese_reads_an_amount_in_chinese_numerals(slack, db):
     assert (db.deal(2).title, db.deal(2).amount) == ("恒通二期 二十", None)
 
 
+def test_new_takes_the_amount_with_a_unit_over_a_plain_number_in_the_title(slack, db):
+    """A number in a deal's name (a project code, an order number) stays in the title when another
+    word is the amount by its unit or currency."""
+    for number, text in enumerate(("new Bench deal 123456 50万", "新建 华为 8848 项目 五十万", "new PO 4500123 USD 20k", "new Order 77001 $20k"), start=1):
+        assert f"#{number}" in ephemeral(slack.command("alice", text))
+    assert [(d.title, d.amount, d.currency) for d in map(db.deal, (1, 2, 3, 4))] == [
+        ("Bench deal 123456", Decimal("500000"), "CNY"),
+        ("华为 8848 项目", Decimal("500000"), "CNY"),
+        ("PO 4500123", Decimal("20000"), "USD"),
+        ("Order 77001", Decimal("20000"), "USD"),
+    ]
+    slack.command("alice", "new Globex 300000")  # a plain number alone is still the amount
+    assert (db.deal(5).title, db.deal(5).amount) == ("Globex", Decimal("300000"))
+
+
 # The clock: Wednesday 2026-11-25 10:00 in Shanghai.
 CLOSE_DATES = (
     ("下周五", date(2026, 12, 4)),

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import cn2an
 
-__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "format_amount", "exact_amount", "total_in"]
+__all__ = ["UnreadableAmount", "parse_amount", "looks_like_amount", "names_its_size", "format_amount", "exact_amount", "total_in"]
 
 _CENT = Decimal("0.01")
 _LIMIT = Decimal(10) ** 15
@@ -181,6 +181,16 @@ def looks_like_amount(token: str) -> bool:
     if reading.plain_integer and 1900 <= reading.amount <= 2100:
         return False
     return reading.amount >= 1000
+
+
+def names_its_size(token: str) -> bool:
+    """Whether a token reads as money by a unit or a currency of its own (``50万``, ``$20k``,
+    ``300元``), not only as a number."""
+    try:
+        reading = _read(token)
+    except UnreadableAmount:
+        return False
+    return reading.has_unit or reading.currency is not None
 
 
 def _number(value: Decimal) -> str:
