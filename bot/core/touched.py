@@ -1,6 +1,7 @@
 """Which deals a request changed, for redrawing the Home tabs that show them after the answer
 (handlers.home_refresh): every flush of a session notes the deals written (a deal itself, or an
-event, activity or risk on it) and the owners a deal had before it moved to someone else (by the
+event, activity or risk on it; events and activities, which bot.core.history inserts outside the
+flush, are noted as they are written) and the owners a deal had before it moved to someone else (by the
 ORM, or by a bulk UPDATE after the session read the deal); a committed transaction of the request
 merges them into its ``Handling``."""
 
@@ -28,6 +29,13 @@ def _note(session: Session, _flush_context) -> None:
             if isinstance(deal, int):
                 deals.add(deal)
                 owners.update(_owner_in_memory(session, deal))
+
+
+def written(session: Session, deal: int) -> None:
+    """A row of ``deal``'s written outside the ORM's flush (bot.core.history): noted as a flush
+    notes the rows it writes."""
+    session.info.setdefault(DEALS, set()).add(deal)
+    session.info.setdefault(OWNERS, set()).update(_owner_in_memory(session, deal))
 
 
 def _owner_in_memory(session: Session, deal: int) -> tuple[int, ...]:

@@ -14,13 +14,14 @@ from decimal import Decimal
 from sqlalchemy import String, and_, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
 
+from bot.core import history
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.errors import BadInput
 from bot.deals import duplicates, opportunities, permissions
 from bot.deals.opportunities import DealInput
 from bot.team.members import Actor
-from store.models import Event, Handover, Opportunity, OutboxMessage, Payment, Review
+from store.models import Handover, Opportunity, OutboxMessage, Payment, Review
 
 SOURCE = "follow-on"
 REVISIT_KEY = "revisit:"
@@ -41,8 +42,8 @@ def create(
     opp, _ = opportunities.create(session, actor=actor, deal=deal, config=config, clock=clock)
     opp.followon_of = won.id
     now = clock.now()
-    session.add(Event(opportunity_id=won.id, actor_id=actor.member_id, at=now, kind="followon", field="followon", new=f"#{opp.number}"))
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="followon", field="followon_of", new=f"#{won.number}"))
+    history.event(session, opportunity_id=won.id, actor_id=actor.member_id, at=now, kind="followon", field="followon", new=f"#{opp.number}")
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="followon", field="followon_of", new=f"#{won.number}")
     session.flush()
     return opp
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 from sqlalchemy import case, func
 from sqlalchemy.orm import Session
 
+from bot.core import history
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.errors import BadInput
 from bot.core.forecast_categories import AUTO, PIPELINE, stage_defaults
 from bot.deals import opportunities, permissions
 from bot.team.members import Actor
-from store.models import Event, Opportunity
+from store.models import Opportunity
 
 
 def category_column(config: Config, stage=Opportunity.stage, chosen=Opportunity.forecast_category):
@@ -31,8 +32,8 @@ def set_category(session: Session, *, actor: Actor, number: int, category: str, 
     chosen = None if category == AUTO else category
     if chosen != opp.forecast_category:
         now = clock.now()
-        session.add(
-            Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="updated", field="forecast_category", old=opp.forecast_category, new=chosen)
+        history.event(
+            session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="updated", field="forecast_category", old=opp.forecast_category, new=chosen
         )
         opp.forecast_category = chosen
         opp.updated_at = now

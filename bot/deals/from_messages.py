@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.core import history
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.deal_fields import LIMITS
@@ -19,7 +20,7 @@ from bot.core.text import clean
 from bot.deals import opportunities
 from bot.team.members import Actor
 from store import queries
-from store.models import Activity, Event, Opportunity
+from store.models import Opportunity
 
 OPTION_LIMIT = 20  # deals offered at most for one typed query
 SEARCHED = ("open", "won", "lost")  # what `/opp find` searches: every deal but a merged or deleted one
@@ -97,5 +98,5 @@ def keep_source(session: Session, opp: Opportunity, actor: Actor, link: str, clo
     with its event). Its creator wrote it; no other permission is asked."""
     now = clock.now()
     text = t(actor.lang, "sc_source_note", link=clean(link).strip()[:2000])
-    session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind="note", text=text, created_at=now))
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="activity", field="note", new=text[:500]))
+    history.activity(session, opportunity_id=opp.id, member_id=actor.member_id, kind="note", text=text, created_at=now)
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="activity", field="note", new=text[:500])

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.handover import handover_message
 from bot.blocks.kit import clip
 from bot.blocks.views import HandoverView
+from bot.core import history
 from bot.core.config import Config, Step
 from bot.core.config_after import find_step
 from bot.core.deal_fields import LIMITS
@@ -193,7 +194,7 @@ def _accept(session: Session, actor: Actor, opp: Opportunity, handover: Handover
 
 
 def _event(session: Session, opp: Opportunity, actor: Actor, now: datetime, field: str, old: str | None, new: str | None) -> None:
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="handover", field=field, old=old, new=new))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="handover", field=field, old=old, new=new)
 
 
 # --- what people see ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.meeting import ActionLine, action_dm
+from bot.core import history
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.deal_fields import LIMITS
@@ -21,7 +22,7 @@ from bot.deals import opportunities
 from bot.deals.opportunities import DealInput
 from bot.delivery.outbox import enqueue
 from bot.team.members import Actor, language_of, role_of
-from store.models import Event, MeetingAction, Member, Opportunity
+from store.models import MeetingAction, Member, Opportunity
 
 MARKERS = ("manager", "admin")  # roles that may mark anyone's action done
 
@@ -110,4 +111,4 @@ def done_by(session: Session, action: MeetingAction) -> str:
 
 
 def _record(session: Session, opp: Opportunity, actor: Actor, now, what: str, text: str) -> None:
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="meeting_action", field=what, new=text))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="meeting_action", field=what, new=text)

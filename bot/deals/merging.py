@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import esc, message
+from bot.core import history
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.errors import BadInput
@@ -67,7 +68,7 @@ def create(
 
 
 def _event(session: Session, opp: Opportunity, actor: Actor, at, kind: str, field: str, new: str) -> None:
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=at, kind=kind, field=field, new=new))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=at, kind=kind, field=field, new=new)
 
 
 def _tell(session: Session, config: Config, actor: Actor, opp: Opportunity, matches: list[Opportunity], now) -> None:
@@ -115,7 +116,7 @@ def merge(session: Session, *, actor: Actor, source: int, target: int, clock: Cl
         .values(status="withdrawn", answered_at=now)
     )
     _event(session, survivor, actor, now, "merged", "merged_from", f"#{old.number} {old.title}")
-    session.add(Event(opportunity_id=old.id, actor_id=actor.member_id, at=now, kind="status", field="status", old="open", new="merged"))
+    history.event(session, opportunity_id=old.id, actor_id=actor.member_id, at=now, kind="status", field="status", old="open", new="merged")
     _event(session, old, actor, now, "merged", "merged_into", f"#{survivor.number}")
     old.status, old.closed_at, old.updated_at = "merged", now, now
     old.next_touch_due, old.win_probability = None, 0.0

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.core import history as written
 from bot.core import needs
 from bot.core.clock import Clock
 from bot.core.config import GRADES, Config
@@ -21,7 +22,7 @@ from bot.deals import duplicates, permissions, qualification, risk_watch, suppor
 from bot.team import assignment
 from bot.team.members import Actor
 from store import queries
-from store.models import Activity, Event, Member, Opportunity, Review
+from store.models import Event, Member, Opportunity, Review
 
 
 @dataclass
@@ -126,17 +127,7 @@ def _reassess(session: Session, opp: Opportunity, actor: Actor, config: Config, 
 
 
 def _record(session: Session, opp: Opportunity, actor: Actor, at, kind: str, field_: str | None = None, old=None, new=None):
-    session.add(
-        Event(
-            opportunity_id=opp.id,
-            actor_id=actor.member_id,
-            at=at,
-            kind=kind,
-            field=field_,
-            old=_as_text(old),
-            new=_as_text(new),
-        )
-    )
+    written.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=at, kind=kind, field=field_, old=_as_text(old), new=_as_text(new))
 
 
 def _as_text(value) -> str | None:
@@ -331,7 +322,7 @@ def _move(session: Session, opp: Opportunity, actor: Actor, stage: str, config: 
     opp.stage_entered_at = now
     opp.updated_at = now
     opp.last_activity_at = now
-    session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind="stage_change", text=f"{old} -> {stage}", created_at=now))
+    written.activity(session, opportunity_id=opp.id, member_id=actor.member_id, kind="stage_change", text=f"{old} -> {stage}", created_at=now)
     _record(session, opp, actor, now, "stage", "stage", old, stage)
 
     assignment.stage_entered(session, opp, actor=actor, config=config, now=now)
@@ -360,7 +351,7 @@ def log_activity(
         raise BadInput("bad_activity_kind", field="kind", kind=kind, kinds=", ".join(ACTIVITY_KINDS))
     _check_text({"activity": text, "next_step": next_step})
     now = clock.now()
-    session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind=kind, text=text, created_at=now))
+    written.activity(session, opportunity_id=opp.id, member_id=actor.member_id, kind=kind, text=text, created_at=now)
     _record(session, opp, actor, now, "activity", kind, None, text[:500])
     risk_watch.clear_silent(session, opp, actor.member_id, kind, now)  # a customer touch ends 客户沉默
     support_replies.activity_logged(session, config, opp, actor, text, now)  # an open 求助 to their role is answered
@@ -419,7 +410,7 @@ def close(
         setattr(opp, name, reason)
         _record(session, opp, actor, now, "updated", name, None, reason)
     if note:
-        session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind="note", text=note, created_at=now))
+        written.activity(session, opportunity_id=opp.id, member_id=actor.member_id, kind="note", text=note, created_at=now)
     _reassess(session, opp, actor, config, now)
     session.flush()
     winprob.record_close(session, opp)  # the learned probability counts it at once

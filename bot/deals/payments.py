@@ -20,11 +20,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.core import history
 from bot.core.config import Config
 from bot.core.errors import BadInput
 from bot.deals import opportunities, permissions
 from bot.team.members import Actor
-from store.models import Event, Opportunity, Payment, PaymentMilestone
+from store.models import Opportunity, Payment, PaymentMilestone
 
 CENT = Decimal("0.01")
 MAX_MILESTONES = 12
@@ -127,7 +128,7 @@ def plan(session: Session, *, actor: Actor, number: int, parts: list[PlannedPart
     _, payments = _rows(session, opp)
     allocate(milestones, payments)
     text = ", ".join(f"{m.amount} {m.currency} {m.due_on.isoformat()}" for m in milestones)
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="payment_plan", field="plan", new=text[:500]))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="payment_plan", field="plan", new=text[:500])
     session.flush()
     return standing(session, opp, now.astimezone(config.tz).date())
 
@@ -149,7 +150,9 @@ def receive(
     session.flush()
     milestones, payments = _rows(session, opp)
     allocate(milestones, payments)
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="payment", field="received", new=f"{amount} {currency} {day.isoformat()}"))
+    history.event(
+        session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="payment", field="received", new=f"{amount} {currency} {day.isoformat()}"
+    )
     session.flush()
     return standing(session, opp, now.astimezone(config.tz).date())
 

@@ -11,12 +11,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import clip, stage_name
+from bot.core import history
 from bot.core.config import Config, Step
 from bot.core.config_after import find_step
 from bot.core.errors import BadInput
 from bot.deals import opportunities, permissions
 from bot.team.members import Actor
-from store.models import Event, Opportunity
+from store.models import Opportunity
 
 QUOTE_LIMIT = 80  # how much of an unknown action an error quotes back
 
@@ -39,6 +40,6 @@ def tick(session: Session, *, actor: Actor, number: int, stage: str, action: str
         raise BadInput("playbook_already", number=number, action=step.name(actor.lang))
     opp.playbook = {**(opp.playbook or {}), stage: {**ticked, step.key: now.isoformat()}}  # a new value: the JSON column sees the change
     opp.updated_at = now
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="playbook", field=stage, old=None, new=step.key))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="playbook", field=stage, old=None, new=step.key)
     session.flush()
     return opp, step

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import esc, message
+from bot.core import history
 from bot.core.errors import BadInput, Conflict
 from bot.core.i18n import t
 from bot.core.runtime import Runtime
@@ -72,7 +73,7 @@ def claim(session: Session, *, actor: Actor, number: int, config, now: datetime)
             _refuse_full(session, actor, me, config, now)
         owner = session.scalar(select(Member.slack_user_id).join(Opportunity, Opportunity.owner_id == Member.id).where(Opportunity.id == opp.id))
         raise Conflict("pool_already_claimed", number=number, user=owner)
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="claim", old="pool", new=actor.slack_user_id))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="assigned", field="claim", old="pool", new=actor.slack_user_id)
     session.execute(
         update(AssignmentOffer)
         .where(AssignmentOffer.opportunity_id == opp.id, AssignmentOffer.status == offers.OPEN_OFFER)

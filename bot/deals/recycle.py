@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply, esc, message
 from bot.blocks.team import keep_request_message, pool_warning_message
+from bot.core import history
 from bot.core.config import Config
 from bot.core.errors import BadInput
 from bot.core.i18n import t
@@ -121,7 +122,7 @@ def warn_idle_deals(rt, now: datetime, workspace_id: str | None = None) -> int:
         opp.pool_warned_at = now
         system = assignment.system_member(session, opp.workspace_id, now)
         day = return_day(config, now)
-        session.add(Event(opportunity_id=opp.id, actor_id=system.id, at=now, kind="pool", field="warned", old=None, new=day))
+        history.event(session, opportunity_id=opp.id, actor_id=system.id, at=now, kind="pool", field="warned", old=None, new=day)
         lang = language_of(opp.owner, config)
         text = t(lang, "pool_warn_dm", number=opp.number, title=esc(opp.title), day=day, days=config.pool.return_days[opp.grade])
         reply = pool_warning_message(text, opp.number, token_of(opp), lang)
@@ -173,7 +174,7 @@ def ask_keep(session: Session, *, config: Config, actor: Actor, number: int, tok
     if _answered(session, opp):
         raise BadInput("pool_keep_stale", number=number)
     key = f"pool-keep:{opp.id}:{token}"
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="pool", field="keep_asked", old=None, new=manager.slack_user_id))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="pool", field="keep_asked", old=None, new=manager.slack_user_id)
     lang = language_of(manager, config)
     day = return_day(config, opp.pool_warned_at)
     text = t(lang, "pool_keep_ask", user=actor.slack_user_id, number=number, title=esc(opp.title), grade=opp.grade, day=day)
@@ -191,7 +192,7 @@ def answer_keep(session: Session, *, config: Config, actor: Actor, number: int, 
         raise BadInput("pool_keep_stale", number=number)
     owner = opp.owner
     field = "keep_approved" if approve else "keep_declined"
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="pool", field=field, old=None, new=owner.slack_user_id))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="pool", field=field, old=None, new=owner.slack_user_id)
     lang = language_of(owner, config)
     day = return_day(config, opp.pool_warned_at)
     if approve:

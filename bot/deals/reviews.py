@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.kit import clip
 from bot.blocks.reviews import meeting_message, reminder_message
 from bot.blocks.views import MeetingView, ReviewView
+from bot.core import history
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.deal_fields import LIMITS
@@ -113,7 +114,7 @@ def _cleaned(text: str | None) -> str | None:
 
 def _record(session: Session, opp, actor_id: int, now: datetime, what: str, new: str | None = None, old: str | None = None, kind: str = "review") -> None:
     """An event on the deal: of the review (``what``: done, edited, skipped, meeting), or a field's change."""
-    session.add(Event(opportunity_id=opp.id, actor_id=actor_id, at=now, kind=kind, field=what, old=old, new=new))
+    history.event(session, opportunity_id=opp.id, actor_id=actor_id, at=now, kind=kind, field=what, old=old, new=new)
 
 
 def submit(session: Session, *, actor: Actor, number: int, given: ReviewInput, config: Config, clock: Clock) -> bool:

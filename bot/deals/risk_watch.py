@@ -21,11 +21,12 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import RiskNews, risk_news_message
+from bot.core import history
 from bot.core.config import Config
 from bot.delivery import outbox
 from bot.team.assignment import system_member
 from bot.team.members import language_of
-from store.models import Activity, Event, Member, Opportunity, Risk
+from store.models import Activity, Member, Opportunity, Risk
 
 SILENT = "silent"
 CUSTOMER_TOUCHES = ("call", "meeting", "visit", "email")
@@ -100,7 +101,7 @@ def flag_silent(session: Session, *, config: Config, workspace_id: str, now: dat
         opp = session.get(Opportunity, oid)
         risk = Risk(opportunity_id=oid, kind=SILENT, note=None, raised_by_id=app.id, raised_at=now)
         session.add(risk)
-        session.add(Event(opportunity_id=oid, actor_id=app.id, at=now, kind="risk", field=SILENT, old=None, new=SILENT))
+        history.event(session, opportunity_id=oid, actor_id=app.id, at=now, kind="risk", field=SILENT, old=None, new=SILENT)
         tell_manager(session, config, opp, risk, now)
     return len(found)
 
@@ -113,7 +114,7 @@ def clear_silent(session: Session, opp: Opportunity, actor_id: int, kind: str, n
     for risk in flags:
         risk.cleared_at = now
     if flags:
-        session.add(Event(opportunity_id=opp.id, actor_id=actor_id, at=now, kind="risk", field=SILENT, old="open", new="cleared"))
+        history.event(session, opportunity_id=opp.id, actor_id=actor_id, at=now, kind="risk", field=SILENT, old="open", new="cleared")
     return len(flags)
 
 

@@ -10,11 +10,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core import history
 from bot.core.config import Config
 from bot.core.text import clean, clean_optional
 from bot.deals import opportunities, risk_watch
 from bot.team.members import Actor
-from store.models import Event, Reminder, Risk
+from store.models import Reminder, Risk
 
 RISK_KINDS = {
     "silent": ("silent", "客户沉默", "沉默"),
@@ -38,12 +39,12 @@ def flag(session, *, actor, number: int, kind: str, note: str | None, clearing: 
         risks = session.scalars(select(Risk).where(Risk.opportunity_id == opp.id, Risk.kind == kind, Risk.cleared_at.is_(None))).all()
         for risk in risks:
             risk.cleared_at = now
-        session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old="open", new="cleared"))
+        history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old="open", new="cleared")
     else:
         risk = Risk(opportunity_id=opp.id, kind=kind, note=note, raised_by_id=actor.member_id, raised_at=now)
         session.add(risk)
         risk_watch.tell_manager(session, config, opp, risk, now)
-        session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old=None, new=note or kind))
+        history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="risk", field=kind, old=None, new=note or kind)
 
 
 def remind(session: Session, *, actor: Actor, number: int, due: datetime, text: str, now: datetime) -> None:

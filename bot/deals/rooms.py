@@ -19,13 +19,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.core import history
 from bot.core.config import Config
 from bot.core.errors import BadInput, PermissionDenied
 from bot.deals import permissions, threads
 from bot.deals.opportunities import get
 from bot.team.members import Actor
 from bot.team.rules import SYSTEM_USER
-from store.models import Event, Member, Opportunity
+from store.models import Member, Opportunity
 
 NAME_LIMIT = 80  # Slack's longest channel name
 SUFFIXES = 9  # deal-42-acme, then deal-42-acme-2 … deal-42-acme-9
@@ -101,7 +102,7 @@ def record(session: Session, *, actor: Actor, number: int, channel: str, config:
     if _live_room(opp):
         return opp.room_channel
     permissions.require(actor, "edit", opp)
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="room", field="room_channel", old=opp.room_channel, new=channel))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="room", field="room_channel", old=opp.room_channel, new=channel)
     opp.room_channel, opp.room_archived_at, opp.updated_at = channel, None, now
     session.flush()
     threads.thread_in(session, config, opp, channel, now)  # the card, the room's first message and parent

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from bot.blocks.support import TEXT_LIMIT, SupportView, request_message
+from bot.core import history
 from bot.core.config import Config
 from bot.core.errors import BadInput, PermissionDenied
 from bot.core.i18n import t
@@ -29,7 +30,7 @@ from bot.deals.support_replies import ASK_KEY, close, view_of
 from bot.delivery import outbox
 from bot.team.members import Actor, reader_language, role_of
 from bot.team.rules import Candidate, candidates, default_rule
-from store.models import Activity, Event, Opportunity, SupportRequest
+from store.models import Opportunity, SupportRequest
 
 FALLBACK_ROLE = "support"
 
@@ -76,7 +77,7 @@ def ask(session: Session, *, actor: Actor, number: int, question: str, config: C
         raise BadInput("sup_nobody", number=number, role=t(actor.lang, f"role_{role}"))
     request = SupportRequest(workspace_id=opp.workspace_id, opportunity_id=opp.id, role=role, question=question, asked_by_id=actor.member_id, asked_at=now)
     session.add(request)
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="support", field="asked", old=role, new=question[:500]))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="support", field="asked", old=role, new=question[:500])
     session.flush()
     view = view_of(session, request, opp)
     for person in people:
@@ -120,6 +121,6 @@ def answer(session: Session, *, actor: Actor, request_id: int, text: str, config
     asked told."""
     request, opp = _open_request(session, actor, request_id)
     text = _text(text, opp.number, field="answer")
-    session.add(Activity(opportunity_id=opp.id, member_id=actor.member_id, kind="note", text=text, created_at=now))
+    history.activity(session, opportunity_id=opp.id, member_id=actor.member_id, kind="note", text=text, created_at=now)
     opp.last_activity_at = now
     return close(session, config, request, opp, actor, text, now)

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.support import SupportView, answer_message, request_message
+from bot.core import history
 from bot.core.config import Config
 from bot.delivery import outbox
 from bot.team.members import Actor, reader_language, role_of
-from store.models import Event, Member, Opportunity, OutboxMessage, SupportRequest
+from store.models import Member, Opportunity, OutboxMessage, SupportRequest
 
 ASK_KEY = "support:{id}:ask:"  # the request's message to each person asked, then their Slack id
 
@@ -43,7 +44,7 @@ def close(session: Session, config: Config, request: SupportRequest, opp: Opport
     """Record ``text`` as the answer of ``actor``, tell the person who asked, and show the request
     as answered wherever it was sent."""
     request.answered_by_id, request.answered_at, request.answer = actor.member_id, now, text
-    session.add(Event(opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="support", field="answered", new=text[:500]))
+    history.event(session, opportunity_id=opp.id, actor_id=actor.member_id, at=now, kind="support", field="answered", new=text[:500])
     session.flush()
     view = view_of(session, request, opp)
     lang = reader_language(session, config, opp.workspace_id, view.asked_by)

@@ -16,13 +16,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import Reply, esc, message
+from bot.core import history
 from bot.core.config import Config, Rule
 from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.core.text import clean
 from bot.team.offers import OPEN_OFFER, dm, offer, open_offer, pool_manager_ids, post
 from bot.team.rules import SYSTEM_USER, Decision, decide, is_default, role_names, rule_named
-from store.models import AssignmentOffer, Event, Member, Opportunity, Workspace
+from store.models import AssignmentOffer, Member, Opportunity, Workspace
 
 # --- writing decisions ------------------------------------------------------------------------
 
@@ -41,7 +42,7 @@ def system_member(session: Session, workspace_id: str, now: datetime) -> Member:
 
 
 def _event(session: Session, opp: Opportunity, actor_id: int, now: datetime, field_: str, old: str | None, new: str | None) -> None:
-    session.add(Event(opportunity_id=opp.id, actor_id=actor_id, at=now, kind="assigned", field=field_, old=old, new=new))
+    history.event(session, opportunity_id=opp.id, actor_id=actor_id, at=now, kind="assigned", field=field_, old=old, new=new)
 
 
 def _slack_id(session: Session, member_id: int | None) -> str | None:
@@ -155,7 +156,7 @@ def pass_on(session: Session, config: Config, made: AssignmentOffer, status: str
     made.reason = reason
     made.answered_at = now
     new = f"declined: {reason[:400]}" if reason else status  # a decline always has its reason; an expiry has none
-    session.add(Event(opportunity_id=made.opportunity_id, actor_id=by, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=new))
+    history.event(session, opportunity_id=made.opportunity_id, actor_id=by, at=now, kind="assigned", field="offer", old=OPEN_OFFER, new=new)
     opp = session.get(Opportunity, made.opportunity_id, with_for_update={"of": Opportunity})
     if opp is None or opp.status != "open" or opp.pooled_at is not None:
         return None
@@ -191,16 +192,15 @@ def accept(rt, actor, offer_id: int) -> Reply:
             return message(t(actor.lang, "as_offer_gone"))
         made.status, made.answered_at = "accepted", rt.clock.now()
         number = session.scalar(select(Opportunity.number).where(Opportunity.id == made.opportunity_id))
-        session.add(
-            Event(
-                opportunity_id=made.opportunity_id,
-                actor_id=actor.member_id,
-                at=made.answered_at,
-                kind="assigned",
-                field="offer",
-                old=OPEN_OFFER,
-                new="accepted",
-            )
+        history.event(
+            session,
+            opportunity_id=made.opportunity_id,
+            actor_id=actor.member_id,
+            at=made.answered_at,
+            kind="assigned",
+            field="offer",
+            old=OPEN_OFFER,
+            new="accepted",
         )
     return message(t(actor.lang, "as_accepted", number=number))
 
