@@ -1,12 +1,15 @@
 """/opp request latency through the real HTTP server (gunicorn + Bolt) with 10,000 deals stored.
 
-    .venv/bin/python bench/commands.py [--deals 10000] [--requests 600] [--in-flight 1] [--database-url URL]
+    .venv/bin/python bench/commands.py [--deals 10000] [--requests 600] [--in-flight 1] [--database-url URL] [--workers 2] [--threads 4]
 
 Seeds the deals in bulk, starts `oppbot web` on a local port with the Web API pointed at a local
 fake, then sends signed slash commands (a mix of show, list with filters, find, new, move, log),
 ``--in-flight`` at a time, and prints p50/p99/max per command and overall, and the server's CPU
 time per request. With ``--in-flight`` above 1 it first runs the same stream against a bare Bolt
-app (bench/bare_app.py) under the same gunicorn settings, and prints both. Not part of the tests.
+app (bench/bare_app.py) under the same gunicorn settings, and prints both. ``--first N`` sends each
+new server N requests of the same mix first and reports them apart: a worker's first requests
+build what it keeps (compiled statements, the token's identity, parsers), and the figures after
+them are what a running server costs a request. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -129,6 +132,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--in-flight", type=int, default=1, help="requests sent at once (above 1 also measures a bare Bolt app)")
     parser.add_argument("--database-url")
+    parser.add_argument("--workers", type=int, default=2, help="server processes, for both apps")
+    parser.add_argument("--threads", type=int, default=4, help="threads a process, for both apps")
+    parser.add_argument(
+        "--first", type=int, default=0, help="requests sent to a new server before the measured ones, and reported apart (its workers' first requests)"
+    )
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp()
@@ -142,9 +150,9 @@ def main() -> None:
         # fifty people sending hundreds of commands: the per-person limit is measured by bench/abuse.py
         env = server_env(fake.api_url, url, OPPBOT_PERSON_LIMIT="0")
         if args.in_flight > 1:
-            bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "{port}", "2", "4"]  # oppbot web's server set-up
+            bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "{port}", str(args.workers), str(args.threads)]  # oppbot web's server set-up
             serve(bare, env, ROOT, "bare Bolt", fake, args, mine)
-        oppbot = [str(Path(sys.executable).with_name("oppbot")), "web", "--port", "{port}", "--workers", "2", "--threads", "4"]
+        oppbot = [str(Path(sys.executable).with_name("oppbot")), "web", "--port", "{port}", "--workers", str(args.workers), "--threads", str(args.threads)]
         serve(oppbot, env, tmp, "oppbot", fake, args, mine)
 
 
@@ -155,7 +163,10 @@ def serve(command: list[str], env: dict, cwd, label: str, fake: FakeSlack, args,
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, proc)
-        run(base, fake, args, mine, label=label, server_pid=proc.pid)
+        rnd, mix = mix_for(args, mine)
+        if args.first:
+            run(base, fake, args, rnd, mix, label=f"{label}, its first {args.first} requests", server_pid=proc.pid, count=args.first, prefix="first")
+        run(base, fake, args, rnd, mix, label=label, server_pid=proc.pid, count=args.requests, prefix="t")
     finally:
         proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
         try:
@@ -214,15 +225,20 @@ def mix_for(args, mine: dict[str, list[int]]):
     ]
 
 
-def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]], *, label: str, server_pid: int) -> None:
+def run(base: str, fake: FakeSlack, args, rnd, mix, *, label: str, server_pid: int, count: int, prefix: str) -> None:
     slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
-    rnd, mix = mix_for(args, mine)
     plan = []
-    for i in range(args.requests):
+    for i in range(count):
         name, make = mix[i % len(mix)]
         user = USERS[i % len(USERS)] if args.in_flight > 1 else rnd.choice(USERS)
         signed = slack.command(
-            user_id=user, user_name=user, channel_id="C0BENCH", channel_name="bench", text=make(user), response_url=fake.response_url(), trigger_id=f"t.{i}"
+            user_id=user,
+            user_name=user,
+            channel_id="C0BENCH",
+            channel_name="bench",
+            text=make(user),
+            response_url=fake.response_url(),
+            trigger_id=f"{prefix}.{i}",
         )
         plan.append((name, signed))
     timings: dict[str, list[float]] = {name: [] for name, _ in mix}
@@ -242,14 +258,14 @@ def run(base: str, fake: FakeSlack, args, mine: dict[str, list[int]], *, label: 
         for name, ms, bad in pool.map(send, plan):
             timings[name].append(ms)
             refused += bad
-    cpu = (cpu_seconds(server_pid) - cpu0) / args.requests * 1000
+    cpu = (cpu_seconds(server_pid) - cpu0) / count * 1000
 
     def line(name, values):
         values = sorted(values)
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
         return f"{name:<14} n={len(values):<4} p50={statistics.median(values):6.1f} ms  p99={p99:6.1f} ms  max={values[-1]:6.1f} ms"
 
-    print(f"{label}: /opp through gunicorn, {args.deals} deals, {args.requests} requests, {args.in_flight} in flight ({refused} answered with an error)")
+    print(f"{label}: /opp through gunicorn, {args.deals} deals, {count} requests, {args.in_flight} in flight ({refused} answered with an error)")
     if label == "oppbot":
         for name, values in timings.items():
             print(line(name, values))
