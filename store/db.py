@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -137,6 +137,15 @@ def _executed(state) -> None:
 def wrote(session: Session) -> bool:
     """Whether ``session`` has written to the database (it may not have committed yet)."""
     return bool(session.info.get("wrote"))
+
+
+def one_at_a_time(session: Session, name: str) -> None:
+    """Wait, in ``session``'s transaction, until no other transaction holds ``name``; held until
+    this one ends. For a change that first reads what is there and then adds beside it (a target
+    replacing the one in force): without it, two at once on PostgreSQL each find none and both add
+    one. SQLite's write transactions already take turns (BEGIN IMMEDIATE): nothing to do there."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name})
 
 
 def read_only(engine: Engine) -> Engine:

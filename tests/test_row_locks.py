@@ -144,3 +144,34 @@ def test_a_return_to_the_pool_waits_for_the_owners_call_and_then_keeps_the_deal(
     deal = db.deal(1)
     assert (deal.pooled_at, deal.owner.slack_user_id) == (None, "U0ALICE")
     assert [e.field for e in db.events(1) if e.field == "pool"] == []
+
+
+# --- a target set by two people at once ------------------------------------------------------------
+
+
+def test_two_people_setting_the_same_target_at_once_leave_one_in_force(slack, rt, db, monkeypatch):
+    """The admin sets the team's December target; while that transaction is open, a manager sets it
+    too: the second waits for the first, then replaces it. One target is in force, the other is in
+    its history (without the wait, both would be in force and the reports would count both)."""
+    from bot.reporting import targets
+    from store.models import Target
+
+    slack.command("boss", "team set <@U0BOB> role:manager")
+    held = HeldOpen(rt)
+    replace = targets._replace
+
+    def replace_held(*args, **kwargs):
+        out = replace(*args, **kwargs)
+        if not held.holding.is_set():  # the first to replace holds its transaction open here
+            held.hold()
+        return out
+
+    monkeypatch.setattr(targets, "_replace", replace_held)
+    out = contend(
+        rt, lambda _held: slack.command("boss", "target team 2026-12 100万").text, lambda _rt: slack.command("bob", "target team 2026-12 120万").text, held=held
+    )
+    assert out["blocked"], out
+    assert "¥1M" in out["first"] and "the earlier ¥1M stays in the history" in out["second"], out
+    with rt.sessions() as s:
+        rows = s.execute(select(Target.amount, Target.replaced_at.is_(None)).where(Target.period == "2026-12").order_by(Target.id)).all()
+    assert [(int(amount), current) for amount, current in rows] == [(1_000_000, False), (1_200_000, True)]

@@ -22,6 +22,7 @@ from bot.core.errors import BadInput, PermissionDenied
 from bot.core.periods import CALENDAR, Period, period_key
 from bot.reporting.reports import read_period
 from bot.team.members import Actor, role_of
+from store.db import one_at_a_time
 from store.models import Member, Target
 from store.queries import current_targets
 
@@ -72,6 +73,7 @@ def set_personal(session: Session, *, actor: Actor, member_id: int, period: Peri
     """Set ``member_id``'s target for the month or quarter."""
     require_setter(actor)
     key = period_key(period)
+    one_at_a_time(session, f"targets:{actor.workspace_id}:{key}")
     replaced = _replace(session, actor, member_id, key, amount, config, now, current_targets(session, actor.workspace_id, key))
     return Change(amount, replaced)
 
@@ -84,6 +86,7 @@ def set_team(session: Session, *, actor: Actor, period: Period, amount: Decimal,
     if split and not people:
         raise BadInput("tg_nobody_to_split")
     key = period_key(period)
+    one_at_a_time(session, f"targets:{actor.workspace_id}:{key}")  # another setter of the period's targets waits for this one
     current = current_targets(session, actor.workspace_id, key)
     replaced = _replace(session, actor, None, key, amount, config, now, current)
     parts = []
