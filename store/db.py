@@ -117,8 +117,8 @@ def _sqlite_begin(connection) -> None:
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that note whether they wrote anything (``wrote``): a flush, or an INSERT, UPDATE or
-    DELETE statement run through the session."""
+    """Sessions that note whether they wrote anything (``wrote``): a flush, an INSERT, UPDATE or
+    DELETE statement run through the session, or one run on its connection (``wrote_outside``)."""
     sessions = sessionmaker(engine, expire_on_commit=False)
     event.listen(sessions, "after_flush", _flushed)
     event.listen(sessions, "do_orm_execute", _executed)
@@ -132,6 +132,12 @@ def _flushed(session: Session, _flush_context) -> None:
 def _executed(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         state.session.info["wrote"] = True
+
+
+def wrote_outside(session: Session) -> None:
+    """``session`` wrote by a statement on its connection (``session.connection().execute``), which
+    neither its flush nor its ``execute`` sees (bot.core.history): noted as they note theirs."""
+    session.info["wrote"] = True
 
 
 def wrote(session: Session) -> bool:

@@ -36,6 +36,17 @@ def test_slacks_retries_of_a_command_are_done_once(slack, db):
     assert "Created #2" in slack.command("alice", "new Acme ERP 50万").text
 
 
+def test_a_command_that_only_adds_to_a_deals_history_sent_twice_adds_once(slack, db):
+    """Clearing a risk that is not open changes no row but writes the deal's history (an event):
+    a retry of that command is answered as the first and writes nothing more."""
+    slack.command("alice", "new Acme 10万")
+    request = slack.command_request("alice", "risk 1 clear competitor")
+    first = slack.send(request)
+    second = slack.send(request, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+    assert "Cleared the risk on #1" in first.text and second.body == first.body
+    assert [(e.kind, e.new) for e in db.events(1)] == [("created", "#1 Acme"), ("risk", "cleared")]
+
+
 def test_a_log_form_submitted_twice_logs_once(slack, db, fake):
     slack.command("alice", "new Acme 10万")
     slack.click("alice", "deal_log", "1")

@@ -6,7 +6,8 @@ it was a third of a logged activity's time). They run on the session's connectio
 changes are not flushed first (``Session.execute`` would flush them: a deal changed again after
 its event would then be written, and versioned, twice). The deal must be in the database already
 (its id known): a new deal is flushed before its first event. Each row notes its deal as changed
-by the request (bot.core.touched), as a flush notes the rows it writes."""
+by the request (bot.core.touched), and the session as one that wrote (store.db.wrote: the request's
+key is recorded with it, so a repeat of the request writes nothing again), as a flush notes them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.core import touched
+from store.db import wrote_outside
 from store.models import Activity, Event
 
 _EVENT = Event.__table__.insert()
@@ -28,6 +30,7 @@ def event(
     if opportunity_id is None:
         raise ValueError("an event of a deal not yet in the database")
     touched.written(session, opportunity_id)
+    wrote_outside(session)
     session.connection().execute(
         _EVENT, {"opportunity_id": opportunity_id, "actor_id": actor_id, "at": at, "kind": kind, "field": field, "old": old, "new": new}
     )
@@ -38,6 +41,7 @@ def events(session: Session, rows: list[dict]) -> None:
     if rows:
         for row in rows:
             touched.written(session, row["opportunity_id"])
+        wrote_outside(session)
         session.connection().execute(_EVENT, rows)
 
 
@@ -46,4 +50,5 @@ def activity(session: Session, *, opportunity_id: int, member_id: int, kind: str
     if opportunity_id is None:
         raise ValueError("an activity of a deal not yet in the database")
     touched.written(session, opportunity_id)
+    wrote_outside(session)
     session.connection().execute(_ACTIVITY, {"opportunity_id": opportunity_id, "member_id": member_id, "kind": kind, "text": text, "created_at": created_at})
