@@ -36,15 +36,6 @@ def event(
     )
 
 
-def events(session: Session, rows: list[dict]) -> None:
-    """Many events at once (one statement): each row has ``event``'s arguments, all of them."""
-    if rows:
-        for row in rows:
-            touched.written(session, row["opportunity_id"])
-        wrote_outside(session)
-        session.connection().execute(_EVENT, rows)
-
-
 def activity(session: Session, *, opportunity_id: int, member_id: int, kind: str, text: str, created_at: datetime) -> None:
     """Something a person did on the deal."""
     if opportunity_id is None:
