@@ -175,3 +175,34 @@ def test_two_people_setting_the_same_target_at_once_leave_one_in_force(slack, rt
     with rt.sessions() as s:
         rows = s.execute(select(Target.amount, Target.replaced_at.is_(None)).where(Target.period == "2026-12").order_by(Target.id)).all()
     assert [(int(amount), current) for amount, current in rows] == [(1_000_000, False), (1_200_000, True)]
+
+
+# --- two reps creating the same customer's deal at once (撞单) ---------------------------------------
+
+
+@pytest.mark.duplicates
+def test_two_reps_creating_the_same_customers_deal_at_once_the_second_is_asked_first(slack, rt, db, monkeypatch):
+    """alice creates 苏州恒通's deal; while her transaction is open (the deal written, not yet
+    committed), li creates a deal for the same customer: li's waits for alice's, then finds it and
+    is asked first, nothing created (without the wait, both found no open deal like theirs, and
+    two deals for one customer were made, neither told of the other)."""
+    held = HeldOpen(rt)
+    create = opportunities.create
+
+    def create_held(*args, **kwargs):
+        out = create(*args, **kwargs)
+        if not held.holding.is_set():  # the first to create holds its transaction open here
+            held.hold()
+        return out
+
+    monkeypatch.setattr(opportunities, "create", create_held)
+    out = contend(
+        rt,
+        lambda _held: slack.command("alice", "new 苏州恒通 WMS 50万 客户 苏州恒通").text,
+        lambda _rt: slack.command("li", "新建 恒通仓储二期 客户 苏州恒通有限公司").text,
+        held=held,
+    )
+    assert out["blocked"], out
+    assert "#1" in out["first"], out
+    assert "可能撞单" in out["second"] and "#1" in out["second"], out
+    assert [(d.number, d.owner.slack_user_id) for d in db.deals()] == [(1, "U0ALICE")]
