@@ -15,7 +15,7 @@ from bot.core.errors import PermissionDenied
 from bot.core.i18n import t
 from bot.deals import opportunities, recycle
 from bot.team import assignment
-from store.models import AssignmentOffer, Event
+from store.models import AssignmentOffer, Event, OutboxMessage
 from tests import test_assignment
 from tests.contention import HeldOpen, contend
 from tests.test_assignment import actor_for_slack, events_of, owner_of
@@ -175,3 +175,98 @@ def test_two_people_setting_the_same_target_at_once_leave_one_in_force(slack, rt
     with rt.sessions() as s:
         rows = s.execute(select(Target.amount, Target.replaced_at.is_(None)).where(Target.period == "2026-12").order_by(Target.id)).all()
     assert [(int(amount), current) for amount, current in rows] == [(1_000_000, False), (1_200_000, True)]
+
+
+# --- two reps creating the same customer's deal at once (撞单) ---------------------------------------
+
+
+@pytest.mark.duplicates
+def test_two_reps_creating_the_same_customers_deal_at_once_the_second_is_asked_first(slack, rt, db, monkeypatch):
+    """alice creates 苏州恒通's deal; while her transaction is open (the deal written, not yet
+    committed), li creates a deal for the same customer: li's waits for alice's, then finds it and
+    is asked first, nothing created (without the wait, both found no open deal like theirs, and
+    two deals for one customer were made, neither told of the other)."""
+    held = HeldOpen(rt)
+    create = opportunities.create
+
+    def create_held(*args, **kwargs):
+        out = create(*args, **kwargs)
+        if not held.holding.is_set():  # the first to create holds its transaction open here
+            held.hold()
+        return out
+
+    monkeypatch.setattr(opportunities, "create", create_held)
+    out = contend(
+        rt,
+        lambda _held: slack.command("alice", "new 苏州恒通 WMS 50万 客户 苏州恒通").text,
+        lambda _rt: slack.command("li", "新建 恒通仓储二期 客户 苏州恒通有限公司").text,
+        held=held,
+    )
+    assert out["blocked"], out
+    assert "#1" in out["first"], out
+    assert "可能撞单" in out["second"] and "#1" in out["second"], out
+    assert [(d.number, d.owner.slack_user_id) for d in db.deals()] == [(1, "U0ALICE")]
+
+
+# --- a review meeting called by two people at once ----------------------------------------------------
+
+
+def test_two_people_calling_a_review_meeting_at_once_the_second_is_told_it_was_called(slack, rt, clock, monkeypatch):
+    """bob (alice's manager) calls a review meeting on lost #1; while his transaction is open, the
+    admin calls it too: the admin's waits for bob's, then is told it was already called today, and
+    one meeting is posted (without the wait, both found none called; the second failed on the
+    message's key with an error instead of that answer)."""
+    from bot.deals import reviews
+    from tests.test_reviews import outbox, story
+
+    story(slack, rt, clock)
+    held = HeldOpen(rt)
+    record = reviews._record
+
+    def record_held(*args, **kwargs):
+        record(*args, **kwargs)
+        if not held.holding.is_set():  # the first to call the meeting holds its transaction open here
+            held.hold()
+
+    monkeypatch.setattr(reviews, "_record", record_held)
+    out = contend(rt, lambda _held: slack.command("bob", "review 1 meeting").text, lambda _rt: slack.command("boss", "review 1 meeting").text, held=held)
+    assert out["blocked"], out
+    assert out["first"].startswith("Asked the team for a review meeting on #1"), out
+    assert out["second"].startswith("⚠️ A review meeting on #1 was already called in #sales-digest today."), out
+    assert len(outbox(rt, "review_meeting")) == 1
+
+
+# --- the review meeting's agenda posted by two people at once -----------------------------------------
+
+
+def test_two_people_posting_the_agenda_at_once_the_second_is_told_it_was_posted(slack, rt, monkeypatch):
+    """li (a manager) posts the week's agenda; while that transaction is open, the admin posts it
+    too: the admin's waits for li's, then is told it was posted today, and one agenda is queued
+    (without the wait, both found none queued; the second failed on the message's key with an
+    error instead of that answer)."""
+    from dataclasses import replace
+
+    from bot.reporting import meeting
+    from tests.test_meeting import CHANNEL
+    from tests.test_permissions import set_role
+
+    for who in ("li", "boss"):
+        slack.command(who, "help")
+    set_role(rt, "U0LI", "manager")
+    rt.config = replace(rt.config, channels={**rt.config.channels, "meeting": CHANNEL})
+    held = HeldOpen(rt)
+    enqueue = meeting.enqueue
+
+    def enqueue_held(*args, **kwargs):
+        out = enqueue(*args, **kwargs)
+        if not held.holding.is_set():  # the first to queue the agenda holds its transaction open here
+            held.hold()
+        return out
+
+    monkeypatch.setattr(meeting, "enqueue", enqueue_held)
+    out = contend(rt, lambda _held: slack.command("li", "meeting").text, lambda _rt: slack.command("boss", "meeting").text, held=held)
+    assert out["blocked"], out
+    assert "已把评审会议程发到" in out["first"], out
+    assert out["second"].startswith(f"⚠️ The agenda was already posted to {CHANNEL} today."), out
+    with rt.sessions() as s:
+        assert len(s.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "meeting_agenda")).all()) == 1

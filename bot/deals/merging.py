@@ -20,6 +20,7 @@ from bot.deals import duplicates, opportunities, permissions
 from bot.deals.opportunities import DealInput
 from bot.team import offers
 from bot.team.members import Actor
+from store.db import one_at_a_time
 from store.models import Activity, Alert, AssignmentOffer, Event, Opportunity, Reminder, Risk
 
 ASK, CONFIRMED, RECORD = "ask", "confirmed", "record"
@@ -51,7 +52,12 @@ def create(
         existing = opportunities.find_by_request_key(session, actor, request_key)
         if existing is not None:
             return existing, False, []
-    matches = duplicates.find(session, actor.workspace_id, account=deal.account, title=deal.title) if config.duplicate_check else []
+    matches = []
+    if config.duplicate_check:
+        # another deal being created in the workspace waits for this one (and this one for it), so
+        # two reps creating the same customer's deal at once: the second finds the first's
+        one_at_a_time(session, f"new-deal:{actor.workspace_id}")
+        matches = duplicates.find(session, actor.workspace_id, account=deal.account, title=deal.title)
     if matches and mode == ASK:
         raise DuplicateFound([Match(o.number, o.title, o.owner.slack_user_id) for o in matches])
     opp, created = opportunities.create(session, actor=actor, deal=deal, config=config, clock=clock, request_key=request_key)

@@ -159,7 +159,7 @@ def meeting(session: Session, *, actor: Actor, number: int, config: Config, cloc
     """A manager of the owner (or an admin) calls a review meeting on closed deal ``number``: one
     post to the team channel (channels.digest) summing up the deal, at most once a day per deal.
     Returns the channel."""
-    opp = _closed_deal(session, actor, number, config, action="meeting")
+    opp = _closed_deal(session, actor, number, config, action="meeting", for_update=True)  # a second caller waits, then finds it called
     channel = config.channels.get("digest")
     if not channel:
         raise BadInput("rv_no_channel", number=number)

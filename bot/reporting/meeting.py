@@ -29,6 +29,7 @@ from bot.reporting.digests import send_time
 from bot.team.members import Actor, role_of
 from bot.team.uninstall import served
 from store import queries
+from store.db import one_at_a_time
 from store.models import Event, MeetingAction, Member, Opportunity, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def post(session: Session, config: Config, actor: Actor, now: datetime) -> str:
 def _enqueue(session: Session, config: Config, workspace_id: str, channel: str, now: datetime) -> bool:
     """Queue the agenda unless it was queued this local day already; whether it was queued now."""
     key = f"meeting:{workspace_id}:{now.astimezone(config.tz).date().isoformat()}"
+    one_at_a_time(session, key)  # another poster of the day's agenda waits for this one, then finds it queued
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
         return False
     reply = agenda_message(agenda(session, config, workspace_id, now), config, config.language)
