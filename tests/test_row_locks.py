@@ -270,3 +270,46 @@ def test_two_people_posting_the_agenda_at_once_the_second_is_told_it_was_posted(
     assert out["second"].startswith(f"⚠️ The agenda was already posted to {CHANNEL} today."), out
     with rt.sessions() as s:
         assert len(s.scalars(select(OutboxMessage.id).where(OutboxMessage.kind == "meeting_agenda")).all()) == 1
+
+
+# --- a round-robin rule's first assignment, twice at once ------------------------------------------
+
+
+def test_a_rules_first_two_assignments_at_once_go_round_and_neither_fails(rt, team_of, monkeypatch):
+    """The East-manufacturing rule has never assigned a deal. Two deals are assigned under it at
+    the same moment: the first makes the rule's place in the round and holds it; the second waits
+    for it (instead of making a second one and failing on the first's at commit), then takes the
+    next person in turn."""
+    from bot.team import rules
+    from store.models import Opportunity
+
+    first_deal, second_deal = (test_assignment.east_deal(rt, team_of, title) for title in ("Acme", "Globex"))
+    held = HeldOpen(rt)
+    cursor_for = rules.cursor_for
+
+    def cursor_held(*args, **kwargs):
+        cursor = cursor_for(*args, **kwargs)
+        if not held.holding.is_set():  # the first to reach the round holds its transaction open here
+            held.hold()
+        return cursor
+
+    monkeypatch.setattr(rules, "cursor_for", cursor_held)
+
+    def assign(deal):
+        def run(rt):
+            with rt.transaction() as s:
+                assignment.assign_owner(s, rt.config, s.get(Opportunity, deal.id), by=team_of.member_id, now=rt.clock.now())
+            return "assigned"
+
+        return run
+
+    out = contend(rt, assign(first_deal), assign(second_deal), held=held)
+    assert out["blocked"] and out["first"] == out["second"] == "assigned", out
+    with rt.sessions() as s:
+        offered_to = s.execute(
+            select(Opportunity.number, AssignmentOffer.member_id)
+            .join(AssignmentOffer, AssignmentOffer.opportunity_id == Opportunity.id)
+            .order_by(Opportunity.number)
+        ).all()
+    names = {a.member_id: a.slack_user_id for a in (actor_for_slack(rt, u) for u in ("U0AE1", "U0AE2"))}
+    assert [(number, names.get(member)) for number, member in offered_to] == [(1, "U0AE1"), (2, "U0AE2")]

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.blocks.kit import esc
@@ -214,13 +215,17 @@ def role_names(role: str) -> tuple[str, ...]:
 
 
 def cursor_for(session: Session, workspace_id: str, rule: str, *, lock: bool = True) -> AssignmentCursor:
+    """The rule's place in its round, locked for this transaction. A rule's first assignment makes
+    it once, even two at once: the second's insert waits for the first's row and adds nothing, and
+    the second then reads the first's place (not a second row that would fail at commit)."""
     query = select(AssignmentCursor).where(AssignmentCursor.workspace_id == workspace_id, AssignmentCursor.rule == rule)
     if lock:
         query = query.with_for_update()
     cursor = session.scalars(query).one_or_none()
     if cursor is None:
-        cursor = AssignmentCursor(workspace_id=workspace_id, rule=rule, last_member_id=None)
-        session.add(cursor)
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(AssignmentCursor).values(workspace_id=workspace_id, rule=rule, last_member_id=None).on_conflict_do_nothing())
+        cursor = session.scalars(query).one()
     return cursor
 
 
