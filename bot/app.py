@@ -33,6 +33,7 @@ from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import authorize, distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
 from handlers import home_refresh, register_listeners, replays
+from handlers.slack_io import ANSWER_TIMEOUT, unhurried
 from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
@@ -60,9 +61,10 @@ def build_runtime(
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
     """The listeners' client: every call repeated after a 429, reads and updates after a dropped
-    connection, a post (a reply by DM, a file, a modal) never blind (bot.clients)."""
+    connection, a post (a reply by DM, a file, a modal) never blind, each call at most
+    ``ANSWER_TIMEOUT`` (bot.clients)."""
     handlers = retry_handlers(2, server_errors=False)
-    return WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, retry_handlers=handlers)
+    return WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, retry_handlers=handlers, timeout=ANSWER_TIMEOUT)
 
 
 class Refused(UserError):
@@ -135,7 +137,7 @@ class OppApp(App):
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
         if home_refresh.wanted(handling):
             client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
-            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
+            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, unhurried(client), req.context.get("actor"), handling)
         return response
 
     def within(self, handling: Handling, work, *args) -> None:

@@ -8,13 +8,25 @@ import logging
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.kit import Reply, warning
 from bot.core.i18n import t
 from bot.reporting.reports import Upload
 
 log = logging.getLogger(__name__)
+
+# Slack waits 3 s for a request's answer, and the listeners call the Web API before it (a form
+# opened, a room made, a reply posted): a call gets this long, so a Slack that does not answer
+# makes an answer that says so, inside the 3 s, not a server thread held for the client's default
+# 30 s. Work after the answer (a file, an unfurl, a Home tab) has the default (``unhurried``).
+ANSWER_TIMEOUT = 2.0
+AFTER_ANSWER_TIMEOUT = 30
+
+
+def unhurried(client: WebClient) -> WebClient:
+    """``client`` for work after the answer: the same token, address and retries, the default timeout."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=AFTER_ANSWER_TIMEOUT, retry_handlers=client.retry_handlers, logger=client.logger)
 
 
 def post_private(client: WebClient, user: str, channel: str | None, reply: Reply) -> None:
@@ -32,9 +44,10 @@ def open_modal(client: WebClient, trigger_id: str, view: dict, lang: str, *, res
     """Open ``view``; if Slack refuses (an expired trigger), say so under the message clicked or by DM."""
     try:
         client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        reply = warning(t(lang, "modal_failed"))
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        refused = isinstance(exc, SlackApiError)
+        log.warning("views.open failed: %s", exc.response.get("error") if refused else f"no answer from Slack ({exc!r})")
+        reply = warning(t(lang, "modal_failed" if refused else "modal_no_answer"))
         if respond is not None:
             respond(response_type="ephemeral", replace_original=False, **reply.payload())
         elif user:
@@ -52,7 +65,7 @@ def publish_home(client: WebClient, user: str, view: dict) -> None:
 def upload_later(context, client: WebClient, upload: Upload | None, *, user: str, channel: str | None = None) -> None:
     """After the answer, on the app's ``after_answer`` executor: build ``upload`` and send it."""
     if upload is not None:
-        context["after_answer"].submit(upload_file, client, upload, user=user, channel=channel)
+        context["after_answer"].submit(upload_file, unhurried(client), upload, user=user, channel=channel)
 
 
 def upload_file(client: WebClient, upload: Upload, *, user: str, channel: str | None = None) -> None:

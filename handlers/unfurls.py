@@ -18,6 +18,7 @@ from bot.blocks.unfurls import unfurl_blocks
 from bot.core.runtime import Runtime
 from bot.deals import permissions, unfurls
 from bot.team.members import Actor, ProfileFetcher
+from handlers.slack_io import unhurried
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,6 @@ def register(app: App) -> None:
         if not linked or actor is None or event.get("user") in (context.bot_user_id, None):
             return  # no deal of ours, or the app's own message (its posts are not unfolded)
         rt.settle()  # a copy of this event (a retry) is not unfolded again
-        context["after_answer"].submit(unfurl, client, rt, actor, event, linked, channels, context["fetch_profile"])
+        context["after_answer"].submit(unfurl, unhurried(client), rt, actor, event, linked, channels, context["fetch_profile"])
 
     app.event("link_shared")(on_link_shared)

@@ -435,3 +435,20 @@ def check_delivered(rt: Runtime, fake: FaultySlack, held_key: str) -> None:
     assert sorted(r.key for r in rows if r.kind == "reminder") == sorted(f"reminder:{r.id}" for r in reminders)
     [held] = [r for r in rows if r.key == held_key]
     assert held.attempts >= 2  # taken over after the interrupted attempt, and found in the history
+
+
+def test_a_form_slack_does_not_open_in_time_is_answered_inside_slacks_three_seconds(slack, fake):
+    """`/opp new` opens the deal form; Slack takes views.open but does not answer. The command is
+    answered before Slack's 3 s are up (not after the client's default 30 s, a server thread held
+    all the while), and the person reads in their language that the form did not open."""
+    for who, expected in (("alice", "Slack didn't answer in time"), ("li", "Slack 没有及时回应")):
+        held = fake.hold("views.open")
+        started = time.monotonic()
+        try:
+            answer = slack.command(who, "new" if who == "alice" else "新建")
+            took = time.monotonic() - started
+        finally:
+            held.release()
+        assert answer.status == 200 and took < 3, took
+        said = [r.get("text", "") for r in slack.responses()]
+        assert any(expected in text for text in said), said

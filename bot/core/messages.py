@@ -107,6 +107,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "oppbot 现在太忙，来不及处理，这一条没有执行，什么都没有修改。请过几秒再试。",
         "oppbot is too busy to answer in time right now, so this was not run and nothing was changed. Please try again in a few seconds.",
     ),
+    "modal_no_answer": (
+        "表单没能打开：Slack 没有及时回应。请稍后再试一次。",
+        "The form couldn't open: Slack didn't answer in time. Please try again in a moment.",
+    ),
     "modal_failed": (
         "表单没能打开（Slack 拒绝了请求，可能是点击太久之前）。请再试一次。",
         "The form couldn't open (Slack refused it, perhaps the click was too long ago). Please try again.",
