@@ -25,7 +25,7 @@ from bot.deals import from_messages, merging, opportunities, playbook
 from bot.deals.views import deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers import handover
-from handlers.args import QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
+from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
 from handlers.forms import form_ticked, read_deal_form, read_log_form, read_meta, values_of
 from handlers.reviews import with_review_form
@@ -66,7 +66,15 @@ def new_deal(req: Request, text: str, *, mode: str, request_key: str | None = No
     return card(req, view, t(req.lang, "created", number=view.number))
 
 
-MERGE = re.compile(r"^#?(\d+)\s*(?:into|to|->|→|=>|到|并入|合并到|至)?\s*#?(\d+)$", re.IGNORECASE)
+# two numbers, set apart by a space or a word: "12" is one number, not #1 and #2
+MERGE = re.compile(r"^[#＃]?(\d+)(?:\s+|\s*(?:into|to|->|→|=>|到|并入|合并到|至)\s*)[#＃]?(\d+)$", re.IGNORECASE)
+
+
+def _merge_number(digits: str) -> int:
+    """One of a merge's two numbers; one longer than any deal's is refused before it reaches the database."""
+    if not NUMBER.match(digits):
+        raise BadInput("bad_merge_number", value=clip(digits, QUOTE_LIMIT))
+    return int(digits)
 
 
 def cmd_merge(req: Request, rest: str) -> Reply:
@@ -74,7 +82,7 @@ def cmd_merge(req: Request, rest: str) -> Reply:
     match = MERGE.match(rest.strip())
     if not match:
         raise BadInput("need_merge_numbers")
-    source, target = int(match.group(1)), int(match.group(2))
+    source, target = (_merge_number(match.group(i)) for i in (1, 2))
     with req.rt.transaction() as session:
         opp = merging.merge(session, actor=req.actor, source=source, target=target, clock=req.rt.clock, config=req.rt.config)
         view = deal_view(opp)

@@ -10,9 +10,11 @@ from slack_sdk import WebClient
 
 from bot.blocks import forms
 from bot.blocks.ids import Action
+from bot.blocks.kit import clip
+from bot.core.errors import BadInput
 from bot.reporting.digests import set_brief
 from bot.reporting.home import home_view, paging_from, seen_home
-from handlers.args import chosen, request_of, value_number
+from handlers.args import QUOTE_LIMIT, chosen, request_of, value_number
 from handlers.deals import log_modal, show
 from handlers.slack_io import open_modal, post_private, publish_home
 
@@ -44,9 +46,13 @@ def on_deal(ack: Ack, action: dict, body: dict, client: WebClient, context: Bolt
 
 
 def on_brief(ack: Ack, action: dict, context: BoltContext) -> None:
-    """The morning-brief button: turn it on or off (the tab is redrawn after the answer)."""
+    """The morning-brief button: turn it on or off (the tab is redrawn after the answer); a value
+    that is neither is refused, not read as off."""
     ack()
-    set_brief(context["rt"], context["actor"], action.get("value") == "on")
+    value = action.get("value")
+    if value not in ("on", "off"):
+        raise BadInput("bad_brief", value=clip(str(value or ""), QUOTE_LIMIT))
+    set_brief(context["rt"], context["actor"], value == "on")
 
 
 def on_page(ack: Ack, action: dict, client: WebClient, context: BoltContext) -> None:

@@ -41,6 +41,10 @@ DUPLICATE_MESSAGES: dict[str, tuple[str, str]] = {
         "请给出两个商机编号，例如 `/opp 合并 12 到 15`（把 #12 并入 #15）。",
         "Give two deal numbers, e.g. `/opp merge 12 into 15` (#12 is merged into #15).",
     ),
+    "bad_merge_number": (
+        "「{value}」不是商机编号。请给出两个商机编号，例如 `/opp 合并 12 到 15`（把 #12 并入 #15）。",
+        "“{value}” is not a deal number. Give two deal numbers, e.g. `/opp merge 12 into 15` (#12 is merged into #15).",
+    ),
     "merge_same": ("不能把 #{number} 合并到它自己。", "#{number} can't be merged into itself."),
     "merge_into_merged": ("#{number} 已经并入别的商机，请合并到仍在的那个商机。", "#{number} was itself merged into another deal; merge into that one."),
     "merge_not_allowed": ("只有 #{number} 负责人的经理或管理员可以合并商机。", "Only a manager of #{number}'s owner, or an admin, can merge deals."),
