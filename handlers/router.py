@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.deals import help_reply
 from bot.blocks.kit import Reply, clip
-from bot.core.errors import BadInput
+from bot.core.errors import BadInput, UserError
 from bot.core.text import clean
 from handlers import accounts, alerts, deals, handover, meeting, payments, qualify, reports, reviews, risks, rooms, support, targets, team
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, unescape
@@ -88,7 +88,18 @@ def dispatch(req: Request, text: str) -> Reply | Modal:
         name, rest = "show", text
     if name is None:
         raise BadInput("unknown_subcommand", value=clip(word, QUOTE_LIMIT))
-    return SUBCOMMANDS[name](req, rest.strip())
+    try:
+        return SUBCOMMANDS[name](req, rest.strip())
+    except UserError as error:
+        if isinstance(error.params.get("sub"), str):  # an example command in the answer, as the person types it
+            error.params["sub"] = typed_as(error.params["sub"], req.lang)
+        raise
+
+
+def typed_as(name: str, lang: str) -> str:
+    """The subcommand ``name`` as a person of ``lang`` types it: `查看` for show in Chinese."""
+    aliases = ALIASES_OF.get(name, (name,))
+    return next((alias for alias in aliases if not alias.isascii()), name) if lang == "zh" else name
 
 
 def on_opp(ack: Ack, command: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:

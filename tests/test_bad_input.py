@@ -486,3 +486,19 @@ def test_a_far_date_is_explained_in_chinese_to_a_chinese_user(slack, db):
     body = slack.submit("li", slack.opened_view(), {"title": "二期", "expected_close": "9999-12-31"}).json
     assert "9999-12-31 离今天超过十年" in body["errors"]["expected_close"]
     assert db.count(Opportunity) == 0
+
+
+@pytest.mark.parametrize(
+    "who, text, example",
+    [
+        ("li", "查看 第一个", "`/opp 查看 42`"),
+        ("li", "跟进", "`/opp 跟进 42`"),
+        ("li", "推进 abc 方案", "`/opp 推进 42`"),
+        ("alice", "show first", "`/opp show 42`"),
+        ("alice", "log", "`/opp log 42`"),
+    ],
+)
+def test_a_missing_or_unreadable_deal_number_shows_the_command_as_the_person_types_it(slack, who, text, example):
+    """A Chinese rep who typed 查看 is shown `/opp 查看 42`, not the English command."""
+    answer = slack.command(who, text).text
+    assert example in answer, answer
