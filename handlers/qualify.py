@@ -19,8 +19,8 @@ from handlers.deal_text import take_answers
 def cmd_qualify(req: Request, rest: str) -> Reply:
     number, text = parse_number(rest, "qualify")
     answers, leftover = take_answers(req, text)
-    if leftover:  # a word that is not criterion:answer
-        raise BadInput("unknown_choice", criterion=leftover.split(":")[0], value=clip(leftover, QUOTE_LIMIT))
+    if leftover:  # a word that is not criterion:answer (a known criterion with an unknown answer is refused as it is read)
+        raise BadInput("unknown_criterion", value=clip(leftover, QUOTE_LIMIT))
     if not answers:
         raise BadInput("need_answers")
     with req.rt.transaction() as session:

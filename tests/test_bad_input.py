@@ -502,3 +502,18 @@ def test_a_missing_or_unreadable_deal_number_shows_the_command_as_the_person_typ
     """A Chinese rep who typed 查看 is shown `/opp 查看 42`, not the English command."""
     answer = slack.command(who, text).text
     assert example in answer, answer
+
+
+@pytest.mark.parametrize(
+    "who, text, said",
+    [
+        ("alice", "qualify 1 money:approved", "“money:approved” is not a qualification criterion with its answer. Criteria: `budget` Budget"),
+        ("li", "评估 1 五十万万:已批准", "「五十万万:已批准」不是评估项和它的选项。评估项：`预算`"),
+        ("alice", "qualify 1 approved", "“approved” is not a qualification criterion with its answer."),
+    ],
+)
+def test_a_qualification_word_that_names_no_criterion_says_which_criteria_there_are(slack, db, who, text, said):
+    slack.command("alice", "new Acme ERP 5万")
+    answer = slack.command(who, text).text
+    assert said in answer, answer
+    assert db.deal(1).version == 1

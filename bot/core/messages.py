@@ -132,6 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "破例需要写明原因，例如 `/opp 赢单 {number} 破例: 客户已签约，补录`。",
         "An override needs a reason, e.g. `/opp won {number} override: contract signed, entered late`.",
     ),
+    "unknown_criterion": (
+        "「{value}」不是评估项和它的选项。评估项：{criteria}。例如 `/opp 评估 42 预算:已批准 需求:紧迫`。",
+        "“{value}” is not a qualification criterion with its answer. Criteria: {criteria}. Example: `/opp qualify 42 budget:approved need:urgent`.",
+    ),
     "unknown_choice": (
         "「{value}」不是「{criterion_name}」的选项。可选：{choices}。例如 `/opp 评估 42 预算:已批准 需求:紧迫`。",
         "“{value}” is not an answer for {criterion_name}. Answers: {choices}. Example: `/opp qualify 42 budget:approved need:urgent`.",
