@@ -24,6 +24,15 @@ from bot.deals.reviews import TEXTS, ReviewInput
 
 DATE_FIELDS = ("expected_close", "next_step_due")
 PICKED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # what a datepicker sends
+# A number the app writes in a form's metadata (a deal's, its version, an offer's, a request's):
+# no more digits than a typed deal number may have (handlers.args.NUMBER), so one no row can have
+# is refused before it reaches the database (which could not hold it).
+NUMBER_LIMIT = 10**9
+
+
+def is_number(value: object) -> bool:
+    """Whether ``value`` read from a form's metadata is a number the app could have written there."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < NUMBER_LIMIT
 
 
 def read_meta(view: dict) -> FormMeta:
@@ -34,9 +43,8 @@ def read_meta(view: dict) -> FormMeta:
     channel, number, version = data.get("channel"), data.get("number"), data.get("version")
     if any(value is not None and not isinstance(value, str) for value in (channel, data.get("source"))):
         raise BadInput("form_unreadable")
-    for value in (number, version):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            raise BadInput("form_unreadable")
+    if any(value is not None and not is_number(value) for value in (number, version)):
+        raise BadInput("form_unreadable")
     return FormMeta(channel=channel, number=number, version=version, source=data.get("source"))
 
 
@@ -178,8 +186,7 @@ def read_decline_form(view: dict) -> tuple[int | None, str]:
         offer_id = json.loads(view.get("private_metadata") or "{}").get("offer")
     except (ValueError, AttributeError):
         offer_id = None
-    valid = isinstance(offer_id, int) and not isinstance(offer_id, bool)
-    return (offer_id if valid else None), (_value(values_of(view), "reason") or "")
+    return (offer_id if is_number(offer_id) else None), (_value(values_of(view), "reason") or "")
 
 
 def read_meeting_action_form(values: dict, *, today: date) -> tuple[str, str | None, date | None, dict[str, tuple[str, dict]]]:

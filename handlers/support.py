@@ -17,7 +17,7 @@ from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.deals import support
 from handlers.args import Request, parse_number, request_of, value_number
-from handlers.forms import read_meta, text_of
+from handlers.forms import is_number, read_meta, text_of
 from handlers.slack_io import open_modal, saved
 
 
@@ -62,7 +62,7 @@ def _request_id(view: dict) -> int:
         request_id = json.loads(view.get("private_metadata") or "").get("request")
     except (ValueError, AttributeError):
         request_id = None
-    if isinstance(request_id, bool) or not isinstance(request_id, int):
+    if not is_number(request_id):
         raise BadInput("form_unreadable")
     return request_id
 
