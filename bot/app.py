@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from bot.clients import profile_fetcher, retry_handlers
+from bot.clients import ANSWER_TIMEOUT, profile_fetcher, retry_handlers
 from bot.core.clock import Clock
 from bot.core.config import Config, ConfigError, Settings, load_config
 from bot.core.dates import DateReader
@@ -33,7 +33,6 @@ from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import authorize, distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
 from handlers import home_refresh, register_listeners, replays
-from handlers.slack_io import ANSWER_TIMEOUT, unhurried
 from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
@@ -137,7 +136,7 @@ class OppApp(App):
             self.after_answer.submit(replays.remember, self.kept, handling, req, response)
         if home_refresh.wanted(handling):
             client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
-            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, unhurried(client), req.context.get("actor"), handling)
+            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
         return response
 
     def within(self, handling: Handling, work, *args) -> None:

@@ -49,6 +49,13 @@ REPEATABLE = frozenset(
 )
 
 
+# Slack waits 3 s for a request's answer, and the listeners call the Web API before it (a form
+# opened, a room made, a reply posted): a call gets this long, so a Slack that does not answer
+# makes an answer that says so, inside the 3 s, not a server thread held for the client's default
+# 30 s. Work after the answer has the default (handlers.slack_io.unhurried).
+ANSWER_TIMEOUT = 2.0
+
+
 def api_method(request: HttpRequest) -> str:
     """``chat.postMessage`` from ``https://slack.com/api/chat.postMessage``."""
     return urlsplit(request.url).path.rsplit("/", 1)[-1]

@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from bot.core.runtime import Handling, Runtime
 from bot.reporting.home import audience, home_view
 from bot.team.members import Actor
-from handlers.slack_io import publish_home
+from handlers.slack_io import publish_home, unhurried
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,9 @@ def wanted(handling: Handling) -> bool:
 
 
 def redraw(rt: Runtime, client: WebClient, actor: Actor | None, handling: Handling) -> None:
-    """Publish the Home tab of everyone who sees what ``handling``'s request changed."""
+    """Publish the Home tab of everyone who sees what ``handling``'s request changed (after the
+    answer: with the unhurried client)."""
+    client = unhurried(client)
     try:
         people = audience(rt, actor, handling.deals, handling.owners)
     except Exception:

@@ -16,11 +16,8 @@ from bot.reporting.reports import Upload
 
 log = logging.getLogger(__name__)
 
-# Slack waits 3 s for a request's answer, and the listeners call the Web API before it (a form
-# opened, a room made, a reply posted): a call gets this long, so a Slack that does not answer
-# makes an answer that says so, inside the 3 s, not a server thread held for the client's default
-# 30 s. Work after the answer (a file, an unfurl, a Home tab) has the default (``unhurried``).
-ANSWER_TIMEOUT = 2.0
+# Work after the answer (a file, an unfurl, a Home tab) is not bound by Slack's 3 s: its calls get
+# the client's default, not the listeners' short one (bot.clients.ANSWER_TIMEOUT).
 AFTER_ANSWER_TIMEOUT = 30
 
 

@@ -35,6 +35,20 @@ class HeldOpen:
                 self.hold()
 
 
+def hold_after_first(monkeypatch, owner, name: str, held: HeldOpen) -> None:
+    """Patch ``owner.name`` so that its first call, once done, holds its transaction open (``held``)
+    until the test releases it; later calls (the second side's) run as they are."""
+    original = getattr(owner, name)
+
+    def first_holds(*args, **kwargs):
+        out = original(*args, **kwargs)
+        if not held.holding.is_set():
+            held.hold()
+        return out
+
+    monkeypatch.setattr(owner, name, first_holds)
+
+
 def contend(rt, first, second, *, held: HeldOpen | None = None) -> dict:
     """``first(held)`` runs until it holds its transaction open; ``second(rt)`` then runs in another
     thread, and must still be waiting a second later (``blocked``); then the first commits. The

@@ -17,7 +17,7 @@ from bot.deals import opportunities, recycle
 from bot.team import assignment
 from store.models import AssignmentOffer, Event, OutboxMessage
 from tests import test_assignment
-from tests.contention import HeldOpen, contend
+from tests.contention import HeldOpen, contend, hold_after_first
 from tests.test_assignment import actor_for_slack, events_of, owner_of
 from tests.test_offer_expiry import offered, statuses
 from tests.test_pool_return import warned_and_due
@@ -158,15 +158,7 @@ def test_two_people_setting_the_same_target_at_once_leave_one_in_force(slack, rt
 
     slack.command("boss", "team set <@U0BOB> role:manager")
     held = HeldOpen(rt)
-    replace = targets._replace
-
-    def replace_held(*args, **kwargs):
-        out = replace(*args, **kwargs)
-        if not held.holding.is_set():  # the first to replace holds its transaction open here
-            held.hold()
-        return out
-
-    monkeypatch.setattr(targets, "_replace", replace_held)
+    hold_after_first(monkeypatch, targets, "_replace", held)  # the first to get there holds its transaction open
     out = contend(
         rt, lambda _held: slack.command("boss", "target team 2026-12 100万").text, lambda _rt: slack.command("bob", "target team 2026-12 120万").text, held=held
     )
@@ -187,15 +179,7 @@ def test_two_reps_creating_the_same_customers_deal_at_once_the_second_is_asked_f
     is asked first, nothing created (without the wait, both found no open deal like theirs, and
     two deals for one customer were made, neither told of the other)."""
     held = HeldOpen(rt)
-    create = opportunities.create
-
-    def create_held(*args, **kwargs):
-        out = create(*args, **kwargs)
-        if not held.holding.is_set():  # the first to create holds its transaction open here
-            held.hold()
-        return out
-
-    monkeypatch.setattr(opportunities, "create", create_held)
+    hold_after_first(monkeypatch, opportunities, "create", held)  # the first to get there holds its transaction open
     out = contend(
         rt,
         lambda _held: slack.command("alice", "new 苏州恒通 WMS 50万 客户 苏州恒通").text,
@@ -221,14 +205,7 @@ def test_two_people_calling_a_review_meeting_at_once_the_second_is_told_it_was_c
 
     story(slack, rt, clock)
     held = HeldOpen(rt)
-    record = reviews._record
-
-    def record_held(*args, **kwargs):
-        record(*args, **kwargs)
-        if not held.holding.is_set():  # the first to call the meeting holds its transaction open here
-            held.hold()
-
-    monkeypatch.setattr(reviews, "_record", record_held)
+    hold_after_first(monkeypatch, reviews, "_record", held)  # the first to call the meeting holds its transaction open
     out = contend(rt, lambda _held: slack.command("bob", "review 1 meeting").text, lambda _rt: slack.command("boss", "review 1 meeting").text, held=held)
     assert out["blocked"], out
     assert out["first"].startswith("Asked the team for a review meeting on #1"), out
@@ -255,15 +232,7 @@ def test_two_people_posting_the_agenda_at_once_the_second_is_told_it_was_posted(
     set_role(rt, "U0LI", "manager")
     rt.config = replace(rt.config, channels={**rt.config.channels, "meeting": CHANNEL})
     held = HeldOpen(rt)
-    enqueue = meeting.enqueue
-
-    def enqueue_held(*args, **kwargs):
-        out = enqueue(*args, **kwargs)
-        if not held.holding.is_set():  # the first to queue the agenda holds its transaction open here
-            held.hold()
-        return out
-
-    monkeypatch.setattr(meeting, "enqueue", enqueue_held)
+    hold_after_first(monkeypatch, meeting, "enqueue", held)  # the first to get there holds its transaction open
     out = contend(rt, lambda _held: slack.command("li", "meeting").text, lambda _rt: slack.command("boss", "meeting").text, held=held)
     assert out["blocked"], out
     assert "已把评审会议程发到" in out["first"], out
@@ -285,15 +254,7 @@ def test_a_rules_first_two_assignments_at_once_go_round_and_neither_fails(rt, te
 
     first_deal, second_deal = (test_assignment.east_deal(rt, team_of, title) for title in ("Acme", "Globex"))
     held = HeldOpen(rt)
-    cursor_for = rules.cursor_for
-
-    def cursor_held(*args, **kwargs):
-        cursor = cursor_for(*args, **kwargs)
-        if not held.holding.is_set():  # the first to reach the round holds its transaction open here
-            held.hold()
-        return cursor
-
-    monkeypatch.setattr(rules, "cursor_for", cursor_held)
+    hold_after_first(monkeypatch, rules, "cursor_for", held)  # the first to get there holds its transaction open
 
     def assign(deal):
         def run(rt):
