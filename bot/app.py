@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import os
 import threading
 from collections import deque
@@ -35,6 +36,8 @@ from bot.team.members import Actor, load_actor
 from handlers import home_refresh, register_listeners, replays
 from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
+
+log = logging.getLogger(__name__)
 
 THROTTLE_LIMIT = 10  # requests one person may make ...
 THROTTLE_WINDOW = timedelta(seconds=10)  # ... in this long, per process
@@ -132,12 +135,23 @@ class OppApp(App):
         with serving(current()) as info, self.rt.handling() as handling:
             info.surface = surface_of(req.body or {})
             response = super().dispatch(req)
-        if handling.recorded:
-            self.after_answer.submit(replays.remember, self.kept, handling, req, response)
+        if handling.recorded or home_refresh.wanted(handling):
+            self.after_answer.submit(self.afterwards, handling, req, response)  # one hand-off to a thread for both
+        return response
+
+    def afterwards(self, handling: Handling, req: BoltRequest, response: BoltResponse) -> None:
+        """After the answer to a request: its answer kept for copies, then the Home tabs redrawn."""
+        try:
+            if handling.recorded:
+                replays.remember(self.kept, handling, req, response)
+        except Exception:  # the change is done: a copy then gets the plain answer for its kind
+            log.exception("could not keep the answer to %s", handling.key)
         if home_refresh.wanted(handling):
             client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
-            self.after_answer.submit(self.within, handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
-        return response
+            try:
+                self.within(handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
+            except Exception:
+                log.exception("could not redraw the Home tabs after %s", handling.key)
 
     def within(self, handling: Handling, work, *args) -> None:
         """``work`` after the answer, with the request's workspace's config (bot.core.workspace_configs)."""
