@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.support import SupportView, answer_message, request_message
@@ -66,19 +66,26 @@ def close(session: Session, config: Config, request: SupportRequest, opp: Opport
     return view
 
 
+_WAITING = (
+    select(SupportRequest.id)
+    .where(
+        SupportRequest.opportunity_id == bindparam("deal"),
+        SupportRequest.answered_at.is_(None),
+        SupportRequest.role == bindparam("role"),
+        SupportRequest.asked_by_id != bindparam("actor"),
+    )
+    .order_by(SupportRequest.id)
+    .with_for_update()
+)
+
+
 def activity_logged(session: Session, config: Config, opp: Opportunity, actor: Actor, text: str, now: datetime) -> None:
     """``actor`` logged an activity on ``opp``: the deal's open requests to their role (asked by
-    someone else) are answered by it."""
-    waiting = session.scalars(
-        select(SupportRequest)
-        .where(
-            SupportRequest.opportunity_id == opp.id,
-            SupportRequest.answered_at.is_(None),
-            SupportRequest.role == role_of(actor),
-            SupportRequest.asked_by_id != actor.member_id,
-        )
-        .order_by(SupportRequest.id)
-        .with_for_update()
-    ).all()
-    for request in waiting:
+    someone else) are answered by it. Most deals have none: which are open is asked by one Core
+    statement (locking them, on PostgreSQL, against an Answer at the same time), and only those
+    found are read as objects."""
+    ids = session.connection().execute(_WAITING, {"deal": opp.id, "role": role_of(actor), "actor": actor.member_id}).scalars().all()
+    if not ids:
+        return
+    for request in session.scalars(select(SupportRequest).where(SupportRequest.id.in_(ids)).order_by(SupportRequest.id)):
         close(session, config, request, opp, actor, text, now)

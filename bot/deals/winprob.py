@@ -93,8 +93,10 @@ _MODEL = select(WinStat.feature, WinStat.value, WinStat.won, WinStat.lost).where
 
 
 def load_model(session: Session, workspace_id: str) -> WinModel:
+    """The workspace's counts, read as plain rows on the session's connection (no ORM objects, and
+    nothing pending is flushed first: a deal being changed is written once, after its reassessment)."""
     model = WinModel()
-    for row in session.execute(_MODEL, {"ws": workspace_id}):
+    for row in session.connection().execute(_MODEL, {"ws": workspace_id}):
         if row.feature == TOTAL:
             model.won, model.lost = row.won, row.lost
         else:
