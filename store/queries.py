@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Row, Select, Table, bindparam, case, exists, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from store.db import wrote_outside
 from store.models import Activity, Event, Member, Opportunity, Risk, Target, UTCDateTime, Workspace
 
 
@@ -279,8 +280,14 @@ def deal_by_request_key(session: Session, workspace_id: str, request_key: str) -
 
 
 def next_deal_number(session: Session, workspace_id: str) -> int:
-    """Atomically take the workspace's next short number (#42); the row lock serialises takers."""
-    return session.execute(_NEXT_NUMBER, {"ws": workspace_id}).scalar_one() - 1
+    """Atomically take the workspace's next short number (#42); the row lock serialises takers.
+    The UPDATE runs on the session's connection after its pending changes, and the session is
+    noted as one that wrote (store.db.wrote_outside): the ORM's UPDATE path cost more than the
+    statement, and all it added was to set the counter on a Workspace object the session holds,
+    which nothing reads there."""
+    session.flush()
+    wrote_outside(session)
+    return session.connection().execute(_NEXT_NUMBER, {"ws": workspace_id}).scalar_one() - 1
 
 
 def deal_events(session: Session, opportunity_id: int, *, limit: int) -> tuple[list[Event], int]:

@@ -209,6 +209,7 @@ def test_new_inline_reads_title_amount_close_date_and_stage(slack, db):
     assert (deal.amount, deal.currency) == (Decimal("500000"), "CNY")
     assert deal.expected_close == date(2026, 12, 4)
     assert (deal.stage, deal.status) == ("proposal", "open")
+    assert (deal.version, deal.grade_pinned, deal.playbook, deal.responsible_id, deal.pooled_at) == (1, False, {}, None, None)  # the defaults, as stored
     assert deal.owner.slack_user_id == deal.creator.slack_user_id == "U0ALICE"
     assert [(e.kind, e.new) for e in db.events(1)] == [("created", "#1 Acme ERP rollout")]
     assert answer.startswith("Created #1 — #1 Acme ERP rollout")

@@ -82,3 +82,18 @@ def test_a_similar_title_older_than_the_newest_500_open_deals_is_not_found(slack
     slack.command("alice", "lost 502 price")
     slack.command("alice", "lost 501 price")  # now #1 is among the 500 newest open deals
     assert listed(slack.command("alice", "new Hengtong warehouse scanners").text) == [1]
+
+
+@pytest.mark.parametrize(
+    ("titles", "typed"),
+    [
+        (["abcdefghijklmnopqrstuvw", "abcdefghijklmnopqrstuvwx"], "abcdefghijklmnopq"),  # a new title inside longer ones
+        (["abcdefghijklmnopq", "abcdefghijklmnop"], "abcdefghijklmnopqrstuvw"),  # stored titles inside a longer new one
+    ],
+)
+def test_titles_are_ruled_out_by_length_exactly_at_the_threshold(slack, rt, db, titles, typed):
+    """Stored titles whose lengths alone rule them out are not compared letter by letter: a title
+    of 17 characters inside one of 23 (2 × 17 / 40 = 0.85) is still found, one of 16 or 24 is not."""
+    slack.command("alice", "help")
+    stored(rt, db, [(n, title, None) for n, title in enumerate(titles, start=1)])
+    assert listed(slack.command("alice", f"new {typed}").text) == [1]

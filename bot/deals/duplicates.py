@@ -16,7 +16,7 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from store.models import Opportunity
@@ -105,6 +105,15 @@ def _may_be_like(wanted: str, letters: frozenset[str], key: str, key_letters: fr
     return 2.0 * matched / (len(key) + len(wanted)) >= SIMILAR
 
 
+@lru_cache(maxsize=256)
+def _lengths_like(length: int) -> tuple[int, int]:
+    """The shortest and longest keys that may be similar to a key of ``length`` (> 0) by their
+    lengths alone (``_like``'s first bound, the same sum; a longer key than 2 × length / SIMILAR
+    never is): every other key is ruled out by comparing two integers, before its letters are."""
+    fit = [n for n in range(1, int(2 * length / SIMILAR) + 1) if 2.0 * min(n, length) / (n + length) >= SIMILAR]
+    return fit[0], fit[-1]
+
+
 def similar_titles(a: str | None, b: str | None) -> bool:
     """Whether two titles name very nearly the same thing (after normalising)."""
     wanted, numbered = _keys(a)
@@ -136,25 +145,30 @@ def _like(matcher: SequenceMatcher, wanted: str, numbered: str, key: str, key_nu
     return matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR
 
 
+_OPEN = (Opportunity.workspace_id == bindparam("ws"), Opportunity.status == "open")
+# built once, the workspace and the key as parameters (building a statement cost more than running it)
+_SAME_ACCOUNT = select(Opportunity.id).where(*_OPEN, Opportunity.account_key == bindparam("key")).order_by(Opportunity.number).limit(MATCH_LIMIT)
+_NEWEST = select(Opportunity.id, Opportunity.title).where(*_OPEN).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
+
+
 def find(session: Session, workspace_id: str, *, account: str | None, title: str | None) -> list[Opportunity]:
     """Open deals of the workspace with the same account or a very similar title, oldest first
     (at most ``MATCH_LIMIT``)."""
-    where = [Opportunity.workspace_id == workspace_id, Opportunity.status == "open"]
     ids: set[int] = set()
+    session.flush()  # the rows are read on the connection (plain tuples, no ORM loading): changes first
+    connection = session.connection()
     key = account_key(account)
     if key:
-        same = select(Opportunity.id).where(*where, Opportunity.account_key == key).order_by(Opportunity.number).limit(MATCH_LIMIT)
-        ids.update(session.scalars(same))
+        ids.update(connection.execute(_SAME_ACCOUNT, {"ws": workspace_id, "key": key}).scalars())
     wanted, numbered = _keys(title)
     if wanted:
         matcher = _matcher(wanted)
-        newest = select(Opportunity.id, Opportunity.title).where(*where).order_by(Opportunity.number.desc()).limit(TITLE_CANDIDATES)
-        session.flush()  # the rows are read on the connection (plain tuples, no ORM loading): changes first
-        rows = session.connection().execute(newest).all()
+        rows = connection.execute(_NEWEST, {"ws": workspace_id}).all()
         letters = frozenset(wanted)
+        shortest, longest = _lengths_like(len(wanted))
         for deal_id, stored in rows:
             key, key_numbered, key_letters = _stored_keys(stored)
-            if key and _may_be_like(wanted, letters, key, key_letters) and _like(matcher, wanted, numbered, key, key_numbered):
+            if shortest <= len(key) <= longest and _may_be_like(wanted, letters, key, key_letters) and _like(matcher, wanted, numbered, key, key_numbered):
                 ids.add(deal_id)
     if not ids:
         return []
