@@ -177,14 +177,21 @@ def _as_text(value) -> str | None:
 
 def get(session: Session, *, actor: Actor, number: int, for_update: bool = False) -> Opportunity:
     opp = queries.deal_by_number(session, actor.workspace_id, number, for_update=for_update)
-    if for_update and opp is not None and session.bind.dialect.name == "postgresql":
+    if for_update and opp is not None and session.bind.dialect.name == "postgresql" and not _people_as_named(opp):
         # after waiting for the row lock, PostgreSQL re-checks the deal's row but not the joined
-        # people: read them again now that the lock is ours (the columns, and so the version the
-        # caller saw, stay as they were)
+        # people: when the row now names others (a pass-on committed while we waited), read them
+        # again now that the lock is ours (the columns, and so the version the caller saw, stay
+        # as they were)
         session.refresh(opp, ["owner", "creator", "responsible"])
     if opp is None or opp.status == "deleted":
         raise NotFound("deal_not_found", number=number)
     return opp
+
+
+def _people_as_named(opp: Opportunity) -> bool:
+    """Whether the people loaded with ``opp`` are the ones its row names (owner, creator, responsible)."""
+    pairs = ((opp.owner, opp.owner_id), (opp.creator, opp.creator_id), (opp.responsible, opp.responsible_id))
+    return all((person.id if person is not None else None) == named for person, named in pairs)
 
 
 def may_change(actor: Actor, opp: Opportunity) -> bool:
