@@ -192,6 +192,23 @@ def test_two_reps_creating_the_same_customers_deal_at_once_the_second_is_asked_f
     assert [(d.number, d.owner.slack_user_id) for d in db.deals()] == [(1, "U0ALICE")]
 
 
+# --- two deals created at once: the workspace's counter --------------------------------------------
+
+
+def test_two_deals_created_at_once_take_the_next_numbers_in_turn(slack, rt, db, monkeypatch):
+    """alice creates a deal; while her transaction is open (her number taken, not yet committed), li
+    creates another: li's waits for the workspace's counter, then takes the next number. #1 and #2,
+    never one number twice (the duplicate check, which would make li wait first, is off here)."""
+    for who in ("alice", "li"):
+        slack.command(who, "help")
+    held = HeldOpen(rt)
+    hold_after_first(monkeypatch, opportunities, "create", held)
+    out = contend(rt, lambda _held: slack.command("alice", "new Acme ERP").text, lambda _rt: slack.command("li", "新建 Globex CRM").text, held=held)
+    assert out["blocked"], out
+    assert "#1" in out["first"] and "#2" in out["second"], out
+    assert [(d.number, d.title, d.owner.slack_user_id) for d in db.deals()] == [(1, "Acme ERP", "U0ALICE"), (2, "Globex CRM", "U0LI")]
+
+
 # --- a review meeting called by two people at once ----------------------------------------------------
 
 
