@@ -40,6 +40,7 @@ from bench.common import SECRET, server_env  # noqa: E402
 from bot.console.signing import SlackRequests  # noqa: E402
 from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
+from bot.deals.duplicates import account_key  # noqa: E402
 from store.db import make_engine, refresh_statistics, upgrade  # noqa: E402
 from store.models import Member, Opportunity, Workspace  # noqa: E402
 
@@ -88,6 +89,7 @@ def deal_rows(config, numbers: range, now: datetime, rnd: random.Random, mine: d
     for n in numbers:
         owner = rnd.randrange(len(USERS)) + 1
         status = rnd.choices(["open", "won", "lost"], [70, 15, 15])[0]
+        account = f"Account {rnd.randrange(2000)}"
         if status == "open":
             mine[USERS[owner - 1]].append(n)
         rows.append(
@@ -95,7 +97,8 @@ def deal_rows(config, numbers: range, now: datetime, rnd: random.Random, mine: d
                 "workspace_id": TEAM_ID,
                 "number": n,
                 "title": f"Deal {n} {rnd.choice(['ERP', 'CRM', 'Cloud', '云迁移', '数据平台'])}",
-                "account": f"Account {rnd.randrange(2000)}",
+                "account": account,
+                "account_key": account_key(account),  # as the app stores it: the same-account check reads it by index
                 "contact": None,
                 "amount": Decimal(rnd.randrange(10_000, 5_000_000)),
                 "currency": "CNY",
