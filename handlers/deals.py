@@ -22,7 +22,7 @@ from bot.core.i18n import field_label, t
 from bot.core.runtime import Runtime
 from bot.core.text import clean
 from bot.deals import from_messages, merging, opportunities, playbook
-from bot.deals.views import deal_lines, deal_view, event_views
+from bot.deals.views import card_view, deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers import handover
 from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
@@ -95,8 +95,8 @@ def cmd_show(req: Request, rest: str) -> Reply:
 
 
 def show(req: Request, number: int) -> Reply:
-    with req.rt.reading() as session:
-        view = deal_view(opportunities.get(session, actor=req.actor, number=number))
+    with req.rt.peeking() as connection:
+        view = card_view(connection, req.actor.workspace_id, number)
     return card(req, view)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, Table, bindparam, case, exists, func, literal, or_, select, text, update
+from sqlalchemy import Integer, Row, Select, Table, bindparam, case, column, exists, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from store.db import wrote_outside
@@ -82,32 +82,48 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
 
 
 SEARCH_CAP = 2000  # the newest matches a search (SQLite) considers: its page is the newest 20, its count stops at 100
-_SEARCH = text("SELECT rowid FROM opportunities_search WHERE opportunities_search MATCH :phrase ORDER BY rowid DESC LIMIT :cap")
+# SQLite: the ids of the newest deals (at most :search_cap) whose title, account or contact holds
+# the text, from the search index (migration 0007), found once for a statement (its page and its
+# count both take them). SQLite reads them first, so a search is driven by its matches and reads
+# those rows by primary key, rather than walking the workspace's deals and probing the matches for
+# each. The index is read in its own order first, which costs a third of reading it newest first:
+# only when that finds more matches than the cap are the newest read again, newest first.
+_SEARCHED = (
+    text(
+        "WITH first AS MATERIALIZED (SELECT rowid FROM opportunities_search WHERE opportunities_search MATCH :phrase LIMIT :search_cap + 1) "
+        "SELECT rowid FROM first WHERE (SELECT count(*) FROM first) <= :search_cap "
+        "UNION ALL SELECT rowid FROM (SELECT rowid FROM opportunities_search WHERE opportunities_search MATCH :phrase ORDER BY rowid DESC "
+        "LIMIT CASE WHEN (SELECT count(*) FROM first) > :search_cap THEN :search_cap ELSE 0 END)"
+    )
+    .columns(column("rowid", Integer))
+    .cte("matched")
+    .prefix_with("MATERIALIZED")
+)
 
 
-def _matches(session: Session, f: DealFilter, cap: int = SEARCH_CAP) -> list[int] | None:
-    """SQLite: the ids of the newest deals whose title, account or contact holds ``f.text``, from the
-    search index (migration 0007), so a search is driven by its matches and reads those rows by
-    primary key, rather than walking the workspace's deals and probing the matches for each. None
-    where the index does not apply (PostgreSQL's trigram indexes serve ILIKE itself; short text)."""
-    if not f.text or len(f.text) < SEARCH_MIN or session.get_bind().dialect.name != "sqlite":
+def _text_kind(session: Session, f: DealFilter) -> str | None:
+    """How ``f.text`` is looked for: ``indexed`` (SQLite's search index), ``like`` (PostgreSQL's
+    trigram indexes serve ILIKE itself; text too short for trigrams), None without text."""
+    if not f.text:
         return None
-    phrase = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
-    return session.connection().execute(_SEARCH, {"phrase": phrase, "cap": cap}).scalars().all()
+    if len(f.text) < SEARCH_MIN or session.get_bind().dialect.name != "sqlite":
+        return "like"
+    return "indexed"
 
 
-# A list's statements are built once for each shape of filter (which of its fields are set) with
-# the values as parameters: building a statement and its cache key costs ten times what SQLite
-# takes to run it, on every request.
-Shape = tuple[bool, bool, bool, bool, bool, int, bool, bool, str | None, tuple[str, ...]]
+# A list's statements are built once for each shape of filter (which of its fields are set, how
+# many statuses and owners it names) with the values as parameters: building a statement and its
+# cache key costs ten times what SQLite takes to run it, on every request. The statuses and owners
+# are a parameter each, not a list SQLAlchemy expands into the statement's text on every run.
+Shape = tuple[int, int | None, bool, bool, bool, bool, int, bool, bool, str | None, tuple[str, ...]]
 LABELS = ("region", "industry", "source")  # text fields a list filters on by their whole value
 
 
-def _shape(f: DealFilter, matched: list[int] | None) -> Shape:
-    text_kind = None if not f.text else "matched" if matched is not None else "like"
+def _shape(f: DealFilter, text_kind: str | None) -> Shape:
     quiet = len(f.quiet_since or ())
     return (
-        f.owner_ids is not None,
+        len(f.statuses),
+        None if f.owner_ids is None else len(f.owner_ids),
         bool(f.stage),
         bool(f.overdue_on),
         bool(f.grade),
@@ -120,24 +136,25 @@ def _shape(f: DealFilter, matched: list[int] | None) -> Shape:
     )
 
 
-def _params(f: DealFilter, matched: list[int] | None) -> dict:
+def _params(f: DealFilter, *, search_cap: int | None = None) -> dict:
     values = {
         "ws": f.workspace_id,
-        "statuses": list(f.statuses),
-        "owners": list(f.owner_ids or ()),
+        **{f"status_{i}": status for i, status in enumerate(f.statuses)},
+        **{f"owner_{i}": owner for i, owner in enumerate(f.owner_ids or ())},
         "stage": f.stage,
         "overdue": f.overdue_on,
         "grade": f.grade,
         "touch": f.touch_due_by,
         "close_from": f.close_from,
         "close_to": f.close_to,
-        "matched": matched or [],
         **{name: getattr(f, name).lower() for name in LABELS if getattr(f, name)},
     }
     for i, (stage, at) in enumerate(f.quiet_since or ()):
         values[f"quiet_stage_{i}"], values[f"quiet_at_{i}"] = stage, at
     if f.text:
         values["pattern"] = like_pattern(f.text)
+        values["phrase"] = '"' + f.text.replace('"', '""') + '"'  # the words as one substring, in any of the three columns
+        values["search_cap"] = SEARCH_CAP if search_cap is None else search_cap
     return values
 
 
@@ -148,10 +165,10 @@ def like_pattern(text: str) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _conditions(shape: Shape) -> tuple:
-    owners, stage, overdue, grade, touch, quiet, close_from, close_to, text_kind, labels = shape
-    where = [Opportunity.workspace_id == bindparam("ws"), Opportunity.status.in_(bindparam("statuses", expanding=True))]
-    if owners:
-        where.append(Opportunity.owner_id.in_(bindparam("owners", expanding=True)))
+    statuses, owners, stage, overdue, grade, touch, quiet, close_from, close_to, text_kind, labels = shape
+    where = [Opportunity.workspace_id == bindparam("ws"), Opportunity.status.in_([bindparam(f"status_{i}") for i in range(statuses)])]
+    if owners is not None:
+        where.append(Opportunity.owner_id.in_([bindparam(f"owner_{i}") for i in range(owners)]))
     if stage:
         where.append(Opportunity.stage == bindparam("stage"))
     if overdue:
@@ -170,40 +187,15 @@ def _conditions(shape: Shape) -> tuple:
         where.append(Opportunity.expected_close <= bindparam("close_to"))
     for name in labels:
         where.append(func.lower(getattr(Opportunity, name)) == bindparam(name))
-    if text_kind == "matched":
-        where.append(Opportunity.id.in_(bindparam("matched", expanding=True)))
+    if text_kind == "indexed":
+        where.append(Opportunity.id.in_(select(_SEARCHED.c.rowid)))
     elif text_kind == "like":
         pattern = bindparam("pattern")
         where.append(or_(*(column.ilike(pattern, escape="\\") for column in (Opportunity.title, Opportunity.account, Opportunity.contact))))
     return tuple(where)
 
 
-@functools.lru_cache(maxsize=512)
-def _statement(shape: Shape, kind: str) -> Select:
-    """One of a list's statements for a filter of ``shape``: a page of ids (``newest``, ``dated``,
-    ``undated``: the three orders a list walks), or its count (``count``, ``capped``)."""
-    where = _conditions(shape)
-    page = bindparam("limit")
-    if kind == "newest":
-        return select(Opportunity.id).where(*where).order_by(Opportunity.number.desc()).limit(page)
-    if kind == "dated":
-        return (
-            select(Opportunity.id).where(*where, Opportunity.expected_close.is_not(None)).order_by(Opportunity.expected_close, Opportunity.number).limit(page)
-        )
-    if kind == "undated":
-        return select(Opportunity.id).where(*where, Opportunity.expected_close.is_(None)).order_by(Opportunity.number).limit(page)
-    if kind == "count":
-        return select(func.count()).select_from(Opportunity).where(*where)  # count(*): the index alone answers
-    capped = select(Opportunity.id).where(*where).limit(page).subquery()
-    return select(func.count()).select_from(capped)
-
-
-def _where(query: Select, f: DealFilter, matched: list[int] | None) -> Select:
-    """``query`` limited to the deals ``f`` matches, its values inlined (a statement run rarely)."""
-    return query.where(*_conditions(_shape(f, matched))).params(_params(f, matched))
-
-
-# what a list shows of each deal (bot.blocks.views.DealLine): plain columns, no ORM objects
+# what a list shows of each deal (bot.blocks.views.DealLine, in its order): plain columns, no ORM objects
 LINE_COLUMNS = (
     Opportunity.number,
     Opportunity.title,
@@ -221,7 +213,51 @@ LINE_COLUMNS = (
     # an open risk flag: one probe of ix_risks_opportunity per row of the page
     exists().where(Risk.opportunity_id == Opportunity.id, Risk.cleared_at.is_(None)).label("at_risk"),
 )
-_LINES = select(Opportunity.id, *LINE_COLUMNS).join(Member, Member.id == Opportunity.owner_id).where(Opportunity.id.in_(bindparam("ids", expanding=True)))
+# the three orders a list walks (the list indexes give each directly), each a page of ids
+_ORDERS = {
+    "newest": (Opportunity.number.desc(),),
+    "dated": (Opportunity.expected_close, Opportunity.number),
+    "undated": (Opportunity.number,),
+}
+
+
+@functools.lru_cache(maxsize=512)
+def _ids(shape: Shape, order: str) -> Select:
+    """A page of ids (``:limit`` of them) of the deals a filter of ``shape`` matches, in ``order``."""
+    where = _conditions(shape)
+    if order == "dated":
+        where += (Opportunity.expected_close.is_not(None),)
+    elif order == "undated":
+        where += (Opportunity.expected_close.is_(None),)
+    return select(Opportunity.id).where(*where).order_by(*_ORDERS[order]).limit(bindparam("limit"))
+
+
+@functools.lru_cache(maxsize=512)
+def _count(shape: Shape, capped: bool) -> Select:
+    """How many deals a filter of ``shape`` matches; ``capped``: up to ``:count_limit`` only."""
+    where = _conditions(shape)
+    if not capped:
+        return select(func.count()).select_from(Opportunity).where(*where)  # count(*): the index alone answers
+    return select(func.count()).select_from(select(Opportunity.id).where(*where).limit(bindparam("count_limit")).subquery())
+
+
+@functools.lru_cache(maxsize=1024)
+def _page(shape: Shape, order: str, counted: str | None) -> Select:
+    """A page of list lines in one statement: the page's ids in ``order`` (the LIMIT applied
+    before anything is joined), their rows with their owners, and, unless ``counted`` is None,
+    how many deals match in every row (``total``; ``capped``: up to ``:count_limit``), read in
+    the same statement and so from the same snapshot."""
+    page = _ids(shape, order).subquery("page")
+    columns = list(LINE_COLUMNS)
+    if counted is not None:
+        columns.append(_count(shape, counted == "capped").scalar_subquery().correlate(None).label("total"))
+    return (
+        select(*columns)
+        .select_from(page)
+        .join(Opportunity, Opportunity.id == page.c.id)
+        .join(Member, Member.id == Opportunity.owner_id)
+        .order_by(*_ORDERS[order])
+    )
 
 
 @dataclass(frozen=True)
@@ -237,30 +273,29 @@ class Page:
 
 def search_deals(session: Session, f: DealFilter, *, limit: int, newest_first: bool = False, count_limit: int | None = None) -> Page:
     """One page of matching deals, in an order the list indexes give directly: by close date (deals
-    without one last), then number; or newest first. Owners are joined for the page's rows only."""
-    matched = _matches(session, f)
-    shape, params = _shape(f, matched), _params(f, matched)
+    without one last), then number; or newest first. One statement reads the page and its count;
+    a second only when the deals with a close date do not fill the page."""
+    shape, params = _shape(f, _text_kind(session, f)), _params(f)
+    counted = "count" if count_limit is None else "capped"
+    if count_limit is not None:
+        params["count_limit"] = count_limit + 1
     run = session.connection().execute  # Core: rows, no ORM objects (a third less time a statement)
     if newest_first:
-        ids = run(_statement(shape, "newest"), {**params, "limit": limit}).scalars().all()  # all(): one fetch, not one a row
+        rows = run(_page(shape, "newest", counted), {**params, "limit": limit}).all()  # all(): one fetch, not one a row
     else:
-        ids = run(_statement(shape, "dated"), {**params, "limit": limit}).scalars().all()
-        if len(ids) < limit:
-            ids += run(_statement(shape, "undated"), {**params, "limit": limit - len(ids)}).scalars().all()
-    # the page's rows with their owners: the join is made for these rows only, after the LIMIT
-    rows = {row.id: row for row in run(_LINES, {"ids": ids}).all()} if ids else {}
+        rows = run(_page(shape, "dated", counted), {**params, "limit": limit}).all()
+        if len(rows) < limit:  # counted already when the dated deals gave some rows
+            rows += run(_page(shape, "undated", None if rows else counted), {**params, "limit": limit - len(rows)}).all()
+    found = rows[0].total if rows else 0  # no row: nothing matches
     if count_limit is None:
-        total, more_than = run(_statement(shape, "count"), params).scalar() or 0, False
-    else:
-        found = run(_statement(shape, "capped"), {**params, "limit": count_limit + 1}).scalar() or 0
-        total, more_than = min(found, count_limit), found > count_limit
-    return Page([rows[i] for i in ids], total, more_than)
+        return Page(rows, found)
+    return Page(rows, min(found, count_limit), found > count_limit)
 
 
 def deals_with_owners(session: Session, f: DealFilter, *, limit: int) -> list[tuple[Opportunity, str]]:
     """Matching deals in number order, each with its owner's Slack user id (an export)."""
-    matched = _matches(session, f, cap=limit)
-    query = _where(select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id), f, matched)
+    query = select(Opportunity, Member.slack_user_id).join(Member, Member.id == Opportunity.owner_id)
+    query = query.where(*_conditions(_shape(f, _text_kind(session, f)))).params(_params(f, search_cap=limit))
     return [tuple(row) for row in session.execute(query.order_by(Opportunity.number).limit(limit)).unique().all()]
 
 

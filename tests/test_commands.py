@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.router import ALIASES_OF
+from store import queries
 from store.models import Activity, Event, Member, Opportunity
 from tests.conftest import SHANGHAI
 
@@ -795,6 +796,15 @@ def test_find_counts_its_matches_up_to_a_hundred(slack):
     assert "#102" in many and "#83" in many and "#82" not in many  # newest first, one page
     few = slack.command("li", "查找 rollout 101").text
     assert "商机列表（1/1）" in few
+
+
+def test_a_search_with_more_matches_than_it_reads_shows_the_newest(slack, monkeypatch):
+    monkeypatch.setattr(queries, "SEARCH_CAP", 5)  # SQLite reads at most this many matches from its search index
+    for i in range(1, 9):
+        slack.command("alice", f"new Acme rollout {i}")
+    slack.command("alice", "new Globex CRM")
+    assert listed(slack.command("alice", "find rollout"))[:5] == [8, 7, 6, 5, 4]
+    assert listed(slack.command("alice", "find rollout 3")) == [3]
 
 
 def test_find_follows_an_edited_title_and_takes_short_words_too(slack):

@@ -213,21 +213,12 @@ def deal_list(views: list[DealLine], total: int, config: Config, lang: str, now:
         return Reply(t(lang, "list_empty"), [section(t(lang, "list_empty"))])
     title = t(lang, "list_title", shown=len(views), total=f"{total}+" if more_than else total)
     blocks = [section(f"*{title}*")]
-    today = now.date()
+    line = _list_line(config, lang, now.date())
     for view in views:
-        line = ("🔴 " if view.at_risk and view.status == "open" else "") + f"*{number_link(config, view.number)}* {esc(clip(view.title, 150))}"
-        if view.account:
-            line += f" — {esc(clip(view.account, 100))}"
-        facts = [status_label(view, config, lang), fmt_amount(view, lang), f"<@{view.owner}>"]
-        if view.expected_close:
-            facts.append(_due(view.expected_close, today, lang) if view.status == "open" else fmt_date(view.expected_close, lang))
-        if view.status == "open":
-            probability = view.probability_override if view.probability_override is not None else view.win_probability
-            facts.append(t(lang, "list_quality", grade=view.grade, score=view.score, pct=round((probability or 0) * 100)))
         blocks.append(
             {
                 "type": "section",
-                "text": mrkdwn(clip(line + "\n" + " · ".join(facts), SECTION_LIMIT)),
+                "text": mrkdwn(clip(line(view), SECTION_LIMIT)),
                 "accessory": button(f"#{view.number}", Action.DEAL_OPEN, str(view.number)),
             }
         )
@@ -235,6 +226,31 @@ def deal_list(views: list[DealLine], total: int, config: Config, lang: str, now:
         more = total - len(views)
         blocks.append(context(t(lang, "list_more", more=f"{more}+" if more_than else more)))
     return Reply(title, blocks)
+
+
+def _list_line(config: Config, lang: str, today: date):
+    """What a list says of a deal (its number, title and account; its stage, amount, owner, close
+    date and, when open, its grade, score and win probability), with the words every line shares
+    looked up once for the list (a stage unknown to the config by its key, as ``stage_name`` says it)."""
+    stages: dict[str, str] = {}
+    for stage in config.stages:
+        stages.setdefault(stage.key, stage.name(lang))
+
+    def line(view: DealLine) -> str:
+        is_open = view.status == "open"
+        stage = stages.get(view.stage, view.stage)
+        text = ("🔴 " if view.at_risk and is_open else "") + f"*{number_link(config, view.number)}* {esc(clip(view.title, 150))}"
+        if view.account:
+            text += f" — {esc(clip(view.account, 100))}"
+        facts = [stage if is_open else f"{t(lang, 'status_' + view.status)} · {stage}", fmt_amount(view, lang), f"<@{view.owner}>"]
+        if view.expected_close:
+            facts.append(_due(view.expected_close, today, lang) if is_open else fmt_date(view.expected_close, lang))
+        if is_open:
+            probability = view.probability_override if view.probability_override is not None else view.win_probability
+            facts.append(t(lang, "list_quality", grade=view.grade, score=view.score, pct=round((probability or 0) * 100)))
+        return text + "\n" + " · ".join(facts)
+
+    return line
 
 
 def history(number: int, events: list[EventView], total: int, config: Config, lang: str, tz) -> Reply:

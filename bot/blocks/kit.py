@@ -4,6 +4,7 @@ section / context / button / option elements, dates, stages and money as people 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -108,7 +109,9 @@ def warning(text: str) -> Reply:
     return message("⚠️ " + text)
 
 
+@functools.lru_cache(maxsize=2048)
 def fmt_date(value: date | None, lang: str) -> str:
+    """A day as people read it: "2026-11-30 (周一)", "Mon 2026-11-30" (kept for the days shown lately)."""
     if value is None:
         return t(lang, "none")
     day = WEEKDAYS[lang][value.weekday()]

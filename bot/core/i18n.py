@@ -6,8 +6,8 @@ in the parameters, and the glossary's terms (``{g_win_probability}``, bot.core.g
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import ChainMap
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,12 +16,32 @@ from bot.core.messages import MESSAGES
 
 
 def t(lang: str, key: str, **params) -> str:
+    if not params:
+        return _fixed(lang, key)
+    text, terms = _template(lang, key)
+    return _finish(lang, text.format_map({**terms, **params} if terms else params))
+
+
+@functools.lru_cache(maxsize=4096)
+def _template(lang: str, key: str) -> tuple[str, dict[str, str]]:
+    """The message in ``lang`` and the glossary's terms it names (none: it is filled from its
+    parameters alone). The tables are constants: kept for as long as the process."""
     zh, en = MESSAGES[key]
-    values = ChainMap(params, PARAMS["zh" if lang == "zh" else "en"])  # {g_…}: the glossary's terms
+    text = zh if lang == "zh" else en
+    terms = PARAMS["zh" if lang == "zh" else "en"]
+    return text, {name: term for name, term in terms.items() if "{" + name in text}
+
+
+@functools.lru_cache(maxsize=4096)
+def _fixed(lang: str, key: str) -> str:
+    """A message without parameters, filled once (it can only ever read the same)."""
+    text, terms = _template(lang, key)
+    return _finish(lang, text.format_map(terms))
+
+
+def _finish(lang: str, text: str) -> str:
     if lang == "zh":
-        text = zh.format_map(values)
         return _MENTION.sub(lambda m: MENTION_BY_CJK.sub(" ", m.group()), text) if "<@" in text else text
-    text = en.format_map(values)
     return ONE_DAYS.sub(r"\1 day", text) if "1 days" in text else text  # "every 1 days" -> "every 1 day"
 
 

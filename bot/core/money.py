@@ -10,6 +10,7 @@ Full-width characters are folded to their ASCII forms first.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -223,10 +224,13 @@ def _in_units(value: Decimal) -> str:
     return _cents(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def format_amount(amount: Decimal, currency: str, lang: str) -> str:
     """Display an amount for humans, as each language counts: ``lang`` starting with "zh" in 万
     and 亿 (``¥50万``, ``¥12.35万``, ``¥3.5亿``), anything else in thousands, millions and billions
     (``$120k``, ``¥1.85M``, ``$2.5B``); below 10,000, the amount itself (``$9,950``, ``¥12.50``).
+    Kept for the amounts shown lately (lists show the same deals again and again): equal amounts
+    read the same, whatever their form (``500000`` and ``500000.00``).
     """
     code = currency.upper()
     prefix = _SYMBOL_FOR.get(code, f"{code} ")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,9 +138,12 @@ def members_by_slack_id(session: Session, workspace_id: str, slack_user_ids: lis
     return {m.slack_user_id: m for m in rows}
 
 
+_REPORTS = select(Member.id).where(Member.manager_id == bindparam("manager"))  # built once: `/opp list team` runs it every time
+
+
 def team_member_ids(session: Session, actor: Actor) -> list[int]:
     """The actor and everyone who reports to them."""
-    reports = session.scalars(select(Member.id).where(Member.manager_id == actor.member_id)).all()
+    reports = session.scalars(_REPORTS, {"manager": actor.member_id}).all()
     return [actor.member_id, *reports]
 
 
