@@ -124,8 +124,9 @@ class Runtime:
 
     @contextmanager
     def peeking(self) -> Iterator[Connection]:
-        """``reading`` on a Core connection, for one statement every request runs (no ORM session;
-        on PostgreSQL outside a transaction: no BEGIN and ROLLBACK round trips around it)."""
+        """``reading`` on a Core connection, for the one or two statements of a hot path (the
+        arrival every request reads, a card): no ORM session; on PostgreSQL outside a transaction
+        (no BEGIN and ROLLBACK round trips), so each statement sees what was committed when it ran."""
         if self._peeks is None:
             bind = self._read_sessions().kw["bind"]
             self._peeks = bind.execution_options(isolation_level="AUTOCOMMIT") if bind.dialect.name == "postgresql" else bind

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Connection, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.blocks.alerts import RiskNews, risk_news_message
@@ -118,7 +118,11 @@ def clear_silent(session: Session, opp: Opportunity, actor_id: int, kind: str, n
     return len(flags)
 
 
-def open_risks(session: Session, opportunity_id: int) -> tuple[tuple[str, str | None], ...]:
-    """The deal's open flags, oldest first: (kind, note)."""
-    rows = session.execute(select(Risk.kind, Risk.note).where(Risk.opportunity_id == opportunity_id, Risk.cleared_at.is_(None)).order_by(Risk.id)).all()
+_OPEN_RISKS = select(Risk.kind, Risk.note).where(Risk.opportunity_id == bindparam("deal"), Risk.cleared_at.is_(None)).order_by(Risk.id)
+
+
+def open_risks(on: Session | Connection, opportunity_id: int) -> tuple[tuple[str, str | None], ...]:
+    """The deal's open flags, oldest first: (kind, note); read on a session or a connection (a card
+    read without the ORM, bot.deals.views.card_view). The statement is built once."""
+    rows = on.execute(_OPEN_RISKS, {"deal": opportunity_id}).all()
     return tuple((kind, note) for kind, note in rows)
