@@ -84,3 +84,28 @@ def test_a_log_and_a_move_each_move_the_version_on_once(slack, db, acme):
     slack.command("alice", "move 1 negotiation")
     deal = db.deal(1)
     assert (deal.version, deal.stage, deal.next_step) == (version + 2, "negotiation", "send quote")
+
+
+@pytest.mark.parametrize("change", [log, move])
+def test_a_change_undone_by_a_savepoint_leaves_the_deal_as_the_database_has_it(rt, acme, change):
+    actor = alice(rt)
+    """Inside a savepoint the change goes through the ORM's flush, whose rollback restores the
+    deal: a Core write would leave it in memory at a version the database never kept."""
+    with rt.transaction() as session:
+        opp = opportunities.get(session, actor=actor, number=1)
+        with pytest.raises(RuntimeError), session.begin_nested():
+            change(rt, session, actor)
+            raise RuntimeError
+        stored = session.connection().execute(select(Opportunity.version, Opportunity.stage, Opportunity.next_step).where(Opportunity.id == opp.id)).one()
+        assert (opp.version, opp.stage, opp.next_step) == tuple(stored) == (1, "proposal", None)
+
+
+def test_a_deal_created_in_a_savepoint_that_is_undone_is_gone_from_the_session(slack, rt):
+    slack.command("alice", "help")  # alice is a member
+    actor = alice(rt)
+    with rt.transaction() as session:
+        with pytest.raises(RuntimeError), session.begin_nested():
+            opportunities.create(session, actor=actor, deal=opportunities.DealInput(title="Globex pilot"), config=rt.config, clock=rt.clock)
+            raise RuntimeError
+        assert not [o for o in session.identity_map.values() if isinstance(o, Opportunity)]
+        assert session.scalar(select(Opportunity.id)) is None

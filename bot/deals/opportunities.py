@@ -142,10 +142,11 @@ def _save(session: Session, opp: Opportunity) -> None:
     bookkeeping cost more than the statement; with it, the flush was a third of a logged
     activity's time), is noted as a flush notes it (bot.core.touched, store.db.wrote), and leaves
     the deal as a flush leaves it: clean, at its new version. A change of owner or of a
-    relationship goes through the flush, which also notes the owner the deal had before."""
+    relationship goes through the flush, which also notes the owner the deal had before; so does
+    a change inside a savepoint, whose rollback restores only the objects its flushes wrote."""
     state = inspect(opp)
     keys = list(state.committed_state)
-    if "owner_id" in keys or not all(isinstance(state.mapper.attrs.get(key), ColumnProperty) for key in keys):
+    if session.in_nested_transaction() or "owner_id" in keys or not all(isinstance(state.mapper.attrs.get(key), ColumnProperty) for key in keys):
         session.flush()
         return
     changes = {key: state.dict[key] for key in keys if state.attrs[key].history.has_changes()}
