@@ -38,6 +38,24 @@ def test_first_command_is_answered_within_slacks_three_seconds(server):
         assert conn.execute("select title, amount, stage from opportunities").fetchall() == [("Acme ERP rollout", 500000, "proposal")]
 
 
+def test_the_work_after_an_answer_is_done_once_the_answer_is_sent(server):
+    """The server's thread answers, then keeps the answer for copies of the request: the copy
+    Slack may send is answered as the first was, and nothing is created twice."""
+    body = command("new Kept answer 5万", server.fake)
+    status, first, _ = post(server.base, body, signed(body))
+    assert status == 200 and "Created #1" in first
+    deadline = time.monotonic() + 5
+    kept = None
+    while kept is None and time.monotonic() < deadline:  # written by the server after its answer
+        with sqlite3.connect(server.db_path) as conn:
+            kept = conn.execute("select answer from processed_requests").fetchone()[0]
+    assert kept is not None and "Created #1" in kept
+    status, again, _ = post(server.base, body, signed(body))  # Slack's copy of the same command
+    assert status == 200 and again == first
+    with sqlite3.connect(server.db_path) as conn:
+        assert conn.execute("select count(*) from opportunities").fetchone() == (1,)
+
+
 def test_forged_request_is_refused(server):
     body = command("new Forged 5万", server.fake)
     status, _, _ = post(server.base, body, signed(body, secret="not-the-secret"))
