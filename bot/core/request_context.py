@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -79,41 +79,7 @@ class RequestIdFilter(logging.Filter):
 
 class CarryingExecutor(ThreadPoolExecutor):
     """A thread pool whose tasks run in the context of the code that submitted them: work after
-    the answer logs under the id of the request that asked for it. Within ``answering`` (the HTTP
-    server's thread serving a request) a task is not handed to another thread: it waits, and the
-    same thread runs it once the answer has been handed back (``run_afterwards``), which spares a
-    thread's wake-up and its contention with the others for every request that changed something."""
+    the answer (Bolt's lazy listeners) logs under the id of the request that asked for it."""
 
     def submit(self, fn, /, *args, **kwargs):
-        waiting = _afterwards.get()
-        if waiting is None:
-            return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
-        future: Future = Future()
-        waiting.append((contextvars.copy_context(), fn, args, kwargs, future))
-        return future
-
-
-_afterwards: contextvars.ContextVar[list | None] = contextvars.ContextVar("oppbot_afterwards", default=None)
-log = logging.getLogger(__name__)
-
-
-@contextmanager
-def answering() -> Iterator[list]:
-    """The block answers a request in this thread: work after the answer submitted meanwhile waits
-    in the list yielded, for ``run_afterwards`` once the answer is on its way."""
-    token = _afterwards.set([])
-    try:
-        yield _afterwards.get()
-    finally:
-        _afterwards.reset(token)
-
-
-def run_afterwards(waiting: list) -> None:
-    """Run the work ``answering`` kept, each task in its submitter's context; a failure is logged
-    and set on its future, and the next task still runs."""
-    for context, fn, args, kwargs, future in waiting:
-        try:
-            future.set_result(context.run(fn, *args, **kwargs))
-        except Exception as error:
-            log.exception("work after an answer failed")
-            future.set_exception(error)
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
