@@ -28,7 +28,7 @@ from bot.core.config import Config, ConfigError, Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.errors import UserError
 from bot.core.links import clean_base
-from bot.core.request_context import CarryingExecutor, current, serving
+from bot.core.request_context import CarryingExecutor, after_response, current, serving
 from bot.core.runtime import Handling, Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import authorize, distributed, install_flow, not_installed_text
@@ -136,22 +136,30 @@ class OppApp(App):
             info.surface = surface_of(req.body or {})
             response = super().dispatch(req)
         if handling.recorded or home_refresh.wanted(handling):
-            self.after_answer.submit(self.afterwards, handling, req, response)  # one hand-off to a thread for both
+            after_response(self.after_answer, self.afterwards, handling, req, response)
         return response
 
     def afterwards(self, handling: Handling, req: BoltRequest, response: BoltResponse) -> None:
-        """After the answer to a request: its answer kept for copies, then the Home tabs redrawn."""
+        """After the answer to a request, in the thread that answered it under `oppbot web`
+        (bot.core.request_context.after_response: database work only): its answer kept for the
+        copies Slack may send, and whose Home tabs show the change looked up. Drawing and
+        publishing those tabs calls Slack: that goes to the after-answer pool, so no request
+        thread waits on Slack."""
         try:
             if handling.recorded:
                 replays.remember(self.kept, handling, req, response)
         except Exception:  # the change is done: a copy then gets the plain answer for its kind
             log.exception("could not keep the answer to %s", handling.key)
-        if home_refresh.wanted(handling):
+        if not home_refresh.wanted(handling):
+            return
+        try:
+            people = self.within(handling, home_refresh.viewers, self.rt, req.context.get("actor"), handling)
+        except Exception:
+            log.exception("could not find whose Home tabs to redraw after %s", handling.key)
+            return
+        if people:
             client = self.client if self.client.token else req.context.client  # installed in many workspaces: the team's own token
-            try:
-                self.within(handling, home_refresh.redraw, self.rt, client, req.context.get("actor"), handling)
-            except Exception:
-                log.exception("could not redraw the Home tabs after %s", handling.key)
+            self.after_answer.submit(self.within, handling, home_refresh.publish, self.rt, client, people)
 
     def within(self, handling: Handling, work, *args) -> None:
         """``work`` after the answer, with the request's workspace's config (bot.core.workspace_configs)."""

@@ -37,7 +37,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy import text
 
 from bot.core import payloads
-from bot.core.request_context import RequestInfo, serving
+from bot.core.request_context import RequestInfo, answering, run_afterwards, serving
 from bot.core.runtime import Runtime
 from bot.observability import DatabaseCollector, exposition, observe_request
 from bot.pages.install import PATHS as INSTALL_PATHS
@@ -216,6 +216,11 @@ def call_wsgi(application: Callable, environ: dict) -> Answer:
         return plain("500 Internal Server Error", b"internal error\n")
 
 
+def _settle(answered: asyncio.Future, answer: Answer) -> None:
+    if not answered.done():  # not if the connection was dropped and the wait cancelled
+        answered.set_result(answer)
+
+
 class BufferedFront:
     """The ASGI app gunicorn's asgi worker runs: each request is read whole on the event loop,
     then the WSGI ``application`` answers it on one of ``threads`` threads."""
@@ -243,12 +248,25 @@ class BufferedFront:
         if answer is None:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="oppbot-web")
-            environ = wsgi_environ(scope, body, arrived)
-            answer = await asyncio.get_running_loop().run_in_executor(self._pool, call_wsgi, self.application, environ)
+            loop = asyncio.get_running_loop()
+            answered = loop.create_future()
+            self._pool.submit(self._answer, wsgi_environ(scope, body, arrived), loop, answered)
+            answer = await answered
         status, headers, chunks = answer
         encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         await send({"type": "http.response.start", "status": int(status.split()[0]), "headers": encoded})
         await send({"type": "http.response.body", "body": b"".join(chunks)})
+
+    def _answer(self, environ: dict, loop: asyncio.AbstractEventLoop, answered: asyncio.Future) -> None:
+        """In a pool thread: answer the request, hand the answer to the event loop, then do in this
+        thread the work the request left for after its answer (bot.core.request_context)."""
+        answer = plain("500 Internal Server Error", b"internal error\n")
+        try:
+            with answering() as afterwards:
+                answer = call_wsgi(self.application, environ)
+        finally:
+            loop.call_soon_threadsafe(_settle, answered, answer)
+        run_afterwards(afterwards)
 
     async def _lifespan(self, receive: Callable, send: Callable) -> None:
         while True:

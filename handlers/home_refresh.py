@@ -2,8 +2,10 @@
 command, a button, a form, a shortcut), the Home tabs that show what it changed are redrawn, once
 per person: the person who made the change, the owners of the deals it changed (and who owned them
 before), and their managers (bot.reporting.home.audience). A request that changed nothing redraws
-nothing. It runs on the app's after-answer executor, so Slack's 3-second acknowledgement never
-waits for it; a failure is logged, never raised.
+nothing. It happens after the answer, so Slack's 3-second acknowledgement never waits for it:
+whose tabs (``viewers``, a database look-up) in the thread that answered, the drawing and
+publishing (``publish``, calls to Slack) on the app's after-answer pool (bot.app.OppApp.afterwards);
+a failure is logged, never raised.
 
 Redraws of one person's Home are coalesced: while it is being drawn, the changes that would redraw
 it again only mark it, and the drawing thread draws it once more when it is done (reading the
@@ -34,15 +36,19 @@ def wanted(handling: Handling) -> bool:
     return handling.changed
 
 
-def redraw(rt: Runtime, client: WebClient, actor: Actor | None, handling: Handling) -> None:
-    """Publish the Home tab of everyone who sees what ``handling``'s request changed (after the
-    answer: with the unhurried client)."""
-    client = unhurried(client)
+def viewers(rt: Runtime, actor: Actor | None, handling: Handling) -> list[Actor]:
+    """Whose Home tabs show what ``handling``'s request changed (a database look-up, no Slack call);
+    none if that look-up fails (logged)."""
     try:
-        people = audience(rt, actor, handling.deals, handling.owners)
+        return list(audience(rt, actor, handling.deals, handling.owners))
     except Exception:
         log.exception("could not find whose Home tabs to redraw")
-        return
+        return []
+
+
+def publish(rt: Runtime, client: WebClient, people: list[Actor]) -> None:
+    """Draw and publish the Home tab of each of ``people`` (with the unhurried client)."""
+    client = unhurried(client)
     for person in people:
         key = (person.workspace_id, person.slack_user_id)
         with _lock:

@@ -6,6 +6,7 @@ reference a person is shown. `oppbot worker --metrics-port` serves the worker's 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -15,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.console.slack_api import FakeSlack
-from tests.webserver import OPPBOT, command, environment, free_port, post, running_web, scrape, signed, total, wait_until_up
+from bot.console.signing import SlackRequests
+from bot.console.slack_api import TEAM_ID, FakeSlack
+from tests.webserver import OPPBOT, SECRET, command, environment, free_port, post, running_web, scrape, signed, total, wait_until_up
 
 
 @pytest.fixture
@@ -54,6 +56,21 @@ def test_the_work_after_an_answer_is_done_once_the_answer_is_sent(server):
     assert status == 200 and again == first
     with sqlite3.connect(server.db_path) as conn:
         assert conn.execute("select count(*) from opportunities").fetchone() == (1,)
+
+
+def test_a_home_open_in_the_server_is_redrawn_after_a_change(server):
+    """Whose Home tabs show a change is looked up after the answer, and their drawing goes to the
+    pool that calls Slack: the Home alice opened is published again once she creates a deal."""
+    opened = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="fake", app_id="A0001").event(
+        {"type": "app_home_opened", "user": "U0ALICE", "tab": "home"}, event_id="Ev0HOME", event_time=int(time.time())
+    )
+    assert post(server.base, opened.body, opened.headers)[0] == 200
+    server.fake.wait_for("views.publish", count=1, timeout=10)
+    body = command("new Redrawn 5万", server.fake)
+    assert "Created #1" in post(server.base, body, signed(body))[1]
+    published = server.fake.wait_for("views.publish", count=2, timeout=10)
+    assert "Total: 0" in json.dumps(published[0].args["view"], ensure_ascii=False)
+    assert "Total: 1 · ¥50k" in json.dumps(published[-1].args["view"], ensure_ascii=False)
 
 
 def test_forged_request_is_refused(server):

@@ -79,7 +79,45 @@ class RequestIdFilter(logging.Filter):
 
 class CarryingExecutor(ThreadPoolExecutor):
     """A thread pool whose tasks run in the context of the code that submitted them: work after
-    the answer (Bolt's lazy listeners) logs under the id of the request that asked for it."""
+    the answer logs under the id of the request that asked for it."""
 
     def submit(self, fn, /, *args, **kwargs):
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
+
+
+def after_response(executor, fn, /, *args) -> None:
+    """Run ``fn`` after the answer. Within ``answering`` (the HTTP server's thread serving a
+    request) the same thread runs it once the answer has been handed back (``run_afterwards``):
+    no other thread is woken to compete with the request threads. For short database work only —
+    work that waits on Slack goes to ``executor``, so no request thread is held by it. Elsewhere
+    (the console, the tests, the worker) it goes to ``executor``."""
+    waiting = _afterwards.get()
+    if waiting is None:
+        executor.submit(fn, *args)
+    else:
+        waiting.append((contextvars.copy_context(), fn, args))
+
+
+_afterwards: contextvars.ContextVar[list | None] = contextvars.ContextVar("oppbot_afterwards", default=None)
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def answering() -> Iterator[list]:
+    """The block answers a request in this thread: work ``after_response`` is given meanwhile waits
+    in the list yielded, for ``run_afterwards`` once the answer is on its way."""
+    token = _afterwards.set([])
+    try:
+        yield _afterwards.get()
+    finally:
+        _afterwards.reset(token)
+
+
+def run_afterwards(waiting: list) -> None:
+    """Run the work ``answering`` kept, each task in its submitter's context; a failure is logged
+    and the next task still runs."""
+    for context, fn, args in waiting:
+        try:
+            context.run(fn, *args)
+        except Exception:
+            log.exception("work after an answer failed")
