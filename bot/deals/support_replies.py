@@ -84,6 +84,7 @@ def activity_logged(session: Session, config: Config, opp: Opportunity, actor: A
     someone else) are answered by it. Most deals have none: which are open is asked by one Core
     statement (locking them, on PostgreSQL, against an Answer at the same time), and only those
     found are read as objects."""
+    session.flush()  # read on the connection, which does not flush as the session's own reads do
     ids = session.connection().execute(_WAITING, {"deal": opp.id, "role": role_of(actor), "actor": actor.member_id}).scalars().all()
     if not ids:
         return
