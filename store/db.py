@@ -98,6 +98,7 @@ def _used(_dbapi_connection, record) -> None:
 
 
 READ_ONLY = "oppbot_read_only"  # execution option of the engine behind ``read_sessions``
+STATEMENTS = "oppbot_statements"  # ... and of ``statement_reads``': no transaction, each statement its own
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -112,8 +113,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin(connection) -> None:
     """A write transaction takes SQLite's write lock when it begins (BEGIN IMMEDIATE), so writers
     queue on the busy timeout in order instead of failing when a read turns into a write after
-    another writer committed; a read-only one begins deferred and never waits for writers (WAL)."""
-    connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+    another writer committed; a read-only one begins deferred and never waits for writers (WAL);
+    one of ``statement_reads`` does not begin at all."""
+    options = connection.get_execution_options()
+    if not options.get(STATEMENTS):
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
@@ -157,6 +161,16 @@ def one_at_a_time(session: Session, name: str) -> None:
 def read_only(engine: Engine) -> Engine:
     """The engine for work that only reads (a list, a card): never queued behind SQLite's writers."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+def statement_reads(engine: Engine) -> Engine:
+    """The engine for a statement or two on a hot path that only read: outside any transaction, so
+    each statement sees what was committed when it ran, and no BEGIN and ROLLBACK are sent around
+    it (on PostgreSQL autocommit; on SQLite no BEGIN, each statement its own read, under WAL never
+    waiting for writers)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return read_only(engine).execution_options(**{STATEMENTS: True})
 
 
 def read_sessions(engine: Engine) -> sessionmaker[Session]:

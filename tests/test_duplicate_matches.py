@@ -97,3 +97,44 @@ def test_titles_are_ruled_out_by_length_exactly_at_the_threshold(slack, rt, db, 
     slack.command("alice", "help")
     stored(rt, db, [(n, title, None) for n, title in enumerate(titles, start=1)])
     assert listed(slack.command("alice", f"new {typed}").text) == [1]
+
+
+def test_the_titles_found_are_exactly_the_similar_ones_among_many(slack, rt, db):
+    """Titles are ruled out cheaply (by length, then by their letters as bits, two letters that
+    share a bit counting as one) before difflib compares them: whatever is ruled out must not be
+    similar. Hundreds of random titles of a few letters, digits and CJK characters (恒 and 塘 share
+    a bit) are each looked for among the others, and found exactly when similar_titles says so."""
+    from random import Random
+
+    from bot.deals.duplicates import MASK_BITS, find, similar_titles
+
+    assert ord("恒") % MASK_BITS == ord("塘") % MASK_BITS
+    rnd = Random(5)
+    alphabet = "abcde12恒塘通苏"
+    base = ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(6, 16))) for _ in range(12)]
+    titles = [_typo(rnd, rnd.choice(base), alphabet) for _ in range(150)]
+    slack.command("alice", "help")
+    stored(rt, db, [(n, title, None) for n, title in enumerate(titles, start=1)])
+    wanted = [_typo(rnd, rnd.choice(base), alphabet) for _ in range(40)]
+    compared = 0
+    with rt.transaction() as session:
+        for title in wanted:
+            similar = [n for n, t in enumerate(titles, start=1) if similar_titles(title, t)]
+            compared += len(similar)
+            assert [d.number for d in find(session, TEAM_ID, account=None, title=title)] == similar[:MATCH_LIMIT], title
+    assert compared > 40  # the titles are alike enough that many are found
+
+
+def _typo(rnd, title: str, alphabet: str) -> str:
+    """``title`` with a letter or two changed, dropped or added."""
+    chars = list(title)
+    for _ in range(rnd.randrange(0, 3)):
+        at = rnd.randrange(len(chars))
+        kind = rnd.randrange(3)
+        if kind == 0:
+            chars[at] = rnd.choice(alphabet)
+        elif kind == 1 and len(chars) > 3:
+            del chars[at]
+        else:
+            chars.insert(at, rnd.choice(alphabet))
+    return "".join(chars)

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
 from bot.deals.opportunities import DealInput, create
 from bot.team.members import actor_for, ensure_member, load_actor
@@ -202,3 +202,24 @@ def test_postgresql_connections_run_without_jit(rt, postgres_only):
     to compile it first (~300 ms each time, more than the query itself): oppbot's connections have it off."""
     with rt.peeking() as connection:
         assert connection.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_a_peek_holds_no_transaction_and_each_statement_sees_the_latest_commit(rt):
+    """The hot path's reads (the arrival every request reads, a card) run outside a transaction on
+    both databases: no BEGIN and ROLLBACK around them, no read snapshot held between statements."""
+    actor = _actor(rt)
+    count = select(func.count()).select_from(Opportunity)
+    with rt.peeking() as connection:
+        before = connection.execute(count).scalar()
+        assert not _driver_in_transaction(connection)
+        with transaction(rt.sessions) as s:  # committed by another connection meanwhile
+            create(s, actor=actor, deal=DealInput(title="meanwhile"), config=rt.config, clock=rt.clock)
+        assert connection.execute(count).scalar() == before + 1
+        assert not _driver_in_transaction(connection)
+
+
+def _driver_in_transaction(connection) -> bool:
+    dbapi = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite":
+        return dbapi.in_transaction
+    return dbapi.info.transaction_status != dbapi.info.transaction_status.IDLE

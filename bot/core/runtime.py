@@ -27,7 +27,7 @@ from bot.core.dates import DateReader
 from bot.core.errors import Conflict, Replayed
 from bot.core.workspace_configs import WorkspaceConfigs
 from store import requests
-from store.db import core_transaction, read_sessions, transaction, wrote
+from store.db import core_transaction, read_sessions, statement_reads, transaction, wrote
 
 
 @dataclass
@@ -125,11 +125,10 @@ class Runtime:
     @contextmanager
     def peeking(self) -> Iterator[Connection]:
         """``reading`` on a Core connection, for the one or two statements of a hot path (the
-        arrival every request reads, a card): no ORM session; on PostgreSQL outside a transaction
-        (no BEGIN and ROLLBACK round trips), so each statement sees what was committed when it ran."""
+        arrival every request reads, a card): no ORM session, and outside a transaction (no BEGIN
+        and ROLLBACK; store.db.statement_reads), so each statement sees what was committed when it ran."""
         if self._peeks is None:
-            bind = self._read_sessions().kw["bind"]
-            self._peeks = bind.execution_options(isolation_level="AUTOCOMMIT") if bind.dialect.name == "postgresql" else bind
+            self._peeks = statement_reads(self.sessions.kw["bind"])
         with self._peeks.connect() as connection:
             yield connection
 

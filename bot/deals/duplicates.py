@@ -88,20 +88,34 @@ def _keys(title: str | None) -> tuple[str, str]:
     return key, _DIGITS.sub("#", key)
 
 
-def _keys_and_letters(title: str | None) -> tuple[str, str, frozenset[str]]:
-    """``_keys``, and the letters of the title's key."""
+def _keys_and_letters(title: str | None) -> tuple[str, str, int]:
+    """``_keys``, and the letters of the title's key as a mask (``_letters``)."""
     key, numbered = _keys(title)
-    return key, numbered, frozenset(key)
+    return key, numbered, _letters(key)
+
+
+MASK_BITS = 1021  # a prime: letters and digits each have a bit of their own, a CJK character one of these
+
+
+def _letters(key: str) -> int:
+    """The set of ``key``'s letters as bits of an integer, each letter at its code point modulo
+    ``MASK_BITS``. Letters that share a bit count as one in ``_may_be_like``: that only loosens
+    its bound, never rules out a title that is similar."""
+    mask = 0
+    for ch in set(key):
+        mask |= 1 << (ord(ch) % MASK_BITS)
+    return mask
 
 
 # a new deal's title is compared with the same newest ones each time: their keys are kept
 _stored_keys = lru_cache(maxsize=TITLE_CANDIDATES * 8)(_keys_and_letters)
 
 
-def _may_be_like(wanted: str, letters: frozenset[str], key: str, key_letters: frozenset[str]) -> bool:
-    """A bound of difflib's quick_ratio from the two keys' sets of letters (set operations, no loop
-    over the letters): each letter of one key that the other lacks is unmatched at least once."""
-    matched = min(len(key) - len(key_letters - letters), len(wanted) - len(letters - key_letters))
+def _may_be_like(wanted: str, letters: int, key: str, key_letters: int) -> bool:
+    """A bound of difflib's quick_ratio from the two keys' letter masks (``_letters``; integer
+    operations, no loop over the letters): each letter of one key that the other lacks is
+    unmatched at least once."""
+    matched = min(len(key) - (key_letters & ~letters).bit_count(), len(wanted) - (letters & ~key_letters).bit_count())
     return 2.0 * matched / (len(key) + len(wanted)) >= SIMILAR
 
 
@@ -164,7 +178,7 @@ def find(session: Session, workspace_id: str, *, account: str | None, title: str
     if wanted:
         matcher = _matcher(wanted)
         rows = connection.execute(_NEWEST, {"ws": workspace_id}).all()
-        letters = frozenset(wanted)
+        letters = _letters(wanted)
         shortest, longest = _lengths_like(len(wanted))
         for deal_id, stored in rows:
             key, key_numbered, key_letters = _stored_keys(stored)
