@@ -19,7 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.clients import ANSWER_TIMEOUT, profile_fetcher, retry_handlers
@@ -33,7 +33,7 @@ from bot.core.runtime import Handling, Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import authorize, distributed, install_flow, not_installed_text
 from bot.team.members import Actor, load_actor
-from handlers import home_refresh, register_listeners, replays
+from handlers import Direct, home_refresh, register_listeners, replays
 from store import requests
 from store.db import DEFAULT_THREADS, make_engine, make_sessions, upgrade
 
@@ -215,12 +215,12 @@ def create_app(
     throttle = throttle or Throttle(rt.clock, limit=None)
     watch_engine(rt.sessions.kw["bind"])
 
-    @app.middleware
-    def attach_actor(context: BoltContext, body: dict, next):  # noqa: A002 - Bolt's name
+    def attach_actor(request: BoltRequest, next):  # noqa: A002 - Bolt's name
         """The runtime and the acting member, for every listener (a failure takes the error path);
         a person over the limit, or a request that waited too long, is turned away first. The
         member is read with the request key's record, in one statement (``context["arrival"]``, for
         handlers.replays)."""
+        context, body = request.context, request.body
         context["rt"] = rt
         handling = rt.current()
         if handling is not None and context.team_id:  # from here on, rt.config is the workspace's (bot.core.workspace_configs)
@@ -243,6 +243,7 @@ def create_app(
             throttle.remember(who, context["actor"])
         return next()
 
+    app.middleware(Direct(attach_actor))
     register_listeners(app)
     return app
 

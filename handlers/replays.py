@@ -51,7 +51,8 @@ def _retry(request: BoltRequest) -> str:
     return f"retry {number} ({reason})" if number else "a repeat"
 
 
-def guard(context: BoltContext, body: dict, request: BoltRequest, client: WebClient, next) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+def guard(request: BoltRequest, next) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+    context, body = request.context, request.body
     rt: Runtime = context["rt"]
     handling = rt.current()
     key, workspace_id = request_key(body), context.team_id
@@ -65,7 +66,7 @@ def guard(context: BoltContext, body: dict, request: BoltRequest, client: WebCli
         handling.workspace_id, handling.key = workspace_id, key
         return next()
     log.info("%s: %s of %s, done before: answered as the first was, nothing done again", workspace_id, _retry(request), key)
-    return _answer(arrived.answer or context["kept"].answer(workspace_id, key), body, client, context)
+    return _answer(arrived.answer or context["kept"].answer(workspace_id, key), body, context.client, context)
 
 
 def _answer(answer: dict | None, body: dict, client: WebClient, context: BoltContext) -> BoltResponse:
