@@ -55,7 +55,7 @@ def new_deal(req: Request, text: str, *, mode: str, request_key: str | None = No
             opp, created, others = merging.create(
                 session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock, mode=mode, request_key=request_key
             )
-            view = deal_view(opp, lessons=True)
+            view = deal_view(opp, lessons=True, people={req.actor.member_id: req.actor.slack_user_id})
     except merging.DuplicateFound as found:
         numbers = ",".join(str(m.number) for m in found.matches)
         return duplicate_choice(found.matches, req.lang, f"{req.lang}|{numbers}|{text}")

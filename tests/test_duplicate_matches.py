@@ -138,3 +138,11 @@ def _typo(rnd, title: str, alphabet: str) -> str:
         else:
             chars.insert(at, rnd.choice(alphabet))
     return "".join(chars)
+
+
+@pytest.mark.parametrize("title", ['Acme "ERP" rollout \\ phase', "恒通 云迁移 🚀 项目", '["Acme", 1] {"erp": true}'])
+def test_titles_with_quotes_backslashes_emoji_or_json_are_read_back_as_typed(slack, rt, db, title):
+    """The newest titles are read as one JSON array: whatever a title holds comes back as it was."""
+    slack.command("alice", "help")
+    stored(rt, db, [(1, title, None), (2, "Something else entirely", None)])
+    assert listed(slack.command("alice", f"new {title}").text) == [1]

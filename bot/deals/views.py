@@ -4,7 +4,7 @@ shows out of the rows, inside the transaction, so bot.blocks can draw it after t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from operator import itemgetter
 
@@ -40,15 +40,17 @@ def _view(value: Callable[[str], object], *, owner: str, creator: str, closed_de
     )
 
 
-def deal_view(opp: Opportunity, *, lessons: bool = False) -> DealView:
+def deal_view(opp: Opportunity, *, lessons: bool = False, people: Mapping[int, str] | None = None) -> DealView:
     """``opp`` as a card shows it; ``lessons``: with the count of lessons from similar deals (a deal
-    just created or entering a stage)."""
+    just created or entering a stage); ``people``: Slack ids of members the caller has at hand, by
+    member id (the person acting, on a deal they just created), so their rows are not read again."""
     session = object_session(opp)
     risks = open_risks(session, opp.id) if opp.status == "open" else ()
+    people = people or {}
     return _view(
         lambda name: getattr(opp, name, None),
-        owner=opp.owner.slack_user_id,
-        creator=opp.creator.slack_user_id,
+        owner=people.get(opp.owner_id) or opp.owner.slack_user_id,
+        creator=people.get(opp.creator_id) or opp.creator.slack_user_id,
         closed_deals=closed_deals(session, opp.workspace_id),
         risks=risks,
         review=reviews.status_of(session, opp.id) if opp.status in reviews.CLOSED else None,
