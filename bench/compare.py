@@ -1,0 +1,131 @@
+"""Two versions of oppbot side by side: server CPU a request of each, on the same requests at the same moments.
+
+    .venv/bin/python bench/compare.py CHECKOUT_A CHECKOUT_B [--requests 1500] [--first 300] [--in-flight 10]
+        [--workers 2] [--threads 4] [--threads-b N] [--deals 10000]
+
+The machine's speed can swing by a third between runs minutes apart (bare Bolt's CPU a request
+0.58-0.85 ms within one hour), more than most changes move it, so two versions measured one after
+the other cannot be told apart. Here both run at once: `oppbot web` from each checkout (a git
+worktree, say; its code is put first on the path), each on its own copy of the same seeded SQLite
+file, and every request of bench/commands.py's mix is sent to both, in a random order, ``--in-flight``
+at a time. Both see the same load and the same swings; the same checkout against itself differs by
+0.02-0.05 ms. ``--threads-b`` runs B with another number of threads a process. After ``--first``
+requests to warm both, prints each server's CPU a request (user + system, its processes) and p50 /
+p99. Not part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.commands import USERS, cpu_seconds, free_port, mix_for, seed, wait_until_up  # noqa: E402
+from bench.common import SECRET, server_env  # noqa: E402
+from bot.console.signing import SlackRequests  # noqa: E402
+from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("a", help="a checkout of oppbot")
+    parser.add_argument("b", help="another checkout (or the same, to see the noise)")
+    parser.add_argument("--deals", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--first", type=int, default=300, help="requests sent to warm both servers, not measured")
+    parser.add_argument("--in-flight", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads-b", type=int, help="threads a process for B (default: --threads)")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp())
+    mine = seed(f"sqlite:///{tmp}/a.db", args.deals)
+    shutil.copy(tmp / "a.db", tmp / "b.db")
+    oppbot = str(Path(sys.executable).with_name("oppbot"))
+    with FakeSlack() as fake:
+        for u in USERS:
+            fake.add_user(u, name=u, locale="en-US")
+        servers = {}
+        for side, checkout, threads in (("A", args.a, args.threads), ("B", args.b, args.threads_b or args.threads)):
+            env = server_env(fake.api_url, f"sqlite:///{tmp}/{side.lower()}.db", OPPBOT_PERSON_LIMIT="0", PYTHONPATH=str(Path(checkout).resolve()))
+            port = free_port()
+            command = [oppbot, "web", "--port", str(port), "--workers", str(args.workers), "--threads", str(threads)]
+            proc = subprocess.Popen(command, env=env, cwd=tempfile.mkdtemp(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            servers[side] = (proc, f"http://127.0.0.1:{port}", checkout, threads)
+        try:
+            for proc, base, _, _ in servers.values():
+                wait_until_up(base, proc)
+            measure(servers, fake, args, mine)
+        finally:
+            for proc, _, _, _ in servers.values():
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=10)
+
+
+def measure(servers: dict, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
+    slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
+    _, mix = mix_for(args, mine)
+    order = random.Random(3)
+
+    def plan(count: int, prefix: str) -> list:
+        planned = []
+        for i in range(count):
+            _, make = mix[i % len(mix)]
+            user = USERS[i % len(USERS)]
+            text = make(user)
+            planned.append(
+                slack.command(
+                    user_id=user,
+                    user_name=user,
+                    channel_id="C0BENCH",
+                    channel_name="bench",
+                    text=text,
+                    response_url=fake.response_url(),
+                    trigger_id=f"{prefix}.{i}",
+                )
+            )
+        return planned
+
+    def send(base: str, signed) -> float:
+        request = urllib.request.Request(base + "/slack/events", data=signed.body.encode(), headers=signed.headers, method="POST")
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+            assert answer.status == 200
+        return (time.perf_counter() - t0) * 1000
+
+    def both(signed) -> dict[str, float]:
+        sides = ["A", "B"]
+        order.shuffle(sides)  # each database holds its own deals: the same request is new to both
+        return {side: send(servers[side][1], signed) for side in sides}
+
+    with ThreadPoolExecutor(max_workers=args.in_flight) as pool:
+        list(pool.map(both, plan(args.first, "warm")))
+    cpu0 = {side: cpu_seconds(proc.pid) for side, (proc, _, _, _) in servers.items()}
+    latencies: dict[str, list[float]] = {"A": [], "B": []}
+    with ThreadPoolExecutor(max_workers=args.in_flight) as pool:
+        for timings in pool.map(both, plan(args.requests, "t")):
+            for side, ms in timings.items():
+                latencies[side].append(ms)
+    print(f"{args.requests} requests to each, {args.in_flight} in flight, {args.deals} deals, SQLite, {args.workers} processes")
+    for side, (proc, _, checkout, threads) in servers.items():
+        cpu = (cpu_seconds(proc.pid) - cpu0[side]) / args.requests * 1000
+        values = sorted(latencies[side])
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        print(f"{side} {checkout} ({threads} threads): server CPU {cpu:.2f} ms/request  p50 {values[len(values) // 2]:.1f} ms  p99 {p99:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
