@@ -7,9 +7,10 @@ The machine's speed can swing by a third between runs minutes apart (bare Bolt's
 0.58-0.85 ms within one hour), more than most changes move it, so two versions measured one after
 the other cannot be told apart. Here both run at once: `oppbot web` from each checkout (a git
 worktree, say; its code is put first on the path), each on its own copy of the same seeded SQLite
-file, and every request of bench/commands.py's mix is sent to both, in a random order, ``--in-flight``
-at a time. Both see the same load and the same swings; the same checkout against itself differs by
-0.02-0.05 ms. ``--threads-b`` runs B with another number of threads a process. After ``--first``
+file, and every request of bench/commands.py's mix is sent to both, in a random order, each server
+with ``--in-flight`` requests at a time. Both see the same load and the same swings; the same
+checkout against itself differs by less than 0.1 ms. ``--threads-b`` runs B with another number of
+threads a process. After ``--first``
 requests to warm both, prints each server's CPU a request (user + system, its processes) and p50 /
 p99. Not part of the tests.
 """
@@ -106,19 +107,26 @@ def measure(servers: dict, fake: FakeSlack, args, mine: dict[str, list[int]]) ->
             assert answer.status == 200
         return (time.perf_counter() - t0) * 1000
 
-    def both(signed) -> dict[str, float]:
-        sides = ["A", "B"]
-        order.shuffle(sides)  # each database holds its own deals: the same request is new to both
-        return {side: send(servers[side][1], signed) for side in sides}
+    def to_both(planned: list) -> list[tuple[str, object]]:
+        """Each request for A and for B, side by side in a random order (each database holds its
+        own deals: the same request is new to both)."""
+        pairs = []
+        for signed in planned:
+            sides = ["A", "B"]
+            order.shuffle(sides)
+            pairs += [(side, signed) for side in sides]
+        return pairs
 
-    with ThreadPoolExecutor(max_workers=args.in_flight) as pool:
-        list(pool.map(both, plan(args.first, "warm")))
+    def run(pairs: list) -> list[tuple[str, float]]:
+        # twice ``--in-flight`` senders for the two servers: each has about ``--in-flight`` at a time
+        with ThreadPoolExecutor(max_workers=2 * args.in_flight) as pool:
+            return list(pool.map(lambda pair: (pair[0], send(servers[pair[0]][1], pair[1])), pairs))
+
+    run(to_both(plan(args.first, "warm")))
     cpu0 = {side: cpu_seconds(proc.pid) for side, (proc, _, _, _) in servers.items()}
     latencies: dict[str, list[float]] = {"A": [], "B": []}
-    with ThreadPoolExecutor(max_workers=args.in_flight) as pool:
-        for timings in pool.map(both, plan(args.requests, "t")):
-            for side, ms in timings.items():
-                latencies[side].append(ms)
+    for side, ms in run(to_both(plan(args.requests, "t"))):
+        latencies[side].append(ms)
     print(f"{args.requests} requests to each, {args.in_flight} in flight, {args.deals} deals, SQLite, {args.workers} processes")
     for side, (proc, _, checkout, threads) in servers.items():
         cpu = (cpu_seconds(proc.pid) - cpu0[side]) / args.requests * 1000

@@ -170,7 +170,14 @@ def statement_reads(engine: Engine) -> Engine:
     waiting for writers)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT")
+    if _in_memory(engine):  # one connection a thread, shared with a transaction the peek may be inside
+        return read_only(engine)
     return read_only(engine).execution_options(**{STATEMENTS: True})
+
+
+def _in_memory(engine: Engine) -> bool:
+    database = engine.url.database
+    return not database or database == ":memory:" or "mode=memory" in str(engine.url)
 
 
 def read_sessions(engine: Engine) -> sessionmaker[Session]:

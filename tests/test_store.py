@@ -1,6 +1,7 @@
 """The schema: migrations match the models, a database holding data upgrades (and downgrades)
 without loss, times stay UTC-aware, deal numbers never repeat."""
 
+import contextlib
 import os
 import threading
 from contextlib import nullcontext
@@ -15,7 +16,7 @@ from sqlalchemy import func, inspect, select, text
 from bot.deals.opportunities import DealInput, create
 from bot.team.members import actor_for, ensure_member, load_actor
 from bot.worker.jobs import BY_NAME
-from store.db import alembic_config, current_revision, head_revision, make_engine, transaction, upgrade
+from store.db import alembic_config, current_revision, head_revision, make_engine, make_sessions, statement_reads, transaction, upgrade
 from store.models import INSTALL_TABLES, Base, Member, Opportunity
 from tests.scratchdb import scratch_database
 
@@ -223,3 +224,19 @@ def _driver_in_transaction(connection) -> bool:
     if connection.dialect.name == "sqlite":
         return dbapi.in_transaction
     return dbapi.info.transaction_status != dbapi.info.transaction_status.IDLE
+
+
+def test_a_peek_inside_a_transaction_on_an_in_memory_database_leaves_it_all_or_nothing():
+    """An in-memory SQLite database has one connection a thread, shared by a transaction and a peek
+    inside it: the peek must not end the transaction (its writes undone, the rest autocommitted)."""
+    engine = make_engine("sqlite://")
+    with engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    sessions = make_sessions(engine)
+    with contextlib.suppress(Exception), transaction(sessions) as s:
+        s.execute(text("INSERT INTO t VALUES (1)"))
+        with statement_reads(engine).connect() as c:
+            c.execute(text("SELECT count(*) FROM t")).scalar()
+        s.execute(text("INSERT INTO t VALUES (2)"))
+    with engine.connect() as c:
+        assert c.execute(text("SELECT x FROM t ORDER BY x")).scalars().all() in ([], [1, 2])
