@@ -98,7 +98,7 @@ def _used(_dbapi_connection, record) -> None:
 
 
 READ_ONLY = "oppbot_read_only"  # execution option of the engine behind ``read_sessions``
-STATEMENTS = "oppbot_statements"  # ... and of ``statement_reads``': no transaction, each statement its own
+STATEMENTS = "oppbot_statements"  # execution option of ``statement_reads``: no transaction, each statement its own
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

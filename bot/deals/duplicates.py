@@ -17,7 +17,7 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from store.models import Opportunity
@@ -172,7 +172,7 @@ _NEWEST = {
 }
 
 
-def _newest(connection, workspace_id: str) -> list[tuple[int, str]]:
+def _newest(connection: Connection, workspace_id: str) -> list[tuple[int, str]]:
     """(id, title) of the workspace's ``TITLE_CANDIDATES`` newest open deals."""
     value = connection.execute(_NEWEST[connection.dialect.name], {"ws": workspace_id}).scalar()
     return json.loads(value) if isinstance(value, str) else value or []  # PostgreSQL's driver reads the JSON itself; no rows: NULL
