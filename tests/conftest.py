@@ -38,6 +38,7 @@ from bot.core.clock import FixedClock
 from bot.core.config import Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.runtime import Runtime
+from bot.deals.duplicates import _stored_keys
 from bot.web import wsgi_app
 from store.db import make_engine, make_sessions, upgrade
 from store.models import Base, Event, Member, Opportunity
@@ -103,6 +104,14 @@ def dates():
 @pytest.fixture
 def clock():
     return FixedClock(NOW)
+
+
+@pytest.fixture(autouse=True)
+def fresh_title_keys():
+    """Each test compares titles from scratch: the duplicate check keeps the keys of the titles it
+    has compared (bot.deals.duplicates), and a key a test before made is not what this one tests
+    (nor, under mutation testing, what a mutant would make of it)."""
+    _stored_keys.cache_clear()
 
 
 @pytest.fixture
