@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import SECRET, server_env  # noqa: E402
-from bot.console.signing import SlackRequests  # noqa: E402
+from bot.console.signing import SignedRequest, SlackRequests  # noqa: E402
 from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
 from bot.deals.duplicates import account_key  # noqa: E402
@@ -228,33 +228,47 @@ def mix_for(args, mine: dict[str, list[int]]):
     ]
 
 
-def run(base: str, fake: FakeSlack, args, rnd, mix, *, label: str, server_pid: int, count: int, prefix: str) -> None:
+def signed_commands(fake: FakeSlack, mix, count: int, prefix: str, user_of) -> list[tuple[str, SignedRequest]]:
+    """``count`` signed `/opp` commands of ``mix`` in turn, the i-th from ``user_of(i)``, each with
+    a trigger id of its own (``prefix``.i): (kind, request)."""
     slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
-    plan = []
+    planned = []
     for i in range(count):
         name, make = mix[i % len(mix)]
-        user = USERS[i % len(USERS)] if args.in_flight > 1 else rnd.choice(USERS)
-        signed = slack.command(
+        user = user_of(i)
+        text = make(user)
+        request = slack.command(
             user_id=user,
             user_name=user,
             channel_id="C0BENCH",
             channel_name="bench",
-            text=make(user),
+            text=text,
             response_url=fake.response_url(),
             trigger_id=f"{prefix}.{i}",
         )
-        plan.append((name, signed))
+        planned.append((name, request))
+    return planned
+
+
+def post_command(base: str, signed: SignedRequest) -> tuple[float, str]:
+    """Send one signed command to the server at ``base``: milliseconds until its answer, and the answer."""
+    request = urllib.request.Request(base + "/slack/events", data=signed.body.encode(), headers=signed.headers, method="POST")
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=10) as r:
+        answer = r.read().decode()
+        assert r.status == 200
+    return (time.perf_counter() - t0) * 1000, answer
+
+
+def run(base: str, fake: FakeSlack, args, rnd, mix, *, label: str, server_pid: int, count: int, prefix: str) -> None:
+    plan = signed_commands(fake, mix, count, prefix, lambda i: USERS[i % len(USERS)] if args.in_flight > 1 else rnd.choice(USERS))
     timings: dict[str, list[float]] = {name: [] for name, _ in mix}
     refused = 0
 
     def send(item) -> tuple[str, float, bool]:
         name, signed = item
-        request = urllib.request.Request(base + "/slack/events", data=signed.body.encode(), headers=signed.headers, method="POST")
-        t0 = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=10) as r:
-            answer = r.read().decode()
-            assert r.status == 200
-        return name, (time.perf_counter() - t0) * 1000, "⚠️" in answer and "already in that stage" not in answer
+        ms, answer = post_command(base, signed)
+        return name, ms, "⚠️" in answer and "already in that stage" not in answer
 
     cpu0 = cpu_seconds(server_pid)
     with ThreadPoolExecutor(max_workers=args.in_flight) as pool:

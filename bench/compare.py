@@ -24,18 +24,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.commands import USERS, cpu_seconds, free_port, mix_for, seed, wait_until_up  # noqa: E402
-from bench.common import SECRET, server_env  # noqa: E402
-from bot.console.signing import SlackRequests  # noqa: E402
-from bot.console.slack_api import APP_ID, TEAM_ID, FakeSlack  # noqa: E402
+from bench.commands import USERS, cpu_seconds, free_port, mix_for, post_command, seed, signed_commands, wait_until_up  # noqa: E402
+from bench.common import server_env  # noqa: E402
+from bot.console.slack_api import FakeSlack  # noqa: E402
 
 
 def main() -> None:
@@ -76,36 +73,14 @@ def main() -> None:
 
 
 def measure(servers: dict, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
-    slack = SlackRequests(SECRET, team_id=TEAM_ID, team_domain="bench", app_id=APP_ID)
     _, mix = mix_for(args, mine)
     order = random.Random(3)
 
     def plan(count: int, prefix: str) -> list:
-        planned = []
-        for i in range(count):
-            _, make = mix[i % len(mix)]
-            user = USERS[i % len(USERS)]
-            text = make(user)
-            planned.append(
-                slack.command(
-                    user_id=user,
-                    user_name=user,
-                    channel_id="C0BENCH",
-                    channel_name="bench",
-                    text=text,
-                    response_url=fake.response_url(),
-                    trigger_id=f"{prefix}.{i}",
-                )
-            )
-        return planned
+        return [signed for _, signed in signed_commands(fake, mix, count, prefix, lambda i: USERS[i % len(USERS)])]
 
     def send(base: str, signed) -> float:
-        request = urllib.request.Request(base + "/slack/events", data=signed.body.encode(), headers=signed.headers, method="POST")
-        t0 = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            answer.read()
-            assert answer.status == 200
-        return (time.perf_counter() - t0) * 1000
+        return post_command(base, signed)[0]
 
     def to_both(planned: list) -> list[tuple[str, object]]:
         """Each request for A and for B, side by side in a random order (each database holds its

@@ -37,13 +37,9 @@ def wanted(handling: Handling) -> bool:
 
 
 def viewers(rt: Runtime, actor: Actor | None, handling: Handling) -> list[Actor]:
-    """Whose Home tabs show what ``handling``'s request changed (a database look-up, no Slack call);
-    none if that look-up fails (logged)."""
-    try:
-        return list(audience(rt, actor, handling.deals, handling.owners))
-    except Exception:
-        log.exception("could not find whose Home tabs to redraw")
-        return []
+    """Whose Home tabs show what ``handling``'s request changed (a database look-up, no Slack call;
+    its caller logs a failure)."""
+    return list(audience(rt, actor, handling.deals, handling.owners))
 
 
 def publish(rt: Runtime, client: WebClient, people: list[Actor]) -> None:

@@ -248,7 +248,7 @@ def _writer_turn(bind):
     if bind.dialect.name != "sqlite" or bind.get_execution_options().get(READ_ONLY):
         return nullcontext()
     path = bind.url.database
-    if not path or path == ":memory:" or path.startswith("file:"):
+    if _in_memory(bind) or path.startswith("file:"):  # no file of its own to take turns on
         return nullcontext()
     path = os.path.abspath(path)
     with _QUEUES_LOCK:
