@@ -156,14 +156,76 @@ def split_fields(text: str) -> dict[str, list[str]]:
     return parts
 
 
+# words that make the number before them a count of things (`2k seats`, `500 套`), not money
+COUNTED = frozenset(
+    [
+        "seat",
+        "seats",
+        "user",
+        "users",
+        "licence",
+        "licences",
+        "license",
+        "licenses",
+        "unit",
+        "units",
+        "people",
+        "person",
+        "persons",
+        "employee",
+        "employees",
+        "staff",
+        "node",
+        "nodes",
+        "device",
+        "devices",
+        "site",
+        "sites",
+        "store",
+        "stores",
+        "server",
+        "servers",
+        "instance",
+        "instances",
+        "pc",
+        "pcs",
+        "set",
+        "sets",
+        "人",
+        "个",
+        "位",
+        "名",
+        "台",
+        "套",
+        "户",
+        "家",
+        "件",
+        "份",
+        "张",
+        "席",
+        "座席",
+        "坐席",
+        "用户",
+        "个用户",
+        "节点",
+        "终端",
+        "门店",
+        "员工",
+        "账号",
+        "许可",
+    ]
+)
+
+
 def take_amount(words: list[str]) -> str | None:
     """Take the word that looks like money out of ``words``, with a currency written apart from it
     (`300000 CNY`, `USD 20k`), and return it. A word with a unit or a currency of its own (`50万`,
     `$20k`) is the amount before a plain number beside a currency code, and that before a plain
-    number: in `Bench deal 123456 50万` and `PO 4500123 USD 20k` the numbers are part of the name."""
+    number: in `Bench deal 123456 50万` and `PO 4500123 USD 20k` the numbers are part of the name.
+    A number followed by what it counts (`2k seats`, `3千 用户`) is never the amount."""
     best = None
     for i, word in enumerate(words):
-        if not looks_like_amount(word):
+        if not looks_like_amount(word) or (i + 1 < len(words) and words[i + 1].casefold() in COUNTED):
             continue
         start, end = i, i + 1
         if end < len(words) and names_currency(f"{word} {words[end]}"):

@@ -300,6 +300,21 @@ def test_new_takes_the_amount_with_a_unit_over_a_plain_number_in_the_title(slack
     assert (db.deal(5).title, db.deal(5).amount) == ("Globex", Decimal("300000"))
 
 
+def test_new_reads_a_number_of_seats_users_or_licences_as_part_of_the_title_not_the_amount(slack, db):
+    """`2k seats`, `5000 users`, `500 套`: a count of things, not money, even with a unit of its
+    own; the amount is the other money-like word, or there is none."""
+    cases = (
+        ("new Globex 300000 for 2k seats", "Globex for 2k seats", Decimal("300000")),
+        ("new Initech CRM 5000 licences", "Initech CRM 5000 licences", None),
+        ("新建 恒通 OA 五十万 3千 用户", "恒通 OA 3千 用户", Decimal("500000")),
+        ("new Hooli 20k users 80k", "Hooli 20k users", Decimal("80000")),
+        ("new Umbrella 2k", "Umbrella", Decimal("2000")),  # no count after it: money, as before
+    )
+    for number, (text, title, amount) in enumerate(cases, start=1):
+        assert f"#{number}" in ephemeral(slack.command("alice", text))
+        assert (db.deal(number).title, db.deal(number).amount) == (title, amount), text
+
+
 # The clock: Wednesday 2026-11-25 10:00 in Shanghai.
 CLOSE_DATES = (
     ("下周五", date(2026, 12, 4)),
