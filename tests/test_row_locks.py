@@ -291,3 +291,25 @@ def test_a_rules_first_two_assignments_at_once_go_round_and_neither_fails(rt, te
         ).all()
     names = {a.member_id: a.slack_user_id for a in (actor_for_slack(rt, u) for u in ("U0AE1", "U0AE2"))}
     assert [(number, names.get(member)) for number, member in offered_to] == [(1, "U0AE1"), (2, "U0AE2")]
+
+
+# --- two deals assigned at once under a rule with room for one more --------------------------------
+
+
+def test_two_deals_assigned_at_once_to_a_rule_with_room_for_one_give_the_second_to_the_pool(slack, rt, team_of, monkeypatch):
+    """U0AE1 is the rule's only eligible person, with room for one more deal. The manager assigns
+    #1 by the rules; while that transaction is open (U0AE1 counted and chosen, not yet committed),
+    #2 is assigned too: it waits for the rule's turn, then counts U0AE1 full and goes to the pool
+    (without the wait, both counted U0AE1 with room and U0AE1 got both, past their capacity)."""
+    from bot.team import rules
+    from tests.test_assignment import east_deal, set_member
+
+    for number in (1, 2):
+        east_deal(rt, team_of, f"Acme {number}")
+    set_member(rt, "U0AE1", capacity=1)
+    set_member(rt, "U0AE2", capacity=0)
+    held = HeldOpen(rt)
+    hold_after_first(monkeypatch, rules, "candidates", held)  # the first holds once it has counted the loads
+    out = contend(rt, lambda _held: slack.command("boss", "assign 1 auto").text, lambda _rt: slack.command("boss", "assign 2 auto").text, held=held)
+    assert out["blocked"], out
+    assert owner_of(rt, 1) == "U0AE1" and owner_of(rt, 2) is None, out

@@ -42,8 +42,9 @@ def _decide_all(
     for opp in opps:
         rule = rule_for(config, opp)
         if rule.name not in pools:
-            people = [] if rule.strategy == "manual" else candidates(session, opp.workspace_id, rule)
+            # the rule's turn first, then its people's loads (bot.team.rules._decide)
             cursor = cursor_for(session, opp.workspace_id, rule.name) if rule.strategy == "round_robin" else None
+            people = [] if rule.strategy == "manual" else candidates(session, opp.workspace_id, rule, lock=True)
             pools[rule.name] = (rule, people, cursor)
         rule, people, cursor = pools[rule.name]
         chosen = pick(rule.strategy, eligible(people, today, deal=opp), cursor.last_member_id if cursor else None)
