@@ -6,7 +6,9 @@ Seeds the deals in bulk, starts `oppbot web` on a local port with the Web API po
 fake, then sends signed slash commands (a mix of show, list with filters, find, new, move, log),
 ``--in-flight`` at a time, and prints p50/p99/max per command and overall, and the server's CPU
 time per request. With ``--in-flight`` above 1 it first runs the same stream against a bare Bolt
-app (bench/bare_app.py) under the same gunicorn settings, and prints both. ``--first N`` sends each
+app (bench/bare_app.py) under the same gunicorn settings, and after oppbot against the raw-SQL
+baseline (bench/floor_app.py: the bare app plus each command's least SQL on the driver), and prints
+all three. ``--first N`` sends each
 new server N requests of the same mix first and reports them apart: a worker's first requests
 build what it keeps (compiled statements, the token's identity, parsers), and the figures after
 them are what a running server costs a request. Not part of the tests.
@@ -157,6 +159,9 @@ def main() -> None:
             serve(bare, env, ROOT, "bare Bolt", fake, args, mine)
         oppbot = [str(Path(sys.executable).with_name("oppbot")), "web", "--port", "{port}", "--workers", str(args.workers), "--threads", str(args.threads)]
         serve(oppbot, env, tmp, "oppbot", fake, args, mine)
+        if args.in_flight > 1:  # after oppbot, so that its changes (a deal moved, a step logged) are not in oppbot's way
+            floor = [sys.executable, str(ROOT / "bench" / "floor_app.py"), "{port}", str(args.workers), str(args.threads)]
+            serve(floor, env, ROOT, "raw SQL", fake, args, mine)
 
 
 def serve(command: list[str], env: dict, cwd, label: str, fake: FakeSlack, args, mine: dict[str, list[int]]) -> None:
@@ -283,7 +288,7 @@ def run(base: str, fake: FakeSlack, args, rnd, mix, *, label: str, server_pid: i
         return f"{name:<14} n={len(values):<4} p50={statistics.median(values):6.1f} ms  p99={p99:6.1f} ms  max={values[-1]:6.1f} ms"
 
     print(f"{label}: /opp through gunicorn, {args.deals} deals, {count} requests, {args.in_flight} in flight ({refused} answered with an error)")
-    if label == "oppbot":
+    if label in ("oppbot", "raw SQL"):
         for name, values in timings.items():
             print(line(name, values))
     print(line("all", [v for vs in timings.values() for v in vs]) + f"  server CPU {cpu:.2f} ms/request")
