@@ -129,7 +129,7 @@ class OppApp(App):
         super().__init__(**kwargs)
         self.rt = rt
         self.after_answer = after_answer
-        self.kept = replays.AnswerKeeper(rt)
+        self.kept = replays.AnswerKeeper(rt, after_answer)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with serving(current()) as info, self.rt.handling() as handling:

@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import Executor
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -103,13 +104,17 @@ class AnswerKeeper:
     in this process at once (a copy that reaches it is answered from memory), and in the database
     for copies that reach another process. Writes are grouped: while one thread writes, answers
     that arrive meanwhile wait for it and go in the next statement together (one transaction for
-    many, so with requests in flight a change costs one write transaction, not two). A copy that
-    reaches another process before its answer is written gets the plain answer for its kind."""
+    many, so with requests in flight a change costs one write transaction, not two). They are
+    written on ``writer`` (the app's after-answer pool): the thread that answered a request goes on
+    to the next one instead of waiting for SQLite's writer lock (without a pool, the keeping thread
+    writes). A copy that reaches another process before its answer is written gets the plain
+    answer for its kind."""
 
     MEMORY = 2000  # answers kept in memory, the newest
 
-    def __init__(self, rt: Runtime):
+    def __init__(self, rt: Runtime, writer: Executor | None = None):
         self.rt = rt
+        self._writer = writer
         self._lock = threading.Lock()
         self._recent: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self._pending: list[dict] = []
@@ -124,6 +129,12 @@ class AnswerKeeper:
             if self._writing:
                 return  # the thread writing now takes it next
             self._writing = True
+        if self._writer is not None:
+            try:
+                self._writer.submit(self._write)
+                return
+            except RuntimeError:  # the pool is shut down (the process is stopping): this thread writes
+                pass
         self._write()
 
     def answer(self, workspace_id: str, key: str) -> dict | None:

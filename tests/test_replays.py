@@ -184,3 +184,29 @@ def test_answers_kept_while_one_is_being_written_go_in_together(slack, rt):
     with rt.sessions() as s:
         stored = dict(s.execute(select(ProcessedRequest.key, ProcessedRequest.answer)).all())
     assert [stored[k] for k in keys] == [{"n": 1}, {"n": 2}, {"n": 3}]
+
+
+def test_the_thread_that_keeps_an_answer_does_not_wait_for_the_writer_lock(slack, rt):
+    """Under `oppbot web` an answer is written on the after-answer pool: while another transaction
+    holds SQLite's writer lock (PostgreSQL: the row), keeping it returns at once, the answer is
+    served from memory meanwhile, and it is in the database once the lock is let go."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from handlers.replays import AnswerKeeper
+
+    slack.command("alice", "new Deal 1")
+    with rt.sessions() as s:
+        key = s.scalars(select(ProcessedRequest.key)).one()
+    pool = ThreadPoolExecutor(max_workers=1)
+    keeper = AnswerKeeper(rt, pool)
+    try:
+        with rt.writing() as connection:
+            connection.execute(select(ProcessedRequest.id).with_for_update())
+            started = time.monotonic()
+            keeper.keep(TEAM_ID, key, {"n": 1})
+            assert time.monotonic() - started < 1.0  # the lock is still held: the keeper did not wait for it
+            assert keeper.answer(TEAM_ID, key) == {"n": 1}
+    finally:
+        pool.shutdown(wait=True)  # the pool's write, after the lock was let go
+    with rt.sessions() as s:
+        assert s.scalars(select(ProcessedRequest.answer).where(ProcessedRequest.key == key)).one() == {"n": 1}
