@@ -125,11 +125,11 @@ class OppApp(App):
     and its answer kept for the copies Slack may send (handlers.replays), after the answer; after a
     request that changed something, the Home tabs that show it are redrawn (handlers.home_refresh)."""
 
-    def __init__(self, rt: Runtime, after_answer: Executor, **kwargs):
+    def __init__(self, rt: Runtime, after_answer: Executor, *, gather: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.rt = rt
         self.after_answer = after_answer
-        self.kept = replays.AnswerKeeper(rt, after_answer)
+        self.kept = replays.AnswerKeeper(rt, after_answer, gather=gather)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with serving(current()) as info, self.rt.handling() as handling:
@@ -193,6 +193,9 @@ def create_app(
     SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, installed by OAuth in many (bot.pages.install), each
     request answered with its workspace's own bot token (Bolt's authorize, from the installations)."""
     client = client or web_client(settings)
+    # on the app's own pool the kept answers of changes made together are written together; a pool
+    # given (the console's and the tests', which run the work inline) writes each at once
+    gather = replays.GATHER if after_answer is None else 0.0
     after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
     many = distributed(settings)
     flow = (
@@ -204,6 +207,7 @@ def create_app(
         app = OppApp(
             rt,
             after_answer,
+            gather=gather,
             client=client,
             **flow,
             signing_secret=settings.signing_secret,

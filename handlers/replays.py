@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Executor
 
@@ -31,6 +32,7 @@ from store import requests
 log = logging.getLogger(__name__)
 
 JSON = {"content-type": "application/json"}
+GATHER = 0.05  # seconds the answers kept on the after-answer pool wait for others to be written with
 
 
 def request_key(body: dict) -> str | None:
@@ -107,14 +109,17 @@ class AnswerKeeper:
     many, so with requests in flight a change costs one write transaction, not two). They are
     written on ``writer`` (the app's after-answer pool): the thread that answered a request goes on
     to the next one instead of waiting for SQLite's writer lock (without a pool, the keeping thread
-    writes). A copy that reaches another process before its answer is written gets the plain
-    answer for its kind."""
+    writes), after ``gather`` seconds, so that the answers of the changes made meanwhile go in the
+    same statement (a write transaction takes SQLite's one writer lock, which the changes
+    themselves queue for). A copy that reaches another process before its answer is written gets
+    the plain answer for its kind."""
 
     MEMORY = 2000  # answers kept in memory, the newest
 
-    def __init__(self, rt: Runtime, writer: Executor | None = None):
+    def __init__(self, rt: Runtime, writer: Executor | None = None, *, gather: float = 0.0):
         self.rt = rt
         self._writer = writer
+        self._gather = gather
         self._lock = threading.Lock()
         self._recent: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self._pending: list[dict] = []
@@ -131,7 +136,7 @@ class AnswerKeeper:
             self._writing = True
         if self._writer is not None:
             try:
-                self._writer.submit(self._write)
+                self._writer.submit(self._gathered)
                 return
             except RuntimeError:  # the pool is shut down (the process is stopping): this thread writes
                 pass
@@ -140,6 +145,11 @@ class AnswerKeeper:
     def answer(self, workspace_id: str, key: str) -> dict | None:
         with self._lock:
             return self._recent.get((workspace_id, key))
+
+    def _gathered(self) -> None:
+        if self._gather:
+            time.sleep(self._gather)  # on the writer pool's thread: the answers kept meanwhile join these
+        self._write()
 
     def _write(self) -> None:
         while True:
