@@ -110,11 +110,20 @@ def is_date(req: Request, text: str) -> bool:
 
 
 def read_member(req: Request, text: str, session) -> int:
+    return member_id(req, mentioned(text), session)
+
+
+def mentioned(text: str) -> str:
+    """The Slack id of the person ``text`` mentions (`<@U…>`); anything else is refused."""
     match = MENTION.match(text.strip())
     if not match:
         raise BadInput("bad_user", value=clip(text, QUOTE_LIMIT))
-    member = ensure_member(session, workspace_id=req.actor.workspace_id, slack_user_id=match.group(1), clock=req.rt.clock, fetch_profile=req.fetch_profile)
-    return member.id
+    return match.group(1)
+
+
+def member_id(req: Request, slack_user_id: str, session) -> int:
+    """The member id of a person, made a member if they are new (a write: in a write transaction)."""
+    return ensure_member(session, workspace_id=req.actor.workspace_id, slack_user_id=slack_user_id, clock=req.rt.clock, fetch_profile=req.fetch_profile).id
 
 
 def channel_of(body: dict) -> str | None:

@@ -17,7 +17,7 @@ from bot.core.periods import month_of, quarter_of, week_of
 from bot.deals.opportunities import DealInput
 from bot.reporting.metrics import stall_cutoffs
 from bot.team.members import local_now, team_member_ids
-from handlers.args import QUOTE_LIMIT, Request, find_stage, is_date, read_amount, read_date, read_member
+from handlers.args import QUOTE_LIMIT, Request, find_stage, is_date, mentioned, read_amount, read_date, read_member
 from store.queries import DealFilter
 
 # Words that start a field in `/opp new ...` (also as `word:value`). Everything before the first
@@ -251,7 +251,11 @@ def names_currency(text: str) -> bool:
         return False
 
 
-def read_inline_deal(req: Request, text: str, session) -> DealInput:
+def read_inline_deal(req: Request, text: str) -> tuple[DealInput, str | None]:
+    """The deal ``text`` describes, and the Slack id of the owner it names (None: not named), for
+    the caller to make a member in its write transaction (``handlers.args.member_id``): the text is
+    read before that transaction begins."""
+    owner = None
     parts = split_fields(text)
     title_words = parts.pop("title")
     if "next_step" in parts and "next_step_due" not in parts:  # 下一步：周五前发方案
@@ -274,12 +278,12 @@ def read_inline_deal(req: Request, text: str, session) -> DealInput:
         elif name == "stage":
             deal.stage = find_stage(req, value)
         elif name == "owner":
-            deal.owner_id = read_member(req, value, session)
+            owner = mentioned(value)
         elif name == "tags":
             deal.tags = [tag.strip() for tag in re.split(r"[,，]", value) if tag.strip()]
         else:
             setattr(deal, name, value)
-    return deal
+    return deal, owner
 
 
 LIST_WORDS = {

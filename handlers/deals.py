@@ -21,11 +21,26 @@ from bot.core.errors import BadInput, UserError
 from bot.core.i18n import field_label, t
 from bot.core.runtime import Runtime
 from bot.core.text import clean
-from bot.deals import from_messages, merging, opportunities, playbook
+from bot.deals import duplicates, from_messages, merging, opportunities, playbook
 from bot.deals.views import card_view, deal_lines, deal_view, event_views
 from bot.team.members import Actor, ensure_member, local_now
 from handlers import handover
-from handlers.args import NUMBER, QUOTE_LIMIT, Modal, Request, card, card_for, chosen, find_stage, is_date, parse_number, read_date, request_of, value_number
+from handlers.args import (
+    NUMBER,
+    QUOTE_LIMIT,
+    Modal,
+    Request,
+    card,
+    card_for,
+    chosen,
+    find_stage,
+    is_date,
+    member_id,
+    parse_number,
+    read_date,
+    request_of,
+    value_number,
+)
 from handlers.deal_text import KIND_PREFIX, KIND_WORDS, read_filters, read_inline_deal, split_next_step, split_override, take_answers
 from handlers.forms import form_ticked, read_deal_form, read_log_form, read_meta, values_of
 from handlers.reviews import with_review_form
@@ -48,12 +63,18 @@ def new_deal(req: Request, text: str, *, mode: str, request_key: str | None = No
     """Create the deal ``text`` describes; one that looks like open deals is not created unless
     ``mode`` says the person chose Create anyway: the answer lists them to choose from."""
     answers, rest = take_answers(req, text)
+    deal, owner = read_inline_deal(req, rest)
+    deal.qualification = answers or None
+    compared = None
+    if req.rt.config.duplicate_check:  # the title compared before the write transaction, which then compares only deals added since
+        with req.rt.peeking() as connection:
+            compared = duplicates.compare_titles(connection, req.actor.workspace_id, deal.title)
     try:
         with req.rt.transaction() as session:
-            deal = read_inline_deal(req, rest, session)
-            deal.qualification = answers or None
+            if owner:
+                deal.owner_id = member_id(req, owner, session)
             opp, created, others = merging.create(
-                session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock, mode=mode, request_key=request_key
+                session, actor=req.actor, deal=deal, config=req.rt.config, clock=req.rt.clock, mode=mode, request_key=request_key, compared=compared
             )
             view = deal_view(opp, lessons=True, people={req.actor.member_id: req.actor.slack_user_id})
     except merging.DuplicateFound as found:

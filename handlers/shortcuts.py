@@ -28,7 +28,7 @@ from bot.core.text import clean
 from bot.deals import from_messages
 from bot.deals.views import deal_view
 from bot.team.members import ProfileFetcher
-from handlers.args import MENTION, NUMBER, Request, card_for, unescape
+from handlers.args import MENTION, NUMBER, Request, card_for, member_id, unescape
 from handlers.deal_text import read_inline_deal, split_fields, take_answers
 from handlers.forms import metadata_object, text_of, values_of
 from handlers.slack_io import open_modal, saved
@@ -152,8 +152,10 @@ def deal_fields(req: Request, text: str) -> dict[str, object]:
     its first line as the title."""
     try:
         answers, rest = take_answers(req, text)
-        with req.rt.transaction() as session:  # a mentioned owner becomes a member, as with /opp new
-            deal = read_inline_deal(req, rest, session)
+        deal, owner = read_inline_deal(req, rest)
+        if owner:
+            with req.rt.transaction() as session:  # a mentioned owner becomes a member, as with /opp new
+                member_id(req, owner, session)
     except BadInput:
         return {"title": clip_title(text.splitlines()[0] if text else "")}
     values: dict[str, object] = {name: getattr(deal, name) for name in TEXT_FIELDS}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -172,32 +173,80 @@ _NEWEST = {
 }
 
 
-def _newest(connection: Connection, workspace_id: str) -> list[tuple[int, str]]:
-    """(id, title) of the workspace's ``TITLE_CANDIDATES`` newest open deals."""
-    value = connection.execute(_NEWEST[connection.dialect.name], {"ws": workspace_id}).scalar()
+# SQLite: the open deals added since a title was compared (``Compared``), newest first, the same way
+_NEWER_ROWS = (
+    select(Opportunity.id, Opportunity.title)
+    .where(*_OPEN, Opportunity.id > bindparam("after"))
+    .order_by(Opportunity.id.desc())
+    .limit(TITLE_CANDIDATES)
+    .subquery()
+)
+_NEWER = select(func.json_group_array(func.json_array(_NEWER_ROWS.c.id, _NEWER_ROWS.c.title)))
+
+
+def _newest(connection: Connection, workspace_id: str, after: int | None = None) -> list[tuple[int, str]]:
+    """(id, title) of the workspace's ``TITLE_CANDIDATES`` newest open deals; ``after``: of those
+    with a higher id (SQLite)."""
+    if after is None:
+        value = connection.execute(_NEWEST[connection.dialect.name], {"ws": workspace_id}).scalar()
+    else:
+        value = connection.execute(_NEWER, {"ws": workspace_id, "after": after}).scalar()
     return json.loads(value) if isinstance(value, str) else value or []  # PostgreSQL's driver reads the JSON itself; no rows: NULL
 
 
-def find(session: Session, workspace_id: str, *, account: str | None, title: str | None) -> list[Opportunity]:
+def _similar(title: str | None, rows: list[tuple[int, str]]) -> set[int]:
+    """The ids of ``rows`` (id, title) whose titles are very similar to ``title``."""
+    wanted, numbered = _keys(title)
+    if not wanted:
+        return set()
+    matcher = _matcher(wanted)
+    letters = _letters(wanted)
+    shortest, longest = _lengths_like(len(wanted))
+    similar = set()
+    for deal_id, stored in rows:
+        key, key_numbered, key_letters = _stored_keys(stored)
+        if shortest <= len(key) <= longest and _may_be_like(wanted, letters, key, key_letters) and _like(matcher, wanted, numbered, key, key_numbered):
+            similar.add(deal_id)
+    return similar
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A new deal's title compared with the newest open deals before the transaction that creates
+    it, so that SQLite's one writer lock is not held for it: the highest id compared, and the ids
+    of the deals found similar. In the transaction ``find`` compares only the deals added since
+    (on SQLite, whose writers take turns, every deal added later has a higher id)."""
+
+    after: int
+    similar: frozenset[int]
+
+
+def compare_titles(connection: Connection, workspace_id: str, title: str | None) -> Compared | None:
+    """``title`` compared with the workspace's newest open deals, on ``connection`` outside any
+    write transaction. None on PostgreSQL, where ids are taken before their transactions commit,
+    in any order: there the transaction compares them all (and no writer lock is held meanwhile)."""
+    if connection.dialect.name != "sqlite":
+        return None
+    rows = _newest(connection, workspace_id)
+    return Compared(after=max((deal_id for deal_id, _ in rows), default=0), similar=frozenset(_similar(title, rows)))
+
+
+def find(session: Session, workspace_id: str, *, account: str | None, title: str | None, compared: Compared | None = None) -> list[Opportunity]:
     """Open deals of the workspace with the same account or a very similar title, oldest first
-    (at most ``MATCH_LIMIT``)."""
+    (at most ``MATCH_LIMIT``); ``compared``: the title compared before this transaction
+    (``compare_titles``), so only the deals added since are compared here."""
     ids: set[int] = set()
     session.flush()  # the rows are read on the connection (plain tuples, no ORM loading): changes first
     connection = session.connection()
     key = account_key(account)
     if key:
         ids.update(connection.execute(_SAME_ACCOUNT, {"ws": workspace_id, "key": key}).scalars())
-    wanted, numbered = _keys(title)
-    if wanted:
-        matcher = _matcher(wanted)
-        rows = _newest(connection, workspace_id)
-        letters = _letters(wanted)
-        shortest, longest = _lengths_like(len(wanted))
-        for deal_id, stored in rows:
-            key, key_numbered, key_letters = _stored_keys(stored)
-            if shortest <= len(key) <= longest and _may_be_like(wanted, letters, key, key_letters) and _like(matcher, wanted, numbered, key, key_numbered):
-                ids.add(deal_id)
+    if compared is not None:
+        ids.update(compared.similar)
+    if _keys(title)[0]:
+        ids.update(_similar(title, _newest(connection, workspace_id, compared.after if compared is not None else None)))
     if not ids:
         return []
-    matches = select(Opportunity).where(Opportunity.id.in_(ids)).order_by(Opportunity.number).limit(MATCH_LIMIT)
+    # a deal found similar before this transaction may have been closed since
+    matches = select(Opportunity).where(Opportunity.id.in_(ids), Opportunity.status == "open").order_by(Opportunity.number).limit(MATCH_LIMIT)
     return list(session.scalars(matches).unique())

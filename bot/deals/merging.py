@@ -42,12 +42,21 @@ class DuplicateFound(Exception):
 
 
 def create(
-    session: Session, *, actor: Actor, deal: DealInput, config: Config, clock: Clock, mode: str, request_key: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    deal: DealInput,
+    config: Config,
+    clock: Clock,
+    mode: str,
+    request_key: str | None = None,
+    compared: duplicates.Compared | None = None,
 ) -> tuple[Opportunity, bool, list[int]]:
     """Create ``deal`` unless it duplicates open deals: then ``ASK`` raises DuplicateFound (nothing
     created), ``CONFIRMED`` creates it, records which deals it duplicates on both sides and tells
     their owners and managers, ``RECORD`` (imports) creates it and records the duplicate. Returns
-    (deal, created, the numbers of the deals it duplicates)."""
+    (deal, created, the numbers of the deals it duplicates). ``compared``: its title compared
+    before this transaction (bot.deals.duplicates.compare_titles)."""
     if request_key:  # a repeat of a request already done: its deal, nothing more
         existing = opportunities.find_by_request_key(session, actor, request_key)
         if existing is not None:
@@ -57,7 +66,7 @@ def create(
         # another deal being created in the workspace waits for this one (and this one for it), so
         # two reps creating the same customer's deal at once: the second finds the first's
         one_at_a_time(session, f"new-deal:{actor.workspace_id}")
-        matches = duplicates.find(session, actor.workspace_id, account=deal.account, title=deal.title)
+        matches = duplicates.find(session, actor.workspace_id, account=deal.account, title=deal.title, compared=compared)
     if matches and mode == ASK:
         raise DuplicateFound([Match(o.number, o.title, o.owner.slack_user_id) for o in matches])
     opp, created = opportunities.create(session, actor=actor, deal=deal, config=config, clock=clock, request_key=request_key)
