@@ -39,13 +39,17 @@ def _decide_all(
     pools: dict[str, tuple[Rule, list[Candidate], AssignmentCursor | None]] = {}
     given: dict[int, int] = {}
     chosen_for: list[tuple[Opportunity, Decision]] = []
-    for opp in opps:
-        rule = rule_for(config, opp)
+    rules = [(opp, rule_for(config, opp)) for opp in opps]
+    first: dict[str, tuple[Opportunity, Rule]] = {}
+    for opp, rule in rules:
+        first.setdefault(rule.name, (opp, rule))
+    # the rules' turns first, all of them, in the order of their names (a single assignment takes
+    # one), then their people's loads (bot.team.rules._decide)
+    cursors = {name: cursor_for(session, opp.workspace_id, name) for name, (opp, rule) in sorted(first.items()) if rule.strategy != "manual"}
+    for opp, rule in rules:
         if rule.name not in pools:
-            # the rule's turn first, then its people's loads (bot.team.rules._decide)
-            cursor = cursor_for(session, opp.workspace_id, rule.name) if rule.strategy == "round_robin" else None
-            people = [] if rule.strategy == "manual" else candidates(session, opp.workspace_id, rule, lock=True)
-            pools[rule.name] = (rule, people, cursor)
+            people = [] if rule.strategy == "manual" else candidates(session, opp.workspace_id, rule)
+            pools[rule.name] = (rule, people, cursors.get(rule.name) if rule.strategy == "round_robin" else None)
         rule, people, cursor = pools[rule.name]
         chosen = pick(rule.strategy, eligible(people, today, deal=opp), cursor.last_member_id if cursor else None)
         if chosen is not None:

@@ -183,15 +183,9 @@ def held_count(workspace_id: str, member_id: int):
     return owned.scalar_subquery() + held.scalar_subquery()
 
 
-def candidates(session: Session, workspace_id: str, rule: Rule, role: str | None = None, *, lock: bool = False) -> list[Candidate]:
-    """The rule's pool (its people, or members of its role), narrowed to ``role`` when one is needed.
-    ``lock``: their member rows are locked first, in id order (PostgreSQL: FOR UPDATE, the lock a
-    claim takes on its claimer; SQLite serialises writers), so their loads are counted after any
-    claim or assignment to them that is under way has committed, and stay as counted until this
-    transaction ends."""
+def candidates(session: Session, workspace_id: str, rule: Rule, role: str | None = None) -> list[Candidate]:
+    """The rule's pool (its people, or members of its role), narrowed to ``role`` when one is needed."""
     query = select(Member).where(Member.workspace_id == workspace_id, Member.slack_user_id != SYSTEM_USER)
-    if lock:
-        query = query.with_for_update(of=Member)
     if rule.people:
         query = query.where(Member.slack_user_id.in_(rule.people))
     else:
@@ -260,7 +254,7 @@ def _decide(session: Session, opp: Opportunity, rule: Rule, *, role: str | None,
     # the rule's turn, then its people's loads: a second assignment under the rule at once waits,
     # then counts what the first gave (counted first, both saw room for one more and both took it)
     cursor = cursor_for(session, opp.workspace_id, rule.name)
-    people = candidates(session, opp.workspace_id, rule, role, lock=True)
+    people = candidates(session, opp.workspace_id, rule, role)
     pool = eligible(people, today, exclude, opp)
     chosen = pick(rule.strategy, pool, cursor.last_member_id)
     if chosen is None:
