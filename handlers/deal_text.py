@@ -156,65 +156,22 @@ def split_fields(text: str) -> dict[str, list[str]]:
     return parts
 
 
-# words that make the number before them a count of things (`2k seats`, `500 套`), not money
+# words that make the number before them a count of things (`2k seats`, `500 套`), not money; in
+# English only plurals (`50k server upgrade` is money for a server)
 COUNTED = frozenset(
-    [
-        "seat",
-        "seats",
-        "user",
-        "users",
-        "licence",
-        "licences",
-        "license",
-        "licenses",
-        "unit",
-        "units",
-        "people",
-        "person",
-        "persons",
-        "employee",
-        "employees",
-        "staff",
-        "node",
-        "nodes",
-        "device",
-        "devices",
-        "site",
-        "sites",
-        "store",
-        "stores",
-        "server",
-        "servers",
-        "instance",
-        "instances",
-        "pc",
-        "pcs",
-        "set",
-        "sets",
-        "人",
-        "个",
-        "位",
-        "名",
-        "台",
-        "套",
-        "户",
-        "家",
-        "件",
-        "份",
-        "张",
-        "席",
-        "座席",
-        "坐席",
-        "用户",
-        "个用户",
-        "节点",
-        "终端",
-        "门店",
-        "员工",
-        "账号",
-        "许可",
-    ]
+    ("seats", "users", "licences", "licenses", "units", "people", "persons", "employees", "nodes", "devices", "sites", "stores", "servers")
+    + ("instances", "pcs", "人", "个", "位", "名", "台", "套", "户", "件", "份", "张", "席", "座席", "坐席", "用户", "个用户", "节点", "终端", "门店")
+    + ("员工", "账号")
 )
+_PUNCTUATION = ",.;:!?，。；：！？、)）]】"
+
+
+def _counts(word: str, next_word: str | None, before: str | None) -> bool:
+    """Whether ``word`` counts the things ``next_word`` names (`2k seats,`): never when it names
+    its currency, or has one beside it before (`$50k`, `USD 20k`)."""
+    if next_word is None or next_word.strip(_PUNCTUATION).casefold() not in COUNTED:
+        return False
+    return not names_currency(word) and not (before is not None and names_currency(f"{before} {word}"))
 
 
 def take_amount(words: list[str]) -> str | None:
@@ -225,7 +182,7 @@ def take_amount(words: list[str]) -> str | None:
     A number followed by what it counts (`2k seats`, `3千 用户`) is never the amount."""
     best = None
     for i, word in enumerate(words):
-        if not looks_like_amount(word) or (i + 1 < len(words) and words[i + 1].casefold() in COUNTED):
+        if not looks_like_amount(word) or _counts(word, words[i + 1] if i + 1 < len(words) else None, words[i - 1] if i else None):
             continue
         start, end = i, i + 1
         if end < len(words) and names_currency(f"{word} {words[end]}"):

@@ -309,6 +309,9 @@ def test_new_reads_a_number_of_seats_users_or_licences_as_part_of_the_title_not_
         ("新建 恒通 OA 五十万 3千 用户", "恒通 OA 3千 用户", Decimal("500000")),
         ("new Hooli 20k users 80k", "Hooli 20k users", Decimal("80000")),
         ("new Umbrella 2k", "Umbrella", Decimal("2000")),  # no count after it: money, as before
+        ("new Acme 2k seats, 300k", "Acme 2k seats,", Decimal("300000")),  # punctuation after the count
+        ("new Acme $50k servers upgrade", "Acme servers upgrade", Decimal("50000")),  # its own currency: money
+        ("new Globex 80k user training", "Globex user training", Decimal("80000")),  # a singular word: what the money is for
     )
     for number, (text, title, amount) in enumerate(cases, start=1):
         assert f"#{number}" in ephemeral(slack.command("alice", text))
