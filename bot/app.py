@@ -14,7 +14,9 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -125,11 +127,11 @@ class OppApp(App):
     and its answer kept for the copies Slack may send (handlers.replays), after the answer; after a
     request that changed something, the Home tabs that show it are redrawn (handlers.home_refresh)."""
 
-    def __init__(self, rt: Runtime, after_answer: Executor, *, gather: float = 0.0, **kwargs):
+    def __init__(self, rt: Runtime, after_answer: Executor, *, gather: Callable[[], object] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.rt = rt
         self.after_answer = after_answer
-        self.kept = replays.AnswerKeeper(rt, after_answer, gather=gather)
+        self.kept = replays.AnswerKeeper(rt, after_answer, pause=gather)
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with serving(current()) as info, self.rt.handling() as handling:
@@ -195,7 +197,7 @@ def create_app(
     client = client or web_client(settings)
     # on the app's own pool the kept answers of changes made together are written together; a pool
     # given (the console's and the tests', which run the work inline) writes each at once
-    gather = replays.GATHER if after_answer is None else 0.0
+    gather = functools.partial(time.sleep, replays.GATHER) if after_answer is None else None
     after_answer = after_answer or CarryingExecutor(max_workers=DEFAULT_THREADS, thread_name_prefix="oppbot-after")
     many = distributed(settings)
     flow = (

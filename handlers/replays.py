@@ -16,8 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
@@ -109,17 +109,17 @@ class AnswerKeeper:
     many, so with requests in flight a change costs one write transaction, not two). They are
     written on ``writer`` (the app's after-answer pool): the thread that answered a request goes on
     to the next one instead of waiting for SQLite's writer lock (without a pool, the keeping thread
-    writes), after ``gather`` seconds, so that the answers of the changes made meanwhile go in the
-    same statement (a write transaction takes SQLite's one writer lock, which the changes
-    themselves queue for). A copy that reaches another process before its answer is written gets
-    the plain answer for its kind."""
+    writes), after ``pause`` (the app's: ``GATHER``), so that the answers of the changes made
+    meanwhile go in the same statement (a write transaction takes SQLite's one writer lock, which
+    the changes themselves queue for). A copy that reaches another process before its answer is
+    written gets the plain answer for its kind."""
 
     MEMORY = 2000  # answers kept in memory, the newest
 
-    def __init__(self, rt: Runtime, writer: Executor | None = None, *, gather: float = 0.0):
+    def __init__(self, rt: Runtime, writer: Executor | None = None, *, pause: Callable[[], object] | None = None):
         self.rt = rt
         self._writer = writer
-        self._gather = gather
+        self._pause = pause
         self._lock = threading.Lock()
         self._recent: OrderedDict[tuple[str, str], dict] = OrderedDict()
         self._pending: list[dict] = []
@@ -136,7 +136,7 @@ class AnswerKeeper:
             self._writing = True
         if self._writer is not None:
             try:
-                self._writer.submit(self._gathered)
+                self._writer.submit(self._write, self._pause)
                 return
             except RuntimeError:  # the pool is shut down (the process is stopping): this thread writes
                 pass
@@ -146,23 +146,25 @@ class AnswerKeeper:
         with self._lock:
             return self._recent.get((workspace_id, key))
 
-    def _gathered(self) -> None:
-        if self._gather:
-            time.sleep(self._gather)  # on the writer pool's thread: the answers kept meanwhile join these
-        self._write()
-
-    def _write(self) -> None:
-        while True:
+    def _write(self, pause: Callable[[], object] | None = None) -> None:
+        try:
+            if pause is not None:
+                pause()  # on the writer pool's thread: the answers kept meanwhile join these
+            while True:
+                with self._lock:
+                    rows, self._pending = self._pending, []
+                    if not rows:
+                        self._writing = False
+                        return
+                try:
+                    with self.rt.writing() as connection:
+                        requests.keep_answers(connection, rows)
+                except Exception:  # the changes are committed; a copy in another process then gets the plain answer
+                    log.exception("could not keep the answers to %s", ", ".join(row["k"] for row in rows))
+        except BaseException:  # stopped (the process is exiting): the next answer kept starts a writer again
             with self._lock:
-                rows, self._pending = self._pending, []
-                if not rows:
-                    self._writing = False
-                    return
-            try:
-                with self.rt.writing() as connection:
-                    requests.keep_answers(connection, rows)
-            except Exception:  # the changes are committed; a copy in another process then gets the plain answer
-                log.exception("could not keep the answers to %s", ", ".join(row["k"] for row in rows))
+                self._writing = False
+            raise
 
 
 def remember(keeper: AnswerKeeper, handling: Handling, request: BoltRequest, response: BoltResponse) -> None:

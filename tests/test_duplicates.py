@@ -114,22 +114,23 @@ def test_a_second_rep_is_told_of_the_open_deal_and_nothing_is_created(slack, db,
 
 def test_a_deal_created_while_the_title_was_being_compared_is_still_found(slack, db, rt, monkeypatch):
     """A new deal's title is compared with the open deals before its write transaction; a deal
-    created in between (alice's, after li's comparison) is compared in li's transaction, and li
-    is asked first: nothing created."""
+    created in between (alice's #2, after li's comparison saw #1) is compared in li's
+    transaction, and li is asked first: nothing created."""
     from bot.deals import duplicates
 
+    assert "已创建 #1" in slack.command("alice", "新建 无锡华光 MES").text
     compare = duplicates.compare_titles
 
     def then_alice_creates_hers(connection, workspace_id, title):
         compared = compare(connection, workspace_id, title)
         monkeypatch.setattr(duplicates, "compare_titles", compare)  # alice's own comparison as it is
-        assert "已创建 #1" in slack.command("alice", "新建 苏州恒通 WMS 50万").text
+        assert "已创建 #2" in slack.command("alice", "新建 苏州恒通 WMS 50万").text
         return compared
 
     monkeypatch.setattr(duplicates, "compare_titles", then_alice_creates_hers)
     answer = ephemeral(slack.command("li", "新建 苏州恒通WMS项目"))
-    assert answer.startswith("⚠️") and "可能撞单" in answer and "*#1* 苏州恒通 WMS" in answer, answer
-    assert [d.number for d in db.deals()] == [1]
+    assert answer.startswith("⚠️") and "可能撞单" in answer and "*#2* 苏州恒通 WMS" in answer, answer
+    assert [d.number for d in db.deals()] == [1, 2]
 
 
 def test_a_deal_closed_while_the_title_was_being_compared_is_not_offered(slack, db, monkeypatch):

@@ -210,3 +210,38 @@ def test_the_thread_that_keeps_an_answer_does_not_wait_for_the_writer_lock(slack
         pool.shutdown(wait=True)  # the pool's write, after the lock was let go
     with rt.sessions() as s:
         assert s.scalars(select(ProcessedRequest.answer).where(ProcessedRequest.key == key)).one() == {"n": 1}
+
+
+def test_answers_kept_while_the_writer_pauses_go_in_one_statement(slack, rt):
+    """On the app's pool the writer first pauses (50 ms): the answers kept meanwhile are written
+    with it, three answers in one statement of one transaction."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import event
+
+    from handlers.replays import AnswerKeeper
+
+    for n in (1, 2, 3):
+        slack.command("alice", f"new Deal {n}")
+    with rt.sessions() as s:
+        keys = s.scalars(select(ProcessedRequest.key).order_by(ProcessedRequest.id)).all()
+    go, updates, engine = threading.Event(), [], rt.sessions.kw["bind"]
+    pool = ThreadPoolExecutor(max_workers=1)
+    keeper = AnswerKeeper(rt, pool, pause=lambda: go.wait(30))
+
+    def listener(_conn, _cursor, statement, params, _context, many):
+        if "UPDATE processed" in statement:
+            updates.append((many, len(params) if many else 1))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for n, key in enumerate(keys, start=1):
+            keeper.keep(TEAM_ID, key, {"n": n})
+        go.set()
+        pool.shutdown(wait=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert updates == [(True, 3)]
+    with rt.sessions() as s:
+        stored = dict(s.execute(select(ProcessedRequest.key, ProcessedRequest.answer)).all())
+    assert [stored[k] for k in keys] == [{"n": 1}, {"n": 2}, {"n": 3}]
