@@ -64,9 +64,9 @@ def build_runtime(
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """The listeners' client: every call repeated after a 429, reads and updates after a dropped
-    connection, a post (a reply by DM, a file, a modal) never blind, each call at most
-    ``ANSWER_TIMEOUT`` (bot.clients)."""
+    """The listeners' client: a call after the answer repeated after a 429 (before it, the person
+    is told when to try again), reads and updates after a dropped connection, a post (a reply by
+    DM, a file, a modal) never blind, each call at most ``ANSWER_TIMEOUT`` (bot.clients)."""
     handlers = retry_handlers(2, server_errors=False)
     return WebClient(token=token or settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, retry_handlers=handlers, timeout=ANSWER_TIMEOUT)
 
@@ -137,6 +137,7 @@ class OppApp(App):
         with serving(current()) as info, self.rt.handling() as handling:
             info.surface = surface_of(req.body or {})
             response = super().dispatch(req)
+            info.answered = True
         if handling.recorded or home_refresh.wanted(handling):
             after_response(self.after_answer, self.afterwards, handling, req, response)
         return response

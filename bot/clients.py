@@ -26,6 +26,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
+from bot.core.request_context import current
 from bot.team.members import ProfileFetcher
 
 log = logging.getLogger(__name__)
@@ -75,11 +76,23 @@ class RepeatableServerErrorRetryHandler(ServerErrorRetryHandler):
         return api_method(request) in REPEATABLE and super()._can_retry(state=state, request=request, response=response, error=error)
 
 
+class UnhurriedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's repeat of a call after a 429, once Slack's Retry-After has passed, except while
+    a request is being answered (bot.core.request_context: Slack waits 3 s for the answer, and a
+    Retry-After is often longer): that call fails at once, and the person is told when to try
+    again (handlers.errors)."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        info = current()
+        return (info is None or info.answered) and super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def retry_handlers(retries: int, *, server_errors: bool = True, rate_limits: bool = True) -> list[RetryHandler]:
-    """429s for every call (unless ``rate_limits`` is false: the worker's sender defers the row
-    instead, bot.worker.limits); dropped connections (and 5xx, unless ``server_errors`` is false)
-    for repeatable calls only; each up to ``retries`` times within one call."""
-    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=retries)] if rate_limits else []
+    """429s for every call made after a request's answer (unless ``rate_limits`` is false: the
+    worker's sender defers the row instead, bot.worker.limits); dropped connections (and 5xx,
+    unless ``server_errors`` is false) for repeatable calls only; each up to ``retries`` times
+    within one call."""
+    handlers: list[RetryHandler] = [UnhurriedRateLimitRetryHandler(max_retry_count=retries)] if rate_limits else []
     if server_errors:
         handlers.append(RepeatableServerErrorRetryHandler(max_retry_count=retries))
     handlers.append(RepeatableConnectionErrorRetryHandler(max_retry_count=retries))

@@ -15,6 +15,7 @@ from bot.core.errors import BadInput
 from bot.core.i18n import t
 from bot.deals import rooms
 from handlers.args import Request, parse_number
+from handlers.slack_io import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,9 @@ HINTS = {"restricted_action": "room_hint_restricted", "missing_scope": "room_hin
 
 
 def refused(exc: SlackApiError, lang: str) -> BadInput:
+    wait = retry_after(exc)
+    if wait is not None:  # a 429 before the answer is not waited out (bot.clients): say when to try again
+        return BadInput("slack_rate_limited", seconds=wait)
     error = str(exc.response.get("error") or exc.response.status_code)
     return BadInput("room_slack_refused", error=error, hint=t(lang, HINTS.get(error, "room_hint_other")))
 

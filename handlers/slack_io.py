@@ -37,6 +37,15 @@ def post_private(client: WebClient, user: str, channel: str | None, reply: Reply
     client.chat_postMessage(channel=user, **reply.payload())
 
 
+def retry_after(error: SlackApiError) -> int | None:
+    """The seconds a rate-limited call (429) was told to wait, or None for another error."""
+    if error.response.get("error") != "ratelimited":
+        return None
+    headers = {str(name).lower(): value for name, value in (error.response.headers or {}).items()}
+    value = str(headers.get("retry-after", "1")).strip()
+    return int(value) if value.isdigit() else 1
+
+
 def open_modal(client: WebClient, trigger_id: str, view: dict, lang: str, *, respond: Respond | None = None, user: str | None = None) -> None:
     """Open ``view``; if Slack refuses (an expired trigger), say so under the message clicked or by DM."""
     try:
@@ -44,7 +53,11 @@ def open_modal(client: WebClient, trigger_id: str, view: dict, lang: str, *, res
     except (SlackApiError, SlackClientError, OSError) as exc:
         refused = isinstance(exc, SlackApiError)
         log.warning("views.open failed: %s", exc.response.get("error") if refused else f"no answer from Slack ({exc!r})")
-        reply = warning(t(lang, "modal_failed" if refused else "modal_no_answer"))
+        wait = retry_after(exc) if refused else None
+        if wait is not None:  # a 429: not waited out before the answer (bot.clients)
+            reply = warning(t(lang, "modal_rate_limited", seconds=wait))
+        else:
+            reply = warning(t(lang, "modal_failed" if refused else "modal_no_answer"))
         if respond is not None:
             respond(response_type="ephemeral", replace_original=False, **reply.payload())
         elif user:

@@ -123,6 +123,22 @@ def test_slack_refusing_the_channel_is_said_plainly_and_nothing_is_recorded(slac
     assert fake.calls("conversations.invite") == []
 
 
+def test_a_rate_limited_room_is_not_waited_for_and_the_person_hears_when_to_retry(slack, rt, db, fake, deal, monkeypatch):
+    """conversations.create answered 429 with Retry-After 20: not waited out before the answer
+    (Slack gives it 3 s); the person reads when to try again, and nothing is recorded."""
+    import types
+
+    from slack_sdk.http_retry import builtin_handlers
+
+    slept = []
+    monkeypatch.setattr(builtin_handlers, "time", types.SimpleNamespace(sleep=slept.append))
+    fake.fail("conversations.create", status=429, retry_after=20)
+    answer = slack.command("alice", "room 1")
+    assert "Slack is limiting oppbot's requests right now, so this step didn't reach Slack. Please try again in 20 s." in answer.text, answer.text
+    assert "ratelimited" not in answer.text
+    assert slept == [] and len(made(fake)) == 1 and db.deal(1).room_channel is None
+
+
 def test_a_refused_invitation_archives_the_channel_made_and_records_nothing(slack, rt, db, fake, deal):
     fake.fail("conversations.invite", error="restricted_action")
     answer = slack.command("alice", "room 1")

@@ -344,3 +344,49 @@ def test_an_update_expecting_an_old_version_gets_a_conflict(rt, db, acme):
         opportunities.update(session, actor=alice, number=1, changes=DealInput(title="Second"), config=rt.config, clock=rt.clock, expected_version=version)
     assert (refused.value.key, refused.value.params) == ("stale_edit", {"number": 1})
     assert db.deal(1).title == "First"
+
+
+@pytest.mark.parametrize(
+    ("who", "told"),
+    [
+        ("alice", "The form couldn't open: Slack is limiting oppbot's requests right now. Please try again in 30 s."),
+        ("li", "表单没能打开：Slack 暂时限制了 oppbot 的请求频率。请 30 秒后再试。"),
+    ],
+    ids=["en", "zh"],
+)
+def test_a_form_slack_rate_limits_is_not_waited_for_and_the_person_hears_when_to_retry(slack, fake, monkeypatch, who, told):
+    """views.open answered 429 with Retry-After 30: a form's trigger lasts 3 s, so the call is not
+    repeated after 30 s (the answer would be half a minute late and the form could not open
+    anyway); the person is told at once, in their language, when to try again."""
+    import types
+
+    from slack_sdk.http_retry import builtin_handlers
+
+    slept = []
+    monkeypatch.setattr(builtin_handlers, "time", types.SimpleNamespace(sleep=slept.append))
+    fake.fail("views.open", status=429, retry_after=30)
+    slack.command(who, "new")
+    (response,) = slack.responses()
+    assert_valid_message(response)
+    assert told in response["text"], response
+    assert slept == [] and len(fake.calls("views.open")) == 1
+
+
+def test_a_429_after_the_answer_is_still_waited_out_and_repeated(slack, fake, monkeypatch):
+    """A Home tab redrawn after a change's answer, answered 429 with Retry-After 1: that call
+    waits the second and goes again (nobody is kept waiting for it)."""
+    import types
+
+    from slack_sdk.http_retry import builtin_handlers
+
+    from tests.test_home import open_home
+
+    open_home(slack, "alice")
+    slept = []
+    monkeypatch.setattr(builtin_handlers, "time", types.SimpleNamespace(sleep=slept.append))
+    before = len(fake.calls("views.publish"))
+    fake.fail("views.publish", status=429, retry_after=1)
+    assert "Created #1" in slack.command("alice", "new Acme ERP 50万").text
+    calls = fake.calls("views.publish")[before:]
+    assert [c.failed for c in calls] == [True, False]
+    assert len(slept) == 1 and 1 <= slept[0] < 2

@@ -111,6 +111,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "表单没能打开：Slack 没有及时回应。请稍后再试一次。",
         "The form couldn't open: Slack didn't answer in time. Please try again in a moment.",
     ),
+    "modal_rate_limited": (
+        "表单没能打开：Slack 暂时限制了 oppbot 的请求频率。请 {seconds} 秒后再试。",
+        "The form couldn't open: Slack is limiting oppbot's requests right now. Please try again in {seconds} s.",
+    ),
+    "slack_rate_limited": (
+        "Slack 暂时限制了 oppbot 的请求频率，这一步没能在 Slack 上完成。请 {seconds} 秒后再试。",
+        "Slack is limiting oppbot's requests right now, so this step didn't reach Slack. Please try again in {seconds} s.",
+    ),
     "modal_failed": (
         "表单没能打开（Slack 拒绝了请求，可能是点击太久之前）。请再试一次。",
         "The form couldn't open (Slack refused it, perhaps the click was too long ago). Please try again.",

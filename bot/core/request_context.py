@@ -29,12 +29,14 @@ def new_id() -> str:
 @dataclass
 class RequestInfo:
     """``arrived`` is ``time.monotonic()`` when the request reached the server; ``outcome`` is set
-    when it ends other than well (``user_error``, ``internal_error``, ``rejected``)."""
+    when it ends other than well (``user_error``, ``internal_error``, ``rejected``); ``answered``
+    once the app has its answer (what calls Slack after that does not keep the person waiting)."""
 
     id: str = field(default_factory=new_id)
     arrived: float = field(default_factory=time.monotonic)
     surface: str = "unknown"
     outcome: str | None = None
+    answered: bool = False
 
     def waited(self) -> float:
         """Seconds since it arrived."""
