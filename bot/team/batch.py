@@ -43,13 +43,13 @@ def _decide_all(
     first: dict[str, tuple[Opportunity, Rule]] = {}
     for opp, rule in rules:
         first.setdefault(rule.name, (opp, rule))
-    # the rules' turns first, all of them, in the order of their names (a single assignment takes
-    # one), then their people's loads (bot.team.rules._decide)
-    cursors = {name: cursor_for(session, opp.workspace_id, name) for name, (opp, rule) in sorted(first.items()) if rule.strategy != "manual"}
+    # the round-robin rules' turns first, all of them, in the order of their names (a single
+    # assignment takes one), then their people's loads (bot.team.rules._decide)
+    cursors = {name: cursor_for(session, opp.workspace_id, name) for name, (opp, rule) in sorted(first.items()) if rule.strategy == "round_robin"}
     for opp, rule in rules:
         if rule.name not in pools:
             people = [] if rule.strategy == "manual" else candidates(session, opp.workspace_id, rule)
-            pools[rule.name] = (rule, people, cursors.get(rule.name) if rule.strategy == "round_robin" else None)
+            pools[rule.name] = (rule, people, cursors.get(rule.name))
         rule, people, cursor = pools[rule.name]
         chosen = pick(rule.strategy, eligible(people, today, deal=opp), cursor.last_member_id if cursor else None)
         if chosen is not None:
