@@ -160,16 +160,16 @@ def split_fields(text: str) -> dict[str, list[str]]:
 # English only plurals (`50k server upgrade` is money for a server)
 COUNTED = frozenset(
     ("seats", "users", "licences", "licenses", "units", "people", "persons", "employees", "nodes", "devices", "sites", "stores", "servers")
-    + ("instances", "pcs", "人", "个", "位", "名", "台", "套", "户", "件", "份", "张", "席", "座席", "坐席", "用户", "个用户", "节点", "终端", "门店")
-    + ("员工", "账号")
+    + ("instances", "pcs", "sets", "人", "个", "位", "名", "家", "台", "套", "户", "件", "份", "张", "席", "座席", "坐席", "用户", "个用户", "节点")
+    + ("终端", "门店", "员工", "账号", "许可")
 )
-_PUNCTUATION = ",.;:!?，。；：！？、)）]】"
+_PUNCTUATION = ",.;:!?，。；：！？、()（）[]【】\"'“”‘’…—-"
 
 
 def _counts(word: str, next_word: str | None, before: str | None) -> bool:
     """Whether ``word`` counts the things ``next_word`` names (`2k seats,`): never when it names
     its currency, or has one beside it before (`$50k`, `USD 20k`)."""
-    if next_word is None or next_word.strip(_PUNCTUATION).casefold() not in COUNTED:
+    if next_word is None or next_word.strip(_PUNCTUATION).split("/")[0].casefold() not in COUNTED:
         return False
     return not names_currency(word) and not (before is not None and names_currency(f"{before} {word}"))
 

@@ -310,6 +310,8 @@ def test_new_reads_a_number_of_seats_users_or_licences_as_part_of_the_title_not_
         ("new Hooli 20k users 80k", "Hooli 20k users", Decimal("80000")),
         ("new Umbrella 2k", "Umbrella", Decimal("2000")),  # no count after it: money, as before
         ("new Acme 2k seats, 300k", "Acme 2k seats,", Decimal("300000")),  # punctuation after the count
+        ("new Acme 2k (seats/yr) 300k", "Acme 2k (seats/yr)", Decimal("300000")),
+        ("新建 连锁 3千 家 门店 五十万", "连锁 3千 家 门店", Decimal("500000")),
         ("new Acme $50k servers upgrade", "Acme servers upgrade", Decimal("50000")),  # its own currency: money
         ("new Globex 80k user training", "Globex user training", Decimal("80000")),  # a singular word: what the money is for
     )
