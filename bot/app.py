@@ -30,7 +30,7 @@ from bot.core.config import Config, ConfigError, Settings, load_config
 from bot.core.dates import DateReader
 from bot.core.errors import UserError
 from bot.core.links import clean_base
-from bot.core.request_context import CarryingExecutor, after_response, current, serving
+from bot.core.request_context import CarryingExecutor, after_response, current, hurrying, serving
 from bot.core.runtime import Handling, Runtime
 from bot.observability import outcome_of, surface_of, watch_engine
 from bot.pages.install import authorize, distributed, install_flow, not_installed_text
@@ -136,8 +136,8 @@ class OppApp(App):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         with serving(current()) as info, self.rt.handling() as handling:
             info.surface = surface_of(req.body or {})
-            response = super().dispatch(req)
-            info.answered = True
+            with hurrying():
+                response = super().dispatch(req)
         if handling.recorded or home_refresh.wanted(handling):
             after_response(self.after_answer, self.afterwards, handling, req, response)
         return response

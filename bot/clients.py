@@ -26,7 +26,7 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
-from bot.core.request_context import current
+from bot.core.request_context import current, hurried
 from bot.team.members import ProfileFetcher
 
 log = logging.getLogger(__name__)
@@ -76,15 +76,30 @@ class RepeatableServerErrorRetryHandler(ServerErrorRetryHandler):
         return api_method(request) in REPEATABLE and super()._can_retry(state=state, request=request, response=response, error=error)
 
 
+ANSWER_BUDGET = 2.5  # seconds of Slack's 3 a request may spend before its answer
+
+
 class UnhurriedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """slack_sdk's repeat of a call after a 429, once Slack's Retry-After has passed, except while
-    a request is being answered (bot.core.request_context: Slack waits 3 s for the answer, and a
-    Retry-After is often longer): that call fails at once, and the person is told when to try
-    again (handlers.errors)."""
+    """slack_sdk's repeat of a call after a 429, once Slack's Retry-After has passed; a call made
+    by a thread answering a request (bot.core.request_context.hurried: Slack waits 3 s for the
+    answer) only when that wait, and slack_sdk's up to 1 s on top, still ends before the answer is
+    due. Otherwise the call fails at once, and the person is told when to try again."""
 
     def _can_retry(self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        if not hurried():
+            return True
         info = current()
-        return (info is None or info.answered) and super()._can_retry(state=state, request=request, response=response, error=error)
+        waited = info.waited() if info is not None else 0.0
+        return waited + _retry_after(response) + 1.0 <= ANSWER_BUDGET
+
+
+def _retry_after(response: HttpResponse | None) -> int:
+    """The seconds a 429 asks to wait (its Retry-After; 1 without one, as slack_sdk reads it)."""
+    values = next((v for k, v in (response.headers if response is not None else {}).items() if k.lower() == "retry-after"), None)
+    value = (values[0] if isinstance(values, list) and values else values) or "1"
+    return int(value) if str(value).strip().isdigit() else 1
 
 
 def retry_handlers(retries: int, *, server_errors: bool = True, rate_limits: bool = True) -> list[RetryHandler]:

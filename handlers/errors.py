@@ -22,6 +22,7 @@ from bot.core.errors import Replayed, UserError
 from bot.core.i18n import t
 from bot.core.request_context import reference
 from handlers import replays
+from handlers.slack_io import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ def internal_error_text(lang: str, what: str) -> str:
 def explain(error: Exception, config: Config, lang: str, what: str) -> str:
     if isinstance(error, UserError):
         return error_text(error, config, lang)
+    wait = retry_after(error) if isinstance(error, SlackApiError) else None
+    if wait is not None:  # a 429 too long to wait for before the answer (bot.clients): say when to try again
+        log.warning("%s: Slack answered 429 (retry after %s s)", what, wait)
+        return t(lang, "slack_rate_limited", seconds=wait)
     return internal_error_text(lang, what)
 
 

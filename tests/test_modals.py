@@ -390,3 +390,39 @@ def test_a_429_after_the_answer_is_still_waited_out_and_repeated(slack, fake, mo
     calls = fake.calls("views.publish")[before:]
     assert [c.failed for c in calls] == [True, False]
     assert len(slept) == 1 and 1 <= slept[0] < 2
+
+
+def test_a_saved_forms_card_rate_limited_for_a_second_is_sent_after_that_second(slack, db, fake, monkeypatch):
+    """The card a saved form posts, answered 429 with Retry-After 1: that wait still fits before
+    the answer is due, so the post goes again after it."""
+    import types
+
+    from slack_sdk.http_retry import builtin_handlers
+
+    slept = []
+    monkeypatch.setattr(builtin_handlers, "time", types.SimpleNamespace(sleep=slept.append))
+    slack.command("alice", "new")
+    view = opened(slack, callback="deal_new")
+    fake.fail("chat.postEphemeral", status=429, retry_after=1)
+    assert slack.submit("alice", view, {"title": "Acme ERP"}).body == ""  # closes the modal
+    assert [c.failed for c in fake.calls("chat.postEphemeral")] == [True, False]
+    assert len(slept) == 1 and 1 <= slept[0] < 2 and db.deal(1).title == "Acme ERP"
+
+
+def test_a_saved_forms_card_rate_limited_for_half_a_minute_says_when_to_try_again(slack, db, fake, monkeypatch):
+    """Retry-After 30 on the card a saved form posts (and on the DM tried instead): not waited for
+    before the answer; the form says when to try again, not that nothing was changed."""
+    import types
+
+    from slack_sdk.http_retry import builtin_handlers
+
+    slept = []
+    monkeypatch.setattr(builtin_handlers, "time", types.SimpleNamespace(sleep=slept.append))
+    slack.command("li", "new")
+    view = opened(slack, callback="deal_new")
+    fake.fail("chat.postEphemeral", status=429, retry_after=30)
+    fake.fail("chat.postMessage", status=429, retry_after=30)
+    body = slack.submit("li", view, {"title": "恒通 WMS"}).json
+    assert body["response_action"] == "errors"
+    assert "Slack 暂时限制了 oppbot 的请求频率，这一步没能在 Slack 上完成。请 30 秒后再试。" in body["errors"]["title"], body
+    assert slept == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,14 +30,12 @@ def new_id() -> str:
 @dataclass
 class RequestInfo:
     """``arrived`` is ``time.monotonic()`` when the request reached the server; ``outcome`` is set
-    when it ends other than well (``user_error``, ``internal_error``, ``rejected``); ``answered``
-    once the app has its answer (what calls Slack after that does not keep the person waiting)."""
+    when it ends other than well (``user_error``, ``internal_error``, ``rejected``)."""
 
     id: str = field(default_factory=new_id)
     arrived: float = field(default_factory=time.monotonic)
     surface: str = "unknown"
     outcome: str | None = None
-    answered: bool = False
 
     def waited(self) -> float:
         """Seconds since it arrived."""
@@ -48,6 +47,26 @@ _current: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar("o
 
 def current() -> RequestInfo | None:
     return _current.get()
+
+
+_hurried = threading.local()
+
+
+@contextmanager
+def hurrying() -> Iterator[None]:
+    """This thread is answering a request (Slack waits 3 s for the answer): what it asks of Slack
+    meanwhile is not worth a long wait (bot.clients). Work it hands to other threads is not hurried."""
+    before = getattr(_hurried, "on", False)
+    _hurried.on = True
+    try:
+        yield
+    finally:
+        _hurried.on = before
+
+
+def hurried() -> bool:
+    """Whether this thread is answering a request now (``hurrying``)."""
+    return getattr(_hurried, "on", False)
 
 
 @contextmanager
