@@ -112,25 +112,28 @@ def test_a_second_rep_is_told_of_the_open_deal_and_nothing_is_created(slack, db,
     assert dms(rt) == []
 
 
-def test_a_deal_created_while_the_title_was_being_compared_is_still_found(slack, db, rt, monkeypatch):
+@pytest.mark.parametrize("before", [0, 1], ids=["no-open-deal", "one-open-deal"])
+def test_a_deal_created_while_the_title_was_being_compared_is_still_found(slack, db, rt, monkeypatch, before):
     """A new deal's title is compared with the open deals before its write transaction; a deal
-    created in between (alice's #2, after li's comparison saw #1) is compared in li's
-    transaction, and li is asked first: nothing created."""
+    created in between (alice's, after li's comparison saw the ``before`` open deals) is compared
+    in li's transaction, and li is asked first: nothing created."""
     from bot.deals import duplicates
 
-    assert "已创建 #1" in slack.command("alice", "新建 无锡华光 MES").text
+    if before:
+        assert "已创建 #1" in slack.command("alice", "新建 无锡华光 MES").text
     compare = duplicates.compare_titles
+    number = before + 1
 
     def then_alice_creates_hers(connection, workspace_id, title):
         compared = compare(connection, workspace_id, title)
         monkeypatch.setattr(duplicates, "compare_titles", compare)  # alice's own comparison as it is
-        assert "已创建 #2" in slack.command("alice", "新建 苏州恒通 WMS 50万").text
+        assert f"已创建 #{number}" in slack.command("alice", "新建 苏州恒通 WMS 50万").text
         return compared
 
     monkeypatch.setattr(duplicates, "compare_titles", then_alice_creates_hers)
     answer = ephemeral(slack.command("li", "新建 苏州恒通WMS项目"))
-    assert answer.startswith("⚠️") and "可能撞单" in answer and "*#2* 苏州恒通 WMS" in answer, answer
-    assert [d.number for d in db.deals()] == [1, 2]
+    assert answer.startswith("⚠️") and "可能撞单" in answer and f"*#{number}* 苏州恒通 WMS" in answer, answer
+    assert [d.number for d in db.deals()] == list(range(1, number + 1))
 
 
 def test_a_deal_closed_while_the_title_was_being_compared_is_not_offered(slack, db, monkeypatch):
