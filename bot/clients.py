@@ -28,6 +28,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from bot.core.request_context import current, hurried
 from bot.team.members import ProfileFetcher
+from handlers.slack_io import retry_after_header
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +93,7 @@ class UnhurriedRateLimitRetryHandler(RateLimitErrorRetryHandler):
             return True
         info = current()
         waited = info.waited() if info is not None else 0.0
-        return waited + _retry_after(response) + 1.0 <= ANSWER_BUDGET
-
-
-def _retry_after(response: HttpResponse | None) -> int:
-    """The seconds a 429 asks to wait (its Retry-After; 1 without one, as slack_sdk reads it)."""
-    values = next((v for k, v in (response.headers if response is not None else {}).items() if k.lower() == "retry-after"), None)
-    value = (values[0] if isinstance(values, list) and values else values) or "1"
-    return int(value) if str(value).strip().isdigit() else 1
+        return waited + retry_after_header(response.headers if response is not None else None) + 1.0 <= ANSWER_BUDGET
 
 
 def retry_handlers(retries: int, *, server_errors: bool = True, rate_limits: bool = True) -> list[RetryHandler]:

@@ -41,8 +41,14 @@ def retry_after(error: SlackApiError) -> int | None:
     """The seconds a rate-limited call (429) was told to wait, or None for another error."""
     if error.response.get("error") != "ratelimited":
         return None
-    headers = {str(name).lower(): value for name, value in (error.response.headers or {}).items()}
-    value = str(headers.get("retry-after", "1")).strip()
+    return retry_after_header(error.response.headers)
+
+
+def retry_after_header(headers: dict | None) -> int:
+    """A 429's Retry-After in seconds (its value a string, or a list of them as slack_sdk's retry
+    handlers see it); 1 without one, as slack_sdk reads it."""
+    value = next((v for k, v in (headers or {}).items() if str(k).lower() == "retry-after"), None)
+    value = str((value[0] if isinstance(value, list) and value else value) or "1").strip()
     return int(value) if value.isdigit() else 1
 
 
